@@ -1,0 +1,1 @@
+"""face stage of the dirfa pipeline."""

@@ -1,0 +1,42 @@
+"""Safe output files: write to a temporary name in the target folder, rename when complete.
+
+Used by every stage that writes a file, so that a failure never leaves a half-written output behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from dirfa.errors import OutputError
+
+
+def check_writable(path: Path) -> None:
+    """Raise OutputError now, before any work, if `path` cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"output {path} is a folder — give a file name such as {path / 'out.mp4'}")
+    if not folder.is_dir():
+        raise OutputError(f"output folder {folder} does not exist — create it first or choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {folder} is not writable — choose another path")
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it to `path`, on any failure delete it."""
+    path = Path(path)
+    check_writable(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -1,0 +1,1 @@
+"""speech stage of the dirfa pipeline."""
