@@ -112,7 +112,9 @@ class Tracks:
             curves[name] = array
             lengths.add(array.shape[0])
         if len(lengths) > 1:
-            raise InputError(f"animation tracks have different lengths {sorted(lengths)} — all need one value per frame")
+            raise InputError(
+                f"animation tracks have different lengths {sorted(lengths)} — all need one value per frame"
+            )
         n_frames = lengths.pop() if lengths else int(self.n_frames)
         object.__setattr__(self, "curves", curves)
         object.__setattr__(self, "n_frames", n_frames)
@@ -153,13 +155,13 @@ class Tracks:
     @classmethod
     def from_dict(cls, data: Any) -> Tracks:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise InputError(f"not a dirfa animation: expected a JSON object with \"schema\": \"{SCHEMA}\"")
+            raise InputError(f'not a dirfa animation: expected a JSON object with "schema": "{SCHEMA}"')
         fps = data.get("fps")
         tracks = data.get("tracks")
         if not isinstance(fps, (int, float)) or isinstance(fps, bool):
-            raise InputError("animation has no valid \"fps\" number")
+            raise InputError('animation has no valid "fps" number')
         if not isinstance(tracks, dict):
-            raise InputError("animation has no \"tracks\" object")
+            raise InputError('animation has no "tracks" object')
         curves = {}
         for name, values in tracks.items():
             if not isinstance(values, list) or not all(
@@ -169,10 +171,12 @@ class Tracks:
             curves[name] = np.array(values, dtype=np.float32)
         n_frames = data.get("n_frames", 0)
         if not isinstance(n_frames, int) or n_frames < 0:
-            raise InputError("animation \"n_frames\" must be a whole number")
+            raise InputError('animation "n_frames" must be a whole number')
         result = cls(float(fps), curves, n_frames)
         if curves and n_frames and result.n_frames != n_frames:
-            raise InputError(f"animation says n_frames={n_frames} but its tracks have {result.n_frames} values")
+            raise InputError(
+                f"animation says n_frames={n_frames} but its tracks have {result.n_frames} values"
+            )
         return result
 
     def save(self, path: str | Path) -> None:
@@ -194,5 +198,7 @@ class Tracks:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"animation file {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+            raise InputError(
+                f"animation file {path} is not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
         return cls.from_dict(data)

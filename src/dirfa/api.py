@@ -1,0 +1,206 @@
+"""The Python API: wires the pipeline stages in order; the one module that knows them all.
+
+photo -> Portrait -> Rig ; audio -> speech analysis -> mouth curves -> motion -> Tracks -> frames -> MP4.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dirfa.errors import InputError
+from dirfa.face import landmarks as face_landmarks
+from dirfa.face.rig import Rig, build_rig
+from dirfa.media import image as media_image
+from dirfa.media import video as media_video
+from dirfa.media.audio import Audio, load_audio
+from dirfa.media.files import check_writable
+from dirfa.motion.expression import ExpressionTimeline, auto_timeline
+from dirfa.motion.generate import MotionOptions, generate
+from dirfa.motion.tracks import Tracks
+from dirfa.render.compose import FrameRenderer, plan_output
+from dirfa.speech import acoustic, coarticulation, phonemes, visemes
+from dirfa.speech import prosody as speech_prosody
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 25
+ENGLISH_THRESHOLD = 0.5  # english_confidence at or above this takes the phone path (see speech.acoustic)
+
+Portrait = face_landmarks.Portrait
+
+
+@dataclass(frozen=True)
+class Speech:
+    """What the speech stage found in a clip: the mouth curves and how they were made.
+
+    mouth: mouth track name -> (n_frames,) float32. timeline: the phones (None on the acoustic path).
+    method: "alignment", "recognition" or "acoustic". prosody: per-frame loudness and pitch.
+    """
+
+    mouth: dict[str, np.ndarray]
+    timeline: phonemes.PhoneTimeline | None
+    method: str
+    prosody: speech_prosody.Prosody
+    fps: float
+    n_frames: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One rendered video frame: index, presentation time in seconds, (H, W, 3) uint8 RGB image."""
+
+    index: int
+    t: float
+    image: np.ndarray
+
+
+def load_portrait(path: str | Path, *, face_index: int = 0) -> Portrait:
+    """Read a photo and find the face to animate (the largest, or the `face_index`-th largest)."""
+    path = Path(path)
+    picture = media_image.load_image(path)
+    return face_landmarks.load_portrait(picture, face_index=face_index, name=path.name)
+
+
+def frame_count(duration_s: float, fps: float) -> int:
+    """Frames for a clip: the video lasts as long as the audio, within one frame."""
+    return max(1, int(round(duration_s * fps)))
+
+
+def analyze_speech(
+    audio: Audio,
+    *,
+    fps: float = DEFAULT_FPS,
+    text: str | None = None,
+    language: str | None = None,
+) -> Speech:
+    """Mouth curves from speech: forced alignment when the transcript is known, phone recognition for
+    English, and a spectral path for other languages and singing (`language` other than "en")."""
+    n_frames = frame_count(audio.duration_s, fps)
+    samples, rate = audio.samples, audio.sample_rate_hz
+    voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
+    language = (language or "auto").lower()
+    timeline = None
+    if text is not None and text.strip():
+        if language not in ("auto", "en", "english"):
+            raise InputError("--text needs English speech: the transcript aligner knows English only")
+        try:
+            timeline = phonemes.align(samples, sample_rate_hz=rate, text=text)
+        except phonemes.AlignmentError as exc:
+            log.warning("could not align the transcript (%s); recognising phones from the audio instead", exc)
+    if timeline is None and language in ("auto", "en", "english"):
+        timeline = phonemes.recognize(samples, sample_rate_hz=rate)
+        if language == "auto" and voice.speech.any():  # silence needs no decision
+            confidence = acoustic.english_confidence(timeline, voice, samples=samples, sample_rate_hz=rate)
+            log.info("English confidence %.2f", confidence)
+            if confidence < ENGLISH_THRESHOLD:
+                timeline = None
+    if timeline is None:
+        mouth = acoustic.acoustic_curves(
+            samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames, prosody=voice
+        )
+        method = "acoustic"
+    else:
+        mouth = coarticulation.mouth_curves(timeline, voice, fps=fps, n_frames=n_frames)
+        method = timeline.method
+    log.info("lip sync from %s", method)
+    mouth = {name: np.asarray(curve, np.float32) for name, curve in mouth.items()}
+    return Speech(mouth=mouth, timeline=timeline, method=method, prosody=voice, fps=fps, n_frames=n_frames)
+
+
+def animate(
+    audio: Audio | str | Path,
+    *,
+    fps: float = DEFAULT_FPS,
+    seed: int = 0,
+    text: str | None = None,
+    language: str | None = None,
+    head_motion: float = 1.0,
+    blink_rate_per_min: float | None = None,
+    gaze: bool = True,
+    expressions: ExpressionTimeline | str | None = None,
+    speech: Speech | None = None,
+) -> Tracks:
+    """The animation (every per-frame track) for a speech clip; render it with `render` or `frames`.
+
+    expressions: None (neutral), an ExpressionTimeline, or "auto" (mild emotion from the voice).
+    Pass a precomputed `speech` to make several takes of one clip without analysing it again.
+    """
+    if not isinstance(audio, Audio):
+        audio = load_audio(audio)
+    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and 1 <= fps <= 120):
+        raise InputError(f"--fps {fps} is out of range — use 1 to 120 frames per second (25 is usual)")
+    if speech is None:
+        speech = analyze_speech(audio, fps=fps, text=text, language=language)
+    if expressions == "auto":
+        expressions = auto_timeline(speech.prosody, fps=fps)
+    options = MotionOptions(
+        seed=seed,
+        head_motion=head_motion,
+        blink_rate_per_min=blink_rate_per_min,
+        gaze=gaze,
+        expressions=expressions,
+    )
+    return generate(speech.mouth, speech.prosody, fps=fps, n_frames=speech.n_frames, options=options)
+
+
+def viseme_cues(speech: Speech) -> list[tuple[float, float, str]]:
+    """Timed mouth cues (start_s, end_s, viseme) of the lip sync, for animators."""
+    return visemes.export_cues(speech.mouth, fps=speech.fps)
+
+
+def frames(
+    portrait: Portrait,
+    tracks: Tracks,
+    *,
+    size: int | None = None,
+    crop: bool = False,
+    rig: Rig | None = None,
+) -> Iterator[Frame]:
+    """Render the animation frame by frame, as it goes (nothing is held but the current frame).
+
+    size: output width in pixels (height follows; default: the photo's own size, or 512 for `crop`).
+    crop: a face-centred square instead of the whole picture."""
+    rig = rig if rig is not None else build_rig(portrait)
+    plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
+    renderer = FrameRenderer(portrait.image, rig, plan)
+    for index in range(tracks.n_frames):
+        yield Frame(index=index, t=index / tracks.fps, image=renderer.render(tracks.frame(index)))
+
+
+def render(
+    portrait: Portrait,
+    tracks: Tracks,
+    output: str | Path,
+    *,
+    audio: Audio | None = None,
+    size: int | None = None,
+    crop: bool = False,
+    progress: Callable[[Iterator[Frame], int], Iterator[Frame]] | None = None,
+) -> Path:
+    """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
+
+    progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
+    frame count. The file appears only when complete."""
+    output = Path(output)
+    check_writable(output)
+    if not float(tracks.fps).is_integer():
+        raise InputError(
+            f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
+        )
+    stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop)
+    if progress is not None:
+        stream = progress(stream, tracks.n_frames)
+    media_video.write_video(
+        output,
+        (frame.image for frame in stream),
+        fps=int(tracks.fps),
+        audio_source=audio.source if audio is not None else None,
+        audio_duration_s=tracks.duration_s if audio is not None else None,
+    )
+    return output

@@ -1,0 +1,353 @@
+"""The `dirfa` command: argument parsing, progress and exit codes over the Python API — nothing else.
+
+Subcommands: animate (photo + speech -> MP4), render (photo + speech + edited animation -> MP4), visemes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from dirfa.errors import DirfaError, InputError
+
+log = logging.getLogger("dirfa")
+
+EXAMPLES = {
+    "animate": """\
+        examples:
+          dirfa animate face.jpg speech.wav -o talking.mp4
+          dirfa animate face.jpg speech.mp3 -o talk.mp4 --text "Hello, how are you today?" --emotion happy:0.6
+          dirfa animate face.jpg speech.wav -o take.mp4 --samples 3 --seed 7 --crop --size 512
+          dirfa animate face.jpg speech.wav -o out.mp4 --expressions "0:neutral,2.5:happy:0.8,4:sad:0.5"
+          dirfa animate face.jpg speech.wav -o out.mp4 --save-animation anim.json   # edit, then `dirfa render`
+        """,
+    "render": """\
+        example:
+          dirfa animate face.jpg speech.wav -o first.mp4 --save-animation anim.json
+          (edit anim.json: every track is one number per frame; see `dirfa tracks`)
+          dirfa render face.jpg speech.wav --animation anim.json -o edited.mp4
+        """,
+    "visemes": """\
+        examples:
+          dirfa visemes speech.wav                      # JSON mouth cues on stdout
+          dirfa visemes speech.wav --text "hello there" -o cues.tsv
+        """,
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must not be negative")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+
+
+def _add_framing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--size", type=_positive_int, metavar="W", help="output width in pixels (height follows)"
+    )
+    parser.add_argument(
+        "--crop", action="store_true", help="a face-centred square instead of the whole picture"
+    )
+    parser.add_argument(
+        "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
+    )
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and diagnostics")
+
+
+def _add_speech(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--text", metavar="WORDS", help="what is said: aligns the lips to the words (English)")
+    group.add_argument("--transcript", type=Path, metavar="FILE", help="like --text, from a UTF-8 text file")
+    parser.add_argument(
+        "--language",
+        default="auto",
+        metavar="CODE",
+        help="'en' for English lip reading, any other code (ja, zh, ...) for the language-independent path; "
+        "default: auto",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dirfa",
+        description="Turn one photo of a face and a speech clip into a talking-head video.",
+        epilog="Run `dirfa COMMAND --help` for a command's options and examples.",
+    )
+    from dirfa import __version__
+
+    parser.add_argument("--version", action="version", version=f"dirfa {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=textwrap.dedent(EXAMPLES.get(name, "")),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    animate = sub("animate", "photo + speech -> talking-head MP4")
+    animate.add_argument("portrait", type=Path, help="photo of a face (JPEG, PNG, WebP, BMP)")
+    animate.add_argument("audio", type=Path, help="speech (WAV, MP3, M4A, OGG, FLAC, or a video's sound)")
+    animate.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
+    animate.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
+    animate.add_argument("--seed", type=_positive_int, default=0, help="take number: same seed, same video")
+    animate.add_argument(
+        "--samples", type=_positive_int, default=1, metavar="K", help="write K takes OUT_1 ... OUT_K"
+    )
+    _add_framing(animate)
+    _add_speech(animate)
+    motion = animate.add_argument_group("motion and expression")
+    motion.add_argument(
+        "--head-motion", type=_number, default=1.0, metavar="SCALE", help="0 still, 1 natural, 2 lively"
+    )
+    motion.add_argument("--still", action="store_true", help="no head motion (same as --head-motion 0)")
+    motion.add_argument(
+        "--blink-rate", type=_number, metavar="PER_MIN", help="blinks per minute (default natural)"
+    )
+    motion.add_argument("--no-gaze", action="store_true", help="eyes fixed on the camera")
+    motion.add_argument(
+        "--emotion",
+        metavar="NAME[:INTENSITY]",
+        help="neutral, happy, sad, angry, surprised (e.g. happy:0.7), or auto",
+    )
+    motion.add_argument(
+        "--expressions",
+        metavar="TIMELINE",
+        help="emotions over time: a JSON file or '0:neutral,2.5:happy:0.8,4:sad'",
+    )
+    out = animate.add_argument_group("extra outputs")
+    out.add_argument("--save-animation", type=Path, metavar="FILE", help="write every track as editable JSON")
+    out.add_argument(
+        "--export-visemes", type=Path, metavar="FILE", help="write timed mouth cues (.json or .tsv)"
+    )
+    _add_common(animate)
+
+    render = sub("render", "photo + speech + an (edited) animation JSON -> MP4")
+    render.add_argument("portrait", type=Path)
+    render.add_argument("audio", type=Path)
+    render.add_argument("--animation", type=Path, required=True, metavar="FILE", help="from --save-animation")
+    render.add_argument("-o", "--output", type=Path, required=True)
+    _add_framing(render)
+    _add_common(render)
+
+    cues = sub("visemes", "speech -> timed mouth cues (JSON on stdout, or a .json/.tsv file)")
+    cues.add_argument("audio", type=Path)
+    cues.add_argument("-o", "--output", type=Path, help=".json or .tsv file (default: JSON on stdout)")
+    cues.add_argument(
+        "--fps", type=_positive_int, default=100, help="time resolution (default 100 per second)"
+    )
+    _add_speech(cues)
+    _add_common(cues)
+
+    tracks = sub("tracks", "list the animation tracks, their units and ranges (JSON on stdout)")
+    _add_common(tracks)
+    return parser
+
+
+def _progress(quiet: bool, label: str):
+    def wrap(stream: Iterator, total: int) -> Iterator:
+        if quiet:
+            return stream
+        from tqdm import tqdm
+
+        # delay: nothing is drawn for renders that finish within a second.
+        return tqdm(stream, total=total, desc=label, unit="frame", file=sys.stderr, delay=1.0, leave=False)
+
+    return wrap
+
+
+def _read_text(args: argparse.Namespace) -> str | None:
+    if getattr(args, "transcript", None) is None:
+        return args.text
+    try:
+        return args.transcript.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"transcript {args.transcript} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read transcript {args.transcript}: {exc}") from None
+
+
+def _expressions(args: argparse.Namespace):
+    from dirfa import load_timeline, parse_emotion, parse_timeline
+
+    if args.emotion and args.expressions:
+        raise InputError("give either --emotion or --expressions, not both")
+    if args.emotion:
+        return "auto" if args.emotion.strip().lower() == "auto" else parse_emotion(args.emotion)
+    if args.expressions:
+        text = args.expressions
+        if text.lower().endswith(".json") or Path(text).is_file():
+            return load_timeline(Path(text))
+        return parse_timeline(text)
+    return None
+
+
+def _take_path(output: Path, take: int, takes: int) -> Path:
+    return output if takes == 1 else output.with_name(f"{output.stem}_{take}{output.suffix}")
+
+
+def _animate(args: argparse.Namespace) -> int:
+    import dirfa
+    from dirfa.media.files import check_writable
+
+    if args.samples < 1:
+        raise InputError("--samples must be at least 1")
+    for path in [args.output, args.save_animation, args.export_visemes]:
+        if path is not None:
+            check_writable(path)
+    text = _read_text(args)
+    expressions = _expressions(args)
+    head_motion = 0.0 if args.still else args.head_motion
+    portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    audio = dirfa.load_audio(args.audio)
+    speech = dirfa.analyze_speech(audio, fps=args.fps, text=text, language=args.language)
+    if args.export_visemes is not None:
+        _write_cues(dirfa.viseme_cues(speech), args.export_visemes)
+    for take in range(1, args.samples + 1):
+        tracks = dirfa.animate(
+            audio,
+            fps=args.fps,
+            seed=args.seed + take - 1,
+            head_motion=head_motion,
+            blink_rate_per_min=args.blink_rate,
+            gaze=not args.no_gaze,
+            expressions=expressions,
+            speech=speech,
+        )
+        if args.save_animation is not None:
+            tracks.save(_take_path(args.save_animation, take, args.samples))
+        output = _take_path(args.output, take, args.samples)
+        label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
+        dirfa.render(
+            portrait,
+            tracks,
+            output,
+            audio=audio,
+            size=args.size,
+            crop=args.crop,
+            progress=_progress(args.quiet, label),
+        )
+        log.info("wrote %s", output)
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    import dirfa
+    from dirfa.media.files import check_writable
+
+    check_writable(args.output)
+    tracks = dirfa.Tracks.load(args.animation)
+    if tracks.n_frames == 0:
+        raise InputError(f"animation {args.animation} has no frames")
+    portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    audio = dirfa.load_audio(args.audio)
+    dirfa.render(
+        portrait,
+        tracks,
+        args.output,
+        audio=audio,
+        size=args.size,
+        crop=args.crop,
+        progress=_progress(args.quiet, "rendering"),
+    )
+    return 0
+
+
+def _write_cues(cues: list, path: Path) -> None:
+    from dirfa.speech import visemes
+
+    if path.suffix.lower() == ".tsv":
+        visemes.write_cues_tsv(cues, path)
+    else:
+        visemes.write_cues_json(cues, path)
+
+
+def _visemes(args: argparse.Namespace) -> int:
+    import dirfa
+
+    audio = dirfa.load_audio(args.audio)
+    speech = dirfa.analyze_speech(audio, fps=args.fps, text=_read_text(args), language=args.language)
+    cues = dirfa.viseme_cues(speech)
+    if args.output is not None:
+        _write_cues(cues, args.output)
+    else:
+        json.dump(
+            {"mouthCues": [{"start": a, "end": b, "value": v} for a, b, v in cues]}, sys.stdout, indent=1
+        )
+        sys.stdout.write("\n")
+    return 0
+
+
+def _tracks(args: argparse.Namespace) -> int:
+    from dirfa.motion.tracks import TRACK_SPECS
+
+    listing = {
+        name: {
+            "unit": s.unit,
+            "min": s.low,
+            "max": s.high,
+            "neutral": s.neutral,
+            "description": s.description,
+        }
+        for name, s in TRACK_SPECS.items()
+    }
+    json.dump(listing, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="dirfa: %(levelname)s: %(message)s" if args.debug else "dirfa: warning: %(message)s",
+        stream=sys.stderr,
+    )
+    handlers = {"animate": _animate, "render": _render, "visemes": _visemes, "tracks": _tracks}
+    try:
+        return handlers[args.command](args)
+    except DirfaError as exc:
+        if args.debug:
+            raise
+        print(f"dirfa: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dirfa: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("dirfa: error: out of memory — try a smaller picture or --size", file=sys.stderr)
+        return 1
+    except Exception as exc:  # an internal fault: one line, the traceback with --debug
+        if args.debug:
+            raise
+        print(
+            f"dirfa: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1

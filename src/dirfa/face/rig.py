@@ -1,0 +1,710 @@
+"""The 2.5D face rig: a triangulated mesh over face, head and surroundings, posed by named parameters.
+
+Second face stage: Portrait (landmarks) -> Rig; Rig.pose(parameters) -> Pose (2D vertex positions), used by
+render to warp the photo. Parameters are the Tracks vocabulary (motion.tracks.TRACK_SPECS).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import Delaunay
+
+from dirfa.face import topology as topo
+from dirfa.face.landmarks import N_LANDMARKS, Portrait
+
+# Rings of vertices around the face outline, as radial scales of the outline from the face centre, and how
+# much of the head's rotation each follows: the first carries hair and ears, the last is the still background.
+RING_SCALES = (1.28, 1.7, 2.3)
+RING_HEAD_WEIGHT_TOP = (1.0, 0.55, 0.0)  # above the ears: hair moves with the skull
+RING_HEAD_WEIGHT_BOTTOM = (0.45, 0.12, 0.0)  # below the jaw: the neck turns a little, the body not
+RING_JAW_WEIGHT = (0.45, 0.12, 0.0)  # skin under the chin follows the jaw part way
+HAIR_EXTRA_SCALE = 0.22  # the rings reach further above the forehead, where hair has volume
+
+# Jaw: a full jawOpen parts the inner lips by this share of the mouth width (a wide-open shout).
+JAW_MAX_GAP_PER_MOUTH_WIDTH = 0.62
+# Lips meet this far from the upper lip when they close (the lower lip travels further: it rides the jaw).
+LIP_CLOSE_UPPER_SHARE = 0.35
+# A closed eyelid meets the lower lid this far up the eye opening (the lower lid rises a little).
+LID_MEET_SHARE = 0.2
+EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
+ROTATION_DEPTH_SCALE = 0.4
+MIN_FOLD_AREA_PX2 = 0.5  # smaller source triangles have no reliable orientation (landmark noise)
+UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """A face-aligned 2D frame in image pixels: origin at the mouth centre, ex along the eye line (towards
+    the image right), ey perpendicular (down the face). mouth_px: corner-to-corner mouth width;
+    eyes_px: distance between the eye centres."""
+
+    origin: np.ndarray
+    ex: np.ndarray
+    ey: np.ndarray
+    mouth_px: float
+    eyes_px: float
+
+    def uv(self, xy: np.ndarray) -> np.ndarray:
+        d = xy[..., :2] - self.origin
+        return np.stack([d @ self.ex, d @ self.ey], axis=-1)
+
+    def vec(self, u: np.ndarray | float, v: np.ndarray | float) -> np.ndarray:
+        """Image-space 3D displacement (N, 3) for face-frame components u, v (pixels)."""
+        u = np.asarray(u, np.float32)
+        v = np.asarray(v, np.float32)
+        xy = u[..., None] * self.ex + v[..., None] * self.ey
+        return np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,), np.float32)], axis=-1)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Paired upper/lower contour points (lips or lids) and how the surrounding vertices follow them.
+
+    upper, lower: (C,) vertex indices of the paired points, corners excluded. follow_col: (N, 2) int the two
+    nearest columns of every vertex, follow_frac: (N,) float the blend between them, follow_w: (N,) weight
+    (0 = unaffected), follow_upper: (N,) bool whether the vertex rides the upper contour.
+    """
+
+    upper: np.ndarray
+    lower: np.ndarray
+    follow_col: np.ndarray
+    follow_frac: np.ndarray
+    follow_w: np.ndarray
+    follow_upper: np.ndarray
+
+    def spread(self, upper_delta: np.ndarray, lower_delta: np.ndarray) -> np.ndarray:
+        """(N, 3) displacement of every vertex given the displacement of each column's upper/lower point."""
+        a, b = self.follow_col[:, 0], self.follow_col[:, 1]
+        f = self.follow_frac[:, None]
+        up = upper_delta[a] * (1 - f) + upper_delta[b] * f
+        low = lower_delta[a] * (1 - f) + lower_delta[b] * f
+        return np.where(self.follow_upper[:, None], up, low) * self.follow_w[:, None]
+
+
+@dataclass(frozen=True)
+class Pose:
+    """The rig posed for one frame.
+
+    points_xy: (N, 2) float32 target image positions of every rig vertex (sources are Rig.points_xyz[:, :2]).
+    upper_teeth_xy, lower_teeth_xy: (11, 2) the biting edges' line of the upper (skull-fixed) and lower
+    (jaw-fixed) teeth, from the image-left corner to the right. mouth_open_px: largest inner-lip gap.
+    blink: (2,) closure of the right and left eye, 0..1.
+    """
+
+    points_xy: np.ndarray
+    upper_teeth_xy: np.ndarray
+    lower_teeth_xy: np.ndarray
+    mouth_open_px: float
+    blink: np.ndarray
+
+
+@dataclass(frozen=True)
+class Rig:
+    """A posable mesh over a portrait.
+
+    points_xyz: (N, 3) float32 vertices at the photo's pose (x, y pixels, z depth in pixels, + away from the
+    camera); the first 478 are the landmarks. skin_triangles (S, 3), mouth_triangles (M, 3) (the inner-lip
+    hole, drawn over by render.mouth) and eye_triangles (E, 3) (eyeballs, under the lids) index into it.
+    basis: track name -> (N, 3) displacement at weight 1 for the tracks that act linearly.
+    """
+
+    points_xyz: np.ndarray
+    skin_triangles: np.ndarray
+    mouth_triangles: np.ndarray
+    eye_triangles: np.ndarray
+    frame: FaceFrame
+    basis: Mapping[str, np.ndarray]
+    jaw_weight: np.ndarray
+    hinge_xyz: np.ndarray
+    jaw_max_rad: float
+    jaw_rest_rad: float
+    jaw_lever_px: float  # depth of the lips in front of the hinge
+    jaw_falloff: np.ndarray  # (N,) share of the lips' travel each jaw point takes (less near the jaw angle)
+    head_weight: np.ndarray
+    pivot_xyz: np.ndarray
+    lips: Columns
+    eyes: tuple[Columns, Columns]
+    iris_move: np.ndarray  # (N,) share of the gaze shift each vertex takes (irises 1, iris rings 0.5)
+    eye_index: np.ndarray  # (N,) 0 right eye, 1 left eye, -1 neither
+    eyeball_radius_px: tuple[float, float]
+    teeth_upper: np.ndarray  # (11,) vertex indices of the upper teeth line
+    teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
+    neighbours: object  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
+
+    @property
+    def n_vertices(self) -> int:
+        return self.points_xyz.shape[0]
+
+    def pose(self, params: Mapping[str, float]) -> Pose:
+        """Vertex positions for one frame's parameters (missing names are at rest)."""
+        p = params.get
+        points = self.points_xyz.copy()
+        linear = np.zeros_like(points)
+        for name, shape in self.basis.items():
+            w = float(p(name, 0.0))
+            if w:
+                linear += w * shape
+        points += linear
+
+        # Jaw: rotation about the hinge (temporomandibular joint), weighted per vertex.
+        theta = self.jaw_rest_rad + self.jaw_max_rad * float(np.clip(p("jawOpen", 0.0), 0, 1))
+        rest_points = points.copy()
+        points = self._rotate_jaw(points, theta)
+        rest_points = self._rotate_jaw(rest_points, self.jaw_rest_rad)
+
+        # Lips: the photo's own gap closes at rest; the jaw and mouth shapes open them unless mouthClose.
+        lips = self.lips
+        jaw_gap = (points[lips.lower] - rest_points[lips.lower]) - (
+            points[lips.upper] - rest_points[lips.upper]
+        )
+        wanted = jaw_gap + (linear[lips.lower] - linear[lips.upper])
+        ey = np.append(self.frame.ey, 0.0).astype(np.float32)
+        opening = np.clip(wanted @ ey, 0.0, None)
+        close = float(np.clip(p("mouthClose", 0.0), 0, 1))
+        roll = float(np.clip(p("mouthRollLower", 0.0), 0, 1))
+        target_gap = opening * (1 - close) * (1 - 0.85 * roll)
+        gap = points[lips.lower] - points[lips.upper]
+        excess = gap - target_gap[:, None] * ey  # what must disappear, upper-to-lower
+        excess[:, 2] = 0
+        share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll)
+        points += lips.spread(excess * share_up, -excess * (1 - share_up))
+        gaps = points[lips.lower] - points[lips.upper]
+        mouth_open_px = float(np.max(gaps @ ey)) if len(gaps) else 0.0
+
+        # Eyelids: a blink brings the upper lid down to meet the slightly raised lower lid.
+        blink = np.zeros(2, np.float32)
+        for side, (name, eye) in enumerate(zip(("eyeBlinkRight", "eyeBlinkLeft"), self.eyes)):
+            b = float(np.clip(p(name, 0.0), 0, 1))
+            blink[side] = b
+            if b <= 0:
+                continue
+            opening_xyz = points[eye.upper] - points[eye.lower]
+            meet = points[eye.lower] + LID_MEET_SHARE * opening_xyz
+            points += eye.spread((meet - points[eye.upper]) * b, (meet - points[eye.lower]) * b)
+
+        # Gaze: irises slide over the eyeball (angles relative to the head, as in ARKit).
+        yaw, pitch = math.radians(p("gazeYaw", 0.0)), math.radians(p("gazePitch", 0.0))
+        if yaw or pitch:
+            for side in (0, 1):
+                r = self.eyeball_radius_px[side]
+                shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))[0]
+                mask = self.eye_index == side
+                points[mask] += self.iris_move[mask, None] * shift
+
+        points = self._rotate_head(points, p("headYaw", 0.0), p("headPitch", 0.0), p("headRoll", 0.0))
+        return Pose(
+            points_xy=self._unfold(points[:, :2].astype(np.float32)),
+            upper_teeth_xy=points[self.teeth_upper, :2].astype(np.float32),
+            lower_teeth_xy=points[self.teeth_lower, :2].astype(np.float32),
+            mouth_open_px=mouth_open_px,
+            blink=blink,
+        )
+
+    def _unfold(self, xy: np.ndarray) -> np.ndarray:
+        """Smooth the displacement around any triangle that flipped over, until none does.
+
+        Folds come from steep landmark depth at the face outline and from near-degenerate triangles at
+        the mouth corners; a few local smoothing steps remove them without touching the rest."""
+        src = self.points_xyz[:, :2]
+        tris = self.skin_triangles
+        area_src = _signed_areas(src, tris)
+        usable = np.abs(area_src) > MIN_FOLD_AREA_PX2
+        for _ in range(UNFOLD_ITERATIONS):
+            area = _signed_areas(xy, tris)
+            folded = usable & (np.sign(area) != np.sign(area_src)) & (np.abs(area) > MIN_FOLD_AREA_PX2 * 0.1)
+            folded |= usable & (np.abs(area) < np.abs(area_src) * 0.02)
+            if not folded.any():
+                break
+            ids = np.unique(tris[folded])
+            disp = xy - src
+            mean = (self.neighbours @ disp)[ids]
+            disp[ids] = 0.4 * disp[ids] + 0.6 * mean
+            xy = (src + disp).astype(np.float32)
+        return xy
+
+    def _rotate_jaw(self, points: np.ndarray, theta: float) -> np.ndarray:
+        """Open (theta > 0) or close the jaw about the hinge, linearised and in 2.5D: jaw points travel
+        down by theta times the lips' lever arm, less towards the jaw angles (nearer the hinge), and back.
+        (Using each landmark's own depth makes neighbours move unequally — mediapipe's depth is noisy at
+        the jaw line — and folds the mesh.)"""
+        if theta == 0:
+            return points
+        ey = np.append(self.frame.ey, 0.0)
+        down = theta * self.jaw_lever_px * self.jaw_falloff
+        back = theta * ((points - self.hinge_xyz) @ ey)
+        move = down[:, None] * ey + back[:, None] * np.array([0.0, 0.0, 1.0])
+        return points + move * self.jaw_weight[:, None]
+
+    def _rotate_head(
+        self, points: np.ndarray, yaw_deg: float, pitch_deg: float, roll_deg: float
+    ) -> np.ndarray:
+        if not (yaw_deg or pitch_deg or roll_deg):
+            return points
+        ex = np.append(self.frame.ex, 0.0)
+        ey = np.append(self.frame.ey, 0.0)
+        ez = np.array([0.0, 0.0, 1.0])
+        # Signs: +yaw turns the face towards the viewer's right, +pitch lifts the chin, +roll tilts the
+        # top of the head towards the viewer's right (clockwise on screen).
+        rotation = (
+            _axis_rotation(ez, -math.radians(roll_deg))
+            @ _axis_rotation(ey, -math.radians(yaw_deg))
+            @ _axis_rotation(ex, math.radians(pitch_deg))
+        )
+        # mediapipe's depth steepens towards the face outline; rotating it at full depth folds the cheeks
+        # under at +-15 deg. Rotating a flattened copy keeps the parallax of nose and brows, folds nothing.
+        flat = points.copy()
+        flat[:, 2] = self.pivot_xyz[2] + (flat[:, 2] - self.pivot_xyz[2]) * ROTATION_DEPTH_SCALE
+        rotated = (flat - self.pivot_xyz) @ rotation.T + self.pivot_xyz
+        rotated[:, 2] = points[:, 2] + (rotated[:, 2] - flat[:, 2])
+        return points + (rotated - points) * self.head_weight[:, None]
+
+
+def _signed_areas(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    p = xy[triangles].astype(np.float64)
+    return 0.5 * (
+        (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1])
+        - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+    )
+
+
+def _neighbour_mean(n: int, triangles: np.ndarray):
+    """Sparse (n, n) matrix averaging each vertex's mesh neighbours."""
+    from scipy.sparse import coo_matrix
+
+    a = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+    a = np.concatenate([a, a[:, ::-1]])
+    m = coo_matrix((np.ones(len(a)), (a[:, 0], a[:, 1])), shape=(n, n)).tocsr()
+    m.data[:] = 1.0
+    degree = np.asarray(m.sum(axis=1)).ravel()
+    degree[degree == 0] = 1
+    from scipy.sparse import diags
+
+    return diags(1.0 / degree) @ m
+
+
+def _axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:
+    """3x3 rotation matrix about a unit axis (Rodrigues' formula)."""
+    x, y, z = axis / np.linalg.norm(axis)
+    c, s = math.cos(angle), math.sin(angle)
+    k = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
+    return np.eye(3) * c + s * k + (1 - c) * np.outer([x, y, z], [x, y, z])
+
+
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _gauss(distance: np.ndarray, radius: float) -> np.ndarray:
+    return np.exp(-((distance / radius) ** 2))
+
+
+def _face_frame(landmarks: np.ndarray) -> FaceFrame:
+    right_eye = landmarks[list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_RIGHT_LOWER), :2].mean(axis=0)
+    left_eye = landmarks[list(topo.EYE_LEFT_UPPER) + list(topo.EYE_LEFT_LOWER), :2].mean(axis=0)
+    ex = left_eye - right_eye
+    eyes_px = float(np.linalg.norm(ex))
+    ex = ex / eyes_px
+    ey = np.array([-ex[1], ex[0]])
+    corners = landmarks[[topo.MOUTH_CORNER_RIGHT, topo.MOUTH_CORNER_LEFT], :2]
+    mouth_px = float(np.linalg.norm(corners[1] - corners[0]))
+    return FaceFrame(
+        origin=corners.mean(axis=0).astype(np.float32),
+        ex=ex.astype(np.float32),
+        ey=ey.astype(np.float32),
+        mouth_px=mouth_px,
+        eyes_px=eyes_px,
+    )
+
+
+def _rings(landmarks: np.ndarray, frame: FaceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ring vertices around the face outline: positions (R*36, 3), head weights, jaw weights, and the
+    'above the ears' share (R*36,)."""
+    oval = landmarks[list(topo.face_oval())]
+    centre = oval.mean(axis=0)
+    uv = frame.uv(oval[:, :2] - centre[:2] + frame.origin)
+    height = float(np.ptp(uv[:, 1]))
+    ear_v = frame.uv(landmarks[[234, 454], :2]).mean(axis=0)[1] - frame.uv(centre[None, :2])[0, 1]
+    # 1 for outline points above the ears (hair), 0 below the jaw angle (neck).
+    top = _smoothstep(0.25 * height, -0.05 * height, uv[:, 1] - ear_v)
+    depth_back = float(landmarks[:, 2].max())
+    points, head, jaw, tops = [], [], [], []
+    for k, scale in enumerate(RING_SCALES):
+        s = scale + HAIR_EXTRA_SCALE * (scale - 1) / (RING_SCALES[0] - 1) * top
+        xy = centre[:2] + (oval[:, :2] - centre[:2]) * s[:, None]
+        # Depth halfway between the outline and the back of the face: the jaw and the head carry the
+        # rings along smoothly with the outline.
+        z = (oval[:, 2] + depth_back) / 2
+        points.append(np.column_stack([xy, z]))
+        head.append(RING_HEAD_WEIGHT_TOP[k] * top + RING_HEAD_WEIGHT_BOTTOM[k] * (1 - top))
+        jaw.append(RING_JAW_WEIGHT[k] * (1 - top))
+        tops.append(top)
+    return (
+        np.concatenate(points).astype(np.float32),
+        np.concatenate(head).astype(np.float32),
+        np.concatenate(jaw).astype(np.float32),
+        np.concatenate(tops).astype(np.float32),
+    )
+
+
+def _strip(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Triangles joining two closed loops of equal length."""
+    n = len(inner)
+    i = np.arange(n)
+    j = (i + 1) % n
+    return np.concatenate(
+        [np.column_stack([inner[i], inner[j], outer[i]]), np.column_stack([inner[j], outer[j], outer[i]])]
+    ).astype(np.int32)
+
+
+def _columns(
+    points_uv: np.ndarray,
+    upper: tuple[int, ...],
+    lower: tuple[int, ...],
+    weight: np.ndarray,
+    is_upper: np.ndarray,
+) -> Columns:
+    """Columns for a contour pair whose first and last entries are the shared corners."""
+    up = np.array(upper[1:-1])
+    low = np.array(lower[1:-1])
+    col_u = (points_uv[up, 0] + points_uv[low, 0]) / 2
+    order = np.argsort(col_u)
+    up, low, col_u = up[order], low[order], col_u[order]
+    u = np.clip(points_uv[:, 0], col_u[0], col_u[-1])
+    b = np.clip(np.searchsorted(col_u, u), 1, len(col_u) - 1)
+    a = b - 1
+    frac = np.clip((u - col_u[a]) / np.maximum(col_u[b] - col_u[a], 1e-6), 0, 1)
+    return Columns(
+        upper=up,
+        lower=low,
+        follow_col=np.column_stack([a, b]).astype(np.int32),
+        follow_frac=frac.astype(np.float32),
+        follow_w=weight.astype(np.float32),
+        follow_upper=is_upper,
+    )
+
+
+def _polygon_distance(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Distance of each point to a closed polygon, 0 inside it."""
+    import cv2
+
+    contour = polygon.reshape(-1, 1, 2).astype(np.float32)
+    d = np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in points])
+    return np.clip(-d, 0.0, None)
+
+
+def build_rig(portrait: Portrait) -> Rig:
+    """Build the posable mesh of a portrait's face, head and surroundings."""
+    landmarks = portrait.landmarks_xyz.astype(np.float32)
+    frame = _face_frame(landmarks)
+    mouth, eyes_px = frame.mouth_px, frame.eyes_px
+
+    ring_xyz, ring_head, ring_jaw, _ = _rings(landmarks, frame)
+    n_oval = len(topo.face_oval())
+    ring_ids = N_LANDMARKS + np.arange(len(ring_xyz)).reshape(len(RING_SCALES), n_oval)
+
+    # Eyeballs: copies of the lid contours and irises that do not move with the lids, plus a ring around
+    # each iris that takes half the gaze shift, so the sclera stretches smoothly.
+    eyeball_xyz, eye_tris, eye_index_extra, iris_move_extra = [], [], [], []
+    base = N_LANDMARKS + len(ring_xyz)
+    radii = []
+    for side, (upper, lower, iris) in enumerate(
+        (
+            (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.IRIS_RIGHT),
+            (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.IRIS_LEFT),
+        )
+    ):
+        contour = list(upper) + list(lower[1:-1])
+        iris_xyz = landmarks[list(iris)]
+        iris_r = float(np.linalg.norm(iris_xyz[1:, :2] - iris_xyz[0, :2], axis=1).mean())
+        angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+        ring = iris_xyz[0] + np.column_stack([np.cos(angles), np.sin(angles), np.zeros(8)]) * iris_r * 1.45
+        local = np.concatenate([landmarks[contour], iris_xyz, ring]).astype(np.float32)
+        tri = Delaunay(local[:, :2]).simplices
+        # Keep triangles inside the eye opening (the hull of the contour is slightly larger than it).
+        centroid = local[tri].mean(axis=1)[:, :2]
+        inside = _polygon_distance(centroid, landmarks[contour, :2]) <= 0.5
+        eye_tris.append(tri[inside] + base)
+        eyeball_xyz.append(local)
+        eye_index_extra.append(np.full(len(local), side))
+        iris_move_extra.append(np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5)]))
+        width = float(np.linalg.norm(landmarks[upper[0], :2] - landmarks[upper[-1], :2]))
+        radii.append(EYEBALL_RADIUS_PER_EYE_WIDTH * width)
+        base += len(local)
+
+    # Teeth lines: the upper on the skull along the photo's upper inner lip, the lower on the jaw one tooth
+    # height below it (incisors overlap when the jaw is shut).
+    upper_teeth = landmarks[list(topo.LIP_UPPER_INNER)].copy()
+    lower_teeth = upper_teeth + frame.vec(np.zeros(len(upper_teeth)), np.full(len(upper_teeth), 0.1 * mouth))
+    teeth_upper_ids = base + np.arange(len(upper_teeth))
+    teeth_lower_ids = teeth_upper_ids + len(upper_teeth)
+
+    points = np.concatenate([landmarks, ring_xyz, *eyeball_xyz, upper_teeth, lower_teeth]).astype(np.float32)
+    n = len(points)
+    uv = frame.uv(points[:, :2])
+
+    is_lm = np.zeros(n, bool)
+    is_lm[:468] = True
+    is_eyeball = np.zeros(n, bool)
+    is_eyeball[N_LANDMARKS + len(ring_xyz) : teeth_upper_ids[0]] = True
+    is_face = np.zeros(n, bool)
+    is_face[:N_LANDMARKS] = True
+
+    # --- jaw weights --------------------------------------------------------------------------------
+    upper_inner_uv = uv[list(topo.LIP_UPPER_INNER)]
+    lower_inner_uv = uv[list(topo.LIP_LOWER_INNER)]
+    mid = (upper_inner_uv + lower_inner_uv) / 2
+    ear_r, ear_l = uv[93], uv[323]
+    sep_u = np.concatenate([[ear_r[0]], mid[:, 0], [ear_l[0]]])
+    sep_v = np.concatenate([[ear_r[1]], mid[:, 1], [ear_l[1]]])
+    order = np.argsort(sep_u)
+    v_sep = np.interp(uv[:, 0], sep_u[order], sep_v[order])
+    jaw_weight = _smoothstep(-0.12 * mouth, 0.12 * mouth, uv[:, 1] - v_sep)
+    outer_lips = np.concatenate(
+        [points[list(topo.LIP_UPPER_OUTER), :2], points[list(topo.LIP_LOWER_OUTER[::-1]), :2]]
+    )
+    lip_distance = _polygon_distance(points[:, :2], outer_lips)
+    in_lips = (lip_distance <= 0) & is_face
+    corner_d = np.minimum(
+        np.linalg.norm(points[:, :2] - points[topo.MOUTH_CORNER_RIGHT, :2], axis=1),
+        np.linalg.norm(points[:, :2] - points[topo.MOUTH_CORNER_LEFT, :2], axis=1),
+    )
+    lip_side = (uv[:, 1] > v_sep).astype(np.float32)
+    lip_side[list(topo.LIP_UPPER_INNER)] = 0.0
+    lip_side[list(topo.LIP_LOWER_INNER)] = 1.0
+    corner_blend = _gauss(corner_d, 0.12 * mouth)
+    lip_jaw = lip_side + (0.5 - lip_side) * corner_blend
+    jaw_weight = np.where(in_lips, lip_jaw, jaw_weight)
+    jaw_weight[list(topo.LIP_UPPER_INNER)] = lip_jaw[list(topo.LIP_UPPER_INNER)]
+    jaw_weight[list(topo.LIP_LOWER_INNER)] = lip_jaw[list(topo.LIP_LOWER_INNER)]
+    ring_slice = slice(N_LANDMARKS, N_LANDMARKS + len(ring_xyz))
+    jaw_weight[ring_slice] = ring_jaw
+    jaw_weight[is_eyeball] = 0.0
+    jaw_weight[teeth_upper_ids] = 0.0
+    jaw_weight[teeth_lower_ids] = 1.0
+    # The skull above the ears never rides the jaw.
+    jaw_weight[is_face & (uv[:, 1] < min(ear_r[1], ear_l[1]) - 0.1 * mouth)] = 0.0
+
+    # Hinge: the temporomandibular joint, at ear level, well behind the face.
+    face_depth = float(np.ptp(landmarks[:468, 2]))
+    hinge_uv = np.array([0.0, (ear_r[1] + ear_l[1]) / 2])
+    hinge_xy = frame.origin + hinge_uv[0] * frame.ex + hinge_uv[1] * frame.ey
+    lip_z = float(landmarks[[13, 14], 2].mean())
+    hinge_xyz = np.array([*hinge_xy, lip_z + 1.1 * face_depth], np.float32)
+    lever = float(hinge_xyz[2] - lip_z)
+    half_face = float(np.ptp(uv[list(topo.face_oval()), 0])) / 2
+    jaw_falloff = np.clip(1 - 0.6 * (uv[:, 0] / max(half_face, 1.0)) ** 2, 0.25, 1.0).astype(np.float32)
+    # The vertical travel of the lower lip per radian is its depth distance from the hinge.
+    jaw_max_rad = JAW_MAX_GAP_PER_MOUTH_WIDTH * mouth / max(hinge_xyz[2] - lip_z, 1e-3)
+    jaw_max_rad = min(jaw_max_rad, math.radians(32))
+
+    # The photo's own lip gap: an open-mouthed photo rests with the jaw raised most of the way.
+    photo_gap = float(np.max((lower_inner_uv - upper_inner_uv)[:, 1]))
+    jaw_rest_rad = -0.6 * max(photo_gap - 0.02 * mouth, 0.0) / max(hinge_xyz[2] - lip_z, 1e-3)
+
+    # --- lips: columns, and how skin follows them ---------------------------------------------------
+    lip_follow = np.where(in_lips, 1.0, _gauss(lip_distance, 0.22 * mouth)) * is_face
+    lip_follow[~is_lm] = 0.0
+    lips = _columns(uv, topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER, lip_follow, uv[:, 1] <= v_sep)
+    upper_ids = list(topo.LIP_UPPER_INNER[1:-1])
+    lower_ids = list(topo.LIP_LOWER_INNER[1:-1])
+    lips.follow_upper[upper_ids] = True
+    lips.follow_upper[lower_ids] = False
+
+    # --- eyes: columns and the lid skin that follows ------------------------------------------------
+    eyes = []
+    eye_index = np.full(n, -1, np.int32)
+    eye_base = N_LANDMARKS + len(ring_xyz)
+    for side, (upper, lower) in enumerate(
+        ((topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER), (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER))
+    ):
+        contour = np.concatenate([points[list(upper), :2], points[list(lower[::-1]), :2]])
+        width = float(np.linalg.norm(points[upper[0], :2] - points[upper[-1], :2]))
+        centre_v = float(uv[list(upper) + list(lower), 1].mean())
+        d = _polygon_distance(points[:, :2], contour)
+        above = uv[:, 1] < centre_v
+        # Skin above the lid travels with it over ~half an eye width (up to the crease), below much less.
+        w = np.where(above, _gauss(d, 0.45 * width), _gauss(d, 0.2 * width)) * 0.55
+        w[list(upper) + list(lower)] = 1.0
+        w[~is_lm] = 0.0
+        w[list(topo.IRIS_RIGHT) + list(topo.IRIS_LEFT)] = 0.0
+        # Only the side of the face this eye is on.
+        w[np.abs(uv[:, 0] - uv[list(upper), 0].mean()) > 0.75 * eyes_px] = 0.0
+        eyes.append(_columns(uv, upper, lower, w, above.copy()))
+        eyes[-1].follow_upper[list(upper)] = True
+        eyes[-1].follow_upper[list(lower)] = False
+        count = len(upper) + len(lower) - 2 + 5 + 8
+        eye_index[eye_base : eye_base + count] = side
+        eye_base += count
+    iris_move = np.zeros(n, np.float32)
+    iris_move[N_LANDMARKS + len(ring_xyz) : teeth_upper_ids[0]] = np.concatenate(iris_move_extra)
+
+    # --- head weights ---------------------------------------------------------------------------------
+    head_weight = np.ones(n, np.float32)
+    head_weight[ring_slice] = ring_head
+    pivot_xy = frame.origin + hinge_uv[1] * frame.ey
+    pivot_xyz = np.array([*pivot_xy, float(landmarks[:468, 2].mean()) + 0.9 * face_depth], np.float32)
+
+    # --- triangles ------------------------------------------------------------------------------------
+    oval_ids = np.array(topo.face_oval())
+    skin = [topo.face_triangles(), _strip(oval_ids, ring_ids[0])]
+    for k in range(1, len(RING_SCALES)):
+        skin.append(_strip(ring_ids[k - 1], ring_ids[k]))
+    up_in, low_in = topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER
+    mouth_tris = []
+    for i in range(len(up_in) - 1):
+        mouth_tris.append((up_in[i], low_in[i], up_in[i + 1]))
+        mouth_tris.append((up_in[i + 1], low_in[i], low_in[i + 1]))
+    mouth_tris = [t for t in mouth_tris if len(set(t)) == 3]
+
+    basis = _linear_basis(points, uv, frame, is_lm, in_lips, lip_distance, v_sep, landmarks)
+
+    return Rig(
+        points_xyz=points,
+        skin_triangles=np.concatenate(skin).astype(np.int32),
+        mouth_triangles=np.array(mouth_tris, np.int32),
+        eye_triangles=np.concatenate(eye_tris).astype(np.int32),
+        frame=frame,
+        basis=basis,
+        jaw_weight=jaw_weight.astype(np.float32),
+        hinge_xyz=hinge_xyz,
+        jaw_max_rad=float(jaw_max_rad),
+        jaw_rest_rad=float(jaw_rest_rad),
+        jaw_lever_px=lever,
+        jaw_falloff=jaw_falloff,
+        head_weight=head_weight,
+        pivot_xyz=pivot_xyz,
+        lips=lips,
+        eyes=(eyes[0], eyes[1]),
+        iris_move=iris_move,
+        eye_index=eye_index,
+        eyeball_radius_px=(radii[0], radii[1]),
+        teeth_upper=teeth_upper_ids.astype(np.int32),
+        teeth_lower=teeth_lower_ids.astype(np.int32),
+        neighbours=_neighbour_mean(n, np.concatenate(skin)),
+    )
+
+
+def _linear_basis(
+    points: np.ndarray,
+    uv: np.ndarray,
+    frame: FaceFrame,
+    is_lm: np.ndarray,
+    in_lips: np.ndarray,
+    lip_distance: np.ndarray,
+    v_sep: np.ndarray,
+    landmarks: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Displacement fields (N, 3) of the tracks that act linearly, in pixels at weight 1.
+
+    Amplitudes are shares of the mouth width (W) or the eye distance (E), chosen by eye against video of
+    real faces: a broad smile moves the corners ~0.12 W up and ~0.1 W out; brows travel ~0.1 E.
+    """
+    n = len(points)
+    mouth, eyes_px = frame.mouth_px, frame.eyes_px
+    u, v = uv[:, 0], uv[:, 1]
+    basis: dict[str, np.ndarray] = {}
+    face = is_lm.astype(np.float32)
+    lips_w = np.where(in_lips, 1.0, _gauss(lip_distance, 0.25 * mouth)) * face
+    above = v <= v_sep
+    half = mouth / 2
+    lateral = np.clip(u / half, -1.5, 1.5)  # -1 at the image-left corner, +1 at the image-right corner
+
+    def corner_field(corner: int, du: float, dv: float, radius: float) -> np.ndarray:
+        d = np.linalg.norm(points[:, :2] - points[corner, :2], axis=1)
+        w = _gauss(d, radius) * face
+        return frame.vec(w * du * mouth, w * dv * mouth)
+
+    # Subject's left is the image-right corner (291): outwards is +u there, -u at 61.
+    for side, corner, sign in (
+        ("Left", topo.MOUTH_CORNER_LEFT, 1.0),
+        ("Right", topo.MOUTH_CORNER_RIGHT, -1.0),
+    ):
+        basis[f"mouthSmile{side}"] = corner_field(corner, sign * 0.09, -0.12, 0.38 * mouth)
+        basis[f"mouthFrown{side}"] = corner_field(corner, sign * 0.01, 0.09, 0.34 * mouth)
+        basis[f"mouthStretch{side}"] = corner_field(corner, sign * 0.1, 0.015, 0.34 * mouth)
+        # Cheeks rise in a Duchenne smile; the lower lid bulges up a little with them.
+        eye_outer = topo.EYE_LEFT_UPPER[-1] if side == "Left" else topo.EYE_RIGHT_UPPER[0]
+        cheek_centre = points[eye_outer, :2] * 0.55 + points[corner, :2] * 0.45
+        d = np.linalg.norm(points[:, :2] - cheek_centre, axis=1)
+        w = _gauss(d, 0.33 * eyes_px) * face
+        basis[f"cheekSquint{side}"] = frame.vec(0 * w, -0.05 * eyes_px * w)
+        lateral_w = np.clip(0.5 + 0.5 * sign * lateral, 0.0, 1.0)
+        up_lip = lips_w * above * lateral_w * (1 - _smoothstep(0.8, 1.2, np.abs(lateral)))
+        basis[f"mouthUpperUp{side}"] = frame.vec(0 * u, -0.075 * mouth * up_lip)
+        low_lip = lips_w * (~above) * lateral_w * (1 - _smoothstep(0.8, 1.2, np.abs(lateral)))
+        basis[f"mouthLowerDown{side}"] = frame.vec(0 * u, 0.07 * mouth * low_lip)
+
+    # Pucker: lips narrow towards the centre, grow fuller, push forward, with a small round opening.
+    centre_profile = np.clip(1 - lateral**2, 0, 1)
+    sign_v = np.where(above, -1.0, 1.0)
+    du = -0.36 * u * lips_w
+    dv = sign_v * 0.03 * mouth * lips_w * (0.5 + 0.5 * centre_profile)
+    inner_open = np.zeros(n)
+    inner_open[list(topo.LIP_UPPER_INNER)] = -1
+    inner_open[list(topo.LIP_LOWER_INNER)] = 1
+    dv_p = dv * (inner_open == 0) + inner_open * 0.012 * mouth * centre_profile
+    pucker = frame.vec(du, dv_p)
+    pucker[:, 2] = -0.15 * mouth * lips_w
+    basis["mouthPucker"] = pucker
+    # Funnel: rounder and more open than pucker, lips flared.
+    dv_f = sign_v * 0.04 * mouth * lips_w * (0.4 + 0.6 * centre_profile) * (inner_open == 0)
+    dv_f = dv_f + inner_open * 0.035 * mouth * centre_profile
+    funnel = frame.vec(-0.2 * u * lips_w, dv_f)
+    funnel[:, 2] = -0.08 * mouth * lips_w
+    basis["mouthFunnel"] = funnel
+    # Lower lip rolled in: its outer edge rises (the lip looks thinner); closure is done by pose().
+    roll_w = lips_w * (~above) * (1 - _smoothstep(0.7, 1.1, np.abs(lateral)))
+    lower_thickness = float(
+        np.median(uv[list(topo.LIP_LOWER_OUTER[2:-2]), 1] - uv[list(topo.LIP_LOWER_INNER[2:-2]), 1])
+    )
+    roll_dv = -0.45 * max(lower_thickness, 0.0) * roll_w
+    roll_dv[list(topo.LIP_LOWER_INNER)] = 0.0
+    basis["mouthRollLower"] = frame.vec(0 * u, roll_dv)
+
+    # Brows: inner and outer halves, with the forehead and upper lid skin following.
+    for side, inner, outer, eye_upper in (
+        ("Right", topo.BROW_RIGHT_INNER, topo.BROW_RIGHT_OUTER, topo.EYE_RIGHT_UPPER),
+        ("Left", topo.BROW_LEFT_INNER, topo.BROW_LEFT_OUTER, topo.EYE_LEFT_UPPER),
+    ):
+
+        # The eye opening itself stays put: brows stretch the lid skin, not the eyeball.
+        lid_v = float(uv[list(eye_upper), 1].mean())
+        keep_eye = _smoothstep(lid_v + 0.02 * eyes_px, lid_v - 0.12 * eyes_px, v)
+
+        def field(ids: tuple[int, ...], radius: float, keep_eye: np.ndarray = keep_eye) -> np.ndarray:
+            d = np.min(np.linalg.norm(points[:, None, :2] - points[None, list(ids), :2], axis=2), axis=1)
+            return _gauss(d, radius) * face * keep_eye
+
+        w_in = field(inner, 0.22 * eyes_px)
+        w_out = field(outer, 0.22 * eyes_px)
+        basis.setdefault("browInnerUp", np.zeros((n, 3), np.float32))
+        basis["browInnerUp"] += frame.vec(0 * u, -0.1 * eyes_px * w_in)
+        basis[f"browOuterUp{side}"] = frame.vec(0 * u, -0.09 * eyes_px * w_out)
+        toward_centre = 1.0 if side == "Right" else -1.0
+        w_all = np.maximum(w_in, w_out)
+        basis[f"browDown{side}"] = frame.vec(toward_centre * 0.035 * eyes_px * w_in, 0.06 * eyes_px * w_all)
+
+    # Lids: squint raises the lower lid, wide raises the upper lid (and the skin above a little).
+    for side, upper, lower in (
+        ("Right", topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+        ("Left", topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
+    ):
+        opening = float(np.median(uv[list(upper[2:-2]), 1] - uv[list(lower[2:-2]), 1]))  # negative
+        height = abs(opening)
+        for name, ids, amount, radius in (
+            (f"eyeSquint{side}", lower, -0.28 * height, 0.25 * eyes_px),
+            (f"eyeWide{side}", upper, -0.22 * height, 0.22 * eyes_px),
+        ):
+            inner_ids = list(ids[1:-1])
+            d = np.min(np.linalg.norm(points[:, None, :2] - points[None, inner_ids, :2], axis=2), axis=1)
+            w = _gauss(d, radius) * face
+            w[inner_ids] = 1.0
+            w[[ids[0], ids[-1]]] = 0.3
+            basis[name] = frame.vec(0 * u, amount * w)
+    del landmarks
+    return {k: b.astype(np.float32) for k, b in basis.items()}

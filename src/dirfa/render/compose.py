@@ -1,0 +1,131 @@
+"""Render frames: pose the rig, warp the photo, paint the mouth, crop and scale for the video.
+
+Last render stage: (Portrait image, Rig, Tracks) -> iterator of RGB frames -> media.video.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dirfa.errors import InputError
+from dirfa.face import topology as topo
+from dirfa.face.landmarks import N_LANDMARKS
+from dirfa.face.rig import Pose, Rig
+from dirfa.render import mouth, warp
+
+MAX_OUTPUT_SIDE_PX = 4096
+CROP_FACE_SCALE = 2.6  # a face-centred crop is this many face heights wide: head, hair and shoulders
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Which part of the source picture the video shows, and at what size.
+
+    box: (x0, y0, x1, y1) source pixels shown; width, height: output frame size (even)."""
+
+    box: tuple[int, int, int, int]
+    width: int
+    height: int
+
+
+def _even(n: float) -> int:
+    return max(2, int(round(n / 2)) * 2)
+
+
+def plan_output(
+    image_shape: tuple[int, ...], face_box: np.ndarray, *, size: int | None = None, crop: bool = False
+) -> OutputPlan:
+    """The output framing: the whole picture (default) or a face-centred square (`crop`), scaled to
+    `size` pixels wide when given. Dimensions are made even, as H.264 in yuv420p requires."""
+    height, width = image_shape[:2]
+    if size is not None and not 16 <= size <= MAX_OUTPUT_SIDE_PX:
+        raise InputError(
+            f"--size {size} is out of range — use a width between 16 and {MAX_OUTPUT_SIDE_PX} pixels"
+        )
+    if crop:
+        fx0, fy0, fx1, fy1 = (float(v) for v in face_box)
+        side = min(CROP_FACE_SCALE * max(fy1 - fy0, fx1 - fx0), width, height)
+        cx, cy = (fx0 + fx1) / 2, (fy0 + fy1) / 2 - 0.05 * (fy1 - fy0)
+        x0 = int(round(min(max(cx - side / 2, 0), width - side)))
+        y0 = int(round(min(max(cy - side / 2, 0), height - side)))
+        side_px = int(side)
+        box = (x0, y0, x0 + side_px, y0 + side_px)
+        out_w = size if size is not None else min(side_px, 512)
+        return OutputPlan(box, _even(out_w), _even(out_w))
+    if size is None:
+        if max(width, height) > MAX_OUTPUT_SIDE_PX:
+            scale = MAX_OUTPUT_SIDE_PX / max(width, height)
+            return OutputPlan((0, 0, width, height), _even(width * scale), _even(height * scale))
+        # Even dimensions: drop the last row or column of an odd-sized picture.
+        return OutputPlan(
+            (0, 0, width - width % 2, height - height % 2), width - width % 2, height - height % 2
+        )
+    return OutputPlan((0, 0, width, height), _even(size), _even(size * height / width))
+
+
+class FrameRenderer:
+    """Renders single frames of one portrait; reuses what does not change between frames."""
+
+    def __init__(self, image: np.ndarray, rig: Rig, plan: OutputPlan) -> None:
+        self.image = image
+        self.rig = rig
+        self.plan = plan
+        self.src_xy = rig.points_xyz[:, :2].copy()
+        self.layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+        self.colours = mouth.sample_colours(image, self.src_xy[:N_LANDMARKS])
+        inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
+        self.inner_ids = np.array(inner)
+        box = plan.box
+        self._box_shape = (box[3] - box[1], box[2] - box[0])
+
+    def render_pose(self, pose: Pose) -> np.ndarray:
+        """The full source-resolution picture for one posed rig (uint8 RGB)."""
+        height, width = self.image.shape[:2]
+        moved = np.linalg.norm(pose.points_xy - self.src_xy, axis=1) > 0.02
+        frame = self.image.copy()
+        if not moved.any():
+            return frame
+        touching = np.concatenate(self.layers)
+        touching = touching[moved[touching].any(axis=1)]
+        region = warp.bounding_region(
+            np.concatenate([pose.points_xy[touching.ravel()], self.src_xy[touching.ravel()]]), width, height
+        )
+        if region.width <= 0 or region.height <= 0:
+            return frame
+        map_x, map_y, _ = warp.backward_map(self.src_xy, pose.points_xy, self.layers, region)
+        patch = warp.remap(self.image, map_x, map_y)
+        if pose.mouth_open_px > 0.3:
+            mouth.draw_mouth(
+                patch,
+                (region.x0, region.y0),
+                pose.points_xy[self.inner_ids],
+                pose.upper_teeth_xy,
+                pose.lower_teeth_xy,
+                self.rig.frame.ex,
+                self.rig.frame.ey,
+                self.rig.frame.mouth_px,
+                self.colours,
+            )
+        frame[region.slices] = patch
+        return frame
+
+    def output(self, picture: np.ndarray) -> np.ndarray:
+        """Crop and scale a full picture to the output frame."""
+        x0, y0, x1, y1 = self.plan.box
+        view = picture[y0:y1, x0:x1]
+        if view.shape[1] == self.plan.width and view.shape[0] == self.plan.height:
+            return np.ascontiguousarray(view)
+        shrinking = self.plan.width < view.shape[1]
+        return cv2.resize(
+            view,
+            (self.plan.width, self.plan.height),
+            interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC,
+        )
+
+    def render(self, params: Mapping[str, float]) -> np.ndarray:
+        """One output frame for one set of track values."""
+        return self.output(self.render_pose(self.rig.pose(params)))

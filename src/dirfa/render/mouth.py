@@ -1,0 +1,170 @@
+"""Synthesised mouth interior: dark cavity, upper and lower teeth, a hint of tongue.
+
+Render stage: drawn inside the posed inner-lip outline, over the warped photo, by render.compose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dirfa.face import topology as topo
+
+WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is slightly yellow next to the sclera
+UPPER_TOOTH_PER_MOUTH = 0.14  # visible crown of the upper incisors below the rest lip line
+LOWER_TOOTH_PER_MOUTH = 0.11
+TEETH_HALF_SPAN_PER_MOUTH = 0.42  # teeth visible across ~84 % of the mouth width; the rest is cheek
+
+
+@dataclass(frozen=True)
+class MouthColours:
+    """RGB colours (float32, 0..255) taken from the photo: teeth balanced to the sclera, cavity from
+    darkened lip tones."""
+
+    teeth: np.ndarray
+    cavity: np.ndarray
+    tongue: np.ndarray
+
+
+def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    return mask
+
+
+def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
+    """Teeth, cavity and tongue colours for the face whose landmarks are given."""
+    height, width = image.shape[:2]
+    lips = np.concatenate(
+        [landmarks_xy[list(topo.LIP_UPPER_OUTER)], landmarks_xy[list(topo.LIP_LOWER_OUTER[::-1])]]
+    )
+    inner = np.concatenate(
+        [landmarks_xy[list(topo.LIP_UPPER_INNER)], landmarks_xy[list(topo.LIP_LOWER_INNER[::-1])]]
+    )
+    lip_mask = (_polygon_mask((height, width), lips) > 128) & (_polygon_mask((height, width), inner) < 64)
+    lip = np.median(image[lip_mask], axis=0) if lip_mask.sum() > 10 else np.array([150.0, 90.0, 90.0])
+
+    sclera_pixels = []
+    for upper, lower, iris in (
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.IRIS_RIGHT),
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.IRIS_LEFT),
+    ):
+        eye = np.concatenate([landmarks_xy[list(upper)], landmarks_xy[list(lower[::-1])]])
+        mask = _polygon_mask((height, width), eye) > 200
+        centre = landmarks_xy[iris[0]]
+        radius = np.linalg.norm(landmarks_xy[list(iris[1:])] - centre, axis=1).mean() * 1.15
+        ys, xs = np.nonzero(mask)
+        keep = np.hypot(xs - centre[0], ys - centre[1]) > radius
+        sclera_pixels.append(image[ys[keep], xs[keep]])
+    sclera = np.concatenate(sclera_pixels).astype(np.float32)
+    if len(sclera) >= 12:
+        luminance = sclera.mean(axis=1)
+        sclera_colour = np.median(sclera[luminance >= np.percentile(luminance, 60)], axis=0)
+    else:  # tiny or hidden eyes: teeth a little lighter than the skin
+        sclera_colour = np.clip(
+            np.median(image[lip_mask], axis=0) * 1.5 if lip_mask.sum() > 10 else 200, 0, 255
+        )
+    level = float(np.mean(sclera_colour))
+    # In the mouth's shade teeth are a little darker than the sclera, and warmer.
+    teeth = 0.55 * sclera_colour + 0.45 * level * WARM_WHITE
+    teeth = np.clip(teeth * 0.92, 0, 255)
+    cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
+    tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
+    return MouthColours(
+        teeth=teeth.astype(np.float32), cavity=cavity.astype(np.float32), tongue=tongue.astype(np.float32)
+    )
+
+
+def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray:
+    order = np.argsort(u_line)
+    return np.interp(u, u_line[order], v_line[order])
+
+
+def _soft(edge: np.ndarray, width: float) -> np.ndarray:
+    """0..1 ramp over `width` pixels around zero of a signed distance-like field."""
+    return np.clip(0.5 + edge / max(width, 1e-3), 0.0, 1.0)
+
+
+def draw_mouth(
+    canvas: np.ndarray,
+    origin_xy: tuple[int, int],
+    inner_polygon_xy: np.ndarray,
+    upper_teeth_xy: np.ndarray,
+    lower_teeth_xy: np.ndarray,
+    ex: np.ndarray,
+    ey: np.ndarray,
+    mouth_px: float,
+    colours: MouthColours,
+) -> None:
+    """Paint the mouth interior into `canvas` (uint8 RGB, in place) inside the inner-lip polygon.
+
+    Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0)."""
+    poly = inner_polygon_xy - np.array(origin_xy, np.float32)
+    x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, canvas.shape[1]), min(y1, canvas.shape[0])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32) / 255
+    if alpha.max() <= 0:
+        return
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    pts = np.stack([xs, ys], axis=-1) + np.array(origin_xy, np.float32)
+    centre = upper_teeth_xy.mean(axis=0)
+    rel = pts - centre
+    u = rel @ ex
+    v = rel @ ey
+    up = (upper_teeth_xy - centre) @ np.stack([ex, ey], axis=1)
+    low = (lower_teeth_xy - centre) @ np.stack([ex, ey], axis=1)
+    w = mouth_px
+    aa = 1.0  # anti-aliasing ramp in pixels
+    across = np.clip(np.abs(u) / (TEETH_HALF_SPAN_PER_MOUTH * w), 0, 1.5)
+
+    # Cavity: darkest at the back and centre, lighter towards the lips.
+    opening = max(float(np.ptp(poly[:, 1])), 1.0)
+    depth = np.clip(1 - (np.abs(u) / (0.5 * w)) ** 2 - (v / opening) ** 2, 0, 1)
+    colour = colours.cavity[None, None, :] * (1.0 - 0.45 * depth[..., None])
+
+    # Tongue: a low, wide ellipse behind the lower teeth.
+    v_low = _line_v(low[:, 0], low[:, 1], u)
+    tongue_d = 1 - np.sqrt((u / (0.3 * w)) ** 2 + ((v - (v_low + 0.03 * w)) / (0.1 * w)) ** 2)
+    tongue_a = np.clip(tongue_d * 0.1 * w / aa, 0, 1)[..., None]
+    tongue = colours.tongue[None, None, :] * (0.75 + 0.25 * np.clip(tongue_d, 0, 1))[..., None]
+    colour = colour * (1 - tongue_a) + tongue * tongue_a
+
+    def teeth_layer(top: np.ndarray, bottom: np.ndarray, shade: float) -> tuple[np.ndarray, np.ndarray]:
+        a = (
+            _soft(v - top, aa)
+            * _soft(bottom - v, aa)
+            * _soft((1 - across) * TEETH_HALF_SPAN_PER_MOUTH * w, 2 * aa)
+        )
+        # Back teeth recede into shadow; faint gaps separate the incisors and canines.
+        light = shade * (1 - 0.55 * np.clip(across, 0, 1) ** 2)
+        gaps = np.ones_like(u)
+        # Tooth boundaries: central incisors ~8.5 mm, laterals ~6.5 mm, canines ~7.5 mm across a ~50 mm
+        # mouth; only the front ones read at video resolution.
+        for k, depth in ((0.0, 0.22), (0.17, 0.12), (0.30, 0.08)):
+            for sign in (-1, 1) if k else (1,):
+                gaps -= depth * np.exp(-(((u - sign * k * w) / (0.005 * w + 0.45)) ** 2))
+        return a[..., None], colours.teeth[None, None, :] * (light * np.clip(gaps, 0.6, 1))[..., None]
+
+    v_up = _line_v(up[:, 0], up[:, 1], u)
+    up_bottom = v_up + UPPER_TOOTH_PER_MOUTH * w * (1 - 0.35 * np.clip(across, 0, 1) ** 2)
+    a_up, c_up = teeth_layer(v_up - 0.2 * w, up_bottom, 1.0)
+    # The upper lip shades the top of the teeth.
+    c_up = c_up * (0.8 + 0.2 * _soft(v - v_up - 0.03 * w, 0.05 * w))[..., None]
+    low_top = v_low - 0.01 * w
+    a_low, c_low = teeth_layer(low_top, low_top + LOWER_TOOTH_PER_MOUTH * w + 0.2 * w, 0.8)
+    colour = colour * (1 - a_low) + c_low * a_low
+    colour = colour * (1 - a_up) + c_up * a_up
+
+    # The inner edge of the lips casts a soft shadow into the mouth.
+    edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
+    colour *= (0.55 + 0.45 * np.clip(edge * 1.6 - 0.3, 0, 1))[..., None]
+
+    target = canvas[y0:y1, x0:x1].astype(np.float32)
+    out = target * (1 - alpha[..., None]) + colour * alpha[..., None]
+    canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)

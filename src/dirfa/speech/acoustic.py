@@ -1,0 +1,198 @@
+"""Mouth curves straight from the sound, for any language or singing; and a test of whether speech is English.
+
+Speech stage, the language-independent path beside phonemes + coarticulation: samples + Prosody -> mouth curves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.linalg import solve_toeplitz
+from scipy.ndimage import binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
+from scipy.signal import resample_poly
+
+from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS
+from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
+from dirfa.speech.prosody import Prosody
+from dirfa.speech.visemes import VOWELS
+
+HOP_S = 0.01
+_LPC_RATE_HZ = 8000  # formants F1, F2 lie below 3 kHz; 8 kHz sampling keeps LPC order small
+_LPC_ORDER = 10  # 2 + sampling rate in kHz, the usual rule for LPC formant analysis (Markel & Gray 1976)
+# Vowel formant ranges of adult speakers (Peterson & Barney 1952; Hillenbrand et al. 1995):
+# F1 ~300 Hz for close vowels (i, u) to ~750-850 Hz for open ones (a); F2 ~900 Hz for back rounded vowels
+# (u, o) to ~2300-2800 Hz for front spread ones (i, e).
+_F1_CLOSE_HZ, _F1_OPEN_HZ = 300.0, 750.0
+_F2_ROUND_HZ, _F2_CENTRAL_HZ = 1150.0, 1650.0
+_F2_SPREAD_LOW_HZ, _F2_SPREAD_HIGH_HZ = 1750.0, 2400.0
+_DIP_START_DB = 10.0  # vowels within a phrase vary by ~10 dB; deeper dips under the local peak are consonants
+_GAP_DB = 20.0  # a dip this far under the surrounding speech peak is a closure or a gap
+
+
+def _formants(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """F1, F2 (Hz, NaN where none is found) per 10 ms frame by LPC root solving, at _LPC_RATE_HZ."""
+    hop = int(HOP_S * _LPC_RATE_HZ)
+    length = int(0.025 * _LPC_RATE_HZ)
+    # Pre-emphasis flattens the spectral tilt so LPC fits the formants, not the slope.
+    emph = np.append(x[0:1], x[1:] - 0.97 * x[:-1]) if x.size else x
+    padded = np.concatenate([np.zeros(length // 2), emph, np.zeros(length + n * hop)])
+    frames = padded[np.arange(n)[:, None] * hop + np.arange(length)[None, :]] * np.hamming(length)
+    f1 = np.full(n, np.nan)
+    f2 = np.full(n, np.nan)
+    energy = (frames**2).sum(axis=1)
+    threshold = max(float(np.percentile(energy, 95)) * 1e-4, 1e-10) if n else 0.0
+    spectrum = np.fft.rfft(frames, 2 * length, axis=1)
+    autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, : _LPC_ORDER + 1]
+    for i in np.nonzero(energy > threshold)[0]:
+        r = autocorr[i]
+        # Lag window (40 Hz Gaussian) widens the peaks a little, so harmonics of high voices are not formants.
+        r = r * np.exp(-0.5 * (2 * np.pi * 40.0 / _LPC_RATE_HZ * np.arange(_LPC_ORDER + 1)) ** 2)
+        r[0] *= 1.0001  # white-noise correction keeps the Toeplitz system well conditioned
+        try:
+            a = solve_toeplitz(r[:-1], r[1:])
+        except np.linalg.LinAlgError:
+            continue
+        roots = np.roots(np.concatenate([[1.0], -a]))
+        roots = roots[np.imag(roots) > 0]
+        freq = np.angle(roots) * _LPC_RATE_HZ / (2 * np.pi)
+        bandwidth = -np.log(np.maximum(np.abs(roots), 1e-9)) * _LPC_RATE_HZ / np.pi
+        keep = np.sort(freq[(freq > 200.0) & (freq < 3500.0) & (bandwidth < 500.0)])
+        if keep.size >= 2:
+            f1[i], f2[i] = keep[0], keep[1]
+    return f1, f2
+
+
+def _fill(values: np.ndarray) -> np.ndarray:
+    """NaNs replaced by linear interpolation between found values (the median value if none is found)."""
+    ok = np.isfinite(values)
+    if not ok.any():
+        return np.zeros_like(values)
+    idx = np.arange(values.shape[0])
+    return np.interp(idx, idx[ok], values[ok])
+
+
+def acoustic_curves(
+    samples: np.ndarray,
+    *,
+    sample_rate_hz: int,
+    fps: float,
+    n_frames: int,
+    prosody: Prosody,
+    lead_s: float = LEAD_S,
+) -> dict[str, np.ndarray]:
+    """Mouth curves {name in MOUTH_TRACKS: (n_frames,) float32 0..1} from formants and level, any language.
+
+    Openness follows F1 and the level (open vowels have a high F1 and are loud), rounding a low F2, spreading
+    a high F2; dips under the surrounding speech level close the mouth, and outside speech it rests. Lip
+    closures are not told apart from other consonants, so p/b/m close less surely than on the phone path.
+    """
+    out = {name: np.zeros(max(n_frames, 0), dtype=np.float32) for name in MOUTH_TRACKS}
+    x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if n_frames <= 0 or x.size == 0 or not np.asarray(prosody.speech).any():
+        return out
+    g = math.gcd(int(sample_rate_hz), _LPC_RATE_HZ)
+    x8 = resample_poly(x, _LPC_RATE_HZ // g, int(sample_rate_hz) // g)
+    duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
+    n = int(np.ceil(duration_s / HOP_S)) + 1
+    f1, f2 = _formants(x8, n)
+    f1 = median_filter(_fill(f1), size=5)
+    f2 = median_filter(_fill(f2), size=5)
+
+    # Level per 10 ms, and where it sits under the surrounding (±150 ms) speech peak.
+    hop = int(HOP_S * _LPC_RATE_HZ)
+    padded = np.concatenate([x8, np.zeros(n * hop)])[: n * hop].reshape(n, hop)
+    level_db = 10 * np.log10(np.mean(padded**2, axis=1) + 1e-12)
+    t = np.arange(n) * HOP_S
+    frame_t = np.arange(len(prosody.speech)) / prosody.fps
+    speech = np.interp(t, frame_t, np.asarray(prosody.speech, dtype=float)) > 0.5
+    loudness = np.interp(t, frame_t, np.asarray(prosody.loudness, dtype=float))
+    peak_db = maximum_filter1d(np.where(speech, level_db, -120.0), size=31)
+    dip = np.clip((peak_db - level_db - _DIP_START_DB) / (_GAP_DB - _DIP_START_DB), 0.0, 1.0)
+    # Lips meet only in clear gaps lasting 40 ms or more, not in every short consonant dip.
+    gap = binary_opening(dip > 0.8, structure=np.ones(4, dtype=bool))
+
+    open_ = np.clip((f1 - _F1_CLOSE_HZ) / (_F1_OPEN_HZ - _F1_CLOSE_HZ), 0.0, 1.0)
+    # Rounding lowers F2, but so does openness (a: F2 ~1200 Hz): judge F2 against F1. Places /u/ (F1 350,
+    # F2 900-1400 — American /u/ is fronted) and /o/ (500, 900) high, /a/ (750, 1200) and schwa (500, 1500) at 0.
+    rounded = np.clip(
+        (_F2_CENTRAL_HZ - f2) / (_F2_CENTRAL_HZ - _F2_ROUND_HZ) - (f1 - 350.0) / 300.0 + 0.2, 0.0, 1.0
+    )
+    spread = np.clip((f2 - _F2_SPREAD_LOW_HZ) / (_F2_SPREAD_HIGH_HZ - _F2_SPREAD_LOW_HZ), 0.0, 1.0)
+    sounding = speech * (1.0 - dip)
+    gain = 0.8 + 0.45 * gaussian_filter1d(loudness, 6.0)
+    jaw = (0.1 + 0.45 * open_) * sounding * gain
+    values = {
+        "jawOpen": jaw,
+        "mouthClose": 0.6 * speech * gap,  # brief lip contact in clear gaps inside speech
+        "mouthFunnel": (0.2 + 0.4 * open_) * rounded * sounding,
+        "mouthPucker": 0.8 * rounded * (1.0 - open_) * sounding,
+        "mouthStretchLeft": 0.5 * spread * sounding,
+        "mouthStretchRight": 0.5 * spread * sounding,
+        "mouthRollLower": np.zeros(n),
+        "mouthUpperUpLeft": 0.1 * spread * sounding,
+        "mouthUpperUpRight": 0.1 * spread * sounding,
+        "mouthLowerDownLeft": 0.3 * open_ * sounding,
+        "mouthLowerDownRight": 0.3 * open_ * sounding,
+    }
+    # Articulators cannot move faster than ~15 Hz: smooth over ~30 ms, then show lead_s early like the
+    # phone path, and average each video frame's window.
+    video_t = np.arange(n_frames) / fps + lead_s
+    half = 0.5 / fps
+    offsets = np.linspace(-half, half, 9)
+    for name, curve in values.items():
+        smooth = gaussian_filter1d(curve, 3.0) if name != "mouthClose" else maximum_filter1d(curve, 3)
+        sampled = np.interp(video_t[:, None] + offsets[None, :], t, smooth)
+        frame_value = sampled.max(axis=1) if name == "mouthClose" else sampled.mean(axis=1)
+        out[name] = np.clip(frame_value, 0.0, 1.0).astype(np.float32)
+    closure = out["mouthClose"]
+    out["jawOpen"] = (out["jawOpen"] * (1.0 - 0.8 * closure)).astype(np.float32)
+    return out
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of True in a boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+
+
+def english_confidence(
+    timeline: PhoneTimeline,
+    prosody: Prosody,
+    *,
+    samples: np.ndarray | None = None,
+    sample_rate_hz: int = 16000,
+) -> float:
+    """0..1: how plausible it is that this is spoken English, so that the phone path will look right.
+
+    From the timeline and prosody alone it detects singing and non-speech (sustained vowels, long voiced runs,
+    noise labelled inside speech) but hardly tells Japanese or Mandarin speech from English: phone
+    recognition with an English phone LM makes English-looking phones of anything. Given the samples, it also
+    decodes words with the English model and uses their mean posterior, which does separate languages
+    (see the report in tests/speech/test_acoustic.py).
+    """
+    speech = np.asarray(prosody.speech, dtype=bool)
+    speech_s = float(speech.sum()) / prosody.fps
+    if speech_s < 0.3 or not len(timeline.phones):
+        return 0.0
+    durations = timeline.end_s - timeline.start_s
+    vowel = np.array([p in VOWELS for p in timeline.phones])
+    score = 1.0
+    # Singing: spoken English vowels rarely last 250 ms; sung ones often do (measured: read English 0-4 %
+    # of vowels, the shared singing clip 14 %).
+    long_vowels = float(np.mean(durations[vowel] > 0.25)) if vowel.any() else 1.0
+    score -= min(long_vowels / 0.1, 1.0) * 0.5
+    # Singing also holds the voice: voiced runs over 0.6 s are rare in speech.
+    runs_s = _runs(np.asarray(prosody.voiced, dtype=bool)) / prosody.fps
+    voiced_s = max(float(np.sum(runs_s)), 1e-9)
+    score -= min(float(np.sum(runs_s[runs_s > 0.6])) / voiced_s / 0.3, 1.0) * 0.3
+    # Speech the recogniser calls silence or noise is speech it cannot model.
+    frame_t = (np.arange(speech.shape[0]) + 0.5) / prosody.fps
+    idx = np.clip(np.searchsorted(timeline.end_s, frame_t[speech], side="right"), 0, len(timeline.phones) - 1)
+    unmodelled = float(np.mean([timeline.phones[k] == SILENCE for k in idx])) if idx.size else 1.0
+    score -= min(unmodelled / 0.2, 1.0) * 0.3
+    if samples is not None:
+        # Mean word posterior: read English 0.57-0.73, Japanese/Mandarin/singing 0.30-0.43 (measured).
+        words = word_confidence(samples, sample_rate_hz=sample_rate_hz)
+        score *= float(np.clip((words - 0.40) / (0.55 - 0.40), 0.0, 1.0))
+    return float(np.clip(score, 0.0, 1.0))

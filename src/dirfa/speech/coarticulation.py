@@ -1,0 +1,309 @@
+"""Mouth-track curves from a phone timeline: viseme targets blended by dominance functions, sampled per frame.
+
+Speech stage, last step of the phone path: PhoneTimeline + Prosody -> {mouth track: (n_frames,) curve} for motion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from dirfa.speech.phonemes import SILENCE, PhoneTimeline
+from dirfa.speech.prosody import Prosody
+from dirfa.speech.visemes import DIPHTHONGS, MOUTH_TRACKS, PHONE_TO_VISEME, VISEME_TARGETS, VOWELS
+
+__all__ = ["LEAD_S", "MOUTH_TRACKS", "mouth_curves"]
+
+# The mouth is shown this much ahead of the sound it makes. Articulators move before their acoustic effect:
+# lips close and open ~20-100 ms before the burst or voicing they shape (anticipatory movement; e.g. Chandrasekaran
+# et al. 2009, "The natural statistics of audiovisual speech", mouth opening leads the voice by 100-300 ms at
+# onsets), and viewers accept video ahead of audio far better than behind it (ITU-R BT.1359: detectable at
+# 45 ms audio lead vs 125 ms audio lag). 40 ms is one frame at 25 fps: visibly in sync, never late.
+LEAD_S = 0.04
+
+# Sub-frame evaluation points: keeps 20-30 ms closures of fast speech from falling between frames.
+_SUBSAMPLES = 8
+_REST_PAUSE_S = 0.3  # pauses at least this long relax fully to rest; shorter ones are bridged
+_BRIDGE_PAUSE_S = 0.12  # pauses up to this long (stop closures, word joins) barely pull towards rest
+_JAW_AT_CLOSURE = 0.08  # jaw while the lips are pressed together (p, b, m): nearly shut
+_JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
+_TUCK = 0.9  # mouthRollLower for f, v
+_QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
+
+_IDX = {name: i for i, name in enumerate(MOUTH_TRACKS)}
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "jaw": ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight"),
+    "round": ("mouthPucker", "mouthFunnel"),
+    "spread": ("mouthStretchLeft", "mouthStretchRight"),
+    "upper": ("mouthUpperUpLeft", "mouthUpperUpRight"),
+}
+
+
+@dataclass(frozen=True)
+class _Dominance:
+    """How strongly a segment pulls each track group towards its target, and how fast that falls off in time.
+
+    Cohen & Massaro 1993, "Modeling coarticulation in synthetic visual speech": dominance
+    D(t) = alpha * exp(-theta * |tau|^c) around each segment, separate rates before (anticipation) and after
+    (carry-over), and the track value is the dominance-weighted mean of all segments' targets. We use c = 1 and
+    measure tau from the edge of the segment's central half rather than its centre, so long segments hold
+    their target and short ones are pulled towards their neighbours (vowel reduction in fast speech).
+    """
+
+    jaw: float
+    round: float
+    spread: float
+    upper: float
+    before_s: float = 0.05  # 1/theta before the segment (anticipation)
+    after_s: float = 0.04  # 1/theta after it (carry-over)
+    round_before_s: float = 0.05  # anticipatory lip rounding reaches further ahead for rounded sounds
+
+    def alphas(self) -> np.ndarray:
+        a = np.zeros(len(MOUTH_TRACKS))
+        for group, tracks in _GROUPS.items():
+            for track in tracks:
+                a[_IDX[track]] = getattr(self, group)
+        return a
+
+
+# Lip-critical segments dominate the lip tracks; tongue-only consonants (k, g, ng, h) barely touch the lips and
+# take the shape of their vowels — the "visual ambiguity" of those classes in lip-reading studies.
+_VOWEL = _Dominance(jaw=1.3, round=1.0, spread=1.0, upper=0.6, before_s=0.06, after_s=0.05)
+# Anticipatory rounding begins up to several consonants ahead of a rounded vowel (Benguerel & Cowan 1974).
+_ROUNDED = _Dominance(
+    jaw=1.0, round=1.0, spread=1.0, upper=0.5, before_s=0.06, after_s=0.05, round_before_s=0.14
+)
+_DOMINANCE: dict[str, _Dominance] = {
+    "AA": _VOWEL, "AE": _VOWEL, "EH": _VOWEL, "IH": _VOWEL, "EE": _VOWEL, "UH": _VOWEL,
+    "OH": _Dominance(jaw=1.3, round=1.0, spread=1.0, upper=0.5, before_s=0.06, after_s=0.05, round_before_s=0.1),
+    "WOO": _ROUNDED,
+    "R": _Dominance(jaw=0.5, round=0.8, spread=0.6, upper=0.5, round_before_s=0.1),
+    "SH": _Dominance(jaw=0.7, round=0.9, spread=0.6, upper=0.8, round_before_s=0.08),
+    # The closure itself is imposed by _hold_envelope; here p, b, m only pull the jaw up a little.
+    "PBM": _Dominance(jaw=0.5, round=0.1, spread=0.1, upper=0.3),
+    "FV": _Dominance(jaw=0.7, round=0.15, spread=0.2, upper=0.8),
+    "TH": _Dominance(jaw=0.6, round=0.2, spread=0.3, upper=0.7),
+    "ST": _Dominance(jaw=0.6, round=0.1, spread=0.3, upper=0.3),
+    "L": _Dominance(jaw=0.5, round=0.15, spread=0.2, upper=0.3),
+    "KG": _Dominance(jaw=0.3, round=0.05, spread=0.05, upper=0.1),
+}  # fmt: skip
+_PHONE_DOMINANCE: dict[str, _Dominance] = {
+    # h is the following vowel said breathily; y is an "ee" glide, less open than the vowel.
+    "HH": _Dominance(jaw=0.02, round=0.02, spread=0.02, upper=0.02),
+    "Y": _Dominance(jaw=0.5, round=0.3, spread=0.8, upper=0.3),
+}
+_TARGETS = {name: np.array([target[t] for t in MOUTH_TRACKS]) for name, target in VISEME_TARGETS.items()}
+
+
+@dataclass(frozen=True)
+class _Gesture:
+    viseme: str
+    start_s: float
+    end_s: float
+    target: np.ndarray  # (n_tracks,)
+    alpha: np.ndarray  # (n_tracks,)
+    dominance: _Dominance
+
+
+def _speech_phones(timeline: PhoneTimeline, prosody: Prosody) -> list[tuple[str, float, float]]:
+    """(phone, start_s, end_s) with phones demoted to SIL where prosody hears no speech around them.
+
+    Phone recognition invents phones in breaths and room noise; prosody's voice activity is the better judge
+    there. A phone is demoted only when it is also quiet (_QUIET_DB under the clip's speech level), so faint
+    phrase-final words that the voice detector misses keep their phones; a clip with no voiced speech at all
+    (a whisper) keeps all of its phones.
+    """
+    segments = list(zip(timeline.phones, timeline.start_s.tolist(), timeline.end_s.tolist()))
+    speech = np.asarray(prosody.speech, dtype=bool)
+    energy_db = np.asarray(prosody.energy_db, dtype=np.float64)
+    if speech.any() and energy_db.shape == speech.shape:
+        quiet_db = float(np.percentile(energy_db[speech], 95)) - _QUIET_DB
+        out = []
+        for phone, start, end in segments:
+            lo = max(int(np.floor((start - 0.05) * prosody.fps)), 0)
+            hi = min(int(np.ceil((end + 0.05) * prosody.fps)) + 1, speech.shape[0])
+            if phone != SILENCE and hi > lo and not speech[lo:hi].any() and energy_db[lo:hi].max() < quiet_db:
+                phone = SILENCE
+            out.append((phone, start, end))
+        segments = out
+    merged: list[tuple[str, float, float]] = []
+    for phone, start, end in segments:
+        if merged and phone == SILENCE and merged[-1][0] == SILENCE:
+            merged[-1] = (SILENCE, merged[-1][1], end)
+        else:
+            merged.append((phone, start, end))
+    return merged
+
+
+def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
+    gestures = []
+    for phone, start, end in segments:
+        duration = end - start
+        if phone == SILENCE:
+            # Short pauses are bridged; from _BRIDGE_PAUSE_S to _REST_PAUSE_S the pull to rest grows to full.
+            x = np.clip((duration - _BRIDGE_PAUSE_S) / (_REST_PAUSE_S - _BRIDGE_PAUSE_S), 0.0, 1.0)
+            strength = 0.01 + 2.0 * x * x * (3 - 2 * x)
+            rest = _Dominance(jaw=strength, round=strength, spread=strength, upper=strength)
+            gestures.append(_Gesture("rest", start, end, _TARGETS["rest"], rest.alphas(), rest))
+            continue
+        parts = DIPHTHONGS.get(phone)
+        visemes = (
+            [(parts[0], start, start + 0.55 * duration), (parts[1], start + 0.55 * duration, end)]
+            if parts
+            else [(PHONE_TO_VISEME.get(phone, "EH"), start, end)]
+        )
+        for viseme, a, b in visemes:
+            dominance = _PHONE_DOMINANCE.get(phone, _DOMINANCE.get(viseme, _VOWEL))
+            target = _TARGETS[viseme].copy()
+            if phone in VOWELS and duration < 0.1:
+                # Short vowels are reduced: the jaw does not travel as far (Lindblom 1963 "undershoot").
+                reduce = 0.75 + 0.25 * duration / 0.1
+                for track in _GROUPS["jaw"]:
+                    target[_IDX[track]] *= reduce
+            gestures.append(_Gesture(viseme, a, b, target, dominance.alphas(), dominance))
+    return gestures
+
+
+def _blend(gestures: list[_Gesture], t: np.ndarray) -> np.ndarray:
+    """(len(t), n_tracks) dominance-weighted mean of the gestures' targets (Cohen & Massaro 1993)."""
+    n_tracks = len(MOUTH_TRACKS)
+    # A faint rest gesture everywhere, so times far from any segment are at rest.
+    num = np.zeros((t.shape[0], n_tracks))
+    den = np.full((t.shape[0], n_tracks), 1e-4)
+    round_mask = np.zeros(n_tracks, dtype=bool)
+    for track in _GROUPS["round"]:
+        round_mask[_IDX[track]] = True
+    for g in gestures:
+        d = g.dominance
+        reach = 8.0 * max(d.before_s, d.after_s, d.round_before_s)
+        centre = 0.5 * (g.start_s + g.end_s)
+        half_core = 0.25 * (g.end_s - g.start_s)
+        lo, hi = np.searchsorted(t, [g.start_s - reach, g.end_s + reach])
+        if hi <= lo:
+            continue
+        tt = t[lo:hi]
+        dist = np.maximum(np.abs(tt - centre) - half_core, 0.0)[:, None]
+        before = (tt < centre)[:, None]
+        tau = np.where(before, d.before_s, d.after_s) * np.ones(n_tracks)
+        tau = np.where(before & round_mask[None, :], d.round_before_s, tau)
+        weight = g.alpha[None, :] * np.exp(-dist / tau)
+        num[lo:hi] += weight * g.target[None, :]
+        den[lo:hi] += weight
+    return num / den
+
+
+def _hold_envelope(
+    segments: list[tuple[str, float, float]], wanted: frozenset[str], t: np.ndarray
+) -> np.ndarray:
+    """1 over the middle of each wanted phone, raised-cosine ramps into its neighbours, max over phones.
+
+    A hard constraint on top of the blend: bilabials must shut the lips and labiodentals must tuck the lower
+    lip however fast the speech, because lip-readers notice a missing closure first. Ramps take at most half
+    of the neighbouring segment, so a short vowel between two closures still opens.
+    """
+    env = np.zeros(t.shape[0])
+    for k, (phone, start, end) in enumerate(segments):
+        if phone not in wanted:
+            continue
+        duration = end - start
+        hold_lo, hold_hi = start + 0.25 * duration, end - 0.25 * duration
+        prev_s = segments[k - 1][2] - segments[k - 1][1] if k > 0 else 0.1
+        next_s = segments[k + 1][2] - segments[k + 1][1] if k + 1 < len(segments) else 0.1
+        ramp_in = float(np.clip(0.5 * prev_s, 0.015, 0.07))
+        ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.07))
+        lo, hi = np.searchsorted(t, [hold_lo - ramp_in, hold_hi + ramp_out])
+        tt = t[lo:hi]
+        e = np.ones(tt.shape[0])
+        rising = tt < hold_lo
+        e[rising] = 0.5 - 0.5 * np.cos(np.pi * (tt[rising] - (hold_lo - ramp_in)) / ramp_in)
+        falling = tt > hold_hi
+        e[falling] = 0.5 + 0.5 * np.cos(np.pi * (tt[falling] - hold_hi) / ramp_out)
+        env[lo:hi] = np.maximum(env[lo:hi], e)
+    return env
+
+
+def _apply_holds(values: np.ndarray, closure: np.ndarray, tuck: np.ndarray) -> np.ndarray:
+    """Impose lip closure (p, b, m) and lower-lip tuck (f, v) envelopes on blended or sampled tracks."""
+    v = values.copy()
+    jaw = _IDX["jawOpen"]
+    v[:, _IDX["mouthClose"]] = closure
+    v[:, _IDX["mouthRollLower"]] = _TUCK * tuck
+    v[:, jaw] = v[:, jaw] * (1 - closure) + closure * np.minimum(v[:, jaw], _JAW_AT_CLOSURE)
+    v[:, jaw] = v[:, jaw] * (1 - tuck) + tuck * np.minimum(v[:, jaw], _JAW_AT_TUCK)
+    # Pressed lips cannot funnel or bare the teeth.
+    for name in ("mouthFunnel",) + _GROUPS["upper"] + ("mouthLowerDownLeft", "mouthLowerDownRight"):
+        v[:, _IDX[name]] *= 1 - closure
+    for name in ("mouthLowerDownLeft", "mouthLowerDownRight"):
+        v[:, _IDX[name]] *= 1 - tuck
+    for name in _GROUPS["upper"]:
+        v[:, _IDX[name]] = np.maximum(v[:, _IDX[name]], 0.25 * tuck)
+    return v
+
+
+def _frame_holds(
+    segments: list[tuple[str, float, float]],
+    wanted: frozenset[str],
+    env: np.ndarray,
+    *,
+    fps: float,
+    lead_s: float,
+) -> np.ndarray:
+    """Per-frame hold envelope: the window mean, but the full window maximum in the frame nearest each phone.
+
+    The maximum guarantees that a closure shorter than a frame shows in the frame nearest to it; taking it in
+    every frame would let a closure's ramp shut the frames of a short vowel next to it too.
+    """
+    windows = env.reshape(-1, _SUBSAMPLES)
+    held = windows.mean(axis=1)
+    n = held.shape[0]
+    for phone, start, end in segments:
+        # A phone that shows before the first frame (lead_s) or after the last shows in that frame.
+        frame = int(np.clip(round((0.5 * (start + end) - lead_s) * fps), 0, n - 1))
+        if phone in wanted and start < n / fps:
+            held[frame] = windows[frame].max()
+    return held
+
+
+def _loudness_gain(prosody: Prosody, t: np.ndarray) -> np.ndarray:
+    """Jaw gain 0.8..1.25 from the clip-relative loudness: louder speech opens wider, quiet speech less."""
+    loud = np.asarray(prosody.loudness, dtype=np.float64)
+    if loud.size == 0:
+        return np.ones(t.shape[0])
+    # Smooth over ~120 ms so the gain follows phrases and stressed syllables, not single frames.
+    loud = gaussian_filter1d(loud, sigma=max(0.06 * prosody.fps, 0.5), mode="nearest")
+    frame_t = np.arange(loud.shape[0]) / prosody.fps
+    return 0.8 + 0.45 * np.interp(t, frame_t, loud)
+
+
+def mouth_curves(
+    timeline: PhoneTimeline, prosody: Prosody, *, fps: float, n_frames: int, lead_s: float = LEAD_S
+) -> dict[str, np.ndarray]:
+    """Mouth-track curves {name in MOUTH_TRACKS: (n_frames,) float32 in 0..1} for a phone timeline.
+
+    Frame i shows the mouth of time i / fps + lead_s. Each frame is the mean of _SUBSAMPLES points across its
+    1 / fps window (no aliasing), except lip closure and tuck, which take the window's maximum so that a
+    closure shorter than a frame still shows fully in the frame nearest to it.
+    """
+    n_tracks = len(MOUTH_TRACKS)
+    if n_frames <= 0:
+        return {name: np.zeros(0, dtype=np.float32) for name in MOUTH_TRACKS}
+    offsets = (np.arange(_SUBSAMPLES) + 0.5) / _SUBSAMPLES - 0.5
+    t = ((np.arange(n_frames)[:, None] + offsets[None, :]) / fps + lead_s).ravel()
+
+    segments = _speech_phones(timeline, prosody)
+    blended = _blend(_gestures(segments), t)
+    gain = _loudness_gain(prosody, t - lead_s)
+    for name in _GROUPS["jaw"]:
+        blended[:, _IDX[name]] *= gain
+    closure = _hold_envelope(segments, frozenset({"P", "B", "M"}), t)
+    tuck = _hold_envelope(segments, frozenset({"F", "V"}), t)
+    fine = _apply_holds(blended, closure, tuck).reshape(n_frames, _SUBSAMPLES, n_tracks)
+
+    frames = fine.mean(axis=1)
+    closure_f = _frame_holds(segments, frozenset({"P", "B", "M"}), closure, fps=fps, lead_s=lead_s)
+    tuck_f = _frame_holds(segments, frozenset({"F", "V"}), tuck, fps=fps, lead_s=lead_s)
+    frames = _apply_holds(frames, closure_f, tuck_f)
+    frames = np.clip(np.nan_to_num(frames), 0.0, 1.0).astype(np.float32)
+    return {name: frames[:, i].copy() for i, name in enumerate(MOUTH_TRACKS)}

@@ -1,0 +1,195 @@
+"""Prosody of a speech clip per video frame: level, loudness, pitch, voicing and voice activity.
+
+Speech stage, beside phonemes: feeds mouth opening (coarticulation, acoustic) and later head nods and brows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import binary_closing, binary_opening, median_filter
+from scipy.signal import butter, sosfiltfilt
+
+HOP_S = 0.01  # analysis frames every 10 ms, as in most speech front ends
+WINDOW_S = 0.04  # YIN integration window of 20 ms plus lags up to 22 ms (45 Hz creak)
+F0_MIN_HZ = 70.0  # range of adult and child speaking voices (Titze 1994, "Principles of Voice Production")
+F0_MAX_HZ = 400.0
+_CREAK_MIN_HZ = 45.0  # creaky voice at phrase ends goes far below the modal range; it still counts as speech
+YIN_THRESHOLD = 0.2  # de Cheveigné & Kawahara 2002 use 0.1-0.15 on clean speech; 0.2 tolerates room noise
+SILENCE_DB = -100.0  # the level reported for digital silence
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """Per-video-frame prosody; frame i is the audio around t = i / fps (a window of 1 / fps centred there).
+
+    energy_db: (n_frames,) RMS level in dB relative to full scale (20 log10 RMS, samples in -1..1).
+    loudness: (n_frames,) 0..1, speech level normalised to the clip (its 10th..95th percentile of speech
+    frames), 0 outside speech. f0_hz: (n_frames,) pitch in Hz, 0 where unvoiced. voiced: (n_frames,) bool.
+    speech: (n_frames,) bool, voice activity (speech, not breath or noise).
+    """
+
+    fps: float
+    energy_db: np.ndarray
+    loudness: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    speech: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """10 ms analysis frames: level (dB), f0 (Hz, 0 unvoiced), voiced, speech."""
+
+    level_db: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    speech: np.ndarray
+
+
+def _frame_signal(x: np.ndarray, *, length: int, hop: int, n: int) -> np.ndarray:
+    """(n, length) frames of x starting every hop samples, each centred on k * hop; zero padded."""
+    padded = np.concatenate([np.zeros(length // 2), x, np.zeros(length + n * hop)])
+    idx = np.arange(n)[:, None] * hop + np.arange(length)[None, :]
+    return padded[idx]
+
+
+def _yin(x: np.ndarray, *, sample_rate_hz: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """f0 (Hz) and aperiodicity (YIN's cumulative mean normalised difference minimum) per 10 ms frame.
+
+    de Cheveigné & Kawahara 2002, "YIN, a fundamental frequency estimator for speech and music", steps 1-5.
+    """
+    hop = int(round(HOP_S * sample_rate_hz))
+    w = int(round(WINDOW_S * sample_rate_hz)) // 2  # integration window W
+    tau_min = int(sample_rate_hz / F0_MAX_HZ)
+    tau_max = int(np.ceil(sample_rate_hz / _CREAK_MIN_HZ))
+    frames = _frame_signal(x, length=w + tau_max + 1, hop=hop, n=n)
+    size = 1 << int(np.ceil(np.log2(2 * frames.shape[1])))
+    spec = np.fft.rfft(frames, size, axis=1)
+    head = np.fft.rfft(frames[:, :w], size, axis=1)
+    # r(tau) = sum_{j<W} x_j x_{j+tau}, by cross-correlating the first W samples with the whole frame.
+    r = np.fft.irfft(np.conj(head) * spec, size, axis=1)[:, : tau_max + 1]
+    sq = np.cumsum(np.concatenate([np.zeros((n, 1)), frames**2], axis=1), axis=1)
+    energy0 = sq[:, w][:, None]
+    taus = np.arange(tau_max + 1)
+    energy_tau = sq[:, taus + w] - sq[:, taus]
+    d = np.maximum(energy0 + energy_tau - 2.0 * r, 0.0)
+    d[:, 0] = 0.0
+    cum = np.cumsum(d[:, 1:], axis=1)
+    cmnd = np.ones_like(d)
+    cmnd[:, 1:] = d[:, 1:] * taus[1:] / np.maximum(cum, 1e-12)
+    search = cmnd[:, tau_min : tau_max + 1]
+    below = search < YIN_THRESHOLD
+    # First dip under the threshold (then its local minimum); the global minimum where none dips under.
+    first = np.where(below.any(axis=1), below.argmax(axis=1), search.argmin(axis=1))
+    rows = np.arange(n)
+    k = first.copy()
+    for _ in range(tau_max):
+        step = (k + 1 < search.shape[1]) & (
+            search[rows, np.minimum(k + 1, search.shape[1] - 1)] < search[rows, k]
+        )
+        if not step.any():
+            break
+        k = k + step
+    tau = k + tau_min
+    # Parabolic interpolation of the dip for sub-sample period.
+    left = cmnd[rows, np.clip(tau - 1, 1, tau_max)]
+    mid = cmnd[rows, tau]
+    right = cmnd[rows, np.clip(tau + 1, 1, tau_max)]
+    denom = left - 2 * mid + right
+    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
+    period = tau + np.clip(shift, -1, 1)
+    return sample_rate_hz / period, mid
+
+
+def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames:
+    x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    hop = int(round(HOP_S * sample_rate_hz))
+    length = int(round(0.025 * sample_rate_hz))
+    frames = _frame_signal(x, length=length, hop=hop, n=n)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    level_db = np.where(rms > 1e-5, 20 * np.log10(np.maximum(rms, 1e-12)), SILENCE_DB)
+    if x.size < 2 * length:
+        empty = np.zeros(n, dtype=bool)
+        return _Frames(level_db, np.zeros(n), empty, empty.copy())
+
+    # Pitch on the band that carries the fundamental, so fricative noise and formants do not fool YIN.
+    sos = butter(4, [40.0, min(1000.0, 0.45 * sample_rate_hz)], btype="band", fs=sample_rate_hz, output="sos")
+    f0, aperiodicity = _yin(sosfiltfilt(sos, x), sample_rate_hz=sample_rate_hz, n=n)
+
+    # Voice activity: loud enough above the clip's noise floor and within reach of the speech level. The noise
+    # floor is the 10th percentile of frame levels (most clips have some pause), the speech level the 95th.
+    floor_db = np.percentile(level_db, 10)
+    peak_db = np.percentile(level_db, 95)
+    loud = (level_db > max(floor_db + 10.0, peak_db - 35.0)) & (level_db > -65.0)
+    # Any phonation, including phrase-final creak below F0_MIN_HZ, marks speech; single frames are noise.
+    phonation = (
+        (aperiodicity < 0.35) & loud & (level_db > peak_db - 30.0) & (f0 >= _CREAK_MIN_HZ) & (f0 <= F0_MAX_HZ)
+    )
+    phonation = binary_opening(phonation, structure=np.ones(3, dtype=bool))
+    voiced = phonation & (aperiodicity < 0.3) & (f0 >= F0_MIN_HZ)
+    voiced = binary_opening(voiced, structure=np.ones(3, dtype=bool))
+    f0 = np.where(voiced, median_filter(np.where(voiced, f0, 0.0), size=5), 0.0)
+    voiced &= f0 >= F0_MIN_HZ
+    # Speech = loud frames within 250 ms of phonation: keeps unvoiced consonants, drops breaths and clicks,
+    # which are unvoiced. Gaps under 100 ms are stop closures, not pauses.
+    near_voice = np.convolve(phonation.astype(float), np.ones(51), mode="same") > 0
+    speech = loud & near_voice
+    speech = binary_closing(np.pad(speech, 10), structure=np.ones(11, dtype=bool))[10:-10]
+    speech = binary_opening(speech, structure=np.ones(5, dtype=bool))
+    return _Frames(level_db, f0, voiced, speech)
+
+
+def analyze(samples: np.ndarray, *, sample_rate_hz: int, fps: float, n_frames: int) -> Prosody:
+    """Prosody of mono samples (-1..1) per video frame at `fps`, for `n_frames` frames.
+
+    Audio shorter than the video reads as silence at the end; longer audio is ignored past the last frame.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"speech samples must be mono, shape (n,), got {x.shape}")
+    duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
+    n = int(np.ceil(duration_s / HOP_S)) + 1
+    frames = _analyze_frames(x, sample_rate_hz, n)
+
+    # Video frame i averages the analysis frames within half a video frame of t_i (at least the nearest one).
+    t = np.arange(n_frames) / fps
+    half = 0.5 / fps
+    lo = np.clip(np.ceil((t - half) / HOP_S).astype(int), 0, n - 1)
+    hi = np.clip(np.floor((t + half) / HOP_S).astype(int) + 1, 1, n)
+    nearest = np.clip(np.round(t / HOP_S).astype(int), 0, n - 1)
+    empty = hi <= lo
+    lo = np.where(empty, nearest, lo)
+    hi = np.where(empty, nearest + 1, hi)
+    count = hi - lo
+
+    def window_mean(values: np.ndarray) -> np.ndarray:
+        cs = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+        return (cs[hi] - cs[lo]) / count
+
+    power = np.where(frames.level_db > SILENCE_DB, 10 ** (frames.level_db / 10), 0.0)
+    mean_power = window_mean(power)
+    energy_db = np.where(mean_power > 1e-10, 10 * np.log10(np.maximum(mean_power, 1e-20)), SILENCE_DB)
+    speech = window_mean(frames.speech.astype(float)) >= 0.5
+    voiced_fraction = window_mean(frames.voiced.astype(float))
+    voiced = voiced_fraction >= 0.5
+    f0_sum = window_mean(frames.f0_hz)
+    f0_hz = np.where(voiced, f0_sum / np.maximum(voiced_fraction, 1e-9), 0.0)
+
+    loudness = np.zeros(n_frames)
+    speech_db = frames.level_db[frames.speech]
+    if speech_db.size >= 3:
+        lo_db, hi_db = np.percentile(speech_db, [10, 95])
+        loudness = np.clip((energy_db - lo_db) / max(hi_db - lo_db, 6.0), 0.0, 1.0)
+        loudness = np.where(speech, loudness, 0.0)
+
+    voiced &= speech
+    return Prosody(
+        fps=float(fps),
+        energy_db=energy_db.astype(np.float32),
+        loudness=loudness.astype(np.float32),
+        f0_hz=np.where(voiced, f0_hz, 0.0).astype(np.float32),
+        voiced=voiced,
+        speech=speech,
+    )

@@ -1,0 +1,160 @@
+"""Mouth curves from phone timelines: closures, pauses, openings, and the bounds of every curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, mouth_curves
+from dirfa.speech.phonemes import ARPABET, SILENCE, PhoneTimeline, align
+from dirfa.speech.prosody import Prosody, analyze
+from dirfa.speech.visemes import VOWELS
+
+RATE_HZ = 16000
+OPEN_VOWELS = ("AA", "AE", "AO")
+
+
+def curves_for(samples: np.ndarray, timeline: PhoneTimeline, fps: float) -> dict[str, np.ndarray]:
+    n = int(np.ceil(samples.size / RATE_HZ * fps))
+    prosody = analyze(samples, sample_rate_hz=RATE_HZ, fps=fps, n_frames=n)
+    return mouth_curves(timeline, prosody, fps=fps, n_frames=n)
+
+
+def nearest_frame(t: float, fps: float, n: int) -> int:
+    return int(np.clip(round((t - LEAD_S) * fps), 0, n - 1))
+
+
+def check_speech(timeline: PhoneTimeline, curves: dict[str, np.ndarray], fps: float) -> None:
+    """Every p/b/m shuts the lips, every f/v tucks, long pauses rest, long open vowels open."""
+    n = curves["jawOpen"].shape[0]
+    for name in MOUTH_TRACKS:
+        assert curves[name].shape == (n,) and curves[name].dtype == np.float32
+        assert np.all(np.isfinite(curves[name])) and curves[name].min() >= 0 and curves[name].max() <= 1
+    checked = 0
+    for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
+        frame = nearest_frame(0.5 * (start + end), fps, n)
+        if phone in ("P", "B", "M"):
+            assert curves["mouthClose"][frame] >= 0.9, (phone, start)
+            assert curves["jawOpen"][frame] <= 0.1, (phone, start)
+            checked += 1
+        elif phone in ("F", "V"):
+            assert curves["mouthRollLower"][frame] >= 0.8, (phone, start)
+        elif phone == SILENCE and end - start > 0.35:
+            assert curves["jawOpen"][frame] < 0.05, (start, end)
+            assert curves["mouthClose"][frame] < 0.05
+        elif phone in OPEN_VOWELS and end - start >= 0.06:
+            lo, hi = nearest_frame(start, fps, n), nearest_frame(end, fps, n)
+            assert curves["jawOpen"][lo : hi + 1].max() >= 0.3, (phone, start)
+    assert checked > 0
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_aligned_librivox(librivox, fps):
+    for samples, text in librivox.values():
+        timeline = align(samples, sample_rate_hz=RATE_HZ, text=text)
+        check_speech(timeline, curves_for(samples, timeline, fps), fps)
+
+
+@pytest.mark.parametrize("words_per_min", [300, 380])
+def test_fast_espeak_speech_still_closes(espeak, words_per_min):
+    text = "papa bought a big map and a bamboo mop"
+    samples = espeak(text, words_per_min=words_per_min)
+    timeline = align(samples, sample_rate_hz=RATE_HZ, text=text)
+    speech_s = sum(
+        e - s for p, s, e in zip(timeline.phones, timeline.start_s, timeline.end_s) if p != SILENCE
+    )
+    assert sum(p in VOWELS for p in timeline.phones) / speech_s >= 6.0  # syllables per second
+    for fps in (25.0, 30.0):
+        curves = curves_for(samples, timeline, fps)
+        check_speech(timeline, curves, fps)
+        # The mouth does open between the closures: "papa" is not one long closure.
+        assert curves["jawOpen"].max() >= 0.2
+        assert np.sum(np.diff((curves["mouthClose"] > 0.5).astype(int)) == 1) >= 5
+
+
+def synthetic(phones: list[tuple[str, float]], loudness: float = 0.6) -> tuple[PhoneTimeline, Prosody]:
+    names = [p for p, _ in phones]
+    ends = np.cumsum([d for _, d in phones])
+    starts = np.concatenate([[0.0], ends[:-1]])
+    timeline = PhoneTimeline(tuple(names), starts, ends, "alignment")
+    n = int(np.ceil(ends[-1] * 25))
+    t = np.arange(n) / 25.0
+    k = np.clip(np.searchsorted(ends, t, side="right"), 0, len(names) - 1)
+    speech = np.array([names[i] != SILENCE for i in k])
+    prosody = Prosody(
+        fps=25.0,
+        energy_db=np.where(speech, -20.0, -60.0).astype(np.float32),
+        loudness=np.where(speech, loudness, 0.0).astype(np.float32),
+        f0_hz=np.where(speech, 120.0, 0.0).astype(np.float32),
+        voiced=speech,
+        speech=speech,
+    )
+    return timeline, prosody
+
+
+def test_rest_silence_and_loudness():
+    timeline, prosody = synthetic([(SILENCE, 0.5), ("HH", 0.08), ("AA", 0.2), ("T", 0.06), (SILENCE, 0.6)])
+    n = prosody.speech.shape[0]
+    curves = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)
+    assert np.all(curves["jawOpen"][:8] < 0.02) and np.all(curves["jawOpen"][-8:] < 0.02)
+    loud = mouth_curves(
+        timeline,
+        synthetic(list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0))), 1.0)[1],
+        fps=25.0,
+        n_frames=n,
+    )
+    quiet = mouth_curves(
+        timeline,
+        synthetic(list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0))), 0.0)[1],
+        fps=25.0,
+        n_frames=n,
+    )
+    assert loud["jawOpen"].max() > 1.2 * quiet["jawOpen"].max() > 0.3
+    silent, sil_prosody = synthetic([(SILENCE, 2.0)])
+    assert all(np.all(c == 0) for c in mouth_curves(silent, sil_prosody, fps=25.0, n_frames=50).values())
+
+
+def test_anticipatory_rounding():
+    # "s t oo": the lips round during the consonants before the vowel, more than in "s t ee".
+    rounded, prosody = synthetic([(SILENCE, 0.4), ("S", 0.1), ("T", 0.06), ("UW", 0.2), (SILENCE, 0.4)])
+    spread, _ = synthetic([(SILENCE, 0.4), ("S", 0.1), ("T", 0.06), ("IY", 0.2), (SILENCE, 0.4)])
+    n = prosody.speech.shape[0]
+    frame_s = nearest_frame(0.45, 25.0, n)
+    a = mouth_curves(rounded, prosody, fps=25.0, n_frames=n)["mouthPucker"][frame_s]
+    b = mouth_curves(spread, prosody, fps=25.0, n_frames=n)["mouthPucker"][frame_s]
+    assert a > 0.3 > b
+
+
+def test_breath_and_noise_do_not_move_the_lips():
+    # The recogniser heard phones in a stretch the voice detector calls quiet non-speech (a breath).
+    timeline, prosody = synthetic([("AA", 0.3), (SILENCE, 0.8), ("AA", 0.3)])
+    noisy = PhoneTimeline(("AA", "SIL", "F", "AA", "M", "SIL", "AA"),
+                          np.array([0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 1.1]),
+                          np.array([0.3, 0.5, 0.6, 0.7, 0.8, 1.1, 1.4]), "recognition")  # fmt: skip
+    n = prosody.speech.shape[0]
+    curves = mouth_curves(noisy, prosody, fps=25.0, n_frames=n)
+    middle = slice(nearest_frame(0.55, 25.0, n), nearest_frame(0.8, 25.0, n))
+    assert curves["jawOpen"][middle].max() < 0.1
+    assert curves["mouthClose"][middle].max() == 0 and curves["mouthRollLower"][middle].max() == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(ARPABET + (SILENCE,)), st.floats(0.02, 0.5)), min_size=1, max_size=30),
+    st.sampled_from([12.0, 24.0, 25.0, 30.0, 60.0]),
+)
+def test_any_timeline_gives_bounded_curves_that_close_on_bilabials(phones, fps):
+    timeline, prosody = synthetic(phones)
+    n = int(np.ceil(timeline.duration_s * fps))
+    prosody = Prosody(fps, *(np.resize(a, n) for a in (prosody.energy_db, prosody.loudness, prosody.f0_hz)),
+                      np.ones(n, bool), np.ones(n, bool))  # fmt: skip
+    curves = mouth_curves(timeline, prosody, fps=fps, n_frames=n)
+    for name in MOUTH_TRACKS:
+        assert curves[name].shape == (n,)
+        assert np.all(np.isfinite(curves[name])) and curves[name].min() >= 0 and curves[name].max() <= 1
+    for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
+        if phone in ("P", "B", "M") and 0 <= round((0.5 * (start + end) - LEAD_S) * fps) < n:
+            frame = nearest_frame(0.5 * (start + end), fps, n)
+            assert curves["mouthClose"][frame] >= 0.9
