@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
@@ -31,6 +32,7 @@ LIP_CLOSE_UPPER_SHARE = 0.35
 # A closed eyelid meets the lower lid this far up the eye opening (the lower lid rises a little).
 LID_MEET_SHARE = 0.2
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
+UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 ROTATION_DEPTH_SCALE = 0.4
 MIN_FOLD_AREA_PX2 = 0.5  # smaller source triangles have no reliable orientation (landmark noise)
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
@@ -92,7 +94,8 @@ class Pose:
     points_xy: (N, 2) float32 target image positions of every rig vertex (sources are Rig.points_xyz[:, :2]).
     upper_teeth_xy, lower_teeth_xy: (11, 2) the biting edges' line of the upper (skull-fixed) and lower
     (jaw-fixed) teeth, from the image-left corner to the right. mouth_open_px: largest inner-lip gap.
-    blink: (2,) closure of the right and left eye, 0..1.
+    blink: (2,) closure of the right and left eye, 0..1. upper_lids_xy, upper_lids_open_xy: (2, 9, 2) the upper
+    lid edges (right eye, left eye; corner to corner) as posed, and where they would be with the eyes open.
     """
 
     points_xy: np.ndarray
@@ -100,6 +103,8 @@ class Pose:
     lower_teeth_xy: np.ndarray
     mouth_open_px: float
     blink: np.ndarray
+    upper_lids_xy: np.ndarray
+    upper_lids_open_xy: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class Rig:
     jaw_falloff: np.ndarray  # (N,) share of the lips' travel each jaw point takes (less near the jaw angle)
     head_weight: np.ndarray
     pivot_xyz: np.ndarray
+    depth_offset: np.ndarray  # (N,) added to z for head rotation only (eases the outline's steep depth)
     lips: Columns
     eyes: tuple[Columns, Columns]
     iris_move: np.ndarray  # (N,) share of the gaze shift each vertex takes (irises 1, iris rings 0.5)
@@ -177,6 +183,7 @@ class Rig:
 
         # Eyelids: a blink brings the upper lid down to meet the slightly raised lower lid.
         blink = np.zeros(2, np.float32)
+        lids_open = points[UPPER_LIDS].copy()
         for side, (name, eye) in enumerate(zip(("eyeBlinkRight", "eyeBlinkLeft"), self.eyes)):
             b = float(np.clip(p(name, 0.0), 0, 1))
             blink[side] = b
@@ -195,9 +202,16 @@ class Rig:
                 mask = self.eye_index == side
                 points[mask] += self.iris_move[mask, None] * shift
 
-        points = self._rotate_head(points, p("headYaw", 0.0), p("headPitch", 0.0), p("headRoll", 0.0))
+        angles = (p("headYaw", 0.0), p("headPitch", 0.0), p("headRoll", 0.0))
+        points = self._rotate_head(points, *angles)
+        lids_open = self._rotate_head(lids_open, *angles, ids=UPPER_LIDS)
+        xy = self._unfold(points[:, :2].astype(np.float32))
+        lids_open_xy = lids_open[:, :2].astype(np.float32).reshape(2, -1, 2)
+        lids_xy = xy[UPPER_LIDS].reshape(2, -1, 2)
         return Pose(
-            points_xy=self._unfold(points[:, :2].astype(np.float32)),
+            points_xy=xy,
+            upper_lids_xy=lids_xy,
+            upper_lids_open_xy=lids_open_xy,
             upper_teeth_xy=points[self.teeth_upper, :2].astype(np.float32),
             lower_teeth_xy=points[self.teeth_lower, :2].astype(np.float32),
             mouth_open_px=mouth_open_px,
@@ -213,17 +227,26 @@ class Rig:
         tris = self.skin_triangles
         area_src = _signed_areas(src, tris)
         usable = np.abs(area_src) > MIN_FOLD_AREA_PX2
+        best, best_count = xy, None
         for _ in range(UNFOLD_ITERATIONS):
             area = _signed_areas(xy, tris)
             folded = usable & (np.sign(area) != np.sign(area_src)) & (np.abs(area) > MIN_FOLD_AREA_PX2 * 0.1)
             folded |= usable & (np.abs(area) < np.abs(area_src) * 0.02)
-            if not folded.any():
+            count = int(folded.sum())
+            if best_count is None or count < best_count:
+                best, best_count = xy, count
+            if count == 0:
                 break
-            ids = np.unique(tris[folded])
+            # Smooth the folded triangles' vertices and their neighbours together, as one patch.
+            patch = np.zeros(len(xy), bool)
+            patch[tris[folded].ravel()] = True
+            patch |= (self.neighbours @ patch.astype(np.float64)) > 0
+            patch[self.head_weight <= 0] = False  # the still background stays put
             disp = xy - src
-            mean = (self.neighbours @ disp)[ids]
-            disp[ids] = 0.4 * disp[ids] + 0.6 * mean
+            mean = self.neighbours @ disp
+            disp[patch] = 0.5 * disp[patch] + 0.5 * mean[patch]
             xy = (src + disp).astype(np.float32)
+        xy = best
         return xy
 
     def _rotate_jaw(self, points: np.ndarray, theta: float) -> np.ndarray:
@@ -240,8 +263,14 @@ class Rig:
         return points + move * self.jaw_weight[:, None]
 
     def _rotate_head(
-        self, points: np.ndarray, yaw_deg: float, pitch_deg: float, roll_deg: float
+        self,
+        points: np.ndarray,
+        yaw_deg: float,
+        pitch_deg: float,
+        roll_deg: float,
+        ids: list[int] | None = None,
     ) -> np.ndarray:
+        """Turn the head; `points` are all rig vertices, or copies of the vertices `ids`."""
         if not (yaw_deg or pitch_deg or roll_deg):
             return points
         ex = np.append(self.frame.ex, 0.0)
@@ -257,10 +286,12 @@ class Rig:
         # mediapipe's depth steepens towards the face outline; rotating it at full depth folds the cheeks
         # under at +-15 deg. Rotating a flattened copy keeps the parallax of nose and brows, folds nothing.
         flat = points.copy()
-        flat[:, 2] = self.pivot_xyz[2] + (flat[:, 2] - self.pivot_xyz[2]) * ROTATION_DEPTH_SCALE
+        depth = flat[:, 2] + (self.depth_offset if ids is None else self.depth_offset[ids])
+        flat[:, 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * ROTATION_DEPTH_SCALE
         rotated = (flat - self.pivot_xyz) @ rotation.T + self.pivot_xyz
         rotated[:, 2] = points[:, 2] + (rotated[:, 2] - flat[:, 2])
-        return points + (rotated - points) * self.head_weight[:, None]
+        weights = self.head_weight if ids is None else self.head_weight[ids]
+        return points + (rotated - points) * weights[:, None]
 
 
 def _signed_areas(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -437,9 +468,9 @@ def build_rig(portrait: Portrait) -> Rig:
         base += len(local)
 
     # Teeth lines: the upper on the skull along the photo's upper inner lip, the lower on the jaw one tooth
-    # height below it (incisors overlap when the jaw is shut).
+    # little below it (the incisors overlap when the jaw is shut; open, the lower ones peek over the lower lip).
     upper_teeth = landmarks[list(topo.LIP_UPPER_INNER)].copy()
-    lower_teeth = upper_teeth + frame.vec(np.zeros(len(upper_teeth)), np.full(len(upper_teeth), 0.1 * mouth))
+    lower_teeth = upper_teeth + frame.vec(np.zeros(len(upper_teeth)), np.full(len(upper_teeth), 0.05 * mouth))
     teeth_upper_ids = base + np.arange(len(upper_teeth))
     teeth_lower_ids = teeth_upper_ids + len(upper_teeth)
 
@@ -548,6 +579,19 @@ def build_rig(portrait: Portrait) -> Rig:
     head_weight[ring_slice] = ring_head
     pivot_xy = frame.origin + hinge_uv[1] * frame.ey
     pivot_xyz = np.array([*pivot_xy, float(landmarks[:468, 2].mean()) + 0.9 * face_depth], np.float32)
+    # Near the face outline the surface turns away from the camera and mediapipe's depth climbs steeply;
+    # rotating those points at their own depth slides the cheek over the outline (a fold). Their rotation
+    # depth eases towards the outline's over a band a third of the half-face wide, spreading the parallax.
+    oval_ids = np.array(topo.face_oval())
+    oval_xy = landmarks[oval_ids, :2]
+    contour = oval_xy.reshape(-1, 1, 2).astype(np.float32)
+    inside = np.array(
+        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in landmarks[:, :2]]
+    )
+    nearest = np.argmin(np.linalg.norm(landmarks[:, None, :2] - oval_xy[None], axis=2), axis=1)
+    ease = 1 - _smoothstep(0.0, 0.35 * half_face, np.clip(inside, 0, None))
+    depth_offset = np.zeros(n, np.float32)
+    depth_offset[:N_LANDMARKS] = (landmarks[oval_ids[nearest], 2] - landmarks[:, 2]) * ease
 
     # --- triangles ------------------------------------------------------------------------------------
     oval_ids = np.array(topo.face_oval())
@@ -561,11 +605,17 @@ def build_rig(portrait: Portrait) -> Rig:
         mouth_tris.append((up_in[i + 1], low_in[i], low_in[i + 1]))
     mouth_tris = [t for t in mouth_tris if len(set(t)) == 3]
 
+    # Far triangles first: where the nose or a cheek overlaps its surroundings in a turned head, the nearer
+    # surface is drawn last and hides the farther one, as it would in the photo of a turned head.
+    skin_all = np.concatenate(skin).astype(np.int32)
+    depth = points[:, 2] + depth_offset
+    skin_by_depth = skin_all[np.argsort(-depth[skin_all].mean(axis=1), kind="stable")]
+
     basis = _linear_basis(points, uv, frame, is_lm, in_lips, lip_distance, v_sep, landmarks)
 
     return Rig(
         points_xyz=points,
-        skin_triangles=np.concatenate(skin).astype(np.int32),
+        skin_triangles=skin_by_depth,
         mouth_triangles=np.array(mouth_tris, np.int32),
         eye_triangles=np.concatenate(eye_tris).astype(np.int32),
         frame=frame,
@@ -578,6 +628,7 @@ def build_rig(portrait: Portrait) -> Rig:
         jaw_falloff=jaw_falloff,
         head_weight=head_weight,
         pivot_xyz=pivot_xyz,
+        depth_offset=depth_offset,
         lips=lips,
         eyes=(eyes[0], eyes[1]),
         iris_move=iris_move,
@@ -671,7 +722,6 @@ def _linear_basis(
         ("Right", topo.BROW_RIGHT_INNER, topo.BROW_RIGHT_OUTER, topo.EYE_RIGHT_UPPER),
         ("Left", topo.BROW_LEFT_INNER, topo.BROW_LEFT_OUTER, topo.EYE_LEFT_UPPER),
     ):
-
         # The eye opening itself stays put: brows stretch the lid skin, not the eyeball.
         lid_v = float(uv[list(eye_upper), 1].mean())
         keep_eye = _smoothstep(lid_v + 0.02 * eyes_px, lid_v - 0.12 * eyes_px, v)

@@ -15,7 +15,7 @@ from dirfa.errors import InputError
 from dirfa.face import topology as topo
 from dirfa.face.landmarks import N_LANDMARKS
 from dirfa.face.rig import Pose, Rig
-from dirfa.render import mouth, warp
+from dirfa.render import eyelids, mouth, warp
 
 MAX_OUTPUT_SIDE_PX = 4096
 CROP_FACE_SCALE = 2.6  # a face-centred crop is this many face heights wide: head, hair and shoulders
@@ -77,6 +77,7 @@ class FrameRenderer:
         self.src_xy = rig.points_xyz[:, :2].copy()
         self.layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
         self.colours = mouth.sample_colours(image, self.src_xy[:N_LANDMARKS])
+        self.lid_colours = eyelids.sample_colours(image, self.src_xy[:N_LANDMARKS])
         inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
         self.inner_ids = np.array(inner)
         box = plan.box
@@ -109,6 +110,15 @@ class FrameRenderer:
                 self.rig.frame.ey,
                 self.rig.frame.mouth_px,
                 self.colours,
+            )
+        if pose.blink.max() >= eyelids.MIN_BLINK:
+            eyelids.draw_lids(
+                patch,
+                (region.x0, region.y0),
+                pose.upper_lids_xy,
+                pose.upper_lids_open_xy,
+                pose.blink,
+                self.lid_colours,
             )
         frame[region.slices] = patch
         return frame

@@ -59,17 +59,22 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         keep = np.hypot(xs - centre[0], ys - centre[1]) > radius
         sclera_pixels.append(image[ys[keep], xs[keep]])
     sclera = np.concatenate(sclera_pixels).astype(np.float32)
+    face_mask = _polygon_mask((height, width), landmarks_xy[list(topo.face_oval())]) > 128
+    skin = np.median(image[face_mask].astype(np.float32), axis=0) if face_mask.sum() > 10 else lip
+    skin_level = float(np.mean(skin))
     if len(sclera) >= 12:
         luminance = sclera.mean(axis=1)
-        sclera_colour = np.median(sclera[luminance >= np.percentile(luminance, 60)], axis=0)
-    else:  # tiny or hidden eyes: teeth a little lighter than the skin
-        sclera_colour = np.clip(
-            np.median(image[lip_mask], axis=0) * 1.5 if lip_mask.sum() > 10 else 200, 0, 255
-        )
-    level = float(np.mean(sclera_colour))
-    # In the mouth's shade teeth are a little darker than the sclera, and warmer.
-    teeth = 0.55 * sclera_colour + 0.45 * level * WARM_WHITE
-    teeth = np.clip(teeth * 0.92, 0, 255)
+        bright = sclera[luminance >= np.percentile(luminance, 80)]
+        sclera_colour = np.median(bright, axis=0)
+    else:  # tiny or hidden eyes
+        sclera_colour = skin * 1.2
+    # Teeth in the mouth's shade read about as light as the skin around them, never darker than a dim
+    # sclera (painted and shadowed eyes often sample dark), and no lighter than the brightest sclera.
+    level = float(np.clip(max(float(np.mean(sclera_colour)) * 0.95, skin_level * 0.95), 40, 230))
+    colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
+    hue = sclera_colour / max(float(np.mean(sclera_colour)), 1.0)
+    tint = (0.5 * hue + 0.5 * WARM_WHITE) if colourful else np.ones(3, np.float32)
+    teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
     cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
     tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
     return MouthColours(
@@ -130,7 +135,7 @@ def draw_mouth(
 
     # Tongue: a low, wide ellipse behind the lower teeth.
     v_low = _line_v(low[:, 0], low[:, 1], u)
-    tongue_d = 1 - np.sqrt((u / (0.3 * w)) ** 2 + ((v - (v_low + 0.03 * w)) / (0.1 * w)) ** 2)
+    tongue_d = 1 - np.sqrt((u / (0.32 * w)) ** 2 + ((v - (v_low + 0.1 * w)) / (0.12 * w)) ** 2)
     tongue_a = np.clip(tongue_d * 0.1 * w / aa, 0, 1)[..., None]
     tongue = colours.tongue[None, None, :] * (0.75 + 0.25 * np.clip(tongue_d, 0, 1))[..., None]
     colour = colour * (1 - tongue_a) + tongue * tongue_a
@@ -158,12 +163,14 @@ def draw_mouth(
     c_up = c_up * (0.8 + 0.2 * _soft(v - v_up - 0.03 * w, 0.05 * w))[..., None]
     low_top = v_low - 0.01 * w
     a_low, c_low = teeth_layer(low_top, low_top + LOWER_TOOTH_PER_MOUTH * w + 0.2 * w, 0.8)
+    # The inner edge of the lips casts a soft shadow into the mouth, less on the teeth standing near it.
+    edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
+    shadow = np.clip(edge * 1.6 - 0.3, 0, 1)[..., None]
+    colour *= 0.55 + 0.45 * shadow
+    c_low = c_low * (0.8 + 0.2 * shadow)
+    c_up = c_up * (0.85 + 0.15 * shadow)
     colour = colour * (1 - a_low) + c_low * a_low
     colour = colour * (1 - a_up) + c_up * a_up
-
-    # The inner edge of the lips casts a soft shadow into the mouth.
-    edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
-    colour *= (0.55 + 0.45 * np.clip(edge * 1.6 - 0.3, 0, 1))[..., None]
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
     out = target * (1 - alpha[..., None]) + colour * alpha[..., None]
