@@ -33,6 +33,7 @@ LIP_CLOSE_UPPER_SHARE = 0.35
 LID_MEET_SHARE = 0.2
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
+LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
 ROTATION_DEPTH_SCALE = 0.4
 MIN_FOLD_AREA_PX2 = 0.5  # smaller source triangles have no reliable orientation (landmark noise)
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
@@ -470,7 +471,9 @@ def build_rig(portrait: Portrait) -> Rig:
     # Teeth lines: the upper on the skull along the photo's upper inner lip, the lower on the jaw one tooth
     # little below it (the incisors overlap when the jaw is shut; open, the lower ones peek over the lower lip).
     upper_teeth = landmarks[list(topo.LIP_UPPER_INNER)].copy()
-    lower_teeth = upper_teeth + frame.vec(np.zeros(len(upper_teeth)), np.full(len(upper_teeth), 0.05 * mouth))
+    lower_teeth = upper_teeth + frame.vec(
+        np.zeros(len(upper_teeth)), np.full(len(upper_teeth), LOWER_TEETH_DROP * mouth)
+    )
     teeth_upper_ids = base + np.arange(len(upper_teeth))
     teeth_lower_ids = teeth_upper_ids + len(upper_teeth)
 
@@ -536,6 +539,10 @@ def build_rig(portrait: Portrait) -> Rig:
     # The photo's own lip gap: an open-mouthed photo rests with the jaw raised most of the way.
     photo_gap = float(np.max((lower_inner_uv - upper_inner_uv)[:, 1]))
     jaw_rest_rad = -0.6 * max(photo_gap - 0.02 * mouth, 0.0) / max(hinge_xyz[2] - lip_z, 1e-3)
+
+    # The lower teeth ride the jaw, including its rest correction: offset them so that at rest they sit
+    # where the closed jaw puts them, not where an open-mouthed photo had them.
+    points[teeth_lower_ids] -= frame.vec(0.0, jaw_rest_rad * lever)[0] * jaw_falloff[teeth_lower_ids, None]
 
     # --- lips: columns, and how skin follows them ---------------------------------------------------
     lip_follow = np.where(in_lips, 1.0, _gauss(lip_distance, 0.22 * mouth)) * is_face

@@ -33,8 +33,12 @@ def _normal_up(polyline: np.ndarray) -> np.ndarray:
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
-    """The lid's skin colour (from the band between the lid crease and the brow) and the lash colour."""
+    """The lid's skin colour (from the band between the lid crease and the brow, pulled towards the face's
+    skin: that band is often in shadow or made up) and the lash colour."""
     height, width = image.shape[:2]
+    face = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
+    face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, widths = [], [], []
     for upper in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
         lid = landmarks_xy[list(upper)].astype(np.float32)
@@ -57,6 +61,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
             lash = np.median(edge[luminance <= np.percentile(luminance, 20)], axis=0)
         else:
             lash = skin * 0.3
+        if face_skin is not None:
+            skin = 0.5 * skin + 0.5 * face_skin
         skins.append(skin)
         lashes.append(np.minimum(lash, skin * 0.6))
         widths.append(max(1.0, 0.05 * eye_w))

@@ -12,7 +12,7 @@ import numpy as np
 
 from dirfa.face import topology as topo
 
-WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is slightly yellow next to the sclera
+WARM_WHITE = np.array([1.0, 0.95, 0.84], np.float32)  # enamel is slightly yellow next to the sclera
 UPPER_TOOTH_PER_MOUTH = 0.14  # visible crown of the upper incisors below the rest lip line
 LOWER_TOOTH_PER_MOUTH = 0.11
 TEETH_HALF_SPAN_PER_MOUTH = 0.42  # teeth visible across ~84 % of the mouth width; the rest is cheek
@@ -73,7 +73,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     level = float(np.clip(max(float(np.mean(sclera_colour)) * 0.95, skin_level * 0.95), 40, 230))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
     hue = sclera_colour / max(float(np.mean(sclera_colour)), 1.0)
-    tint = (0.5 * hue + 0.5 * WARM_WHITE) if colourful else np.ones(3, np.float32)
+    tint = (0.3 * hue + 0.7 * WARM_WHITE) if colourful else np.ones(3, np.float32)
     teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
     cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
     tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
