@@ -18,7 +18,8 @@ from dirfa.face.rig import Pose, Rig
 from dirfa.render import eyelids, mouth, warp
 
 MAX_OUTPUT_SIDE_PX = 4096
-CROP_FACE_SCALE = 2.6  # a face-centred crop is this many face heights wide: head, hair and shoulders
+CROP_FACE_SCALE = 2.6
+MAP_STEP_PX = 4  # the warp map is exact inside triangles, so it is computed every 4 px and interpolated  # a face-centred crop is this many face heights wide: head, hair and shoulders
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ class FrameRenderer:
         self.lid_colours = eyelids.sample_colours(image, self.src_xy[:N_LANDMARKS])
         inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
         self.inner_ids = np.array(inner)
+        # Vertices outlining each place where the mesh's layers meet: the lips and the two eyes.
+        self.opening_ids = [
+            np.array(list(topo.LIP_UPPER_OUTER) + list(topo.LIP_LOWER_OUTER)),
+            np.array(list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_RIGHT_LOWER)),
+            np.array(list(topo.EYE_LEFT_UPPER) + list(topo.EYE_LEFT_LOWER)),
+        ]
         box = plan.box
         self._box_shape = (box[3] - box[1], box[2] - box[0])
 
@@ -97,7 +104,14 @@ class FrameRenderer:
         )
         if region.width <= 0 or region.height <= 0:
             return frame
-        map_x, map_y, _ = warp.backward_map(self.src_xy, pose.points_xy, self.layers, region)
+        map_x, map_y = warp.backward_map(
+            self.src_xy,
+            pose.points_xy,
+            self.layers,
+            region,
+            step=MAP_STEP_PX,
+            sharp_boxes=self._sharp_boxes(pose),
+        )
         patch = warp.remap(self.image, map_x, map_y)
         if pose.mouth_open_px > 0.3:
             mouth.draw_mouth(
@@ -122,6 +136,16 @@ class FrameRenderer:
             )
         frame[region.slices] = patch
         return frame
+
+    def _sharp_boxes(self, pose: Pose) -> list[warp.Region]:
+        """Where the warp's layers meet (eye and mouth openings): there the map is computed per pixel."""
+        height, width = self.image.shape[:2]
+        margin = 2 * MAP_STEP_PX + 2
+        boxes = []
+        for ids in self.opening_ids:
+            points = np.concatenate([pose.points_xy[ids], self.src_xy[ids]])
+            boxes.append(warp.bounding_region(points, width, height, margin_px=margin))
+        return boxes
 
     def output(self, picture: np.ndarray) -> np.ndarray:
         """Crop and scale a full picture to the output frame."""

@@ -66,38 +66,105 @@ def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarr
 
 
 def rasterize_ids(
-    dst_xy: np.ndarray, layers: Sequence[np.ndarray], region: Region, first_id: int = 0
+    dst_xy: np.ndarray,
+    layers: Sequence[np.ndarray],
+    region: Region,
+    first_id: int = 0,
 ) -> np.ndarray:
     """(H, W) int32 map of which triangle covers each pixel centre of `region` (-1: none).
 
     Layers are drawn in order, so a later layer covers an earlier one; ids count across the layers."""
-    ids = np.full((region.height, region.width), -1, np.int32)
-    scale = 1 << SUBPIXEL_BITS
-    # Pixel centres sit at integer coordinates in cv2's fill convention.
-    offset = np.array([region.x0, region.y0], np.float64)
-    next_id = first_id
-    for triangles in layers:
+    offsets = np.cumsum([first_id] + [len(t) for t in layers])
+    tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
+    return _rasterize(dst_xy, tagged, (region.x0, region.y0), 1, (region.height, region.width))
+
+
+def _rasterize(
+    dst_xy: np.ndarray,
+    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
+    origin_xy: tuple[float, float],
+    step: int,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Triangle ids at the lattice points origin + step * (column, row); layers are (triangles, ids)."""
+    ids = np.full(shape, -1, np.int32)
+    scale = (1 << SUBPIXEL_BITS) / step
+    offset = np.array(origin_xy, np.float64)
+    for triangles, tags in tagged_layers:
+        # Lattice points sit at integer coordinates in cv2's fill convention.
         fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
-        for k, tri in enumerate(fixed):
-            cv2.fillConvexPoly(ids, tri, int(next_id + k), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
-        next_id += len(triangles)
+        for tri, tag in zip(fixed, tags.tolist()):
+            cv2.fillConvexPoly(ids, tri, tag, lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
     return ids
 
 
-def backward_map(
-    src_xy: np.ndarray, dst_xy: np.ndarray, layers: Sequence[np.ndarray], region: Region
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-pixel source coordinates for `region`: (map_x, map_y, ids), float32 maps for cv2.remap.
-
-    Pixels covered by no triangle map to themselves (the still background)."""
-    ids = rasterize_ids(dst_xy, layers, region)
-    affines = triangle_affines(src_xy, dst_xy, np.concatenate(layers))
-    ys, xs = np.mgrid[region.y0 : region.y1, region.x0 : region.x1].astype(np.float32)
+def _lattice_map(
+    affines: np.ndarray,
+    dst_xy: np.ndarray,
+    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
+    origin_xy: tuple[float, float],
+    step: int,
+    shape: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source-minus-target displacement (dx, dy) at lattice points; zero where no triangle covers."""
+    ids = _rasterize(dst_xy, tagged_layers, origin_xy, step, shape)
+    ys, xs = np.indices(shape, dtype=np.float32)
+    xs = xs * step + np.float32(origin_xy[0])
+    ys = ys * step + np.float32(origin_xy[1])
     covered = ids >= 0
     a = affines[np.where(covered, ids, 0)]
-    map_x = np.where(covered, a[..., 0, 0] * xs + a[..., 0, 1] * ys + a[..., 0, 2], xs)
-    map_y = np.where(covered, a[..., 1, 0] * xs + a[..., 1, 1] * ys + a[..., 1, 2], ys)
-    return map_x.astype(np.float32), map_y.astype(np.float32), ids
+    dx = np.where(covered, (a[..., 0, 0] - 1) * xs + a[..., 0, 1] * ys + a[..., 0, 2], 0)
+    dy = np.where(covered, a[..., 1, 0] * xs + (a[..., 1, 1] - 1) * ys + a[..., 1, 2], 0)
+    return dx.astype(np.float32), dy.astype(np.float32)
+
+
+def backward_map(
+    src_xy: np.ndarray,
+    dst_xy: np.ndarray,
+    layers: Sequence[np.ndarray],
+    region: Region,
+    *,
+    step: int = 1,
+    sharp_boxes: Sequence[Region] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel source coordinates for `region`: (map_x, map_y), float32 maps for cv2.remap.
+
+    Pixels covered by no triangle map to themselves (the still background). With step > 1 the map is
+    computed every `step` pixels and interpolated — exact inside each triangle, since the map is affine
+    there — except inside `sharp_boxes`, computed at every pixel: put the boxes where layers meet (eye and
+    mouth openings), where the map jumps and interpolating it would smear an edge."""
+    offsets = np.cumsum([0] + [len(t) for t in layers])
+    tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
+    affines = triangle_affines(src_xy, dst_xy, np.concatenate(layers))
+    height, width = region.height, region.width
+    if step <= 1:
+        dx, dy = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
+    else:
+        coarse = (-(-height // step), -(-width // step))
+        # cv2.resize puts coarse sample j at fine coordinate (j + 0.5) * step - 0.5: sample there.
+        centre = (step - 1) / 2
+        cdx, cdy = _lattice_map(
+            affines, dst_xy, tagged, (region.x0 + centre, region.y0 + centre), step, coarse
+        )
+        size = (coarse[1] * step, coarse[0] * step)
+        dx = cv2.resize(cdx, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
+        dy = cv2.resize(cdy, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
+        lo = dst_xy[np.concatenate(layers)].min(axis=1)
+        hi = dst_xy[np.concatenate(layers)].max(axis=1)
+        for box in sharp_boxes:
+            x0, y0 = max(box.x0, region.x0), max(box.y0, region.y0)
+            x1, y1 = min(box.x1, region.x1), min(box.y1, region.y1)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            near = (hi[:, 0] >= x0 - 1) & (lo[:, 0] <= x1 + 1) & (hi[:, 1] >= y0 - 1) & (lo[:, 1] <= y1 + 1)
+            local = [(t[near[tags]], tags[near[tags]]) for t, tags in tagged]
+            bdx, bdy = _lattice_map(affines, dst_xy, local, (x0, y0), 1, (y1 - y0, x1 - x0))
+            box_slices = (slice(y0 - region.y0, y1 - region.y0), slice(x0 - region.x0, x1 - region.x0))
+            dx[box_slices] = bdx
+            dy[box_slices] = bdy
+    xs = np.arange(region.x0, region.x1, dtype=np.float32)[None, :]
+    ys = np.arange(region.y0, region.y1, dtype=np.float32)[:, None]
+    return dx + xs, dy + ys
 
 
 def remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
