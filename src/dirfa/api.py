@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dirfa.errors import InputError
+from dirfa.errors import InputError, OutputError
 from dirfa.face import landmarks as face_landmarks
 from dirfa.face.rig import Rig, build_rig
 from dirfa.media import image as media_image
@@ -30,6 +30,7 @@ from dirfa.speech import prosody as speech_prosody
 log = logging.getLogger(__name__)
 
 DEFAULT_FPS = 25
+MAX_FPS = 120  # frames per second; past this, frames only repeat what the 10 ms speech analysis frames hold
 ENGLISH_THRESHOLD = 0.5  # english_confidence at or above this takes the phone path (see speech.acoustic)
 
 Portrait = face_landmarks.Portrait
@@ -72,6 +73,14 @@ def frame_count(duration_s: float, fps: float) -> int:
     return max(1, int(round(duration_s * fps)))
 
 
+def check_fps(fps: float) -> None:
+    """Raise InputError unless `fps` is a usable frame rate (1 to MAX_FPS frames per second)."""
+    if isinstance(fps, bool) or not (
+        isinstance(fps, (int, float)) and math.isfinite(fps) and 1 <= fps <= MAX_FPS
+    ):
+        raise InputError(f"--fps {fps} is out of range — use 1 to {MAX_FPS} frames per second (25 is usual)")
+
+
 def analyze_speech(
     audio: Audio,
     *,
@@ -81,6 +90,7 @@ def analyze_speech(
 ) -> Speech:
     """Mouth curves from speech: forced alignment when the transcript is known, phone recognition for
     English, and a spectral path for other languages and singing (`language` other than "en")."""
+    check_fps(fps)
     n_frames = frame_count(audio.duration_s, fps)
     samples, rate = audio.samples, audio.sample_rate_hz
     voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
@@ -133,8 +143,7 @@ def animate(
     """
     if not isinstance(audio, Audio):
         audio = load_audio(audio)
-    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and 1 <= fps <= 120):
-        raise InputError(f"--fps {fps} is out of range — use 1 to 120 frames per second (25 is usual)")
+    check_fps(fps)
     if speech is None:
         speech = analyze_speech(audio, fps=fps, text=text, language=language)
     if expressions == "auto":
@@ -152,6 +161,14 @@ def animate(
 def viseme_cues(speech: Speech) -> list[tuple[float, float, str]]:
     """Timed mouth cues (start_s, end_s, viseme) of the lip sync, for animators."""
     return visemes.export_cues(speech.mouth, fps=speech.fps)
+
+
+def output_size(portrait: Portrait, *, size: int | None = None, crop: bool = False) -> tuple[int, int]:
+    """(width, height) in pixels of the video `frames` and `render` make; InputError for an unusable `size`.
+
+    Cheap: call it to check the framing before any slow work."""
+    plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
+    return plan.width, plan.height
 
 
 def frames(
@@ -189,6 +206,10 @@ def render(
     frame count. The file appears only when complete."""
     output = Path(output)
     check_writable(output)
+    if audio is not None and _same_file(output, audio.source):
+        raise OutputError(f"output {output} is the audio recording itself — choose another output name")
+    if tracks.n_frames == 0:
+        raise InputError("the animation has no frames — nothing to render")
     if not float(tracks.fps).is_integer():
         raise InputError(
             f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
@@ -204,3 +225,11 @@ def render(
         audio_duration_s=tracks.duration_s if audio is not None else None,
     )
     return output
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True if `a` exists and is the same file as `b` (through links and relative paths)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False

@@ -6,9 +6,13 @@ Subcommands: animate (photo + speech -> MP4), render (photo + speech + edited an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -208,24 +212,66 @@ def _take_path(output: Path, take: int, takes: int) -> Path:
     return output if takes == 1 else output.with_name(f"{output.stem}_{take}{output.suffix}")
 
 
+def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """Before any slow work: every output can be created, and none overwrites an input or another output.
+
+    outputs, inputs: what the user calls each file (e.g. "the video", "the audio") -> its path, or None."""
+    from dirfa.errors import OutputError
+    from dirfa.media.files import check_writable
+
+    others = {role: path for role, path in inputs.items() if path is not None}
+    for role, path in outputs.items():
+        if path is None:
+            continue
+        check_writable(path)
+        folder = path.parent if str(path.parent) else Path(".")
+        # A real try in the output folder: permission bits do not stop root, but /proc, read-only mounts
+        # and full disks do.
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create a file in {folder} ({exc.strerror}) — choose a folder you can write to"
+            ) from None
+        for other_role, other in others.items():
+            if os.path.abspath(path) == os.path.abspath(other) or (
+                path.exists() and other.exists() and path.samefile(other)
+            ):
+                raise OutputError(f"{role} {path} would overwrite {other_role} — choose another file name")
+        others[role] = path
+
+
 def _animate(args: argparse.Namespace) -> int:
     import dirfa
-    from dirfa.media.files import check_writable
+    from dirfa.api import output_size
 
     if args.samples < 1:
         raise InputError("--samples must be at least 1")
-    for path in [args.output, args.save_animation, args.export_visemes]:
-        if path is not None:
-            check_writable(path)
+    takes = range(1, args.samples + 1)
+    outputs: dict[str, Path | None] = {}
+    for take in takes:
+        which = f" (take {take})" if args.samples > 1 else ""
+        outputs[f"output{which}"] = _take_path(args.output, take, args.samples)
+        if args.save_animation is not None:
+            outputs[f"--save-animation{which}"] = _take_path(args.save_animation, take, args.samples)
+    outputs["--export-visemes"] = args.export_visemes
+    inputs = {
+        "the portrait": args.portrait,
+        "the audio": args.audio,
+        "the transcript": args.transcript,
+        "the emotion timeline": Path(args.expressions) if args.expressions else None,
+    }
+    _check_outputs(outputs, inputs)
     text = _read_text(args)
     expressions = _expressions(args)
     head_motion = 0.0 if args.still else args.head_motion
     portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    output_size(portrait, size=args.size, crop=args.crop)  # a bad --size fails now, not after the analysis
     audio = dirfa.load_audio(args.audio)
     speech = dirfa.analyze_speech(audio, fps=args.fps, text=text, language=args.language)
-    if args.export_visemes is not None:
-        _write_cues(dirfa.viseme_cues(speech), args.export_visemes)
-    for take in range(1, args.samples + 1):
+    # Side files are written after the video of their take, so a failed render leaves nothing behind.
+    for take in takes:
         tracks = dirfa.animate(
             audio,
             fps=args.fps,
@@ -236,8 +282,6 @@ def _animate(args: argparse.Namespace) -> int:
             expressions=expressions,
             speech=speech,
         )
-        if args.save_animation is not None:
-            tracks.save(_take_path(args.save_animation, take, args.samples))
         output = _take_path(args.output, take, args.samples)
         label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
         dirfa.render(
@@ -250,19 +294,33 @@ def _animate(args: argparse.Namespace) -> int:
             progress=_progress(args.quiet, label),
         )
         log.info("wrote %s", output)
+        if args.save_animation is not None:
+            tracks.save(_take_path(args.save_animation, take, args.samples))
+    if args.export_visemes is not None:
+        _write_cues(dirfa.viseme_cues(speech), args.export_visemes)
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
     import dirfa
-    from dirfa.media.files import check_writable
+    from dirfa.api import frame_count, output_size
 
-    check_writable(args.output)
+    _check_outputs(
+        {"output": args.output},
+        {"the portrait": args.portrait, "the audio": args.audio, "the animation": args.animation},
+    )
     tracks = dirfa.Tracks.load(args.animation)
     if tracks.n_frames == 0:
         raise InputError(f"animation {args.animation} has no frames")
     portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    output_size(portrait, size=args.size, crop=args.crop)
     audio = dirfa.load_audio(args.audio)
+    # The video lasts as long as its sound; a longer animation is another clip's (or a mistyped n_frames).
+    if tracks.n_frames > frame_count(audio.duration_s, tracks.fps) + 1:
+        raise InputError(
+            f"animation {args.animation} lasts {tracks.duration_s:.2f} s but {args.audio} only "
+            f"{audio.duration_s:.2f} s — use the recording the animation was made from"
+        )
     dirfa.render(
         portrait,
         tracks,
@@ -287,6 +345,7 @@ def _write_cues(cues: list, path: Path) -> None:
 def _visemes(args: argparse.Namespace) -> int:
     import dirfa
 
+    _check_outputs({"output": args.output}, {"the audio": args.audio, "the transcript": args.transcript})
     audio = dirfa.load_audio(args.audio)
     speech = dirfa.analyze_speech(audio, fps=args.fps, text=_read_text(args), language=args.language)
     cues = dirfa.viseme_cues(speech)
@@ -297,6 +356,7 @@ def _visemes(args: argparse.Namespace) -> int:
             {"mouthCues": [{"start": a, "end": b, "value": v} for a, b, v in cues]}, sys.stdout, indent=1
         )
         sys.stdout.write("\n")
+        sys.stdout.flush()  # here, so that a closed pipe is reported by main(), not at interpreter exit
     return 0
 
 
@@ -315,7 +375,27 @@ def _tracks(args: argparse.Namespace) -> int:
     }
     json.dump(listing, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    sys.stdout.flush()
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """Turn SIGTERM (kill, timeout, a closed terminal's job control) into an exception while dirfa runs, so
+    half-written outputs are deleted as on Ctrl-C; Python's default would end the process on the spot."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,7 +411,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     handlers = {"animate": _animate, "render": _render, "visemes": _visemes, "tracks": _tracks}
     try:
-        return handlers[args.command](args)
+        with _terminate_as_exception():
+            return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader of stdout went away (`dirfa tracks | head`): not an error worth a message. Point stdout
+        # at /dev/null so the interpreter's final flush does not fail again (Python docs, "Note on SIGPIPE").
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except DirfaError as exc:
         if args.debug:
             raise

@@ -106,6 +106,7 @@ class Pose:
     blink: np.ndarray
     upper_lids_xy: np.ndarray
     upper_lids_open_xy: np.ndarray
+    photo_mouth_xy: np.ndarray  # (22, 2) the photo's inner-lip outline, carried by the skull
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ class Rig:
     eyeball_radius_px: tuple[float, float]
     teeth_upper: np.ndarray  # (11,) vertex indices of the upper teeth line
     teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
+    photo_mouth: np.ndarray  # (22,) skull-fixed copies of the photo's upper and lower inner lip lines
+    photo_gap_px: float  # the photo's own largest inner-lip gap
     neighbours: object  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
 
     @property
@@ -215,6 +218,7 @@ class Rig:
             upper_lids_open_xy=lids_open_xy,
             upper_teeth_xy=points[self.teeth_upper, :2].astype(np.float32),
             lower_teeth_xy=points[self.teeth_lower, :2].astype(np.float32),
+            photo_mouth_xy=points[self.photo_mouth, :2].astype(np.float32),
             mouth_open_px=mouth_open_px,
             blink=blink,
         )
@@ -476,8 +480,12 @@ def build_rig(portrait: Portrait) -> Rig:
     )
     teeth_upper_ids = base + np.arange(len(upper_teeth))
     teeth_lower_ids = teeth_upper_ids + len(upper_teeth)
+    # The photo's own mouth opening, fixed to the skull: an open-mouthed photo's teeth are reused from it.
+    photo_lower = landmarks[list(topo.LIP_LOWER_INNER)].copy()
+    photo_lower_ids = teeth_lower_ids + len(upper_teeth)
 
-    points = np.concatenate([landmarks, ring_xyz, *eyeball_xyz, upper_teeth, lower_teeth]).astype(np.float32)
+    points = np.concatenate([landmarks, ring_xyz, *eyeball_xyz, upper_teeth, lower_teeth, photo_lower])
+    points = points.astype(np.float32)
     n = len(points)
     uv = frame.uv(points[:, :2])
 
@@ -519,6 +527,7 @@ def build_rig(portrait: Portrait) -> Rig:
     jaw_weight[ring_slice] = ring_jaw
     jaw_weight[is_eyeball] = 0.0
     jaw_weight[teeth_upper_ids] = 0.0
+    jaw_weight[photo_lower_ids] = 0.0
     jaw_weight[teeth_lower_ids] = 1.0
     # The skull above the ears never rides the jaw.
     jaw_weight[is_face & (uv[:, 1] < min(ear_r[1], ear_l[1]) - 0.1 * mouth)] = 0.0
@@ -643,6 +652,8 @@ def build_rig(portrait: Portrait) -> Rig:
         eyeball_radius_px=(radii[0], radii[1]),
         teeth_upper=teeth_upper_ids.astype(np.int32),
         teeth_lower=teeth_lower_ids.astype(np.int32),
+        photo_mouth=np.concatenate([teeth_upper_ids, photo_lower_ids]).astype(np.int32),
+        photo_gap_px=photo_gap,
         neighbours=_neighbour_mean(n, np.concatenate(skin)),
     )
 

@@ -19,6 +19,7 @@ from dirfa.render import eyelids, mouth, warp
 
 MAX_OUTPUT_SIDE_PX = 4096
 CROP_FACE_SCALE = 2.6
+PHOTO_MOUTH_MIN_GAP = 0.06  # a photo mouth open this wide (share of its width) shows teeth worth reusing
 MAP_STEP_PX = 4  # the warp map is exact inside triangles, so it is computed every 4 px and interpolated  # a face-centred crop is this many face heights wide: head, hair and shoulders
 
 
@@ -124,6 +125,7 @@ class FrameRenderer:
                 self.rig.frame.ey,
                 self.rig.frame.mouth_px,
                 self.colours,
+                photo=self._photo_mouth(pose),
             )
         if pose.blink.max() >= eyelids.MIN_BLINK:
             eyelids.draw_lids(
@@ -136,6 +138,12 @@ class FrameRenderer:
             )
         frame[region.slices] = patch
         return frame
+
+    def _photo_mouth(self, pose: Pose) -> mouth.PhotoMouth | None:
+        """The photo's own open mouth, when it has one wide enough to show its teeth."""
+        if self.rig.photo_gap_px < PHOTO_MOUTH_MIN_GAP * self.rig.frame.mouth_px:
+            return None
+        return mouth.PhotoMouth(self.image, self.src_xy[self.rig.photo_mouth], pose.photo_mouth_xy)
 
     def _sharp_boxes(self, pose: Pose) -> list[warp.Region]:
         """Where the warp's layers meet (eye and mouth openings): there the map is computed per pixel."""

@@ -82,6 +82,47 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     )
 
 
+@dataclass(frozen=True)
+class PhotoMouth:
+    """The photo's own mouth opening, to reuse its teeth: the source image, the opening's outline in it
+    (src_xy, (22, 2): upper inner lip then lower inner lip, corner to corner) and where the skull has
+    carried that outline in this frame (dst_xy, (22, 2))."""
+
+    image: np.ndarray
+    src_xy: np.ndarray
+    dst_xy: np.ndarray
+
+
+def _photo_interior(
+    photo: PhotoMouth, origin_xy: tuple[int, int], shape: tuple[int, int], ex: np.ndarray, ey: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's mouth interior moved with the skull into a canvas window: (texture (H, W, 3), cover
+    (H, W, 1) 0..1). Its lower part fades out: the photo's lower teeth belong to the jaw, not the skull."""
+    src = photo.src_xy.astype(np.float64)
+    dst = photo.dst_xy.astype(np.float64) - np.array(origin_xy, np.float64)
+    # The skull's motion of the outline, as one affine map (least squares over its 22 points).
+    design = np.column_stack([src, np.ones(len(src))])
+    solution, *_ = np.linalg.lstsq(design, dst, rcond=None)
+    affine = solution.T.astype(np.float32)
+    texture = cv2.warpAffine(
+        photo.image, affine, (shape[1], shape[0]), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
+    ).astype(np.float32)
+    upper, lower = (
+        photo.dst_xy[:11] - np.array(origin_xy, np.float32),
+        photo.dst_xy[11:] - np.array(origin_xy, np.float32),
+    )
+    outline = np.concatenate([upper, lower[::-1]])
+    cover = _polygon_mask(shape, outline).astype(np.float32) / 255
+    ys, xs = np.indices(shape, dtype=np.float32)
+    rel = np.stack([xs, ys], axis=-1) - upper.mean(axis=0)
+    u, v = rel @ ex, rel @ ey
+    v_top = _line_v(upper @ ex - upper.mean(axis=0) @ ex, upper @ ey - upper.mean(axis=0) @ ey, u)
+    v_bottom = _line_v(lower @ ex - upper.mean(axis=0) @ ex, lower @ ey - upper.mean(axis=0) @ ey, u)
+    depth = np.clip((v - v_top) / np.maximum(v_bottom - v_top, 1.0), 0, 1)
+    cover *= 1 - np.clip((depth - 0.55) / 0.4, 0, 1)
+    return texture, cover[..., None]
+
+
 def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray:
     order = np.argsort(u_line)
     return np.interp(u, u_line[order], v_line[order])
@@ -102,10 +143,12 @@ def draw_mouth(
     ey: np.ndarray,
     mouth_px: float,
     colours: MouthColours,
+    photo: PhotoMouth | None = None,
 ) -> None:
     """Paint the mouth interior into `canvas` (uint8 RGB, in place) inside the inner-lip polygon.
 
-    Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0)."""
+    Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0). With `photo`,
+    the photo's own open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
     x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 2
     x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
@@ -170,7 +213,11 @@ def draw_mouth(
     c_low = c_low * (0.8 + 0.2 * shadow)
     c_up = c_up * (0.85 + 0.15 * shadow)
     colour = colour * (1 - a_low) + c_low * a_low
-    colour = colour * (1 - a_up) + c_up * a_up
+    if photo is None:
+        colour = colour * (1 - a_up) + c_up * a_up
+    else:
+        texture, cover = _photo_interior(photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey)
+        colour = colour * (1 - cover) + texture * (0.8 + 0.2 * shadow) * cover
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
     out = target * (1 - alpha[..., None]) + colour * alpha[..., None]
