@@ -693,8 +693,8 @@ def _linear_basis(
         ("Left", topo.MOUTH_CORNER_LEFT, 1.0),
         ("Right", topo.MOUTH_CORNER_RIGHT, -1.0),
     ):
-        basis[f"mouthSmile{side}"] = corner_field(corner, sign * 0.09, -0.12, 0.38 * mouth)
-        basis[f"mouthFrown{side}"] = corner_field(corner, sign * 0.01, 0.09, 0.34 * mouth)
+        basis[f"mouthSmile{side}"] = corner_field(corner, sign * 0.11, -0.16, 0.4 * mouth)
+        basis[f"mouthFrown{side}"] = corner_field(corner, sign * 0.015, 0.12, 0.36 * mouth)
         basis[f"mouthStretch{side}"] = corner_field(corner, sign * 0.1, 0.015, 0.34 * mouth)
         # Cheeks rise in a Duchenne smile; the lower lid bulges up a little with them.
         eye_outer = topo.EYE_LEFT_UPPER[-1] if side == "Left" else topo.EYE_RIGHT_UPPER[0]
@@ -751,11 +751,11 @@ def _linear_basis(
         w_in = field(inner, 0.22 * eyes_px)
         w_out = field(outer, 0.22 * eyes_px)
         basis.setdefault("browInnerUp", np.zeros((n, 3), np.float32))
-        basis["browInnerUp"] += frame.vec(0 * u, -0.1 * eyes_px * w_in)
-        basis[f"browOuterUp{side}"] = frame.vec(0 * u, -0.09 * eyes_px * w_out)
+        basis["browInnerUp"] += frame.vec(0 * u, -0.13 * eyes_px * w_in)
+        basis[f"browOuterUp{side}"] = frame.vec(0 * u, -0.11 * eyes_px * w_out)
         toward_centre = 1.0 if side == "Right" else -1.0
         w_all = np.maximum(w_in, w_out)
-        basis[f"browDown{side}"] = frame.vec(toward_centre * 0.035 * eyes_px * w_in, 0.06 * eyes_px * w_all)
+        basis[f"browDown{side}"] = frame.vec(toward_centre * 0.045 * eyes_px * w_in, 0.08 * eyes_px * w_all)
 
     # Lids: squint raises the lower lid, wide raises the upper lid (and the skin above a little).
     for side, upper, lower in (
