@@ -135,8 +135,8 @@ def test_timeline_hits_its_keys_and_moves_smoothly():
     steps = np.diff(smile[35:51])
     assert steps[0] < steps[len(steps) // 2] and steps[-1] < steps[len(steps) // 2]
     # The short 0.2 s gap between sad and angry is crossed within the gap.
-    assert curves["browDownLeft"][int(4.0 * fps)] == pytest.approx(0.15 * 0.5)
-    assert curves["browDownLeft"][int(4.2 * fps)] == pytest.approx(0.7)
+    assert curves["browDownLeft"][int(4.0 * fps)] == pytest.approx(PRESETS["sad"]["browDownLeft"] * 0.5)
+    assert curves["browDownLeft"][int(4.2 * fps)] == pytest.approx(PRESETS["angry"]["browDownLeft"])
 
 
 def test_a_first_key_after_zero_starts_neutral():
