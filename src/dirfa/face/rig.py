@@ -33,6 +33,7 @@ LIP_CLOSE_UPPER_SHARE = 0.35
 LID_MEET_SHARE = 0.2
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
+CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
 LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
 ROTATION_DEPTH_SCALE = 0.4
 MIN_FOLD_AREA_PX2 = 0.5  # smaller source triangles have no reliable orientation (landmark noise)
@@ -68,7 +69,7 @@ class Columns:
     """Paired upper/lower contour points (lips or lids) and how the surrounding vertices follow them.
 
     upper, lower: (C,) vertex indices of the paired points, corners excluded. follow_col: (N, 2) int the two
-    nearest columns of every vertex, follow_frac: (N,) float the blend between them, follow_w: (N,) weight
+    nearest columns of every vertex (0 and C + 1 stand for the corners), follow_frac: (N,) float the blend between them, follow_w: (N,) weight
     (0 = unaffected), follow_upper: (N,) bool whether the vertex rides the upper contour.
     """
 
@@ -83,6 +84,10 @@ class Columns:
         """(N, 3) displacement of every vertex given the displacement of each column's upper/lower point."""
         a, b = self.follow_col[:, 0], self.follow_col[:, 1]
         f = self.follow_frac[:, None]
+        # Columns 0 and C + 1 are the corners, which the pair's motion never moves.
+        zero = np.zeros((1,) + upper_delta.shape[1:], upper_delta.dtype)
+        upper_delta = np.concatenate([zero, upper_delta, zero])
+        lower_delta = np.concatenate([zero, lower_delta, zero])
         up = upper_delta[a] * (1 - f) + upper_delta[b] * f
         low = lower_delta[a] * (1 - f) + lower_delta[b] * f
         return np.where(self.follow_upper[:, None], up, low) * self.follow_w[:, None]
@@ -143,6 +148,9 @@ class Rig:
     teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
     photo_mouth: np.ndarray  # (22,) skull-fixed copies of the photo's upper and lower inner lip lines
     photo_gap_px: float  # the photo's own largest inner-lip gap
+    rest_gap_px: np.ndarray  # (C,) inner-lip gap kept at rest: the photo's, when it is only a lip line
+    pinned: np.ndarray  # (N,) bool: inner-lip and lid-edge vertices, never moved to unfold the mesh
+    still_outline: np.ndarray  # (36,) the outermost ring, which never moves: beyond it the photo is untouched
     neighbours: object  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
 
     @property
@@ -176,14 +184,12 @@ class Rig:
         opening = np.clip(wanted @ ey, 0.0, None)
         close = float(np.clip(p("mouthClose", 0.0), 0, 1))
         roll = float(np.clip(p("mouthRollLower", 0.0), 0, 1))
-        target_gap = opening * (1 - close) * (1 - 0.85 * roll)
+        target_gap = (opening + self.rest_gap_px) * (1 - close) * (1 - 0.85 * roll)
         gap = points[lips.lower] - points[lips.upper]
         excess = gap - target_gap[:, None] * ey  # what must disappear, upper-to-lower
         excess[:, 2] = 0
         share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll)
         points += lips.spread(excess * share_up, -excess * (1 - share_up))
-        gaps = points[lips.lower] - points[lips.upper]
-        mouth_open_px = float(np.max(gaps @ ey)) if len(gaps) else 0.0
 
         # Eyelids: a blink brings the upper lid down to meet the slightly raised lower lid.
         blink = np.zeros(2, np.float32)
@@ -202,7 +208,7 @@ class Rig:
         if yaw or pitch:
             for side in (0, 1):
                 r = self.eyeball_radius_px[side]
-                shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))[0]
+                shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))
                 mask = self.eye_index == side
                 points[mask] += self.iris_move[mask, None] * shift
 
@@ -210,6 +216,8 @@ class Rig:
         points = self._rotate_head(points, *angles)
         lids_open = self._rotate_head(lids_open, *angles, ids=UPPER_LIDS)
         xy = self._unfold(points[:, :2].astype(np.float32))
+        gaps = xy[lips.lower] - xy[lips.upper]
+        mouth_open_px = float(np.max(gaps @ self.frame.ey)) if len(gaps) else 0.0
         lids_open_xy = lids_open[:, :2].astype(np.float32).reshape(2, -1, 2)
         lids_xy = xy[UPPER_LIDS].reshape(2, -1, 2)
         return Pose(
@@ -224,16 +232,19 @@ class Rig:
         )
 
     def _unfold(self, xy: np.ndarray) -> np.ndarray:
-        """Smooth the displacement around any triangle that flipped over, until none does.
+        """Relax the mesh around any triangle that flipped over, until none does.
 
-        Folds come from steep landmark depth at the face outline and from near-degenerate triangles at
-        the mouth corners; a few local smoothing steps remove them without touching the rest."""
+        Folds come from steep landmark depth at the face outline, near-degenerate triangles at the mouth
+        corners and contradictory shapes (a pucker and a smile at once). The vertices of folded triangles
+        and their neighbours first have their displacement smoothed (keeps the shape), and if that is not
+        enough, their positions (pulls each towards its neighbours' centre, which always untangles)."""
         src = self.points_xyz[:, :2]
         tris = self.skin_triangles
         area_src = _signed_areas(src, tris)
         usable = np.abs(area_src) > MIN_FOLD_AREA_PX2
+        movable = (self.head_weight > 0) & ~self.pinned  # the still background and closed lips/lids stay
         best, best_count = xy, None
-        for _ in range(UNFOLD_ITERATIONS):
+        for iteration in range(UNFOLD_ITERATIONS):
             area = _signed_areas(xy, tris)
             folded = usable & (np.sign(area) != np.sign(area_src)) & (np.abs(area) > MIN_FOLD_AREA_PX2 * 0.1)
             folded |= usable & (np.abs(area) < np.abs(area_src) * 0.02)
@@ -242,17 +253,18 @@ class Rig:
                 best, best_count = xy, count
             if count == 0:
                 break
-            # Smooth the folded triangles' vertices and their neighbours together, as one patch.
             patch = np.zeros(len(xy), bool)
             patch[tris[folded].ravel()] = True
             patch |= (self.neighbours @ patch.astype(np.float64)) > 0
-            patch[self.head_weight <= 0] = False  # the still background stays put
-            disp = xy - src
-            mean = self.neighbours @ disp
-            disp[patch] = 0.5 * disp[patch] + 0.5 * mean[patch]
-            xy = (src + disp).astype(np.float32)
-        xy = best
-        return xy
+            patch &= movable
+            if iteration < UNFOLD_ITERATIONS // 2:
+                disp = xy - src
+                disp[patch] = 0.5 * disp[patch] + 0.5 * (self.neighbours @ disp)[patch]
+                xy = (src + disp).astype(np.float32)
+            else:
+                xy = xy.copy()
+                xy[patch] = 0.5 * xy[patch] + 0.5 * (self.neighbours @ xy)[patch]
+        return best
 
     def _rotate_jaw(self, points: np.ndarray, theta: float) -> np.ndarray:
         """Open (theta > 0) or close the jaw about the hinge, linearised and in 2.5D: jaw points travel
@@ -284,9 +296,9 @@ class Rig:
         # Signs: +yaw turns the face towards the viewer's right, +pitch lifts the chin, +roll tilts the
         # top of the head towards the viewer's right (clockwise on screen).
         rotation = (
-            _axis_rotation(ez, -math.radians(roll_deg))
+            _axis_rotation(ez, math.radians(roll_deg))
             @ _axis_rotation(ey, -math.radians(yaw_deg))
-            @ _axis_rotation(ex, math.radians(pitch_deg))
+            @ _axis_rotation(ex, -math.radians(pitch_deg))
         )
         # mediapipe's depth steepens towards the face outline; rotating it at full depth folds the cheeks
         # under at +-15 deg. Rotating a flattened copy keeps the parallax of nose and brows, folds nothing.
@@ -410,6 +422,10 @@ def _columns(
     col_u = (points_uv[up, 0] + points_uv[low, 0]) / 2
     order = np.argsort(col_u)
     up, low, col_u = up[order], low[order], col_u[order]
+    corners_u = sorted((float(points_uv[upper[0], 0]), float(points_uv[upper[-1], 0])))
+    col_u = np.concatenate(
+        [[min(corners_u[0], col_u[0] - 1e-3)], col_u, [max(corners_u[1], col_u[-1] + 1e-3)]]
+    )
     u = np.clip(points_uv[:, 0], col_u[0], col_u[-1])
     b = np.clip(np.searchsorted(col_u, u), 1, len(col_u) - 1)
     a = b - 1
@@ -548,15 +564,25 @@ def build_rig(portrait: Portrait) -> Rig:
     # The photo's own lip gap: an open-mouthed photo rests with the jaw raised most of the way.
     photo_gap = float(np.max((lower_inner_uv - upper_inner_uv)[:, 1]))
     jaw_rest_rad = -0.6 * max(photo_gap - 0.02 * mouth, 0.0) / max(hinge_xyz[2] - lip_z, 1e-3)
+    # Closed lips still show mediapipe a gap of a few hundredths of the mouth width: that is the lip line,
+    # not an open mouth, and it stays as the photo has it.
+    photo_closed = photo_gap < CLOSED_GAP_PER_MOUTH * mouth
+    if photo_closed:
+        jaw_rest_rad = 0.0
+    pinned = np.zeros(n, bool)
+    pinned[list(topo.LIP_UPPER_INNER[1:-1]) + list(topo.LIP_LOWER_INNER[1:-1])] = True
+    pinned[list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_RIGHT_LOWER)] = True
+    pinned[list(topo.EYE_LEFT_UPPER) + list(topo.EYE_LEFT_LOWER)] = True
 
     # The lower teeth ride the jaw, including its rest correction: offset them so that at rest they sit
     # where the closed jaw puts them, not where an open-mouthed photo had them.
-    points[teeth_lower_ids] -= frame.vec(0.0, jaw_rest_rad * lever)[0] * jaw_falloff[teeth_lower_ids, None]
+    points[teeth_lower_ids] -= frame.vec(0.0, jaw_rest_rad * lever) * jaw_falloff[teeth_lower_ids, None]
 
     # --- lips: columns, and how skin follows them ---------------------------------------------------
     lip_follow = np.where(in_lips, 1.0, _gauss(lip_distance, 0.22 * mouth)) * is_face
     lip_follow[~is_lm] = 0.0
     lips = _columns(uv, topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER, lip_follow, uv[:, 1] <= v_sep)
+    rest_gap = np.clip(uv[lips.lower, 1] - uv[lips.upper, 1], 0, None) * photo_closed
     upper_ids = list(topo.LIP_UPPER_INNER[1:-1])
     lower_ids = list(topo.LIP_LOWER_INNER[1:-1])
     lips.follow_upper[upper_ids] = True
@@ -654,6 +680,9 @@ def build_rig(portrait: Portrait) -> Rig:
         teeth_lower=teeth_lower_ids.astype(np.int32),
         photo_mouth=np.concatenate([teeth_upper_ids, photo_lower_ids]).astype(np.int32),
         photo_gap_px=photo_gap,
+        rest_gap_px=rest_gap.astype(np.float32),
+        pinned=pinned,
+        still_outline=ring_ids[-1].astype(np.int32),
         neighbours=_neighbour_mean(n, np.concatenate(skin)),
     )
 
@@ -727,7 +756,7 @@ def _linear_basis(
     funnel[:, 2] = -0.08 * mouth * lips_w
     basis["mouthFunnel"] = funnel
     # Lower lip rolled in: its outer edge rises (the lip looks thinner); closure is done by pose().
-    roll_w = lips_w * (~above) * (1 - _smoothstep(0.7, 1.1, np.abs(lateral)))
+    roll_w = lips_w * (~above) * (1 - _smoothstep(0.5, 0.9, np.abs(lateral)))
     lower_thickness = float(
         np.median(uv[list(topo.LIP_LOWER_OUTER[2:-2]), 1] - uv[list(topo.LIP_LOWER_INNER[2:-2]), 1])
     )

@@ -75,8 +75,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     hue = sclera_colour / max(float(np.mean(sclera_colour)), 1.0)
     tint = (0.3 * hue + 0.7 * WARM_WHITE) if colourful else np.ones(3, np.float32)
     teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
-    cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
-    tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
+    if colourful:
+        cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
+        tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
+    else:  # a grayscale photo keeps a grayscale mouth
+        cavity = np.full(3, float(np.mean(lip)) * 0.22)
+        tongue = np.full(3, float(np.mean(lip)) * 0.6)
     return MouthColours(
         teeth=teeth.astype(np.float32), cavity=cavity.astype(np.float32), tongue=tongue.astype(np.float32)
     )

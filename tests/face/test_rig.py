@@ -1,0 +1,345 @@
+"""The rig posed by named parameters: rest reproduces the photo, the mesh never folds, each track does
+what its TRACK_SPECS description says (jaw, lips, lids, gaze, head), measured on the astronaut's mesh."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dirfa.face import topology as topo
+from dirfa.face.rig import build_rig
+from dirfa.render.warp import folded_triangles
+
+UPPER_INNER = list(topo.LIP_UPPER_INNER[1:-1])  # paired inner-lip columns, corners excluded
+LOWER_INNER = list(topo.LIP_LOWER_INNER[1:-1])
+EYES = {
+    "Right": (list(topo.EYE_RIGHT_UPPER), list(topo.EYE_RIGHT_LOWER)),
+    "Left": (list(topo.EYE_LEFT_UPPER), list(topo.EYE_LEFT_LOWER)),
+}
+EAR_RIGHT, EAR_LEFT = 234, 454  # face-outline points at the ears (image left, image right)
+
+UNIT_TRACKS = (
+    "jawOpen",
+    "mouthClose",
+    "mouthPucker",
+    "mouthFunnel",
+    "mouthStretchLeft",
+    "mouthStretchRight",
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "mouthFrownLeft",
+    "mouthFrownRight",
+    "mouthRollLower",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "mouthLowerDownLeft",
+    "mouthLowerDownRight",
+    "eyeBlinkLeft",
+    "eyeBlinkRight",
+    "eyeSquintLeft",
+    "eyeSquintRight",
+    "eyeWideLeft",
+    "eyeWideRight",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "browDownLeft",
+    "browDownRight",
+    "cheekSquintLeft",
+    "cheekSquintRight",
+)
+# The sweep's ranges: what motion.generate produces for lively speech, at its extremes.
+ANGLE_RANGES_DEG = {
+    "gazeYaw": 15.0,
+    "gazePitch": 15.0,
+    "headYaw": 15.0,
+    "headPitch": 10.0,
+    "headRoll": 8.0,
+}
+
+
+def _inner_lip_gaps(points_xy: np.ndarray, ey: np.ndarray) -> np.ndarray:
+    """(9,) lower minus upper inner-lip point of each column, down the face (pixels)."""
+    return (points_xy[LOWER_INNER] - points_xy[UPPER_INNER]) @ ey
+
+
+def _polygon_area(xy: np.ndarray) -> float:
+    x, y = xy[:, 0].astype(np.float64), xy[:, 1].astype(np.float64)
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def _eye_loop(side: str) -> list[int]:
+    upper, lower = EYES[side]
+    return upper + lower[-2:0:-1]
+
+
+def _eye_centre(points_xy: np.ndarray, side: str) -> np.ndarray:
+    upper, lower = EYES[side]
+    return points_xy[upper + lower].mean(axis=0)
+
+
+def _outer_boundary(triangles: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
+    """Vertex ids of the skin mesh's outermost boundary loop (the still background's edge)."""
+    uses = Counter(tuple(sorted((int(t[i]), int(t[(i + 1) % 3])))) for t in triangles for i in range(3))
+    neighbours: dict[int, list[int]] = {}
+    for (a, b), count in uses.items():
+        if count == 1:
+            neighbours.setdefault(a, []).append(b)
+            neighbours.setdefault(b, []).append(a)
+    loops, seen = [], set()
+    for start in neighbours:
+        if start in seen:
+            continue
+        loop, stack = [], [start]
+        while stack:
+            v = stack.pop()
+            if v not in seen:
+                seen.add(v)
+                loop.append(v)
+                stack.extend(neighbours[v])
+        loops.append(np.array(loop))
+    return max(loops, key=lambda ids: np.ptp(points_xy[ids, 0]) * np.ptp(points_xy[ids, 1]))
+
+
+def _fold_report(rig, pose_xy: np.ndarray, folded: np.ndarray) -> str:
+    src = rig.points_xyz[:, :2].astype(np.float64)
+    tris = rig.skin_triangles[folded]
+
+    def areas(xy):
+        p = xy[tris].astype(np.float64)
+        return 0.5 * (
+            (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1])
+            - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+        )
+
+    return "; ".join(
+        f"{t.tolist()} area {a0:.1f} -> {a1:.1f} px2" for t, a0, a1 in zip(tris, areas(src), areas(pose_xy))
+    )
+
+
+def _rendered_at_rest(rig) -> np.ndarray:
+    """Vertices of the triangles the renderer warps with the eyes open (skin, mouth hole, eyeballs)."""
+    return np.unique(np.concatenate([rig.skin_triangles, rig.mouth_triangles, rig.eye_triangles]))
+
+
+# --- rest --------------------------------------------------------------------------------------------
+
+
+def test_neutral_pose_keeps_the_upper_face_and_the_background_exactly(rig):
+    """The astronaut's lips are parted (7 px, teeth show) and the rig closes them at rest, moving the lower
+    face; everything from the lower lids up, and the still outer ring, stays exactly where the photo has it."""
+    src = rig.points_xyz[:, :2]
+    moved = np.linalg.norm(rig.pose({}).points_xy - src, axis=1)
+    lower_lids = src[EYES["Right"][1] + EYES["Left"][1], 1].max()
+    upper_face = np.intersect1d(np.nonzero(src[:, 1] <= lower_lids)[0], _rendered_at_rest(rig))
+    features = (
+        EYES["Right"][0]
+        + EYES["Right"][1]
+        + EYES["Left"][0]
+        + EYES["Left"][1]
+        + list(topo.IRIS_RIGHT + topo.IRIS_LEFT)
+        + list(topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER + topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER)
+        + [topo.FOREHEAD, 6, 168, 197]  # forehead and nose bridge
+    )
+    assert moved[features].max() < 1e-3
+    # Beside the eyes the rings carry a trace of the jaw's rest rotation (~0.04 px): invisible.
+    assert len(upper_face) > 150 and moved[upper_face].max() < 0.05
+    outer = _outer_boundary(rig.skin_triangles, src)
+    assert moved[outer].max() < 1e-3
+
+
+def test_neutral_pose_of_a_closed_mouth_photo_moves_nothing(closed_mouth_portrait):
+    rig = build_rig(closed_mouth_portrait)
+    ids = _rendered_at_rest(rig)
+    moved = np.linalg.norm(rig.pose({}).points_xy[ids] - rig.points_xyz[ids, :2], axis=1)
+    worst = int(ids[np.argmax(moved)])
+    assert moved.max() < 0.5, f"vertex {worst} moves {moved.max():.2f} px at rest"
+
+
+def test_missing_parameters_are_at_rest(rig):
+    everything_neutral = {name: 0.0 for name in UNIT_TRACKS} | {name: 0.0 for name in ANGLE_RANGES_DEG}
+    np.testing.assert_array_equal(rig.pose(everything_neutral).points_xy, rig.pose({}).points_xy)
+
+
+# --- the mesh never folds ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{name: sign * limit} for name, limit in ANGLE_RANGES_DEG.items() for sign in (-1, 1)]
+    + [{name: 1.0} for name in UNIT_TRACKS],
+    ids=lambda params: "{}={:g}".format(*next(iter(params.items()))),
+)
+def test_no_fold_at_each_extreme_alone(rig, params):
+    pose = rig.pose(params)
+    assert np.isfinite(pose.points_xy).all()
+    folded = folded_triangles(rig.points_xyz[:, :2], pose.points_xy, rig.skin_triangles)
+    assert len(folded) == 0, _fold_report(rig, pose.points_xy, folded)
+
+
+unit_value = st.one_of(st.just(0.0), st.just(1.0), st.floats(0.0, 1.0))
+extreme_parameters = st.fixed_dictionaries(
+    {name: unit_value for name in UNIT_TRACKS}
+    | {name: st.floats(-limit, limit) for name, limit in ANGLE_RANGES_DEG.items()}
+)
+
+
+def test_sweep_of_extreme_combinations_never_folds_or_produces_nan(rig):
+    src = rig.points_xyz[:, :2]
+    outer = _outer_boundary(rig.skin_triangles, src)
+
+    # The rig is bound inside so that a failure report shows only the parameters.
+    @settings(max_examples=250, deadline=None, derandomize=True)
+    @given(params=extreme_parameters)
+    def check(params: dict[str, float]) -> None:
+        pose = rig.pose(params)
+        for array in (pose.points_xy, pose.upper_teeth_xy, pose.lower_teeth_xy, pose.blink):
+            assert np.isfinite(array).all()
+        assert math.isfinite(pose.mouth_open_px)
+        np.testing.assert_allclose(pose.points_xy[outer], src[outer], atol=1e-3)  # the still background
+        folded = folded_triangles(src, pose.points_xy, rig.skin_triangles)
+        assert len(folded) == 0, _fold_report(rig, pose.points_xy, folded)
+
+    check()
+
+
+# --- jaw and lips ------------------------------------------------------------------------------------
+
+
+def test_jaw_open_parts_the_lips_more_and_more(rig):
+    ey = rig.frame.ey
+    gaps, chin_y = [], []
+    for jaw in np.linspace(0.0, 1.0, 11):
+        pose = rig.pose({"jawOpen": float(jaw)})
+        gaps.append(_inner_lip_gaps(pose.points_xy, ey).max())
+        chin_y.append(pose.points_xy[topo.CHIN, 1])
+    assert np.all(np.diff(gaps) > 0.5), np.round(gaps, 2)
+    assert np.all(np.diff(chin_y) > 0), np.round(chin_y, 2)  # the chin drops with the jaw
+    assert gaps[-1] > 0.3 * rig.frame.mouth_px  # a wide-open shout, not a crack
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"jawOpen": 0.3},
+        {"jawOpen": 1.0},
+        {"jawOpen": 0.5, "mouthFunnel": 1.0, "mouthPucker": 1.0, "mouthLowerDownLeft": 1.0},
+    ],
+    ids=["jaw0.3", "jaw1", "jaw0.5+funnel+pucker+lowerDown"],
+)
+def test_mouth_close_presses_the_lips_together_whatever_the_jaw_does(rig, params):
+    pose = rig.pose(params | {"mouthClose": 1.0})
+    gaps = _inner_lip_gaps(pose.points_xy, rig.frame.ey)
+    assert np.abs(gaps).max() < 1.0, f"inner-lip gaps (px, image-left to right): {np.round(gaps, 2)}"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"jawOpen": 0.3}, {"jawOpen": 0.3, "mouthClose": 1.0}, {"mouthFunnel": 1.0}, {"jawOpen": 1.0}],
+    ids=["rest", "jaw0.3", "jaw0.3+close", "funnel", "jaw1"],
+)
+def test_pose_reports_the_gap_its_points_show(rig, params):
+    """render.compose paints the mouth interior only when mouth_open_px says the lips are apart."""
+    pose = rig.pose(params)
+    measured = float(_inner_lip_gaps(pose.points_xy, rig.frame.ey).max())
+    assert pose.mouth_open_px == pytest.approx(measured, abs=0.3)
+
+
+# --- eyes --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side,other", [("Right", "Left"), ("Left", "Right")])
+def test_blink_brings_the_upper_lid_onto_the_lower_lid(rig, side, other):
+    src = rig.points_xyz[:, :2]
+    pose = rig.pose({f"eyeBlink{side}": 1.0})
+    upper, lower = EYES[side]
+    apart = np.linalg.norm(pose.points_xy[upper] - pose.points_xy[lower], axis=1)
+    assert apart.max() < 1.0, f"lid pairs apart (px): {np.round(apart, 2)}"
+    assert _polygon_area(pose.points_xy[_eye_loop(side)]) < 0.1 * _polygon_area(src[_eye_loop(side)])
+    assert pose.blink[0 if side == "Right" else 1] == 1.0
+    # The other eye stays open, as in the photo.
+    np.testing.assert_allclose(pose.points_xy[_eye_loop(other)], src[_eye_loop(other)], atol=0.05)
+
+
+def test_half_blink_closes_the_eye_about_half_way(rig):
+    src = rig.points_xyz[:, :2]
+    area = _polygon_area(rig.pose({"eyeBlinkRight": 0.5}).points_xy[_eye_loop("Right")])
+    assert 0.25 < area / _polygon_area(src[_eye_loop("Right")]) < 0.75
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_gaze_yaw_slides_the_irises_sideways_inside_still_eye_corners(rig, sign):
+    """The irises the renderer draws are the eyeball's copies of landmarks 468 and 473 (under the lids)."""
+    src = rig.points_xyz[:, :2]
+    pose = rig.pose({"gazeYaw": 15.0 * sign})
+    eye_vertices = np.unique(rig.eye_triangles)
+    for centre in (topo.IRIS_RIGHT[0], topo.IRIS_LEFT[0]):
+        copies = eye_vertices[np.linalg.norm(src[eye_vertices] - src[centre], axis=1) < 1e-4]
+        assert len(copies) == 1
+        shift = pose.points_xy[copies[0]] - src[copies[0]]
+        assert sign * shift[0] > 1.0  # towards the viewer's right for +yaw
+        assert abs(shift[1]) < 0.5 * abs(shift[0])
+    corners = [33, 133, 362, 263]
+    np.testing.assert_allclose(pose.points_xy[corners], src[corners], atol=0.05)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_gaze_pitch_moves_the_irises_up_and_down(rig, sign):
+    """TRACK_SPECS: gazePitch 'eyes look up (+) or down (-)'."""
+    src = rig.points_xyz[:, :2]
+    pose = rig.pose({"gazePitch": 15.0 * sign})
+    eye_vertices = np.unique(rig.eye_triangles)
+    for centre in (topo.IRIS_RIGHT[0], topo.IRIS_LEFT[0]):
+        copy = eye_vertices[np.argmin(np.linalg.norm(src[eye_vertices] - src[centre], axis=1))]
+        shift = pose.points_xy[copy] - src[copy]
+        assert -sign * shift[1] > 1.0, f"gazePitch={15 * sign}: iris moved {shift.round(2)} px"
+        assert abs(shift[0]) < 0.5 * abs(shift[1])
+
+
+# --- head --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_head_yaw_moves_the_nose_more_than_the_ears(rig, sign):
+    """Parallax: the nose tip is nearest the camera; +yaw turns the face towards the viewer's right."""
+    src = rig.points_xyz[:, :2]
+    shift = rig.pose({"headYaw": 15.0 * sign}).points_xy - src
+    nose = sign * shift[topo.NOSE_TIP, 0]
+    ears = sign * shift[[EAR_RIGHT, EAR_LEFT], 0]
+    assert nose > 3.0  # px, on a 93 px face
+    assert nose > 1.5 * ears.max()
+    assert abs(shift[topo.NOSE_TIP, 1]) < 0.3 * nose
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_head_pitch_sign_follows_track_specs(rig, sign):
+    """TRACK_SPECS: headPitch 'tilts chin up (+) or down (-)'. Chin up: the nose tip, in front of the
+    eyes, rises in the picture, and more than the eyes do (the nostrils come into view)."""
+    src = rig.points_xyz[:, :2]
+    points = rig.pose({"headPitch": 10.0 * sign}).points_xy
+    nose_dy = points[topo.NOSE_TIP, 1] - src[topo.NOSE_TIP, 1]
+    eyes_dy = np.mean([_eye_centre(points, s)[1] - _eye_centre(src, s)[1] for s in EYES])
+    assert -sign * nose_dy > 2.0, f"headPitch={10 * sign}: nose tip moved {nose_dy:+.2f} px down"
+    assert -sign * (nose_dy - eyes_dy) > 0.5, f"nose {nose_dy:+.2f} px, eyes {eyes_dy:+.2f} px down"
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_head_roll_sign_follows_track_specs(rig, sign):
+    """TRACK_SPECS: headRoll + 'leans towards the viewer's right shoulder': the top of the head goes to the
+    viewer's right, the chin to the left — clockwise on screen, by the roll angle."""
+    src = rig.points_xyz[:, :2]
+    points = rig.pose({"headRoll": 8.0 * sign}).points_xy
+
+    def eye_line_deg(xy: np.ndarray) -> float:
+        d = _eye_centre(xy, "Left") - _eye_centre(xy, "Right")
+        return math.degrees(math.atan2(d[1], d[0]))  # image y points down: clockwise is positive
+
+    turned = eye_line_deg(points) - eye_line_deg(src)
+    assert 5.0 < sign * turned < 11.0, f"headRoll={8 * sign}: eye line turned {turned:+.1f} deg clockwise"
+    assert sign * (points[topo.FOREHEAD, 0] - src[topo.FOREHEAD, 0]) > 3.0
+    assert sign * (points[topo.CHIN, 0] - src[topo.CHIN, 0]) < -3.0

@@ -1,0 +1,171 @@
+"""The piecewise-affine backward warp: exact maps on known meshes, layering, and moved photo pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from dirfa.render import warp
+from dirfa.render.compose import MAP_STEP_PX, sharp_boxes
+
+coordinate = st.floats(-200.0, 700.0, allow_nan=False, allow_infinity=False)
+triangle_xy = st.lists(st.tuples(coordinate, coordinate), min_size=3, max_size=3).map(
+    lambda points: np.array(points, np.float64)
+)
+
+
+def _signed_area(p: np.ndarray) -> float:
+    return 0.5 * float((p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1]))
+
+
+def _apply(affine: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    return xy @ affine[:, :2].T.astype(np.float64) + affine[:, 2]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(src=triangle_xy, dst=triangle_xy)
+def test_affine_takes_each_target_vertex_to_its_source_vertex(src, dst):
+    assume(abs(_signed_area(dst)) > 5.0 and abs(_signed_area(src)) > 5.0)
+    # Keep the map well conditioned enough for float32 affines: no sliver target triangles.
+    edges = np.linalg.norm(dst - np.roll(dst, 1, axis=0), axis=1)
+    assume(abs(_signed_area(dst)) > 0.02 * edges.max() ** 2)
+    points = np.concatenate([src, dst]).astype(np.float32)
+    affine = warp.triangle_affines(points[:3], points[3:], np.array([[0, 1, 2]]))[0]
+    assert affine.shape == (2, 3)
+    np.testing.assert_allclose(_apply(affine, points[3:].astype(np.float64)), src, atol=0.02)
+
+
+def test_affines_of_the_posed_face_mesh_map_every_vertex_back(rig):
+    src = rig.points_xyz[:, :2]
+    dst = rig.pose({"jawOpen": 0.7, "headYaw": 10.0, "mouthSmileLeft": 1.0, "eyeBlinkRight": 0.5}).points_xy
+    triangles = np.concatenate([rig.skin_triangles, rig.mouth_triangles])
+    affines = warp.triangle_affines(src, dst, triangles)
+    assert affines.shape == (len(triangles), 2, 3) and affines.dtype == np.float32
+    corners = dst[triangles].astype(np.float64)  # (T, 3, 2)
+    mapped = np.einsum("tij,tkj->tki", affines[:, :, :2].astype(np.float64), corners) + affines[:, None, :, 2]
+    area = np.abs([_signed_area(p) for p in corners])
+    ok = area > 0.5  # a collapsed triangle covers no pixel: its map does not matter
+    np.testing.assert_allclose(mapped[ok], src[triangles][ok], atol=0.01)
+
+
+def test_collapsed_target_triangle_gets_the_identity():
+    src = np.array([[0, 0], [10, 0], [0, 10], [5, 5]], np.float32)
+    dst = np.array([[0, 0], [10, 0], [20, 0], [5, 5]], np.float32)  # 0, 1, 2 on a line
+    affine = warp.triangle_affines(src, dst, np.array([[0, 1, 2]]))[0]
+    np.testing.assert_array_equal(affine, [[1, 0, 0], [0, 1, 0]])
+
+
+def test_identity_mesh_gives_identity_maps(rig):
+    src = rig.points_xyz[:, :2]
+    region = warp.bounding_region(src, 512, 512)
+    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+    map_x, map_y = warp.backward_map(src, src.copy(), layers, region)[:2]
+    ids = warp.rasterize_ids(src, layers, region)
+    assert map_x.shape == map_y.shape == ids.shape == (region.height, region.width)
+    assert map_x.dtype == map_y.dtype == np.float32
+    ys, xs = np.mgrid[region.y0 : region.y1, region.x0 : region.x1]
+    np.testing.assert_allclose(map_x, xs, atol=2e-3)
+    np.testing.assert_allclose(map_y, ys, atol=2e-3)
+    # The face is covered; the corners of the region, outside the outer ring, are not.
+    nose = np.round(rig.points_xyz[1, :2]).astype(int) - [region.x0, region.y0]
+    assert ids[nose[1], nose[0]] >= 0
+    assert (ids >= 0).mean() > 0.4
+
+
+def test_later_layers_cover_earlier_ones():
+    # Layer 0: two triangles covering a 40 x 40 square; layer 1: one triangle in its middle.
+    points = np.array([[0, 0], [40, 0], [40, 40], [0, 40], [10, 10], [30, 10], [20, 30]], np.float32)
+    square = np.array([[0, 1, 2], [0, 2, 3]])
+    inner = np.array([[4, 5, 6]])
+    region = warp.Region(0, 0, 50, 50)
+    ids = warp.rasterize_ids(points, [square, inner], region)
+    assert ids.dtype == np.int32 and ids.shape == (50, 50)
+    assert ids[20, 20] == 2 and ids[12, 20] == 2  # inside the inner triangle: layer 1's id
+    assert ids[35, 5] == 1 and ids[5, 35] == 0  # in the square, outside the inner triangle
+    assert ids[45, 45] == -1 and ids[20, 45] == -1  # outside everything
+    assert set(np.unique(ids)) == {-1, 0, 1, 2}
+    assert 200 <= (ids == 2).sum() <= 265  # 200 px2, plus the pixel centres on its 65 px outline
+    # The reverse order hides the inner triangle.
+    ids = warp.rasterize_ids(points, [inner, square], region)
+    assert 0 not in np.unique(ids) and ids[20, 20] in (1, 2)
+    # Ids can start anywhere (the renderer numbers layers across calls).
+    assert warp.rasterize_ids(points, [square], region, first_id=7)[35, 5] == 8
+
+
+def test_region_offset_does_not_move_the_raster():
+    points = np.array([[100, 100], [140, 100], [120, 140]], np.float32)
+    whole = warp.rasterize_ids(points, [np.array([[0, 1, 2]])], warp.Region(0, 0, 200, 200))
+    part = warp.rasterize_ids(points, [np.array([[0, 1, 2]])], warp.Region(90, 95, 150, 145))
+    np.testing.assert_array_equal(part, whole[95:145, 90:150])
+
+
+@pytest.mark.parametrize("shift", [(7, -4), (-12, 9), (0, 3)])
+def test_translated_mesh_moves_the_photo_by_that_amount(astronaut, rig, shift):
+    dx, dy = shift
+    src = rig.points_xyz[:, :2]
+    dst = src + np.array(shift, np.float32)
+    region = warp.bounding_region(np.concatenate([src, dst]), 512, 512)
+    map_x, map_y = warp.backward_map(src, dst, [rig.skin_triangles], region)[:2]
+    ids = warp.rasterize_ids(dst, [rig.skin_triangles], region)
+    covered = ids >= 0
+    ys, xs = np.mgrid[region.y0 : region.y1, region.x0 : region.x1]
+    np.testing.assert_allclose(map_x[covered], (xs - dx)[covered], atol=2e-3)
+    np.testing.assert_allclose(map_y[covered], (ys - dy)[covered], atol=2e-3)
+    np.testing.assert_array_equal(map_x[~covered], xs[~covered])  # uncovered pixels stay put
+
+    patch = warp.remap(astronaut, map_x, map_y)
+    assert patch.shape == (region.height, region.width, 3) and patch.dtype == np.uint8
+    # Every pixel the mesh covers (face, hair, surroundings) is the photo's, dx to the right and dy down.
+    inside = covered & (ys - dy >= 0) & (ys - dy < 512) & (xs - dx >= 0) & (xs - dx < 512)
+    assert inside.sum() > 40_000
+    source = astronaut[(ys - dy)[inside], (xs - dx)[inside]]
+    np.testing.assert_array_equal(patch[inside], source)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"headYaw": 15.0}, {"jawOpen": 0.7, "headYaw": 10.0, "mouthSmileLeft": 1.0}],
+    ids=["yaw15", "jaw+yaw+smile"],
+)
+def test_map_computed_on_a_lattice_matches_the_exact_map(rig, params):
+    """backward_map(step=MAP_STEP_PX) interpolates a coarse map, computing per pixel only inside the boxes
+    render.compose gives it (lips and eyes, where layers meet): it must stay within half a pixel of the
+    exact map, or outlines wobble."""
+    src = rig.points_xyz[:, :2]
+    dst = rig.pose(params).points_xy
+    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+    region = warp.bounding_region(np.concatenate([src, dst]), 512, 512)
+    boxes = sharp_boxes(rig, rig.pose(params), 512, 512)
+    exact_x, exact_y = warp.backward_map(src, dst, layers, region)[:2]
+    coarse_x, coarse_y = warp.backward_map(src, dst, layers, region, step=MAP_STEP_PX, sharp_boxes=boxes)[:2]
+    error = np.hypot(coarse_x - exact_x, coarse_y - exact_y)
+    worst = np.unravel_index(np.argmax(error), error.shape)
+    assert error.max() < 0.5, (
+        f"{error.max():.2f} px off at x={worst[1] + region.x0}, y={worst[0] + region.y0}; "
+        f"{(error > 0.25).sum()} pixels off by more than 0.25 px"
+    )
+
+
+def test_fold_detector_reports_flipped_triangles_only():
+    src = np.array([[0, 0], [10, 0], [0, 10], [0.5, 0], [0, 0.5]], np.float32)
+    triangles = np.array([[0, 1, 2], [0, 3, 4]])
+    assert len(warp.folded_triangles(src, src, triangles)) == 0
+    shrunk = src.copy()
+    shrunk[1] = [2, 0]  # smaller, same orientation
+    assert len(warp.folded_triangles(src, shrunk, triangles)) == 0
+    flipped = src.copy()
+    flipped[1] = [-10, 0]  # vertex 1 crossed over: mirrored triangle
+    np.testing.assert_array_equal(warp.folded_triangles(src, flipped, triangles), [0])
+    tiny_flipped = src.copy()
+    tiny_flipped[3] = [-0.5, 0]  # a 0.125 px2 source triangle has no reliable orientation
+    assert len(warp.folded_triangles(src, tiny_flipped, triangles)) == 0
+
+
+def test_bounding_region_is_clipped_to_the_picture():
+    points = np.array([[-30.0, 10.2], [600.0, 480.7]], np.float32)
+    region = warp.bounding_region(points, 512, 500, margin_px=2)
+    assert (region.x0, region.y0, region.x1, region.y1) == (0, 8, 512, 484)
+    assert region.slices == (slice(8, 484), slice(0, 512))
+    assert (region.width, region.height) == (512, 476)
