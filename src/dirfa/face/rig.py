@@ -35,8 +35,9 @@ EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
 LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
+DEPTH_SMOOTHING_STEPS = 4
 ROTATION_DEPTH_SCALE = 0.4
-MIN_FOLD_AREA_PX2 = 0.5  # smaller source triangles have no reliable orientation (landmark noise)
+MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
 
 
@@ -240,14 +241,18 @@ class Rig:
         enough, their positions (pulls each towards its neighbours' centre, which always untangles)."""
         src = self.points_xyz[:, :2]
         tris = self.skin_triangles
-        area_src = _signed_areas(src, tris)
-        usable = np.abs(area_src) > MIN_FOLD_AREA_PX2
+        # Folds as render.warp.folded_triangles judges them: flipped, and reaching over half a pixel across.
+        height_src = triangle_heights(src, tris)
+        usable = np.abs(height_src) > MIN_FOLD_HEIGHT_PX
         movable = (self.head_weight > 0) & ~self.pinned  # the still background and closed lips/lids stay
         best, best_count = xy, None
         for iteration in range(UNFOLD_ITERATIONS):
-            area = _signed_areas(xy, tris)
-            folded = usable & (np.sign(area) != np.sign(area_src)) & (np.abs(area) > MIN_FOLD_AREA_PX2 * 0.1)
-            folded |= usable & (np.abs(area) < np.abs(area_src) * 0.02)
+            height = triangle_heights(xy, tris)
+            folded = (
+                usable
+                & (np.sign(height) != np.sign(height_src))
+                & (np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX)
+            )
             count = int(folded.sum())
             if best_count is None or count < best_count:
                 best, best_count = xy, count
@@ -311,12 +316,15 @@ class Rig:
         return points + (rotated - points) * weights[:, None]
 
 
-def _signed_areas(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+def triangle_heights(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Signed height of each triangle over its longest side (twice the area over that side), in pixels:
+    how far the triangle reaches across, with the sign of its orientation."""
     p = xy[triangles].astype(np.float64)
-    return 0.5 * (
-        (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1])
-        - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+    area2 = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (
+        p[:, 1, 1] - p[:, 0, 1]
     )
+    sides = np.stack([np.linalg.norm(p[:, k] - p[:, (k + 1) % 3], axis=1) for k in range(3)], axis=1)
+    return area2 / np.maximum(sides.max(axis=1), 1e-9)
 
 
 def _neighbour_mean(n: int, triangles: np.ndarray):
@@ -632,8 +640,16 @@ def build_rig(portrait: Portrait) -> Rig:
     )
     nearest = np.argmin(np.linalg.norm(landmarks[:, None, :2] - oval_xy[None], axis=2), axis=1)
     ease = 1 - _smoothstep(0.0, 0.35 * half_face, np.clip(inside, 0, None))
+    # The sides of the nose are steep too: the rotation depth is first smoothed over mesh neighbours, which
+    # keeps the nose's parallax but spreads it into the cheeks instead of folding the nostril wings.
+    face_neighbours = _neighbour_mean(N_LANDMARKS, topo.face_triangles())
+    depth = landmarks[:, 2].astype(np.float64)
+    for _ in range(DEPTH_SMOOTHING_STEPS):
+        depth = 0.5 * depth + 0.5 * (face_neighbours @ depth)
+    depth[468:] = landmarks[468:, 2]  # irises are not in the mesh
+    depth = depth + (landmarks[oval_ids[nearest], 2] - depth) * ease
     depth_offset = np.zeros(n, np.float32)
-    depth_offset[:N_LANDMARKS] = (landmarks[oval_ids[nearest], 2] - landmarks[:, 2]) * ease
+    depth_offset[:N_LANDMARKS] = depth - landmarks[:, 2]
 
     # --- triangles ------------------------------------------------------------------------------------
     oval_ids = np.array(topo.face_oval())
@@ -709,6 +725,9 @@ def _linear_basis(
     face = is_lm.astype(np.float32)
     lips_w = np.where(in_lips, 1.0, _gauss(lip_distance, 0.25 * mouth)) * face
     above = v <= v_sep
+    # A closed mouth's inner lip lines lie on the separator itself: label them by which lip they belong to.
+    above[list(topo.LIP_UPPER_INNER)] = True
+    above[list(topo.LIP_LOWER_INNER[1:-1])] = False
     half = mouth / 2
     lateral = np.clip(u / half, -1.5, 1.5)  # -1 at the image-left corner, +1 at the image-right corner
 

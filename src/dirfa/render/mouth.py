@@ -81,6 +81,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     else:  # a grayscale photo keeps a grayscale mouth
         cavity = np.full(3, float(np.mean(lip)) * 0.22)
         tongue = np.full(3, float(np.mean(lip)) * 0.6)
+    # A mouth is dark, never black: the cavity keeps some of the lips' tone even in dim photos.
+    cavity = np.maximum(cavity, 30.0 * cavity / max(float(np.max(cavity)), 1.0))
     return MouthColours(
         teeth=teeth.astype(np.float32), cavity=cavity.astype(np.float32), tongue=tongue.astype(np.float32)
     )
@@ -178,7 +180,7 @@ def draw_mouth(
     # Cavity: darkest at the back and centre, lighter towards the lips.
     opening = max(float(np.ptp(poly[:, 1])), 1.0)
     depth = np.clip(1 - (np.abs(u) / (0.5 * w)) ** 2 - (v / opening) ** 2, 0, 1)
-    colour = colours.cavity[None, None, :] * (1.0 - 0.45 * depth[..., None])
+    colour = colours.cavity[None, None, :] * (1.0 - 0.35 * depth[..., None])
 
     # Tongue: a low, wide ellipse behind the lower teeth.
     v_low = _line_v(low[:, 0], low[:, 1], u)
@@ -213,7 +215,7 @@ def draw_mouth(
     # The inner edge of the lips casts a soft shadow into the mouth, less on the teeth standing near it.
     edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
     shadow = np.clip(edge * 1.6 - 0.3, 0, 1)[..., None]
-    colour *= 0.55 + 0.45 * shadow
+    colour *= 0.65 + 0.35 * shadow
     c_low = c_low * (0.8 + 0.2 * shadow)
     c_up = c_up * (0.85 + 0.15 * shadow)
     colour = colour * (1 - a_low) + c_low * a_low

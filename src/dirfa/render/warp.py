@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dirfa.face.rig import triangle_heights
+
 SUBPIXEL_BITS = 4  # cv2 fill functions take fixed-point vertices: 1/16 px precision
 
 
@@ -185,18 +187,14 @@ def remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray
 
 
 def folded_triangles(
-    src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarray, min_area_px: float = 0.5
+    src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarray, min_height_px: float = 0.5
 ) -> np.ndarray:
-    """Indices of triangles whose orientation flipped between source and target (a fold in the warp)."""
+    """Indices of triangles that flipped over between source and target: a fold in the warp.
 
-    def signed_area(xy: np.ndarray) -> np.ndarray:
-        p = xy[triangles].astype(np.float64)
-        return 0.5 * (
-            (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1])
-            - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
-        )
-
-    a_src = signed_area(src_xy)
-    a_dst = signed_area(dst_xy)
-    meaningful = np.abs(a_src) > min_area_px
-    return np.nonzero(meaningful & (np.sign(a_src) != np.sign(a_dst)) & (np.abs(a_dst) > min_area_px))[0]
+    A fold shows when the flipped triangle reaches more than `min_height_px` across (its height over its
+    longest side): thinner slivers overlap their neighbours by less than a pixel. Triangles thinner than
+    that in the photo have no reliable orientation (landmark noise) and are not judged."""
+    h_src = triangle_heights(src_xy, triangles)
+    h_dst = triangle_heights(dst_xy, triangles)
+    judged = np.abs(h_src) > min_height_px
+    return np.nonzero(judged & (np.sign(h_src) != np.sign(h_dst)) & (np.abs(h_dst) > min_height_px))[0]
