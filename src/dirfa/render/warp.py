@@ -108,16 +108,32 @@ def _lattice_map(
     step: int,
     shape: tuple[int, int],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Source-minus-target displacement (dx, dy) at lattice points; zero where no triangle covers."""
-    ids = _rasterize(dst_xy, tagged_layers, origin_xy, step, shape)
-    ys, xs = np.indices(shape, dtype=np.float32)
-    xs = xs * step + np.float32(origin_xy[0])
-    ys = ys * step + np.float32(origin_xy[1])
-    covered = ids >= 0
-    a = affines[np.where(covered, ids, 0)]
-    dx = np.where(covered, (a[..., 0, 0] - 1) * xs + a[..., 0, 1] * ys + a[..., 0, 2], 0)
-    dy = np.where(covered, a[..., 1, 0] * xs + (a[..., 1, 1] - 1) * ys + a[..., 1, 2], 0)
-    return dx.astype(np.float32), dy.astype(np.float32)
+    """Source-minus-target displacement (dx, dy) at lattice points; zero where no triangle covers.
+
+    Each triangle paints its displacement's three coefficients (per lattice column, per row, constant)
+    straight into two 3-channel planes, so no per-pixel table look-up is needed."""
+    ox, oy = float(origin_xy[0]), float(origin_xy[1])
+    a = affines.astype(np.float64)
+    coefficients = np.empty((len(a), 2, 3), np.float64)
+    for row, own in ((0, 0), (1, 1)):
+        lin_x = a[:, row, 0] - (own == 0)  # displacement = (A - I) p + t
+        lin_y = a[:, row, 1] - (own == 1)
+        coefficients[:, row, 0] = lin_x * step
+        coefficients[:, row, 1] = lin_y * step
+        coefficients[:, row, 2] = lin_x * ox + lin_y * oy + a[:, row, 2]
+    planes = np.zeros((2, *shape, 3), np.float32)
+    scale = (1 << SUBPIXEL_BITS) / step
+    offset = np.array(origin_xy, np.float64)
+    for triangles, tags in tagged_layers:
+        fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
+        for tri, tag in zip(fixed, tags.tolist()):
+            c = coefficients[tag]
+            cv2.fillConvexPoly(planes[0], tri, c[0].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
+            cv2.fillConvexPoly(planes[1], tri, c[1].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
+    rows, cols = np.indices(shape, dtype=np.float32)
+    dx = planes[0, ..., 0] * cols + planes[0, ..., 1] * rows + planes[0, ..., 2]
+    dy = planes[1, ..., 0] * cols + planes[1, ..., 1] * rows + planes[1, ..., 2]
+    return dx, dy
 
 
 def backward_map(
