@@ -110,6 +110,11 @@ def test_another_seed_moves_the_head_differently_with_the_same_lips(
         assert np.array_equal(other.get(name), take_0.get(name)), name
 
 
+def test_english_with_pauses_is_lip_read_from_its_phones(speech_analysis) -> None:
+    """Read English between two pauses gets phone-based lip sync, as the same words without pauses do."""
+    assert speech_analysis.method == "recognition"
+
+
 def test_emotion_and_stillness(speech_audio, take_0, speech_analysis) -> None:
     happy = dirfa.animate(speech_audio, speech=speech_analysis, expressions=dirfa.parse_emotion("happy:0.8"))
     assert happy.get("mouthSmileLeft").mean() > take_0.get("mouthSmileLeft").mean() + 0.2

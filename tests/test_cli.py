@@ -72,7 +72,7 @@ def test_mouth_opens_during_speech_and_rests_closed_in_silence(
 def test_rendered_mouth_follows_the_jaw_track(animated: Animated, openings: np.ndarray) -> None:
     jaw = dirfa.Tracks.load(animated.animation).get("jawOpen")
     assert len(jaw) == len(openings)
-    assert np.corrcoef(jaw, openings)[0, 1] > 0.6
+    assert np.corrcoef(jaw, openings)[0, 1] > 0.8  # measured 0.98
 
 
 def test_video_is_h264_yuv420p_with_aac_as_long_as_the_audio(animated: Animated) -> None:
@@ -109,9 +109,11 @@ def test_exported_visemes_tsv_cover_the_clip(animated: Animated) -> None:
     assert starts == sorted(starts) and starts[0] == 0.0
     assert abs(starts[-1] - animated.clip.duration_s) <= FRAME_S and values[-1] == "rest"
     assert set(values[:-1]) <= set(VISEME_TARGETS)
-    # "he was not an ill disposed young man" has a bilabial (m) and a labiodental-ish close (d/s) at least;
-    # the clip must at least give more than silence-rest-silence.
-    assert len(set(values)) >= 4
+    # "he was not an ill disposed young man": the lips close for the p of "disposed" and the m of "man".
+    closures = [float(t) for t, v in lines if v == "PBM"]
+    clip = animated.clip
+    assert any(clip.speech_start_s < t < clip.speech_end_s for t in closures), closures
+    assert values[0] == "rest" and len(set(values)) >= 5
 
 
 # --- the other commands and options ---------------------------------------------------------------------
@@ -266,7 +268,8 @@ def bad(inputs_dir: Path, portrait_jpg: Path, short_speech: Path, make_wav) -> d
         "malformed.json": b'{"schema": "dirfa.animation/1", "fps": 25, "tracks": {',
         "list.json": b"[1, 2, 3]",
         "unknown-track.json": b'{"schema": "dirfa.animation/1", "fps": 25, "tracks": {"jawOpened": [0.1, 0.2]}}',
-        "too-long.json": b'{"schema": "dirfa.animation/1", "fps": 25, "n_frames": 100000000, "tracks": {}}',
+        # 40 s of animation for 1.5 s of sound (a mistyped n_frames, or another clip's animation).
+        "too-long.json": b'{"schema": "dirfa.animation/1", "fps": 25, "n_frames": 1000, "tracks": {}}',
         "bad-timeline.json": b'{"keys": [[0, "happy"',
         "not-a-file": b"",
     }
@@ -322,6 +325,20 @@ BAD_INPUTS = {
     "missing transcript": (["animate", P, S, "--transcript", "{bad}/nope.txt"], "does not exist"),
     "size 0": (["animate", P, S, "--size", "0"], "--size 0"),
     "size huge": (["animate", P, S, "--size", "100000"], "--size 100000"),
+    "size 0 with side files": (
+        [
+            "animate",
+            P,
+            S,
+            "--size",
+            "0",
+            "--save-animation",
+            "{out}/a.json",
+            "--export-visemes",
+            "{out}/c.tsv",
+        ],
+        "--size 0",
+    ),
     "fps 0": (["animate", P, S, "--fps", "0"], "--fps 0"),
     "samples 0": (["animate", P, S, "--samples", "0"], "--samples"),
     "head motion nan": (["animate", P, S, "--head-motion", "nan"], "head motion"),
@@ -451,8 +468,11 @@ def test_closed_stdout_pipe_is_quiet(tmp_path) -> None:
     assert process.returncode == 1
 
 
-def test_terminated_render_leaves_nothing(portrait_jpg, long_speech, tmp_path) -> None:
-    """`kill` (SIGTERM) mid-render, as `timeout` or a closing terminal does: the half-written MP4 is removed."""
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_terminated_render_leaves_nothing(signum, portrait_jpg, long_speech, tmp_path) -> None:
+    """`kill` or `timeout` (SIGTERM), or a closed terminal (SIGHUP), mid-render: the partial MP4 is removed."""
+    if signal.getsignal(signum) is signal.SIG_IGN:
+        pytest.skip(f"{signum.name} is ignored here (nohup?), and so in the child too")
     out = tmp_path / "out"
     out.mkdir()
     # --language xx: the fast language-independent lip sync, so the render starts within seconds.
@@ -465,12 +485,12 @@ def test_terminated_render_leaves_nothing(portrait_jpg, long_speech, tmp_path) -
         assert process.poll() is None, "the render ended before it could be interrupted"
         assert [p.name.endswith(".part.mp4") for p in out.iterdir()] == [True]
         time.sleep(0.3)  # well into the frames
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         _, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 128 + signal.SIGTERM
+    assert process.returncode == 128 + signum
     assert list(out.iterdir()) == []
     assert b"Traceback" not in err

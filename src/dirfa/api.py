@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from dirfa.errors import InputError, OutputError
@@ -23,7 +24,7 @@ from dirfa.media.files import check_writable
 from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate
 from dirfa.motion.tracks import Tracks
-from dirfa.render.compose import FrameRenderer, plan_output
+from dirfa.render.compose import FrameRenderer, OutputPlan, plan_output
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes
 from dirfa.speech import prosody as speech_prosody
 
@@ -183,11 +184,32 @@ def frames(
 
     size: output width in pixels (height follows; default: the photo's own size, or 512 for `crop`).
     crop: a face-centred square instead of the whole picture."""
-    rig = rig if rig is not None else build_rig(portrait)
     plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
+    if rig is None:
+        # A video smaller than the photo is rendered at its own scale: less work, the same picture.
+        portrait, plan = _at_output_scale(portrait, plan)
+        rig = build_rig(portrait)
     renderer = FrameRenderer(portrait.image, rig, plan)
     for index in range(tracks.n_frames):
         yield Frame(index=index, t=index / tracks.fps, image=renderer.render(tracks.frame(index)))
+
+
+def _at_output_scale(portrait: Portrait, plan: OutputPlan) -> tuple[Portrait, OutputPlan]:
+    """The portrait scaled down to the video's scale, and the framing in its pixels."""
+    x0, y0, x1, y1 = plan.box
+    scale = plan.width / max(x1 - x0, 1)
+    if scale >= 0.95:
+        return portrait, plan
+    height, width = portrait.image.shape[:2]
+    new_w, new_h = max(2, round(width * scale)), max(2, round(height * scale))
+    sx, sy = new_w / width, new_h / height
+    image = cv2.resize(portrait.image, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    landmarks = portrait.landmarks_xyz * np.array([sx, sy, sx], np.float32)
+    box = portrait.face_box * np.array([sx, sy, sx, sy], np.float32)
+    scaled = Portrait(image=image, landmarks_xyz=landmarks, face_box=box, n_faces=portrait.n_faces)
+    bx0, by0 = min(round(x0 * sx), new_w - 2), min(round(y0 * sy), new_h - 2)
+    bx1, by1 = min(bx0 + plan.width, new_w), min(by0 + plan.height, new_h)
+    return scaled, OutputPlan((bx0, by0, bx1, by1), plan.width, plan.height)
 
 
 def render(

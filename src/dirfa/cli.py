@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -20,6 +21,9 @@ from pathlib import Path
 from dirfa.errors import DirfaError, InputError
 
 log = logging.getLogger("dirfa")
+
+# Errors of the disk, not of dirfa: full, over quota, read-only.
+_STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 EXAMPLES = {
     "animate": """\
@@ -215,7 +219,7 @@ def _take_path(output: Path, take: int, takes: int) -> Path:
 def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
     """Before any slow work: every output can be created, and none overwrites an input or another output.
 
-    outputs, inputs: what the user calls each file (e.g. "the video", "the audio") -> its path, or None."""
+    outputs, inputs: what the user calls each file (e.g. "output", "the audio") -> its path, or None."""
     from dirfa.errors import OutputError
     from dirfa.media.files import check_writable
 
@@ -381,21 +385,29 @@ def _tracks(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _terminate_as_exception() -> Iterator[None]:
-    """Turn SIGTERM (kill, timeout, a closed terminal's job control) into an exception while dirfa runs, so
-    half-written outputs are deleted as on Ctrl-C; Python's default would end the process on the spot."""
+    """Turn SIGTERM (kill, timeout) and SIGHUP (a closed terminal) into an exception while dirfa runs, so
+    half-written outputs are deleted as on Ctrl-C; Python's default would end the process on the spot.
+
+    A signal someone chose to ignore (nohup) stays ignored; off the main thread signals are left alone."""
 
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    try:
-        previous = signal.signal(signal.SIGTERM, terminate)
-    except ValueError:  # not the main thread (embedded use): leave signals alone
-        yield
-        return
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)  # Windows has no SIGHUP
+        if number is None:
+            continue
+        try:
+            if signal.getsignal(number) is signal.SIG_DFL:
+                previous[number] = signal.signal(number, terminate)
+        except ValueError:  # not the main thread (embedded use)
+            break
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -433,6 +445,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal fault: one line, the traceback with --debug
         if args.debug:
             raise
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRORS:
+            print(
+                f"dirfa: error: cannot write the output: {exc.strerror} — free space or choose another path",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"dirfa: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
             file=sys.stderr,

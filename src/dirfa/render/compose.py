@@ -17,7 +17,8 @@ from dirfa.face.landmarks import N_LANDMARKS
 from dirfa.face.rig import Pose, Rig
 from dirfa.render import eyelids, mouth, warp
 
-MAX_OUTPUT_SIDE_PX = 4096
+MAX_OUTPUT_SIDE_PX = 4096  # --size may ask for up to this
+DEFAULT_MAX_SIDE_PX = 1920  # without --size, bigger pictures are scaled down to this (full HD)
 CROP_FACE_SCALE = 2.6
 PHOTO_MOUTH_MIN_GAP = 0.06  # a photo mouth open this wide (share of its width) shows teeth worth reusing
 # The warp map is affine inside each triangle, so it is computed every 2 px and interpolated: within
@@ -61,8 +62,8 @@ def plan_output(
         out_w = size if size is not None else min(side_px, 512)
         return OutputPlan(box, _even(out_w), _even(out_w))
     if size is None:
-        if max(width, height) > MAX_OUTPUT_SIDE_PX:
-            scale = MAX_OUTPUT_SIDE_PX / max(width, height)
+        if max(width, height) > DEFAULT_MAX_SIDE_PX:
+            scale = DEFAULT_MAX_SIDE_PX / max(width, height)
             return OutputPlan((0, 0, width, height), _even(width * scale), _even(height * scale))
         # Even dimensions: drop the last row or column of an odd-sized picture.
         return OutputPlan(
