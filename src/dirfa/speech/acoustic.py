@@ -14,7 +14,7 @@ from scipy.signal import resample_poly
 
 from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
-from dirfa.speech.prosody import Prosody
+from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.visemes import VOWELS
 
 HOP_S = 0.01
@@ -27,6 +27,7 @@ _F1_CLOSE_HZ, _F1_OPEN_HZ = 300.0, 750.0
 _F2_ROUND_HZ, _F2_CENTRAL_HZ = 1150.0, 1650.0
 _F2_SPREAD_LOW_HZ, _F2_SPREAD_HIGH_HZ = 1750.0, 2400.0
 _DIP_START_DB = 10.0  # vowels within a phrase vary by ~10 dB; deeper dips under the local peak are consonants
+_BLOCK_FRAMES = 4000  # formants are computed 40 s of frames at a time
 _GAP_DB = 20.0  # a dip this far under the surrounding speech peak is a closure or a gap
 
 
@@ -36,31 +37,48 @@ def _formants(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     length = int(0.025 * _LPC_RATE_HZ)
     # Pre-emphasis flattens the spectral tilt so LPC fits the formants, not the slope.
     emph = np.append(x[0:1], x[1:] - 0.97 * x[:-1]) if x.size else x
-    padded = np.concatenate([np.zeros(length // 2), emph, np.zeros(length + n * hop)])
-    frames = padded[np.arange(n)[:, None] * hop + np.arange(length)[None, :]] * np.hamming(length)
+    window = np.hamming(length)
     f1 = np.full(n, np.nan)
     f2 = np.full(n, np.nan)
-    energy = (frames**2).sum(axis=1)
+
+    def block(start: int, count: int) -> np.ndarray:
+        # Frames are built a block at a time, so memory stays flat however long the clip.
+        return frame_signal(emph, length=length, hop=hop, n=count, start=start) * window
+
+    energy = (
+        np.concatenate(
+            [(block(b, min(_BLOCK_FRAMES, n - b)) ** 2).sum(axis=1) for b in range(0, n, _BLOCK_FRAMES)]
+        )
+        if n
+        else np.zeros(0)
+    )
     threshold = max(float(np.percentile(energy, 95)) * 1e-4, 1e-10) if n else 0.0
-    spectrum = np.fft.rfft(frames, 2 * length, axis=1)
-    autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, : _LPC_ORDER + 1]
-    for i in np.nonzero(energy > threshold)[0]:
-        r = autocorr[i]
-        # Lag window (40 Hz Gaussian) widens the peaks a little, so harmonics of high voices are not formants.
-        r = r * np.exp(-0.5 * (2 * np.pi * 40.0 / _LPC_RATE_HZ * np.arange(_LPC_ORDER + 1)) ** 2)
-        r[0] *= 1.0001  # white-noise correction keeps the Toeplitz system well conditioned
-        try:
-            a = solve_toeplitz(r[:-1], r[1:])
-        except np.linalg.LinAlgError:
-            continue
-        roots = np.roots(np.concatenate([[1.0], -a]))
-        roots = roots[np.imag(roots) > 0]
-        freq = np.angle(roots) * _LPC_RATE_HZ / (2 * np.pi)
-        bandwidth = -np.log(np.maximum(np.abs(roots), 1e-9)) * _LPC_RATE_HZ / np.pi
-        keep = np.sort(freq[(freq > 200.0) & (freq < 3500.0) & (bandwidth < 500.0)])
-        if keep.size >= 2:
-            f1[i], f2[i] = keep[0], keep[1]
+    for start in range(0, n, _BLOCK_FRAMES):
+        count = min(_BLOCK_FRAMES, n - start)
+        spectrum = np.fft.rfft(block(start, count), 2 * length, axis=1)
+        autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, : _LPC_ORDER + 1]
+        for j in np.nonzero(energy[start : start + count] > threshold)[0]:
+            f1[start + j], f2[start + j] = _lpc_formants(autocorr[j])
     return f1, f2
+
+
+def _lpc_formants(r: np.ndarray) -> tuple[float, float]:
+    """F1, F2 (Hz, NaN where not found) from one frame's autocorrelation, by LPC root solving."""
+    # Lag window (40 Hz Gaussian) widens the peaks a little, so harmonics of high voices are not formants.
+    r = r * np.exp(-0.5 * (2 * np.pi * 40.0 / _LPC_RATE_HZ * np.arange(_LPC_ORDER + 1)) ** 2)
+    r[0] *= 1.0001  # white-noise correction keeps the Toeplitz system well conditioned
+    try:
+        a = solve_toeplitz(r[:-1], r[1:])
+    except np.linalg.LinAlgError:
+        return math.nan, math.nan
+    roots = np.roots(np.concatenate([[1.0], -a]))
+    roots = roots[np.imag(roots) > 0]
+    freq = np.angle(roots) * _LPC_RATE_HZ / (2 * np.pi)
+    bandwidth = -np.log(np.maximum(np.abs(roots), 1e-9)) * _LPC_RATE_HZ / np.pi
+    keep = np.sort(freq[(freq > 200.0) & (freq < 3500.0) & (bandwidth < 500.0)])
+    if keep.size >= 2:
+        return float(keep[0]), float(keep[1])
+    return math.nan, math.nan
 
 
 def _fill(values: np.ndarray) -> np.ndarray:

@@ -17,7 +17,8 @@ F0_MIN_HZ = 70.0  # range of adult and child speaking voices (Titze 1994, "Princ
 F0_MAX_HZ = 400.0
 _CREAK_MIN_HZ = 45.0  # creaky voice at phrase ends goes far below the modal range; it still counts as speech
 YIN_THRESHOLD = 0.2  # de Cheveigné & Kawahara 2002 use 0.1-0.15 on clean speech; 0.2 tolerates room noise
-SILENCE_DB = -100.0  # the level reported for digital silence
+SILENCE_DB = -100.0
+BLOCK_FRAMES = 2000  # pitch is computed 20 s of frames at a time  # the level reported for digital silence
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,41 @@ class _Frames:
     speech: np.ndarray
 
 
-def _frame_signal(x: np.ndarray, *, length: int, hop: int, n: int) -> np.ndarray:
-    """(n, length) frames of x starting every hop samples, each centred on k * hop; zero padded."""
-    padded = np.concatenate([np.zeros(length // 2), x, np.zeros(length + n * hop)])
+def frame_signal(x: np.ndarray, *, length: int, hop: int, n: int, start: int = 0) -> np.ndarray:
+    """(n, length) frames of x, frame k (counting from `start`) centred on k * hop; zero padded."""
+    first = start * hop  # position in x of frame `start`'s centre, less length // 2
+    lo = first - length // 2
+    hi = lo + (n - 1) * hop + length
+    window = np.zeros(hi - lo)
+    a, b = max(lo, 0), min(hi, x.shape[0])
+    if b > a:
+        window[a - lo : b - lo] = x[a:b]
     idx = np.arange(n)[:, None] * hop + np.arange(length)[None, :]
-    return padded[idx]
+    return window[idx]
 
 
 def _yin(x: np.ndarray, *, sample_rate_hz: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """f0 (Hz) and aperiodicity (YIN's cumulative mean normalised difference minimum) per 10 ms frame.
 
     de Cheveigné & Kawahara 2002, "YIN, a fundamental frequency estimator for speech and music", steps 1-5.
+    Computed in blocks of frames, so memory stays flat however long the clip.
     """
+    f0 = np.empty(n)
+    aperiodicity = np.empty(n)
+    for start in range(0, n, BLOCK_FRAMES):
+        count = min(BLOCK_FRAMES, n - start)
+        f0[start : start + count], aperiodicity[start : start + count] = _yin_block(
+            x, sample_rate_hz=sample_rate_hz, start=start, n=count
+        )
+    return f0, aperiodicity
+
+
+def _yin_block(x: np.ndarray, *, sample_rate_hz: int, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     hop = int(round(HOP_S * sample_rate_hz))
     w = int(round(WINDOW_S * sample_rate_hz)) // 2  # integration window W
     tau_min = int(sample_rate_hz / F0_MAX_HZ)
     tau_max = int(np.ceil(sample_rate_hz / _CREAK_MIN_HZ))
-    frames = _frame_signal(x, length=w + tau_max + 1, hop=hop, n=n)
+    frames = frame_signal(x, length=w + tau_max + 1, hop=hop, n=n, start=start)
     size = 1 << int(np.ceil(np.log2(2 * frames.shape[1])))
     spec = np.fft.rfft(frames, size, axis=1)
     head = np.fft.rfft(frames[:, :w], size, axis=1)
@@ -107,8 +126,10 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
     x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     hop = int(round(HOP_S * sample_rate_hz))
     length = int(round(0.025 * sample_rate_hz))
-    frames = _frame_signal(x, length=length, hop=hop, n=n)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
+    # RMS over 25 ms centred on each frame, from a running sum of squares (no frame matrix in memory).
+    squares = np.concatenate([[0.0], np.cumsum(x**2)])
+    lo = np.clip(np.arange(n) * hop - length // 2, 0, x.shape[0])
+    rms = np.sqrt(np.maximum(squares[np.clip(lo + length, 0, x.shape[0])] - squares[lo], 0.0) / length)
     level_db = np.where(rms > 1e-5, 20 * np.log10(np.maximum(rms, 1e-12)), SILENCE_DB)
     if x.size < 2 * length:
         empty = np.zeros(n, dtype=bool)
