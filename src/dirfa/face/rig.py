@@ -36,6 +36,7 @@ UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
 LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
 DEPTH_SMOOTHING_STEPS = 4
+GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
 ROTATION_DEPTH_SCALE = 0.4
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
@@ -145,6 +146,7 @@ class Rig:
     iris_move: np.ndarray  # (N,) share of the gaze shift each vertex takes (irises 1, iris rings 0.5)
     eye_index: np.ndarray  # (N,) 0 right eye, 1 left eye, -1 neither
     eyeball_radius_px: tuple[float, float]
+    iris_radius_px: tuple[float, float]
     teeth_upper: np.ndarray  # (11,) vertex indices of the upper teeth line
     teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
     photo_mouth: np.ndarray  # (22,) skull-fixed copies of the photo's upper and lower inner lip lines
@@ -210,6 +212,11 @@ class Rig:
             for side in (0, 1):
                 r = self.eyeball_radius_px[side]
                 shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))
+                # Past about half its radius the iris would slide under the lids' corners: hold it there.
+                limit = GAZE_MAX_SHIFT_PER_IRIS * self.iris_radius_px[side]
+                length = float(np.linalg.norm(shift))
+                if length > limit:
+                    shift = shift * (limit / length)
                 mask = self.eye_index == side
                 points[mask] += self.iris_move[mask, None] * shift
 
@@ -471,20 +478,29 @@ def build_rig(portrait: Portrait) -> Rig:
     # each iris that takes half the gaze shift, so the sclera stretches smoothly.
     eyeball_xyz, eye_tris, eye_index_extra, iris_move_extra = [], [], [], []
     base = N_LANDMARKS + len(ring_xyz)
-    radii = []
+    radii, iris_radii = [], []
     for side, (upper, lower, iris) in enumerate(
         (
             (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.IRIS_RIGHT),
             (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.IRIS_LEFT),
         )
     ):
-        contour = list(upper) + list(lower[1:-1])
+        contour = list(upper) + list(lower[-2:0:-1])  # around the opening, corner to corner and back
         iris_xyz = landmarks[list(iris)]
         iris_r = float(np.linalg.norm(iris_xyz[1:, :2] - iris_xyz[0, :2], axis=1).mean())
         angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
         ring = iris_xyz[0] + np.column_stack([np.cos(angles), np.sin(angles), np.zeros(8)]) * iris_r * 1.45
         local = np.concatenate([landmarks[contour], iris_xyz, ring]).astype(np.float32)
-        tri = Delaunay(local[:, :2]).simplices
+        # Only points well inside the opening are meshed: the iris's top and bottom, and the ring around
+        # it, are often under the lids, where moving them would fold the eyeball over the lid line.
+        outline = landmarks[contour, :2].reshape(-1, 1, 2).astype(np.float32)
+        depth_in = np.array(
+            [cv2.pointPolygonTest(outline, (float(x), float(y)), True) for x, y in local[:, :2]]
+        )
+        use = np.arange(len(local)) < len(contour)
+        use |= depth_in >= max(1.0, 0.3 * iris_r)
+        used = np.nonzero(use)[0]
+        tri = used[Delaunay(local[used, :2]).simplices]
         # Keep triangles inside the eye opening (the hull of the contour is slightly larger than it).
         centroid = local[tri].mean(axis=1)[:, :2]
         inside = _polygon_distance(centroid, landmarks[contour, :2]) <= 0.5
@@ -494,6 +510,7 @@ def build_rig(portrait: Portrait) -> Rig:
         iris_move_extra.append(np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5)]))
         width = float(np.linalg.norm(landmarks[upper[0], :2] - landmarks[upper[-1], :2]))
         radii.append(EYEBALL_RADIUS_PER_EYE_WIDTH * width)
+        iris_radii.append(iris_r)
         base += len(local)
 
     # Teeth lines: the upper on the skull along the photo's upper inner lip, the lower on the jaw one tooth
@@ -692,6 +709,7 @@ def build_rig(portrait: Portrait) -> Rig:
         iris_move=iris_move,
         eye_index=eye_index,
         eyeball_radius_px=(radii[0], radii[1]),
+        iris_radius_px=(iris_radii[0], iris_radii[1]),
         teeth_upper=teeth_upper_ids.astype(np.int32),
         teeth_lower=teeth_lower_ids.astype(np.int32),
         photo_mouth=np.concatenate([teeth_upper_ids, photo_lower_ids]).astype(np.int32),

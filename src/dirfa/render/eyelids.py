@@ -65,7 +65,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
             skin = 0.5 * skin + 0.5 * face_skin
         skins.append(skin)
         lashes.append(np.minimum(lash, skin * 0.6))
-        widths.append(max(1.0, 0.05 * eye_w))
+        widths.append(max(1.0, 0.035 * eye_w))
     return LidColours(np.array(skins, np.float32), np.array(lashes, np.float32), np.array(widths, np.float32))
 
 
@@ -110,12 +110,12 @@ def draw_lids(
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         patch = patch * (1 - alpha) + skin * alpha
         # Lashes show along the lid edge once it has come down over the eye.
-        lash_alpha = float(np.clip((b - 0.15) / 0.45, 0, 1))
+        lash_alpha = float(np.clip((b - 0.3) / 0.5, 0, 1))
         if lash_alpha > 0:
             lashes = np.zeros(shape, np.uint8)
             thickness = max(1, int(round(colours.lash_px[side])))
             points = np.round((lid - local) * 16).astype(np.int32)
             cv2.polylines(lashes, [points], False, 255, thickness, cv2.LINE_AA, shift=4)
-            a = lashes.astype(np.float32)[..., None] / 255 * lash_alpha * 0.85
+            a = lashes.astype(np.float32)[..., None] / 255 * lash_alpha * 0.7
             patch = patch * (1 - a) + colours.lash[side][None, None, :] * a
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
