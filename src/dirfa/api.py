@@ -24,7 +24,8 @@ from dirfa.media.files import check_writable
 from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate
 from dirfa.motion.tracks import Tracks
-from dirfa.render.compose import FrameRenderer, OutputPlan, plan_output
+from dirfa.render.compose import OutputPlan, plan_output
+from dirfa.render.stream import default_workers, render_frames
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes
 from dirfa.speech import prosody as speech_prosody
 
@@ -179,19 +180,21 @@ def frames(
     size: int | None = None,
     crop: bool = False,
     rig: Rig | None = None,
+    workers: int = 1,
 ) -> Iterator[Frame]:
-    """Render the animation frame by frame, as it goes (nothing is held but the current frame).
+    """Render the animation frame by frame, as it goes (only a few frames are held at any time).
 
     size: output width in pixels (height follows; default: the photo's own size, or 512 for `crop`).
-    crop: a face-centred square instead of the whole picture."""
+    crop: a face-centred square instead of the whole picture. workers: render processes (clips of a few
+    seconds always use one)."""
     plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
     if rig is None:
         # A video smaller than the photo is rendered at its own scale: less work, the same picture.
         portrait, plan = _at_output_scale(portrait, plan)
         rig = build_rig(portrait)
-    renderer = FrameRenderer(portrait.image, rig, plan)
-    for index in range(tracks.n_frames):
-        yield Frame(index=index, t=index / tracks.fps, image=renderer.render(tracks.frame(index)))
+    images = render_frames(portrait.image, rig, plan, tracks.curves, tracks.n_frames, workers=workers)
+    for index, image in enumerate(images):
+        yield Frame(index=index, t=index / tracks.fps, image=image)
 
 
 def _at_output_scale(portrait: Portrait, plan: OutputPlan) -> tuple[Portrait, OutputPlan]:
@@ -221,11 +224,12 @@ def render(
     size: int | None = None,
     crop: bool = False,
     progress: Callable[[Iterator[Frame], int], Iterator[Frame]] | None = None,
+    workers: int | None = None,
 ) -> Path:
     """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
 
     progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
-    frame count. The file appears only when complete."""
+    frame count. workers: render processes (default: one per core). The file appears only when complete."""
     output = Path(output)
     check_writable(output)
     if audio is not None and _same_file(output, audio.source):
@@ -236,7 +240,8 @@ def render(
         raise InputError(
             f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
         )
-    stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop)
+    workers = default_workers() if workers is None else workers
+    stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop, workers=workers)
     if progress is not None:
         stream = progress(stream, tracks.n_frames)
     media_video.write_video(

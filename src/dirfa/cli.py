@@ -95,15 +95,23 @@ def _add_speech(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    """The installed version, without importing the pipeline (mediapipe, OpenCV take a second to load)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dirfa")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dirfa",
         description="Turn one photo of a face and a speech clip into a talking-head video.",
         epilog="Run `dirfa COMMAND --help` for a command's options and examples.",
     )
-    from dirfa import __version__
-
-    parser.add_argument("--version", action="version", version=f"dirfa {__version__}")
+    parser.add_argument("--version", action="version", version=f"dirfa {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def sub(name: str, help_text: str) -> argparse.ArgumentParser:

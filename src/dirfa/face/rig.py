@@ -37,6 +37,17 @@ CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth w
 LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
 DEPTH_SMOOTHING_STEPS = 4
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
+# Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
+LIP_PARTING_SHAPES = frozenset(
+    {
+        "mouthFunnel",
+        "mouthPucker",
+        "mouthUpperUpLeft",
+        "mouthUpperUpRight",
+        "mouthLowerDownLeft",
+        "mouthLowerDownRight",
+    }
+)
 ROTATION_DEPTH_SCALE = 0.4
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
@@ -165,10 +176,13 @@ class Rig:
         p = params.get
         points = self.points_xyz.copy()
         linear = np.zeros_like(points)
+        parting = np.zeros((len(self.lips.upper), 3), np.float32)  # lip parting the shapes ask for
         for name, shape in self.basis.items():
             w = float(p(name, 0.0))
             if w:
                 linear += w * shape
+                if name in LIP_PARTING_SHAPES:
+                    parting += w * (shape[self.lips.lower] - shape[self.lips.upper])
         points += linear
 
         # Jaw: rotation about the hinge (temporomandibular joint), weighted per vertex.
@@ -182,7 +196,7 @@ class Rig:
         jaw_gap = (points[lips.lower] - rest_points[lips.lower]) - (
             points[lips.upper] - rest_points[lips.upper]
         )
-        wanted = jaw_gap + (linear[lips.lower] - linear[lips.upper])
+        wanted = jaw_gap + parting
         ey = np.append(self.frame.ey, 0.0).astype(np.float32)
         opening = np.clip(wanted @ ey, 0.0, None)
         close = float(np.clip(p("mouthClose", 0.0), 0, 1))
@@ -565,6 +579,14 @@ def build_rig(portrait: Portrait) -> Rig:
     jaw_weight[list(topo.LIP_UPPER_INNER)] = lip_jaw[list(topo.LIP_UPPER_INNER)]
     jaw_weight[list(topo.LIP_LOWER_INNER)] = lip_jaw[list(topo.LIP_LOWER_INNER)]
     ring_slice = slice(N_LANDMARKS, N_LANDMARKS + len(ring_xyz))
+    # Rings reaching the picture's edge stay still there: moving them would drag the border into view.
+    height, width = portrait.image.shape[:2]
+    inside_px = np.minimum.reduce(
+        [ring_xyz[:, 0], ring_xyz[:, 1], width - 1 - ring_xyz[:, 0], height - 1 - ring_xyz[:, 1]]
+    )
+    edge_hold = _smoothstep(0.0, 0.15 * float(np.ptp(landmarks[:, 0])), inside_px).astype(np.float32)
+    ring_head = ring_head * edge_hold
+    ring_jaw = ring_jaw * edge_hold
     jaw_weight[ring_slice] = ring_jaw
     jaw_weight[is_eyeball] = 0.0
     jaw_weight[teeth_upper_ids] = 0.0

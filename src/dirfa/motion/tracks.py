@@ -37,8 +37,8 @@ def _unit(description: str) -> TrackSpec:
 # Names follow Apple ARKit's face blendshapes wherever one fits (see ../shared/STYLE.md), so an exported
 # animation means something in Live Link Face, MetaHuman or mediapipe's own blendshape model.
 # Weights are 0..1; head and gaze angles are degrees (yaw + = the face turns to its own left,
-# i.e. towards the viewer's right; pitch + = chin up; roll + = head tilts towards the viewer's right,
-# counter-clockwise in the image).
+# i.e. towards the viewer's right; pitch + = chin up; roll + = the top of the head tilts towards the
+# viewer's right, clockwise in the image).
 TRACK_SPECS: dict[str, TrackSpec] = {
     # jaw and lips
     "jawOpen": _unit("jaw rotation down; opens the mouth unless mouthClose keeps the lips together"),

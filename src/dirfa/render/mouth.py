@@ -72,8 +72,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     # sclera (painted and shadowed eyes often sample dark), and no lighter than the brightest sclera.
     level = float(np.clip(max(float(np.mean(sclera_colour)) * 0.95, skin_level * 0.95), 40, 230))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
-    hue = sclera_colour / max(float(np.mean(sclera_colour)), 1.0)
-    tint = (0.3 * hue + 0.7 * WARM_WHITE) if colourful else np.ones(3, np.float32)
+    # Only the sclera's brightness is used: its hue is often the eyes' (blue eyes tint the white blue).
+    tint = WARM_WHITE if colourful else np.ones(3, np.float32)
     teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
     if colourful:
         cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)

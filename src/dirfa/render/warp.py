@@ -13,7 +13,8 @@ import numpy as np
 
 from dirfa.face.rig import triangle_heights
 
-SUBPIXEL_BITS = 4  # cv2 fill functions take fixed-point vertices: 1/16 px precision
+SUBPIXEL_BITS = 4
+MAX_BACKWARD_STRETCH = 8.0  # a target triangle shrunk more than this (Frobenius norm) samples by its centre  # cv2 fill functions take fixed-point vertices: 1/16 px precision
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def bounding_region(points_xy: np.ndarray, width: int, height: int, margin_px: i
 def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """(T, 2, 3) affine maps taking each triangle's target position back to its source position.
 
-    Degenerate target triangles (zero area: they cover no pixel) get the identity."""
+    Degenerate or sliver-thin target triangles get the plain shift of their centre."""
     d = dst_xy[triangles].astype(np.float64)  # (T, 3, 2)
     s = src_xy[triangles].astype(np.float64)
     d_edges = np.stack([d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]], axis=2)  # (T, 2, 2) columns = edges
@@ -61,10 +62,14 @@ def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarr
     inv[ok, 1, 0] = -d_edges[ok, 1, 0] / det[ok]
     inv[ok, 1, 1] = d_edges[ok, 0, 0] / det[ok]
     linear = s_edges @ inv  # (T, 2, 2)
+    # A triangle squeezed to a sliver in the target magnifies enormously backwards: the pixels the
+    # rasteriser gives its edges would sample the photo far away (stray specks). Such triangles take the
+    # plain shift of their centre instead.
+    shifted = ~ok | (np.linalg.norm(linear, axis=(1, 2)) > MAX_BACKWARD_STRETCH)
+    linear[shifted] = np.eye(2)
     offset = s[:, 0] - np.einsum("tij,tj->ti", linear, d[:, 0])
-    affines = np.concatenate([linear, offset[:, :, None]], axis=2)
-    affines[~ok] = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    return affines.astype(np.float32)
+    offset[shifted] = (s.mean(axis=1) - d.mean(axis=1))[shifted]
+    return np.concatenate([linear, offset[:, :, None]], axis=2).astype(np.float32)
 
 
 def rasterize_ids(
