@@ -25,7 +25,7 @@ from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate
 from dirfa.motion.tracks import Tracks
 from dirfa.render.compose import OutputPlan, plan_output
-from dirfa.render.stream import default_workers, render_frames
+from dirfa.render.stream import render_frames
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes
 from dirfa.speech import prosody as speech_prosody
 
@@ -224,12 +224,14 @@ def render(
     size: int | None = None,
     crop: bool = False,
     progress: Callable[[Iterator[Frame], int], Iterator[Frame]] | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> Path:
     """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
 
     progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
-    frame count. workers: render processes (default: one per core). The file appears only when complete."""
+    frame count. workers: render processes (default 1; the CLI uses one per core — from a script, call
+    this under `if __name__ == "__main__":`, as any use of multiprocessing needs). The file appears only when
+    complete."""
     output = Path(output)
     check_writable(output)
     if audio is not None and _same_file(output, audio.source):
@@ -240,7 +242,6 @@ def render(
         raise InputError(
             f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
         )
-    workers = default_workers() if workers is None else workers
     stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop, workers=workers)
     if progress is not None:
         stream = progress(stream, tracks.n_frames)

@@ -73,6 +73,12 @@ def _add_framing(parser: argparse.ArgumentParser) -> None:
         "--crop", action="store_true", help="a face-centred square instead of the whole picture"
     )
     parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="render processes (default: one per core; 1 renders in this process)",
+    )
+    parser.add_argument(
         "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
     )
 
@@ -304,6 +310,7 @@ def _animate(args: argparse.Namespace) -> int:
             size=args.size,
             crop=args.crop,
             progress=_progress(args.quiet, label),
+            workers=_workers(args),
         )
         log.info("wrote %s", output)
         if args.save_animation is not None:
@@ -341,8 +348,15 @@ def _render(args: argparse.Namespace) -> int:
         size=args.size,
         crop=args.crop,
         progress=_progress(args.quiet, "rendering"),
+        workers=_workers(args),
     )
     return 0
+
+
+def _workers(args: argparse.Namespace) -> int:
+    from dirfa.render.stream import default_workers
+
+    return default_workers() if args.workers is None else max(1, args.workers)
 
 
 def _write_cues(cues: list, path: Path) -> None:

@@ -6,16 +6,22 @@ Render stage: (photo, Rig, OutputPlan, per-frame parameter curves) -> iterator o
 from __future__ import annotations
 
 import collections
+import logging
 import multiprocessing
 import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
 from dirfa.face.rig import Rig
 from dirfa.render.compose import FrameRenderer, OutputPlan
 
+log = logging.getLogger(__name__)
+
 BATCH_FRAMES = 4  # frames a worker renders per task: fewer round trips, still a short pipeline
+WORKER_TIMEOUT_S = 60.0  # a batch of frames takes well under a second; a minute means a stuck worker
 MIN_FRAMES_FOR_WORKERS = 150  # starting worker processes costs ~1 s: not worth it for short clips
 
 _worker: dict[str, object] = {}
@@ -63,18 +69,30 @@ def render_frames(
             yield renderer.render(_params(curves, index))
         return
     # "spawn": a fresh interpreter per worker; forking a process that runs mediapipe's threads is unsafe.
+    # A worker that dies (killed, or unable to start, as under an interactive `python -`) breaks the pool
+    # with an exception instead of a hang; the frames not yet made are then rendered here.
     context = multiprocessing.get_context("spawn")
     batches = [list(range(i, min(i + BATCH_FRAMES, n_frames))) for i in range(0, n_frames, BATCH_FRAMES)]
-    pool = context.Pool(workers, initializer=_init_worker, initargs=(image, rig, plan, dict(curves)))
+    done = 0
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(image, rig, plan, dict(curves))
+    )
     try:
         pending: collections.deque = collections.deque()
         submitted = 0
         while submitted < len(batches) or pending:
             while submitted < len(batches) and len(pending) < 2 * workers:
-                pending.append(pool.apply_async(_render_batch, (batches[submitted],)))
+                pending.append(pool.submit(_render_batch, batches[submitted]))
                 submitted += 1
-            yield from pending.popleft().get()
-        pool.close()
-        pool.join()
+            images = pending.popleft().result(timeout=WORKER_TIMEOUT_S)
+            done += len(images)
+            yield from images
+    except (BrokenProcessPool, TimeoutError):
+        log.warning("render workers stopped; rendering the remaining frames in this process")
+        renderer = FrameRenderer(image, rig, plan)
+        for index in range(done, n_frames):
+            yield renderer.render(_params(curves, index))
     finally:
-        pool.terminate()
+        for process in list(getattr(pool, "_processes", {}).values()):  # no stuck worker outlives us
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
