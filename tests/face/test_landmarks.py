@@ -142,3 +142,14 @@ def test_mirrored_photo_swaps_the_subjects_sides(variants, portrait):
     # The subject's right mouth corner (61) in the mirror is where the left one (291) was.
     for a, b in ((topo.MOUTH_CORNER_RIGHT, topo.MOUTH_CORNER_LEFT), (33, 263), (133, 362)):
         assert abs(mirrored[a, 0] - (width - lm[b, 0])) < 0.05 * portrait.face_width_px
+
+
+def test_a_face_of_60_px_in_a_1600_px_picture_is_found():
+    """The detector sees a picture at 192 px, where this face would be 7 px wide: tiles find it."""
+    small = cv2.resize(data.astronaut(), None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    canvas = np.full((1200, 1600, 3), 200, np.uint8)
+    canvas[700 : 700 + small.shape[0], 1000 : 1000 + small.shape[1]] = small
+    faces = find_faces(canvas)
+    assert len(faces) == 1
+    centre = faces[0][:, :2].mean(axis=0)
+    assert 1000 < centre[0] < 1000 + small.shape[1] and 700 < centre[1] < 700 + small.shape[0]

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 N_LANDMARKS = 478  # 468 mesh points + 2 x 5 iris points (refine_landmarks=True)
 MIN_FACE_WIDTH_PX = 48  # below this the mouth is a few pixels wide: nothing to animate
-MESH_CROP_PX = 384  # each face is re-cropped to this size for the mesh model, so small faces work too
+MESH_CROP_PX = 384
+TILE_PX = 640  # a big picture with no face found is searched again in tiles this large  # each face is re-cropped to this size for the mesh model, so small faces work too
 
 _lock = threading.RLock()
 _models: dict[str, object] = {}
@@ -105,6 +106,29 @@ def _detect_boxes(image: np.ndarray) -> list[np.ndarray]:
     return boxes
 
 
+def _detect_boxes_in_tiles(image: np.ndarray) -> list[np.ndarray]:
+    """Face boxes found in overlapping tiles of a large picture, largest first.
+
+    The detector sees the picture at 192 px: a face under ~5 % of a big picture's width vanishes there.
+    Tiles of TILE_PX (overlapping by a third) give such faces the detector's resolution back."""
+    height, width = image.shape[:2]
+    if max(height, width) <= TILE_PX:
+        return []
+    step = TILE_PX * 2 // 3
+    found: list[np.ndarray] = []
+    for y0 in range(0, max(height - TILE_PX, 0) + step, step):
+        for x0 in range(0, max(width - TILE_PX, 0) + step, step):
+            tile = image[y0 : y0 + TILE_PX, x0 : x0 + TILE_PX]
+            for box in _detect_boxes(np.ascontiguousarray(tile)):
+                box = box + np.array([x0, y0, x0, y0], np.float32)
+                centre = (box[:2] + box[2:]) / 2
+                # The same face seen in two overlapping tiles: keep the first.
+                if not any(b[0] <= centre[0] <= b[2] and b[1] <= centre[1] <= b[3] for b in found):
+                    found.append(box)
+    found.sort(key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+    return found
+
+
 def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     """Run Face Mesh on a square crop around `box`; landmarks (478, 3) in image pixels, or None."""
     import cv2
@@ -143,7 +167,10 @@ def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
 def find_faces(image: np.ndarray) -> list[np.ndarray]:
     """Landmarks (478, 3) of every face found in `image`, largest face first."""
     faces = []
-    for box in _detect_boxes(image):
+    boxes = _detect_boxes(image)
+    if not boxes:
+        boxes = _detect_boxes_in_tiles(image)
+    for box in boxes:
         landmarks = _mesh_in_box(image, box)
         if landmarks is not None:
             faces.append(landmarks)
