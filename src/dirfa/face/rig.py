@@ -471,8 +471,6 @@ def _columns(
 
 def _polygon_distance(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """Distance of each point to a closed polygon, 0 inside it."""
-    import cv2
-
     contour = polygon.reshape(-1, 1, 2).astype(np.float32)
     d = np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in points])
     return np.clip(-d, 0.0, None)

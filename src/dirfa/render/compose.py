@@ -92,12 +92,11 @@ class FrameRenderer:
         self.plan = plan
         self.src_xy = rig.points_xyz[:, :2].copy()
         self.layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+        self.triangles = np.concatenate(self.layers)
         self.colours = mouth.sample_colours(image, self.src_xy[:N_LANDMARKS])
         self.lid_colours = eyelids.sample_colours(image, self.src_xy[:N_LANDMARKS])
         inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
         self.inner_ids = np.array(inner)
-        box = plan.box
-        self._box_shape = (box[3] - box[1], box[2] - box[0])
 
     def render_pose(self, pose: Pose) -> np.ndarray:
         """The full source-resolution picture for one posed rig (uint8 RGB)."""
@@ -106,8 +105,7 @@ class FrameRenderer:
         frame = self.image.copy()
         if not moved.any():
             return frame
-        touching = np.concatenate(self.layers)
-        touching = touching[moved[touching].any(axis=1)]
+        touching = self.triangles[moved[self.triangles].any(axis=1)]
         region = warp.bounding_region(
             np.concatenate([pose.points_xy[touching.ravel()], self.src_xy[touching.ravel()]]), width, height
         )

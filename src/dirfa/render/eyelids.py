@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from dirfa.face import topology as topo
+from dirfa.render.warp import bounding_region
 
 MIN_BLINK = 0.04  # below this the lid has not visibly moved
 
@@ -89,10 +90,8 @@ def draw_lids(
         lid = lids_xy[side] - offset
         lid_open = lids_open_xy[side] - offset
         polygon = np.concatenate([lid_open, lid[::-1]])
-        x0, y0 = np.floor(polygon.min(axis=0)).astype(int) - 3
-        x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 4
-        x0, y0 = max(x0, 0), max(y0, 0)
-        x1, y1 = min(x1, canvas.shape[1]), min(y1, canvas.shape[0])
+        window = bounding_region(polygon, canvas.shape[1], canvas.shape[0], margin_px=3)
+        x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         local = np.array([x0, y0], np.float32)

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from dirfa.face import topology as topo
+from dirfa.render.warp import bounding_region
 
 WARM_WHITE = np.array([1.0, 0.95, 0.84], np.float32)  # enamel is slightly yellow next to the sclera
 UPPER_TOOTH_PER_MOUTH = 0.14  # visible crown of the upper incisors below the rest lip line
@@ -156,10 +157,8 @@ def draw_mouth(
     Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0). With `photo`,
     the photo's own open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
-    x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 2
-    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
-    x0, y0 = max(x0, 0), max(y0, 0)
-    x1, y1 = min(x1, canvas.shape[1]), min(y1, canvas.shape[0])
+    window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=2)
+    x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
     alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32) / 255

@@ -5,7 +5,7 @@ Render stage: source and target vertex positions -> per-pixel source coordinates
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -86,6 +86,22 @@ def rasterize_ids(
     return _rasterize(dst_xy, tagged, (region.x0, region.y0), 1, (region.height, region.width))
 
 
+def _lattice_triangles(
+    dst_xy: np.ndarray,
+    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
+    origin_xy: tuple[float, float],
+    step: int,
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Each triangle in drawing order, as (fixed-point vertices for cv2's fill functions, its tag), in
+    lattice coordinates: lattice point (column, row) is image point origin + step * (column, row)."""
+    scale = (1 << SUBPIXEL_BITS) / step
+    offset = np.array(origin_xy, np.float64)
+    for triangles, tags in tagged_layers:
+        # Lattice points sit at integer coordinates in cv2's fill convention.
+        fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
+        yield from zip(fixed, tags.tolist())
+
+
 def _rasterize(
     dst_xy: np.ndarray,
     tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
@@ -93,15 +109,10 @@ def _rasterize(
     step: int,
     shape: tuple[int, int],
 ) -> np.ndarray:
-    """Triangle ids at the lattice points origin + step * (column, row); layers are (triangles, ids)."""
+    """Triangle ids at the lattice points; layers are (triangles, ids), later ones drawn over earlier."""
     ids = np.full(shape, -1, np.int32)
-    scale = (1 << SUBPIXEL_BITS) / step
-    offset = np.array(origin_xy, np.float64)
-    for triangles, tags in tagged_layers:
-        # Lattice points sit at integer coordinates in cv2's fill convention.
-        fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
-        for tri, tag in zip(fixed, tags.tolist()):
-            cv2.fillConvexPoly(ids, tri, tag, lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
+    for tri, tag in _lattice_triangles(dst_xy, tagged_layers, origin_xy, step):
+        cv2.fillConvexPoly(ids, tri, tag, lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
     return ids
 
 
@@ -127,14 +138,10 @@ def _lattice_map(
         coefficients[:, row, 1] = lin_y * step
         coefficients[:, row, 2] = lin_x * ox + lin_y * oy + a[:, row, 2]
     planes = np.zeros((2, *shape, 3), np.float32)
-    scale = (1 << SUBPIXEL_BITS) / step
-    offset = np.array(origin_xy, np.float64)
-    for triangles, tags in tagged_layers:
-        fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
-        for tri, tag in zip(fixed, tags.tolist()):
-            c = coefficients[tag]
-            cv2.fillConvexPoly(planes[0], tri, c[0].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
-            cv2.fillConvexPoly(planes[1], tri, c[1].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
+    for tri, tag in _lattice_triangles(dst_xy, tagged_layers, origin_xy, step):
+        c = coefficients[tag]
+        cv2.fillConvexPoly(planes[0], tri, c[0].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
+        cv2.fillConvexPoly(planes[1], tri, c[1].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
     rows, cols = np.indices(shape, dtype=np.float32)
     dx = planes[0, ..., 0] * cols + planes[0, ..., 1] * rows + planes[0, ..., 2]
     dy = planes[1, ..., 0] * cols + planes[1, ..., 1] * rows + planes[1, ..., 2]
