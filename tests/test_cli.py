@@ -468,16 +468,33 @@ def test_closed_stdout_pipe_is_quiet(tmp_path) -> None:
     assert process.returncode == 1
 
 
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found |= {int(c) for c in task.read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one process", "2 workers"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_terminated_render_leaves_nothing(signum, portrait_jpg, long_speech, tmp_path) -> None:
-    """`kill` or `timeout` (SIGTERM), or a closed terminal (SIGHUP), mid-render: the partial MP4 is removed."""
+def test_terminated_render_leaves_nothing(signum, workers, portrait_jpg, long_speech, tmp_path) -> None:
+    """`kill` or `timeout` (SIGTERM), or a closed terminal (SIGHUP), mid-render: the partial MP4 is removed,
+    and no render worker outlives the process."""
     if signal.getsignal(signum) is signal.SIG_IGN:
         pytest.skip(f"{signum.name} is ignored here (nohup?), and so in the child too")
     out = tmp_path / "out"
     out.mkdir()
     # --language xx: the fast language-independent lip sync, so the render starts within seconds.
-    argv = ["animate", portrait_jpg, long_speech, "-o", out / "v.mp4", "--language", "xx", "-q"]
+    argv = ["animate", portrait_jpg, long_speech, "-o", out / "v.mp4", "--language", "xx", "-q", *workers]
     process = subprocess.Popen([sys.executable, "-m", "dirfa", *map(str, argv)], stderr=subprocess.PIPE)
+    children: set[int] = set()
     try:
         deadline = time.monotonic() + 60
         while not any(out.iterdir()) and process.poll() is None and time.monotonic() < deadline:
@@ -485,6 +502,7 @@ def test_terminated_render_leaves_nothing(signum, portrait_jpg, long_speech, tmp
         assert process.poll() is None, "the render ended before it could be interrupted"
         assert [p.name.endswith(".part.mp4") for p in out.iterdir()] == [True]
         time.sleep(0.3)  # well into the frames
+        children = _children(process.pid)
         process.send_signal(signum)
         _, err = process.communicate(timeout=30)
     finally:
@@ -494,3 +512,9 @@ def test_terminated_render_leaves_nothing(signum, portrait_jpg, long_speech, tmp
     assert process.returncode == 128 + signum
     assert list(out.iterdir()) == []
     assert b"Traceback" not in err
+    if workers:
+        assert len(children) >= 2  # the workers (and multiprocessing's resource tracker)
+    deadline = time.monotonic() + 5
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _alive(c)]

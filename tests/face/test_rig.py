@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from dirfa.face import topology as topo
 from dirfa.face.rig import build_rig
-from dirfa.render.warp import folded_triangles
+from dirfa.render.warp import Region, folded_triangles, rasterize_ids
 
 UPPER_INNER = list(topo.LIP_UPPER_INNER[1:-1])  # paired inner-lip columns, corners excluded
 LOWER_INNER = list(topo.LIP_LOWER_INNER[1:-1])
@@ -21,6 +22,7 @@ EYES = {
     "Right": (list(topo.EYE_RIGHT_UPPER), list(topo.EYE_RIGHT_LOWER)),
     "Left": (list(topo.EYE_LEFT_UPPER), list(topo.EYE_LEFT_LOWER)),
 }
+N_FACE = 468  # mediapipe's face mesh points (the rest are irises and rig vertices)
 EAR_RIGHT, EAR_LEFT = 234, 454  # face-outline points at the ears (image left, image right)
 
 UNIT_TRACKS = (
@@ -343,3 +345,70 @@ def test_head_roll_sign_follows_track_specs(rig, sign):
     assert 5.0 < sign * turned < 11.0, f"headRoll={8 * sign}: eye line turned {turned:+.1f} deg clockwise"
     assert sign * (points[topo.FOREHEAD, 0] - src[topo.FOREHEAD, 0]) > 3.0
     assert sign * (points[topo.CHIN, 0] - src[topo.CHIN, 0]) < -3.0
+
+
+# --- issue 5: a jaw that rotates, eyes that stay covered -------------------------------------------------
+
+
+def test_wide_open_jaw_lengthens_the_lower_face_by_at_most_a_fifth(closed_mouth_portrait):
+    """A real jaw rotates about the TMJ: at a wide "ah" the lower face (under the nose to the chin) grows
+    15-20 %, and the lips part further than the chin drops; a rubber chin grew ~50 %."""
+    rig = build_rig(closed_mouth_portrait)
+    ey = rig.frame.ey
+    rest = rig.pose({}).points_xy
+    wide = rig.pose({"jawOpen": 1.0}).points_xy
+    nose, chin = 2, topo.CHIN
+    lower_face = float((rest[chin] - rest[nose]) @ ey)
+    chin_drop = float((wide[chin] - rest[chin]) @ ey)
+    assert 0.1 < chin_drop / lower_face < 0.23, (
+        f"chin drops {chin_drop:.1f} px of a {lower_face:.1f} px lower face"
+    )
+    assert abs(float((wide[nose] - rest[nose]) @ ey)) < 0.04 * rig.frame.mouth_px  # the nose stays
+    gap = float(_inner_lip_gaps(wide, ey).max())
+    assert gap > 0.33 * rig.frame.mouth_px
+    # The lower lip and the chin move as one piece: the lip-to-chin distance hardly changes.
+    lip_chin_rest = float((rest[chin] - rest[17]) @ ey)
+    lip_chin_wide = float((wide[chin] - wide[17]) @ ey)
+    assert abs(lip_chin_wide - lip_chin_rest) < 0.25 * lip_chin_rest
+
+
+def test_skin_above_the_mouth_corners_stays_with_the_skull(rig):
+    """Issue 5: a moustache's ends (skin beside and above the mouth corners) are not dragged by the jaw."""
+    src = rig.points_xyz[:, :2]
+    moved = rig.pose({"jawOpen": 1.0}).points_xy - src
+    uv = rig.frame.uv(src)
+    corners_v = uv[[topo.MOUTH_CORNER_RIGHT, topo.MOUTH_CORNER_LEFT], 1].mean()
+    beside = (
+        (np.abs(uv[:N_FACE, 0]) > 0.6 * rig.frame.mouth_px)
+        & (np.abs(uv[:N_FACE, 0]) < 0.9 * rig.frame.mouth_px)
+        & (uv[:N_FACE, 1] < corners_v)
+        & (uv[:N_FACE, 1] > corners_v - 0.25 * rig.frame.mouth_px)
+    )
+    drop = moved[:N_FACE][beside] @ rig.frame.ey
+    chin_drop = float(moved[topo.CHIN] @ rig.frame.ey)
+    assert beside.sum() >= 4 and drop.max() < 0.25 * chin_drop, np.round(drop, 2)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"eyeWideLeft": 1.0, "eyeWideRight": 1.0},
+        {"eyeWideLeft": 1.0, "eyeWideRight": 1.0, "browInnerUp": 1.0, "jawOpen": 0.35},
+        {"headYaw": -15.0, "eyeWideLeft": 1.0},
+        {"headPitch": 10.0, "gazeYaw": -15.0},
+    ],
+    ids=["wide", "surprised", "yaw-wide", "pitch-gaze"],
+)
+def test_no_pixel_inside_the_mesh_is_left_unwarped(rig, params):
+    """Issue 5: a widened lid used to uncover photo pixels no triangle mapped (the lid showed twice)."""
+    src = rig.points_xyz[:, :2]
+    pose = rig.pose(params)
+    height, width = (int(np.ceil(src[:, 1].max())) + 2, int(np.ceil(src[:, 0].max())) + 2)
+    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+    ids = rasterize_ids(pose.points_xy, layers, Region(0, 0, width, height))
+    inside = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(inside, [np.round(pose.points_xy[rig.still_outline]).astype(np.int32)], 1)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
+    holes = np.argwhere((ids < 0) & inside)
+    assert len(holes) == 0, f"{len(holes)} unwarped pixels, e.g. (y, x) {holes[:4].tolist()}"
+    assert len(folded_triangles(src, pose.points_xy, rig.eye_triangles)) == 0

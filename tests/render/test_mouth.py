@@ -82,7 +82,7 @@ def test_grayscale_photo_gets_a_grey_mouth(astronaut, portrait):
 
 @pytest.fixture(scope="module")
 def open_pose(rig):
-    return rig.pose({"jawOpen": 0.7})
+    return rig.pose({"jawOpen": 1.0})
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,27 @@ def test_barely_parted_lips_are_painted_inside_them_only(astronaut, rig, colours
     near = cv2.dilate(_fill(astronaut.shape[:2], polygon).astype(np.uint8), np.ones((5, 5), np.uint8))
     changed = np.any(canvas != astronaut, axis=2)
     assert changed.any() and not (changed & ~near.astype(bool)).any()
+
+
+def test_teeth_stay_teeth_on_a_small_face(astronaut):
+    """Issue 5: on small faces the teeth read grey. The astronaut at 0.6x (a ~56 px face): teeth much
+    brighter than the lips, warm, not grey."""
+    from dirfa.face.landmarks import load_portrait
+
+    small = cv2.resize(astronaut, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    portrait = load_portrait(small)
+    colours = mouth.sample_colours(small, portrait.landmarks_xyz[:, :2])
+    xy = portrait.landmarks_xyz[:, :2]
+    lips = _fill(small.shape[:2], xy[OUTER_LOOP]) & ~_fill(small.shape[:2], xy[INNER_LOOP])
+    lip = np.median(small[lips].astype(np.float64), axis=0)
+    assert _luminance(colours.teeth) > 1.3 * _luminance(lip)
+    red, green, blue = colours.teeth
+    assert red >= green >= blue and red - blue > 8  # warm, not grey
+
+
+def test_photo_lip_line_is_not_painted_as_an_open_mouth(astronaut, rig, colours):
+    """A gap under a pixel is the lip line, not teeth: nothing is painted."""
+    pose = rig.pose({"mouthClose": 0.97})
+    canvas = astronaut.copy()
+    _draw(canvas, pose, rig, colours)
+    np.testing.assert_array_equal(canvas, astronaut)

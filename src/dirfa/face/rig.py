@@ -25,8 +25,16 @@ RING_HEAD_WEIGHT_BOTTOM = (0.45, 0.12, 0.0)  # below the jaw: the neck turns a l
 RING_JAW_WEIGHT = (0.45, 0.12, 0.0)  # skin under the chin follows the jaw part way
 HAIR_EXTRA_SCALE = 0.22  # the rings reach further above the forehead, where hair has volume
 
-# Jaw: a full jawOpen parts the inner lips by this share of the mouth width (a wide-open shout).
-JAW_MAX_GAP_PER_MOUTH_WIDTH = 0.62
+# Jaw: a full jawOpen (a wide "ah") drops the chin by this share of the lower face (subnasale to chin).
+# Anthropometry: the lower face is ~65 mm and a wide speech "ah" opens the incisors ~10-15 mm, so the lower
+# face grows 15-20 %; more reads as a rubber chin. The jaw rotates rigidly, so the lower lip drops as much.
+JAW_MAX_DROP_PER_LOWER_FACE = 0.2
+SUBNASALE = 2  # mediapipe landmark under the nose, where the columella meets the upper lip
+# The lips part further than the teeth (the upper lip lifts off the upper incisors, the lower lip off the
+# lower ones): a full jawOpen (a shout) parts the inner lips by this share of the mouth width at the centre,
+# and a speech "aa" (jawOpen ~0.6) by ~0.23: an open vowel's lip aperture is ~12-20 mm in a ~55 mm mouth.
+JAW_MAX_LIP_GAP_PER_MOUTH = 0.38
+JAW_MIN_LIP_PARTING_PER_MOUTH = 0.08  # the lips' own share, however long the lower face
 # Lips meet this far from the upper lip when they close (the lower lip travels further: it rides the jaw).
 LIP_CLOSE_UPPER_SHARE = 0.35
 # A closed eyelid meets the lower lid this far up the eye opening (the lower lid rises a little).
@@ -36,6 +44,7 @@ UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
 LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
 DEPTH_SMOOTHING_STEPS = 4
+IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the rest stretches the white)
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
 LIP_PARTING_SHAPES = frozenset(
@@ -146,6 +155,7 @@ class Rig:
     jaw_weight: np.ndarray
     hinge_xyz: np.ndarray
     jaw_max_rad: float
+    jaw_lip_parting_px: np.ndarray  # (C,) extra inner-lip gap per lip column at jawOpen 1, beyond the jaw's
     jaw_rest_rad: float
     jaw_lever_px: float  # depth of the lips in front of the hinge
     jaw_falloff: np.ndarray  # (N,) share of the lips' travel each jaw point takes (less near the jaw angle)
@@ -158,6 +168,8 @@ class Rig:
     eye_index: np.ndarray  # (N,) 0 right eye, 1 left eye, -1 neither
     eyeball_radius_px: tuple[float, float]
     iris_radius_px: tuple[float, float]
+    eyeball_contour: np.ndarray  # (K, 2) int: eyeball copy of a lid-edge point, and that lid landmark
+    eyeball_contour_side: np.ndarray  # (K,) int8: +1 upper lid, -1 lower lid, 0 eye corner
     teeth_upper: np.ndarray  # (11,) vertex indices of the upper teeth line
     teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
     photo_mouth: np.ndarray  # (22,) skull-fixed copies of the photo's upper and lower inner lip lines
@@ -176,7 +188,10 @@ class Rig:
         p = params.get
         points = self.points_xyz.copy()
         linear = np.zeros_like(points)
-        parting = np.zeros((len(self.lips.upper), 3), np.float32)  # lip parting the shapes ask for
+        jaw_open = float(np.clip(p("jawOpen", 0.0), 0, 1))
+        # Lip parting the shapes ask for, and the lips' own parting as the jaw opens (down the face).
+        parting = np.zeros((len(self.lips.upper), 3), np.float32)
+        parting[:, :2] = jaw_open * self.jaw_lip_parting_px[:, None] * self.frame.ey
         for name, shape in self.basis.items():
             w = float(p(name, 0.0))
             if w:
@@ -184,9 +199,25 @@ class Rig:
                 if name in LIP_PARTING_SHAPES:
                     parting += w * (shape[self.lips.lower] - shape[self.lips.upper])
         points += linear
+        # Lids that open wider than the photo's (eyeWide, a lowered lower lid) uncover eyeball the photo
+        # hides: the eyeball's edge follows them outwards, stretching the white, so no pixel is left
+        # unwarped between the lid and the eyeball. Lids closing in are simply drawn over the eyeball.
+        if linear.any():
+            ball, lid = self.eyeball_contour[:, 0], self.eyeball_contour[:, 1]
+            side = self.eyeball_contour_side.astype(np.float32)
+            d_lid = linear[lid, :2]
+            du, dv = d_lid @ self.frame.ex, d_lid @ self.frame.ey
+            dv = np.where(side > 0, np.minimum(dv, 0), np.where(side < 0, np.maximum(dv, 0), dv))
+            points[ball, :2] += du[:, None] * self.frame.ex + dv[:, None] * self.frame.ey
+            # The iris rises a little with a widened lid, sharing the stretch instead of tearing the pupil.
+            for eye in (0, 1):
+                lift = dv[(side > 0) & (self.eye_index[ball] == eye)]
+                inner = (self.eye_index == eye) & (self.iris_move > 0)
+                if len(lift):
+                    points[inner, :2] += IRIS_LIFT_SHARE * float(lift.mean()) * self.frame.ey
 
         # Jaw: rotation about the hinge (temporomandibular joint), weighted per vertex.
-        theta = self.jaw_rest_rad + self.jaw_max_rad * float(np.clip(p("jawOpen", 0.0), 0, 1))
+        theta = self.jaw_rest_rad + self.jaw_max_rad * jaw_open
         rest_points = points.copy()
         points = self._rotate_jaw(points, theta)
         rest_points = self._rotate_jaw(rest_points, self.jaw_rest_rad)
@@ -205,7 +236,9 @@ class Rig:
         gap = points[lips.lower] - points[lips.upper]
         excess = gap - target_gap[:, None] * ey  # what must disappear, upper-to-lower
         excess[:, 2] = 0
-        share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll)
+        # An open jaw's lip parting is mostly the lower lip's: the upper lip lifting far would pull the
+        # nose with it.
+        share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll) * (1 - 0.3 * jaw_open)
         points += lips.spread(excess * share_up, -excess * (1 - share_up))
 
         # Eyelids: a blink brings the upper lid down to meet the slightly raised lower lid.
@@ -489,6 +522,7 @@ def build_rig(portrait: Portrait) -> Rig:
     # Eyeballs: copies of the lid contours and irises that do not move with the lids, plus a ring around
     # each iris that takes half the gaze shift, so the sclera stretches smoothly.
     eyeball_xyz, eye_tris, eye_index_extra, iris_move_extra = [], [], [], []
+    ball_pairs, ball_sides = [], []
     base = N_LANDMARKS + len(ring_xyz)
     radii, iris_radii = [], []
     for side, (upper, lower, iris) in enumerate(
@@ -519,6 +553,12 @@ def build_rig(portrait: Portrait) -> Rig:
         eye_tris.append(tri[inside] + base)
         eyeball_xyz.append(local)
         eye_index_extra.append(np.full(len(local), side))
+        # The eyeball's own copies of the lid contour, paired with the lid landmarks (+1 upper lid, -1
+        # lower lid, 0 the corners): they follow the lids outwards (eyeWide) so the opening stays covered.
+        ball_pairs.append(np.column_stack([base + np.arange(len(contour)), contour]))
+        ball_sides.append(
+            np.concatenate([[0], np.ones(len(upper) - 2), [0], -np.ones(len(lower) - 2)]).astype(np.int8)
+        )
         iris_move_extra.append(np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5)]))
         width = float(np.linalg.norm(landmarks[upper[0], :2] - landmarks[upper[-1], :2]))
         radii.append(EYEBALL_RADIUS_PER_EYE_WIDTH * width)
@@ -558,7 +598,12 @@ def build_rig(portrait: Portrait) -> Rig:
     sep_v = np.concatenate([[ear_r[1]], mid[:, 1], [ear_l[1]]])
     order = np.argsort(sep_u)
     v_sep = np.interp(uv[:, 0], sep_u[order], sep_v[order])
-    jaw_weight = _smoothstep(-0.12 * mouth, 0.12 * mouth, uv[:, 1] - v_sep)
+    # Below the mouth the jaw carries the skin from just under the lip line; beside the mouth corners the
+    # skin (and a moustache's hanging ends, whose hair grows from the upper lip) stays with the skull longer.
+    lateral = _smoothstep(0.35 * mouth, 0.75 * mouth, np.abs(uv[:, 0]))
+    jaw_weight = _smoothstep(
+        (-0.12 + 0.08 * lateral) * mouth, (0.12 + 0.2 * lateral) * mouth, uv[:, 1] - v_sep
+    )
     outer_lips = np.concatenate(
         [points[list(topo.LIP_UPPER_OUTER), :2], points[list(topo.LIP_LOWER_OUTER[::-1]), :2]]
     )
@@ -603,7 +648,9 @@ def build_rig(portrait: Portrait) -> Rig:
     half_face = float(np.ptp(uv[list(topo.face_oval()), 0])) / 2
     jaw_falloff = np.clip(1 - 0.6 * (uv[:, 0] / max(half_face, 1.0)) ** 2, 0.25, 1.0).astype(np.float32)
     # The vertical travel of the lower lip per radian is its depth distance from the hinge.
-    jaw_max_rad = JAW_MAX_GAP_PER_MOUTH_WIDTH * mouth / max(hinge_xyz[2] - lip_z, 1e-3)
+    lower_face = float(uv[topo.CHIN, 1] - uv[SUBNASALE, 1])
+    lower_face = float(np.clip(lower_face, 0.8 * mouth, 2.0 * mouth))  # guards against odd detections
+    jaw_max_rad = JAW_MAX_DROP_PER_LOWER_FACE * lower_face / max(hinge_xyz[2] - lip_z, 1e-3)
     jaw_max_rad = min(jaw_max_rad, math.radians(32))
 
     # The photo's own lip gap: an open-mouthed photo rests with the jaw raised most of the way.
@@ -628,6 +675,12 @@ def build_rig(portrait: Portrait) -> Rig:
     lip_follow[~is_lm] = 0.0
     lips = _columns(uv, topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER, lip_follow, uv[:, 1] <= v_sep)
     rest_gap = np.clip(uv[lips.lower, 1] - uv[lips.upper, 1], 0, None) * photo_closed
+    # The lips part most at the centre and hardly near the corners, which stay where the cheeks hold them.
+    column_u = (uv[lips.upper, 0] + uv[lips.lower, 0]) / 2
+    lip_share = max(
+        JAW_MAX_LIP_GAP_PER_MOUTH * mouth - jaw_max_rad * lever, JAW_MIN_LIP_PARTING_PER_MOUTH * mouth
+    )
+    lip_parting = lip_share * np.clip(1 - (column_u / (0.5 * mouth)) ** 2, 0, 1) ** 2
     upper_ids = list(topo.LIP_UPPER_INNER[1:-1])
     lower_ids = list(topo.LIP_LOWER_INNER[1:-1])
     lips.follow_upper[upper_ids] = True
@@ -687,6 +740,14 @@ def build_rig(portrait: Portrait) -> Rig:
     depth = depth + (landmarks[oval_ids[nearest], 2] - depth) * ease
     depth_offset = np.zeros(n, np.float32)
     depth_offset[:N_LANDMARKS] = depth - landmarks[:, 2]
+    # The eyeball's edge turns with the lids it lines, or a turned head opens a gap between them.
+    # The iris and its ring turn with the lids around them as one piece (their own, unsmoothed depth would
+    # swing them past the lid line in a turned head).
+    for side, pairs in enumerate(ball_pairs):
+        start = int(pairs[0, 0])
+        ids = np.arange(start, start + len(eyeball_xyz[side]))
+        depth_offset[ids] = float(np.mean(depth[pairs[:, 1]])) - points[ids, 2]
+        depth_offset[pairs[:, 0]] = depth_offset[pairs[:, 1]]
 
     # --- triangles ------------------------------------------------------------------------------------
     oval_ids = np.array(topo.face_oval())
@@ -718,6 +779,7 @@ def build_rig(portrait: Portrait) -> Rig:
         jaw_weight=jaw_weight.astype(np.float32),
         hinge_xyz=hinge_xyz,
         jaw_max_rad=float(jaw_max_rad),
+        jaw_lip_parting_px=lip_parting.astype(np.float32),
         jaw_rest_rad=float(jaw_rest_rad),
         jaw_lever_px=lever,
         jaw_falloff=jaw_falloff,
@@ -730,6 +792,8 @@ def build_rig(portrait: Portrait) -> Rig:
         eye_index=eye_index,
         eyeball_radius_px=(radii[0], radii[1]),
         iris_radius_px=(iris_radii[0], iris_radii[1]),
+        eyeball_contour=np.concatenate(ball_pairs).astype(np.int32),
+        eyeball_contour_side=np.concatenate(ball_sides),
         teeth_upper=teeth_upper_ids.astype(np.int32),
         teeth_lower=teeth_lower_ids.astype(np.int32),
         photo_mouth=np.concatenate([teeth_upper_ids, photo_lower_ids]).astype(np.int32),

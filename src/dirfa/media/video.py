@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from dirfa.errors import InputError
@@ -163,10 +164,10 @@ class _Encoder:
         stream.height = height
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": X264_PRESET}
-        # Frames are sRGB, converted with BT.709 coefficients to limited-range YUV; tag the stream so
-        # players convert back with the same matrix (untagged small videos get BT.601 in most players).
+        # Frames are sRGB (BT.709 primaries), converted to limited-range YUV with the BT.601 matrix (what
+        # OpenCV's fast converter implements); tag the stream so players convert back with the same matrix.
         cc = stream.codec_context
-        cc.colorspace = 1  # AVCOL_SPC_BT709
+        cc.colorspace = 6  # AVCOL_SPC_SMPTE170M: the BT.601 matrix
         cc.color_primaries = 1  # AVCOL_PRI_BT709 (= sRGB primaries)
         cc.color_trc = 1  # AVCOL_TRC_BT709
         cc.color_range = 1  # AVCOL_RANGE_MPEG
@@ -174,8 +175,9 @@ class _Encoder:
         self.n_frames = 0
 
     def add(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+        # OpenCV converts ~10x faster than swscale here (0.7 vs 7-9 ms for 1600x1200 on this machine).
+        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)  # BT.601 matrix, limited range, planes stacked
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts = self.n_frames
         frame.time_base = self._time_base
         self.n_frames += 1

@@ -13,10 +13,15 @@ import numpy as np
 from dirfa.face import topology as topo
 from dirfa.render.warp import bounding_region
 
-WARM_WHITE = np.array([1.0, 0.95, 0.84], np.float32)  # enamel is slightly yellow next to the sclera
+WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is slightly yellow next to the sclera
 UPPER_TOOTH_PER_MOUTH = 0.14  # visible crown of the upper incisors below the rest lip line
 LOWER_TOOTH_PER_MOUTH = 0.11
 TEETH_HALF_SPAN_PER_MOUTH = 0.42  # teeth visible across ~84 % of the mouth width; the rest is cheek
+TEETH_OVER_LIPS = 1.45  # teeth at least this much brighter (mean RGB) than the lips around them
+TEETH_MAX_LEVEL = 228.0  # mean RGB 0..255: enamel in shade is never paper white
+TOOTH_LINES_FROM_MOUTH_PX = 36.0  # below this mouth width the gaps between incisors are under a pixel
+MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
+FULL_OPENING_PX = 2.0  # the interior fades in between the two
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,16 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         sclera_colour = np.median(bright, axis=0)
     else:  # tiny or hidden eyes
         sclera_colour = skin * 1.2
-    # Teeth in the mouth's shade read about as light as the skin around them, never darker than a dim
-    # sclera (painted and shadowed eyes often sample dark), and no lighter than the brightest sclera.
-    level = float(np.clip(max(float(np.mean(sclera_colour)) * 0.95, skin_level * 0.95), 40, 230))
+    # Teeth must read as teeth at any size: as light as the sclera's bright part, as the lit skin (its
+    # 90th percentile: the photo's lighting, whatever the skin tone) and clearly lighter than the lips.
+    # A dim or painted sclera, or a small face whose eyes sample dark, no longer makes them grey.
+    lit_skin = (
+        float(np.percentile(image[face_mask].astype(np.float32).mean(axis=1), 90))
+        if (face_mask.sum() > 10)
+        else skin_level
+    )
+    level = max(float(np.mean(sclera_colour)) * 0.95, lit_skin * 1.0, float(np.mean(lip)) * TEETH_OVER_LIPS)
+    level = float(np.clip(level, 60, TEETH_MAX_LEVEL))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
     # Only the sclera's brightness is used: its hue is often the eyes' (blue eyes tint the white blue).
     tint = WARM_WHITE if colourful else np.ones(3, np.float32)
@@ -161,6 +173,12 @@ def draw_mouth(
     x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
+    # The inner polygon is the upper inner lip (11 points, corner to corner) then the lower one back
+    # (9 points without the corners): the largest gap between paired columns is the opening.
+    opening_px = float(np.max((poly[1:10] - poly[11:][::-1]) @ -ey)) if len(poly) == 20 else 99.0
+    fade = float(np.clip((opening_px - MIN_OPENING_PX) / (FULL_OPENING_PX - MIN_OPENING_PX), 0, 1))
+    if fade <= 0:
+        return
     alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32) / 255
     if alpha.max() <= 0:
         return
@@ -195,28 +213,30 @@ def draw_mouth(
             * _soft((1 - across) * TEETH_HALF_SPAN_PER_MOUTH * w, 2 * aa)
         )
         # Back teeth recede into shadow; faint gaps separate the incisors and canines.
-        light = shade * (1 - 0.55 * np.clip(across, 0, 1) ** 2)
+        light = shade * (1 - 0.4 * np.clip(across, 0, 1) ** 2)
         gaps = np.ones_like(u)
         # Tooth boundaries: central incisors ~8.5 mm, laterals ~6.5 mm, canines ~7.5 mm across a ~50 mm
-        # mouth; only the front ones read at video resolution.
-        for k, depth in ((0.0, 0.22), (0.17, 0.12), (0.30, 0.08)):
+        # mouth; only the front ones read at video resolution, and on a small mouth none do (sub-pixel
+        # dark lines only grey the teeth).
+        lines = float(np.clip((w - TOOTH_LINES_FROM_MOUTH_PX) / TOOTH_LINES_FROM_MOUTH_PX, 0, 1))
+        for k, depth in ((0.0, 0.16), (0.17, 0.09), (0.30, 0.06)):
             for sign in (-1, 1) if k else (1,):
-                gaps -= depth * np.exp(-(((u - sign * k * w) / (0.005 * w + 0.45)) ** 2))
-        return a[..., None], colours.teeth[None, None, :] * (light * np.clip(gaps, 0.6, 1))[..., None]
+                gaps -= lines * depth * np.exp(-(((u - sign * k * w) / (0.005 * w + 0.45)) ** 2))
+        return a[..., None], colours.teeth[None, None, :] * (light * np.clip(gaps, 0.7, 1))[..., None]
 
     v_up = _line_v(up[:, 0], up[:, 1], u)
     up_bottom = v_up + UPPER_TOOTH_PER_MOUTH * w * (1 - 0.35 * np.clip(across, 0, 1) ** 2)
     a_up, c_up = teeth_layer(v_up - 0.2 * w, up_bottom, 1.0)
     # The upper lip shades the top of the teeth.
-    c_up = c_up * (0.8 + 0.2 * _soft(v - v_up - 0.03 * w, 0.05 * w))[..., None]
+    c_up = c_up * (0.88 + 0.12 * _soft(v - v_up - 0.03 * w, 0.05 * w))[..., None]
     low_top = v_low - 0.01 * w
-    a_low, c_low = teeth_layer(low_top, low_top + LOWER_TOOTH_PER_MOUTH * w + 0.2 * w, 0.8)
+    a_low, c_low = teeth_layer(low_top, low_top + LOWER_TOOTH_PER_MOUTH * w + 0.2 * w, 0.85)
     # The inner edge of the lips casts a soft shadow into the mouth, less on the teeth standing near it.
     edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
     shadow = np.clip(edge * 1.6 - 0.3, 0, 1)[..., None]
     colour *= 0.65 + 0.35 * shadow
-    c_low = c_low * (0.8 + 0.2 * shadow)
-    c_up = c_up * (0.85 + 0.15 * shadow)
+    c_low = c_low * (0.85 + 0.15 * shadow)
+    c_up = c_up * (0.9 + 0.1 * shadow)
     colour = colour * (1 - a_low) + c_low * a_low
     if photo is None:
         colour = colour * (1 - a_up) + c_up * a_up
@@ -225,5 +245,6 @@ def draw_mouth(
         colour = colour * (1 - cover) + texture * (0.8 + 0.2 * shadow) * cover
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
+    alpha = alpha * fade
     out = target * (1 - alpha[..., None]) + colour * alpha[..., None]
     canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -5,13 +5,15 @@ Render stage: (photo, Rig, OutputPlan, per-frame parameter curves) -> iterator o
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import shared_memory
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -20,11 +22,10 @@ from dirfa.render.compose import FrameRenderer, OutputPlan
 
 log = logging.getLogger(__name__)
 
-BATCH_FRAMES = 4  # frames a worker renders per task: fewer round trips, still a short pipeline
-WORKER_TIMEOUT_S = 60.0  # a batch of frames takes well under a second; a minute means a stuck worker
+FRAMES_IN_FLIGHT = 2  # per worker: one being rendered, one waiting, so a worker never idles
+WORKER_TIMEOUT_S = 60.0  # a frame takes milliseconds; a minute without one means a stuck worker
 MIN_FRAMES_FOR_WORKERS = 150  # starting worker processes costs ~1 s: not worth it for short clips
-
-_worker: dict[str, object] = {}
+POLL_S = 0.2  # how often a wait for a worker checks that it is still alive
 
 
 def default_workers() -> int:
@@ -39,17 +40,6 @@ def _params(curves: Mapping[str, np.ndarray], index: int) -> dict[str, float]:
     return {name: float(values[index]) for name, values in curves.items()}
 
 
-def _init_worker(image: np.ndarray, rig: Rig, plan: OutputPlan, curves: Mapping[str, np.ndarray]) -> None:
-    _worker["renderer"] = FrameRenderer(image, rig, plan)
-    _worker["curves"] = curves
-
-
-def _render_batch(indices: list[int]) -> list[np.ndarray]:
-    renderer: FrameRenderer = _worker["renderer"]  # type: ignore[assignment]
-    curves: Mapping[str, np.ndarray] = _worker["curves"]  # type: ignore[assignment]
-    return [renderer.render(_params(curves, i)) for i in indices]
-
-
 def render_frames(
     image: np.ndarray,
     rig: Rig,
@@ -61,38 +51,156 @@ def render_frames(
 ) -> Iterator[np.ndarray]:
     """Frames 0 .. n_frames-1 in order; `curves` maps track names to per-frame values (absent: neutral).
 
-    With workers > 1 they are rendered by that many processes, at most a few batches ahead of the consumer,
-    so memory stays flat however long the clip and however slow the encoder."""
-    if workers <= 1 or n_frames < MIN_FRAMES_FOR_WORKERS:
-        renderer = FrameRenderer(image, rig, plan)
-        for index in range(n_frames):
-            yield renderer.render(_params(curves, index))
-        return
-    # "spawn": a fresh interpreter per worker; forking a process that runs mediapipe's threads is unsafe.
-    # A worker that dies (killed, or unable to start, as under an interactive `python -`) breaks the pool
-    # with an exception instead of a hang; the frames not yet made are then rendered here.
-    context = multiprocessing.get_context("spawn")
-    batches = [list(range(i, min(i + BATCH_FRAMES, n_frames))) for i in range(0, n_frames, BATCH_FRAMES)]
+    With workers > 1 they are rendered by that many processes, a few frames ahead of the consumer, so
+    memory stays flat however long the clip and however slow the encoder. If a worker dies or cannot
+    start, the remaining frames are rendered here."""
     done = 0
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(image, rig, plan, dict(curves))
-    )
-    try:
-        pending: collections.deque = collections.deque()
-        submitted = 0
-        while submitted < len(batches) or pending:
-            while submitted < len(batches) and len(pending) < 2 * workers:
-                pending.append(pool.submit(_render_batch, batches[submitted]))
-                submitted += 1
-            images = pending.popleft().result(timeout=WORKER_TIMEOUT_S)
-            done += len(images)
-            yield from images
-    except (BrokenProcessPool, TimeoutError):
-        log.warning("render workers stopped; rendering the remaining frames in this process")
+    if workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS:
+        try:
+            pool = _Pool(image, rig, plan, curves, workers)
+        except OSError as exc:  # no shared memory (/dev/shm missing or full), no processes left
+            log.warning("cannot start render workers (%s); rendering in this process", exc)
+        else:
+            try:
+                for frame in pool.frames(n_frames):
+                    done += 1
+                    yield frame
+            except _WorkerLost as exc:
+                log.warning("render worker stopped (%s); rendering the remaining frames in this process", exc)
+            finally:
+                pool.close()
+    if done < n_frames:
         renderer = FrameRenderer(image, rig, plan)
         for index in range(done, n_frames):
             yield renderer.render(_params(curves, index))
+
+
+class _WorkerLost(Exception):
+    """A render worker died, hung, or failed."""
+
+
+class _Pool:
+    """Render processes, each fed frame numbers through its own pipe, writing frames into shared memory.
+
+    Only tiny messages cross the pipes (atomic on Linux below 4 KiB), so a worker killed at any moment
+    cannot leave a half-written message that blocks us; frames never go through pickle."""
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        rig: Rig,
+        plan: OutputPlan,
+        curves: Mapping[str, np.ndarray],
+        workers: int,
+    ) -> None:
+        self.n_workers = workers
+        self.n_slots = workers * FRAMES_IN_FLIGHT
+        shape = (plan.height, plan.width, 3)
+        self._shm = shared_memory.SharedMemory(create=True, size=self.n_slots * int(np.prod(shape)))
+        self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
+        self._conns: list[Connection] = []
+        self._processes: list[multiprocessing.process.BaseProcess] = []
+        # "spawn": a fresh interpreter per worker; forking a process that runs mediapipe's threads is unsafe.
+        context = multiprocessing.get_context("spawn")
+        try:
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                process = context.Process(
+                    target=_work,
+                    args=(theirs, self._shm.name, self.n_slots, shape, image, rig, plan, dict(curves)),
+                    name="dirfa-render",
+                    daemon=True,
+                )
+                process.start()
+                theirs.close()
+                self._conns.append(ours)
+                self._processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+
+    def frames(self, n_frames: int) -> Iterator[np.ndarray]:
+        """Frames 0 .. n_frames-1, frame i rendered by worker i % n_workers. Raises _WorkerLost."""
+        sent = 0
+        for index in range(n_frames):
+            # Frame i shares a slot with frame i + n_slots: that one is sent after frame i is copied out.
+            while sent < n_frames and sent < index + self.n_slots:
+                self._send(sent % self.n_workers, (sent, sent % self.n_slots))
+                sent += 1
+            self._receive(index % self.n_workers, index)
+            assert self._slots is not None
+            yield self._slots[index % self.n_slots].copy()
+
+    def _send(self, worker: int, message: object) -> None:
+        try:
+            self._conns[worker].send(message)
+        except (OSError, ValueError) as exc:  # the worker's end is gone
+            raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
+
+    def _receive(self, worker: int, index: int) -> None:
+        conn, process = self._conns[worker], self._processes[worker]
+        deadline = time.monotonic() + WORKER_TIMEOUT_S
+        try:
+            while not conn.poll(POLL_S):
+                if not process.is_alive():
+                    raise _WorkerLost(f"worker {worker} exited with code {process.exitcode}")
+                if time.monotonic() > deadline:
+                    raise _WorkerLost(f"worker {worker} made no frame in {WORKER_TIMEOUT_S:.0f} s")
+            reply = conn.recv()
+        except (OSError, EOFError) as exc:
+            raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
+        if reply != index:
+            raise _WorkerLost(f"worker {worker} failed: {reply}")
+
+    def close(self) -> None:
+        """Stop the workers (killed if they do not stop at once) and free the shared memory."""
+        for conn in self._conns:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+        for process in self._processes:
+            process.join(timeout=0.5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        for conn in self._conns:
+            conn.close()
+        self._slots = None  # the view must go before the memory it looks at
+        self._shm.close()
+        with contextlib.suppress(FileNotFoundError):
+            self._shm.unlink()
+
+
+def _work(
+    conn: Connection,
+    shm_name: str,
+    n_slots: int,
+    shape: tuple[int, int, int],
+    image: np.ndarray,
+    rig: Rig,
+    plan: OutputPlan,
+    curves: Mapping[str, np.ndarray],
+) -> None:
+    """A render worker: renders the frames it is told into their slots until told to stop (None) or
+    until the parent's end of the pipe closes."""
+    # Ctrl-C reaches the whole process group; the parent decides, and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    shm = shared_memory.SharedMemory(name=shm_name)
+    slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
+    try:
+        renderer = FrameRenderer(image, rig, plan)
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            index, slot = message
+            slots[slot] = renderer.render(_params(curves, index))
+            conn.send(index)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which renders the frame itself
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(f"{type(exc).__name__}: {exc}"[:500])
     finally:
-        for process in list(getattr(pool, "_processes", {}).values()):  # no stuck worker outlives us
-            process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        del slots
+        shm.close()

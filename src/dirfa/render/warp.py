@@ -126,25 +126,30 @@ def _lattice_map(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Source-minus-target displacement (dx, dy) at lattice points; zero where no triangle covers.
 
-    Each triangle paints its displacement's three coefficients (per lattice column, per row, constant)
-    straight into two 3-channel planes, so no per-pixel table look-up is needed."""
+    One fill per triangle paints its id; each lattice point then looks up its triangle's displacement
+    coefficients (per lattice column, per row, constant). The fills are the cost: a Python-level call
+    each, ~2 us, so the rest is vectorised."""
     ox, oy = float(origin_xy[0]), float(origin_xy[1])
     a = affines.astype(np.float64)
-    coefficients = np.empty((len(a), 2, 3), np.float64)
-    for row, own in ((0, 0), (1, 1)):
-        lin_x = a[:, row, 0] - (own == 0)  # displacement = (A - I) p + t
-        lin_y = a[:, row, 1] - (own == 1)
-        coefficients[:, row, 0] = lin_x * step
-        coefficients[:, row, 1] = lin_y * step
-        coefficients[:, row, 2] = lin_x * ox + lin_y * oy + a[:, row, 2]
-    planes = np.zeros((2, *shape, 3), np.float32)
-    for tri, tag in _lattice_triangles(dst_xy, tagged_layers, origin_xy, step):
-        c = coefficients[tag]
-        cv2.fillConvexPoly(planes[0], tri, c[0].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
-        cv2.fillConvexPoly(planes[1], tri, c[1].tolist(), lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
-    rows, cols = np.indices(shape, dtype=np.float32)
-    dx = planes[0, ..., 0] * cols + planes[0, ..., 1] * rows + planes[0, ..., 2]
-    dy = planes[1, ..., 0] * cols + planes[1, ..., 1] * rows + planes[1, ..., 2]
+    # Column T (id -1 wraps to it) is all zeros: no displacement where no triangle covers. Rows: the
+    # dx coefficients per lattice column, per row and constant, then the same three for dy.
+    coefficients = np.zeros((6, len(a) + 1), np.float64)
+    for row in (0, 1):
+        lin_x = a[:, row, 0] - (row == 0)  # displacement = (A - I) p + t
+        lin_y = a[:, row, 1] - (row == 1)
+        coefficients[3 * row, :-1] = lin_x * step
+        coefficients[3 * row + 1, :-1] = lin_y * step
+        coefficients[3 * row + 2, :-1] = lin_x * ox + lin_y * oy + a[:, row, 2]
+    ids = _rasterize(dst_xy, tagged_layers, origin_xy, step, shape)
+    c = np.take(coefficients.astype(np.float32), ids, axis=1)  # (6, H, W), each plane contiguous
+    cols = np.arange(shape[1], dtype=np.float32)[None, :]
+    rows = np.arange(shape[0], dtype=np.float32)[:, None]
+    dx = c[0] * cols
+    dx += c[1] * rows
+    dx += c[2]
+    dy = c[3] * cols
+    dy += c[4] * rows
+    dy += c[5]
     return dx, dy
 
 
@@ -172,26 +177,48 @@ def backward_map(
     if step <= 1:
         dx, dy = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
     else:
+        all_triangles = np.concatenate(layers)
+        lo = dst_xy[all_triangles].min(axis=1)
+        hi = dst_xy[all_triangles].max(axis=1)
+        boxes = [
+            Region(max(b.x0, region.x0), max(b.y0, region.y0), min(b.x1, region.x1), min(b.y1, region.y1))
+            for b in sharp_boxes
+        ]
+        boxes = [b for b in boxes if b.width > 0 and b.height > 0]
+        # A triangle well inside a box is painted there exactly; its coarse samples would only be
+        # overwritten (interpolation near a box's edge reads samples up to `step` px inside it).
+        hidden = np.zeros(len(all_triangles), bool)
+        for b in boxes:
+            margin = step + 1
+            hidden |= (
+                (lo[:, 0] >= b.x0 + margin)
+                & (hi[:, 0] <= b.x1 - margin)
+                & (lo[:, 1] >= b.y0 + margin)
+                & (hi[:, 1] <= b.y1 - margin)
+            )
+        shown = [(t[~hidden[tags]], tags[~hidden[tags]]) for t, tags in tagged]
         coarse = (-(-height // step), -(-width // step))
         # cv2.resize puts coarse sample j at fine coordinate (j + 0.5) * step - 0.5: sample there.
         centre = (step - 1) / 2
         cdx, cdy = _lattice_map(
-            affines, dst_xy, tagged, (region.x0 + centre, region.y0 + centre), step, coarse
+            affines, dst_xy, shown, (region.x0 + centre, region.y0 + centre), step, coarse
         )
         size = (coarse[1] * step, coarse[0] * step)
         dx = cv2.resize(cdx, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
         dy = cv2.resize(cdy, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
-        lo = dst_xy[np.concatenate(layers)].min(axis=1)
-        hi = dst_xy[np.concatenate(layers)].max(axis=1)
-        for box in sharp_boxes:
-            x0, y0 = max(box.x0, region.x0), max(box.y0, region.y0)
-            x1, y1 = min(box.x1, region.x1), min(box.y1, region.y1)
-            if x1 <= x0 or y1 <= y0:
-                continue
-            near = (hi[:, 0] >= x0 - 1) & (lo[:, 0] <= x1 + 1) & (hi[:, 1] >= y0 - 1) & (lo[:, 1] <= y1 + 1)
+        for b in boxes:
+            near = (
+                (hi[:, 0] >= b.x0 - 1)
+                & (lo[:, 0] <= b.x1 + 1)
+                & (hi[:, 1] >= b.y0 - 1)
+                & (lo[:, 1] <= b.y1 + 1)
+            )
             local = [(t[near[tags]], tags[near[tags]]) for t, tags in tagged]
-            bdx, bdy = _lattice_map(affines, dst_xy, local, (x0, y0), 1, (y1 - y0, x1 - x0))
-            box_slices = (slice(y0 - region.y0, y1 - region.y0), slice(x0 - region.x0, x1 - region.x0))
+            bdx, bdy = _lattice_map(affines, dst_xy, local, (b.x0, b.y0), 1, (b.height, b.width))
+            box_slices = (
+                slice(b.y0 - region.y0, b.y1 - region.y0),
+                slice(b.x0 - region.x0, b.x1 - region.x0),
+            )
             dx[box_slices] = bdx
             dy[box_slices] = bdy
         if still_outline is not None:
