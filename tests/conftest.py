@@ -1,5 +1,6 @@
-"""Session-wide inputs for the end-to-end tests: the example portrait, real English speech from Debian's
-pocketsphinx-testdata padded with silence, and one full `dirfa animate` run that several tests inspect."""
+"""Session-wide inputs: the example portrait, real English speech from Debian's pocketsphinx-testdata padded
+with silence, one full `dirfa animate` run that several tests inspect, and the standard test face
+(scikit-image's astronaut: photo, landmarks, rig)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from skimage import data
+
+from dirfa.face.landmarks import Portrait, load_portrait
+from dirfa.face.rig import Rig, build_rig
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_PORTRAIT = REPO / "examples" / "portrait.jpg"  # skimage's astronaut, 512 x 512, one face ~93 px wide
@@ -82,13 +87,6 @@ def run_cli(*argv: str | Path) -> CliRun:
 @pytest.fixture(scope="session")
 def portrait_jpg() -> Path:
     return EXAMPLE_PORTRAIT
-
-
-@pytest.fixture(scope="session")
-def portrait(portrait_jpg: Path):
-    import dirfa
-
-    return dirfa.load_portrait(portrait_jpg)
 
 
 @pytest.fixture(scope="session")
@@ -199,3 +197,22 @@ def cli():
 def make_wav():
     """make_wav(path, int16_samples, rate_hz=16000) -> path."""
     return write_wav
+
+
+# --- the standard test face (face and render tests) ---
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """(512, 512, 3) uint8 RGB photo of one face, ~93 px wide, lips slightly parted (teeth show)."""
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def portrait(astronaut: np.ndarray) -> Portrait:
+    return load_portrait(astronaut)
+
+
+@pytest.fixture(scope="session")
+def rig(portrait: Portrait) -> Rig:
+    return build_rig(portrait)

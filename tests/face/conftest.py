@@ -1,5 +1,5 @@
-"""Shared inputs for the face tests: scikit-image's astronaut (a 93 px wide face in a 512 px photo) and the
-pictures users bring made from it — grayscale, upscaled, small in a big canvas, odd-sized, mirrored, two faces."""
+"""Shared inputs for the face tests: pictures users bring — grayscale, upscaled, small in a big canvas,
+odd-sized, mirrored, two faces — made from scikit-image's astronaut (fixtures of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
 from dirfa.face.landmarks import Portrait, load_portrait
-from dirfa.face.rig import Rig, build_rig
+from dirfa.face.rig import Rig
 
 
 @dataclass(frozen=True)
@@ -20,22 +19,6 @@ class Variant:
 
     image: np.ndarray
     face_box: np.ndarray
-
-
-@pytest.fixture(scope="session")
-def astronaut() -> np.ndarray:
-    """(512, 512, 3) uint8 RGB photo of one face, ~93 px wide, lips slightly parted (teeth show)."""
-    return data.astronaut()
-
-
-@pytest.fixture(scope="session")
-def portrait(astronaut: np.ndarray) -> Portrait:
-    return load_portrait(astronaut)
-
-
-@pytest.fixture(scope="session")
-def rig(portrait: Portrait) -> Rig:
-    return build_rig(portrait)
 
 
 @pytest.fixture(scope="session")

@@ -1,31 +1,14 @@
-"""Shared inputs for the render tests: scikit-image's astronaut (a 93 px wide face in a 512 px photo), her
-landmarks and rig, and a renderer for the whole picture, made once per session."""
+"""Shared inputs for the render tests: a renderer for the whole picture of scikit-image's astronaut (her
+photo, landmarks and rig are the session fixtures of tests/conftest.py), made once per session."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from skimage import data
 
-from dirfa.face.landmarks import Portrait, load_portrait
-from dirfa.face.rig import Rig, build_rig
+from dirfa.face.landmarks import Portrait
+from dirfa.face.rig import Rig
 from dirfa.render.compose import FrameRenderer, plan_output
-
-
-@pytest.fixture(scope="session")
-def astronaut() -> np.ndarray:
-    """(512, 512, 3) uint8 RGB photo of one face, ~93 px wide, lips slightly parted (teeth show)."""
-    return data.astronaut()
-
-
-@pytest.fixture(scope="session")
-def portrait(astronaut: np.ndarray) -> Portrait:
-    return load_portrait(astronaut)
-
-
-@pytest.fixture(scope="session")
-def rig(portrait: Portrait) -> Rig:
-    return build_rig(portrait)
 
 
 @pytest.fixture(scope="session")
