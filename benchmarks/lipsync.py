@@ -264,6 +264,7 @@ def main() -> None:
     import dirfa
     from dirfa.media.video import probe_video, read_video_frames
     from dirfa.speech import phonemes
+    from dirfa.speech.coarticulation import LEAD_S
 
     texts = read_transcripts()
     clips = sorted(texts)
@@ -353,8 +354,8 @@ def main() -> None:
             "widened by half a frame each side, has gap < rest + "
             f"{CLOSED_ABOVE_REST}; an open vowel (AA AE AH AO AW AY EH EY OW, >= {MIN_VOWEL_S * 1000:.0f} ms) "
             f"as opened when some such frame has gap > rest + {OPEN_ABOVE_REST}. (±1 fr): the same with the "
-            "window widened by one more frame each side — dirfa shows each frame's mouth 40 ms ahead of its "
-            "sound (speech.coarticulation.LEAD_S), so a short closure can land just before the strict window. "
+            "window widened by one more frame each side — dirfa shows each frame's mouth "
+            f"{1000 * LEAD_S:.0f} ms ahead of its sound (speech.coarticulation.LEAD_S). "
             "Lag: best cross-correlation "
             "of the gap curve with the RMS envelope (1/fps window centred on i/fps), + = video leads. "
             f"Total {elapsed:.0f} s."

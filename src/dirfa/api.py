@@ -26,7 +26,7 @@ from dirfa.motion.generate import MotionOptions, generate
 from dirfa.motion.tracks import Tracks
 from dirfa.render.compose import OutputPlan, plan_output
 from dirfa.render.stream import render_frames
-from dirfa.speech import acoustic, coarticulation, phonemes, visemes
+from dirfa.speech import acoustic, coarticulation, phonemes, visemes, words
 from dirfa.speech import prosody as speech_prosody
 
 log = logging.getLogger(__name__)
@@ -107,11 +107,17 @@ def analyze_speech(
             log.warning("could not align the transcript (%s); recognising phones from the audio instead", exc)
     if timeline is None and language in ("auto", "en", "english"):
         timeline = phonemes.recognize(samples, sample_rate_hz=rate)
+        # Words are decoded once: for the language check (posteriors of the first seconds) and for the lip
+        # closures that phone recognition misses.
+        check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
+        heard = words.recognize_words(samples, sample_rate_hz=rate, posteriors_s=check_s)
         if language == "auto" and voice.speech.any():  # silence needs no decision
-            confidence = acoustic.english_confidence(timeline, voice, samples=samples, sample_rate_hz=rate)
+            confidence = acoustic.english_confidence(timeline, voice, words=heard)
             log.info("English confidence %.2f", confidence)
             if confidence < ENGLISH_THRESHOLD:
                 timeline = None
+        if timeline is not None:
+            timeline = words.add_bilabials(timeline, heard)
     if timeline is None:
         mouth = acoustic.acoustic_curves(
             samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames, prosody=voice

@@ -26,6 +26,12 @@ def nearest_frame(t: float, fps: float, n: int) -> int:
     return int(np.clip(round((t - LEAD_S) * fps), 0, n - 1))
 
 
+def closure_frames(start: float, end: float, fps: float, n: int) -> np.ndarray:
+    """Frames whose sound time i / fps lies within half a frame of the phone (what benchmarks/lipsync.py checks)."""
+    t = np.arange(n) / fps
+    return np.nonzero((t >= start - 0.5 / fps - 1e-9) & (t <= end + 0.5 / fps + 1e-9))[0]
+
+
 def check_speech(timeline: PhoneTimeline, curves: dict[str, np.ndarray], fps: float) -> None:
     """Every p/b/m shuts the lips, every f/v tucks, long pauses rest, long open vowels open."""
     n = curves["jawOpen"].shape[0]
@@ -36,8 +42,10 @@ def check_speech(timeline: PhoneTimeline, curves: dict[str, np.ndarray], fps: fl
     for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
         frame = nearest_frame(0.5 * (start + end), fps, n)
         if phone in ("P", "B", "M"):
-            assert curves["mouthClose"][frame] >= 0.9, (phone, start)
-            assert curves["jawOpen"][frame] <= 0.1, (phone, start)
+            frames = closure_frames(start, end, fps, n)
+            closed = frames[curves["mouthClose"][frames] >= 0.9]
+            assert closed.size, (phone, start)
+            assert curves["jawOpen"][closed].min() <= 0.1, (phone, start)
             checked += 1
         elif phone in ("F", "V"):
             assert curves["mouthRollLower"][frame] >= 0.8, (phone, start)
@@ -155,6 +163,6 @@ def test_any_timeline_gives_bounded_curves_that_close_on_bilabials(phones, fps):
         assert curves[name].shape == (n,)
         assert np.all(np.isfinite(curves[name])) and curves[name].min() >= 0 and curves[name].max() <= 1
     for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
-        if phone in ("P", "B", "M") and 0 <= round((0.5 * (start + end) - LEAD_S) * fps) < n:
-            frame = nearest_frame(0.5 * (start + end), fps, n)
-            assert curves["mouthClose"][frame] >= 0.9
+        frames = closure_frames(start, end, fps, n)
+        if phone in ("P", "B", "M") and frames.size:
+            assert curves["mouthClose"][frames].max() >= 0.9

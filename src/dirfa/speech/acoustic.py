@@ -16,6 +16,7 @@ from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
 from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.visemes import VOWELS
+from dirfa.speech.words import Words
 
 HOP_S = 0.01
 _LPC_RATE_HZ = 8000  # formants F1, F2 lie below 3 kHz; 8 kHz sampling keeps LPC order small
@@ -183,6 +184,7 @@ def english_confidence(
     *,
     samples: np.ndarray | None = None,
     sample_rate_hz: int = 16000,
+    words: Words | None = None,
 ) -> float:
     """0..1: how plausible it is that this is spoken English, so that the phone path will look right.
 
@@ -190,7 +192,8 @@ def english_confidence(
     noise labelled inside speech) but hardly tells Japanese or Mandarin speech from English: phone
     recognition with an English phone LM makes English-looking phones of anything. Given the samples, it also
     decodes words with the English model and uses their mean posterior, which does separate languages
-    (see the report in tests/speech/test_acoustic.py).
+    (see the report in tests/speech/test_acoustic.py). Pass `words` from speech.words.recognize_words with
+    posteriors_s=WORD_CHECK_S to reuse a word decoding rather than decode again.
     """
     speech = np.asarray(prosody.speech, dtype=bool)
     speech_s = float(speech.sum()) / prosody.fps
@@ -215,8 +218,12 @@ def english_confidence(
     # Voice detection next to digital silence also counts quiet lead-ins and breaths as speech, which the
     # recogniser rightly calls silence: only a large share is telling.
     score -= min(unmodelled / 0.4, 1.0) * 0.2
-    if samples is not None:
+    if words is not None or samples is not None:
         # Mean word posterior: read English 0.57-0.73, Japanese/Mandarin/singing 0.30-0.43 (measured).
-        words = word_confidence(samples, sample_rate_hz=sample_rate_hz, max_s=WORD_CHECK_S)
-        score *= float(np.clip((words - 0.40) / (0.55 - 0.40), 0.0, 1.0))
+        posterior = (
+            words.confidence(until_s=WORD_CHECK_S)
+            if words is not None
+            else word_confidence(samples, sample_rate_hz=sample_rate_hz, max_s=WORD_CHECK_S)
+        )
+        score *= float(np.clip((posterior - 0.40) / (0.55 - 0.40), 0.0, 1.0))
     return float(np.clip(score, 0.0, 1.0))

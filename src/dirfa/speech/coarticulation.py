@@ -252,19 +252,29 @@ def _frame_holds(
     fps: float,
     lead_s: float,
 ) -> np.ndarray:
-    """Per-frame hold envelope: the window mean, but the full window maximum in the frame nearest each phone.
+    """Per-frame hold envelope: the window mean, but full in every frame a wanted phone should show in.
 
-    The maximum guarantees that a closure shorter than a frame shows in the frame nearest to it; taking it in
-    every frame would let a closure's ramp shut the frames of a short vowel next to it too.
+    Frame i shows time i / fps + lead_s. A wanted phone holds fully in every frame whose shown time lies
+    inside the phone (a closure lasts as long as its phone), and in the frame nearest to its centre, which is
+    kept within half a frame of the phone in sound time (i / fps), so that a phone shorter than a frame still
+    shows fully, where a viewer hears it. Taking the window maximum in every frame instead would let a
+    closure's ramp shut the frames of a short vowel next to it too.
     """
     windows = env.reshape(-1, _SUBSAMPLES)
     held = windows.mean(axis=1)
     n = held.shape[0]
+    shown_t = np.arange(n) / fps + lead_s
+    half = 0.5 / fps
     for phone, start, end in segments:
-        # A phone that shows before the first frame (lead_s) or after the last shows in that frame.
-        frame = int(np.clip(round((0.5 * (start + end) - lead_s) * fps), 0, n - 1))
-        if phone in wanted and start < n / fps:
-            held[frame] = windows[frame].max()
+        if phone not in wanted or start >= n / fps + lead_s:
+            continue
+        held[(shown_t >= start) & (shown_t < end)] = 1.0
+        # The frame nearest the phone's centre (a phone shown before the first frame or after the last
+        # shows in that frame), but no further than half a frame outside the phone in sound time.
+        lo = int(np.ceil((start - half) * fps - 1e-9))
+        hi = int(np.floor((end + half) * fps + 1e-9))
+        frame = int(np.clip(round((0.5 * (start + end) - lead_s) * fps), lo, max(lo, hi)))
+        held[int(np.clip(frame, 0, n - 1))] = 1.0
     return held
 
 
