@@ -95,8 +95,34 @@ def analyze_speech(
     check_fps(fps)
     n_frames = frame_count(audio.duration_s, fps)
     samples, rate = audio.samples, audio.sample_rate_hz
-    voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
     language = (language or "auto").lower()
+    if language in ("auto", "en", "english") and not (text is not None and text.strip()):
+        # Words are decoded once: for the language check (posteriors of the first seconds) and for the lip
+        # closures that phone recognition misses; long clips partly in a second process, meanwhile.
+        check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
+        word_job: words.WordJob | None = words.start_recognition(
+            samples, sample_rate_hz=rate, posteriors_s=check_s
+        )
+    else:
+        word_job = None
+    try:
+        return _analyze(audio, fps=fps, n_frames=n_frames, text=text, language=language, word_job=word_job)
+    finally:
+        if word_job is not None:
+            word_job.close()
+
+
+def _analyze(
+    audio: Audio,
+    *,
+    fps: float,
+    n_frames: int,
+    text: str | None,
+    language: str,
+    word_job: words.WordJob | None,
+) -> Speech:
+    samples, rate = audio.samples, audio.sample_rate_hz
+    voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
     timeline = None
     if text is not None and text.strip():
         if language not in ("auto", "en", "english"):
@@ -107,10 +133,13 @@ def analyze_speech(
             log.warning("could not align the transcript (%s); recognising phones from the audio instead", exc)
     if timeline is None and language in ("auto", "en", "english"):
         timeline = phonemes.recognize(samples, sample_rate_hz=rate)
-        # Words are decoded once: for the language check (posteriors of the first seconds) and for the lip
-        # closures that phone recognition misses.
-        check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
-        heard = words.recognize_words(samples, sample_rate_hz=rate, posteriors_s=check_s)
+        if word_job is None:  # the transcript could not be aligned
+            word_job = words.start_recognition(
+                samples,
+                sample_rate_hz=rate,
+                posteriors_s=acoustic.WORD_CHECK_S if language == "auto" else 0.0,
+            )
+        heard = word_job.result()
         if language == "auto" and voice.speech.any():  # silence needs no decision
             confidence = acoustic.english_confidence(timeline, voice, words=heard)
             log.info("English confidence %.2f", confidence)

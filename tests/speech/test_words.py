@@ -6,11 +6,15 @@ p/b/m overlapping 25 of them; with the words' bilabials added, 28 (benchmarks/li
 
 from __future__ import annotations
 
+import difflib
+import os
+import signal
+
 import numpy as np
 import pytest
 
 from dirfa.speech.phonemes import PhoneTimeline, align, recognize
-from dirfa.speech.words import BILABIALS, Words, add_bilabials, recognize_words
+from dirfa.speech.words import BILABIALS, Words, add_bilabials, recognize_words, start_recognition
 
 RATE_HZ = 16000
 
@@ -94,3 +98,52 @@ def test_substitute_insert_and_never_replace_vowels():
     for words in (chat, empty):
         same = add_bilabials(phones, words)
         assert same.phones == phones.phones and np.array_equal(same.start_s, phones.start_s)
+
+
+# --- decoding beside the rest of the analysis ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def half_minute(librivox) -> np.ndarray:
+    """The five clips and the first two again, back to back: ~34 s of read English."""
+    clips = [samples for samples, _ in librivox.values()]
+    return np.concatenate(clips + clips[:2])
+
+
+@pytest.fixture(scope="module")
+def half_minute_words(half_minute) -> Words:
+    return recognize_words(half_minute, sample_rate_hz=RATE_HZ)
+
+
+def similar(a: Words, b: Words) -> float:
+    return difflib.SequenceMatcher(None, a.words, b.words).ratio()
+
+
+def test_long_clips_are_decoded_in_two_processes_with_the_same_words(half_minute, half_minute_words):
+    alone = half_minute_words
+    job = start_recognition(half_minute, sample_rate_hz=RATE_HZ)
+    assert job.in_two_processes
+    both = job.result()
+    assert not job.in_two_processes  # the second process is gone
+    assert both.decoded_s == pytest.approx(alone.decoded_s, abs=0.01)
+    assert np.all(np.diff(both.start_s) >= 0) and np.all(both.end_s > both.start_s)
+    # The cut falls in a pause; the decoder's pieces differ, so a few words may too.
+    assert similar(alone, both) > 0.9, (alone.words, both.words)
+    for word in ("much", "amiable", "respectable"):
+        assert word in both.words
+
+
+def test_a_lost_second_process_is_made_up_for_here(half_minute, half_minute_words):
+    job = start_recognition(half_minute, sample_rate_hz=RATE_HZ)
+    assert job.in_two_processes
+    os.kill(job._process.pid, signal.SIGKILL)
+    words = job.result()
+    assert words.decoded_s == pytest.approx(half_minute.size / RATE_HZ, abs=0.01)
+    assert similar(words, half_minute_words) > 0.9
+
+
+def test_short_clips_are_decoded_in_this_process(librivox):
+    samples, _ = next(iter(librivox.values()))
+    job = start_recognition(samples, sample_rate_hz=RATE_HZ, posteriors_s=10.0)
+    assert not job.in_two_processes
+    assert job.result().words == recognize_words(samples, sample_rate_hz=RATE_HZ, posteriors_s=10.0).words

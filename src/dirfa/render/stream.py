@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from multiprocessing import shared_memory
@@ -62,7 +63,12 @@ def render_frames(
             log.warning("cannot start render workers (%s); rendering in this process", exc)
         else:
             try:
-                for frame in pool.frames(n_frames):
+                # Workers take a second or so to start (a fresh interpreter, imports): meanwhile, render here.
+                renderer = FrameRenderer(image, rig, plan)
+                while done < n_frames and not pool.ready():
+                    yield renderer.render(_params(curves, done))
+                    done += 1
+                for frame in pool.frames(done, n_frames):
                     done += 1
                     yield frame
             except _WorkerLost as exc:
@@ -100,6 +106,7 @@ class _Pool:
         self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
         self._conns: list[Connection] = []
         self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._ready = [False] * workers
         # "spawn": a fresh interpreter per worker; forking a process that runs mediapipe's threads is unsafe.
         context = multiprocessing.get_context("spawn")
         try:
@@ -107,7 +114,7 @@ class _Pool:
                 ours, theirs = context.Pipe()
                 process = context.Process(
                     target=_work,
-                    args=(theirs, self._shm.name, self.n_slots, shape, image, rig, plan, dict(curves)),
+                    args=(theirs, self._shm.name, self.n_slots, shape),
                     name="dirfa-render",
                     daemon=True,
                 )
@@ -118,18 +125,48 @@ class _Pool:
         except BaseException:
             self.close()
             raise
+        # The picture, rig and curves (megabytes) go through the pipes once the workers have imported what
+        # they need to read them; sending from a thread lets this process render meanwhile.
+        payload = (image, rig, plan, dict(curves))
+        self._sender = threading.Thread(target=self._send_payload, args=(payload,), name="dirfa-render-setup")
+        self._sender.start()
 
-    def frames(self, n_frames: int) -> Iterator[np.ndarray]:
-        """Frames 0 .. n_frames-1, frame i rendered by worker i % n_workers. Raises _WorkerLost."""
-        sent = 0
-        for index in range(n_frames):
-            # Frame i shares a slot with frame i + n_slots: that one is sent after frame i is copied out.
+    def _send_payload(self, payload: tuple) -> None:
+        for conn in self._conns:
+            with contextlib.suppress(OSError, ValueError):  # a dead worker is noticed when we wait for it
+                conn.send(payload)
+
+    def ready(self) -> bool:
+        """Whether every worker has started and is waiting for frames (does not wait). Raises _WorkerLost."""
+        for worker, conn in enumerate(self._conns):
+            if self._ready[worker]:
+                continue
+            if conn.poll(0):
+                self._receive(worker, "ready")
+                self._ready[worker] = True
+            elif not self._processes[worker].is_alive():
+                raise _WorkerLost(f"worker {worker} exited with code {self._processes[worker].exitcode}")
+        return all(self._ready)
+
+    def frames(self, first: int, n_frames: int) -> Iterator[np.ndarray]:
+        """Frames first .. n_frames-1, the k-th of them rendered by worker k % n_workers, into slot
+        k % n_slots. Raises _WorkerLost."""
+        self._sender.join()  # a worker replies "ready" only once its payload has arrived
+        for worker in range(self.n_workers):
+            if not self._ready[worker]:
+                self._receive(worker, "ready")
+                self._ready[worker] = True
+        sent = first
+        for index in range(first, n_frames):
+            # A frame shares its slot with the one n_slots later: that one is sent after this one is copied.
             while sent < n_frames and sent < index + self.n_slots:
-                self._send(sent % self.n_workers, (sent, sent % self.n_slots))
+                k = sent - first
+                self._send(k % self.n_workers, (sent, k % self.n_slots))
                 sent += 1
-            self._receive(index % self.n_workers, index)
+            k = index - first
+            self._receive(k % self.n_workers, index)
             assert self._slots is not None
-            yield self._slots[index % self.n_slots].copy()
+            yield self._slots[k % self.n_slots].copy()
 
     def _send(self, worker: int, message: object) -> None:
         try:
@@ -137,7 +174,7 @@ class _Pool:
         except (OSError, ValueError) as exc:  # the worker's end is gone
             raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
 
-    def _receive(self, worker: int, index: int) -> None:
+    def _receive(self, worker: int, expected: object) -> None:
         conn, process = self._conns[worker], self._processes[worker]
         deadline = time.monotonic() + WORKER_TIMEOUT_S
         try:
@@ -149,14 +186,19 @@ class _Pool:
             reply = conn.recv()
         except (OSError, EOFError) as exc:
             raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
-        if reply != index:
+        if reply != expected:
             raise _WorkerLost(f"worker {worker} failed: {reply}")
 
     def close(self) -> None:
         """Stop the workers (killed if they do not stop at once) and free the shared memory."""
-        for conn in self._conns:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send(None)
+        for worker, conn in enumerate(self._conns):
+            if self._ready[worker]:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(None)
+            else:  # it may still be reading its payload: no other message may go down its pipe now
+                self._processes[worker].kill()
+        if hasattr(self, "_sender"):
+            self._sender.join()
         for process in self._processes:
             process.join(timeout=0.5)
             if process.is_alive():
@@ -170,24 +212,20 @@ class _Pool:
             self._shm.unlink()
 
 
-def _work(
-    conn: Connection,
-    shm_name: str,
-    n_slots: int,
-    shape: tuple[int, int, int],
-    image: np.ndarray,
-    rig: Rig,
-    plan: OutputPlan,
-    curves: Mapping[str, np.ndarray],
-) -> None:
-    """A render worker: renders the frames it is told into their slots until told to stop (None) or
-    until the parent's end of the pipe closes."""
+def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, int]) -> None:
+    """A render worker: receives (picture, rig, plan, curves), says "ready", then renders the frames it is
+    told into their slots until told to stop (None) or until the parent's end of the pipe closes."""
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     shm = shared_memory.SharedMemory(name=shm_name)
     slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
     try:
+        try:
+            image, rig, plan, curves = conn.recv()
+        except (EOFError, OSError):
+            return
         renderer = FrameRenderer(image, rig, plan)
+        conn.send("ready")
         while True:
             try:
                 message = conn.recv()

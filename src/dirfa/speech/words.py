@@ -5,9 +5,13 @@ Speech stage, beside phonemes.recognize: samples -> Words; Words + PhoneTimeline
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import re
+import signal
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -97,6 +101,155 @@ def recognize_words(
             probs.append(float(seg.prob) if lattice else 1.0)
             prons.append(tuple(re.sub(r"\d", "", p) for p in pron.split()))
     return Words(tuple(words), np.array(starts), np.array(ends), np.array(probs), tuple(prons), duration_s)
+
+
+# --- decoding beside the rest of the speech analysis ------------------------------------------------------
+
+# Seconds of CPU per second of audio on the 2-core reference machine (benchmarks/speed.py), for splitting the
+# word decoding between a second process and this one so both finish together.
+_FULL_COST = 0.2  # word decoding with posteriors (the language check's seconds)
+_FAST_COST = 0.06  # word decoding with the _FAST settings
+_OTHER_COST = 0.045  # what this process does meanwhile: prosody and phone recognition
+_SIDE_START_S = 1.0  # starting a Python process and importing dirfa
+_MIN_GAIN_S = 1.0  # a second process must save at least this much, or the words are decoded here
+_SIDE_TIMEOUT_S = 600.0  # far more than any clip needs: a side process silent this long is stuck
+
+
+def _side_split_s(duration_s: float, posteriors_s: float) -> float | None:
+    """Where the second process's part of the clip ends (it decodes from the start), or None when a second
+    process would not save time."""
+    check_s = min(max(posteriors_s, 0.0), duration_s)
+    # Both sides equal: side = start + full(check) + fast(split - check); here = other(all) + fast(rest).
+    split_s = (
+        (_OTHER_COST + _FAST_COST) * duration_s - _SIDE_START_S - (_FULL_COST - _FAST_COST) * check_s
+    ) / (2 * _FAST_COST)
+    split_s = min(max(split_s, check_s), duration_s)
+    side_s = _SIDE_START_S + _FULL_COST * check_s + _FAST_COST * (split_s - check_s)
+    alone_s = _OTHER_COST * duration_s + _FULL_COST * check_s + _FAST_COST * (duration_s - check_s)
+    here_s = _OTHER_COST * duration_s + _FAST_COST * (duration_s - split_s)
+    return split_s if alone_s - max(side_s, here_s) >= _MIN_GAIN_S else None
+
+
+def _quiet_cut(samples: np.ndarray, sample_rate_hz: int, near_s: float, within_s: float = 1.5) -> int:
+    """The sample index of the quietest 10 ms within `within_s` of `near_s`: a cut that splits no word."""
+    hop = max(1, int(0.01 * sample_rate_hz))
+    lo = max(0, int((near_s - within_s) * sample_rate_hz))
+    hi = min(samples.shape[0], int((near_s + within_s) * sample_rate_hz))
+    if hi - lo < 2 * hop:
+        return min(max(int(near_s * sample_rate_hz), 0), samples.shape[0])
+    seg = np.asarray(samples[lo:hi], np.float64)
+    energy = np.add.reduceat(seg * seg, np.arange(0, seg.shape[0], hop))
+    return lo + int(np.argmin(energy)) * hop + hop // 2
+
+
+def _join(head: Words, tail: Words, offset_s: float) -> Words:
+    """The words of a clip's two parts, the tail's times moved by offset_s (where it starts in the clip)."""
+    return Words(
+        head.words + tail.words,
+        np.concatenate([head.start_s, tail.start_s + offset_s]),
+        np.concatenate([head.end_s, tail.end_s + offset_s]),
+        np.concatenate([head.prob, tail.prob]),
+        head.pronunciations + tail.pronunciations,
+        offset_s + tail.decoded_s,
+    )
+
+
+class WordJob:
+    """Word recognition of one clip, under way: part of it in a second process while this one does other
+    work (phone recognition, prosody); `result` decodes the rest here and joins the two."""
+
+    def __init__(self, samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float) -> None:
+        self._samples = samples
+        self._rate = sample_rate_hz
+        self._posteriors_s = posteriors_s
+        self._cut = 0  # samples [0, cut) are the second process's
+        self._conn: Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        split_s = _side_split_s(samples.shape[0] / sample_rate_hz, posteriors_s)
+        if split_s is None:
+            return
+        self._cut = _quiet_cut(samples, sample_rate_hz, split_s)
+        # "spawn": a fresh interpreter; forking a process that runs mediapipe's threads is unsafe.
+        context = multiprocessing.get_context("spawn")
+        try:
+            ours, theirs = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_side,
+                args=(theirs, samples[: self._cut], sample_rate_hz, posteriors_s),
+                name="dirfa-words",
+                daemon=True,
+            )
+            self._process.start()
+            theirs.close()
+            self._conn = ours
+        except OSError as exc:  # no processes left: decode everything here
+            log.debug("word recognition in one process (%s)", exc)
+            self._process = None
+            self._cut = 0
+
+    @property
+    def in_two_processes(self) -> bool:
+        return self._process is not None
+
+    def result(self) -> Words:
+        """The clip's words (blocks until the second process, if any, is done)."""
+        try:
+            if self._process is None:
+                return recognize_words(
+                    self._samples, sample_rate_hz=self._rate, posteriors_s=self._posteriors_s
+                )
+            tail = recognize_words(self._samples[self._cut :], sample_rate_hz=self._rate)
+            head = self._head()
+            return _join(head, tail, self._cut / self._rate)
+        finally:
+            self.close()
+
+    def _head(self) -> Words:
+        """The second process's words, or the same decoded here if it failed."""
+        assert self._conn is not None and self._process is not None
+        reply: object = None
+        try:
+            waited = 0.0
+            while not self._conn.poll(0.2):
+                waited += 0.2
+                if not self._process.is_alive() or waited > _SIDE_TIMEOUT_S:
+                    break
+            else:
+                reply = self._conn.recv()
+        except (OSError, EOFError):
+            reply = None
+        if isinstance(reply, Words):
+            return reply
+        log.debug("word recognition process failed (%s); decoding its part here", reply)
+        head = self._samples[: self._cut]
+        return recognize_words(head, sample_rate_hz=self._rate, posteriors_s=self._posteriors_s)
+
+    def close(self) -> None:
+        """Stop the second process if it is still running."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=5)
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def start_recognition(samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float = 0.0) -> WordJob:
+    """Begin recognize_words on a clip; long clips are split with a second process (see WordJob)."""
+    return WordJob(np.asarray(samples), sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s)
+
+
+def _side(conn: Connection, samples: np.ndarray, sample_rate_hz: int, posteriors_s: float) -> None:
+    """The second process: decode the words of `samples` and send them (or why not) to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group; the parent stops us
+    try:
+        reply: object = recognize_words(samples, sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which decodes this part itself
+        reply = f"{type(exc).__name__}: {exc}"
+    with contextlib.suppress(OSError, ValueError):
+        conn.send(reply)
 
 
 def _align(word: tuple[str, ...], heard: list[str]) -> list[int | None]:
