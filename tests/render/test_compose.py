@@ -239,3 +239,16 @@ def test_rendered_rest_frame_is_the_same_person(rest_frame, portrait):
         f"landmark {UPPER_FACE[int(np.argmax(error))]} is {error.max():.2f} px off "
         f"({100 * error.max() / portrait.face_width_px:.2f} % of the face width)"
     )
+
+
+@pytest.mark.parametrize(
+    "rounding",
+    [{"mouthPucker": 0.4}, {"mouthPucker": 0.4, "mouthFunnel": 0.2}],
+    ids=["pucker", "pucker+funnel"],
+)
+def test_lips_pressed_shut_stay_shut_when_rounded(renderer, rest_frame, portrait, rounding):
+    """A p/b/m between rounded vowels ("a boot"): the closure wins over the rounding, as the lips press."""
+    rest = _inner_lip_gap_px(_redetect(rest_frame))
+    shut = _inner_lip_gap_px(_redetect(renderer.render({"jawOpen": 0.08, "mouthClose": 1.0, **rounding})))
+    mouth_px = np.linalg.norm(portrait.landmarks_xyz[61, :2] - portrait.landmarks_xyz[291, :2])
+    assert shut < rest + 0.02 * mouth_px, f"inner-lip gap {shut:.1f} px (rest {rest:.1f} px)"

@@ -47,6 +47,7 @@ DEPTH_SMOOTHING_STEPS = 4
 IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the rest stretches the white)
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
+ROUNDING_GIVE_WAY = 0.6  # share of pucker/funnel given up at full mouthClose (lips compressed)
 LIP_PARTING_SHAPES = frozenset(
     {
         "mouthFunnel",
@@ -192,8 +193,11 @@ class Rig:
         # Lip parting the shapes ask for, and the lips' own parting as the jaw opens (down the face).
         parting = np.zeros((len(self.lips.upper), 3), np.float32)
         parting[:, :2] = jaw_open * self.jaw_lip_parting_px[:, None] * self.frame.ey
+        # Lips pressed shut (p, b, m) flatten their rounding: the shapes that push the lips into a round
+        # opening give way to the closure, so a pucker cannot leave a sliver of the mouth showing.
+        pressed = 1.0 - ROUNDING_GIVE_WAY * float(np.clip(p("mouthClose", 0.0), 0, 1))
         for name, shape in self.basis.items():
-            w = float(p(name, 0.0))
+            w = float(p(name, 0.0)) * (pressed if name in ("mouthPucker", "mouthFunnel") else 1.0)
             if w:
                 linear += w * shape
                 if name in LIP_PARTING_SHAPES:
