@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dirfa.face import topology as topo
 from dirfa.render import mouth
@@ -51,7 +53,7 @@ def _draw(canvas: np.ndarray, pose, rig, colours, origin=(0, 0)) -> None:
 
 
 def test_teeth_are_much_brighter_than_the_cavity(colours):
-    for colour in (colours.teeth, colours.cavity, colours.tongue):
+    for colour in (colours.teeth, colours.cavity, colours.tongue, colours.cavity_deep, colours.gums):
         assert colour.shape == (3,) and colour.dtype == np.float32
         assert ((colour >= 0) & (colour <= 255)).all()
     assert _luminance(colours.teeth) > 150
@@ -68,13 +70,16 @@ def test_cavity_and_tongue_take_the_lips_hue_darker(colours, lip_colour):
     assert tongue[0] > tongue[1] and tongue[0] > tongue[2]
     assert _luminance(cavity) < 0.5 * _luminance(lip_colour)
     assert _luminance(tongue) < _luminance(lip_colour)
+    # The back of the mouth is darker still, and keeps the lips' hue.
+    deep = colours.cavity_deep
+    assert _luminance(deep) < 0.6 * _luminance(cavity) and deep[0] > deep[1]
 
 
 def test_grayscale_photo_gets_a_grey_mouth(astronaut, portrait):
     """A black-and-white portrait must not get a coloured mouth."""
     gray = np.repeat(cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
     colours = mouth.sample_colours(gray, portrait.landmarks_xyz[:, :2])
-    for name in ("teeth", "cavity", "tongue"):
+    for name in ("teeth", "cavity", "tongue", "cavity_deep", "gums"):
         colour = getattr(colours, name)
         assert np.ptp(colour) < 3, f"{name} is {np.round(colour, 1)} in a grayscale photo"
     assert _luminance(colours.teeth) > _luminance(colours.cavity) + 80
@@ -159,3 +164,137 @@ def test_photo_lip_line_is_not_painted_as_an_open_mouth(astronaut, rig, colours)
     canvas = astronaut.copy()
     _draw(canvas, pose, rig, colours)
     np.testing.assert_array_equal(canvas, astronaut)
+
+
+# --- How the interior looks (issue 5), on the astronaut's rig scaled 2x (an ~87 px mouth, where single teeth
+# are resolved), with the synthesised teeth rather than the photo's own.
+
+SCALE = 2.0
+
+
+def _scaled_draw(astronaut, rig, colours, params) -> tuple[np.ndarray, dict]:
+    """The astronaut at 2x with the synthesised mouth for `params`, and the posed geometry in face
+    coordinates (px): per pixel u (along the mouth from the upper teeth's centre) and v (down the face) made
+    relative to the upper teeth line (dv_upper), the lower teeth line (dv_lower) and the lower lip (dv_lip)
+    at that u."""
+    pose = rig.pose(params)
+    canvas = cv2.resize(astronaut, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_CUBIC)
+    poly = pose.points_xy[INNER_LOOP] * SCALE
+    upper, lower = pose.upper_teeth_xy * SCALE, pose.lower_teeth_xy * SCALE
+    ex, ey, w = rig.frame.ex, rig.frame.ey, rig.frame.mouth_px * SCALE
+    mouth.draw_mouth(canvas, (0, 0), poly, upper, lower, ex, ey, w, colours)
+    centre = upper.mean(axis=0)
+    ys, xs = np.indices(canvas.shape[:2], dtype=np.float64)
+    u = (xs - centre[0]) * ex[0] + (ys - centre[1]) * ex[1]
+    v = (xs - centre[0]) * ey[0] + (ys - centre[1]) * ey[1]
+
+    def line_v(points: np.ndarray) -> np.ndarray:
+        uv = (points - centre) @ np.stack([ex, ey], axis=1)
+        order = np.argsort(uv[:, 0])
+        return np.interp(u, uv[order, 0], uv[order, 1])
+
+    inside = cv2.erode(_fill(canvas.shape[:2], poly).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    lower_lip = np.concatenate([poly[:1], poly[11:][::-1], poly[10:11]])
+    geometry = dict(
+        au=np.abs(u) / w,
+        w=w,
+        inside=inside,
+        dv_upper=v - line_v(upper),
+        dv_lower=v - line_v(lower),
+        dv_lip=v - line_v(lower_lip),
+    )
+    return canvas, geometry
+
+
+def _band(canvas, g, *, across: tuple[float, float], **down: tuple[float, float]) -> np.ndarray:
+    """RGB of the pixels inside the mouth with |u| in `across` (mouth widths) and, for each keyword
+    dv_upper / dv_lower / dv_lip, v relative to that line in the given range (mouth widths)."""
+    mask = g["inside"] & (g["au"] >= across[0]) & (g["au"] < across[1])
+    for name, (lo, hi) in down.items():
+        mask &= (g[name] >= lo * g["w"]) & (g[name] < hi * g["w"])
+    assert mask.sum() >= 6, "the band is (nearly) empty: the rig's geometry changed"
+    return canvas[mask].astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def sclera_highlight(astronaut, portrait) -> float:
+    """Luminance of the brightest part of the astronaut's eye whites (95th percentile inside the eyes)."""
+    xy = portrait.landmarks_xyz[:, :2]
+    eyes = np.zeros(astronaut.shape[:2], bool)
+    for upper, lower in (
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
+    ):
+        eyes |= _fill(astronaut.shape[:2], np.concatenate([xy[list(upper)], xy[list(lower[::-1])]]))
+    return float(np.percentile(_luminance(astronaut[eyes]), 95))
+
+
+@pytest.fixture(scope="module")
+def half_open(astronaut, rig, colours):
+    return _scaled_draw(astronaut, rig, colours, {"jawOpen": 0.6})
+
+
+@pytest.fixture(scope="module")
+def wide_open(astronaut, rig, colours):
+    return _scaled_draw(astronaut, rig, colours, {"jawOpen": 1.0})
+
+
+def test_teeth_are_lit_between_the_lips_and_the_eye_whites(half_open, lip_colour, sclera_highlight):
+    canvas, g = half_open
+    incisors = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.04, 0.09)))
+    cavity = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.16, 1), dv_lip=(-1, -0.04)))
+    assert incisors.mean() > 1.2 * _luminance(lip_colour)
+    assert incisors.mean() > cavity.mean() + 100
+    # Ivory in the mouth's shade, never paper white. (The astronaut's lips are so light and her eye whites
+    # so shaded that teeth clearly lighter than the lips come out a little above the eye whites' highlight;
+    # her own teeth in the photo are brighter still, ~240.)
+    assert incisors.mean() < 1.1 * sclera_highlight
+    assert incisors.max() < 240
+
+
+def test_teeth_row_darkens_into_the_corners(half_open):
+    """The buccal corridor: the back teeth turn away into the cheeks' shadow; no white bar to the corners."""
+    canvas, g = half_open
+    front = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.02, 0.07)))
+    canines = _luminance(_band(canvas, g, across=(0.3, 0.38), dv_upper=(0.02, 0.07)))
+    back = _luminance(_band(canvas, g, across=(0.38, 0.46), dv_upper=(0.02, 0.07)))
+    assert canines.mean() < 0.7 * front.mean()
+    assert back.mean() < 0.47 * front.mean()
+
+
+def test_central_incisors_are_the_longest(half_open):
+    """The incisal edge is not a straight bar: under the laterals (~0.2 mouth widths out) the cavity shows
+    where the centrals are still tooth."""
+    canvas, g = half_open
+    centrals = _luminance(_band(canvas, g, across=(0.02, 0.12), dv_upper=(0.102, 0.11)))
+    laterals = _luminance(_band(canvas, g, across=(0.19, 0.25), dv_upper=(0.102, 0.11)))
+    assert centrals.mean() > laterals.mean() + 40
+
+
+def test_wide_open_mouth_shows_tongue_and_lower_teeth(wide_open):
+    """jawOpen 1: a lit, reddish tongue fills the bottom of the cavity, lighter than its dark back, and the
+    lower incisors' edges show over the lower lip."""
+    canvas, g = wide_open
+    back = _band(canvas, g, across=(0, 0.15), dv_upper=(0.14, 0.18))
+    tongue = _band(canvas, g, across=(0, 0.15), dv_lower=(-0.06, -0.02))
+    lower_teeth = _band(canvas, g, across=(0, 0.15), dv_lower=(0.01, 0.03), dv_lip=(-1, -0.01))
+    red, green, blue = tongue.mean(axis=0)
+    assert red > 1.5 * green and red > 1.5 * blue
+    assert _luminance(tongue).mean() > 1.4 * _luminance(back).mean()
+    assert _luminance(lower_teeth).mean() > _luminance(tongue).mean() + 40
+
+
+@settings(max_examples=15, deadline=None)
+@given(jaw=st.floats(0.05, 0.95))
+def test_a_small_change_of_opening_changes_the_mouth_a_little(astronaut, rig, colours, jaw):
+    """No flicker: between two frames whose jawOpen differs by 0.01 the mouth changes smoothly (edges
+    move a fraction of a pixel; nothing pops in or out)."""
+    frames = []
+    for value in (jaw, jaw + 0.01):
+        canvas = astronaut.copy()
+        _draw(canvas, rig.pose({"jawOpen": value}), rig, colours)
+        frames.append(canvas.astype(np.float64))
+    changed = np.abs(frames[1] - frames[0]).max(axis=2)
+    region = changed[150:260, 150:300]
+    assert region.mean() < 1.5
+    assert np.percentile(region, 99.5) < 60

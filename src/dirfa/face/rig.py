@@ -42,7 +42,9 @@ LID_MEET_SHARE = 0.2
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
-LOWER_TEETH_DROP = 0.1  # lower incisor tips sit ~0.1 mouth widths under the upper ones' roots (overbite)
+# Lower incisor tips under the upper teeth line, in mouth widths: wide open, they show a little above the
+# lower lip (at 0.1 the lip hid them at every opening).
+LOWER_TEETH_DROP = 0.06
 DEPTH_SMOOTHING_STEPS = 4
 IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the rest stretches the white)
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside

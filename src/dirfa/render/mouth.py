@@ -1,4 +1,4 @@
-"""Synthesised mouth interior: dark cavity, upper and lower teeth, a hint of tongue.
+"""Synthesised mouth interior: shaded cavity, tongue, lower and upper teeth, all coloured from the photo.
 
 Render stage: drawn inside the posed inner-lip outline, over the warped photo, by render.compose.
 """
@@ -13,25 +13,56 @@ import numpy as np
 from dirfa.face import topology as topo
 from dirfa.render.warp import bounding_region
 
-WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is slightly yellow next to the sclera
-UPPER_TOOTH_PER_MOUTH = 0.14  # visible crown of the upper incisors below the rest lip line
-LOWER_TOOTH_PER_MOUTH = 0.11
-TEETH_HALF_SPAN_PER_MOUTH = 0.42  # teeth visible across ~84 % of the mouth width; the rest is cheek
+WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is ivory next to the sclera, never blue-white
+SCLERA_CAST_POWER = 0.6  # teeth take this much of the sclera's colour cast (a warm painting, a cool photo)
 TEETH_OVER_LIPS = 1.45  # teeth at least this much brighter (mean RGB) than the lips around them
 TEETH_MAX_LEVEL = 228.0  # mean RGB 0..255: enamel in shade is never paper white
-TOOTH_LINES_FROM_MOUTH_PX = 36.0  # below this mouth width the gaps between incisors are under a pixel
 MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
 FULL_OPENING_PX = 2.0  # the interior fades in between the two
+AA_PX = 1.0  # anti-aliasing ramp of every drawn edge
+
+# Teeth, in shares of the rest mouth width (corner to corner, ~50 mm in adults). Crown widths after Wheeler's
+# Dental Anatomy (maxillary central 8.5 mm, lateral 6.5, canine 7.5, premolars 7; mandibular central 5.0,
+# lateral 5.5, canine 7.0), seen from the front: the arch turns them away, so each appears ~62 % as wide
+# as the one in front of it (the "golden proportion" of frontal tooth display, Levin 1978). Cumulative
+# from the midline: where each visible tooth ends.
+UPPER_TOOTH_ENDS = (0.17, 0.276, 0.342, 0.392, 0.432)
+LOWER_TOOTH_ENDS = (0.10, 0.19, 0.26, 0.31, 0.35)
+# Visible crown below the teeth line (the photo's rest upper inner lip): the centrals are the longest, the
+# laterals ~1 mm shorter, the canines between; a relaxed lip shows 2-4 mm of them (Vig & Brundo 1978) and
+# speech lifts it a few mm more.
+UPPER_CROWN = (0.115, 0.098, 0.106, 0.09, 0.08)
+LOWER_CROWN = (0.09, 0.09, 0.095, 0.085, 0.08)
+CROWN_FULL = 0.21  # whole upper central crown (~10.5 mm): above it, when a smile lifts the lip, the gum
+# The incisal corners round off by this share of the crown: a small notch between two upper teeth; the
+# lower incisors' edges are nearly straight.
+UPPER_TOOTH_ROUNDING = 0.22
+LOWER_TOOTH_ROUNDING = 0.06
+# How lit each tooth is, midline outwards: the arch turns the back teeth away from the light and into the
+# cheeks' shadow, the dark "buccal corridor" at each mouth corner.
+UPPER_TOOTH_LIGHT = (1.0, 0.93, 0.78, 0.58, 0.42, 0.3)
+LOWER_TOOTH_LIGHT = (0.8, 0.74, 0.6, 0.45, 0.34, 0.26)
+TOOTH_GAP_DEPTH = 0.14  # darkening at the separation between two teeth (on a large mouth)
+DETAIL_FROM_MOUTH_PX = 36.0  # below this mouth width tooth gaps and rounding are sub-pixel: left out
+DETAIL_FULL_MOUTH_PX = 90.0
+# Tongue: its dorsum rises this share of the teeth's opening above the lower incisors' edges, over this
+# half width; its silhouette at the back is soft (it recedes into the dark).
+TONGUE_RISE = 0.55
+TONGUE_HALF_WIDTH = 0.34
+LIP_SHADOW = 0.07  # the upper lip shades the teeth for this share of the mouth width below it
 
 
 @dataclass(frozen=True)
 class MouthColours:
-    """RGB colours (float32, 0..255) taken from the photo: teeth balanced to the sclera, cavity from
-    darkened lip tones."""
+    """RGB colours (float32, 0..255) taken from the photo: teeth balanced to the sclera (their brightest,
+    lit front), the cavity near the lips (warm, from darkened lip tones) and at the back (cavity_deep),
+    tongue and gums from the lips."""
 
     teeth: np.ndarray
     cavity: np.ndarray
     tongue: np.ndarray
+    cavity_deep: np.ndarray
+    gums: np.ndarray
 
 
 def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
@@ -41,7 +72,7 @@ def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
-    """Teeth, cavity and tongue colours for the face whose landmarks are given."""
+    """Teeth, cavity, tongue and gum colours for the face whose landmarks are given."""
     height, width = image.shape[:2]
     lips = np.concatenate(
         [landmarks_xy[list(topo.LIP_UPPER_OUTER)], landmarks_xy[list(topo.LIP_LOWER_OUTER[::-1])]]
@@ -51,6 +82,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     )
     lip_mask = (_polygon_mask((height, width), lips) > 128) & (_polygon_mask((height, width), inner) < 64)
     lip = np.median(image[lip_mask], axis=0) if lip_mask.sum() > 10 else np.array([150.0, 90.0, 90.0])
+    lip = lip.astype(np.float32)
 
     sclera_pixels = []
     for upper, lower, iris in (
@@ -82,22 +114,37 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         if (face_mask.sum() > 10)
         else skin_level
     )
-    level = max(float(np.mean(sclera_colour)) * 0.95, lit_skin * 1.0, float(np.mean(lip)) * TEETH_OVER_LIPS)
+    level = max(float(np.mean(sclera_colour)) * 0.95, lit_skin * 0.96, float(np.mean(lip)) * TEETH_OVER_LIPS)
     level = float(np.clip(level, 60, TEETH_MAX_LEVEL))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
-    # Only the sclera's brightness is used: its hue is often the eyes' (blue eyes tint the white blue).
-    tint = WARM_WHITE if colourful else np.ones(3, np.float32)
+    if colourful:
+        # The photo's white balance, as the sclera shows it (a varnished painting is yellow throughout),
+        # damped and bounded: blue eyes or make-up must not tint the teeth. Enamel stays warm: R >= G >= B.
+        cast = np.clip(sclera_colour / max(float(np.mean(sclera_colour)), 1.0), 0.75, 1.3)
+        tint = WARM_WHITE * cast.astype(np.float32) ** SCLERA_CAST_POWER
+        tint[1] = min(tint[1], tint[0])
+        tint[2] = min(tint[2], tint[1])
+    else:
+        tint = np.ones(3, np.float32)
     teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
     if colourful:
-        cavity = np.clip(lip * np.array([0.32, 0.18, 0.2]), 0, 255)
-        tongue = np.clip(lip * np.array([0.78, 0.5, 0.52]), 0, 255)
+        cavity = np.clip(lip * np.array([0.36, 0.19, 0.19]), 0, 255)
+        deep = np.clip(lip * np.array([0.16, 0.08, 0.085]), 0, 255)
+        tongue = np.clip(lip * np.array([0.85, 0.55, 0.55]), 0, 255)
+        gums = np.clip(lip * np.array([0.9, 0.62, 0.62]), 0, 255)
     else:  # a grayscale photo keeps a grayscale mouth
-        cavity = np.full(3, float(np.mean(lip)) * 0.22)
-        tongue = np.full(3, float(np.mean(lip)) * 0.6)
+        grey = float(np.mean(lip))
+        cavity, deep = np.full(3, grey * 0.25), np.full(3, grey * 0.11)
+        tongue, gums = np.full(3, grey * 0.6), np.full(3, grey * 0.75)
     # A mouth is dark, never black: the cavity keeps some of the lips' tone even in dim photos.
     cavity = np.maximum(cavity, 30.0 * cavity / max(float(np.max(cavity)), 1.0))
+    deep = np.maximum(deep, 14.0 * deep / max(float(np.max(deep)), 1.0))
     return MouthColours(
-        teeth=teeth.astype(np.float32), cavity=cavity.astype(np.float32), tongue=tongue.astype(np.float32)
+        teeth=teeth.astype(np.float32),
+        cavity=cavity.astype(np.float32),
+        tongue=tongue.astype(np.float32),
+        cavity_deep=deep.astype(np.float32),
+        gums=gums.astype(np.float32),
     )
 
 
@@ -144,12 +191,50 @@ def _photo_interior(
 
 def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray:
     order = np.argsort(u_line)
-    return np.interp(u, u_line[order], v_line[order])
+    return np.interp(u, u_line[order], v_line[order]).astype(np.float32)
 
 
 def _soft(edge: np.ndarray, width: float) -> np.ndarray:
     """0..1 ramp over `width` pixels around zero of a signed distance-like field."""
-    return np.clip(0.5 + edge / max(width, 1e-3), 0.0, 1.0)
+    return np.clip(0.5 + edge * (1.0 / max(width, 1e-3)), 0.0, 1.0)
+
+
+def _smooth01(x: np.ndarray) -> np.ndarray:
+    """Smoothstep of x clipped to 0..1: no kink where a shading ramp starts or ends."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _row(ends: tuple[float, ...], mouth_px: float) -> np.ndarray:
+    """Tooth boundaries in pixels from the midline, starting at 0."""
+    return np.concatenate([[0.0], np.asarray(ends) * mouth_px]).astype(np.float32)
+
+
+def _teeth_row(
+    au: np.ndarray,
+    ends_px: np.ndarray,
+    crowns: tuple[float, ...],
+    mouth_px: float,
+    detail: float,
+    rounding: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pixel of a row of teeth, by distance from the midline `au` (px): tooth coordinate s (tooth k
+    spans k..k+1), crown length (px) with rounded incisal corners, and the surface shading across each
+    tooth (0..1: the separations between teeth and each crown's convex face turning away at its sides)."""
+    index = np.arange(len(ends_px), dtype=np.float32)
+    s = np.interp(au, ends_px, index).astype(np.float32)
+    centres = (ends_px[:-1] + ends_px[1:]) / 2
+    crown = np.interp(au, centres, np.asarray(crowns, np.float32) * mouth_px).astype(np.float32)
+    c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth
+    c2 = c * c
+    crown *= 1.0 - (rounding * detail) * c2 * c2 * c2
+    # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
+    widths = np.interp(s, index[:-1] + 0.5, np.diff(ends_px)).astype(np.float32)
+    gap_px = (1.0 - np.abs(c)) * 0.5 * widths
+    # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar.
+    depth = TOOTH_GAP_DEPTH * max(detail, 0.4)
+    surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * 1.4)) * (1.0 - (0.12 * detail) * c2)
+    return s, crown, surface
 
 
 def draw_mouth(
@@ -166,8 +251,9 @@ def draw_mouth(
 ) -> None:
     """Paint the mouth interior into `canvas` (uint8 RGB, in place) inside the inner-lip polygon.
 
-    Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0). With `photo`,
-    the photo's own open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
+    Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0). Everything is a
+    smooth function of the geometry (no thresholds that flip between frames). With `photo`, the photo's own
+    open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
     window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=2)
     x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
@@ -179,72 +265,115 @@ def draw_mouth(
     fade = float(np.clip((opening_px - MIN_OPENING_PX) / (FULL_OPENING_PX - MIN_OPENING_PX), 0, 1))
     if fade <= 0:
         return
-    alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32) / 255
+    alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32)
+    alpha *= 1.0 / 255
     if alpha.max() <= 0:
         return
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    pts = np.stack([xs, ys], axis=-1) + np.array(origin_xy, np.float32)
-    centre = upper_teeth_xy.mean(axis=0)
-    rel = pts - centre
-    u = rel @ ex
-    v = rel @ ey
-    up = (upper_teeth_xy - centre) @ np.stack([ex, ey], axis=1)
-    low = (lower_teeth_xy - centre) @ np.stack([ex, ey], axis=1)
-    w = mouth_px
-    aa = 1.0  # anti-aliasing ramp in pixels
-    across = np.clip(np.abs(u) / (TEETH_HALF_SPAN_PER_MOUTH * w), 0, 1.5)
+    w = float(mouth_px)
+    ex = np.asarray(ex, np.float32)
+    ey = np.asarray(ey, np.float32)
+    # Face coordinates of the window's pixels: u along the mouth from the teeth's midline, v down the face.
+    centre = upper_teeth_xy.mean(axis=0).astype(np.float32)
+    xs = np.arange(x0, x1, dtype=np.float32) + origin_xy[0] - centre[0]
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None] + origin_xy[1] - centre[1]
+    u = xs * ex[0] + ys * ex[1]
+    v = xs * ey[0] + ys * ey[1]
+    au = np.abs(u)
+    basis = np.stack([ex, ey], axis=1)
+    up = (upper_teeth_xy - centre) @ basis
+    low = (lower_teeth_xy - centre) @ basis
+    ipoly = (inner_polygon_xy - centre) @ basis
+    if len(poly) == 20:
+        lip_top = _line_v(ipoly[:11, 0], ipoly[:11, 1], u)
+        lip_bottom = np.concatenate([ipoly[:1], ipoly[11:][::-1], ipoly[10:11]])
+    else:  # an outline without the rig's columns: assume the whole opening
+        lip_top, lip_bottom = v - 0.1 * w, ipoly
+    # How far the lower lip has dropped below the lower teeth's edges (px, largest along the mouth): the
+    # tongue and lower teeth are only worth drawing when some of them shows.
+    lower_shows = float(np.max(lip_bottom[:, 1] - np.interp(lip_bottom[:, 0], *_sorted(low))))
+    detail = float(np.clip((w - DETAIL_FROM_MOUTH_PX) / (DETAIL_FULL_MOUTH_PX - DETAIL_FROM_MOUTH_PX), 0, 1))
 
-    # Cavity: darkest at the back and centre, lighter towards the lips.
-    opening = max(float(np.ptp(poly[:, 1])), 1.0)
-    depth = np.clip(1 - (np.abs(u) / (0.5 * w)) ** 2 - (v / opening) ** 2, 0, 1)
-    colour = colours.cavity[None, None, :] * (1.0 - 0.35 * depth[..., None])
+    # The lips' shadow: a blurred inside mask, 1 deep inside the mouth, ~0.5 at the lips' inner edge.
+    inside = cv2.GaussianBlur(alpha, (0, 0), max(min(0.05 * w, 0.25 * opening_px), 0.6))
 
-    # Tongue: a low, wide ellipse behind the lower teeth.
-    v_low = _line_v(low[:, 0], low[:, 1], u)
-    tongue_d = 1 - np.sqrt((u / (0.32 * w)) ** 2 + ((v - (v_low + 0.1 * w)) / (0.12 * w)) ** 2)
-    tongue_a = np.clip(tongue_d * 0.1 * w / aa, 0, 1)[..., None]
-    tongue = colours.tongue[None, None, :] * (0.75 + 0.25 * np.clip(tongue_d, 0, 1))[..., None]
-    colour = colour * (1 - tongue_a) + tongue * tongue_a
-
-    def teeth_layer(top: np.ndarray, bottom: np.ndarray, shade: float) -> tuple[np.ndarray, np.ndarray]:
-        a = (
-            _soft(v - top, aa)
-            * _soft(bottom - v, aa)
-            * _soft((1 - across) * TEETH_HALF_SPAN_PER_MOUTH * w, 2 * aa)
-        )
-        # Back teeth recede into shadow; faint gaps separate the incisors and canines.
-        light = shade * (1 - 0.4 * np.clip(across, 0, 1) ** 2)
-        gaps = np.ones_like(u)
-        # Tooth boundaries: central incisors ~8.5 mm, laterals ~6.5 mm, canines ~7.5 mm across a ~50 mm
-        # mouth; only the front ones read at video resolution, and on a small mouth none do (sub-pixel
-        # dark lines only grey the teeth).
-        lines = float(np.clip((w - TOOTH_LINES_FROM_MOUTH_PX) / TOOTH_LINES_FROM_MOUTH_PX, 0, 1))
-        for k, depth in ((0.0, 0.16), (0.17, 0.09), (0.30, 0.06)):
-            for sign in (-1, 1) if k else (1,):
-                gaps -= lines * depth * np.exp(-(((u - sign * k * w) / (0.005 * w + 0.45)) ** 2))
-        return a[..., None], colours.teeth[None, None, :] * (light * np.clip(gaps, 0.7, 1))[..., None]
-
+    # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
+    # (under the palate) and in the corners (the cheeks).
     v_up = _line_v(up[:, 0], up[:, 1], u)
-    up_bottom = v_up + UPPER_TOOTH_PER_MOUTH * w * (1 - 0.35 * np.clip(across, 0, 1) ** 2)
-    a_up, c_up = teeth_layer(v_up - 0.2 * w, up_bottom, 1.0)
-    # The upper lip shades the top of the teeth.
-    c_up = c_up * (0.88 + 0.12 * _soft(v - v_up - 0.03 * w, 0.05 * w))[..., None]
-    low_top = v_low - 0.01 * w
-    a_low, c_low = teeth_layer(low_top, low_top + LOWER_TOOTH_PER_MOUTH * w + 0.2 * w, 0.85)
-    # The inner edge of the lips casts a soft shadow into the mouth, less on the teeth standing near it.
-    edge = cv2.GaussianBlur(alpha, (0, 0), max(min(0.04 * w, 0.2 * opening), 0.6))
-    shadow = np.clip(edge * 1.6 - 0.3, 0, 1)[..., None]
-    colour *= 0.65 + 0.35 * shadow
-    c_low = c_low * (0.85 + 0.15 * shadow)
-    c_up = c_up * (0.9 + 0.1 * shadow)
-    colour = colour * (1 - a_low) + c_low * a_low
+    v_low = _line_v(low[:, 0], low[:, 1], u)
+    height = np.maximum(v_low - v_up, 1.0)
+    lower_share = np.clip((v - v_up) / height, 0.0, 1.0)
+    warmth = np.clip(0.55 * lower_share + 2.2 * (1.0 - inside), 0.0, 1.0)
+    warmth *= np.clip(1.0 - (au * (1.0 / (0.5 * w))) ** 2, 0.25, 1.0)
+    deep = colours.cavity_deep
+    colour = deep + (colours.cavity - deep) * warmth[..., None]
+
+    # Tongue: a soft mass behind the lower incisors, rising with the teeth's opening, lit on its front
+    # (near the lower teeth) and receding into the dark at its back (its top silhouette).
+    centre_open = float(np.interp(0.0, *_sorted(low))) - float(np.interp(0.0, *_sorted(up)))
+    rise = TONGUE_RISE * max(centre_open - UPPER_CROWN[0] * w, 0.0)
+    if rise > 0.0 and lower_shows > -1.5 * rise - 2.0:
+        across = au * (1.0 / (TONGUE_HALF_WIDTH * w))
+        dome = np.sqrt(np.clip(1.0 - across * across, 0.0, 1.0))
+        top = v_low - rise * dome
+        below = v - top
+        soft = AA_PX + 0.15 * rise
+        # It fades in as it rises (no pop when the opening crosses a threshold between two frames).
+        fade_in = min(rise / (0.03 * w + 1.0), 1.0)
+        tongue_a = _soft(below, soft) * (_smooth01((1.0 - across) * 4.0) * fade_in)
+        lit = _smooth01(below * (1.0 / (0.5 * rise + 0.02 * w + 1.0)))
+        light = (0.5 + 0.5 * lit) * (1.0 - 0.4 * across * across) * (0.8 + 0.2 * inside)
+        # The median groove down the tongue's middle.
+        groove = 1.0 - (0.18 * detail) * np.exp(-((u * (1.0 / (0.035 * w + 0.5))) ** 2))
+        shade = (light * groove)[..., None]
+        tongue_a = tongue_a[..., None]
+        colour = colour * (1.0 - tongue_a) + (colours.tongue * shade) * tongue_a
+
+    # Lower teeth: edges show behind the lower lip on a wide opening, darkening down into its shadow.
+    if lower_shows > -2.0 - 0.03 * w:  # the rounding lifts an edge by up to ~0.02 w
+        ends = _row(LOWER_TOOTH_ENDS, w)
+        s, crown, gaps = _teeth_row(au, ends, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING)
+        edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
+        a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w)
+        per_tooth = np.interp(s, np.arange(len(LOWER_TOOTH_LIGHT)), LOWER_TOOTH_LIGHT).astype(np.float32)
+        down = 1.0 - 0.45 * _smooth01((v - edge) * (1.0 / (0.07 * w + 1.0)))
+        shade = (per_tooth * down * gaps * (0.8 + 0.2 * inside))[..., None]
+        a_low = a_low[..., None]
+        lower = colours.cavity + (colours.teeth - colours.cavity) * shade
+        colour = colour * (1.0 - a_low) + lower * a_low
+
+    # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
+    ends = _row(UPPER_TOOTH_ENDS, w)
+    s, crown, gaps = _teeth_row(au, ends, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING)
+    edge = v_up + crown
+    a_up = _soft(edge - v, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
+    per_tooth = np.interp(s, np.arange(len(UPPER_TOOTH_LIGHT)), UPPER_TOOTH_LIGHT).astype(np.float32)
+    # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
+    # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
+    reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
+    lip_shade = 1.0 - (0.22 + 0.16 * detail) * (1.0 - _smooth01((v - lip_top) * (1.0 / reach)))
+    incisal = 1.0 - (0.12 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
+    shade = per_tooth * lip_shade * incisal * gaps * (0.85 + 0.15 * inside)
+    # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
+    teeth = colours.cavity + (colours.teeth - colours.cavity) * shade[..., None]
+    # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
+    cs = 2.0 * (s - np.floor(s)) - 1.0
+    gum_line = v_up + float(UPPER_CROWN[0] - CROWN_FULL) * w + 0.02 * w * cs * cs
+    gum = _soft(gum_line - v, AA_PX + 0.01 * w)[..., None]
+    teeth = teeth + (colours.gums * (per_tooth * lip_shade)[..., None] - teeth) * gum
+    a_up = a_up[..., None]
     if photo is None:
-        colour = colour * (1 - a_up) + c_up * a_up
+        colour = colour * (1.0 - a_up) + teeth * a_up
     else:
         texture, cover = _photo_interior(photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey)
-        colour = colour * (1 - cover) + texture * (0.8 + 0.2 * shadow) * cover
+        colour = colour * (1 - cover) + texture * (0.8 + 0.2 * inside[..., None]) * cover
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
-    alpha = alpha * fade
-    out = target * (1 - alpha[..., None]) + colour * alpha[..., None]
+    alpha = (alpha * fade)[..., None]
+    out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _sorted(line_uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A line's (u, v) points as interpolation knots, sorted along u."""
+    order = np.argsort(line_uv[:, 0])
+    return line_uv[order, 0], line_uv[order, 1]
