@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from dirfa.face import topology as topo
+from dirfa.face.landmarks import load_portrait
 from dirfa.render import eyelids
+from dirfa.render.compose import FrameRenderer, plan_output
 
 RIGHT_EYE = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_RIGHT_LOWER[-2:0:-1])
 
@@ -55,3 +59,150 @@ def test_half_blink_leaves_the_lower_eye_open(portrait, renderer, rest_frame):
     changed_lower = np.abs(half[box][lower].astype(int) - rest_frame[box][lower].astype(int)).mean()
     changed_upper = np.abs(half[box][upper].astype(int) - rest_frame[box][upper].astype(int)).mean()
     assert changed_upper > 3 * max(changed_lower, 1.0)
+
+
+# --- how a closing lid looks: lid coordinates of the right eye (image left), from the rig's open lid ---
+
+
+def _lid_frame(rig, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per pixel: s along the open upper lid (0..1 corner to corner, outer corner first) and height above
+    it in eye widths; the unit vector up the face; the eye width in pixels."""
+    lid = rig.pose({}).upper_lids_open_xy[0].astype(np.float64)
+    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
+    along = (lid[-1] - lid[0]) / eye_w
+    up = np.array([along[1], -along[0]])
+    up = up if up[1] < 0 else -up
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
+    rel = np.stack([xs - lid[0, 0], ys - lid[0, 1]], axis=-1)
+    s, h = rel @ along / eye_w, rel @ up
+    open_h = np.interp(s, (lid - lid[0]) @ along / eye_w, (lid - lid[0]) @ up)
+    return s, (h - open_h) / eye_w, up, eye_w
+
+
+def _shadowed_socket(image: np.ndarray, rig) -> np.ndarray:
+    """The photo with a deep shadow over the right eye socket, between lashes and brow (as in painted
+    portraits with deep-set eyes or dark eye shadow), where a pasted lid shows its edges most."""
+    lid = rig.points_xyz[list(topo.EYE_RIGHT_UPPER), :2]
+    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
+    centre = lid.mean(axis=0) - [0.0, 0.2 * eye_w]
+    mask = np.zeros(image.shape[:2], np.float32)
+    axes = (int(0.7 * eye_w), int(0.3 * eye_w))
+    cv2.ellipse(mask, (int(centre[0]), int(centre[1])), axes, 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 0.12 * eye_w)
+    return np.clip(image * (1 - 0.6 * mask[..., None]), 0, 255).astype(np.uint8)
+
+
+def _gradient_up(frame: np.ndarray, up: np.ndarray) -> np.ndarray:
+    luminance = frame.astype(np.float32).mean(axis=2)
+    gx = cv2.Sobel(luminance, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(luminance, cv2.CV_32F, 0, 1, ksize=3) / 8
+    return np.abs(gx * up[0] + gy * up[1])
+
+
+@pytest.mark.parametrize("shadow", [False, True])
+def test_closed_lid_joins_the_skin_above_without_a_seam(astronaut, portrait, rig, shadow):
+    image = _shadowed_socket(astronaut, rig) if shadow else astronaut
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    s, height, up, _ = _lid_frame(rig, image.shape)
+    # Where the synthesised lid's top blends into the warped skin above the eye.
+    zone = (s > 0.15) & (s < 0.85) & (height > 0.1) & (height < 0.25)
+    rest = _gradient_up(renderer.render({}), up)[zone]
+    closed = _gradient_up(renderer.render({"eyeBlinkRight": 1.0}), up)[zone]
+    # No edge there sharper than the skin's own (the open eye's crease, the shadow's rim).
+    assert np.percentile(closed, 99) <= np.percentile(rest, 99)
+
+
+def _closed_lash_line(renderer, rig, shape) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Along the closed right eye, per image column: the lash line's height above the open lid's chord (px,
+    darkness-weighted), how much darker than the lid skin the column gets (summed), and its s."""
+    closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
+    s, height, up, eye_w = _lid_frame(rig, shape)
+    lid = rig.pose({}).upper_lids_open_xy[0]
+    chord_h = ((np.stack(np.mgrid[0 : shape[0], 0 : shape[1]][::-1], axis=-1) - lid[0]) @ up).astype(
+        np.float64
+    )
+    x0, x1 = int(np.ceil(lid[:, 0].min())), int(np.floor(lid[:, 0].max()))
+    near = (height > -0.45) & (height < 0.05)
+    skin = np.median(closed[(height > 0.0) & (height < 0.15) & (s > 0.2) & (s < 0.8)])
+    ys, darkness, cols = [], [], []
+    for x in range(x0, x1 + 1):
+        rows = np.nonzero(near[:, x])[0]
+        dark = np.clip(skin - closed[rows, x], 0, None) ** 2
+        ys.append((chord_h[rows, x] * dark).sum() / max(dark.sum(), 1e-6))
+        darkness.append(np.sqrt(dark).sum())
+        cols.append(s[rows[0], x])
+    return np.array(ys, np.float64), np.array(darkness), np.array(cols), float(skin)
+
+
+def test_closed_lash_line_is_a_dark_arc_tapering_to_the_inner_corner(portrait, rig, renderer):
+    heights, darkness, s, skin = _closed_lash_line(renderer, rig, portrait.image.shape)
+    middle = (s > 0.3) & (s < 0.7)
+    # Darker than the lid skin, and running along the closed lid's edge (which sags with the lower lid it
+    # meets), not along a straight chord.
+    assert darkness[middle].min() > 0.3 * skin
+    lid = rig.pose({}).upper_lids_open_xy[0].astype(np.float64)
+    edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0].astype(np.float64)
+    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
+    along = (lid[-1] - lid[0]) / eye_w
+    up = np.array([along[1], -along[0]]) * (1 if along[0] > 0 else -1)
+    edge_h = np.interp(s, (edge - lid[0]) @ along / eye_w, (edge - lid[0]) @ up)
+    assert np.abs(heights - edge_h)[(s > 0.15) & (s < 0.85)].mean() < 1.0
+
+
+def test_lash_line_is_thickest_over_the_middle_and_outer_third_and_tapers_inwards(astronaut, portrait):
+    # A big eye (100 px, like a painted close-up) on plain skin, drawn closed: right eye, outer corner first.
+    colours = eyelids.sample_colours(astronaut, portrait.landmarks_xyz[:, :2])
+    x = np.linspace(50.0, 150.0, 9)
+    t = (x - 100.0) / 50.0
+    open_lid = np.stack([x, 100.0 - 30.0 * (1 - t**2)], axis=1)
+    closed_lid = np.stack([x, 100.0 + 8.0 * (1 - t**2)], axis=1)
+    canvas = np.empty((180, 200, 3), np.uint8)
+    canvas[:] = np.round(colours.skin[0]).astype(np.uint8)
+    lids = np.stack([closed_lid, closed_lid + [300.0, 0.0]]).astype(np.float32)
+    lids_open = np.stack([open_lid, open_lid + [300.0, 0.0]]).astype(np.float32)
+    eyelids.draw_lids(canvas, (0, 0), lids, lids_open, np.array([1.0, 0.0]), colours)
+    luminance = canvas.astype(np.float32).mean(axis=2)
+    skin = float(np.median(luminance[60:95, 80:120]))
+    below = np.stack([luminance[int(100 + 8 * (1 - tt**2)) - 2 :, int(xx)][:14] for xx, tt in zip(x, t)])
+    ink = np.clip(skin - below, 0, None).sum(axis=1)  # per lid point, outer corner (x=50) to inner
+    # A closed lash line darker than the lid, thickest over the middle and outer third, thin inside.
+    assert below.min() < 0.5 * skin
+    assert ink[2:5].mean() > 1.6 * ink[7]
+    assert ink[1:5].min() > 1.2 * ink[7]
+    # Not a uniform stroke: the darkness along it varies.
+    assert ink[1:8].std() > 0.15 * ink[1:8].mean()
+
+
+def test_half_blink_hides_the_top_of_the_iris_without_squashing_it(rig, renderer, rest_frame):
+    half = renderer.render({"eyeBlinkRight": 0.5})
+    iris = rig.points_xyz[list(topo.IRIS_RIGHT), :2]
+    centre, radius = iris.mean(axis=0), float(np.linalg.norm(iris - iris.mean(axis=0), axis=1).max())
+    x = slice(int(centre[0] - 0.4 * radius), int(centre[0] + 0.4 * radius) + 1)
+    top = slice(int(centre[1] - 0.9 * radius), int(centre[1] - 0.3 * radius))
+    bottom = slice(int(centre[1] + 0.1 * radius), int(centre[1] + 0.5 * radius))
+    lum_rest, lum_half = rest_frame.astype(np.float32).mean(axis=2), half.astype(np.float32).mean(axis=2)
+    # The dark iris top is covered by lighter lid skin...
+    assert lum_half[top, x].mean() > lum_rest[top, x].mean() + 25
+    # ...while its lower part stays where it was, as dark as it was.
+    assert abs(lum_half[bottom, x].mean() - lum_rest[bottom, x].mean()) < 8
+
+
+def test_a_blink_moves_smoothly_without_popping(portrait, renderer):
+    box = _eye_box(portrait)
+    box = (slice(box[0].start - 12, box[0].stop + 4), slice(box[1].start - 6, box[1].stop + 6))
+    frames = [renderer.render({"eyeBlinkRight": b})[box].astype(np.float32) for b in np.linspace(0, 1, 21)]
+    steps = np.array([np.abs(b - a).mean() for a, b in zip(frames, frames[1:])])
+    # Each 5 % of closure changes the eye about as much as the next: no frame where the lid appears at once.
+    assert steps.max() < 3.0 * np.median(steps)
+
+
+def test_closed_eye_is_seen_closed_by_the_landmark_detector(astronaut, renderer):
+    def aperture(image: np.ndarray) -> float:
+        xy = load_portrait(image).landmarks_xyz[:, :2]
+        upper, lower = list(topo.EYE_RIGHT_UPPER[2:-2]), list(topo.EYE_RIGHT_LOWER[2:-2])
+        eye_w = np.linalg.norm(xy[topo.EYE_RIGHT_UPPER[0]] - xy[topo.EYE_RIGHT_UPPER[-1]])
+        return float(np.median(xy[lower, 1] - xy[upper, 1]) / eye_w)
+
+    open_share = aperture(astronaut)
+    closed_share = aperture(renderer.render({"eyeBlinkRight": 1.0, "eyeBlinkLeft": 1.0}))
+    assert closed_share < 0.4 * open_share

@@ -50,6 +50,11 @@ IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
 ROUNDING_GIVE_WAY = 0.6  # share of pucker/funnel given up at full mouthClose (lips compressed)
+# Upper-lid closure from a squint and from the cheeks raised in a smile (shares of a blink), at most
+# MAX_SQUINT_LID so the eye stays open (Ekman & Friesen's FACS: AU6/AU7 narrow the eye without closing it).
+SQUINT_LID_SHARE = 0.25
+CHEEK_LID_SHARE = 0.15
+MAX_SQUINT_LID = 0.55
 LIP_PARTING_SHAPES = frozenset(
     {
         "mouthFunnel",
@@ -252,6 +257,12 @@ class Rig:
         lids_open = points[UPPER_LIDS].copy()
         for side, (name, eye) in enumerate(zip(("eyeBlinkRight", "eyeBlinkLeft"), self.eyes)):
             b = float(np.clip(p(name, 0.0), 0, 1))
+            # A squint, and the cheeks' push in a real (Duchenne) smile, lower the upper lid part way too.
+            which = name.removeprefix("eyeBlink")
+            squint = SQUINT_LID_SHARE * float(
+                np.clip(p(f"eyeSquint{which}", 0.0), 0, 1)
+            ) + CHEEK_LID_SHARE * float(np.clip(p(f"cheekSquint{which}", 0.0), 0, 1))
+            b = max(b, min(squint, MAX_SQUINT_LID))
             blink[side] = b
             if b <= 0:
                 continue

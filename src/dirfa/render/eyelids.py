@@ -20,31 +20,87 @@ BAND_FROM_PER_EYE = 0.1
 BAND_TO_PER_EYE = 0.3  # this much of the band spans the eye when the lid is closed
 BAND_EXTRA_PER_EYE = 0.15  # and the band goes on above that, for the skin covered above the open lid edge
 BAND_MAX_PER_BROW = 0.75  # never more than this share of the way up to the brow (no brow hairs)
-SKIN_PULL = 0.4  # the band's mean colour moves this share towards the face's: it is often a shadowed crease
 TEXTURE_COLUMNS = 32  # samples along the lid, corner to corner
 TEXTURE_ROWS = 16  # samples up the band
+DETAIL_SIGMA = 2.0  # texture samples: coarser than this is the band's shading, finer is the skin's grain
+DETAIL_GAIN = 0.8  # share of the band's grain laid on the synthesised lid (it is resampled, a little soft)
+DETAIL_MAX = 0.08  # grain is clipped to this share of the skin's luminance: glints on lashes are not skin
 # Above the open lid edge the warped photo shows the lashes pulled down with the lid: the lid skin covers
-# this much more (share of the eye width), fading out.
+# this much more (share of the eye width) in the middle of the lid, tapering to nothing at the corners,
+# so the covered patch is a crescent with no straight sides.
 COVER_ABOVE_PER_EYE = 0.1
-COVER_ABOVE_CLOSED_PER_EYE = 0.22  # ... growing to this at full closure, when they are pulled down furthest
-LASH_PER_EYE = 0.035  # lash line thickness at the lid edge
-LASH_OPACITY = 0.75
+COVER_ABOVE_CLOSED_PER_EYE = 0.24  # ... growing to this at full closure, when they are pulled down furthest
+CORNER_REACH_PER_EYE = 0.05  # ... but at least this much, so the corners blend in too
+COVER_MAX_PER_BROW = 0.35  # and never past this share of the way up to the brow (measured to its middle)
+FEATHER_SHARE = 0.7  # the top of the cover blends into the warped skin over this share of its reach
+# The synthesised lid fades in over this range of closure: below it the warp alone shows a convincing
+# lid (the photo's lashes ride the moving edge), past ~0.6 the warp stretches the photo's lashes into a
+# dark band the lid must hide. Fading, not switching, so no frame pops.
+FADE_IN_FROM_BLINK = 0.2
+FADE_IN_TO_BLINK = 0.7
+# The lid's tone is the warped skin just above it (measured each frame, so it joins without a seam): it
+# is read this far above the cover's top, in shares of its reach, at REFERENCE_COLUMNS places along it.
+REFERENCE_HEIGHTS = (0.9, 1.0, 1.1, 1.2, 1.3)
+REFERENCE_COLUMNS = 14
+REFERENCE_FROM_S, REFERENCE_TO_S = 0.04, 0.96  # first and last column, corner to corner
+REFERENCE_DARK = 0.85  # reference columns darker than this share of their median are hair/frames: skipped
+REFERENCE_HAIR = 0.5  # ... as are those darker than this share of the lid skin (brows, fringe over the eye)
+# The lid takes the skin's tone from above only towards its top (all of the blended top is that tone, so
+# the blend shows no edge); up to this height it has the photo's own lid skin tone (a crease shadow above
+# the eye does not cover the lid that unfolds out of it), in lid heights above the lash line (1 = the open
+# edge's height at full closure).
+OWN_TONE_U = 0.35
+# A change of tone needs room to look like shading: over less than this (share of the eye width; a narrow
+# eye under a heavy brow) the lid keeps proportionally more of the tone from above.
+TONE_RAMP_PER_EYE = 0.15
+# The band above the lashes is often a shadowed crease or eye shadow, darker than the lid that unfolds out
+# of it when the eye closes (which faces the light): the lid's own tone is lifted to at least this share of
+# the face's median luminance, keeping its hue variation along the lid.
+LID_MIN_OF_FACE = 0.45
+# The closed lid is skin over the eyeball: a little lighter where it bulges in the middle, shaded where it
+# turns under towards the lash line, with a faint crease shadow where it meets the still skin above.
+LID_BULGE = 0.07
+LID_EDGE_SHADE = 0.14
+LID_CREASE_SHADE = 0.03
+# Lash line: thickness at its thickest (share of the eye width), and how it runs along the lid (inner
+# corner -> outer corner): thin at the inner corner, thickest over the middle and outer third (the upper
+# lashes are longest and densest there: Thibaut et al. 2010, "Human eyelash characterization").
+LASH_PER_EYE = 0.045
+LASH_MIN_PX = 1.2  # ... but at least this wide (px) on small faces
+LASH_INNER_SHARE = 0.2  # thickness at the inner corner, share of the thickest
+LASH_OUTER_SHARE = 0.7  # ... and at the outer corner
+LASH_OPACITY = 0.9
+# Below a dense dark core, the lash tips hang as separate strands this far apart (px), spread over this
+# share more of the lash width; their density varies along the lid (a fixed pseudo-random pattern).
+LASH_STRAND_PX = 1.7
+LASH_FRINGE_SHARE = 0.8
+LASH_FRINGE_OPACITY = 0.6
+LASH_STRANDS = 97
+LASH_LIGHTER_THAN_SKIN = 0.5  # the lash colour is never lighter than this share of the lid skin
 
 
 @dataclass(frozen=True)
 class LidColours:
-    """Per eye (right, left): the photo's lid skin and lashes.
+    """Per eye (right, left): the photo's lid skin and lashes, everything the lids need that does not
+    depend on the pose.
 
-    skin: (2, 3) mean lid skin RGB; lash: (2, 3) lash RGB; lash_px: (2,) lash line width in pixels;
-    texture: (2, TEXTURE_ROWS, TEXTURE_COLUMNS, 3) the lid skin band above the lashes, float32 0..255, row 0
-    nearest the lid edge, column 0 at the image-left corner (lashes, liner and brow hairs removed);
-    closed_rows: (2,) how many texture rows span the eye when the lid is fully closed."""
+    skin: (2, 3) median lid skin RGB; lash: (2, 3) lash RGB; texture: (2, TEXTURE_ROWS, TEXTURE_COLUMNS, 3) the lid skin band above the lashes, float32
+    0..255, row 0 nearest the lid edge, column 0 at the first lid corner (lashes, liner and brow hairs
+    removed); detail: the same band's fine grain only (texture minus its blurred self, mean ~0);
+    lid_tone: (2, REFERENCE_COLUMNS, 3) the band's smooth colour along the lid (from REFERENCE_FROM_S to
+    REFERENCE_TO_S) over the rows that span the eye, lifted where it is a deep shadow;
+    closed_rows: (2,) how many texture rows span the eye when the lid is fully closed; brow_up_per_eye:
+    (2,) the brow's height above the lid, in eye widths; strands: (2, LASH_STRANDS) lash tip density
+    0..1 along the lid, one value every LASH_STRAND_PX."""
 
     skin: np.ndarray
     lash: np.ndarray
-    lash_px: np.ndarray
     texture: np.ndarray
+    detail: np.ndarray
+    lid_tone: np.ndarray
     closed_rows: np.ndarray
+    brow_up_per_eye: np.ndarray
+    strands: np.ndarray
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -103,24 +159,35 @@ def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
-    """The photo's lid skin (texture and mean colour, from the band between the lashes and the brow) and
-    its lash colour, for both eyes."""
+    """The photo's lid skin (texture, grain and median colour, from the band between the lashes and the
+    brow) and its lash colour, for both eyes."""
     height, width = image.shape[:2]
     face = np.zeros((height, width), np.uint8)
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
-    skins, lashes, widths, textures, closed_rows = [], [], [], [], []
+    skins, lashes, textures, details, tones, closed_rows, brows = [], [], [], [], [], [], []
     for upper, brow in (
         (topo.EYE_RIGHT_UPPER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
     ):
         lid = landmarks_xy[list(upper)].astype(np.float32)
-        eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
+        eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
         up = _normal_up(lid)
-        brow_up = float(np.median((landmarks_xy[list(brow)] - lid.mean(axis=0)) @ up))
-        texture, rows = _lid_band(image, lid, max(brow_up, 0.2 * eye_w))
-        if face_skin is not None:  # keep the band's texture and shading, move its tone towards the face's
-            texture = np.clip(texture + SKIN_PULL * (face_skin - texture.reshape(-1, 3).mean(axis=0)), 0, 255)
+        brow_up = max(float(np.median((landmarks_xy[list(brow)] - lid.mean(axis=0)) @ up)), 0.2 * eye_w)
+        texture, rows = _lid_band(image, lid, brow_up)
+        smooth = cv2.GaussianBlur(texture, (0, 0), DETAIL_SIGMA, borderType=cv2.BORDER_REFLECT)
+        limit = DETAIL_MAX * float(np.median(smooth.mean(axis=2)))
+        detail = np.clip(texture - smooth, -limit, limit)
+        spanned = smooth[: max(2, int(np.ceil(rows)) + 1)].mean(axis=0)
+        tone = cv2.GaussianBlur(spanned[None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
+        at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
+        tone = np.stack([np.interp(at, np.arange(TEXTURE_COLUMNS), tone[:, k]) for k in range(3)], axis=1)
+        if face_skin is not None:
+            mean = tone.mean(axis=0)
+            lum, face_lum = float(mean.mean()), float(face_skin.mean())
+            if lum < LID_MIN_OF_FACE * face_lum:
+                pull = (LID_MIN_OF_FACE * face_lum - lum) / max(face_lum - lum, 1e-3)
+                tone = np.clip(tone + pull * (face_skin - mean), 0, 255)
         skin = np.median(texture.reshape(-1, 3), axis=0)
         line = np.zeros((height, width), np.uint8)
         cv2.polylines(line, [np.round(lid).astype(np.int32)], False, 255, thickness=max(1, int(0.08 * eye_w)))
@@ -131,22 +198,84 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         else:
             lash = skin * 0.3
         skins.append(skin)
-        lashes.append(np.minimum(lash, skin * 0.45))
-        widths.append(max(1.0, LASH_PER_EYE * eye_w))
+        lashes.append(np.minimum(lash, skin * LASH_LIGHTER_THAN_SKIN))
         textures.append(texture)
+        details.append(detail)
+        tones.append(tone)
         closed_rows.append(rows)
+        brows.append(brow_up / eye_w)
     return LidColours(
-        np.array(skins, np.float32),
-        np.array(lashes, np.float32),
-        np.array(widths, np.float32),
-        np.array(textures, np.float32),
-        np.array(closed_rows, np.float32),
+        skin=np.array(skins, np.float32),
+        lash=np.array(lashes, np.float32),
+        texture=np.array(textures, np.float32),
+        detail=np.array(details, np.float32),
+        lid_tone=np.array(tones, np.float32),
+        closed_rows=np.array(closed_rows, np.float32),
+        brow_up_per_eye=np.array(brows, np.float32),
+        # A fixed pattern (same picture, same lashes): strands of uneven density, never quite bare.
+        strands=np.random.default_rng(5).uniform(0.25, 1.0, (2, LASH_STRANDS)).astype(np.float32),
     )
 
 
-def _smoothstep(edge0: float, edge1: float, x: np.ndarray | float) -> np.ndarray:
-    t = np.clip((np.asarray(x, np.float32) - edge0) / (edge1 - edge0), 0.0, 1.0)
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) * (1.0 / (edge1 - edge0)), 0.0, 1.0)
     return t * t * (3 - 2 * t)
+
+
+def _ramp(edge0: float, edge1: float, x: float) -> float:
+    """Scalar smoothstep."""
+    t = min(max((x - edge0) / (edge1 - edge0), 0.0), 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
+    """How far the cover goes above the open lid edge at lid position `s` (0..1 corner to corner), in
+    pixels: `reach` in the middle, tapering towards the corners (a crescent, no straight sides)."""
+    taper = np.sqrt(np.clip(4 * s * (1 - s), 0.0, 1.0))
+    return np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w).astype(np.float32)
+
+
+def _reference_tone(
+    canvas: np.ndarray,
+    lid_open: np.ndarray,
+    along: np.ndarray,
+    up: np.ndarray,
+    eye_w: float,
+    reach: float,
+    own_tone: np.ndarray,
+) -> np.ndarray:
+    """(REFERENCE_COLUMNS, 3) float32: the warped skin's colour just above the cover's top, at evenly
+    spaced places from corner to corner, dark outliers (lashes, hair, glasses frames) replaced; the lid's
+    own tone `own_tone` (REFERENCE_COLUMNS, 3) where no column is skin."""
+    s = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS, dtype=np.float32)
+    rel = lid_open - lid_open[0]
+    lid_s, lid_h = (rel @ along) / eye_w, rel @ up
+    order = np.argsort(lid_s)
+    open_h = np.interp(s, lid_s[order], lid_h[order])
+    above = _reach_along(s, reach, eye_w)
+    heights = open_h[None, :] + np.array(REFERENCE_HEIGHTS, np.float32)[:, None] * above[None, :] + 1.0
+    xy = lid_open[0] + (s * eye_w)[None, :, None] * along + heights[..., None] * up
+    samples = cv2.remap(
+        canvas,
+        np.ascontiguousarray(xy[..., 0], np.float32),
+        np.ascontiguousarray(xy[..., 1], np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    ).astype(np.float32)
+    # Per column the second lightest height: a hair, lash or crease line crossing it is passed over.
+    order = np.argsort(samples.sum(axis=2), axis=0)[-2]
+    tone = samples[order, np.arange(REFERENCE_COLUMNS)]
+    luminance = tone.mean(axis=1)
+    skin = (luminance >= REFERENCE_DARK * np.median(luminance)) & (
+        luminance >= REFERENCE_HAIR * own_tone.mean(axis=1)
+    )
+    if skin.sum() < 2:
+        return own_tone
+    if not skin.all():
+        tone = np.stack([np.interp(s, s[skin], tone[skin, k]) for k in range(3)], axis=1)
+    # A little smoothing along the lid: the reference must not flicker from frame to frame.
+    padded = np.concatenate([tone[:1], tone, tone[-1:]])
+    return (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]).astype(np.float32)
 
 
 def draw_lids(
@@ -161,8 +290,9 @@ def draw_lids(
     line along the posed edge.
 
     canvas: uint8 RGB, changed in place; origin_xy: image position of its pixel (0, 0). lids_xy,
-    lids_open_xy: (2, 9, 2) image positions; blink: (2,) closure 0..1. The lid skin slides with the lid:
-    its lowest row rides the lid edge, and at full closure the whole band spans the eye."""
+    lids_open_xy: (2, 9, 2) image positions; blink: (2,) closure 0..1. The lid's shading and grain slide
+    with it (its lowest row rides the lid edge); its tone is the warped skin right above it, so it joins
+    the face without a seam."""
     offset = np.array(origin_xy, np.float32)
     for side in (0, 1):
         b = float(blink[side])
@@ -175,60 +305,82 @@ def draw_lids(
             continue
         up = _normal_up(lid_open)
         along = (lid_open[-1] - lid_open[0]) / eye_w
-        above = (COVER_ABOVE_PER_EYE + (COVER_ABOVE_CLOSED_PER_EYE - COVER_ABOVE_PER_EYE) * b) * eye_w
+        reach = (COVER_ABOVE_PER_EYE + (COVER_ABOVE_CLOSED_PER_EYE - COVER_ABOVE_PER_EYE) * b) * eye_w
+        reach = min(reach, COVER_MAX_PER_BROW * float(colours.brow_up_per_eye[side]) * eye_w)
+        reach = max(reach, 2.0)
+        lash_px = max(LASH_MIN_PX, LASH_PER_EYE * eye_w) * (0.6 + 0.4 * b)  # at its thickest
+        hang = int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px)) + 2  # the lashes reach below the edge
         window = bounding_region(
-            np.concatenate([lid, lid_open + up * above]), canvas.shape[1], canvas.shape[0], margin_px=2
+            np.concatenate([lid, lid_open + up * reach]), canvas.shape[1], canvas.shape[0], margin_px=hang
         )
         x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         # Lid coordinates of every window pixel: s along the lid (0..1 corner to corner), h up the face.
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        rel_x, rel_y = xs - lid_open[0, 0], ys - lid_open[0, 1]
-        s_px = rel_x * along[0] + rel_y * along[1]
+        rel_x = np.arange(x0, x1, dtype=np.float32)[None, :] - lid_open[0, 0]
+        rel_y = np.arange(y0, y1, dtype=np.float32)[:, None] - lid_open[0, 1]
+        s = rel_x * (along[0] / eye_w) + rel_y * (along[1] / eye_w)
         h = rel_x * up[0] + rel_y * up[1]
-        s = s_px / eye_w
         lid_s = ((lid - lid_open[0]) @ along) / eye_w
         open_s = ((lid_open - lid_open[0]) @ along) / eye_w
         order, order_open = np.argsort(lid_s), np.argsort(open_s)
-        edge_h = np.interp(s, lid_s[order], ((lid - lid_open[0]) @ up)[order])
+        edge_h = np.interp(s, lid_s[order], ((lid - lid_open[0]) @ up)[order]).astype(np.float32)
         open_h = np.interp(s, open_s[order_open], ((lid_open - lid_open[0]) @ up)[order_open])
         d = h - edge_h  # height above the moving lid edge
-        travel = np.maximum(open_h - edge_h, 0.0)
+        travel = np.maximum(open_h.astype(np.float32) - edge_h, 0.0)
         # The distance the lid travels to close fully: its row scale, so the texture rides the lid.
         full = np.maximum(travel / b, 1.0)
-        inside_s = _smoothstep(0.0, 0.04, s) * _smoothstep(1.0, 0.96, s)
-        # Covered: from the lid edge (anti-aliased) up to the open edge, then fading out above it (the
-        # stretched lashes of the warp sit there), the fade starting only once the lid has come down a bit.
-        bottom = np.clip(d + 0.5, 0.0, 1.0)
-        fade_above = np.clip(2 - 2 * (d - travel) / max(above, 1.0), 0.0, 1.0) * float(
-            _smoothstep(0.0, 0.25, b)
-        )
-        cover = bottom * np.where(d <= travel, 1.0, fade_above) * inside_s
+        inside_s = _smoothstep(0.0, 0.06, s) * _smoothstep(1.0, 0.94, s)
+        # Covered: from the lid edge (anti-aliased) up to the open edge and on above it, where the warp
+        # shows the lashes pulled down, by a reach that tapers towards the corners (a crescent); its
+        # upper part blends into the warped skin.
+        above = _reach_along(s, reach, eye_w)
+        top = travel + above
+        feather = np.maximum(FEATHER_SHARE * above, 1.0)
+        fade_in = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
+        cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (inside_s * fade_in)
         if cover.max() <= 0:
             continue
-        rows = np.clip(d / full * float(colours.closed_rows[side]), 0.0, TEXTURE_ROWS - 1)
-        cols = np.clip(s, 0.0, 1.0) * (TEXTURE_COLUMNS - 1)
-        skin = cv2.remap(
-            colours.texture[side],
-            cols,
-            rows.astype(np.float32),
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
+        # The lid surface: its tone from the photo's lid low down and from the warped skin just above it
+        # towards the top (so it joins without a seam); its shading and grain ride with the lid.
+        own_tone = colours.lid_tone[side]
+        above_tone = _reference_tone(canvas, lid_open, along, up, eye_w, reach, own_tone)
+        strip = np.stack([above_tone, own_tone])  # (2, REFERENCE_COLUMNS, 3), looked up per pixel
+        span = REFERENCE_TO_S - REFERENCE_FROM_S
+        ref_cols = np.clip(
+            (s - REFERENCE_FROM_S) * ((REFERENCE_COLUMNS - 1) / span), 0, REFERENCE_COLUMNS - 1
         )
-        # The lid is a fold rolling over the eyeball: a little darker where it turns under at its edge, and
-        # at the top a soft crease shadow where the moving skin meets the still skin above.
-        roll = 0.8 + 0.2 * _smoothstep(0.0, 0.3, d / full)
-        crease = 1.0 - 0.08 * np.exp(-(((d - travel) / max(0.06 * eye_w, 0.7)) ** 2)) * b
-        skin = skin * (roll * crease)[..., None]
+        u = d / full  # 0 at the lash line, 1 where the open edge was, riding with the lid
+        blend_from = top - feather
+        own_to = np.minimum(OWN_TONE_U * full, blend_from - 1.0)
+        mix = 1 - np.clip((d - own_to) / np.maximum(blend_from - own_to, 1.0), 0.0, 1.0)
+        room = np.clip((blend_from - own_to) * (1.0 / (TONE_RAMP_PER_EYE * eye_w)), 0.0, 1.0)
+        mix = mix * mix * (3 - 2 * mix) * room
+        base = cv2.remap(strip, ref_cols, mix, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rows = np.clip(u * float(colours.closed_rows[side]), 0.0, TEXTURE_ROWS - 1)
+        cols = np.clip(s, 0.0, 1.0) * (TEXTURE_COLUMNS - 1)
+        grain = cv2.remap(colours.detail[side], cols, rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
+        bulge = LID_BULGE * across * np.exp(-(((u - 0.45) / 0.35) ** 2))
+        edge_shade = LID_EDGE_SHADE * (1 - _smoothstep(0.0, 0.3, u))
+        crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.05) / 0.25) ** 2)) * across
+        shade = 1.0 + bulge - edge_shade - crease
+        skin = base * shade[..., None] + DETAIL_GAIN * grain
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         a = cover[..., None]
-        patch = patch * (1 - a) + skin * a
-        # Lashes along the moving edge, hanging just below it, their colour taken from the photo.
-        lashes = np.zeros(cover.shape, np.uint8)
-        thickness = max(1, int(round(float(colours.lash_px[side]) * (0.8 + 0.4 * b))))
-        points = np.round((lid - np.array([x0, y0], np.float32) - up * 0.3) * 16).astype(np.int32)
-        cv2.polylines(lashes, [points], False, 255, thickness, cv2.LINE_AA, shift=4)
-        lash_a = lashes.astype(np.float32)[..., None] / 255 * LASH_OPACITY * inside_s[..., None]
-        patch = patch * (1 - lash_a) + colours.lash[side][None, None, :] * lash_a
+        patch += a * (skin - patch)
+        # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
+        # thickest over the middle and outer third, in the photo's lash colour.
+        from_inner = np.clip(1 - s if side == 0 else s, 0.0, 1.0)  # right eye: corners outer..inner
+        profile = LASH_INNER_SHARE + (1 - LASH_INNER_SHARE) * _smoothstep(0.0, 0.5, from_inner)
+        profile = profile - (1 - LASH_OUTER_SHARE) * _smoothstep(0.8, 1.0, from_inner)
+        width_px = lash_px * profile
+        below = np.clip(0.7 - d, 0.0, 1.0)  # anti-aliased top, at the lid edge
+        core = _smoothstep(-width_px - 0.7, -0.35 * width_px, d)
+        strand_at = np.mod(s * eye_w / LASH_STRAND_PX, LASH_STRANDS - 1)
+        strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
+        fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
+        lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
+        lash_a = (lash_a * fade_in)[..., None]
+        patch += lash_a * (colours.lash[side] - patch)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
