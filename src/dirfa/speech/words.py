@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import re
 import signal
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -107,10 +108,10 @@ def recognize_words(
 
 # Seconds of CPU per second of audio on the 2-core reference machine (benchmarks/speed.py), for splitting the
 # word decoding between a second process and this one so both finish together.
-_FULL_COST = 0.2  # word decoding with posteriors (the language check's seconds)
-_FAST_COST = 0.06  # word decoding with the _FAST settings
-_OTHER_COST = 0.045  # what this process does meanwhile: prosody and phone recognition
-_SIDE_START_S = 1.0  # starting a Python process and importing dirfa
+_FULL_COST = 0.22  # word decoding with posteriors (the language check's seconds)
+_FAST_COST = 0.068  # word decoding with the _FAST settings
+_OTHER_COST = 0.048  # what this process does meanwhile: prosody and phone recognition
+_SIDE_START_S = 0.8  # starting a Python process and importing dirfa
 _MIN_GAIN_S = 1.0  # a second process must save at least this much, or the words are decoded here
 _SIDE_TIMEOUT_S = 600.0  # far more than any clip needs: a side process silent this long is stuck
 
@@ -165,6 +166,7 @@ class WordJob:
         self._cut = 0  # samples [0, cut) are the second process's
         self._conn: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
+        self._sender: threading.Thread | None = None
         split_s = _side_split_s(samples.shape[0] / sample_rate_hz, posteriors_s)
         if split_s is None:
             return
@@ -172,20 +174,25 @@ class WordJob:
         # "spawn": a fresh interpreter; forking a process that runs mediapipe's threads is unsafe.
         context = multiprocessing.get_context("spawn")
         try:
-            ours, theirs = context.Pipe(duplex=False)
-            self._process = context.Process(
-                target=_side,
-                args=(theirs, samples[: self._cut], sample_rate_hz, posteriors_s),
-                name="dirfa-words",
-                daemon=True,
-            )
+            ours, theirs = context.Pipe()
+            self._process = context.Process(target=_side, args=(theirs,), name="dirfa-words", daemon=True)
             self._process.start()
             theirs.close()
             self._conn = ours
+            # The samples (megabytes) go once the process has imported what it needs to read them; sending
+            # from a thread lets this process get on with its own part meanwhile.
+            payload = (samples[: self._cut], sample_rate_hz, posteriors_s)
+            self._sender = threading.Thread(target=self._send, args=(ours, payload), name="dirfa-words-setup")
+            self._sender.start()
         except OSError as exc:  # no processes left: decode everything here
             log.debug("word recognition in one process (%s)", exc)
             self._process = None
             self._cut = 0
+
+    @staticmethod
+    def _send(conn: Connection, payload: tuple) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a dead process is noticed when we wait for it
+            conn.send(payload)
 
     @property
     def in_two_processes(self) -> bool:
@@ -231,6 +238,9 @@ class WordJob:
                 self._process.kill()
             self._process.join(timeout=5)
             self._process = None
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -241,9 +251,14 @@ def start_recognition(samples: np.ndarray, *, sample_rate_hz: int, posteriors_s:
     return WordJob(np.asarray(samples), sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s)
 
 
-def _side(conn: Connection, samples: np.ndarray, sample_rate_hz: int, posteriors_s: float) -> None:
-    """The second process: decode the words of `samples` and send them (or why not) to the parent."""
+def _side(conn: Connection) -> None:
+    """The second process: receive (samples, sample_rate_hz, posteriors_s), decode the words and send them
+    (or why not) to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group; the parent stops us
+    try:
+        samples, sample_rate_hz, posteriors_s = conn.recv()
+    except (EOFError, OSError):
+        return
     try:
         reply: object = recognize_words(samples, sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which decodes this part itself
