@@ -89,9 +89,14 @@ def analyze_speech(
     fps: float = DEFAULT_FPS,
     text: str | None = None,
     language: str | None = None,
+    workers: int = 1,
 ) -> Speech:
     """Mouth curves from speech: forced alignment when the transcript is known, phone recognition for
-    English, and a spectral path for other languages and singing (`language` other than "en")."""
+    English, and a spectral path for other languages and singing (`language` other than "en").
+
+    workers: processes to use (default 1: this one). With 2 or more, long English clips have part of their
+    words decoded in a second process; call it under `if __name__ == "__main__":` then, as any use of
+    multiprocessing needs."""
     check_fps(fps)
     n_frames = frame_count(audio.duration_s, fps)
     samples, rate = audio.samples, audio.sample_rate_hz
@@ -101,12 +106,20 @@ def analyze_speech(
         # closures that phone recognition misses; long clips partly in a second process, meanwhile.
         check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
         word_job: words.WordJob | None = words.start_recognition(
-            samples, sample_rate_hz=rate, posteriors_s=check_s
+            samples, sample_rate_hz=rate, posteriors_s=check_s, processes=workers
         )
     else:
         word_job = None
     try:
-        return _analyze(audio, fps=fps, n_frames=n_frames, text=text, language=language, word_job=word_job)
+        return _analyze(
+            audio,
+            fps=fps,
+            n_frames=n_frames,
+            text=text,
+            language=language,
+            word_job=word_job,
+            workers=workers,
+        )
     finally:
         if word_job is not None:
             word_job.close()
@@ -120,6 +133,7 @@ def _analyze(
     text: str | None,
     language: str,
     word_job: words.WordJob | None,
+    workers: int,
 ) -> Speech:
     samples, rate = audio.samples, audio.sample_rate_hz
     voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
@@ -138,6 +152,7 @@ def _analyze(
                 samples,
                 sample_rate_hz=rate,
                 posteriors_s=acoustic.WORD_CHECK_S if language == "auto" else 0.0,
+                processes=workers,
             )
         heard = word_job.result()
         if language == "auto" and voice.speech.any():  # silence needs no decision
@@ -172,17 +187,19 @@ def animate(
     gaze: bool = True,
     expressions: ExpressionTimeline | str | None = None,
     speech: Speech | None = None,
+    workers: int = 1,
 ) -> Tracks:
     """The animation (every per-frame track) for a speech clip; render it with `render` or `frames`.
 
     expressions: None (neutral), an ExpressionTimeline, or "auto" (mild emotion from the voice).
     Pass a precomputed `speech` to make several takes of one clip without analysing it again.
+    workers: processes for the speech analysis (see analyze_speech).
     """
     if not isinstance(audio, Audio):
         audio = load_audio(audio)
     check_fps(fps)
     if speech is None:
-        speech = analyze_speech(audio, fps=fps, text=text, language=language)
+        speech = analyze_speech(audio, fps=fps, text=text, language=language, workers=workers)
     if expressions == "auto":
         expressions = auto_timeline(speech.prosody, fps=fps)
     options = MotionOptions(

@@ -76,7 +76,7 @@ def _add_framing(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=_positive_int,
         metavar="N",
-        help="render processes (default 1: in this process; 2 or more gain ~10 %% on long clips)",
+        help="processes for speech analysis and rendering (default: one per core; 1 = this process only)",
     )
     parser.add_argument(
         "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
@@ -287,7 +287,9 @@ def _animate(args: argparse.Namespace) -> int:
     portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
     output_size(portrait, size=args.size, crop=args.crop)  # a bad --size fails now, not after the analysis
     audio = dirfa.load_audio(args.audio)
-    speech = dirfa.analyze_speech(audio, fps=args.fps, text=text, language=args.language)
+    speech = dirfa.analyze_speech(
+        audio, fps=args.fps, text=text, language=args.language, workers=_workers(args)
+    )
     # Side files are written after the video of their take, so a failed render leaves nothing behind.
     for take in takes:
         tracks = dirfa.animate(
@@ -354,9 +356,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _workers(args: argparse.Namespace) -> int:
-    # One process by default: the encoder already runs in a thread beside the renderer, so more processes
-    # gain little (60 s at 512 px: 22.6 s -> 20.2 s on 2 cores) and cost a second of start-up each.
-    return 1 if args.workers is None else max(1, args.workers)
+    # One process per core by default: long clips decode words and render frames on all of them (short
+    # ones stay in this process, where a second would not pay for its start-up).
+    from dirfa.render.stream import default_workers
+
+    workers = getattr(args, "workers", None)
+    return default_workers() if workers is None else max(1, workers)
 
 
 def _write_cues(cues: list, path: Path) -> None:
@@ -373,7 +378,9 @@ def _visemes(args: argparse.Namespace) -> int:
 
     _check_outputs({"output": args.output}, {"the audio": args.audio, "the transcript": args.transcript})
     audio = dirfa.load_audio(args.audio)
-    speech = dirfa.analyze_speech(audio, fps=args.fps, text=_read_text(args), language=args.language)
+    speech = dirfa.analyze_speech(
+        audio, fps=args.fps, text=_read_text(args), language=args.language, workers=_workers(args)
+    )
     cues = dirfa.viseme_cues(speech)
     if args.output is not None:
         _write_cues(cues, args.output)

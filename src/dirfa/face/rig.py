@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.spatial import Delaunay
 
 from dirfa.face import topology as topo
 from dirfa.face.landmarks import N_LANDMARKS, Portrait
@@ -563,6 +562,8 @@ def build_rig(portrait: Portrait) -> Rig:
         use = np.arange(len(local)) < len(contour)
         use |= depth_in >= max(1.0, 0.3 * iris_r)
         used = np.nonzero(use)[0]
+        from scipy.spatial import Delaunay  # imported here: only rig building needs it, not render workers
+
         tri = used[Delaunay(local[used, :2]).simplices]
         # Keep triangles inside the eye opening (the hull of the contour is slightly larger than it).
         centroid = local[tri].mean(axis=1)[:, :2]

@@ -10,7 +10,6 @@ from typing import Protocol
 
 import numpy as np
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, median_filter
-from scipy.signal import find_peaks
 
 # Pauses shorter than this do not end a phrase. Goldman-Eisler (1968) and most pause studies since treat
 # silences of about 250 ms and more as real pauses; shorter gaps are stop closures and hesitations.
@@ -194,6 +193,8 @@ def _find_accents(
     local_pitch = _smooth(pitch_st, sigma_s=1.0, fps=fps)
     score = (energy - local_energy) / 6.0 + np.maximum(pitch_st - local_pitch, 0.0) / 3.0
     score = np.where(speech & voiced, score, -1.0)
+    from scipy.signal import find_peaks  # imported here: scipy.signal costs ~0.3 s to import
+
     peaks, props = find_peaks(score, height=0.25, distance=max(int(round(ACCENT_SPACING_S * fps)), 1))
     heights = props["peak_heights"]
     # Strength relative to the speaker's own strongest accents (their 90th percentile), so a calm reader still

@@ -8,9 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import solve_toeplitz
 from scipy.ndimage import binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
-from scipy.signal import resample_poly
 
 from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
@@ -71,6 +69,8 @@ def _lpc_formants(r: np.ndarray) -> tuple[float, float]:
     # Lag window (40 Hz Gaussian) widens the peaks a little, so harmonics of high voices are not formants.
     r = r * np.exp(-0.5 * (2 * np.pi * 40.0 / _LPC_RATE_HZ * np.arange(_LPC_ORDER + 1)) ** 2)
     r[0] *= 1.0001  # white-noise correction keeps the Toeplitz system well conditioned
+    from scipy.linalg import solve_toeplitz  # imported where used, as scipy.signal is
+
     try:
         a = solve_toeplitz(r[:-1], r[1:])
     except np.linalg.LinAlgError:
@@ -113,6 +113,8 @@ def acoustic_curves(
     x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     if n_frames <= 0 or x.size == 0 or not np.asarray(prosody.speech).any():
         return out
+    from scipy.signal import resample_poly  # imported here: scipy.signal costs ~0.3 s to import
+
     g = math.gcd(int(sample_rate_hz), _LPC_RATE_HZ)
     x8 = resample_poly(x, _LPC_RATE_HZ // g, int(sample_rate_hz) // g)
     duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)

@@ -14,7 +14,6 @@ import subprocess
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from dirfa.errors import DirfaError
 
@@ -92,6 +91,8 @@ def _to_model_pcm(samples: np.ndarray, sample_rate_hz: int) -> tuple[bytes, floa
     duration_s = x.shape[0] / sample_rate_hz
     x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
     if sample_rate_hz != MODEL_SAMPLE_RATE_HZ and x.size:
+        from scipy.signal import resample_poly  # imported here: scipy.signal costs ~0.3 s to import
+
         g = np.gcd(int(sample_rate_hz), MODEL_SAMPLE_RATE_HZ)
         x = resample_poly(x, MODEL_SAMPLE_RATE_HZ // g, int(sample_rate_hz) // g)
     pcm = np.clip(np.round(x * 32767.0), -32768, 32767).astype("<i2")

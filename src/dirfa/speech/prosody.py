@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import binary_closing, binary_opening, median_filter
-from scipy.signal import butter, sosfiltfilt
 
 HOP_S = 0.01  # analysis frames every 10 ms, as in most speech front ends
 WINDOW_S = 0.04  # YIN integration window of 20 ms plus lags up to 22 ms (45 Hz creak)
@@ -136,6 +135,8 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
         return _Frames(level_db, np.zeros(n), empty, empty.copy())
 
     # Pitch on the band that carries the fundamental, so fricative noise and formants do not fool YIN.
+    from scipy.signal import butter, sosfiltfilt  # imported here: scipy.signal costs ~0.3 s to import
+
     sos = butter(4, [40.0, min(1000.0, 0.45 * sample_rate_hz)], btype="band", fs=sample_rate_hz, output="sos")
     f0, aperiodicity = _yin(sosfiltfilt(sos, x), sample_rate_hz=sample_rate_hz, n=n)
 

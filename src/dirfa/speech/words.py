@@ -110,8 +110,8 @@ def recognize_words(
 # word decoding between a second process and this one so both finish together.
 _FULL_COST = 0.22  # word decoding with posteriors (the language check's seconds)
 _FAST_COST = 0.068  # word decoding with the _FAST settings
-_OTHER_COST = 0.048  # what this process does meanwhile: prosody and phone recognition
-_SIDE_START_S = 0.8  # starting a Python process and importing dirfa
+_OTHER_COST = 0.053  # what this process does meanwhile: prosody and phone recognition
+_SIDE_START_S = 0.5  # starting a Python process and importing dirfa
 _MIN_GAIN_S = 1.0  # a second process must save at least this much, or the words are decoded here
 _SIDE_TIMEOUT_S = 600.0  # far more than any clip needs: a side process silent this long is stuck
 
@@ -159,7 +159,7 @@ class WordJob:
     """Word recognition of one clip, under way: part of it in a second process while this one does other
     work (phone recognition, prosody); `result` decodes the rest here and joins the two."""
 
-    def __init__(self, samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float) -> None:
+    def __init__(self, samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float, split: bool) -> None:
         self._samples = samples
         self._rate = sample_rate_hz
         self._posteriors_s = posteriors_s
@@ -167,7 +167,7 @@ class WordJob:
         self._conn: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._sender: threading.Thread | None = None
-        split_s = _side_split_s(samples.shape[0] / sample_rate_hz, posteriors_s)
+        split_s = _side_split_s(samples.shape[0] / sample_rate_hz, posteriors_s) if split else None
         if split_s is None:
             return
         self._cut = _quiet_cut(samples, sample_rate_hz, split_s)
@@ -246,9 +246,14 @@ class WordJob:
             self._conn = None
 
 
-def start_recognition(samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float = 0.0) -> WordJob:
-    """Begin recognize_words on a clip; long clips are split with a second process (see WordJob)."""
-    return WordJob(np.asarray(samples), sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s)
+def start_recognition(
+    samples: np.ndarray, *, sample_rate_hz: int, posteriors_s: float = 0.0, processes: int = 2
+) -> WordJob:
+    """Begin recognize_words on a clip; with processes >= 2, long clips are split with a second process
+    (see WordJob)."""
+    return WordJob(
+        np.asarray(samples), sample_rate_hz=sample_rate_hz, posteriors_s=posteriors_s, split=processes >= 2
+    )
 
 
 def _side(conn: Connection) -> None:
