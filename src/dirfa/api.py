@@ -237,8 +237,9 @@ def frames(
     """Render the animation frame by frame, as it goes (only a few frames are held at any time).
 
     size: output width in pixels (height follows; default: the photo's own size, or 512 for `crop`).
-    crop: a face-centred square instead of the whole picture. workers: render processes (clips of a few
-    seconds always use one)."""
+    crop: a face-centred square instead of the whole picture. workers: processes rendering, this one
+    included (default 1; clips of a few seconds always use one; with more, call this under
+    `if __name__ == "__main__":`, as any use of multiprocessing needs)."""
     plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
     if rig is None:
         # A video smaller than the photo is rendered at its own scale: less work, the same picture.
@@ -281,9 +282,8 @@ def render(
     """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
 
     progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
-    frame count. workers: render processes (default 1; the CLI uses one per core — from a script, call
-    this under `if __name__ == "__main__":`, as any use of multiprocessing needs). The file appears only when
-    complete."""
+    frame count. workers: processes rendering, this one included (see `frames`; the CLI uses one per core).
+    The file appears only when complete."""
     output = Path(output)
     check_writable(output)
     if audio is not None and _same_file(output, audio.source):

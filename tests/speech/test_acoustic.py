@@ -90,3 +90,31 @@ def test_english_confidence_flags_singing():
     silent = np.zeros(RATE_HZ)
     silent_prosody = analyze(silent, sample_rate_hz=RATE_HZ, fps=FPS, n_frames=25)
     assert english_confidence(recognize(silent, sample_rate_hz=RATE_HZ), silent_prosody) == 0.0
+
+
+def _sung_vowel(f0_hz: float, duration_s: float, formants_hz=(700.0, 1200.0, 2600.0)) -> np.ndarray:
+    """A held open vowel at a singing pitch: a glottal pulse train through three formant resonators."""
+    from scipy.signal import lfilter
+
+    n = int(duration_s * RATE_HZ)
+    source = np.zeros(n)
+    source[(np.arange(0, duration_s, 1.0 / f0_hz) * RATE_HZ).astype(int)] = 1.0
+    out = source
+    for f, bw in zip(formants_hz, (90.0, 110.0, 160.0)):
+        r = np.exp(-np.pi * bw / RATE_HZ)
+        out = lfilter([1.0 - r], [1.0, -2 * r * np.cos(2 * np.pi * f / RATE_HZ), r * r], out)
+    fade = np.minimum(1.0, np.minimum(np.arange(n), n - np.arange(n)) / (0.03 * RATE_HZ))
+    return 0.3 * out / np.abs(out).max() * fade
+
+
+def test_held_sung_notes_open_the_jaw_wide():
+    """A singer holding "oh" on a high note: the jaw stays well open (not a murmur), then rests after."""
+    pause = np.zeros(int(0.5 * RATE_HZ))
+    oh = (500.0, 1000.0, 2600.0)  # a mid vowel: its F1 alone would open the jaw only a little
+    samples = np.concatenate([pause, _sung_vowel(440.0, 1.2, oh), pause, _sung_vowel(330.0, 1.2, oh), pause])
+    prosody, curves = run(samples)
+    jaw = curves["jawOpen"]
+    for start_s in (0.5, 2.2):
+        held = jaw[int((start_s + 0.4) * FPS) : int((start_s + 1.0) * FPS)]
+        assert held.min() > 0.35, held
+    assert jaw[int(1.95 * FPS)] < 0.05  # the pause between the notes rests

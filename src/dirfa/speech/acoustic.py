@@ -23,6 +23,8 @@ _LPC_ORDER = 10  # 2 + sampling rate in kHz, the usual rule for LPC formant anal
 # F1 ~300 Hz for close vowels (i, u) to ~750-850 Hz for open ones (a); F2 ~900 Hz for back rounded vowels
 # (u, o) to ~2300-2800 Hz for front spread ones (i, e).
 _F1_CLOSE_HZ, _F1_OPEN_HZ = 300.0, 750.0
+_HELD_SMOOTH_HOPS = 10.0  # 10 ms hops: voicing averaged over ~0.2 s tells a held vowel from a syllable
+_HELD_JAW = 0.3  # extra jaw opening on a held vowel
 _F2_ROUND_HZ, _F2_CENTRAL_HZ = 1150.0, 1650.0
 _F2_SPREAD_LOW_HZ, _F2_SPREAD_HIGH_HZ = 1750.0, 2400.0
 _DIP_START_DB = 10.0  # vowels within a phrase vary by ~10 dB; deeper dips under the local peak are consonants
@@ -145,12 +147,18 @@ def acoustic_curves(
     spread = np.clip((f2 - _F2_SPREAD_LOW_HZ) / (_F2_SPREAD_HIGH_HZ - _F2_SPREAD_LOW_HZ), 0.0, 1.0)
     sounding = speech * (1.0 - dip)
     gain = 0.8 + 0.45 * gaussian_filter1d(loudness, 6.0)
-    jaw = (0.1 + 0.45 * open_) * sounding * gain
+    # Held vowels (sung notes, drawn-out syllables) are sung or said with the jaw well down, and there the
+    # formant estimate is least trusted (a high voice's harmonics mislead LPC): voicing that lasts ~0.2 s
+    # or more opens the jaw by itself, with the loudness, and tempers the rounding.
+    voiced = np.interp(t, frame_t, np.asarray(prosody.voiced, dtype=float))
+    held = np.clip((gaussian_filter1d(voiced, _HELD_SMOOTH_HOPS) - 0.5) / 0.4, 0.0, 1.0)
+    # (Loudness is relative to the clip, ~0 all through a clip sung at one level: it only adds.)
+    jaw = (0.12 + 0.45 * open_ + _HELD_JAW * held * (0.6 + 0.4 * loudness)) * sounding * gain
     values = {
         "jawOpen": jaw,
         "mouthClose": 0.6 * speech * gap,  # brief lip contact in clear gaps inside speech
         "mouthFunnel": (0.2 + 0.4 * open_) * rounded * sounding,
-        "mouthPucker": 0.8 * rounded * (1.0 - open_) * sounding,
+        "mouthPucker": 0.8 * rounded * (1.0 - open_) * (1.0 - 0.5 * held) * sounding,
         "mouthStretchLeft": 0.5 * spread * sounding,
         "mouthStretchRight": 0.5 * spread * sounding,
         "mouthRollLower": np.zeros(n),
