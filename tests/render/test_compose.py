@@ -9,7 +9,8 @@ import pytest
 
 from dirfa.errors import InputError
 from dirfa.face import topology as topo
-from dirfa.face.landmarks import find_faces
+from dirfa.face.landmarks import find_faces, load_portrait
+from dirfa.face.rig import build_rig
 from dirfa.render.compose import MAX_OUTPUT_SIDE_PX, FrameRenderer, plan_output
 
 UPPER_FACE = sorted(
@@ -252,3 +253,18 @@ def test_lips_pressed_shut_stay_shut_when_rounded(renderer, rest_frame, portrait
     shut = _inner_lip_gap_px(_redetect(renderer.render({"jawOpen": 0.08, "mouthClose": 1.0, **rounding})))
     mouth_px = np.linalg.norm(portrait.landmarks_xyz[61, :2] - portrait.landmarks_xyz[291, :2])
     assert shut < rest + 0.02 * mouth_px, f"inner-lip gap {shut:.1f} px (rest {rest:.1f} px)"
+
+
+def test_picture_edges_hold_still_when_the_head_nears_them(astronaut):
+    """Hair reaching the picture's edge: the edge (and a scanned border or frame line on it) stays put."""
+    picture = np.ascontiguousarray(astronaut[40:300, 90:390])  # her hair touches the top and both sides
+    picture[:2] = 255  # a thin white border line along the top, as scanned paintings have
+    portrait = load_portrait(picture)
+    rig = build_rig(portrait)
+    renderer = FrameRenderer(picture, rig, plan_output(picture.shape, portrait.face_box))
+    for params in ({"headYaw": 12.0, "headPitch": 8.0}, {"headRoll": -8.0, "jawOpen": 0.5}):
+        frame = renderer.render(params)
+        change = np.abs(frame.astype(int) - picture).max(axis=2)
+        assert change[20:-20, 20:-20].max() > 40  # the head did move
+        for edge in (change[:2], change[-2:], change[:, :2], change[:, -2:]):
+            assert edge.max() <= 2, "the picture's edge moved"

@@ -19,11 +19,15 @@ from dirfa.render import eyelids, mouth, warp
 
 MAX_OUTPUT_SIDE_PX = 4096  # --size may ask for up to this
 DEFAULT_MAX_SIDE_PX = 1920  # without --size, bigger pictures are scaled down to this (full HD)
-CROP_FACE_SCALE = 2.6
+CROP_FACE_SCALE = 2.6  # a face-centred crop is this many face heights wide: head, hair and shoulders
 PHOTO_MOUTH_MIN_GAP = 0.06  # a photo mouth open this wide (share of its width) shows teeth worth reusing
 # The warp map is affine inside each triangle, so it is computed every 2 px and interpolated: within
 # ~0.3 px of the exact map even across the nose of a turned head (4 px was off by up to 1.8 px).
-MAP_STEP_PX = 2  # a face-centred crop is this many face heights wide: head, hair and shoulders
+MAP_STEP_PX = 2
+# The picture's outermost EDGE_FIXED_PX pixels do not move; the warp fades in over EDGE_HOLD_PX from the edge
+# (see _hold_picture_edges). Scanned paintings' border lines are 1-3 px.
+EDGE_FIXED_PX = 3
+EDGE_HOLD_PX = 10
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,28 @@ def sharp_boxes(rig: Rig, pose: Pose, width: int, height: int) -> list[warp.Regi
     return [warp.bounding_region(points, width, height, margin_px=int(round(margin)))]
 
 
+def _hold_picture_edges(
+    map_x: np.ndarray, map_y: np.ndarray, region: warp.Region, width: int, height: int
+) -> None:
+    """Fade the warp out towards the picture's edge (in place): scanned borders, frame lines and the edge
+    itself stay put instead of wobbling with hair that reaches it."""
+    if region.x0 >= EDGE_HOLD_PX and region.y0 >= EDGE_HOLD_PX:
+        if region.x1 <= width - EDGE_HOLD_PX and region.y1 <= height - EDGE_HOLD_PX:
+            return
+    xs = np.arange(region.x0, region.x1, dtype=np.float32)
+    ys = np.arange(region.y0, region.y1, dtype=np.float32)
+    ramp = float(EDGE_HOLD_PX - EDGE_FIXED_PX)
+    fx = np.clip((np.minimum(xs, width - 1 - xs) - (EDGE_FIXED_PX - 1)) / ramp, 0.0, 1.0)
+    fy = np.clip((np.minimum(ys, height - 1 - ys) - (EDGE_FIXED_PX - 1)) / ramp, 0.0, 1.0)
+    fade = np.minimum(fy[:, None], fx[None, :])
+    map_x -= xs[None, :]
+    map_x *= fade
+    map_x += xs[None, :]
+    map_y -= ys[:, None]
+    map_y *= fade
+    map_y += ys[:, None]
+
+
 class FrameRenderer:
     """Renders single frames of one portrait; reuses what does not change between frames."""
 
@@ -119,6 +145,7 @@ class FrameRenderer:
             step=MAP_STEP_PX,
             sharp_boxes=sharp_boxes(self.rig, pose, width, height),
         )
+        _hold_picture_edges(map_x, map_y, region, width, height)
         patch = warp.remap(self.image, map_x, map_y)
         if pose.mouth_open_px > 0.3:
             mouth.draw_mouth(

@@ -161,15 +161,13 @@ def backward_map(
     *,
     step: int = 1,
     sharp_boxes: Sequence[Region] = (),
-    still_outline: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-pixel source coordinates for `region`: (map_x, map_y), float32 maps for cv2.remap.
 
     Pixels covered by no triangle map to themselves (the still background). With step > 1 the map is
     computed every `step` pixels and interpolated — exact inside each triangle, since the map is affine
     there — except inside `sharp_boxes`, computed at every pixel: put the boxes where layers meet (eye and
-    mouth openings), where the map jumps and interpolating it would smear an edge. Outside `still_outline`
-    (a polygon the mesh keeps still) the map is the identity, exactly."""
+    mouth openings), where the map jumps and interpolating it would smear an edge."""
     offsets = np.cumsum([0] + [len(t) for t in layers])
     tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
     affines = triangle_affines(src_xy, dst_xy, np.concatenate(layers))
@@ -221,16 +219,6 @@ def backward_map(
             )
             dx[box_slices] = bdx
             dy[box_slices] = bdy
-        if still_outline is not None:
-            # Interpolation would leak the motion a few pixels past the still outline: cut it there.
-            inside = np.zeros((height, width), np.uint8)
-            corner = np.array([region.x0, region.y0], np.float64)
-            outline = np.round((still_outline.astype(np.float64) - corner) * (1 << SUBPIXEL_BITS)).astype(
-                np.int32
-            )
-            cv2.fillPoly(inside, [outline], 1, lineType=cv2.LINE_8, shift=SUBPIXEL_BITS)
-            dx *= inside
-            dy *= inside
     xs = np.arange(region.x0, region.x1, dtype=np.float32)[None, :]
     ys = np.arange(region.y0, region.y1, dtype=np.float32)[:, None]
     return dx + xs, dy + ys
