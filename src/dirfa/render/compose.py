@@ -20,7 +20,9 @@ from dirfa.render import eyelids, mouth, warp
 MAX_OUTPUT_SIDE_PX = 4096  # --size may ask for up to this
 DEFAULT_MAX_SIDE_PX = 1920  # without --size, bigger pictures are scaled down to this (full HD)
 CROP_FACE_SCALE = 2.6  # a face-centred crop is this many face heights wide: head, hair and shoulders
-PHOTO_MOUTH_MIN_GAP = 0.06  # a photo mouth open this wide (share of its width) shows teeth worth reusing
+# A photo mouth open this wide (share of its width) shows teeth worth reusing; draw_mouth blends them in
+# from here to mouth.PHOTO_TEETH_FULL, so barely parted lips hand over to synthetic teeth without a jump.
+PHOTO_MOUTH_MIN_GAP = mouth.PHOTO_TEETH_FROM
 # The warp map is affine inside each triangle, so it is computed every 2 px and interpolated: within
 # ~0.3 px of the exact map even across the nose of a turned head (4 px was off by up to 1.8 px).
 MAP_STEP_PX = 2

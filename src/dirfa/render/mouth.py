@@ -13,10 +13,23 @@ import numpy as np
 from dirfa.face import topology as topo
 from dirfa.render.warp import bounding_region
 
-WARM_WHITE = np.array([1.0, 0.96, 0.88], np.float32)  # enamel is ivory next to the sclera, never blue-white
-SCLERA_CAST_POWER = 0.6  # teeth take this much of the sclera's colour cast (a warm painting, a cool photo)
-TEETH_OVER_LIPS = 1.45  # teeth at least this much brighter (mean RGB) than the lips around them
-TEETH_MAX_LEVEL = 228.0  # mean RGB 0..255: enamel in shade is never paper white
+# Teeth tone, from the picture itself (mean-RGB levels 0..255). Enamel reflects more than skin of any tone:
+# in the same light the teeth sit above the lit skin around the mouth, but in a mouth's shade they stay at or
+# below the face's own highlights (a dark painting keeps dark teeth, never paper white).
+LIT_PERCENTILES = (78.0, 92.0)  # "lit skin": this band of the skin around the mouth, by level
+HIGHLIGHT_PERCENTILES = (94.0, 99.0)  # the face's highlights
+TEETH_OVER_SKIN = 1.12  # teeth at least this much lighter than the lit skin around the mouth
+TEETH_UNDER_SCLERA = 0.92  # and about as light as the eye whites' lit part
+TEETH_OVER_LIPS = 1.3  # and clearly lighter than the lips
+HIGHLIGHT_HEADROOM = 0.25  # but at most this share of the way from the face's highlights to white
+TEETH_MAX_LEVEL = 236.0  # enamel in a mouth's shade is never paper white
+SKIN_TO_WHITE = 0.4  # near white, at most this share of the way from the lit skin to white
+# The teeth keep these shares of the lit skin's chroma: of its yellowness ((R + G) / 2 - B: a varnish, warm
+# light) and, less, of its redness (R - G: mostly the blood in skin, which enamel does not have).
+TEETH_CHROMA = 0.55
+TEETH_RED_CHROMA = 0.3
+TEETH_MAX_CHROMA = 0.17  # per channel, as a share of the level
+TEETH_MIN_WARMTH = 0.03  # blue at least this share of the level below green: ivory, not grey or blue
 MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
 FULL_OPENING_PX = 2.0  # the interior fades in between the two
 AA_PX = 1.0  # anti-aliasing ramp of every drawn edge
@@ -50,6 +63,17 @@ DETAIL_FULL_MOUTH_PX = 90.0
 TONGUE_RISE = 0.55
 TONGUE_HALF_WIDTH = 0.34
 LIP_SHADOW = 0.07  # the upper lip shades the teeth for this share of the mouth width below it
+# The opening's ends: the lips meet softly at the corners, so the cut-out is rounded over this share of the
+# mouth width from each inner corner and pulled in from it by CORNER_INSET (the corner itself is lip).
+CORNER_ROUND = 0.17
+CORNER_INSET = 0.025
+# The lower teeth fade in as the lower lip uncovers them, over this many pixels plus share of the mouth.
+LOWER_TEETH_FADE_PX = 1.5
+LOWER_TEETH_FADE = 0.035
+# The photo's own teeth are shown in proportion to how far its lips are parted (shares of the mouth width):
+# a photo with barely parted lips hands over smoothly to the synthesised teeth.
+PHOTO_TEETH_FROM = 0.025
+PHOTO_TEETH_FULL = 0.06
 
 
 @dataclass(frozen=True)
@@ -72,7 +96,13 @@ def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
-    """Teeth, cavity, tongue and gum colours for the face whose landmarks are given."""
+    """Teeth, cavity, tongue and gum colours for the face whose landmarks are given.
+
+    The teeth are matched to the picture's own tonal range rather than to a fixed white: lit like the skin
+    around the mouth (a dark painting keeps dark teeth, a bright photo light ones), a little lighter than it
+    by enamel's higher albedo, at least as light as a lit sclera would make them, never above the face's own
+    highlights, and coloured like that skin with most of its chroma taken out (a warm varnish gives a warm
+    ivory, a cool photo a near-neutral one)."""
     height, width = image.shape[:2]
     lips = np.concatenate(
         [landmarks_xy[list(topo.LIP_UPPER_OUTER)], landmarks_xy[list(topo.LIP_LOWER_OUTER[::-1])]]
@@ -80,7 +110,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     inner = np.concatenate(
         [landmarks_xy[list(topo.LIP_UPPER_INNER)], landmarks_xy[list(topo.LIP_LOWER_INNER[::-1])]]
     )
-    lip_mask = (_polygon_mask((height, width), lips) > 128) & (_polygon_mask((height, width), inner) < 64)
+    lips_in = _polygon_mask((height, width), lips) > 128
+    lip_mask = lips_in & (_polygon_mask((height, width), inner) < 64)
     lip = np.median(image[lip_mask], axis=0) if lip_mask.sum() > 10 else np.array([150.0, 90.0, 90.0])
     lip = lip.astype(np.float32)
 
@@ -98,43 +129,58 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         sclera_pixels.append(image[ys[keep], xs[keep]])
     sclera = np.concatenate(sclera_pixels).astype(np.float32)
     face_mask = _polygon_mask((height, width), landmarks_xy[list(topo.face_oval())]) > 128
-    skin = np.median(image[face_mask].astype(np.float32), axis=0) if face_mask.sum() > 10 else lip
-    skin_level = float(np.mean(skin))
+    face = image[face_mask & ~lips_in].astype(np.float32)
+    if len(face) < 20:  # a degenerate detection: the lips stand in for the skin
+        face = np.concatenate([image[lip_mask].astype(np.float32), lip[None]])
+    skin = np.median(face, axis=0)
+    # The skin around the mouth (within about a mouth width of it): lit as the teeth are, which on a
+    # painting with a bright forehead and a shaded beard is much darker than the face's highlights.
+    corners = landmarks_xy[[topo.LIP_UPPER_OUTER[0], topo.LIP_UPPER_OUTER[-1]]]
+    mouth_w = max(float(np.linalg.norm(corners[1] - corners[0])), 2.0)
+    centre = lips.mean(axis=0)
+    ys, xs = np.nonzero(face_mask & ~lips_in)
+    near = np.hypot((xs - centre[0]) / (1.0 * mouth_w), (ys - centre[1]) / (0.75 * mouth_w)) < 1.0
+    local = image[ys[near], xs[near]].astype(np.float32) if near.sum() >= 20 else face
+    local_lit = _band_colour(local, LIT_PERCENTILES)
+    face_top = float(np.mean(_band_colour(face, HIGHLIGHT_PERCENTILES)))
+    lit_level = float(np.mean(local_lit))
     if len(sclera) >= 12:
         luminance = sclera.mean(axis=1)
-        bright = sclera[luminance >= np.percentile(luminance, 80)]
-        sclera_colour = np.median(bright, axis=0)
+        sclera_level = float(np.mean(np.median(sclera[luminance >= np.percentile(luminance, 80)], axis=0)))
     else:  # tiny or hidden eyes
-        sclera_colour = skin * 1.2
-    # Teeth must read as teeth at any size: as light as the sclera's bright part, as the lit skin (its
-    # 90th percentile: the photo's lighting, whatever the skin tone) and clearly lighter than the lips.
-    # A dim or painted sclera, or a small face whose eyes sample dark, no longer makes them grey.
-    lit_skin = (
-        float(np.percentile(image[face_mask].astype(np.float32).mean(axis=1), 90))
-        if (face_mask.sum() > 10)
-        else skin_level
+        sclera_level = 0.0
+    # Lighter than the lit skin by enamel's albedo, compressed near white as a picture's tone curve is.
+    over_skin = min((TEETH_OVER_SKIN - 1.0) * lit_level, SKIN_TO_WHITE * max(255.0 - lit_level, 0.0))
+    level = max(
+        lit_level + over_skin, sclera_level * TEETH_UNDER_SCLERA, float(np.mean(lip)) * TEETH_OVER_LIPS
     )
-    level = max(float(np.mean(sclera_colour)) * 0.95, lit_skin * 0.96, float(np.mean(lip)) * TEETH_OVER_LIPS)
-    level = float(np.clip(level, 60, TEETH_MAX_LEVEL))
+    ceiling = min(face_top + HIGHLIGHT_HEADROOM * max(255.0 - face_top, 0.0), TEETH_MAX_LEVEL)
+    level = float(np.clip(level, 40.0, ceiling))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
     if colourful:
-        # The photo's white balance, as the sclera shows it (a varnished painting is yellow throughout),
-        # damped and bounded: blue eyes or make-up must not tint the teeth. Enamel stays warm: R >= G >= B.
-        cast = np.clip(sclera_colour / max(float(np.mean(sclera_colour)), 1.0), 0.75, 1.3)
-        tint = WARM_WHITE * cast.astype(np.float32) ** SCLERA_CAST_POWER
-        tint[1] = min(tint[1], tint[0])
-        tint[2] = min(tint[2], tint[1])
+        # The skin's hue with most of its chroma taken out; enamel stays warm (R >= G >= B) whatever the
+        # photo's white balance, and never takes more than a faint tint.
+        yellow = float((local_lit[0] + local_lit[1]) / 2 - local_lit[2])
+        red = float(local_lit[0] - local_lit[1])
+        chroma = TEETH_CHROMA * yellow * np.array([1 / 3, 1 / 3, -2 / 3], np.float32)
+        chroma += TEETH_RED_CHROMA * red * np.array([0.5, -0.5, 0.0], np.float32)
+        chroma *= level / max(lit_level, 1.0)
+        chroma = np.clip(chroma, -TEETH_MAX_CHROMA * level, TEETH_MAX_CHROMA * level)
+        teeth = level + chroma
+        teeth[1] = min(teeth[1], teeth[0] - TEETH_MIN_WARMTH * 0.5 * level)
+        teeth[2] = min(teeth[2], teeth[1] - TEETH_MIN_WARMTH * level)
+        teeth += level - float(np.mean(teeth))
     else:
-        tint = np.ones(3, np.float32)
-    teeth = np.clip(level * tint / float(np.mean(tint)), 0, 255)
+        teeth = np.full(3, level, np.float32)
+    teeth = np.clip(teeth, 0, 255)
     if colourful:
-        cavity = np.clip(lip * np.array([0.36, 0.19, 0.19]), 0, 255)
+        cavity = np.clip(lip * np.array([0.46, 0.26, 0.26]), 0, 255)
         deep = np.clip(lip * np.array([0.16, 0.08, 0.085]), 0, 255)
         tongue = np.clip(lip * np.array([0.85, 0.55, 0.55]), 0, 255)
         gums = np.clip(lip * np.array([0.9, 0.62, 0.62]), 0, 255)
     else:  # a grayscale photo keeps a grayscale mouth
         grey = float(np.mean(lip))
-        cavity, deep = np.full(3, grey * 0.25), np.full(3, grey * 0.11)
+        cavity, deep = np.full(3, grey * 0.27), np.full(3, grey * 0.11)
         tongue, gums = np.full(3, grey * 0.6), np.full(3, grey * 0.75)
     # A mouth is dark, never black: the cavity keeps some of the lips' tone even in dim photos.
     cavity = np.maximum(cavity, 30.0 * cavity / max(float(np.max(cavity)), 1.0))
@@ -146,6 +192,14 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         cavity_deep=deep.astype(np.float32),
         gums=gums.astype(np.float32),
     )
+
+
+def _band_colour(pixels: np.ndarray, percentiles: tuple[float, float]) -> np.ndarray:
+    """Mean RGB of the pixels whose mean-RGB level lies between two percentiles (robust to specks)."""
+    level = pixels.mean(axis=1)
+    lo, hi = np.percentile(level, percentiles)
+    band = pixels[(level >= lo) & (level <= hi)]
+    return (band if len(band) else pixels).mean(axis=0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -291,6 +345,8 @@ def draw_mouth(
     # How far the lower lip has dropped below the lower teeth's edges (px, largest along the mouth): the
     # tongue and lower teeth are only worth drawing when some of them shows.
     lower_shows = float(np.max(lip_bottom[:, 1] - np.interp(lip_bottom[:, 0], *_sorted(low))))
+    if len(poly) == 20:
+        alpha *= _rounded_ends(u, v, lip_top, _line_v(lip_bottom[:, 0], lip_bottom[:, 1], u), ipoly, w)
     detail = float(np.clip((w - DETAIL_FROM_MOUTH_PX) / (DETAIL_FULL_MOUTH_PX - DETAIL_FROM_MOUTH_PX), 0, 1))
 
     # The lips' shadow: a blurred inside mask, 1 deep inside the mouth, ~0.5 at the lips' inner edge.
@@ -329,11 +385,13 @@ def draw_mouth(
         colour = colour * (1.0 - tongue_a) + (colours.tongue * shade) * tongue_a
 
     # Lower teeth: edges show behind the lower lip on a wide opening, darkening down into its shadow.
-    if lower_shows > -2.0 - 0.03 * w:  # the rounding lifts an edge by up to ~0.02 w
+    # They fade in with the lower lip's drop below their edges (never switch on between two frames).
+    low_fade = _smooth01((lower_shows + 0.01 * w) / (LOWER_TEETH_FADE_PX + LOWER_TEETH_FADE * w))
+    if low_fade > 0.0:
         ends = _row(LOWER_TOOTH_ENDS, w)
         s, crown, gaps = _teeth_row(au, ends, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING)
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
-        a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w)
+        a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
         per_tooth = np.interp(s, np.arange(len(LOWER_TOOTH_LIGHT)), LOWER_TOOTH_LIGHT).astype(np.float32)
         down = 1.0 - 0.45 * _smooth01((v - edge) * (1.0 / (0.07 * w + 1.0)))
         shade = (per_tooth * down * gaps * (0.8 + 0.2 * inside))[..., None]
@@ -365,12 +423,37 @@ def draw_mouth(
         colour = colour * (1.0 - a_up) + teeth * a_up
     else:
         texture, cover = _photo_interior(photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey)
+        photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ ey))
+        share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
+        # A photo whose lips are only just parted shows a blend of its teeth and the synthesised ones; a
+        # wide open one only its own (carried by the skull, as the synthesised upper teeth are).
+        a_up = a_up * (1.0 - share)
+        colour = colour * (1.0 - a_up) + teeth * a_up
+        cover *= share
         colour = colour * (1 - cover) + texture * (0.8 + 0.2 * inside[..., None]) * cover
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
     alpha = (alpha * fade)[..., None]
     out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _rounded_ends(
+    u: np.ndarray, v: np.ndarray, top: np.ndarray, bottom: np.ndarray, ipoly: np.ndarray, w: float
+) -> np.ndarray:
+    """0..1 per pixel: the opening with rounded, soft ends instead of the polygon's pointed corners. Within
+    CORNER_ROUND of each inner corner the allowed half height shrinks along a circular arc to nothing at the
+    corner (pulled in by CORNER_INSET), and the edge there softens: the lips meet gently."""
+    u_left, u_right = sorted((float(ipoly[0, 0]), float(ipoly[10, 0])))
+    inset = CORNER_INSET * w
+    radius = CORNER_ROUND * w + 1.0
+    to_end = np.minimum(u - (u_left + inset), (u_right - inset) - u)
+    t = np.clip(to_end * (1.0 / radius), 0.0, 1.0)
+    half = np.maximum(bottom - top, 0.0) * 0.5
+    allowed = half * np.sqrt(t * (2.0 - t))
+    soft = AA_PX + 0.35 * half * (1.0 - t)
+    across = np.abs(v - (top + bottom) * 0.5)
+    return np.clip(0.5 + (allowed - across) / soft, 0.0, 1.0) * np.clip(0.5 + to_end / AA_PX, 0.0, 1.0)
 
 
 def _sorted(line_uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
