@@ -49,17 +49,44 @@ REFERENCE_HAIR = 0.5  # ... as are those darker than this share of the lid skin 
 # the blend shows no edge); up to this height it has the photo's own lid skin tone (a crease shadow above
 # the eye does not cover the lid that unfolds out of it), in lid heights above the lash line (1 = the open
 # edge's height at full closure).
-OWN_TONE_U = 0.35
+OWN_TONE_U = 0.0
+# Under a shadowing brow the lid is lighter than the socket around it but not as light as the brow bone in
+# full light: it takes this share of the way from the warped skin's tone above it to the brow bone's.
+LID_LIFT = 0.85
+LID_OVER_BONE = 0.3  # share of the way to lighter skin above it the lid may go past the brow bone's tone
+LIFT_ROOM_PER_EYE = 0.2  # ... all of it when the cover reaches this far above the open lid (eye widths)
 # A change of tone needs room to look like shading: over less than this (share of the eye width; a narrow
 # eye under a heavy brow) the lid keeps proportionally more of the tone from above.
 TONE_RAMP_PER_EYE = 0.15
 # The band above the lashes is often a shadowed crease or eye shadow, darker than the lid that unfolds out
 # of it when the eye closes (which faces the light): the lid's own tone is lifted to at least this share of
 # the face's median luminance, keeping its hue variation along the lid.
-LID_MIN_OF_FACE = 0.45
+LID_MIN_OF_FACE = 0.6
+# A real closed lid faces the light like the brow bone: about as light as the skin between the crease and
+# the brow. Its tone is read there, between these shares of the way up to the brow, as a light-leaning
+# percentile of the skin-coloured pixels (brow hairs, lashes, hair strands and glasses are not skin).
+BROW_BONE_FROM, BROW_BONE_TO = 0.35, 0.8
+BROW_BONE_ROWS = 10
+BROW_BONE_PERCENTILE = 50
+SKIN_CHROMA_TOLERANCE = 0.07  # max difference of r/(r+g+b)-style chromaticity from the face's median skin
+SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's median luminance
+# The photo's own lashes and liner, pulled down by the warp, must not float above the closed lid: thin dark
+# features (narrower than this share of the eye width) above the moving lid edge are filled with the skin
+# around them (a grey-level closing), over the lid and this far past its corners (share of the eye width).
+LASH_REMOVE_PER_EYE = 0.4
+LASH_REMOVE_PAST_CORNER = 0.25
+LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
+LASH_DARKER_BY = (
+    12.0,
+    35.0,
+)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
+# Pixels of the warped picture much lighter than both the lid and the skin above it are hair strands (or
+# glints on glasses) in front of the eye: the lid is drawn behind them.
+HAIR_LIGHTER_BY = (25.0, 55.0)  # luminance difference (0..255) at which the lid starts/stops hiding behind
+CORNER_TAPER_S = 0.1  # the cover and the lash line fade out over this share of the lid at each corner
 # The closed lid is skin over the eyeball: a little lighter where it bulges in the middle, shaded where it
 # turns under towards the lash line, with a faint crease shadow where it meets the still skin above.
-LID_BULGE = 0.07
+LID_BULGE = 0.04
 LID_EDGE_SHADE = 0.14
 LID_CREASE_SHADE = 0.03
 # Lash line: thickness at its thickest (share of the eye width), and how it runs along the lid (inner
@@ -87,11 +114,14 @@ class LidColours:
     skin: (2, 3) median lid skin RGB; lash: (2, 3) lash RGB; texture: (2, TEXTURE_ROWS, TEXTURE_COLUMNS, 3) the lid skin band above the lashes, float32
     0..255, row 0 nearest the lid edge, column 0 at the first lid corner (lashes, liner and brow hairs
     removed); detail: the same band's fine grain only (texture minus its blurred self, mean ~0);
-    lid_tone: (2, REFERENCE_COLUMNS, 3) the band's smooth colour along the lid (from REFERENCE_FROM_S to
-    REFERENCE_TO_S) over the rows that span the eye, lifted where it is a deep shadow;
+    lid_tone: (2, REFERENCE_COLUMNS, 3) the lid's smooth colour along it (from REFERENCE_FROM_S to
+    REFERENCE_TO_S): the brow bone's skin between crease and brow, lifted where it is a deep shadow;
     closed_rows: (2,) how many texture rows span the eye when the lid is fully closed; brow_up_per_eye:
     (2,) the brow's height above the lid, in eye widths; strands: (2, LASH_STRANDS) lash tip density
-    0..1 along the lid, one value every LASH_STRAND_PX."""
+    0..1 along the lid, one value every LASH_STRAND_PX; hair: (2, REFERENCE_COLUMNS) share 0..1 of the
+    skin between crease and brow hidden by strands lighter than the skin (hair in front of the eye);
+    socket_tone: (2, REFERENCE_COLUMNS, 3) the skin's smooth colour just above the lashes, as lid_tone
+    before it is lifted to the brow bone's (a crease or eye-shadow tone)."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -101,6 +131,8 @@ class LidColours:
     closed_rows: np.ndarray
     brow_up_per_eye: np.ndarray
     strands: np.ndarray
+    hair: np.ndarray | None = None
+    socket_tone: np.ndarray | None = None
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -158,6 +190,51 @@ def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np
     return np.clip(rough, 0, 255).astype(np.float32), closed_rows
 
 
+def _brow_bone_tone(
+    image: np.ndarray, lid: np.ndarray, brow_up_px: float, face_skin: np.ndarray | None
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(REFERENCE_COLUMNS, 3) float32: the skin between the crease and the brow along the lid, smooth,
+    light-leaning, None where too little of it is skin (hair over the brow, a deep shadow); and
+    (REFERENCE_COLUMNS,) the share of that band covered by strands lighter than the skin."""
+    up = _normal_up(lid)
+    along = _resample(lid, TEXTURE_COLUMNS)
+    heights = np.linspace(BROW_BONE_FROM * brow_up_px, BROW_BONE_TO * brow_up_px, BROW_BONE_ROWS)
+    xy = along[None, :, :] + heights[:, None, None].astype(np.float32) * up[None, None, :]
+    band = cv2.remap(
+        image,
+        np.ascontiguousarray(xy[..., 0]),
+        np.ascontiguousarray(xy[..., 1]),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT_101,
+    ).astype(np.float32)
+    lum = band.mean(axis=2)
+    keep = np.ones(lum.shape, bool)
+    if face_skin is not None:
+        face_lum = max(float(face_skin.mean()), 1.0)
+        chroma = band / np.maximum(band.sum(axis=2, keepdims=True), 1.0)
+        face_chroma = face_skin / max(float(face_skin.sum()), 1.0)
+        keep = (np.abs(chroma - face_chroma).max(axis=2) < SKIN_CHROMA_TOLERANCE) & (
+            (lum > SKIN_LUM_RANGE[0] * face_lum) & (lum < SKIN_LUM_RANGE[1] * face_lum)
+        )
+    at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
+    hair = np.zeros(REFERENCE_COLUMNS, np.float32)
+    if face_skin is not None:
+        light = (lum > SKIN_LUM_RANGE[1] * max(float(face_skin.mean()), 1.0)).mean(axis=0)
+        light = cv2.GaussianBlur(light[None].astype(np.float32), (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)
+        hair = np.interp(at, np.arange(TEXTURE_COLUMNS), light[0]).astype(np.float32)
+    columns = keep.sum(axis=0) >= 2
+    if columns.sum() < 4:
+        return None, hair
+    # Per column, the skin pixel at a light-leaning luminance percentile (a whole pixel, so its hue is real).
+    ranked = np.where(keep, lum, np.nan)[:, columns]
+    target = np.nanpercentile(ranked, BROW_BONE_PERCENTILE, axis=0)
+    pick = np.nanargmin(np.abs(np.where(np.isnan(ranked), np.inf, ranked - target)), axis=0)
+    tone = band[:, columns][pick, np.arange(int(columns.sum()))]
+    cols = np.nonzero(columns)[0].astype(np.float32)
+    tone = np.stack([np.interp(at, cols, tone[:, k]) for k in range(3)], axis=1).astype(np.float32)
+    return cv2.GaussianBlur(tone[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0], hair
+
+
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     """The photo's lid skin (texture, grain and median colour, from the band between the lashes and the
     brow) and its lash colour, for both eyes."""
@@ -165,7 +242,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face = np.zeros((height, width), np.uint8)
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
-    skins, lashes, textures, details, tones, closed_rows, brows = [], [], [], [], [], [], []
+    skins, lashes, textures, details, tones, closed_rows, brows, hairs, sockets = ([] for _ in range(9))
     for upper, brow in (
         (topo.EYE_RIGHT_UPPER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
@@ -182,6 +259,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         tone = cv2.GaussianBlur(spanned[None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
         at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
         tone = np.stack([np.interp(at, np.arange(TEXTURE_COLUMNS), tone[:, k]) for k in range(3)], axis=1)
+        sockets.append(tone.astype(np.float32))
+        bone, hair = _brow_bone_tone(image, lid, brow_up, face_skin)
+        hairs.append(hair)
+        if bone is not None:
+            # The lid unfolds out of the crease into the light: at least as light as the brow bone.
+            tone = bone
         if face_skin is not None:
             mean = tone.mean(axis=0)
             lum, face_lum = float(mean.mean()), float(face_skin.mean())
@@ -214,6 +297,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         brow_up_per_eye=np.array(brows, np.float32),
         # A fixed pattern (same picture, same lashes): strands of uneven density, never quite bare.
         strands=np.random.default_rng(5).uniform(0.25, 1.0, (2, LASH_STRANDS)).astype(np.float32),
+        hair=np.array(hairs, np.float32),
+        socket_tone=np.array(sockets, np.float32),
     )
 
 
@@ -262,8 +347,9 @@ def _reference_tone(
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     ).astype(np.float32)
-    # Per column the second lightest height: a hair, lash or crease line crossing it is passed over.
-    order = np.argsort(samples.sum(axis=2), axis=0)[-2]
+    # Per column the median height: a hair, lash or crease line crossing it is passed over, and a lighter
+    # spot does not make the lid's top lighter than the skin it blends into.
+    order = np.argsort(samples.sum(axis=2), axis=0)[len(REFERENCE_HEIGHTS) // 2]
     tone = samples[order, np.arange(REFERENCE_COLUMNS)]
     luminance = tone.mean(axis=1)
     skin = (luminance >= REFERENCE_DARK * np.median(luminance)) & (
@@ -276,6 +362,48 @@ def _reference_tone(
     # A little smoothing along the lid: the reference must not flicker from frame to frame.
     padded = np.concatenate([tone[:1], tone, tone[-1:]])
     return (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]).astype(np.float32)
+
+
+def _remove_lashes(
+    patch: np.ndarray,
+    s: np.ndarray,
+    d: np.ndarray,
+    travel: np.ndarray,
+    eye_w: float,
+    past_s: float,
+    reach_px: float,
+    strength: float,
+) -> np.ndarray:
+    """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
+    edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
+    features narrower than its kernel and keeps broad shading (a socket shadow) as it is. Returns the
+    skin's smooth, lash-free colour around each pixel."""
+    size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
+    lum = patch.mean(axis=2)
+    darker = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE) - lum
+    lash = _smoothstep(LASH_DARKER_BY[0], LASH_DARKER_BY[1], darker)
+    # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
+    keep = (1.0 - lash).astype(np.float32)
+    sigma = max(1.0, 0.35 * size)
+    weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    closed = cv2.GaussianBlur(patch * keep[..., None], (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    closed = closed / np.maximum(weight, 1e-3)[..., None]
+    lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin nearby (a wide dark patch): leave it
+    if not lash.any():
+        return closed
+    # Where: above the lid edge (its own new lash line is drawn afterwards), along the lid and a little past
+    # its corners (lash clumps and liner tails), up to a crescent above the open edge.
+    along_s = _smoothstep(-past_s, -0.5 * past_s, s) * _smoothstep(1.0 + past_s, 1.0 + 0.5 * past_s, s)
+    arch = np.sqrt(np.clip(4 * s * (1 - s), 0.0, 1.0))
+    top = travel + reach_px * np.maximum(arch, 0.9)
+    # Past the corners there is no lid edge to keep clear: a liner wing starts right at the corner's height.
+    past_corner = np.clip(np.maximum(-s, s - 1.0) / max(0.25 * past_s, 1e-3), 0.0, 1.0)
+    low = _smoothstep(0.0, 1.5, d + 1.5 * past_corner)
+    zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
+    w = (strength * lash * zone)[..., None]
+    patch += w * (closed - patch)
+    return closed
 
 
 def draw_lids(
@@ -310,8 +438,17 @@ def draw_lids(
         reach = max(reach, 2.0)
         lash_px = max(LASH_MIN_PX, LASH_PER_EYE * eye_w) * (0.6 + 0.4 * b)  # at its thickest
         hang = int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px)) + 2  # the lashes reach below the edge
+        past = LASH_REMOVE_PAST_CORNER * eye_w
+        # (not as far as the brow: its hairs are dark and thin too)
+        reach_lashes = min(LASH_REMOVE_ABOVE_PER_EYE, 0.5 * float(colours.brow_up_per_eye[side])) * eye_w
+        corners = np.stack([lid_open[0] - along * past, lid_open[-1] + along * past])
         window = bounding_region(
-            np.concatenate([lid, lid_open + up * reach]), canvas.shape[1], canvas.shape[0], margin_px=hang
+            np.concatenate(
+                [lid, lid_open + up * max(reach, reach_lashes), corners + up * 0.5 * reach_lashes]
+            ),
+            canvas.shape[1],
+            canvas.shape[0],
+            margin_px=hang,
         )
         x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
         if x1 - x0 < 2 or y1 - y0 < 2:
@@ -330,7 +467,7 @@ def draw_lids(
         travel = np.maximum(open_h.astype(np.float32) - edge_h, 0.0)
         # The distance the lid travels to close fully: its row scale, so the texture rides the lid.
         full = np.maximum(travel / b, 1.0)
-        inside_s = _smoothstep(0.0, 0.06, s) * _smoothstep(1.0, 0.94, s)
+        inside_s = _smoothstep(0.0, CORNER_TAPER_S, s) * _smoothstep(1.0, 1.0 - CORNER_TAPER_S, s)
         # Covered: from the lid edge (anti-aliased) up to the open edge and on above it, where the warp
         # shows the lashes pulled down, by a reach that tapers towards the corners (a crescent); its
         # upper part blends into the warped skin.
@@ -343,8 +480,18 @@ def draw_lids(
             continue
         # The lid surface: its tone from the photo's lid low down and from the warped skin just above it
         # towards the top (so it joins without a seam); its shading and grain ride with the lid.
-        own_tone = colours.lid_tone[side]
-        above_tone = _reference_tone(canvas, lid_open, along, up, eye_w, reach, own_tone)
+        bone = colours.lid_tone[side]
+        socket = colours.socket_tone[side] if colours.socket_tone is not None else bone
+        above_tone = _reference_tone(canvas, lid_open, along, up, eye_w, reach, socket)
+        # The lid: lighter than the socket skin above it where the brow bone is lighter, never darker.
+        lift = np.clip(bone.mean(axis=1) - above_tone.mean(axis=1), 0.0, None)[:, None] > 0
+        # A lighter lid needs room above it to blend into darker skin: under a low brow it lifts less.
+        share = LID_LIFT * min(max(reach / (LIFT_ROOM_PER_EYE * eye_w), 0.0), 1.0)
+        # Under skin lighter than the brow bone (a lit crease) it stays close to the brow bone's tone: the
+        # closed lid is never the lightest skin around the eye.
+        own_tone = np.where(
+            lift, above_tone + share * (bone - above_tone), bone + LID_OVER_BONE * (above_tone - bone)
+        ).astype(np.float32)
         strip = np.stack([above_tone, own_tone])  # (2, REFERENCE_COLUMNS, 3), looked up per pixel
         span = REFERENCE_TO_S - REFERENCE_FROM_S
         ref_cols = np.clip(
@@ -367,6 +514,21 @@ def draw_lids(
         shade = 1.0 + bulge - edge_shade - crease
         skin = base * shade[..., None] + DETAIL_GAIN * grain
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
+        fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
+        local = _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes)
+        # Above the open edge the lid blends into the warped skin as it is locally (a brow's shadow, a
+        # crease), not into one tone per column: no outline however uneven the skin above.
+        to_local = _smoothstep(0.0, 1.0, (d - travel) / np.maximum(top - 0.5 * feather - travel, 1.0))
+        skin += to_local[..., None] * (local * shade[..., None] + DETAIL_GAIN * grain - skin)
+        # Hair strands in front of the eye (much lighter than the lid and the skin above it) stay in front,
+        # where the photo has such strands over the brow bone too (not glints on the lashes).
+        in_front = 0.0
+        hair = colours.hair[side] if colours.hair is not None else None
+        if hair is not None and float(hair.max()) > 0.01:
+            lid_lum = np.maximum(base.mean(axis=2), above_tone.mean(axis=1).max())
+            in_front = _smoothstep(HAIR_LIGHTER_BY[0], HAIR_LIGHTER_BY[1], patch.mean(axis=2) - lid_lum)
+            in_front = in_front * np.clip(4.0 * np.interp(ref_cols, np.arange(REFERENCE_COLUMNS), hair), 0, 1)
+            cover = cover * (1 - in_front * (d > travel + 1.0))
         a = cover[..., None]
         patch += a * (skin - patch)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
@@ -381,6 +543,7 @@ def draw_lids(
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
+        lash_a = lash_a * (1 - in_front)
         lash_a = (lash_a * fade_in)[..., None]
         patch += lash_a * (colours.lash[side] - patch)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
