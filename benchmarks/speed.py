@@ -317,7 +317,9 @@ def child_analysis(wav: Path) -> dict[str, object]:
     t0 = time.perf_counter()
     audio = dirfa.load_audio(wav)
     t1 = time.perf_counter()
-    speech = dirfa.analyze_speech(audio)
+    from dirfa.render.stream import default_workers
+
+    speech = dirfa.analyze_speech(audio, workers=default_workers())  # as the CLI does
     t2 = time.perf_counter()
     tracks = dirfa.animate(audio, speech=speech)
     t3 = time.perf_counter()
@@ -341,8 +343,12 @@ def child_render(picture: Path, wav: Path, size: int | None) -> dict[str, object
     n = max(1, round(audio.duration_s * short.fps))
     tracks = dirfa.Tracks(short.fps, {k: np.resize(v, n) for k, v in short.curves.items()})
     portrait = dirfa.load_portrait(picture)
+    from dirfa.render.stream import default_workers
+
     t0 = time.perf_counter()
-    dirfa.render(portrait, tracks, wav.with_suffix(".render.mp4"), audio=audio, size=size)
+    dirfa.render(
+        portrait, tracks, wav.with_suffix(".render.mp4"), audio=audio, size=size, workers=default_workers()
+    )
     return {"render_s": time.perf_counter() - t0, "n_frames": n}
 
 
@@ -542,7 +548,8 @@ def main() -> None:
         )
         print("\n" + analysis)
         sections.append(
-            "Speech analysis and motion (audio only, one child process per length):\n\n" + analysis
+            "Speech analysis and motion (audio only, one child process per length, with the CLI's default "
+            "workers — one per core):\n\n" + analysis
         )
 
         # Render + encode alone over the longest clip: does the streaming part stay flat in memory?
@@ -586,7 +593,8 @@ def main() -> None:
         print("\n" + render_table)
         sections.append(
             f"Render + encode only, {longest:g} s (dirfa.render from precomputed tracks: the first 10 s animated "
-            "and repeated; one child process per picture):\n\n" + render_table
+            "and repeated; one child process per picture, with the CLI's default workers — one per core):\n\n"
+            + render_table
         )
         tracks = dirfa.animate(dirfa.load_audio(wavs[min(durations)]))
 

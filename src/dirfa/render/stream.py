@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
 
+import cv2
 import numpy as np
 
 from dirfa.face.rig import Rig
@@ -271,6 +272,7 @@ def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, 
     told into their slots until told to stop (None) or until the parent's end of the pipe closes."""
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cv2.setNumThreads(1)  # the processes are the parallelism; OpenCV's own threads would only contend
     shm = shared_memory.SharedMemory(name=shm_name)
     slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
     try:
