@@ -86,6 +86,9 @@ HAIR_LIGHTER_BY = (25.0, 55.0)  # luminance difference (0..255) at which the lid
 CORNER_TAPER_S = 0.1  # the cover and the lash line fade out over this share of the lid at each corner
 # The closed lid is skin over the eyeball: a little lighter where it bulges in the middle, shaded where it
 # turns under towards the lash line, with a faint crease shadow where it meets the still skin above.
+# The covered lid is filled in from the skin around it (OpenCV's Telea inpainting; radius in px: a few px
+# of boundary skin are enough, and the cost grows fast with the radius).
+INPAINT_RADIUS_PX = 3.0
 LID_BULGE = 0.04
 LID_EDGE_SHADE = 0.14
 LID_CREASE_SHADE = 0.03
@@ -512,14 +515,12 @@ def draw_lids(
         edge_shade = LID_EDGE_SHADE * (1 - _smoothstep(0.0, 0.3, u))
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.05) / 0.25) ** 2)) * across
         shade = 1.0 + bulge - edge_shade - crease
-        skin = base * shade[..., None] + DETAIL_GAIN * grain
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
         local = _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes)
         # Above the open edge the lid blends into the warped skin as it is locally (a brow's shadow, a
         # crease), not into one tone per column: no outline however uneven the skin above.
         to_local = _smoothstep(0.0, 1.0, (d - travel) / np.maximum(top - 0.5 * feather - travel, 1.0))
-        skin += to_local[..., None] * (local * shade[..., None] + DETAIL_GAIN * grain - skin)
         # Hair strands in front of the eye (much lighter than the lid and the skin above it) stay in front,
         # where the photo has such strands over the brow bone too (not glints on the lashes).
         in_front = 0.0
@@ -529,6 +530,15 @@ def draw_lids(
             in_front = _smoothstep(HAIR_LIGHTER_BY[0], HAIR_LIGHTER_BY[1], patch.mean(axis=2) - lid_lum)
             in_front = in_front * np.clip(4.0 * np.interp(ref_cols, np.arange(REFERENCE_COLUMNS), hair), 0, 1)
             cover = cover * (1 - in_front * (d > travel + 1.0))
+        # The covered lid is filled in from the skin around it (above the cover, the lower lid below), so
+        # its tone and shading continue the face's own and no patch shows; the lid's shading and grain go
+        # on top, and towards its top it turns into the warped skin as it is.
+        hole = cv2.dilate((cover > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8))
+        hole[np.asarray(in_front) > 0.1] = 0  # hair strands in front stay, and feed the fill
+        source = np.clip(local + 0.5, 0, 255).astype(np.uint8)
+        filled = cv2.inpaint(source, hole, INPAINT_RADIUS_PX, cv2.INPAINT_TELEA).astype(np.float32)
+        skin = filled * shade[..., None] + DETAIL_GAIN * grain
+        skin += to_local[..., None] * (local * shade[..., None] + DETAIL_GAIN * grain - skin)
         a = cover[..., None]
         patch += a * (skin - patch)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
