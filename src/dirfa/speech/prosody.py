@@ -16,8 +16,10 @@ F0_MIN_HZ = 70.0  # range of adult and child speaking voices (Titze 1994, "Princ
 F0_MAX_HZ = 400.0
 _CREAK_MIN_HZ = 45.0  # creaky voice at phrase ends goes far below the modal range; it still counts as speech
 YIN_THRESHOLD = 0.2  # de Cheveigné & Kawahara 2002 use 0.1-0.15 on clean speech; 0.2 tolerates room noise
-SILENCE_DB = -100.0
-BLOCK_FRAMES = 2000  # pitch is computed 20 s of frames at a time  # the level reported for digital silence
+SILENCE_DB = -100.0  # the level reported for digital silence
+# Pitch is computed 5 s of frames at a time: the FFT work is the same, and the block's spectra (~40 MB at
+# 16 kHz) stay small, so a 10-minute clip costs no more memory than a short one.
+BLOCK_FRAMES = 500
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,13 @@ def _yin_block(x: np.ndarray, *, sample_rate_hz: int, start: int, n: int) -> tup
 
 
 def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames:
-    x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    # float32 samples: a 10-minute clip's copies stay tens of megabytes each; sums are taken in float64.
+    x = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     hop = int(round(HOP_S * sample_rate_hz))
     length = int(round(0.025 * sample_rate_hz))
     # RMS over 25 ms centred on each frame, from a running sum of squares (no frame matrix in memory).
-    squares = np.concatenate([[0.0], np.cumsum(x**2)])
+    squares = np.zeros(x.shape[0] + 1)
+    np.cumsum(np.square(x, dtype=np.float64), out=squares[1:])
     lo = np.clip(np.arange(n) * hop - length // 2, 0, x.shape[0])
     rms = np.sqrt(np.maximum(squares[np.clip(lo + length, 0, x.shape[0])] - squares[lo], 0.0) / length)
     level_db = np.where(rms > 1e-5, 20 * np.log10(np.maximum(rms, 1e-12)), SILENCE_DB)
@@ -138,6 +142,7 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
     from scipy.signal import butter, sosfiltfilt  # imported here: scipy.signal costs ~0.3 s to import
 
     sos = butter(4, [40.0, min(1000.0, 0.45 * sample_rate_hz)], btype="band", fs=sample_rate_hz, output="sos")
+    sos = sos.astype(np.float32)  # filters in float32, as the samples are
     f0, aperiodicity = _yin(sosfiltfilt(sos, x), sample_rate_hz=sample_rate_hz, n=n)
 
     # Voice activity: loud enough above the clip's noise floor and within reach of the speech level. The noise
@@ -168,7 +173,7 @@ def analyze(samples: np.ndarray, *, sample_rate_hz: int, fps: float, n_frames: i
 
     Audio shorter than the video reads as silence at the end; longer audio is ignored past the last frame.
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"speech samples must be mono, shape (n,), got {x.shape}")
     duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
