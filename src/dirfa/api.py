@@ -101,15 +101,10 @@ def analyze_speech(
     n_frames = frame_count(audio.duration_s, fps)
     samples, rate = audio.samples, audio.sample_rate_hz
     language = (language or "auto").lower()
+    word_job = None
     if language in ("auto", "en", "english") and not (text is not None and text.strip()):
-        # Words are decoded once: for the language check (posteriors of the first seconds) and for the lip
-        # closures that phone recognition misses; long clips partly in a second process, meanwhile.
-        check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
-        word_job: words.WordJob | None = words.start_recognition(
-            samples, sample_rate_hz=rate, posteriors_s=check_s, processes=workers
-        )
-    else:
-        word_job = None
+        # Started now, so a long clip's second process decodes while this one analyses the rest.
+        word_job = _start_words(samples, sample_rate_hz=rate, language=language, workers=workers)
     try:
         return _analyze(
             audio,
@@ -123,6 +118,15 @@ def analyze_speech(
     finally:
         if word_job is not None:
             word_job.close()
+
+
+def _start_words(samples: np.ndarray, *, sample_rate_hz: int, language: str, workers: int) -> words.WordJob:
+    """Words are decoded once: for the language check (posteriors of the first seconds, when the language
+    is to be found out) and for the lip closures that phone recognition misses."""
+    check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
+    return words.start_recognition(
+        samples, sample_rate_hz=sample_rate_hz, posteriors_s=check_s, processes=workers
+    )
 
 
 def _analyze(
@@ -148,12 +152,7 @@ def _analyze(
     if timeline is None and language in ("auto", "en", "english"):
         timeline = phonemes.recognize(samples, sample_rate_hz=rate)
         if word_job is None:  # the transcript could not be aligned
-            word_job = words.start_recognition(
-                samples,
-                sample_rate_hz=rate,
-                posteriors_s=acoustic.WORD_CHECK_S if language == "auto" else 0.0,
-                processes=workers,
-            )
+            word_job = _start_words(samples, sample_rate_hz=rate, language=language, workers=workers)
         heard = word_job.result()
         if language == "auto" and voice.speech.any():  # silence needs no decision
             confidence = acoustic.english_confidence(timeline, voice, words=heard)

@@ -38,7 +38,7 @@ def lip_colour(astronaut, portrait) -> np.ndarray:
     return np.median(astronaut[lips].astype(np.float64), axis=0)
 
 
-def _draw(canvas: np.ndarray, pose, rig, colours, origin=(0, 0)) -> None:
+def _draw(canvas: np.ndarray, pose, rig, colours, origin=(0, 0), photo=None) -> None:
     mouth.draw_mouth(
         canvas,
         origin,
@@ -49,6 +49,7 @@ def _draw(canvas: np.ndarray, pose, rig, colours, origin=(0, 0)) -> None:
         rig.frame.ey,
         rig.frame.mouth_px,
         colours,
+        photo=photo,
     )
 
 
@@ -418,18 +419,7 @@ def _photo_draw(astronaut, rig, colours, pose, closing: float) -> np.ndarray:
     dst[11:] = dst[11:] + (dst[:11] - dst[11:]) * closing  # the same skull motion, whatever the gap
     photo = mouth.PhotoMouth(astronaut, src, dst)
     canvas = astronaut.copy()
-    mouth.draw_mouth(
-        canvas,
-        (0, 0),
-        pose.points_xy[INNER_LOOP],
-        pose.upper_teeth_xy,
-        pose.lower_teeth_xy,
-        rig.frame.ex,
-        rig.frame.ey,
-        rig.frame.mouth_px,
-        colours,
-        photo=photo,
-    )
+    _draw(canvas, pose, rig, colours, photo=photo)
     return canvas.astype(np.float64)
 
 

@@ -154,6 +154,17 @@ def _resample(polyline: np.ndarray, count: int) -> np.ndarray:
     return np.stack([np.interp(at, arc, polyline[:, k]) for k in (0, 1)], axis=1).astype(np.float32)
 
 
+def _sample(image: np.ndarray, xy: np.ndarray, border: int = cv2.BORDER_REFLECT_101) -> np.ndarray:
+    """(..., 3) float32: `image` sampled (bilinear) at the (..., 2) image positions `xy`."""
+    return cv2.remap(
+        image,
+        np.ascontiguousarray(xy[..., 0], np.float32),
+        np.ascontiguousarray(xy[..., 1], np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=border,
+    ).astype(np.float32)
+
+
 def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np.ndarray, float]:
     """(TEXTURE_ROWS, TEXTURE_COLUMNS, 3) float32: the skin band above an upper-lid edge, lashes removed;
     and the number of its rows that span the eye when the lid is closed."""
@@ -167,14 +178,7 @@ def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np
     # Inset from the corners: the band there runs into the other lid and the nose.
     along = _resample(lid, TEXTURE_COLUMNS + 4)[2:-2]
     heights = np.linspace(start, stop, TEXTURE_ROWS, dtype=np.float32)
-    xy = along[None, :, :] + heights[:, None, None] * up[None, None, :]
-    band = cv2.remap(
-        image,
-        np.ascontiguousarray(xy[..., 0]),
-        np.ascontiguousarray(xy[..., 1]),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REFLECT_101,
-    ).astype(np.float32)
+    band = _sample(image, along[None, :, :] + heights[:, None, None] * up[None, None, :])
     # Lashes, liner and stray brow hairs are darker than the skin around them: fill them from their
     # neighbours (normalised convolution), keeping the skin's own shading and texture.
     luminance = band.mean(axis=2)
@@ -202,14 +206,7 @@ def _brow_bone_tone(
     up = _normal_up(lid)
     along = _resample(lid, TEXTURE_COLUMNS)
     heights = np.linspace(BROW_BONE_FROM * brow_up_px, BROW_BONE_TO * brow_up_px, BROW_BONE_ROWS)
-    xy = along[None, :, :] + heights[:, None, None].astype(np.float32) * up[None, None, :]
-    band = cv2.remap(
-        image,
-        np.ascontiguousarray(xy[..., 0]),
-        np.ascontiguousarray(xy[..., 1]),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REFLECT_101,
-    ).astype(np.float32)
+    band = _sample(image, along[None, :, :] + heights[:, None, None].astype(np.float32) * up[None, None, :])
     lum = band.mean(axis=2)
     keep = np.ones(lum.shape, bool)
     if face_skin is not None:
@@ -343,13 +340,7 @@ def _reference_tone(
     above = _reach_along(s, reach, eye_w)
     heights = open_h[None, :] + np.array(REFERENCE_HEIGHTS, np.float32)[:, None] * above[None, :] + 1.0
     xy = lid_open[0] + (s * eye_w)[None, :, None] * along + heights[..., None] * up
-    samples = cv2.remap(
-        canvas,
-        np.ascontiguousarray(xy[..., 0], np.float32),
-        np.ascontiguousarray(xy[..., 1], np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    ).astype(np.float32)
+    samples = _sample(canvas, xy, border=cv2.BORDER_REPLICATE)
     # Per column the median height: a hair, lash or crease line crossing it is passed over, and a lighter
     # spot does not make the lid's top lighter than the skin it blends into.
     order = np.argsort(samples.sum(axis=2), axis=0)[len(REFERENCE_HEIGHTS) // 2]

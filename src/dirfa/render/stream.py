@@ -63,6 +63,7 @@ def render_frames(
     few frames ahead of the consumer, so memory stays flat however long the clip and however slow the
     encoder. If a worker dies or cannot start, the remaining frames are rendered here."""
     done = 0
+    renderer = FrameRenderer(image, rig, plan)
     if workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS:
         try:
             pool = _Pool(image, rig, plan, curves, workers - 1)
@@ -71,7 +72,6 @@ def render_frames(
         else:
             try:
                 # Workers take a second or so to start (a fresh interpreter, imports): meanwhile, render here.
-                renderer = FrameRenderer(image, rig, plan)
                 started = time.perf_counter()
                 while done < n_frames and not pool.ready():
                     yield renderer.render(_params(curves, done))
@@ -86,10 +86,8 @@ def render_frames(
             finally:
                 pool.close()
                 log.debug("render workers made %d of %d frames", pool.made, n_frames)
-    if done < n_frames:
-        renderer = FrameRenderer(image, rig, plan)
-        for index in range(done, n_frames):
-            yield renderer.render(_params(curves, index))
+    for index in range(done, n_frames):
+        yield renderer.render(_params(curves, index))
 
 
 def _local_share(render_ms: float, pixels: int, n_workers: int) -> float:

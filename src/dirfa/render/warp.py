@@ -170,12 +170,12 @@ def backward_map(
     mouth openings), where the map jumps and interpolating it would smear an edge."""
     offsets = np.cumsum([0] + [len(t) for t in layers])
     tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
-    affines = triangle_affines(src_xy, dst_xy, np.concatenate(layers))
+    all_triangles = np.concatenate(layers)
+    affines = triangle_affines(src_xy, dst_xy, all_triangles)
     height, width = region.height, region.width
     if step <= 1:
         dx, dy = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
     else:
-        all_triangles = np.concatenate(layers)
         lo = dst_xy[all_triangles].min(axis=1)
         hi = dst_xy[all_triangles].max(axis=1)
         boxes = [

@@ -105,6 +105,14 @@ def _model_dir() -> str:
     return os.path.join(get_model_path(), "en-us")
 
 
+def _quietest(x: np.ndarray, lo: int, hi: int, hop: int) -> int:
+    """The sample index at the centre of the quietest `hop`-sample stretch of x[lo:hi]: a cut that splits no
+    word."""
+    seg = np.asarray(x[lo:hi], np.float64)
+    energy = np.add.reduceat(seg * seg, np.arange(0, seg.shape[0], hop))
+    return lo + int(np.argmin(energy)) * hop + hop // 2
+
+
 def _chunk_bounds(pcm16: np.ndarray) -> list[tuple[int, int]]:
     """Sample ranges of at most _CHUNK_S, each cut in the quietest 10 ms of the last 4 s before the limit."""
     n = pcm16.shape[0]
@@ -113,10 +121,7 @@ def _chunk_bounds(pcm16: np.ndarray) -> list[tuple[int, int]]:
     bounds = []
     start = 0
     while n - start > limit:
-        lo, hi = start + limit - 4 * MODEL_SAMPLE_RATE_HZ, start + limit
-        seg = pcm16[lo:hi].astype(np.float64)
-        energy = np.add.reduceat(seg * seg, np.arange(0, seg.shape[0], hop))
-        cut = lo + int(np.argmin(energy)) * hop + hop // 2
+        cut = _quietest(pcm16, start + limit - 4 * MODEL_SAMPLE_RATE_HZ, start + limit, hop)
         bounds.append((start, cut))
         start = cut
     bounds.append((start, n))

@@ -16,7 +16,14 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from dirfa.speech.phonemes import MODEL_SAMPLE_RATE_HZ, SILENCE, PhoneTimeline, _chunk_bounds, _to_model_pcm
+from dirfa.speech.phonemes import (
+    MODEL_SAMPLE_RATE_HZ,
+    SILENCE,
+    PhoneTimeline,
+    _chunk_bounds,
+    _quietest,
+    _to_model_pcm,
+)
 from dirfa.speech.visemes import PHONE_TO_VISEME, VOWELS
 
 log = logging.getLogger(__name__)
@@ -138,9 +145,7 @@ def _quiet_cut(samples: np.ndarray, sample_rate_hz: int, near_s: float, within_s
     hi = min(samples.shape[0], int((near_s + within_s) * sample_rate_hz))
     if hi - lo < 2 * hop:
         return min(max(int(near_s * sample_rate_hz), 0), samples.shape[0])
-    seg = np.asarray(samples[lo:hi], np.float64)
-    energy = np.add.reduceat(seg * seg, np.arange(0, seg.shape[0], hop))
-    return lo + int(np.argmin(energy)) * hop + hop // 2
+    return _quietest(samples, lo, hi, hop)
 
 
 def _join(head: Words, tail: Words, offset_s: float) -> Words:
