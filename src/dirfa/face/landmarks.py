@@ -1,4 +1,5 @@
-"""Find faces in a photo and their 478 3D landmarks with mediapipe's bundled Face Mesh.
+"""Find faces in a photo and their 478 3D landmarks with mediapipe's bundled Face Mesh, and the person's
+silhouette with its bundled selfie segmentation.
 
 First face stage: image (media.image) -> Portrait (landmarks in pixels) -> face.rig.
 """
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 
 N_LANDMARKS = 478  # 468 mesh points + 2 x 5 iris points (refine_landmarks=True)
 MIN_FACE_WIDTH_PX = 48  # below this the mouth is a few pixels wide: nothing to animate
-MESH_CROP_PX = 384
-TILE_PX = 640  # a big picture with no face found is searched again in tiles this large  # each face is re-cropped to this size for the mesh model, so small faces work too
+MESH_CROP_PX = 384  # each face is re-cropped to this size for the mesh model, so small faces work too
+TILE_PX = 640  # a big picture with no face found is searched again in tiles this large
 
 _lock = threading.RLock()
 _models: dict[str, object] = {}
@@ -76,9 +77,12 @@ def _model(name: str):
             os.environ.setdefault("GLOG_minloglevel", "2")
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
             with _native_stderr_silenced():
-                from mediapipe.python.solutions import face_detection, face_mesh
+                from mediapipe.python.solutions import face_detection, face_mesh, selfie_segmentation
 
-                if name == "detector":
+                if name == "segmentation":
+                    # The general model (256x256 input): finer hair outlines than the landscape one.
+                    _models[name] = selfie_segmentation.SelfieSegmentation(model_selection=0)
+                elif name == "detector":
                     _models[name] = face_detection.FaceDetection(
                         model_selection=1, min_detection_confidence=0.5
                     )
@@ -162,6 +166,17 @@ def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     ):
         return None
     return points
+
+
+def person_mask(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """How likely each pixel of `image[y0:y1, x0:x1]` is part of a person rather than the background behind
+    them: (y1 - y0, x1 - x0) float32 in [0, 1]. Segmenting a crop around the head gives a small face in a
+    big picture the model's full resolution."""
+    x0, y0, x1, y1 = box
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    with _lock, _native_stderr_silenced():
+        result = _model("segmentation").process(crop)
+    return np.clip(np.asarray(result.segmentation_mask, np.float32), 0.0, 1.0)
 
 
 def find_faces(image: np.ndarray) -> list[np.ndarray]:

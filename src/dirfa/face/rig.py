@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from dirfa.face import topology as topo
-from dirfa.face.landmarks import N_LANDMARKS, Portrait
+from dirfa.face.landmarks import N_LANDMARKS, Portrait, person_mask
 
 # Rings of vertices around the face outline, as radial scales of the outline from the face centre, and how
 # much of the head's rotation each follows: the first carries hair and ears, the last is the still background.
@@ -23,6 +23,22 @@ RING_HEAD_WEIGHT_TOP = (1.0, 0.55, 0.0)  # above the ears: hair moves with the s
 RING_HEAD_WEIGHT_BOTTOM = (0.45, 0.12, 0.0)  # below the jaw: the neck turns a little, the body not
 RING_JAW_WEIGHT = (0.45, 0.12, 0.0)  # skin under the chin follows the jaw part way
 HAIR_EXTRA_SCALE = 0.22  # the rings reach further above the forehead, where hair has volume
+# The person layer (render.compose keeps the background behind the person still): the segmentation's
+# soft edge is tightened to PERSON_EDGE (probabilities), then widened by PERSON_GROW_PER_FACE of the face
+# height, so the wisps at the hair's outline move with the head and its soft edge lies on the background.
+PERSON_EDGE = (0.02, 0.2)
+PERSON_GROW_PER_FACE = 0.03
+PERSON_MIN_FACE_COVER = 0.85  # a segmentation that misses more of the face than this is not trusted
+PERSON_MARGIN_PER_FACE = 0.1  # the segmented crop reaches this much past the outer ring
+# The layer's edge is softened over this many pixels (Gaussian sigma): a sharp edge in the premultiplied
+# colours render.compose warps would ring under bicubic resampling and outline the moving head.
+PERSON_EDGE_SOFTNESS_PX = 1.5
+# Stray hairs the segmentation misses: thin (under PERSON_WISP_PX wide) light or dark lines, PERSON_WISP_LEVELS
+# or more off their surroundings, joined to the person and within PERSON_WISP_REACH_PER_FACE of them, join
+# the person (else a tuft's tip would stay behind as its root turns with the head).
+PERSON_WISP_PX = 7
+PERSON_WISP_LEVELS = 20
+PERSON_WISP_REACH_PER_FACE = 0.25
 
 # Jaw: a full jawOpen (a wide "ah") drops the chin by this share of the lower face (subnasale to chin).
 # Anthropometry: the lower face is ~65 mm and a wide speech "ah" opens the incisors ~10-15 mm, so the lower
@@ -185,6 +201,9 @@ class Rig:
     pinned: np.ndarray  # (N,) bool: inner-lip and lid-edge vertices, never moved to unfold the mesh
     still_outline: np.ndarray  # (36,) the outermost ring, which never moves: beyond it the photo is untouched
     neighbours: object  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
+    # (H, W) uint8, 255 = the person (moves with the mesh), 0 = the background behind them (stays still);
+    # None when the segmentation was not trusted: then the mesh alone decides what moves.
+    person: np.ndarray | None = None
 
     @property
     def n_vertices(self) -> int:
@@ -475,6 +494,23 @@ def _rings(landmarks: np.ndarray, frame: FaceFrame) -> tuple[np.ndarray, np.ndar
         np.concatenate(jaw).astype(np.float32),
         np.concatenate(tops).astype(np.float32),
     )
+
+
+def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
+    """Stray hairs around the person (uint8 mask, 255 = wisp): thin lines off the background's tone,
+    connected to the person (see PERSON_WISP_PX)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PERSON_WISP_PX, PERSON_WISP_PX))
+    thin = np.maximum(
+        cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel), cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    )
+    core = (person >= 128).astype(np.uint8)
+    near = cv2.distanceTransform(1 - core, cv2.DIST_L2, 3) < PERSON_WISP_REACH_PER_FACE * face_px
+    lines = (thin >= PERSON_WISP_LEVELS) & near & (core == 0)
+    _, labels = cv2.connectedComponents((lines | (core > 0)).astype(np.uint8), connectivity=8)
+    joined = np.isin(labels, np.unique(labels[core > 0])) & lines
+    # Their anti-aliased sides too.
+    return cv2.dilate(joined.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
 
 
 def _strip(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
@@ -820,7 +856,35 @@ def build_rig(portrait: Portrait) -> Rig:
         pinned=pinned,
         still_outline=ring_ids[-1].astype(np.int32),
         neighbours=_neighbour_mean(n, np.concatenate(skin)),
+        person=_person_layer(portrait.image, landmarks, ring_xyz[-n_oval:, :2]),
     )
+
+
+def _person_layer(image: np.ndarray, landmarks: np.ndarray, outer_ring_xy: np.ndarray) -> np.ndarray | None:
+    """Which pixels move with the head and body and which are the still background behind them (see
+    Rig.person), from the selfie segmentation of the part of the picture the rings reach."""
+    height, width = image.shape[:2]
+    face_px = float(np.ptp(landmarks[:, 1]))
+    margin = PERSON_MARGIN_PER_FACE * face_px
+    x0, y0 = np.floor(outer_ring_xy.min(axis=0) - margin).astype(int)
+    x1, y1 = np.ceil(outer_ring_xy.max(axis=0) + margin).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return None
+    probability = person_mask(image, (x0, y0, x1, y1))
+    face = np.zeros((height, width), np.uint8)
+    oval = landmarks[list(topo.face_oval()), :2]
+    cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 255)
+    inside = face[y0:y1, x0:x1] > 0
+    if not inside.any() or float((probability[inside] > 0.5).mean()) < PERSON_MIN_FACE_COVER:
+        return None
+    person = np.zeros((height, width), np.uint8)
+    person[y0:y1, x0:x1] = np.round(_smoothstep(*PERSON_EDGE, probability) * 255)
+    person[y0:y1, x0:x1] |= _wisps(image[y0:y1, x0:x1], person[y0:y1, x0:x1], face_px)
+    grow = max(1, int(round(PERSON_GROW_PER_FACE * face_px)))
+    person = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    person = cv2.GaussianBlur(np.maximum(person, face), (0, 0), PERSON_EDGE_SOFTNESS_PX)
+    return np.maximum(person, face)
 
 
 def _linear_basis(

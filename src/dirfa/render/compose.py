@@ -30,6 +30,14 @@ MAP_STEP_PX = 2
 # (see _hold_picture_edges). Scanned paintings' border lines are 1-3 px.
 EDGE_FIXED_PX = 3
 EDGE_HOLD_PX = 10
+# The background behind the person is filled in (where a turned head uncovers it) at this resolution: the
+# strips uncovered are a few pixels wide, and a coarse fill there reads as out-of-focus background.
+BACKGROUND_FILL_PX = 256
+BACKGROUND_FILL_BLUR_PX = 2.5  # Gaussian sigma of the fill, at BACKGROUND_FILL_PX
+# Under the person layer's soft edge the photo shows mostly background: differences from the fill smaller
+# than this (8-bit levels) are the background's own grain (paper, noise, JPEG) and stay on the plate, so
+# the edge of a moving head drags none of it; larger ones are wisps of hair, which move with the person.
+BACKGROUND_GRAIN = 16
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,51 @@ def _hold_picture_edges(
     map_y += ys[:, None]
 
 
+def background_plate(image: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The picture with the person taken out (uint8 RGB): the photo where the person layer is empty, and
+    under the person the background around them carried inwards (OpenCV's Telea inpainting at
+    BACKGROUND_FILL_PX), for the strips a turning head uncovers. Under the layer's soft edge too: the photo
+    there holds the outline's own wisps, which would stay behind as ghosts when the head turns away.
+
+    Never more background than the photo shows (premultiplied, (255 - person) / 255 * plate <= photo), so
+    a pixel the warp leaves in place comes out exactly as it was."""
+    solid = person > 0
+    ys, xs = np.nonzero(solid)
+    plate = image.copy()
+    if len(ys) == 0:
+        return plate
+    height, width = person.shape
+    # The fill only has to reach a little way in from the outline: a box around the person will do.
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    pad = max(8, (max(x1 - x0, y1 - y0)) // 16)
+    x0, y0, x1, y1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, width), min(y1 + pad, height)
+    scale = min(1.0, BACKGROUND_FILL_PX / max(x1 - x0, y1 - y0))
+    size = (max(2, int(round((x1 - x0) * scale))), max(2, int(round((y1 - y0) * scale))))
+    small = cv2.resize(image[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    hole = cv2.resize(solid[y0:y1, x0:x1].astype(np.uint8) * 255, size, interpolation=cv2.INTER_AREA) > 0
+    if hole.all():
+        return plate
+    filled = cv2.inpaint(small, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    # Inpainting carries every stray hair at the outline inwards as a streak: blurred, the fill reads as
+    # out-of-focus background.
+    filled = cv2.GaussianBlur(filled, (0, 0), BACKGROUND_FILL_BLUR_PX)
+    filled = cv2.resize(filled, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    window = plate[y0:y1, x0:x1]
+    under = solid[y0:y1, x0:x1]
+    grain = BACKGROUND_GRAIN * (1 - person[y0:y1, x0:x1][under].astype(np.float32) / 255)
+    fill = filled[under].astype(np.float32)
+    own = np.clip(window[under] - fill, -grain[:, None], grain[:, None])
+    clear = 255 - person[y0:y1, x0:x1][under].astype(np.float32)
+    most = window[under] * (255 / np.maximum(clear, 1))[:, None]
+    window[under] = np.minimum(np.round(fill + own), np.floor(most)).astype(np.uint8)
+    return plate
+
+
+def _share(image: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """`image` (H, W, 3) uint8 scaled by `weight` (H, W) uint8 / 255, rounded."""
+    return cv2.multiply(image, cv2.merge((weight, weight, weight)), scale=1 / 255)
+
+
 class FrameRenderer:
     """Renders single frames of one portrait; reuses what does not change between frames."""
 
@@ -125,6 +178,13 @@ class FrameRenderer:
         self.lid_colours = eyelids.sample_colours(image, self.src_xy[:N_LANDMARKS])
         inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
         self.inner_ids = np.array(inner)
+        self.background = self.source = None
+        if rig.person is not None:
+            # The photo as a person layer in front of a background plate, with premultiplied colours: the
+            # person's share of each pixel (`source`) is warped and the plate shows through the rest, so a
+            # pixel the warp does not move comes out exactly as it was.
+            self.background = background_plate(image, rig.person)
+            self.source = cv2.subtract(image, _share(self.background, 255 - rig.person))
 
     def render_pose(self, pose: Pose) -> np.ndarray:
         """The full source-resolution picture for one posed rig (uint8 RGB)."""
@@ -148,7 +208,7 @@ class FrameRenderer:
             sharp_boxes=sharp_boxes(self.rig, pose, width, height),
         )
         _hold_picture_edges(map_x, map_y, region, width, height)
-        patch = warp.remap(self.image, map_x, map_y)
+        patch = warp.remap(self.image if self.source is None else self.source, map_x, map_y)
         if pose.mouth_open_px > 0.3:
             mouth.draw_mouth(
                 patch,
@@ -171,8 +231,19 @@ class FrameRenderer:
                 pose.blink,
                 self.lid_colours,
             )
+        if self.background is not None:
+            self._keep_background(patch, map_x, map_y, region)
         frame[region.slices] = patch
         return frame
+
+    def _keep_background(
+        self, patch: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, region: warp.Region
+    ) -> None:
+        """Lay the warped person over the still background (in place): the mesh around the head stretches
+        and squeezes whatever lies there, but only the person's own pixels should move."""
+        assert self.rig.person is not None and self.background is not None
+        alpha = warp.remap(self.rig.person, map_x, map_y)
+        cv2.add(patch, _share(self.background[region.slices], 255 - alpha), dst=patch)
 
     def _photo_mouth(self, pose: Pose) -> mouth.PhotoMouth | None:
         """The photo's own open mouth, when it has one wide enough to show its teeth."""
