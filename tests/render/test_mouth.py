@@ -438,3 +438,74 @@ def test_photo_teeth_hand_over_continuously_to_synthesised_ones(astronaut, rig, 
     synthesised = astronaut.copy()
     _draw(synthesised, pose, rig, colours)
     np.testing.assert_allclose(frames[0], synthesised, atol=1)
+
+
+# --- Review: teeth pasted white on very light skin, a flat black hole with deep red lips, doubled teeth.
+
+
+def _eye_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    eyes = np.zeros(image.shape[:2], bool)
+    for upper, lower in (
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
+    ):
+        eyes |= _fill(image.shape[:2], np.concatenate([xy[list(upper)], xy[list(lower[::-1])]]))
+    return cv2.dilate(eyes.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def test_teeth_are_no_lighter_than_shaded_eye_whites(astronaut, portrait):
+    """The astronaut with shaded eyes (0.9) and darker lips (0.7): her teeth come down to her eye whites'
+    brightest part instead of the near-white they are with her own bright eyes, and stay about as light as
+    the lit skin around the mouth (teeth in the mouth's shade, not grey)."""
+    xy = portrait.landmarks_xyz[:, :2]
+    image = astronaut.astype(np.float64)
+    image[_eye_mask(astronaut, xy)] *= 0.9
+    lips = _fill(astronaut.shape[:2], xy[OUTER_LOOP]) & ~_fill(astronaut.shape[:2], xy[INNER_LOOP])
+    image[lips] *= 0.7
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    eyes = _eye_mask(astronaut, xy) & ~cv2.dilate(lips.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(
+        bool
+    )
+    eye_white_top = float(np.percentile(image[eyes].mean(axis=1), 99.5))
+    teeth = float(np.mean(mouth.sample_colours(image, xy).teeth))
+    assert teeth <= eye_white_top, (teeth, eye_white_top)
+    assert teeth < float(np.mean(mouth.sample_colours(astronaut, xy).teeth)) - 10
+    assert teeth > 0.9 * _lit_skin_near_mouth(image, xy)
+
+
+def test_deep_red_lips_give_a_dark_mouth_not_a_black_hole(astronaut, portrait):
+    """Deep, saturated red lips (as painted): the cavity is still lit by bounce from the skin, a dark
+    red-brown rather than black, and the tongue stands out from its back."""
+    xy = portrait.landmarks_xyz[:, :2]
+    image = astronaut.astype(np.float64)
+    lips = _fill(astronaut.shape[:2], xy[OUTER_LOOP]) & ~_fill(astronaut.shape[:2], xy[INNER_LOOP])
+    image[lips] *= np.array([0.6, 0.26, 0.28])
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    colours = mouth.sample_colours(image, xy)
+    skin = _lit_skin_near_mouth(image, xy)
+    assert _luminance(colours.cavity_deep) > 0.07 * skin
+    assert _luminance(colours.cavity) > 0.2 * skin
+    assert _luminance(colours.tongue) > 1.5 * _luminance(colours.cavity)
+    red, green, blue = colours.cavity
+    assert red > green + 10 and red > blue + 10  # still the lips' hue
+
+
+def test_teeth_through_barely_parted_lips_are_in_shade(astronaut, rig, colours):
+    """Review: a thin white line flashes between the lips as the mouth starts to open. The brightest teeth
+    seen through a slit are clearly dimmer than through an open mouth."""
+    brightest = {}
+    for jaw in (0.1, 0.6):  # lips ~4 % and ~23 % of the mouth width apart
+        canvas, g = _scaled_draw(astronaut, rig, colours, {"jawOpen": jaw})
+        brightest[jaw] = float(np.percentile(_luminance(canvas[g["inside"]]), 98))
+    assert brightest[0.1] < 0.72 * brightest[0.6], brightest
+
+
+def test_a_sliver_of_photo_teeth_is_not_reused(astronaut, rig, colours):
+    """Review: doubled teeth (the photo's sliver of incisal edges over a grey band of synthesised crowns).
+    A photo whose lips are parted 4 % of the mouth width gets the synthesised teeth only."""
+    pose = rig.pose({"jawOpen": 0.5})
+    gap = rig.photo_gap_px / rig.frame.mouth_px
+    drawn = _photo_draw(astronaut, rig, colours, pose, 1 - 0.04 / gap)
+    synthesised = astronaut.copy()
+    _draw(synthesised, pose, rig, colours)
+    np.testing.assert_allclose(drawn, synthesised, atol=1)

@@ -23,6 +23,12 @@ TEETH_UNDER_SCLERA = 0.92  # and about as light as the eye whites' lit part
 TEETH_OVER_LIPS = 1.3  # and clearly lighter than the lips
 HIGHLIGHT_HEADROOM = 0.25  # but at most this share of the way from the face's highlights to white
 TEETH_MAX_LEVEL = 236.0  # enamel in a mouth's shade is never paper white
+# Nor lighter than the eye whites' brightest part (this percentile of their levels, robust to specks): both
+# are the whitest things in the face, and the teeth sit in the mouth's shade. Eye whites darker than this
+# share of the lit skin are shaded or hidden (a squint, lashes, a tiny face): then the bound is that share
+# of the skin, and never below TEETH_OVER_LIPS (teeth no lighter than the lips read as a doll's mouth).
+SCLERA_TOP_PERCENTILE = 98.0
+SCLERA_CAP_MIN_OF_SKIN = 0.95
 SKIN_TO_WHITE = 0.4  # near white, at most this share of the way from the lit skin to white
 # The teeth keep these shares of the lit skin's chroma: of its yellowness ((R + G) / 2 - B: a varnish, warm
 # light) and, less, of its redness (R - G: mostly the blood in skin, which enamel does not have).
@@ -30,6 +36,11 @@ TEETH_CHROMA = 0.55
 TEETH_RED_CHROMA = 0.3
 TEETH_MAX_CHROMA = 0.17  # per channel, as a share of the level
 TEETH_MIN_WARMTH = 0.03  # blue at least this share of the level below green: ivory, not grey or blue
+# The cavity (near the lips, at the back) and the tongue keep at least these shares of the lit skin's level.
+CAVITY_OF_SKIN = 0.3
+DEEP_OF_SKIN = 0.11
+TONGUE_OF_SKIN = 0.5
+BOUNCE_NEUTRAL = 0.25  # share of that lift that is neutral (unsaturated bounce light)
 MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
 FULL_OPENING_PX = 2.0  # the interior fades in between the two
 AA_PX = 1.0  # anti-aliasing ramp of every drawn edge
@@ -63,6 +74,11 @@ DETAIL_FULL_MOUTH_PX = 90.0
 TONGUE_RISE = 0.55
 TONGUE_HALF_WIDTH = 0.34
 LIP_SHADOW = 0.07  # the upper lip shades the teeth for this share of the mouth width below it
+# Through barely parted lips little light reaches the teeth: they dim to this share of their light at a
+# closed mouth and come up to full light once the lips are this share of the mouth width apart (~5 mm).
+# Without it the first frames of an opening flash a thin white line between the lips.
+TEETH_SLIT_LIGHT = 0.55
+TEETH_LIT_OPENING = 0.1
 # The opening's ends: the lips meet softly at the corners, so the cut-out is rounded over this share of the
 # mouth width from each inner corner and pulled in from it by CORNER_INSET (the corner itself is lip).
 CORNER_ROUND = 0.17
@@ -70,10 +86,13 @@ CORNER_INSET = 0.025
 # The lower teeth fade in as the lower lip uncovers them, over this many pixels plus share of the mouth.
 LOWER_TEETH_FADE_PX = 1.5
 LOWER_TEETH_FADE = 0.035
+LOWER_SLIVER_LIGHT = 0.6  # and are this much less lit while only a sliver of them shows
 # The photo's own teeth are shown in proportion to how far its lips are parted (shares of the mouth width):
-# a photo with barely parted lips hands over smoothly to the synthesised teeth.
-PHOTO_TEETH_FROM = 0.025
-PHOTO_TEETH_FULL = 0.06
+# a photo with barely parted lips hands over smoothly to the synthesised teeth. Below ~2.5 mm the photo
+# shows only a sliver of its incisal edges, and a blend of that sliver with the longer synthesised crowns
+# reads as two rows of teeth (the synthesised ones a grey band under the photo's): the sliver is left out.
+PHOTO_TEETH_FROM = 0.05
+PHOTO_TEETH_FULL = 0.085
 
 
 @dataclass(frozen=True)
@@ -147,14 +166,18 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     if len(sclera) >= 12:
         luminance = sclera.mean(axis=1)
         sclera_level = float(np.mean(np.median(sclera[luminance >= np.percentile(luminance, 80)], axis=0)))
+        sclera_top = float(np.percentile(luminance, SCLERA_TOP_PERCENTILE))
     else:  # tiny or hidden eyes
-        sclera_level = 0.0
+        sclera_level, sclera_top = 0.0, 255.0
     # Lighter than the lit skin by enamel's albedo, compressed near white as a picture's tone curve is.
     over_skin = min((TEETH_OVER_SKIN - 1.0) * lit_level, SKIN_TO_WHITE * max(255.0 - lit_level, 0.0))
-    level = max(
-        lit_level + over_skin, sclera_level * TEETH_UNDER_SCLERA, float(np.mean(lip)) * TEETH_OVER_LIPS
+    lip_level = float(np.mean(lip))
+    level = max(lit_level + over_skin, sclera_level * TEETH_UNDER_SCLERA, lip_level * TEETH_OVER_LIPS)
+    ceiling = min(
+        face_top + HIGHLIGHT_HEADROOM * max(255.0 - face_top, 0.0),
+        TEETH_MAX_LEVEL,
+        max(sclera_top, SCLERA_CAP_MIN_OF_SKIN * lit_level, lip_level * TEETH_OVER_LIPS),
     )
-    ceiling = min(face_top + HIGHLIGHT_HEADROOM * max(255.0 - face_top, 0.0), TEETH_MAX_LEVEL)
     level = float(np.clip(level, 40.0, ceiling))
     colourful = float(np.ptp(skin)) > 8  # a grayscale photo gets grey teeth, not tinted ones
     if colourful:
@@ -185,6 +208,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     # A mouth is dark, never black: the cavity keeps some of the lips' tone even in dim photos.
     cavity = np.maximum(cavity, 30.0 * cavity / max(float(np.max(cavity)), 1.0))
     deep = np.maximum(deep, 14.0 * deep / max(float(np.max(deep)), 1.0))
+    # Nor a hole darker than the picture's own lighting makes it: the mouth's walls and the tongue catch
+    # light bounced from the lips and skin, so they keep a share of the lit skin's level, and that bounce
+    # is less saturated than the lips (deep, saturated lips otherwise give a flat red-black hole).
+    cavity = _lifted(cavity, CAVITY_OF_SKIN * lit_level)
+    deep = _lifted(deep, DEEP_OF_SKIN * lit_level)
+    tongue = _lifted(tongue, TONGUE_OF_SKIN * lit_level)
     return MouthColours(
         teeth=teeth.astype(np.float32),
         cavity=cavity.astype(np.float32),
@@ -192,6 +221,16 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         cavity_deep=deep.astype(np.float32),
         gums=gums.astype(np.float32),
     )
+
+
+def _lifted(colour: np.ndarray, level: float) -> np.ndarray:
+    """`colour` with its mean level raised to at least `level`, a quarter of the lift neutral (bounce light
+    is less saturated than the lips it comes from); unchanged if already that light."""
+    mean = float(np.mean(colour))
+    if mean >= level:
+        return colour
+    scaled = colour * (level / max(mean, 1.0))
+    return np.clip(scaled + BOUNCE_NEUTRAL * (level - scaled), 0, 255)
 
 
 def _band_colour(pixels: np.ndarray, percentiles: tuple[float, float]) -> np.ndarray:
@@ -394,7 +433,9 @@ def draw_mouth(
         a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
         per_tooth = np.interp(s, np.arange(len(LOWER_TOOTH_LIGHT)), LOWER_TOOTH_LIGHT).astype(np.float32)
         down = 1.0 - 0.45 * _smooth01((v - edge) * (1.0 / (0.07 * w + 1.0)))
-        shade = (per_tooth * down * gaps * (0.8 + 0.2 * inside))[..., None]
+        # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
+        sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
+        shade = (per_tooth * down * gaps * ((0.8 + 0.2 * inside) * sliver))[..., None]
         a_low = a_low[..., None]
         lower = colours.cavity + (colours.teeth - colours.cavity) * shade
         colour = colour * (1.0 - a_low) + lower * a_low
@@ -410,7 +451,10 @@ def draw_mouth(
     reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
     lip_shade = 1.0 - (0.22 + 0.16 * detail) * (1.0 - _smooth01((v - lip_top) * (1.0 / reach)))
     incisal = 1.0 - (0.12 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
-    shade = per_tooth * lip_shade * incisal * gaps * (0.85 + 0.15 * inside)
+    slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
+        _smooth01(opening_px / (TEETH_LIT_OPENING * w))
+    )
+    shade = per_tooth * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
     # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
     teeth = colours.cavity + (colours.teeth - colours.cavity) * shade[..., None]
     # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
