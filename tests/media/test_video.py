@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
@@ -85,6 +86,17 @@ def test_video_without_audio(tmp_path):
     info = probe_video(out)
     assert info.audio_codec is None and info.audio_duration_s is None
     assert info.fps == pytest.approx(30) and info.n_frames == 5
+
+
+def test_a_still_picture_is_not_refreshed_by_keyframes_every_ten_seconds(tmp_path):
+    """x264's default keyframe every 250 frames re-codes the still background (a visible pulse): a 12 s
+    clip has one keyframe, at the start."""
+    out = tmp_path / "long.mp4"
+    picture = np.random.default_rng(1).integers(0, 255, (64, 64, 3), np.uint8)
+    write_video(out, (picture for _ in range(300)), fps=25, audio_source=None)
+    with av.open(str(out)) as container:
+        keys = [i for i, frame in enumerate(container.decode(video=0)) if frame.key_frame]
+    assert keys == [0]
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 X264_PRESET = "veryfast"
 # Constant rate factor: 18-23 is x264's "visually transparent to good" range; 20 keeps lips and teeth crisp.
 DEFAULT_CRF = 20
+# A keyframe re-encodes the whole picture, and the still background changes by its coding error (~3 levels
+# on full3, one frame): a visible "refresh". x264's default of one every 250 frames (10 s) pulses through a
+# talking head; one every KEYFRAME_EVERY_S keeps most clips in one GOP and long ones seekable.
+KEYFRAME_EVERY_S = 30
 # Sample rates AAC (ISO/IEC 14496-3, sampling_frequency_index table) can signal; others are resampled.
 AAC_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 AAC_FALLBACK_RATE_HZ = 48000
@@ -167,7 +171,12 @@ class _Encoder:
         stream.width = width
         stream.height = height
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": X264_PRESET}
+        keyint = max(1, round(KEYFRAME_EVERY_S * fps))
+        stream.options = {
+            "crf": str(crf),
+            "preset": X264_PRESET,
+            "x264-params": f"keyint={keyint}:min-keyint={min(keyint, max(1, round(fps)))}",
+        }
         stream.codec_context.thread_count = ENCODER_THREADS
         # Frames are sRGB (BT.709 primaries), converted to limited-range YUV with the BT.601 matrix (what
         # OpenCV's fast converter implements); tag the stream so players convert back with the same matrix.
