@@ -9,10 +9,8 @@ import collections
 import contextlib
 import logging
 import math
-import multiprocessing
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from multiprocessing import shared_memory
@@ -21,6 +19,7 @@ from multiprocessing.connection import Connection
 import cv2
 import numpy as np
 
+from dirfa.child_process import ChildLost, ChildProcess, ChildSilent
 from dirfa.face.rig import Rig
 from dirfa.render.compose import FrameRenderer, OutputPlan
 
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 FRAMES_IN_FLIGHT = 3  # per worker: one being rendered, the others waiting, so a worker never idles
 WORKER_TIMEOUT_S = 60.0  # a frame takes milliseconds; a minute without one means a stuck worker
 MIN_FRAMES_FOR_WORKERS = 150  # starting worker processes costs ~1 s: not worth it for short clips
-POLL_S = 0.2  # how often a wait for a worker checks that it is still alive
+STOP_GRACE_S = 0.5  # a worker told to stop just returns: one still running after this is killed
 # What handing a frame to the encoder costs this process, per frame (H.264 "veryfast" and the colour
 # conversion; measured on the 2-core machine: ~2.3 ms at 512 x 512, ~12 ms at 1600 x 1200).
 ENCODE_MS_BASE = 0.5
@@ -122,49 +121,34 @@ class _Pool:
         shape = (plan.height, plan.width, 3)
         self._shm = shared_memory.SharedMemory(create=True, size=self.n_slots * int(np.prod(shape)))
         self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
-        self._conns: list[Connection] = []
-        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._workers: list[ChildProcess] = []
         self._ready = [False] * workers
         self.made = 0  # frames the workers have rendered
-        # "spawn": a fresh interpreter per worker; forking a process that runs mediapipe's threads is unsafe.
-        context = multiprocessing.get_context("spawn")
+        # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders.
+        payload = (image, rig, plan, dict(curves))
         try:
             for _ in range(workers):
-                ours, theirs = context.Pipe()
-                process = context.Process(
-                    target=_work,
-                    args=(theirs, self._shm.name, self.n_slots, shape),
-                    name="dirfa-render",
-                    daemon=True,
+                self._workers.append(
+                    ChildProcess(
+                        _work, (self._shm.name, self.n_slots, shape), name="dirfa-render", payload=payload
+                    )
                 )
-                process.start()
-                theirs.close()
-                self._conns.append(ours)
-                self._processes.append(process)
         except BaseException:
             self.close()
             raise
-        # The picture, rig and curves (megabytes) go through the pipes once the workers have imported what
-        # they need to read them; sending from a thread lets this process render meanwhile.
-        payload = (image, rig, plan, dict(curves))
-        self._sender = threading.Thread(target=self._send_payload, args=(payload,), name="dirfa-render-setup")
-        self._sender.start()
-
-    def _send_payload(self, payload: tuple) -> None:
-        for conn in self._conns:
-            with contextlib.suppress(OSError, ValueError):  # a dead worker is noticed when we wait for it
-                conn.send(payload)
 
     def ready(self) -> bool:
         """Whether every worker has started and is waiting for frames (does not wait). Raises _WorkerLost."""
-        for worker, conn in enumerate(self._conns):
+        for worker, process in enumerate(self._workers):
             if self._ready[worker]:
                 continue
-            if conn.poll(0):
+            try:
+                waiting = process.has_message()
+            except ChildLost as exc:
+                raise _WorkerLost(f"worker {worker} {exc}") from exc
+            if waiting:
                 self._receive(worker, "ready")
                 self._ready[worker] = True
-            elif not self._processes[worker].is_alive():
-                raise _WorkerLost(f"worker {worker} exited with code {self._processes[worker].exitcode}")
         return all(self._ready)
 
     def frames(
@@ -178,7 +162,6 @@ class _Pool:
     ) -> Iterator[np.ndarray]:
         """Frames first .. n_frames-1: `local_share` of them, evenly spread, rendered here by `local`, the
         others by the workers in turn, each worker's into the next free slot. Raises _WorkerLost."""
-        self._sender.join()  # a worker replies "ready" only once its payload has arrived
         for worker in range(self.n_workers):
             if not self._ready[worker]:
                 self._receive(worker, "ready")
@@ -223,42 +206,30 @@ class _Pool:
 
     def _send(self, worker: int, message: object) -> None:
         try:
-            self._conns[worker].send(message)
-        except (OSError, ValueError) as exc:  # the worker's end is gone
-            raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
+            self._workers[worker].send(message)
+        except ChildLost as exc:
+            raise _WorkerLost(f"worker {worker} {exc}") from exc
 
     def _receive(self, worker: int, expected: object) -> None:
-        conn, process = self._conns[worker], self._processes[worker]
-        deadline = time.monotonic() + WORKER_TIMEOUT_S
         try:
-            while not conn.poll(POLL_S):
-                if not process.is_alive():
-                    raise _WorkerLost(f"worker {worker} exited with code {process.exitcode}")
-                if time.monotonic() > deadline:
-                    raise _WorkerLost(f"worker {worker} made no frame in {WORKER_TIMEOUT_S:.0f} s")
-            reply = conn.recv()
-        except (OSError, EOFError) as exc:
-            raise _WorkerLost(f"worker {worker} is gone ({exc})") from exc
+            reply = self._workers[worker].receive(timeout_s=WORKER_TIMEOUT_S)
+        except ChildSilent as exc:
+            raise _WorkerLost(f"worker {worker} made no frame in {WORKER_TIMEOUT_S:.0f} s") from exc
+        except ChildLost as exc:
+            raise _WorkerLost(f"worker {worker} {exc}") from exc
         if reply != expected:
             raise _WorkerLost(f"worker {worker} failed: {reply}")
 
     def close(self) -> None:
         """Stop the workers (killed if they do not stop at once) and free the shared memory."""
-        for worker, conn in enumerate(self._conns):
+        for worker, process in enumerate(self._workers):
             if self._ready[worker]:
-                with contextlib.suppress(OSError, ValueError):
-                    conn.send(None)
+                with contextlib.suppress(ChildLost):
+                    process.send(None)
             else:  # it may still be reading its payload: no other message may go down its pipe now
-                self._processes[worker].kill()
-        if hasattr(self, "_sender"):
-            self._sender.join()
-        for process in self._processes:
-            process.join(timeout=0.5)
-            if process.is_alive():
                 process.kill()
-                process.join(timeout=5)
-        for conn in self._conns:
-            conn.close()
+        for process in self._workers:
+            process.close(grace_s=STOP_GRACE_S)
         self._slots = None  # the view must go before the memory it looks at
         self._shm.close()
         with contextlib.suppress(FileNotFoundError):

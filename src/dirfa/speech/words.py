@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import re
 import signal
-import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import numpy as np
 
+from dirfa.child_process import ChildLost, ChildProcess
 from dirfa.speech.phonemes import (
     MODEL_SAMPLE_RATE_HZ,
     SILENCE,
@@ -169,35 +168,18 @@ class WordJob:
         self._rate = sample_rate_hz
         self._posteriors_s = posteriors_s
         self._cut = 0  # samples [0, cut) are the second process's
-        self._conn: Connection | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._sender: threading.Thread | None = None
+        self._process: ChildProcess | None = None
         split_s = _side_split_s(samples.shape[0] / sample_rate_hz, posteriors_s) if split else None
         if split_s is None:
             return
         self._cut = _quiet_cut(samples, sample_rate_hz, split_s)
-        # "spawn": a fresh interpreter; forking a process that runs mediapipe's threads is unsafe.
-        context = multiprocessing.get_context("spawn")
         try:
-            ours, theirs = context.Pipe()
-            self._process = context.Process(target=_side, args=(theirs,), name="dirfa-words", daemon=True)
-            self._process.start()
-            theirs.close()
-            self._conn = ours
-            # The samples (megabytes) go once the process has imported what it needs to read them; sending
-            # from a thread lets this process get on with its own part meanwhile.
+            # The samples (megabytes) go while this process gets on with its own part.
             payload = (samples[: self._cut], sample_rate_hz, posteriors_s)
-            self._sender = threading.Thread(target=self._send, args=(ours, payload), name="dirfa-words-setup")
-            self._sender.start()
+            self._process = ChildProcess(_side, (), name="dirfa-words", payload=payload)
         except OSError as exc:  # no processes left: decode everything here
             log.debug("word recognition in one process (%s)", exc)
-            self._process = None
             self._cut = 0
-
-    @staticmethod
-    def _send(conn: Connection, payload: tuple) -> None:
-        with contextlib.suppress(OSError, ValueError):  # a dead process is noticed when we wait for it
-            conn.send(payload)
 
     @property
     def in_two_processes(self) -> bool:
@@ -218,18 +200,11 @@ class WordJob:
 
     def _head(self) -> Words:
         """The second process's words, or the same decoded here if it failed."""
-        assert self._conn is not None and self._process is not None
-        reply: object = None
+        assert self._process is not None
         try:
-            waited = 0.0
-            while not self._conn.poll(0.2):
-                waited += 0.2
-                if not self._process.is_alive() or waited > _SIDE_TIMEOUT_S:
-                    break
-            else:
-                reply = self._conn.recv()
-        except (OSError, EOFError):
-            reply = None
+            reply = self._process.receive(timeout_s=_SIDE_TIMEOUT_S)
+        except ChildLost as exc:
+            reply = f"it {exc}"
         if isinstance(reply, Words):
             return reply
         log.debug("word recognition process failed (%s); decoding its part here", reply)
@@ -239,16 +214,9 @@ class WordJob:
     def close(self) -> None:
         """Stop the second process if it is still running."""
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(timeout=5)
+            self._process.kill()
+            self._process.close(grace_s=0.0)
             self._process = None
-        if self._sender is not None:
-            self._sender.join()
-            self._sender = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 def start_recognition(
