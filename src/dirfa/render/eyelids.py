@@ -38,26 +38,9 @@ FEATHER_SHARE = 0.7  # the top of the cover blends into the warped skin over thi
 # dark band the lid must hide. Fading, not switching, so no frame pops.
 FADE_IN_FROM_BLINK = 0.2
 FADE_IN_TO_BLINK = 0.7
-# The lid's tone is the warped skin just above it (measured each frame, so it joins without a seam): it
-# is read this far above the cover's top, in shares of its reach, at REFERENCE_COLUMNS places along it.
-REFERENCE_HEIGHTS = (0.9, 1.0, 1.1, 1.2, 1.3)
+# The lid's own tone (the brow bone's, see below) is tabulated at REFERENCE_COLUMNS places along it.
 REFERENCE_COLUMNS = 14
 REFERENCE_FROM_S, REFERENCE_TO_S = 0.04, 0.96  # first and last column, corner to corner
-REFERENCE_DARK = 0.85  # reference columns darker than this share of their median are hair/frames: skipped
-REFERENCE_HAIR = 0.5  # ... as are those darker than this share of the lid skin (brows, fringe over the eye)
-# The lid takes the skin's tone from above only towards its top (all of the blended top is that tone, so
-# the blend shows no edge); up to this height it has the photo's own lid skin tone (a crease shadow above
-# the eye does not cover the lid that unfolds out of it), in lid heights above the lash line (1 = the open
-# edge's height at full closure).
-OWN_TONE_U = 0.0
-# Under a shadowing brow the lid is lighter than the socket around it but not as light as the brow bone in
-# full light: it takes this share of the way from the warped skin's tone above it to the brow bone's.
-LID_LIFT = 0.85
-LID_OVER_BONE = 0.3  # share of the way to lighter skin above it the lid may go past the brow bone's tone
-LIFT_ROOM_PER_EYE = 0.2  # ... all of it when the cover reaches this far above the open lid (eye widths)
-# A change of tone needs room to look like shading: over less than this (share of the eye width; a narrow
-# eye under a heavy brow) the lid keeps proportionally more of the tone from above.
-TONE_RAMP_PER_EYE = 0.15
 # The band above the lashes is often a shadowed crease or eye shadow, darker than the lid that unfolds out
 # of it when the eye closes (which faces the light): the lid's own tone is lifted to at least this share of
 # the face's median luminance, keeping its hue variation along the lid.
@@ -76,19 +59,40 @@ SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's
 LASH_REMOVE_PER_EYE = 0.4
 LASH_REMOVE_PAST_CORNER = 0.25
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
-LASH_DARKER_BY = (
-    12.0,
-    35.0,
-)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
-# Pixels of the warped picture much lighter than both the lid and the skin above it are hair strands (or
-# glints on glasses) in front of the eye: the lid is drawn behind them.
-HAIR_LIGHTER_BY = (25.0, 55.0)  # luminance difference (0..255) at which the lid starts/stops hiding behind
+LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
+# Hair strands in front of the eye stay in front of the closing lid, where the photo has them (they hang
+# from the head, not from the lid). They are found once, in the photo, on a grid in lid coordinates: s
+# along the lid (0..1 corner to corner) between HAIR_S, height above the corner-to-corner line between
+# HAIR_H (eye widths; the cover and the lashes it removes reach ~0.65 up), HAIR_MAX_PX grid px per eye width.
+HAIR_S = (-0.3, 1.3)
+HAIR_H = (-0.45, 0.9)
+HAIR_MAX_PX = 160
+# A strand is a thin light line: lighter than a grey-level opening of this width (share of the eye width)
+# by HAIR_LIGHTER_BY (luminance 0..255, where it starts/is fully a strand) ...
+HAIR_WIDTH_PER_EYE = 0.1
+HAIR_LIGHTER_BY = (8.0, 22.0)
+# ... at least this long (eye widths) and on average no wider than HAIR_THIN_PER_EYE, mostly outside the
+# open eye (so not a catchlight or a sliver of sclera) and running across the lid, at least HAIR_ACROSS_DEG
+# from it: light lines along the lid are its own folds, glitter or a lit crease, which the lid replaces.
+HAIR_MIN_LENGTH_PER_EYE = 0.3
+HAIR_THIN_PER_EYE = 0.1
+HAIR_OUTSIDE_EYE = 0.5
+HAIR_EYE_MARGIN_PER_EYE = 0.05  # the open eye, for this, reaches this much past its landmarks (eye widths)
+HAIR_ACROSS_DEG = 30.0
+# A strand seen mostly over the open eye (white on the sclera shows little) must be long, steep and come
+# into it from outside (a share of it outside the eye): curved slivers of sclera are none of these.
+HAIR_CROSSING_PER_EYE = 0.5
+HAIR_CROSSING_DEG = 60.0
+HAIR_ENTERS = 0.04
+HAIR_OVER_LID = (2.0, 14.0)  # drawn where this much lighter than the lid (luminance 0..255), starts..full
 CORNER_TAPER_S = 0.1  # the cover and the lash line fade out over this share of the lid at each corner
 # The closed lid is skin over the eyeball: a little lighter where it bulges in the middle, shaded where it
 # turns under towards the lash line, with a faint crease shadow where it meets the still skin above.
 # The covered lid is filled in from the skin around it (OpenCV's Telea inpainting; radius in px: a few px
 # of boundary skin are enough, and the cost grows fast with the radius).
 INPAINT_RADIUS_PX = 3.0
+FILL_SMOOTH_PER_EYE = 0.06  # the fill is then smoothed (Gaussian sigma, share of the eye width)
+RIM_LIGHTNESS = (0.8, 1.2)  # share of the lid tone's luminance the eye and rim below the lid may pass on
 LID_BULGE = 0.04
 LID_EDGE_SHADE = 0.14
 LID_CREASE_SHADE = 0.03
@@ -121,10 +125,9 @@ class LidColours:
     REFERENCE_TO_S): the brow bone's skin between crease and brow, lifted where it is a deep shadow;
     closed_rows: (2,) how many texture rows span the eye when the lid is fully closed; brow_up_per_eye:
     (2,) the brow's height above the lid, in eye widths; strands: (2, LASH_STRANDS) lash tip density
-    0..1 along the lid, one value every LASH_STRAND_PX; hair: (2, REFERENCE_COLUMNS) share 0..1 of the
-    skin between crease and brow hidden by strands lighter than the skin (hair in front of the eye);
-    socket_tone: (2, REFERENCE_COLUMNS, 3) the skin's smooth colour just above the lashes, as lid_tone
-    before it is lifted to the brow bone's (a crease or eye-shadow tone)."""
+    0..1 along the lid, one value every LASH_STRAND_PX; hair: per eye an (H, W, 4) float32 grid, RGB and
+    opacity 0..1 of the photo's hair strands in front of the eye, in lid coordinates (see HAIR_S, HAIR_H),
+    and hair_px: (2,) its grid px per eye width."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -134,8 +137,8 @@ class LidColours:
     closed_rows: np.ndarray
     brow_up_per_eye: np.ndarray
     strands: np.ndarray
-    hair: np.ndarray | None = None
-    socket_tone: np.ndarray | None = None
+    hair: tuple[np.ndarray, ...] | None = None
+    hair_px: np.ndarray | None = None
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -199,10 +202,9 @@ def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np
 
 def _brow_bone_tone(
     image: np.ndarray, lid: np.ndarray, brow_up_px: float, face_skin: np.ndarray | None
-) -> tuple[np.ndarray | None, np.ndarray]:
+) -> np.ndarray | None:
     """(REFERENCE_COLUMNS, 3) float32: the skin between the crease and the brow along the lid, smooth,
-    light-leaning, None where too little of it is skin (hair over the brow, a deep shadow); and
-    (REFERENCE_COLUMNS,) the share of that band covered by strands lighter than the skin."""
+    light-leaning, None where too little of it is skin (hair over the brow, a deep shadow)."""
     up = _normal_up(lid)
     along = _resample(lid, TEXTURE_COLUMNS)
     heights = np.linspace(BROW_BONE_FROM * brow_up_px, BROW_BONE_TO * brow_up_px, BROW_BONE_ROWS)
@@ -217,14 +219,9 @@ def _brow_bone_tone(
             (lum > SKIN_LUM_RANGE[0] * face_lum) & (lum < SKIN_LUM_RANGE[1] * face_lum)
         )
     at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
-    hair = np.zeros(REFERENCE_COLUMNS, np.float32)
-    if face_skin is not None:
-        light = (lum > SKIN_LUM_RANGE[1] * max(float(face_skin.mean()), 1.0)).mean(axis=0)
-        light = cv2.GaussianBlur(light[None].astype(np.float32), (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)
-        hair = np.interp(at, np.arange(TEXTURE_COLUMNS), light[0]).astype(np.float32)
     columns = keep.sum(axis=0) >= 2
     if columns.sum() < 4:
-        return None, hair
+        return None
     # Per column, the skin pixel at a light-leaning luminance percentile (a whole pixel, so its hue is real).
     ranked = np.where(keep, lum, np.nan)[:, columns]
     target = np.nanpercentile(ranked, BROW_BONE_PERCENTILE, axis=0)
@@ -232,7 +229,61 @@ def _brow_bone_tone(
     tone = band[:, columns][pick, np.arange(int(columns.sum()))]
     cols = np.nonzero(columns)[0].astype(np.float32)
     tone = np.stack([np.interp(at, cols, tone[:, k]) for k in range(3)], axis=1).astype(np.float32)
-    return cv2.GaussianBlur(tone[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0], hair
+    return cv2.GaussianBlur(tone[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
+
+
+def _hair_in_front(image: np.ndarray, lid: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, int]:
+    """(H, W, 4) float32: the photo around an eye on a grid in lid coordinates (row 0 highest, see HAIR_S
+    and HAIR_H), RGB 0..255 and the opacity 0..1 of the hair strands in it; and the grid's px per eye
+    width. `lid`, `lower`: (9, 2) the photo's upper and lower lid edges, corner to corner."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
+    px = int(min(max(round(eye_w), 8), HAIR_MAX_PX))
+    s = HAIR_S[0] + np.arange(int((HAIR_S[1] - HAIR_S[0]) * px), dtype=np.float32) / px
+    h = HAIR_H[1] - np.arange(int((HAIR_H[1] - HAIR_H[0]) * px), dtype=np.float32) / px
+    xy = lid[0] + (s[None, :, None] * along + h[:, None, None] * up) * eye_w
+    grid = _sample(image, xy)
+    lum = grid.mean(axis=2)
+    size = max(3, int(round(HAIR_WIDTH_PER_EYE * px)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    lighter = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    alpha = _smoothstep(HAIR_LIGHTER_BY[0], HAIR_LIGHTER_BY[1], lighter).astype(np.float32)
+    alpha[:size], alpha[-size:], alpha[:, :size], alpha[:, -size:] = 0, 0, 0, 0  # the opening's borders
+    # The open eye, in grid px: light slivers inside it are sclera and catchlights.
+    polygon = np.concatenate([lid, lower[::-1]]) - lid[0]
+    grid_xy = np.stack(
+        [((polygon @ along) / eye_w - HAIR_S[0]) * px, (HAIR_H[1] - (polygon @ up) / eye_w) * px], 1
+    )
+    eye = np.zeros(lum.shape, np.uint8)
+    cv2.fillPoly(eye, [np.round(grid_xy).astype(np.int32)], 1)
+    margin = 2 * int(round(HAIR_EYE_MARGIN_PER_EYE * px)) + 1  # the landmarks cut the eye's corners short
+    eye = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))
+    # Below the lower lid the closing lid never reaches (its lashes rest on it): its rim is not hair.
+    rim = grid_xy[len(lid) :]
+    below = np.concatenate([rim, [[rim[-1, 0], lum.shape[0]], [rim[0, 0], lum.shape[0]]]])
+    cv2.fillPoly(alpha, [np.round(below).astype(np.int32)], 0.0)
+    edge_xy = grid_xy[: len(lid)]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.3).astype(np.uint8), connectivity=8)
+    keep = np.zeros(count, bool)
+    for k in range(1, count):
+        x, y, w, hh, area = stats[k]
+        length = float(np.hypot(w, hh))
+        if length < HAIR_MIN_LENGTH_PER_EYE * px or area > HAIR_THIN_PER_EYE * px * length:
+            continue
+        ys, xs = np.nonzero(labels[y : y + hh, x : x + w] == k)
+        # Its direction against the lid edge's where it is (the lid curves down steeply at its corners).
+        _, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+        nearest = int(np.argmin(np.abs(edge_xy[:, 0] - (x + xs.mean()))))
+        tangent = edge_xy[min(nearest + 1, len(lid) - 1)] - edge_xy[max(nearest - 1, 0)]
+        tangent /= max(float(np.linalg.norm(tangent)), 1e-6)
+        angle = np.degrees(np.arccos(min(abs(float(vectors[:, 1] @ tangent)), 1.0)))
+        outside = 1.0 - float(eye[ys + y, xs + x].mean())
+        crossing = (
+            length >= HAIR_CROSSING_PER_EYE * px and angle >= HAIR_CROSSING_DEG and outside >= HAIR_ENTERS
+        )
+        keep[k] = angle >= HAIR_ACROSS_DEG and (outside >= HAIR_OUTSIDE_EYE or crossing)
+    alpha *= keep[labels]
+    return np.concatenate([grid, alpha[..., None]], axis=2), px
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
@@ -242,10 +293,11 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face = np.zeros((height, width), np.uint8)
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
-    skins, lashes, textures, details, tones, closed_rows, brows, hairs, sockets = ([] for _ in range(9))
-    for upper, brow in (
-        (topo.EYE_RIGHT_UPPER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
-        (topo.EYE_LEFT_UPPER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
+    skins, lashes, textures, details, tones, closed_rows, brows = ([] for _ in range(7))
+    hairs, hair_px = [], []
+    for upper, lower, brow in (
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
     ):
         lid = landmarks_xy[list(upper)].astype(np.float32)
         eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
@@ -259,9 +311,10 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         tone = cv2.GaussianBlur(spanned[None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
         at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
         tone = np.stack([np.interp(at, np.arange(TEXTURE_COLUMNS), tone[:, k]) for k in range(3)], axis=1)
-        sockets.append(tone.astype(np.float32))
-        bone, hair = _brow_bone_tone(image, lid, brow_up, face_skin)
+        bone = _brow_bone_tone(image, lid, brow_up, face_skin)
+        hair, px = _hair_in_front(image, lid, landmarks_xy[list(lower)].astype(np.float32))
         hairs.append(hair)
+        hair_px.append(px)
         if bone is not None:
             # The lid unfolds out of the crease into the light: at least as light as the brow bone.
             tone = bone
@@ -297,8 +350,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         brow_up_per_eye=np.array(brows, np.float32),
         # A fixed pattern (same picture, same lashes): strands of uneven density, never quite bare.
         strands=np.random.default_rng(5).uniform(0.25, 1.0, (2, LASH_STRANDS)).astype(np.float32),
-        hair=np.array(hairs, np.float32),
-        socket_tone=np.array(sockets, np.float32),
+        hair=tuple(hairs),
+        hair_px=np.array(hair_px, np.float32),
     )
 
 
@@ -318,44 +371,6 @@ def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
     pixels: `reach` in the middle, tapering towards the corners (a crescent, no straight sides)."""
     taper = np.sqrt(np.clip(4 * s * (1 - s), 0.0, 1.0))
     return np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w).astype(np.float32)
-
-
-def _reference_tone(
-    canvas: np.ndarray,
-    lid_open: np.ndarray,
-    along: np.ndarray,
-    up: np.ndarray,
-    eye_w: float,
-    reach: float,
-    own_tone: np.ndarray,
-) -> np.ndarray:
-    """(REFERENCE_COLUMNS, 3) float32: the warped skin's colour just above the cover's top, at evenly
-    spaced places from corner to corner, dark outliers (lashes, hair, glasses frames) replaced; the lid's
-    own tone `own_tone` (REFERENCE_COLUMNS, 3) where no column is skin."""
-    s = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS, dtype=np.float32)
-    rel = lid_open - lid_open[0]
-    lid_s, lid_h = (rel @ along) / eye_w, rel @ up
-    order = np.argsort(lid_s)
-    open_h = np.interp(s, lid_s[order], lid_h[order])
-    above = _reach_along(s, reach, eye_w)
-    heights = open_h[None, :] + np.array(REFERENCE_HEIGHTS, np.float32)[:, None] * above[None, :] + 1.0
-    xy = lid_open[0] + (s * eye_w)[None, :, None] * along + heights[..., None] * up
-    samples = _sample(canvas, xy, border=cv2.BORDER_REPLICATE)
-    # Per column the median height: a hair, lash or crease line crossing it is passed over, and a lighter
-    # spot does not make the lid's top lighter than the skin it blends into.
-    order = np.argsort(samples.sum(axis=2), axis=0)[len(REFERENCE_HEIGHTS) // 2]
-    tone = samples[order, np.arange(REFERENCE_COLUMNS)]
-    luminance = tone.mean(axis=1)
-    skin = (luminance >= REFERENCE_DARK * np.median(luminance)) & (
-        luminance >= REFERENCE_HAIR * own_tone.mean(axis=1)
-    )
-    if skin.sum() < 2:
-        return own_tone
-    if not skin.all():
-        tone = np.stack([np.interp(s, s[skin], tone[skin, k]) for k in range(3)], axis=1)
-    # A little smoothing along the lid: the reference must not flicker from frame to frame.
-    padded = np.concatenate([tone[:1], tone, tone[-1:]])
-    return (0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]).astype(np.float32)
 
 
 def _remove_lashes(
@@ -413,8 +428,8 @@ def draw_lids(
 
     canvas: uint8 RGB, changed in place; origin_xy: image position of its pixel (0, 0). lids_xy,
     lids_open_xy: (2, 9, 2) image positions; blink: (2,) closure 0..1. The lid's shading and grain slide
-    with it (its lowest row rides the lid edge); its tone is the warped skin right above it, so it joins
-    the face without a seam."""
+    with it (its lowest row rides the lid edge); its tone is filled in from the skin around it, so it joins
+    the face without a seam; the photo's hair strands in front of the eye stay in front of it."""
     offset = np.array(origin_xy, np.float32)
     for side in (0, 1):
         b = float(blink[side])
@@ -472,32 +487,8 @@ def draw_lids(
         cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (inside_s * fade_in)
         if cover.max() <= 0:
             continue
-        # The lid surface: its tone from the photo's lid low down and from the warped skin just above it
-        # towards the top (so it joins without a seam); its shading and grain ride with the lid.
-        bone = colours.lid_tone[side]
-        socket = colours.socket_tone[side] if colours.socket_tone is not None else bone
-        above_tone = _reference_tone(canvas, lid_open, along, up, eye_w, reach, socket)
-        # The lid: lighter than the socket skin above it where the brow bone is lighter, never darker.
-        lift = np.clip(bone.mean(axis=1) - above_tone.mean(axis=1), 0.0, None)[:, None] > 0
-        # A lighter lid needs room above it to blend into darker skin: under a low brow it lifts less.
-        share = LID_LIFT * min(max(reach / (LIFT_ROOM_PER_EYE * eye_w), 0.0), 1.0)
-        # Under skin lighter than the brow bone (a lit crease) it stays close to the brow bone's tone: the
-        # closed lid is never the lightest skin around the eye.
-        own_tone = np.where(
-            lift, above_tone + share * (bone - above_tone), bone + LID_OVER_BONE * (above_tone - bone)
-        ).astype(np.float32)
-        strip = np.stack([above_tone, own_tone])  # (2, REFERENCE_COLUMNS, 3), looked up per pixel
-        span = REFERENCE_TO_S - REFERENCE_FROM_S
-        ref_cols = np.clip(
-            (s - REFERENCE_FROM_S) * ((REFERENCE_COLUMNS - 1) / span), 0, REFERENCE_COLUMNS - 1
-        )
+        # The lid's shading and grain ride with it; its tone is filled in from the skin around it (below).
         u = d / full  # 0 at the lash line, 1 where the open edge was, riding with the lid
-        blend_from = top - feather
-        own_to = np.minimum(OWN_TONE_U * full, blend_from - 1.0)
-        mix = 1 - np.clip((d - own_to) / np.maximum(blend_from - own_to, 1.0), 0.0, 1.0)
-        room = np.clip((blend_from - own_to) * (1.0 / (TONE_RAMP_PER_EYE * eye_w)), 0.0, 1.0)
-        mix = mix * mix * (3 - 2 * mix) * room
-        base = cv2.remap(strip, ref_cols, mix, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         rows = np.clip(u * float(colours.closed_rows[side]), 0.0, TEXTURE_ROWS - 1)
         cols = np.clip(s, 0.0, 1.0) * (TEXTURE_COLUMNS - 1)
         grain = cv2.remap(colours.detail[side], cols, rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -512,22 +503,36 @@ def draw_lids(
         # Above the open edge the lid blends into the warped skin as it is locally (a brow's shadow, a
         # crease), not into one tone per column: no outline however uneven the skin above.
         to_local = _smoothstep(0.0, 1.0, (d - travel) / np.maximum(top - 0.5 * feather - travel, 1.0))
-        # Hair strands in front of the eye (much lighter than the lid and the skin above it) stay in front,
-        # where the photo has such strands over the brow bone too (not glints on the lashes).
-        in_front = 0.0
-        hair = colours.hair[side] if colours.hair is not None else None
-        if hair is not None and float(hair.max()) > 0.01:
-            lid_lum = np.maximum(base.mean(axis=2), above_tone.mean(axis=1).max())
-            in_front = _smoothstep(HAIR_LIGHTER_BY[0], HAIR_LIGHTER_BY[1], patch.mean(axis=2) - lid_lum)
-            in_front = in_front * np.clip(4.0 * np.interp(ref_cols, np.arange(REFERENCE_COLUMNS), hair), 0, 1)
-            cover = cover * (1 - in_front * (d > travel + 1.0))
         # The covered lid is filled in from the skin around it (above the cover, the lower lid below), so
         # its tone and shading continue the face's own and no patch shows; the lid's shading and grain go
         # on top, and towards its top it turns into the warped skin as it is.
         hole = cv2.dilate((cover > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8))
-        hole[np.asarray(in_front) > 0.1] = 0  # hair strands in front stay, and feed the fill
-        source = np.clip(local + 0.5, 0, 255).astype(np.uint8)
-        filled = cv2.inpaint(source, hole, INPAINT_RADIUS_PX, cv2.INPAINT_TELEA).astype(np.float32)
+        # (All of it only around the hole: the window also spans the lashes removed past it.)
+        sigma = max(1.0, FILL_SMOOTH_PER_EYE * eye_w)
+        hx, hy, hw, hh = cv2.boundingRect(hole)
+        pad = int(np.ceil(max(INPAINT_RADIUS_PX, 2 * sigma))) + 1
+        box = np.s_[max(hy - pad, 0) : hy + hh + pad, max(hx - pad, 0) : hx + hw + pad]
+        # Below the moving edge is the eye (sclera, iris, the pink inner corner) or the lower lid's rim and
+        # liner: not lid skin. The fill takes only their lightness from there (within RIM_LIGHTNESS of the
+        # lid tone's), in the lid tone's colour, so no hue of the eye shows through the closed lid.
+        s_box, local_box = s[box], local[box]
+        rim = colours.lid_tone[side].mean(axis=0)
+        lightness = np.clip(local_box.mean(axis=2) / max(float(rim.mean()), 1.0), *RIM_LIGHTNESS)
+        under = np.clip(0.5 - d[box], 0.0, 1.0) * np.clip(np.minimum(s_box + 0.1, 1.1 - s_box) * 10, 0.0, 1.0)
+        source = local_box + under[..., None] * (lightness[..., None] * rim - local_box)
+        # Nor from hair strands (thin light lines, drawn back in front at the end): the skin between them.
+        size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
+        lum = source.mean(axis=2)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+        opened = cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+        source *= (np.minimum(opened + HAIR_LIGHTER_BY[0], lum) / np.maximum(lum, 1.0))[..., None]
+        source = np.clip(source + 0.5, 0, 255).astype(np.uint8)
+        fill = cv2.inpaint(source, hole[box], INPAINT_RADIUS_PX, cv2.INPAINT_TELEA)
+        # The fill's fronts from above and below meet along a line: smoothed, so no outline shows there.
+        size = max(3, int(round(2.45 * sigma)) | 1)  # two box passes: about a Gaussian of this sigma, cheaper
+        smooth = cv2.blur(cv2.blur(fill, (size, size)), (size, size))
+        filled = local.copy()
+        filled[box] = np.where(hole[box][..., None] > 0, smooth, fill)
         skin = filled * shade[..., None] + DETAIL_GAIN * grain
         skin += to_local[..., None] * (local * shade[..., None] + DETAIL_GAIN * grain - skin)
         a = cover[..., None]
@@ -544,7 +549,26 @@ def draw_lids(
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
-        lash_a = lash_a * (1 - in_front)
         lash_a = (lash_a * fade_in)[..., None]
         patch += lash_a * (colours.lash[side] - patch)
+        # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
+        if colours.hair is not None and float(colours.hair[side][..., 3].max()) > 0:
+            px = float(colours.hair_px[side])
+            strands = cv2.remap(
+                colours.hair[side],
+                ((s - HAIR_S[0]) * px).astype(np.float32),
+                ((HAIR_H[1] - h / eye_w) * px).astype(np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            hair_a = strands[..., 3] * np.maximum(cover, lash_a[..., 0])
+            rows, cols = np.nonzero(hair_a.max(axis=1) > 0.01)[0], np.nonzero(hair_a.max(axis=0) > 0.01)[0]
+            if len(rows):
+                part = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+                colour, under_hair = strands[part][..., :3], patch[part]
+                # Only what is lighter than the lid it is in front of: a pale fold of the lid is not hair.
+                lighter = colour.mean(axis=2) - under_hair.mean(axis=2)
+                hair_a = (hair_a[part] * _smoothstep(*HAIR_OVER_LID, lighter))[..., None]
+                under_hair += hair_a * (colour - under_hair)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
