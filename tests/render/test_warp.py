@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from dirfa.face import topology as topo
 from dirfa.render import warp
 from dirfa.render.compose import MAP_STEP_PX, sharp_boxes
 
@@ -175,3 +177,109 @@ def test_bounding_region_is_clipped_to_the_picture():
     assert (region.x0, region.y0, region.x1, region.y1) == (0, 8, 512, 484)
     assert region.slices == (slice(8, 484), slice(0, 512))
     assert (region.width, region.height) == (512, 476)
+
+
+def _lid_scene(rim_y0: float, slope: float) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Source and target points and layers of a synthetic eye: skin (a frame around a hole) over an
+    eyeball (a rectangle reaching under the frame). The hole's top edge, the lid, runs from (10, rim_y0)
+    to (40, rim_y0 + 30 * slope). Skin samples the photo where it is (bright there), the eyeball samples it
+    50 px to the right (dark there)."""
+    outer = [[0, 0], [50, 0], [50, 45], [0, 45]]
+    hole = [[10, rim_y0], [40, rim_y0 + 30 * slope], [40, 32], [10, 32]]
+    ball = [[5, 5], [45, 5], [45, 40], [5, 40]]
+    dst = np.array(outer + hole + ball, np.float64)
+    src = dst.copy()
+    src[8:] += [50, 0]
+    ring = []
+    for i in range(4):
+        j = (i + 1) % 4
+        ring += [[i, j, 4 + i], [j, 4 + j, 4 + i]]
+    layers = [np.array([[8, 9, 10], [8, 10, 11]]), np.array(ring)]
+    return src.astype(np.float32), dst.astype(np.float32), layers
+
+
+SKIN, BALL = 200, 20  # the synthetic photo's levels: bright where the skin samples, dark for the eyeball
+
+
+def _lid_picture(rim_y0: float, slope: float, edges: bool = True) -> np.ndarray:
+    photo = np.full((60, 110), SKIN, np.uint8)
+    photo[:, 50:] = BALL
+    src, dst, layers = _lid_scene(rim_y0, slope)
+    region = warp.Region(0, 0, 50, 45)
+    warped = warp.backward_warp(src, dst, layers, region, edges=edges)
+    return warp.remap(photo, warped.map_x, warped.map_y, warped.edge).astype(np.float64)
+
+
+def test_lid_edge_is_antialiased_by_the_skins_coverage():
+    """A slanted lid edge over a dark eyeball: each pixel the edge crosses mixes skin and eyeball by the
+    skin's share of it (no per-pixel staircase); a pixel away from the edge is all skin or all eyeball."""
+    slope = 0.07
+    picture = _lid_picture(12.3, slope)
+    xs = np.arange(12, 39)
+    ys = np.arange(4, 30)
+    rim = 12.3 + slope * (xs - 10)  # the edge's height at each column
+    # Distance of each pixel centre from the edge, positive on the skin's side (above it).
+    distance = (rim[None, :] - ys[:, None]) / np.hypot(1.0, slope)
+    expected = BALL + (SKIN - BALL) * np.clip(0.5 + distance / warp.EDGE_RAMP_PX, 0, 1)
+    got = picture[ys][:, xs]
+    np.testing.assert_allclose(got, expected, atol=3)
+    between = (got > BALL + 10) & (got < SKIN - 10)
+    assert between.any(axis=0).mean() > 0.8  # nearly every column has a mixed pixel on the edge
+    assert (got[distance > 1] == SKIN).all() and (got[distance < -1] == BALL).all()
+    # Without the edge blend each pixel is one layer's: the staircase this replaces.
+    hard = _lid_picture(12.3, slope, edges=False)[ys][:, xs]
+    assert not ((hard > BALL + 10) & (hard < SKIN - 10)).any()
+
+
+def test_lid_moving_by_a_tenth_of_a_pixel_changes_the_edge_pixels_gradually():
+    columns = np.arange(12, 39)
+    frames = [_lid_picture(12.0 + 0.1 * k, 0.0)[9:16][:, columns] for k in range(11)]
+    steps = np.abs(np.diff(np.array(frames), axis=0))
+    # A tenth of a pixel moves a tenth of the skin's coverage: 18 levels, never the whole 180 jump.
+    assert steps.max() <= 0.1 * (SKIN - BALL) + 3
+    # And the lid going down darkens nothing: the skin's share only grows.
+    assert (np.diff(np.array(frames), axis=0) >= -1).all()
+
+
+def test_edge_pixels_of_a_posed_face_lie_on_the_lid_lines(rig):
+    """On the astronaut half blinking with the mouth open, the mixed pixels lie within a pixel and a half
+    of the eye openings' outlines, around both eyes. The mouth's triangles share the inner lips' vertices
+    (one continuous map across them): nothing to mix there."""
+    pose = rig.pose({"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.4, "jawOpen": 0.4})
+    src = rig.points_xyz[:, :2]
+    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+    region = warp.bounding_region(np.concatenate([src, pose.points_xy]), 512, 512)
+    boxes = sharp_boxes(rig, pose, 512, 512)
+    edge = warp.backward_warp(src, pose.points_xy, layers, region, step=MAP_STEP_PX, sharp_boxes=boxes).edge
+    assert edge is not None
+    assert ((edge.low_share >= 0) & (edge.low_share <= 1)).all()
+    assert ((edge.low_share > 0.05) & (edge.low_share < 0.95)).sum() > 20
+    for upper, lower in (
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+    ):
+        outline = np.zeros((region.height, region.width), np.uint8)
+        ids = list(upper) + list(lower)[::-1]
+        line = np.round((pose.points_xy[ids] - [region.x0, region.y0]) * 16).astype(np.int32)
+        cv2.polylines(outline, [line], True, 1, 4, cv2.LINE_8, 4)
+        on_this_eye = outline[edge.rows, edge.cols].astype(bool)
+        assert on_this_eye.sum() > 20
+        edge = warp.LayerEdge(
+            *(v[~on_this_eye] for v in (edge.rows, edge.cols, edge.top_xy, edge.low_xy, edge.low_share))
+        )
+    assert len(edge.rows) == 0  # none elsewhere
+
+
+def test_skin_not_bordering_the_hole_hides_the_lid_edge_entirely():
+    """Skin that is no part of the lid (a turned head's nose over an eye corner, here a loose triangle
+    drawn over the lid edge) stays opaque: the edge under it mixes nothing."""
+    src, dst, layers = _lid_scene(12.3, 0.0)
+    flap = np.array([[18, 8], [34, 8], [26, 18]], np.float32)
+    src, dst = np.concatenate([src, flap]), np.concatenate([dst, flap])
+    layers = [layers[0], np.concatenate([layers[1], [[12, 13, 14]]])]
+    photo = np.full((60, 110), SKIN, np.uint8)
+    photo[:, 50:] = BALL
+    warped = warp.backward_warp(src, dst, layers, warp.Region(0, 0, 50, 45))
+    picture = warp.remap(photo, warped.map_x, warped.map_y, warped.edge)
+    assert (picture[10:14, 22:31] == SKIN).all()  # under the flap, across the lid edge at y = 12.3
+    assert BALL < picture[12, 14] < SKIN and BALL < picture[12, 38] < SKIN  # beside it, mixed

@@ -199,7 +199,7 @@ class FrameRenderer:
         )
         if region.width <= 0 or region.height <= 0:
             return frame
-        map_x, map_y = warp.backward_map(
+        warped = warp.backward_warp(
             self.src_xy,
             pose.points_xy,
             self.layers,
@@ -207,8 +207,10 @@ class FrameRenderer:
             step=MAP_STEP_PX,
             sharp_boxes=sharp_boxes(self.rig, pose, width, height),
         )
+        map_x, map_y = warped.map_x, warped.map_y
         _hold_picture_edges(map_x, map_y, region, width, height)
-        patch = warp.remap(self.image if self.source is None else self.source, map_x, map_y)
+        # The lid edges over the eyeballs mix both layers (anti-aliased); all of it is person (opaque).
+        patch = warp.remap(self.image if self.source is None else self.source, map_x, map_y, warped.edge)
         if pose.mouth_open_px > 0.3:
             mouth.draw_mouth(
                 patch,

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from dirfa.face.rig import triangle_heights
 
-SUBPIXEL_BITS = 4
-MAX_BACKWARD_STRETCH = 8.0  # a target triangle shrunk more than this (Frobenius norm) samples by its centre  # cv2 fill functions take fixed-point vertices: 1/16 px precision
+SUBPIXEL_BITS = 4  # cv2 fill functions take fixed-point vertices: 1/16 px precision
+MAX_BACKWARD_STRETCH = 8.0  # a target triangle shrunk more than this (Frobenius norm) samples by its centre
+# Where the top layer (skin) ends over a lower one (eyeball, mouth), a pixel mixes both layers' samples by
+# the skin's share of it: coverage ramps from 0 to 1 across this width, centred on the rim. One pixel is a
+# box filter's width: the lid edge stays as sharp as the photo's other edges, without a staircase.
+EDGE_RAMP_PX = 1.0
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,9 @@ def _lattice_map(
     origin_xy: tuple[float, float],
     step: int,
     shape: tuple[int, int],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Source-minus-target displacement (dx, dy) at lattice points; zero where no triangle covers.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source-minus-target displacement (dx, dy) at lattice points, zero where no triangle covers, and
+    the id of the triangle at each (-1: none).
 
     One fill per triangle paints its id; each lattice point then looks up its triangle's displacement
     coefficients (per lattice column, per row, constant). The fills are the cost: a Python-level call
@@ -150,7 +156,17 @@ def _lattice_map(
     dy = c[3] * cols
     dy += c[4] * rows
     dy += c[5]
-    return dx, dy
+    return dx, dy, ids
+
+
+@dataclass(frozen=True)
+class Warp:
+    """A backward warp of one region: map_x, map_y (H, W) float32 source coordinates for cv2.remap, and
+    the pixels along the layer boundaries that mix two layers (None: no boundary in view)."""
+
+    map_x: np.ndarray
+    map_y: np.ndarray
+    edge: LayerEdge | None
 
 
 def backward_map(
@@ -162,22 +178,44 @@ def backward_map(
     step: int = 1,
     sharp_boxes: Sequence[Region] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pixel source coordinates for `region`: (map_x, map_y), float32 maps for cv2.remap.
+    """Per-pixel source coordinates for `region`: (map_x, map_y), float32 maps for cv2.remap; each pixel
+    takes the map of the top triangle at its centre (backward_warp adds anti-aliased layer boundaries).
 
     Pixels covered by no triangle map to themselves (the still background). With step > 1 the map is
     computed every `step` pixels and interpolated — exact inside each triangle, since the map is affine
     there — except inside `sharp_boxes`, computed at every pixel: put the boxes where layers meet (eye and
     mouth openings), where the map jumps and interpolating it would smear an edge."""
+    warped = backward_warp(src_xy, dst_xy, layers, region, step=step, sharp_boxes=sharp_boxes, edges=False)
+    return warped.map_x, warped.map_y
+
+
+def backward_warp(
+    src_xy: np.ndarray,
+    dst_xy: np.ndarray,
+    layers: Sequence[np.ndarray],
+    region: Region,
+    *,
+    step: int = 1,
+    sharp_boxes: Sequence[Region] = (),
+    edges: bool = True,
+) -> Warp:
+    """backward_map's maps, and (with `edges`) where the last layer's holes lie over the earlier layers
+    (the skin's eye openings and mouth over eyeballs and mouth), the boundary pixels with both layers'
+    maps and the skin's coverage of each: `remap` blends the two samples there. Without it a lid edge
+    over a dark iris is a per-pixel staircase that crawls as the lid moves; blended by coverage it is
+    anti-aliased and glides with sub-pixel motion."""
     offsets = np.cumsum([0] + [len(t) for t in layers])
     tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
     all_triangles = np.concatenate(layers)
     affines = triangle_affines(src_xy, dst_xy, all_triangles)
     height, width = region.height, region.width
+    lo = dst_xy[all_triangles].min(axis=1)
+    hi = dst_xy[all_triangles].max(axis=1)
+    exact: list[tuple[Region, np.ndarray]] = []  # where triangle ids are known at every pixel
     if step <= 1:
-        dx, dy = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
+        dx, dy, ids = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
+        exact.append((region, ids))
     else:
-        lo = dst_xy[all_triangles].min(axis=1)
-        hi = dst_xy[all_triangles].max(axis=1)
         boxes = [
             Region(max(b.x0, region.x0), max(b.y0, region.y0), min(b.x1, region.x1), min(b.y1, region.y1))
             for b in sharp_boxes
@@ -198,7 +236,7 @@ def backward_map(
         coarse = (-(-height // step), -(-width // step))
         # cv2.resize puts coarse sample j at fine coordinate (j + 0.5) * step - 0.5: sample there.
         centre = (step - 1) / 2
-        cdx, cdy = _lattice_map(
+        cdx, cdy, _ = _lattice_map(
             affines, dst_xy, shown, (region.x0 + centre, region.y0 + centre), step, coarse
         )
         size = (coarse[1] * step, coarse[0] * step)
@@ -212,21 +250,278 @@ def backward_map(
                 & (lo[:, 1] <= b.y1 + 1)
             )
             local = [(t[near[tags]], tags[near[tags]]) for t, tags in tagged]
-            bdx, bdy = _lattice_map(affines, dst_xy, local, (b.x0, b.y0), 1, (b.height, b.width))
+            bdx, bdy, ids = _lattice_map(affines, dst_xy, local, (b.x0, b.y0), 1, (b.height, b.width))
             box_slices = (
                 slice(b.y0 - region.y0, b.y1 - region.y0),
                 slice(b.x0 - region.x0, b.x1 - region.x0),
             )
             dx[box_slices] = bdx
             dy[box_slices] = bdy
+            exact.append((b, ids))
     xs = np.arange(region.x0, region.x1, dtype=np.float32)[None, :]
     ys = np.arange(region.y0, region.y1, dtype=np.float32)[:, None]
-    return dx + xs, dy + ys
+    edge = None
+    if edges and len(layers) >= 2:
+        edge = _layer_edge(src_xy, dst_xy, layers, region, affines, (lo, hi), exact)
+    return Warp(dx + xs, dy + ys, edge)
 
 
-def remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
-    """Sample `image` at the mapped coordinates (bicubic: sharp without the ringing of Lanczos)."""
-    return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+@dataclass(frozen=True)
+class LayerEdge:
+    """The pixels a layer boundary crosses, where the top layer (skin) ends over a lower one (eyeballs,
+    mouth): each mixes the two layers' samples. rows, cols: (N,) pixel positions within the region;
+    top_xy, low_xy: (N, 2) float32 source coordinates under each layer's map; low_share: (N,) float32,
+    the lower layer's share of the pixel (1 - the skin's coverage)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    top_xy: np.ndarray
+    low_xy: np.ndarray
+    low_share: np.ndarray
+
+
+@lru_cache(maxsize=8)
+def _rim_edges(
+    triangles_bytes: bytes, src_bytes: bytes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rims of the holes in a triangle layer (eye openings, mouth): its edges that belong to one
+    triangle only, except the layer's outer boundary. Returns (E, 2) vertex pairs, (E,) the vertex
+    opposite each in its triangle (the side the layer lies on), (E,) that triangle's index, (E,) which
+    hole each rims and (E, 3) each edge with the rim edges meeting it at its ends. Cached:
+    topology and rest pose are fixed for a renderer, and sorting every edge each frame would cost ~1 ms."""
+    triangles = np.frombuffer(triangles_bytes, np.int32).reshape(-1, 3)
+    src = np.frombuffer(src_bytes, np.float64).reshape(-1, 2)
+    edges = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+    opposite = np.concatenate([triangles[:, 2], triangles[:, 0], triangles[:, 1]])
+    _, first, counts = np.unique(np.sort(edges, axis=1), axis=0, return_index=True, return_counts=True)
+    single = first[counts == 1]
+    edges, opposite, owner = edges[single], opposite[single], single % len(triangles)
+    # Group the rim edges into loops (connected through shared vertices).
+    parent = {v: v for v in np.unique(edges).tolist()}
+
+    def root(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for v, w in edges.tolist():
+        parent[root(v)] = root(w)
+    _, loop = np.unique([root(v) for v in edges[:, 0].tolist()], return_inverse=True)
+    # A hole's rim has its layer outside: the layer-side normals point away from the loop's middle; the
+    # outer boundary's point inwards.
+    a, b, c = src[edges[:, 0]], src[edges[:, 1]], src[opposite]
+    normal = _side_normals(a, b, c)
+    keep = np.zeros(len(edges), bool)
+    for k in range(loop.max() + 1 if len(loop) else 0):
+        members = loop == k
+        middle = src[edges[members].ravel()].mean(axis=0)
+        keep[members] = np.einsum("ij,ij->", normal[members], (a[members] + b[members]) / 2 - middle) > 0
+    edges, opposite, owner = edges[keep], opposite[keep], owner[keep]
+    by_vertex: dict[int, list[int]] = {}
+    for e, pair in enumerate(edges.tolist()):
+        for v in pair:
+            by_vertex.setdefault(v, []).append(e)
+    around = np.array(
+        [
+            ([e] + [f for v in pair for f in by_vertex[v] if f != e] + [e, e])[:3]
+            for e, pair in enumerate(edges.tolist())
+        ],
+        np.int64,
+    ).reshape(-1, 3)
+    return edges, opposite, owner, np.unique(loop[keep], return_inverse=True)[1], around
+
+
+def _side_normals(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unit normals of segments a-b pointing to the side of c."""
+    normal = np.stack([a[:, 1] - b[:, 1], b[:, 0] - a[:, 0]], axis=1)
+    normal *= np.where(np.einsum("ij,ij->i", normal, c - a) < 0, -1.0, 1.0)[:, None]
+    return normal / np.maximum(np.linalg.norm(normal, axis=1), 1e-9)[:, None]
+
+
+def _max3x3(ids: np.ndarray) -> np.ndarray:
+    """Each pixel's largest id within one pixel (3 x 3 neighbourhood): some triangle reaching it."""
+    # cv2.dilate takes no int32; float32 holds ids exactly up to 2^24.
+    return cv2.dilate(ids.astype(np.float32), None).astype(np.int32)
+
+
+def _signed_rim_distance(
+    p: np.ndarray,
+    which: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    normal: np.ndarray,
+    vertex_normal: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of points p (N, 2) to the nearest of their candidate rim segments a-b (which: (N, K)
+    indices), positive on the layer's side, and which segment that is. Where the nearest rim point is
+    a segment's end, the side is judged by the sum of the normals of the segments meeting there
+    (vertex_normal: (E, 2, 2), at a and at b)."""
+    ab = b - a
+    inv_len2 = 1.0 / np.maximum((ab * ab).sum(axis=1), 1e-12)
+    w = which.T  # (K, N): each plane contiguous
+    px, py = p[:, 0] - a[w, 0], p[:, 1] - a[w, 1]
+    abx, aby = ab[w, 0], ab[w, 1]
+    t = (px * abx + py * aby) * inv_len2[w]
+    np.clip(t, 0.0, 1.0, out=t)
+    px -= t * abx
+    py -= t * aby
+    j = np.argmin(px * px + py * py, axis=0)
+    n = np.arange(len(p))
+    k, tk, ox, oy = w[j, n], t[j, n], px[j, n], py[j, n]
+    side = np.where((tk <= 0.0)[:, None], vertex_normal[k, 0], normal[k])
+    side = np.where((tk >= 1.0)[:, None], vertex_normal[k, 1], side)
+    sign = np.where(ox * side[:, 0] + oy * side[:, 1] < 0, -1.0, 1.0)
+    return sign * np.hypot(ox, oy), k
+
+
+def _layer_edge(
+    src_xy: np.ndarray,
+    dst_xy: np.ndarray,
+    layers: Sequence[np.ndarray],
+    region: Region,
+    affines: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    exact: Sequence[tuple[Region, np.ndarray]],
+) -> LayerEdge | None:
+    """The pixels the rims of the last layer's holes cross over the earlier layers (see backward_warp).
+    affines, bounds (lo, hi: (T, 2) target bounding boxes): of all triangles, layer by layer; exact:
+    rectangles where the drawn triangle ids are known at every pixel.
+
+    Coverage is geometric (signed distance to the rim, ramped over EDGE_RAMP_PX), so away from the rim
+    the skin stays opaque; and skin that does not border the hole (a turned head's nose over an eye
+    corner) hides it as before."""
+    top = np.ascontiguousarray(layers[-1], np.int32)
+    n_lower = sum(len(t) for t in layers[:-1])
+    src = np.ascontiguousarray(src_xy[:, :2], np.float64)
+    rims, opposite, owner, loop, around = _rim_edges(top.tobytes(), src.tobytes())
+    if len(rims) == 0 or n_lower == 0:
+        return None
+    dst = dst_xy[:, :2].astype(np.float64)
+    a, b = dst[rims[:, 0]], dst[rims[:, 1]]
+    normal = _side_normals(a, b, dst[opposite])
+    summed = np.zeros_like(dst)
+    np.add.at(summed, rims[:, 0], normal)
+    np.add.at(summed, rims[:, 1], normal)
+    vertex_normal = np.stack([summed[rims[:, 0]], summed[rims[:, 1]]], axis=1)
+    # Skin triangles touching a rim: the ones whose pixels may mix with the layer below.
+    on_rim = np.zeros(len(dst), bool)
+    on_rim[rims.ravel()] = True
+    bordering = np.append(on_rim[top].any(axis=1), False)  # index -1 (no skin) -> False
+    lo, hi = bounds
+    offsets = np.cumsum([0] + [len(t) for t in layers])[:-1].tolist()
+    reach = EDGE_RAMP_PX / 2 + 0.5  # pixels further from a rim than this are left as they are
+    # Each hole in its own box: the pixels within ~1.5 px of its rim (a width-3 line along it) that have
+    # the lower layer within a pixel, with the triangle of each layer there.
+    found = []
+    # A hole whose rim the lower layer is stitched to (the mouth's triangles share the inner lip's
+    # vertices) has one continuous map across it: nothing to smooth. The eyeballs have their own.
+    stitched = np.zeros(len(dst), bool)
+    stitched[np.concatenate(layers[:-1]).ravel()] = True
+    for k in range(int(loop.max()) + 1):
+        on = loop == k
+        if stitched[rims[on]].all():
+            continue
+        ends = np.concatenate([a[on], b[on]])
+        x0, y0 = np.maximum(np.floor(ends.min(axis=0)).astype(int) - 2, (region.x0, region.y0))
+        x1, y1 = np.minimum(np.ceil(ends.max(axis=0)).astype(int) + 3, (region.x1, region.y1))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        # The triangle drawn at each pixel centre: known from the map where it was computed per pixel.
+        known = [
+            ids[y0 - r.y0 : y1 - r.y0, x0 - r.x0 : x1 - r.x0]
+            for r, ids in exact
+            if r.x0 <= x0 and r.y0 <= y0 and x1 <= r.x1 and y1 <= r.y1
+        ]
+        if known:
+            drawn = known[0]
+        else:
+            near = (hi[:, 0] >= x0 - 1) & (lo[:, 0] <= x1) & (hi[:, 1] >= y0 - 1) & (lo[:, 1] <= y1)
+            tagged = [
+                (t, np.nonzero(near[first : first + len(t)])[0] + first) for t, first in zip(layers, offsets)
+            ]
+            drawn = _rasterize(
+                dst,
+                [(t[tags - first], tags) for (t, tags), first in zip(tagged, offsets)],
+                (x0, y0),
+                1,
+                (y1 - y0, x1 - x0),
+            )
+        # The lower layer showing within a pixel: a pixel the rim crosses has it on its one side.
+        low_any = _max3x3(np.where(drawn < n_lower, drawn, -1))
+        # Each rim segment drawn 3 px wide with its number: the segment (and its neighbours) nearest.
+        band = np.full(drawn.shape, -1, np.int32)
+        ends_fixed = np.round((np.stack([a, b], axis=1)[on] - (x0, y0)) * (1 << SUBPIXEL_BITS)).astype(int)
+        for e, (pa, pb) in zip(np.nonzero(on)[0].tolist(), ends_fixed.tolist()):
+            cv2.line(band, pa, pb, e, 3, cv2.LINE_8, SUBPIXEL_BITS)
+        rows, cols = np.nonzero((band >= 0) & (low_any >= 0))
+        if len(rows) == 0:
+            continue
+        drawn = drawn[rows, cols]
+        low_id = np.where((drawn >= 0) & (drawn < n_lower), drawn, low_any[rows, cols])
+        found.append((rows + y0, cols + x0, band[rows, cols], low_id, drawn))
+    if not found:
+        return None
+    ys, xs, segment, low_id, drawn = (np.concatenate(parts) for parts in zip(*found))
+    p = np.stack([xs, ys], axis=1).astype(np.float64)
+    signed, nearest = _signed_rim_distance(p, around[segment], a, b, normal, vertex_normal)
+    centre_top = np.where(drawn >= n_lower, drawn - n_lower, -1)
+    keep = np.nonzero((np.abs(signed) < reach) & (bordering[centre_top] | (centre_top < 0)))[0]
+    if len(keep) == 0:
+        return None
+    ys, xs, p, signed, low_id = ys[keep], xs[keep], p[keep], signed[keep], low_id[keep]
+    top_id = n_lower + owner[nearest[keep]]
+    share = 1.0 - np.clip(0.5 + signed / EDGE_RAMP_PX, 0.0, 1.0)
+    return LayerEdge(
+        ys - region.y0,
+        xs - region.x0,
+        _apply(affines[top_id], p).astype(np.float32),
+        _apply(affines[low_id], p).astype(np.float32),
+        share.astype(np.float32),
+    )
+
+
+def _apply(affines: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Each (2, 3) affine applied to its point: (N, 2)."""
+    m = affines.astype(np.float64)
+    return np.stack(
+        [
+            m[:, 0, 0] * p[:, 0] + m[:, 0, 1] * p[:, 1] + m[:, 0, 2],
+            m[:, 1, 0] * p[:, 0] + m[:, 1, 1] * p[:, 1] + m[:, 1, 2],
+        ],
+        axis=1,
+    )
+
+
+def remap(
+    image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, edge: LayerEdge | None = None
+) -> np.ndarray:
+    """Sample `image` at the mapped coordinates (bicubic: sharp without the ringing of Lanczos). With an
+    `edge` (Warp.edge), the pixels along the skin's rims mix the skin's and the lower layer's samples;
+    it holds its own coordinates, so changes made to the maps afterwards do not reach those pixels."""
+    out = cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+    if edge is None or len(edge.rows) == 0:
+        return out
+    top = _sample(image, edge.top_xy).astype(np.float32)
+    low = _sample(image, edge.low_xy).astype(np.float32)
+    share = edge.low_share.reshape((-1,) + (1,) * (top.ndim - 1))
+    mixed = top + (low - top) * share
+    if np.issubdtype(out.dtype, np.integer):
+        info = np.iinfo(out.dtype)
+        mixed = np.clip(np.rint(mixed), info.min, info.max)
+    out[edge.rows, edge.cols] = mixed.astype(out.dtype)
+    return out
+
+
+def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """`image` sampled bicubically at (N, 2) points, as remap samples: (N, channels...)."""
+    n = len(xy)
+    width = 256  # cv2.remap maps must be narrower than 32767 px: lay the points out in rows
+    rows = -(-n // width)
+    pad = np.zeros((rows * width - n, 2), np.float32)
+    grid = np.concatenate([xy.astype(np.float32), pad]).reshape(rows, width, 2)
+    sampled = cv2.remap(image, grid, None, interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+    return sampled.reshape((rows * width,) + image.shape[2:])[:n]
 
 
 def folded_triangles(
