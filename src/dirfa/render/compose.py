@@ -32,6 +32,9 @@ EDGE_FIXED_PX = 3
 EDGE_HOLD_PX = 10
 # The background behind the person is filled in (where a turned head uncovers it) at this resolution: the
 # strips uncovered are a few pixels wide, and a coarse fill there reads as out-of-focus background.
+# Lids that slide less than this over the eyeballs leave the two layers' maps within a tenth of a pixel at
+# the lid edge: no staircase to smooth.
+LID_SLIDE_PX = 0.1
 BACKGROUND_FILL_PX = 256
 BACKGROUND_FILL_BLUR_PX = 2.5  # Gaussian sigma of the fill, at BACKGROUND_FILL_PX
 # Under the person layer's soft edge the photo shows mostly background: differences from the fill smaller
@@ -206,6 +209,7 @@ class FrameRenderer:
             region,
             step=MAP_STEP_PX,
             sharp_boxes=sharp_boxes(self.rig, pose, width, height),
+            edges=self._lids_slide(pose),
         )
         map_x, map_y = warped.map_x, warped.map_y
         _hold_picture_edges(map_x, map_y, region, width, height)
@@ -246,6 +250,14 @@ class FrameRenderer:
         assert self.rig.person is not None and self.background is not None
         alpha = warp.remap(self.rig.person, map_x, map_y)
         cv2.add(patch, _share(self.background[region.slices], 255 - alpha), dst=patch)
+
+    def _lids_slide(self, pose: Pose) -> bool:
+        """Whether the lid edges move over the eyeballs (a blink, a squint, gaze), which makes the layer
+        boundary a visible edge worth anti-aliasing; when lids and eyeballs move as one, both layers map
+        the same pixels there."""
+        ball, lid = self.rig.eyeball_contour[:, 0], self.rig.eyeball_contour[:, 1]
+        moved = pose.points_xy - self.src_xy
+        return bool(np.abs(moved[lid] - moved[ball]).max(initial=0.0) > LID_SLIDE_PX)
 
     def _photo_mouth(self, pose: Pose) -> mouth.PhotoMouth | None:
         """The photo's own open mouth, when it has one wide enough to show its teeth."""
