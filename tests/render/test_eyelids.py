@@ -332,3 +332,17 @@ def test_closed_lid_has_no_edge_sharper_than_the_skin_at_its_corners(astronaut, 
             np.abs(cv2.Sobel(luminance(f), cv2.CV_32F, 1, 0, ksize=3) / 8)[zone] for f in (rest_frame, closed)
         ]
         assert np.percentile(gx[1], 95) <= np.percentile(gx[0], 95) + 4
+
+
+def test_closed_lid_carries_on_the_tone_of_the_skin_above_it(astronaut, rig, renderer):
+    # A real closed lid is the skin above it carried on down to the lashes: no lighter or darker patch.
+    s, height, _, eye_w = _lid_frame(rig, astronaut.shape)
+    closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
+    edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0]
+    lid = rig.pose({}).upper_lids_open_xy[0]
+    travel = float(np.median(edge[2:-2, 1] - lid[2:-2, 1])) / eye_w
+    middle = (s > 0.15) & (s < 0.85)
+    body = middle & (height < -0.25 * travel) & (height > -0.75 * travel)
+    above = middle & (height > 0.26) & (height < 0.33)  # just above the synthesised cover's top
+    assert body.sum() >= 4 and above.sum() >= 4
+    assert abs(float(closed[body].mean() - closed[above].mean())) < 12

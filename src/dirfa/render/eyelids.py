@@ -23,7 +23,7 @@ BAND_MAX_PER_BROW = 0.75  # never more than this share of the way up to the brow
 TEXTURE_COLUMNS = 32  # samples along the lid, corner to corner
 TEXTURE_ROWS = 16  # samples up the band
 DETAIL_SIGMA = 2.0  # texture samples: coarser than this is the band's shading, finer is the skin's grain
-DETAIL_GAIN = 0.8  # share of the band's grain laid on the synthesised lid (it is resampled, a little soft)
+DETAIL_GAIN = 0.8  # share of the skin's grain laid on the synthesised lid
 DETAIL_MAX = 0.08  # grain is clipped to this share of the skin's luminance: glints on lashes are not skin
 # Above the open lid edge the warped photo shows the lashes pulled down with the lid: the lid skin covers
 # this much more (share of the eye width) in the middle of the lid, tapering to nothing at the corners,
@@ -59,6 +59,8 @@ SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's
 LASH_REMOVE_PER_EYE = 0.4
 LASH_REMOVE_PAST_CORNER = 0.25
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
+LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
+LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
 # Hair strands in front of the eye stay in front of the closing lid, where the photo has them (they hang
 # from the head, not from the lid). They are found once, in the photo, on a grid in lid coordinates: s
@@ -85,16 +87,31 @@ HAIR_CROSSING_PER_EYE = 0.5
 HAIR_CROSSING_DEG = 60.0
 HAIR_ENTERS = 0.04
 HAIR_OVER_LID = (2.0, 14.0)  # drawn where this much lighter than the lid (luminance 0..255), starts..full
-CORNER_TAPER_S = 0.1  # the cover and the lash line fade out over this share of the lid at each corner
-# The closed lid is skin over the eyeball: a little lighter where it bulges in the middle, shaded where it
-# turns under towards the lash line, with a faint crease shadow where it meets the still skin above.
-# The covered lid is filled in from the skin around it (OpenCV's Telea inpainting; radius in px: a few px
-# of boundary skin are enough, and the cost grows fast with the radius).
-INPAINT_RADIUS_PX = 3.0
-FILL_SMOOTH_PER_EYE = 0.06  # the fill is then smoothed (Gaussian sigma, share of the eye width)
-RIM_LIGHTNESS = (0.8, 1.2)  # share of the lid tone's luminance the eye and rim below the lid may pass on
-LID_BULGE = 0.04
-LID_EDGE_SHADE = 0.14
+CORNER_TAPER_S = 0.1  # the lash line fades out over this share of the lid at each corner
+COVER_TAPER_S, COVER_PAST_CORNER_S = (
+    0.15,
+    0.08,
+)  # the cover from this far inside each corner to this far past it
+# The closed lid is the skin above it carried down to the lash line: its tone is the skin's a little above
+# the cover's top (smoothed with this sigma), so the two join without a boundary ...
+TONE_SMOOTH_PER_EYE = 0.08
+TONE_ABOVE_PER_EYE = 0.0
+TONE_ALONG_PER_EYE = 0.12  # and evened out along the lid with this Gaussian sigma (eye widths)
+# ... its grain the skin's own finer than GRAIN_SIGMA_PX, mirrored down from a band this high above the top
+# (eye widths; the brow is >= ~0.4 above the open lid) ...
+GRAIN_SIGMA_PX = 2.0
+GRAIN_BAND_PER_EYE = 0.08
+GRAIN_MAX = (
+    0.04  # clipped to this share of the skin's luminance: skin grain is faint, a drawn crease line is not
+)
+# ... lifted in its body by up to this share towards the brow bone's tone (a lid unfolds out of a shadowed
+# crease into the light) ...
+LID_LIFT_MAX = 0.4
+# ... and shaded as skin over the eyeball: a little lighter where it bulges in the middle, darker where it
+# turns under towards the lash line and towards the corners, with a faint crease where the open edge was.
+LID_BULGE = 0.05
+LID_EDGE_SHADE = 0.08
+LID_CORNER_SHADE = 0.06
 LID_CREASE_SHADE = 0.03
 # Lash line: thickness at its thickest (share of the eye width), and how it runs along the lid (inner
 # corner -> outer corner): thin at the inner corner, thickest over the middle and outer third (the upper
@@ -366,6 +383,14 @@ def _ramp(edge0: float, edge1: float, x: float) -> float:
     return t * t * (3 - 2 * t)
 
 
+def _blur(image: np.ndarray, sigma_x: float, sigma_y: float | None = None) -> np.ndarray:
+    """About a Gaussian blur of these sigmas (px), as two box passes: cheaper at any size."""
+    kx = max(1, int(round(2.45 * sigma_x)) | 1)
+    ky = kx if sigma_y is None else max(1, int(round(2.45 * sigma_y)) | 1)
+    once = cv2.blur(image, (kx, ky), borderType=cv2.BORDER_REPLICATE)
+    return cv2.blur(once, (kx, ky), borderType=cv2.BORDER_REPLICATE)
+
+
 def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
     """How far the cover goes above the open lid edge at lid position `s` (0..1 corner to corner), in
     pixels: `reach` in the middle, tapering towards the corners (a crescent, no straight sides)."""
@@ -408,8 +433,12 @@ def _remove_lashes(
     top = travel + reach_px * np.maximum(arch, 0.9)
     # Past the corners there is no lid edge to keep clear: a liner wing starts right at the corner's height.
     past_corner = np.clip(np.maximum(-s, s - 1.0) / max(0.25 * past_s, 1e-3), 0.0, 1.0)
-    low = _smoothstep(0.0, 1.5, d + 1.5 * past_corner)
+    # (there its lower boundary fades over a longer way: no hard-edged tab of filled skin at the corner)
+    soft = 1.5 + past_corner * (LASH_CORNER_SOFT_PER_EYE * eye_w)
+    low = _smoothstep(0.0, soft, d + soft * past_corner)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
+    # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline)
+    lash = _blur(lash.astype(np.float32), max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w))
     w = (strength * lash * zone)[..., None]
     patch += w * (closed - patch)
     return closed
@@ -428,8 +457,8 @@ def draw_lids(
 
     canvas: uint8 RGB, changed in place; origin_xy: image position of its pixel (0, 0). lids_xy,
     lids_open_xy: (2, 9, 2) image positions; blink: (2,) closure 0..1. The lid's shading and grain slide
-    with it (its lowest row rides the lid edge); its tone is filled in from the skin around it, so it joins
-    the face without a seam; the photo's hair strands in front of the eye stay in front of it."""
+    with it; its tone is the skin's just above it, carried down to the lash line, so it joins the face
+    without a seam; the photo's hair strands in front of the eye stay in front of it."""
     offset = np.array(origin_xy, np.float32)
     for side in (0, 1):
         b = float(blink[side])
@@ -451,9 +480,15 @@ def draw_lids(
         # (not as far as the brow: its hairs are dark and thin too)
         reach_lashes = min(LASH_REMOVE_ABOVE_PER_EYE, 0.5 * float(colours.brow_up_per_eye[side])) * eye_w
         corners = np.stack([lid_open[0] - along * past, lid_open[-1] + along * past])
+        # (the lid's tone and grain are read this far above the cover)
+        above_reads = (TONE_ABOVE_PER_EYE + 2 * GRAIN_BAND_PER_EYE + 2 * TONE_SMOOTH_PER_EYE) * eye_w + 2.0
         window = bounding_region(
             np.concatenate(
-                [lid, lid_open + up * max(reach, reach_lashes), corners + up * 0.5 * reach_lashes]
+                [
+                    lid,
+                    lid_open + up * max(reach + above_reads, reach_lashes),
+                    corners + up * 0.5 * reach_lashes,
+                ]
             ),
             canvas.shape[1],
             canvas.shape[0],
@@ -484,57 +519,88 @@ def draw_lids(
         top = travel + above
         feather = np.maximum(FEATHER_SHARE * above, 1.0)
         fade_in = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
-        cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (inside_s * fade_in)
+        # (the cover fades out over a longer way across each corner than the lash line: no hard-sided tab
+        # of the photo's corner skin beside it)
+        past_s = COVER_PAST_CORNER_S
+        ends = _smoothstep(-past_s, COVER_TAPER_S, s) * _smoothstep(1.0 + past_s, 1.0 - COVER_TAPER_S, s)
+        cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (ends * fade_in)
         if cover.max() <= 0:
             continue
-        # The lid's shading and grain ride with it; its tone is filled in from the skin around it (below).
+        # The closed lid is the skin just above it carried on down to the lash line: its tone is that of the
+        # (lash-free) skin at the cover's top, column by column, so no boundary shows there; it is shaded
+        # like a lid over the eyeball and carries the skin's own grain, mirrored down from above it.
         u = d / full  # 0 at the lash line, 1 where the open edge was, riding with the lid
-        rows = np.clip(u * float(colours.closed_rows[side]), 0.0, TEXTURE_ROWS - 1)
-        cols = np.clip(s, 0.0, 1.0) * (TEXTURE_COLUMNS - 1)
-        grain = cv2.remap(colours.detail[side], cols, rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
-        bulge = LID_BULGE * across * np.exp(-(((u - 0.45) / 0.35) ** 2))
-        edge_shade = LID_EDGE_SHADE * (1 - _smoothstep(0.0, 0.3, u))
-        crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.05) / 0.25) ** 2)) * across
-        shade = 1.0 + bulge - edge_shade - crease
+        v = np.clip(d / np.maximum(top, 1.0), 0.0, 1.0)  # 0 at the lash line, 1 at the cover's top
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
-        local = _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes)
-        # Above the open edge the lid blends into the warped skin as it is locally (a brow's shadow, a
-        # crease), not into one tone per column: no outline however uneven the skin above.
-        to_local = _smoothstep(0.0, 1.0, (d - travel) / np.maximum(top - 0.5 * feather - travel, 1.0))
-        # The covered lid is filled in from the skin around it (above the cover, the lower lid below), so
-        # its tone and shading continue the face's own and no patch shows; the lid's shading and grain go
-        # on top, and towards its top it turns into the warped skin as it is.
-        hole = cv2.dilate((cover > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8))
-        # (All of it only around the hole: the window also spans the lashes removed past it.)
-        sigma = max(1.0, FILL_SMOOTH_PER_EYE * eye_w)
-        hx, hy, hw, hh = cv2.boundingRect(hole)
-        pad = int(np.ceil(max(INPAINT_RADIUS_PX, 2 * sigma))) + 1
-        box = np.s_[max(hy - pad, 0) : hy + hh + pad, max(hx - pad, 0) : hx + hw + pad]
-        # Below the moving edge is the eye (sclera, iris, the pink inner corner) or the lower lid's rim and
-        # liner: not lid skin. The fill takes only their lightness from there (within RIM_LIGHTNESS of the
-        # lid tone's), in the lid tone's colour, so no hue of the eye shows through the closed lid.
-        s_box, local_box = s[box], local[box]
-        rim = colours.lid_tone[side].mean(axis=0)
-        lightness = np.clip(local_box.mean(axis=2) / max(float(rim.mean()), 1.0), *RIM_LIGHTNESS)
-        under = np.clip(0.5 - d[box], 0.0, 1.0) * np.clip(np.minimum(s_box + 0.1, 1.1 - s_box) * 10, 0.0, 1.0)
-        source = local_box + under[..., None] * (lightness[..., None] * rim - local_box)
-        # Nor from hair strands (thin light lines, drawn back in front at the end): the skin between them.
+        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes)
+        # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
-        lum = source.mean(axis=2)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+        lum = patch.mean(axis=2)
         opened = cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
-        source *= (np.minimum(opened + HAIR_LIGHTER_BY[0], lum) / np.maximum(lum, 1.0))[..., None]
-        source = np.clip(source + 0.5, 0, 255).astype(np.uint8)
-        fill = cv2.inpaint(source, hole[box], INPAINT_RADIUS_PX, cv2.INPAINT_TELEA)
-        # The fill's fronts from above and below meet along a line: smoothed, so no outline shows there.
-        size = max(3, int(round(2.45 * sigma)) | 1)  # two box passes: about a Gaussian of this sigma, cheaper
-        smooth = cv2.blur(cv2.blur(fill, (size, size)), (size, size))
-        filled = local.copy()
-        filled[box] = np.where(hole[box][..., None] > 0, smooth, fill)
-        skin = filled * shade[..., None] + DETAIL_GAIN * grain
-        skin += to_local[..., None] * (local * shade[..., None] + DETAIL_GAIN * grain - skin)
+        bare = patch * (np.minimum(opened + HAIR_LIGHTER_BY[0], lum) / np.maximum(lum, 1.0))[..., None]
+        # The photo's hair strands in front of the eye (found in the photo, in lid coordinates), which are
+        # not the skin either, and go back on top at the end.
+        strands = None
+        if colours.hair is not None and float(colours.hair[side][..., 3].max()) > 0:
+            px = float(colours.hair_px[side])
+            strands = cv2.remap(
+                colours.hair[side],
+                ((s - HAIR_S[0]) * px).astype(np.float32),
+                ((HAIR_H[1] - h / eye_w) * px).astype(np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+        sigma = max(1.0, TONE_SMOOTH_PER_EYE * eye_w)
+        smooth = _blur(bare, sigma)
+        if strands is not None:
+            # (the skin between them: normalised convolution, the plain blur where there is none nearby)
+            keep = 1.0 - strands[..., 3]
+            weight = _blur(keep, sigma)
+            between = _blur(bare * keep[..., None], sigma)
+            between /= np.maximum(weight, 1e-3)[..., None]
+            smooth += np.clip(weight / 0.2, 0.0, 1.0)[..., None] * (between - smooth)
+        ys, xs = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
+        # Tone: the smoothed skin a little above the cover's top, in the same column of the lid.
+        to_top = top + TONE_ABOVE_PER_EYE * eye_w - d
+        tone = _sample(smooth, np.stack([xs + to_top * up[0], ys + to_top * up[1]], axis=-1))
+        # (evened out along the lid: a dark spot above one column must not run down the lid as a streak)
+        tone = _blur(tone, max(1.0, TONE_ALONG_PER_EYE * eye_w), 0.0)
+        # Grain: the skin's fine detail above the cover, mirrored back and forth over a band (so it never
+        # reaches the brow), riding with the lid.
+        fine = cv2.GaussianBlur(bare, (0, 0), GRAIN_SIGMA_PX, borderType=cv2.BORDER_REPLICATE)
+        fine = bare - fine
+        band = max(GRAIN_BAND_PER_EYE * eye_w, 2.0)
+        phase = np.mod(full + above - d, 2 * band)
+        mirrored = top + np.minimum(phase, 2 * band - phase) + 1.0  # height above the lash line to read at
+        shift = mirrored - d
+        grain = _sample(fine, np.stack([xs + shift * up[0], ys + shift * up[1]], axis=-1))
+        limit = GRAIN_MAX * tone.mean(axis=2, keepdims=True)
+        grain = np.clip(grain, -limit, limit)
+        # The lid's own light: at least as light as the brow bone in its body (it faces the light), easing
+        # to the skin above's own tone at its top.
+        at = np.clip((s - REFERENCE_FROM_S) / (REFERENCE_TO_S - REFERENCE_FROM_S), 0.0, 1.0)
+        reference = cv2.remap(
+            colours.lid_tone[side][None],
+            (at * (REFERENCE_COLUMNS - 1)).astype(np.float32),
+            np.zeros_like(at, np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        tone_lum = np.maximum(tone.mean(axis=2), 1.0)
+        lift = np.clip(reference.mean(axis=2) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
+        lift *= 1.0 - _smoothstep(0.45, 0.95, v)
+        across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
+        # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
+        # line and towards the corners; a faint crease where the skin above folded over the open lid.
+        bulge = LID_BULGE * across * np.exp(-(((v - 0.4) / 0.3) ** 2))
+        edge_shade = LID_EDGE_SHADE * (1 - _smoothstep(0.0, 0.35, v))
+        corner_shade = LID_CORNER_SHADE * (1 - across) * (1 - _smoothstep(0.5, 1.0, v))
+        crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
+        shade = (1.0 + lift) * (1.0 + bulge - edge_shade - corner_shade - crease)
+        skin = tone * shade[..., None] + DETAIL_GAIN * grain
         a = cover[..., None]
         patch += a * (skin - patch)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
@@ -552,16 +618,7 @@ def draw_lids(
         lash_a = (lash_a * fade_in)[..., None]
         patch += lash_a * (colours.lash[side] - patch)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
-        if colours.hair is not None and float(colours.hair[side][..., 3].max()) > 0:
-            px = float(colours.hair_px[side])
-            strands = cv2.remap(
-                colours.hair[side],
-                ((s - HAIR_S[0]) * px).astype(np.float32),
-                ((HAIR_H[1] - h / eye_w) * px).astype(np.float32),
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=0,
-            )
+        if strands is not None:
             hair_a = strands[..., 3] * np.maximum(cover, lash_a[..., 0])
             rows, cols = np.nonzero(hair_a.max(axis=1) > 0.01)[0], np.nonzero(hair_a.max(axis=0) > 0.01)[0]
             if len(rows):
