@@ -925,7 +925,7 @@ def _linear_basis(
         ("Left", topo.MOUTH_CORNER_LEFT, 1.0),
         ("Right", topo.MOUTH_CORNER_RIGHT, -1.0),
     ):
-        basis[f"mouthSmile{side}"] = corner_field(corner, sign * 0.11, -0.16, 0.4 * mouth)
+        basis[f"mouthSmile{side}"] = corner_field(corner, sign * 0.12, -0.18, 0.35 * mouth)
         basis[f"mouthFrown{side}"] = corner_field(corner, sign * 0.015, 0.12, 0.36 * mouth)
         basis[f"mouthStretch{side}"] = corner_field(corner, sign * 0.1, 0.015, 0.34 * mouth)
         # Cheeks rise in a Duchenne smile; the lower lid bulges up a little with them.
@@ -933,7 +933,7 @@ def _linear_basis(
         cheek_centre = points[eye_outer, :2] * 0.55 + points[corner, :2] * 0.45
         d = np.linalg.norm(points[:, :2] - cheek_centre, axis=1)
         w = _gauss(d, 0.33 * eyes_px) * face
-        basis[f"cheekSquint{side}"] = frame.vec(0 * w, -0.05 * eyes_px * w)
+        basis[f"cheekSquint{side}"] = frame.vec(0 * w, -0.08 * eyes_px * w)
         lateral_w = np.clip(0.5 + 0.5 * sign * lateral, 0.0, 1.0)
         up_lip = lips_w * above * lateral_w * (1 - _smoothstep(0.8, 1.2, np.abs(lateral)))
         basis[f"mouthUpperUp{side}"] = frame.vec(0 * u, -0.075 * mouth * up_lip)
