@@ -118,3 +118,16 @@ def test_held_sung_notes_open_the_jaw_wide():
         held = jaw[int((start_s + 0.4) * FPS) : int((start_s + 1.0) * FPS)]
         assert held.min() > 0.35, held
     assert jaw[int(1.95 * FPS)] < 0.05  # the pause between the notes rests
+
+
+def test_the_jaw_never_snaps_between_sung_notes():
+    """Notes joined by short breaks: the lips meet in each break and the jaw reopens over a few frames (no
+    chin snapping down in a single frame), still reaching each note's held opening."""
+    aa = (750.0, 1200.0, 2600.0)
+    gap = np.zeros(int(0.12 * RATE_HZ))
+    notes = [_sung_vowel(f, 0.6, aa) for f in (262.0, 330.0, 392.0, 330.0)]
+    samples = np.concatenate([np.zeros(int(0.4 * RATE_HZ))] + [x for n in notes for x in (n, gap)])
+    _, curves = run(samples)
+    jaw = curves["jawOpen"]
+    assert jaw.max() > 0.5 and curves["mouthClose"].max() > 0.3
+    assert np.abs(np.diff(jaw)).max() < 0.32, np.diff(jaw).round(2)

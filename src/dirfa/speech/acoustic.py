@@ -16,6 +16,11 @@ from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.visemes import VOWELS
 from dirfa.speech.words import Words
 
+# The jaw travels its speech range (jawOpen 0 to ~0.7) in no less than ~0.1 s (peak jaw speeds in speech and
+# singing ~100-150 mm/s over a ~15 mm range): faster, a sung onset snaps the chin down in one frame.
+JAW_MAX_SPEED_PER_S = 6.0
+LIPS_MAX_SPEED_PER_S = 8.0  # lip contact (mouthClose 0 to 0.6) forms over ~2 frames at 25 fps
+
 HOP_S = 0.01
 _LPC_RATE_HZ = 8000  # formants F1, F2 lie below 3 kHz; 8 kHz sampling keeps LPC order small
 _LPC_ORDER = 10  # 2 + sampling rate in kHz, the usual rule for LPC formant analysis (Markel & Gray 1976)
@@ -177,9 +182,24 @@ def acoustic_curves(
         sampled = np.interp(video_t[:, None] + offsets[None, :], t, smooth)
         frame_value = sampled.max(axis=1) if name == "mouthClose" else sampled.mean(axis=1)
         out[name] = np.clip(frame_value, 0.0, 1.0).astype(np.float32)
-    closure = out["mouthClose"]
-    out["jawOpen"] = (out["jawOpen"] * (1.0 - 0.8 * closure)).astype(np.float32)
+    # Lips meet and part over a few frames, and the jaw moves no faster than it can: no frame snaps.
+    closure = _limit_speed(out["mouthClose"], LIPS_MAX_SPEED_PER_S / fps)
+    jaw = _limit_speed(out["jawOpen"], JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
+    out["mouthClose"] = closure.astype(np.float32)
+    out["jawOpen"] = jaw.astype(np.float32)
     return out
+
+
+def _limit_speed(curve: np.ndarray, max_step: float) -> np.ndarray:
+    """`curve` changing by at most about `max_step` per frame: limited forwards and backwards in time and
+    averaged, so a jump becomes a ramp centred on it (no lag), and slow movement is untouched."""
+    forward = np.asarray(curve, dtype=np.float64).copy()
+    backward = forward.copy()
+    for i in range(1, len(forward)):
+        forward[i] = min(max(forward[i], forward[i - 1] - max_step), forward[i - 1] + max_step)
+    for i in range(len(backward) - 2, -1, -1):
+        backward[i] = min(max(backward[i], backward[i + 1] - max_step), backward[i + 1] + max_step)
+    return (forward + backward) / 2
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
