@@ -16,6 +16,8 @@ from dirfa.face.rig import triangle_heights
 
 SUBPIXEL_BITS = 4  # cv2 fill functions take fixed-point vertices: 1/16 px precision
 MAX_BACKWARD_STRETCH = 8.0  # a target triangle shrunk more than this (Frobenius norm) samples by its centre
+MIN_MAPPED_HEIGHT_PX = 1.0  # ... as does one thinner than this (height over its longest side)
+SLIVER_STRETCH = 2.0  # ... if the photo's triangle is more than this many times thicker
 # Where the top layer (skin) ends over a lower one (eyeball, mouth), a pixel mixes both layers' samples by
 # the skin's share of it: coverage ramps from 0 to 1 across this width, centred on the rim. One pixel is a
 # box filter's width: the lid edge stays as sharp as the photo's other edges, without a staircase.
@@ -67,10 +69,21 @@ def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarr
     inv[ok, 1, 0] = -d_edges[ok, 1, 0] / det[ok]
     inv[ok, 1, 1] = d_edges[ok, 0, 0] / det[ok]
     linear = s_edges @ inv  # (T, 2, 2)
+
     # A triangle squeezed to a sliver in the target magnifies enormously backwards: the pixels the
     # rasteriser gives its edges would sample the photo far away (stray specks). Such triangles take the
     # plain shift of their centre instead.
-    shifted = ~ok | (np.linalg.norm(linear, axis=(1, 2)) > MAX_BACKWARD_STRETCH)
+    # So do target slivers (under MIN_MAPPED_HEIGHT_PX thick) that are much thicker in the photo: the
+    # rasteriser paints pixels up to half a pixel off such a sliver, and its map throws those several
+    # pixels across the photo (three jaw landmarks nearly in a row: a dark dash on a bright jaw).
+    def heights(corners: np.ndarray, det2: np.ndarray) -> np.ndarray:
+        longest = np.max(np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2), axis=1)
+        return np.abs(det2) / np.maximum(longest, 1e-9)
+
+    s_det = s_edges[:, 0, 0] * s_edges[:, 1, 1] - s_edges[:, 0, 1] * s_edges[:, 1, 0]
+    h_dst, h_src = heights(d, det), heights(s, s_det)
+    sliver = (h_dst < MIN_MAPPED_HEIGHT_PX) & (h_src > SLIVER_STRETCH * h_dst)
+    shifted = ~ok | sliver | (np.linalg.norm(linear, axis=(1, 2)) > MAX_BACKWARD_STRETCH)
     linear[shifted] = np.eye(2)
     offset = s[:, 0] - np.einsum("tij,tj->ti", linear, d[:, 0])
     offset[shifted] = (s.mean(axis=1) - d.mean(axis=1))[shifted]
