@@ -346,3 +346,18 @@ def test_closed_lid_carries_on_the_tone_of_the_skin_above_it(astronaut, rig, ren
     above = middle & (height > 0.26) & (height < 0.33)  # just above the synthesised cover's top
     assert body.sum() >= 4 and above.sum() >= 4
     assert abs(float(closed[body].mean() - closed[above].mean())) < 12
+
+
+def test_closed_lid_under_a_shadowed_socket_sits_between_brow_bone_and_under_eye(astronaut, portrait, rig):
+    # Only the socket above the eye is in shadow (the skin under the eye is lit): the closed lid, which faces
+    # the light, must not take the shadow's tone and read as a bruise.
+    image = _shadowed_socket(astronaut, rig)
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    s, height, _, _ = _lid_frame(rig, image.shape)
+    closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
+    before = eyelids.LidColours(**{**vars(renderer.lid_colours), "lid_pull": np.zeros(2, np.float32)})
+    plain = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    plain.lid_colours = before
+    unlifted = plain.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
+    body = (s > 0.3) & (s < 0.7) & (height > -0.2) & (height < -0.05)
+    assert np.median(closed[body]) > np.median(unlifted[body]) + 5

@@ -51,6 +51,10 @@ LID_MIN_OF_FACE = 0.6
 BROW_BONE_FROM, BROW_BONE_TO = 0.35, 0.8
 BROW_BONE_ROWS = 10
 BROW_BONE_PERCENTILE = 50
+# The lid also faces the light like the skin under the eye: its tone is read there too, between these
+# heights below the lower lid (eye widths; the dark ring of the lower lid's rim is nearer, the cheekbone's
+# highlight further), as the same percentile of the skin-coloured pixels.
+UNDER_EYE_FROM, UNDER_EYE_TO = 0.15, 0.5
 SKIN_CHROMA_TOLERANCE = 0.07  # max difference of r/(r+g+b)-style chromaticity from the face's median skin
 SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's median luminance
 # The photo's own lashes and liner, pulled down by the warp, must not float above the closed lid: thin dark
@@ -58,7 +62,9 @@ SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's
 # around them (a grey-level closing), over the lid and this far past its corners (share of the eye width).
 LASH_REMOVE_PER_EYE = 0.4
 LASH_REMOVE_PAST_CORNER = 0.25
+LASH_REMOVE_PAST_INNER = 0.04  # ... but not past the inner corner (share of the eye width, +-: soft)
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
+LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
@@ -107,6 +113,17 @@ GRAIN_MAX = (
 # ... lifted in its body by up to this share towards the brow bone's tone (a lid unfolds out of a shadowed
 # crease into the light) ...
 LID_LIFT_MAX = 0.4
+# A closed lid sits between the brow bone's tone and the under-eye skin's (both face the light as it does):
+# where its tone (carried down from a shadowed socket above) is darker than the point this share of the way
+# from the brow bone's tone to the under-eye's, it is pulled towards that colour, hue and all (an ochre
+# socket shadow on pale skin reads as a bruise), fully once LID_PULL_GAP darker, by at most LID_PULL_MAX.
+# Where that point is dark for the face (a whole socket in shadow, above and below the eye, as in art with
+# dark eye make-up) the lid keeps its shadow: no pull below the first share of the face's median
+# luminance in LID_LIT_REGION, full pull above the second (a lid lifted out of such a socket is a light lens).
+LID_BETWEEN = 0.75
+LID_LIT_REGION = (0.75, 0.9)
+LID_PULL_GAP = 0.2
+LID_PULL_MAX = 0.85
 # ... and shaded as skin over the eyeball: a little lighter where it bulges in the middle, darker where it
 # turns under towards the lash line and towards the corners, with a faint crease where the open edge was.
 LID_BULGE = 0.05
@@ -144,7 +161,9 @@ class LidColours:
     (2,) the brow's height above the lid, in eye widths; strands: (2, LASH_STRANDS) lash tip density
     0..1 along the lid, one value every LASH_STRAND_PX; hair: per eye an (H, W, 4) float32 grid, RGB and
     opacity 0..1 of the photo's hair strands in front of the eye, in lid coordinates (see HAIR_S, HAIR_H),
-    and hair_px: (2,) its grid px per eye width."""
+    and hair_px: (2,) its grid px per eye width; lid_light: (2, REFERENCE_COLUMNS, 3) the tone a closed lid
+    is at least as light as, between the brow bone's and the under-eye skin's, and lid_pull: (2,) how far
+    towards it (0 where the whole socket is in shadow, see LID_LIT_REGION)."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -156,6 +175,8 @@ class LidColours:
     strands: np.ndarray
     hair: tuple[np.ndarray, ...] | None = None
     hair_px: np.ndarray | None = None
+    lid_light: np.ndarray | None = None
+    lid_pull: np.ndarray | None = None
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -217,14 +238,13 @@ def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np
     return np.clip(rough, 0, 255).astype(np.float32), closed_rows
 
 
-def _brow_bone_tone(
-    image: np.ndarray, lid: np.ndarray, brow_up_px: float, face_skin: np.ndarray | None
+def _skin_tone(
+    image: np.ndarray, edge: np.ndarray, up: np.ndarray, heights: np.ndarray, face_skin: np.ndarray | None
 ) -> np.ndarray | None:
-    """(REFERENCE_COLUMNS, 3) float32: the skin between the crease and the brow along the lid, smooth,
-    light-leaning, None where too little of it is skin (hair over the brow, a deep shadow)."""
-    up = _normal_up(lid)
-    along = _resample(lid, TEXTURE_COLUMNS)
-    heights = np.linspace(BROW_BONE_FROM * brow_up_px, BROW_BONE_TO * brow_up_px, BROW_BONE_ROWS)
+    """(REFERENCE_COLUMNS, 3) float32: the skin at these heights (px, along `up`) over a lid edge, along
+    it, smooth, at BROW_BONE_PERCENTILE of its luminance, None where too little of it is skin (hair over
+    the brow, a deep shadow)."""
+    along = _resample(edge, TEXTURE_COLUMNS)
     band = _sample(image, along[None, :, :] + heights[:, None, None].astype(np.float32) * up[None, None, :])
     lum = band.mean(axis=2)
     keep = np.ones(lum.shape, bool)
@@ -311,7 +331,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, details, tones, closed_rows, brows = ([] for _ in range(7))
-    hairs, hair_px = [], []
+    hairs, hair_px, lights, shares = [], [], [], []
     for upper, lower, brow in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
@@ -328,8 +348,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         tone = cv2.GaussianBlur(spanned[None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
         at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
         tone = np.stack([np.interp(at, np.arange(TEXTURE_COLUMNS), tone[:, k]) for k in range(3)], axis=1)
-        bone = _brow_bone_tone(image, lid, brow_up, face_skin)
-        hair, px = _hair_in_front(image, lid, landmarks_xy[list(lower)].astype(np.float32))
+        heights = np.linspace(BROW_BONE_FROM * brow_up, BROW_BONE_TO * brow_up, BROW_BONE_ROWS)
+        bone = _skin_tone(image, lid, up, heights, face_skin)
+        lower_lid = landmarks_xy[list(lower)].astype(np.float32)
+        heights = -np.linspace(UNDER_EYE_FROM * eye_w, UNDER_EYE_TO * eye_w, BROW_BONE_ROWS)
+        under = _skin_tone(image, lower_lid, up, heights, face_skin)
+        hair, px = _hair_in_front(image, lid, lower_lid)
         hairs.append(hair)
         hair_px.append(px)
         if bone is not None:
@@ -355,6 +379,14 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         textures.append(texture)
         details.append(detail)
         tones.append(tone)
+        light, share = tone, 0.0
+        if under is not None and face_skin is not None:
+            base = bone if bone is not None else tone
+            light = base + LID_BETWEEN * (under - base)
+            # (a whole socket in shadow, above and below the eye, keeps its closed lid in the shadow)
+            share = _ramp(*LID_LIT_REGION, float(light.mean()) / max(float(face_skin.mean()), 1.0))
+        lights.append(light)
+        shares.append(share)
         closed_rows.append(rows)
         brows.append(brow_up / eye_w)
     return LidColours(
@@ -369,6 +401,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         strands=np.random.default_rng(5).uniform(0.25, 1.0, (2, LASH_STRANDS)).astype(np.float32),
         hair=tuple(hairs),
         hair_px=np.array(hair_px, np.float32),
+        lid_light=np.array(lights, np.float32),
+        lid_pull=np.array(shares, np.float32),
     )
 
 
@@ -407,11 +441,13 @@ def _remove_lashes(
     past_s: float,
     reach_px: float,
     strength: float,
+    inner_s: float = 0.5,
 ) -> np.ndarray:
     """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
     edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
     features narrower than its kernel and keeps broad shading (a socket shadow) as it is. Returns the
-    skin's smooth, lash-free colour around each pixel."""
+    skin's smooth, lash-free colour around each pixel. `inner_s`: where the inner corner is (0 or 1; 0.5:
+    neither corner)."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
     lum = patch.mean(axis=2)
@@ -437,6 +473,10 @@ def _remove_lashes(
     soft = 1.5 + past_corner * (LASH_CORNER_SOFT_PER_EYE * eye_w)
     low = _smoothstep(0.0, soft, d + soft * past_corner)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
+    if inner_s in (0.0, 1.0):
+        # (past the inner corner there are no lashes, only the corner's own shadow: kept)
+        past_inner = -s if inner_s == 0.0 else s - 1.0
+        zone *= 1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner)
     # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline)
     lash = _blur(lash.astype(np.float32), max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w))
     w = (strength * lash * zone)[..., None]
@@ -478,7 +518,10 @@ def draw_lids(
         hang = int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px)) + 2  # the lashes reach below the edge
         past = LASH_REMOVE_PAST_CORNER * eye_w
         # (not as far as the brow: its hairs are dark and thin too)
-        reach_lashes = min(LASH_REMOVE_ABOVE_PER_EYE, 0.5 * float(colours.brow_up_per_eye[side])) * eye_w
+        reach_lashes = min(
+            LASH_REMOVE_ABOVE_PER_EYE, LASH_REMOVE_PER_BROW * float(colours.brow_up_per_eye[side])
+        )
+        reach_lashes *= eye_w
         corners = np.stack([lid_open[0] - along * past, lid_open[-1] + along * past])
         # (the lid's tone and grain are read this far above the cover)
         above_reads = (TONE_ABOVE_PER_EYE + 2 * GRAIN_BAND_PER_EYE + 2 * TONE_SMOOTH_PER_EYE) * eye_w + 2.0
@@ -533,7 +576,8 @@ def draw_lids(
         v = np.clip(d / np.maximum(top, 1.0), 0.0, 1.0)  # 0 at the lash line, 1 at the cover's top
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
-        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes)
+        inner_s = 1.0 if side == 0 else 0.0  # right eye: corners outer..inner
+        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes, inner_s)
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
@@ -592,6 +636,24 @@ def draw_lids(
         tone_lum = np.maximum(tone.mean(axis=2), 1.0)
         lift = np.clip(reference.mean(axis=2) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
         lift *= 1.0 - _smoothstep(0.45, 0.95, v)
+        if colours.lid_light is not None and colours.lid_pull is not None:
+            # ... and no darker than between the brow bone and the skin under the eye, in its body.
+            light = cv2.remap(
+                colours.lid_light[side][None],
+                (at * (REFERENCE_COLUMNS - 1)).astype(np.float32),
+                np.zeros_like(at, np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            tone = tone * (1.0 + lift)[..., None]
+            gap = 1.0 - tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0)
+            pull = (
+                (LID_PULL_MAX * float(colours.lid_pull[side]))
+                * _smoothstep(0.0, LID_PULL_GAP, gap)
+                * (1.0 - _smoothstep(0.3, 1.0, v))
+            )
+            tone += pull[..., None] * (light - tone)
+            lift = np.zeros_like(lift)  # (applied)
         across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
         # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
         # line and towards the corners; a faint crease where the skin above folded over the open lid.
