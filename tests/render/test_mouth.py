@@ -509,3 +509,71 @@ def test_a_sliver_of_photo_teeth_is_not_reused(astronaut, rig, colours):
     synthesised = astronaut.copy()
     _draw(synthesised, pose, rig, colours)
     np.testing.assert_allclose(drawn, synthesised, atol=1)
+
+
+# --- Review of rendered clips: teeth that popped in within a frame, a denture's even row.
+
+
+def test_a_narrow_gap_shows_the_incisal_edges_over_the_dark_cavity(astronaut, rig, colours):
+    """Review: teeth filling the whole gap as soon as the lips part. The teeth are behind the lips: through
+    a narrow gap the incisal edges show at the top with the dark cavity below them, not a white bar."""
+    canvas, g = _scaled_draw(astronaut, rig, colours, {"jawOpen": 0.2})
+    edges = _luminance(_band(canvas, g, across=(0, 0.06), dv_upper=(0.02, 0.05)))
+    below = _luminance(_band(canvas, g, across=(0, 0.06), dv_lip=(-0.03, -0.01)))
+    assert edges.mean() > below.mean() + 40
+    assert below.mean() < 0.5 * _luminance(colours.teeth)
+
+
+def _teeth_light(astronaut, rig, colours, jaw: float) -> float:
+    """How much light the teeth add to the mouth (drawn on black): the summed luminance above the
+    cavity's lightest level."""
+    canvas = np.zeros_like(astronaut)
+    _draw(canvas, rig.pose({"jawOpen": jaw}), rig, colours)
+    cavity = max(_luminance(colours.cavity), _luminance(colours.tongue))
+    return float(np.clip(_luminance(canvas) - cavity, 0, None).sum())
+
+
+def test_teeth_come_into_view_gradually_as_the_lips_part(astronaut, rig, colours):
+    """Review: teeth appearing within one frame. Over an opening from closed to half open in steps of
+    0.025 the teeth's light grows steadily: they first show as a faint sliver (the edges in the lip's shade),
+    and no step brings more than an eighth of it."""
+    jaws = np.arange(0.0, 0.501, 0.025)
+    light = np.array([_teeth_light(astronaut, rig, colours, float(j)) for j in jaws])
+    share = light / light[-1]
+    assert np.all(np.diff(share) > -0.02)
+    first = share[np.argmax(share > 0)]
+    assert first < 0.03, f"the teeth first show with {first:.0%} of their light"
+    assert np.diff(share).max() < 0.13
+
+
+def test_the_central_incisors_stand_out_from_the_laterals(half_open):
+    """Review: a denture's row of even white bars. The two centrals face the light; the laterals beside
+    them step back, each lit as one surface, and a darker separation runs between two teeth."""
+    canvas, g = half_open
+    centrals = _luminance(_band(canvas, g, across=(0.03, 0.13), dv_upper=(0.03, 0.07))).mean()
+    laterals = _luminance(_band(canvas, g, across=(0.19, 0.25), dv_upper=(0.03, 0.07))).mean()
+    separation = _luminance(_band(canvas, g, across=(0.164, 0.176), dv_upper=(0.03, 0.07))).mean()
+    assert laterals < 0.9 * centrals
+    assert separation < laterals - 5
+
+
+def test_teeth_under_a_moustache_are_dimmer(astronaut, portrait):
+    """Review: a flat pale strip under a heavy moustache in a dark warm painting. In the astronaut relit as
+    such a painting, skin darkened above the upper lip (a moustache's shade) dims the teeth below it, which
+    stay a warm ivory, still lighter than the lips."""
+    xy = portrait.landmarks_xyz[:, :2]
+    dark = _relit(astronaut, portrait, gain=1.0, mouth_gain=0.55, tint=(1.0, 0.78, 0.52))
+    top = xy[topo.LIP_UPPER_OUTER[5]]
+    width = float(np.linalg.norm(xy[topo.LIP_UPPER_OUTER[-1]] - xy[topo.LIP_UPPER_OUTER[0]]))
+    ys, xs = np.indices(astronaut.shape[:2])
+    moustache = (
+        (np.abs(xs - top[0]) < 0.6 * width) & (ys > top[1] - 0.3 * width) & (ys < top[1] - 0.02 * width)
+    )
+    shaded = dark.copy()
+    shaded[moustache] = (shaded[moustache] * 0.35).astype(np.uint8)
+    clean, under = mouth.sample_colours(dark, xy).teeth, mouth.sample_colours(shaded, xy).teeth
+    assert _luminance(under) < 0.9 * _luminance(clean)
+    red, green, blue = under
+    assert red >= green >= blue
+    lips = _fill(dark.shape[:2], xy[OUTER_LOOP]) & ~_fill(dark.shape[:2], xy[INNER_LOOP])
+    assert _luminance(under) > _luminance(np.median(dark[lips], axis=0))

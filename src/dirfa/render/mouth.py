@@ -29,13 +29,21 @@ TEETH_MAX_LEVEL = 236.0  # enamel in a mouth's shade is never paper white
 # of the skin, and never below TEETH_OVER_LIPS (teeth no lighter than the lips read as a doll's mouth).
 SCLERA_TOP_PERCENTILE = 98.0
 SCLERA_CAP_MIN_OF_SKIN = 0.95
+# Skin above the upper lip is typically this share of the lit skin's level (its own shade under the nose);
+# darker than that (a moustache, a deep shadow), the teeth dim by the square root of the ratio, to at least
+# MOUSTACHE_SHADE: in a dark painting with a heavy moustache they are dim, never a pale strip.
+UPPER_LIP_SKIN = 0.85
+MOUSTACHE_SHADE = 0.72
 SKIN_TO_WHITE = 0.4  # near white, at most this share of the way from the lit skin to white
 # The teeth keep these shares of the lit skin's chroma: of its yellowness ((R + G) / 2 - B: a varnish, warm
 # light) and, less, of its redness (R - G: mostly the blood in skin, which enamel does not have).
 TEETH_CHROMA = 0.55
 TEETH_RED_CHROMA = 0.3
-TEETH_MAX_CHROMA = 0.17  # per channel, as a share of the level
+TEETH_MAX_CHROMA = 0.24  # per channel, as a share of the level: a warm painting keeps warm teeth
 TEETH_MIN_WARMTH = 0.03  # blue at least this share of the level below green: ivory, not grey or blue
+# Near the lips the cavity keeps at least this share of its warm, lit tone into the corners: the wet inner
+# lips catch light there, and a black rim round the teeth reads as a mouthguard's outline.
+CORNER_WARMTH = 0.45
 # The cavity (near the lips, at the back) and the tongue keep at least these shares of the lit skin's level.
 CAVITY_OF_SKIN = 0.3
 DEEP_OF_SKIN = 0.11
@@ -55,30 +63,49 @@ LOWER_TOOTH_ENDS = (0.10, 0.19, 0.26, 0.31, 0.35)
 # Visible crown below the teeth line (the photo's rest upper inner lip): the centrals are the longest, the
 # laterals ~1 mm shorter, the canines between; a relaxed lip shows 2-4 mm of them (Vig & Brundo 1978) and
 # speech lifts it a few mm more.
-UPPER_CROWN = (0.115, 0.098, 0.106, 0.09, 0.08)
+UPPER_CROWN = (0.115, 0.099, 0.106, 0.09, 0.08)
 LOWER_CROWN = (0.09, 0.09, 0.095, 0.085, 0.08)
 CROWN_FULL = 0.21  # whole upper central crown (~10.5 mm): above it, when a smile lifts the lip, the gum
 # The incisal corners round off by this share of the crown: a small notch between two upper teeth; the
-# lower incisors' edges are nearly straight.
+# lower incisors' edges are nearly straight. The corner away from the midline (distal) is the rounder one.
 UPPER_TOOTH_ROUNDING = 0.22
 LOWER_TOOTH_ROUNDING = 0.06
+DISTAL_ROUNDING = 0.6  # the distal corner rounds off this much more than the mesial one
+# No real row is even: each crown is a little longer or shorter than its neighbour across the midline
+# (shares of the mouth width, ~0.2-0.3 mm; right side of the picture, then left).
+UPPER_CROWN_OFFSETS = ((0.0, 0.003, -0.002, 0.002, 0.0), (0.002, -0.002, 0.003, -0.001, 0.0))
+CROWN_BLEND = 0.3  # share of a tooth either side of a separation over which two crown lengths meet
 # How lit each tooth is, midline outwards: the arch turns the back teeth away from the light and into the
-# cheeks' shadow, the dark "buccal corridor" at each mouth corner.
-UPPER_TOOTH_LIGHT = (1.0, 0.93, 0.78, 0.58, 0.42, 0.3)
+# cheeks' shadow, the dark "buccal corridor" at each mouth corner. Each tooth is lit as one surface (not a
+# ramp along the row): the two centrals stand out, the laterals step back.
+UPPER_TOOTH_LIGHT = (1.0, 0.84, 0.7, 0.52, 0.38, 0.3)
 LOWER_TOOTH_LIGHT = (0.8, 0.74, 0.6, 0.45, 0.34, 0.26)
-TOOTH_GAP_DEPTH = 0.14  # darkening at the separation between two teeth (on a large mouth)
-DETAIL_FROM_MOUTH_PX = 36.0  # below this mouth width tooth gaps and rounding are sub-pixel: left out
-DETAIL_FULL_MOUTH_PX = 90.0
+TOOTH_GAP_DEPTH = 0.2  # darkening at the separation between two teeth (on a large mouth)
+DETAIL_FROM_MOUTH_PX = 24.0  # below this mouth width tooth gaps and rounding are sub-pixel: left out
+DETAIL_FULL_MOUTH_PX = 80.0
 # Tongue: its dorsum rises this share of the teeth's opening above the lower incisors' edges, over this
 # half width; its silhouette at the back is soft (it recedes into the dark).
 TONGUE_RISE = 0.55
 TONGUE_HALF_WIDTH = 0.34
-LIP_SHADOW = 0.07  # the upper lip shades the teeth for this share of the mouth width below it
+# The upper lip shades the teeth for this share of the mouth width below it, darkening them by up to
+# LIP_SHADOW_DEPTH at the lip (a little more on a large mouth, where the shade is resolved).
+LIP_SHADOW = 0.08
+LIP_SHADOW_DEPTH = 0.4
+# Right under the lip the teeth are in its contact shadow (as deep as this, over AA_PX plus this share of
+# the mouth width): the teeth meet the lip's shade softly instead of a hard pale edge under it.
+CONTACT_SHADOW_DEPTH = 0.45
+CONTACT_SHADOW = 0.03
+# The teeth sit behind the lips: through a narrow gap only the incisal edges show, under the upper lip's
+# shade, with the dark cavity below them; more of the crowns comes into view as the gap widens. The upper
+# teeth fill at most this share of the lips' gap at each point along the mouth (soft over TEETH_REVEAL_SOFT
+# of the mouth width, so the edge never kinks).
+TEETH_REVEAL = 0.62
+TEETH_REVEAL_SOFT = 0.02
 # Through barely parted lips little light reaches the teeth: they dim to this share of their light at a
-# closed mouth and come up to full light once the lips are this share of the mouth width apart (~5 mm).
+# closed mouth and come up to full light once the lips are this share of the mouth width apart (~7 mm).
 # Without it the first frames of an opening flash a thin white line between the lips.
-TEETH_SLIT_LIGHT = 0.55
-TEETH_LIT_OPENING = 0.1
+TEETH_SLIT_LIGHT = 0.35
+TEETH_LIT_OPENING = 0.15
 # The opening's ends: the lips meet softly at the corners, so the cut-out is rounded over this share of the
 # mouth width from each inner corner and pulled in from it by CORNER_INSET (the corner itself is lip).
 CORNER_ROUND = 0.17
@@ -161,6 +188,15 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     near = np.hypot((xs - centre[0]) / (1.0 * mouth_w), (ys - centre[1]) / (0.75 * mouth_w)) < 1.0
     local = image[ys[near], xs[near]].astype(np.float32) if near.sum() >= 20 else face
     local_lit = _band_colour(local, LIT_PERCENTILES)
+    # The skin just above the upper lip: a moustache or a heavy shadow there keeps the teeth under it in
+    # shade (the ratio of its median level to the lit skin's, against a clean-shaven face's).
+    top = landmarks_xy[topo.LIP_UPPER_OUTER[len(topo.LIP_UPPER_OUTER) // 2]]
+    above = (
+        np.hypot((xs - top[0]) / (0.35 * mouth_w), (ys - (top[1] - 0.15 * mouth_w)) / (0.12 * mouth_w)) < 1
+    )
+    above_level = float(np.median(image[ys[above], xs[above]].mean(axis=1))) if above.sum() >= 10 else 0.0
+    shaded_by = max(above_level, 1.0) / max(float(np.mean(local_lit)), 1.0) / UPPER_LIP_SKIN
+    mouth_shade = float(np.clip(np.sqrt(shaded_by), MOUSTACHE_SHADE, 1.0)) if above_level > 0 else 1.0
     face_top = float(np.mean(_band_colour(face, HIGHLIGHT_PERCENTILES)))
     lit_level = float(np.mean(local_lit))
     if len(sclera) >= 12:
@@ -173,6 +209,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     over_skin = min((TEETH_OVER_SKIN - 1.0) * lit_level, SKIN_TO_WHITE * max(255.0 - lit_level, 0.0))
     lip_level = float(np.mean(lip))
     level = max(lit_level + over_skin, sclera_level * TEETH_UNDER_SCLERA, lip_level * TEETH_OVER_LIPS)
+    level = max(level * mouth_shade, lip_level * TEETH_OVER_LIPS)
     ceiling = min(
         face_top + HIGHLIGHT_HEADROOM * max(255.0 - face_top, 0.0),
         TEETH_MAX_LEVEL,
@@ -303,30 +340,55 @@ def _row(ends: tuple[float, ...], mouth_px: float) -> np.ndarray:
     return np.concatenate([[0.0], np.asarray(ends) * mouth_px]).astype(np.float32)
 
 
+def _per_tooth(s: np.ndarray, values: np.ndarray, blend: float) -> np.ndarray:
+    """A value per tooth (tooth k spans s in k..k+1), held over each tooth and blended over `blend` of a
+    tooth either side of each separation: every tooth is its own piece, not a ramp along the row."""
+    n = len(values)
+    index = np.arange(n, dtype=np.float32)
+    knots = np.stack([index + blend, index + 1.0 - blend], axis=1).ravel()
+    return np.interp(s, knots, np.repeat(values, 2)).astype(np.float32)
+
+
 def _teeth_row(
-    au: np.ndarray,
+    u: np.ndarray,
     ends_px: np.ndarray,
     crowns: tuple[float, ...],
     mouth_px: float,
     detail: float,
     rounding: float,
+    offsets: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pixel of a row of teeth, by distance from the midline `au` (px): tooth coordinate s (tooth k
-    spans k..k+1), crown length (px) with rounded incisal corners, and the surface shading across each
-    tooth (0..1: the separations between teeth and each crown's convex face turning away at its sides)."""
+    """Per pixel of a row of teeth, by position along the mouth from the midline `u` (px): tooth coordinate
+    s (tooth k spans k..k+1), crown length (px) with rounded incisal corners (and, with `offsets`, each
+    tooth a little longer or shorter on each side), and the surface shading across each tooth (0..1: the
+    separations between teeth and each crown's convex face turning away at its sides)."""
+    au = np.abs(u)
     index = np.arange(len(ends_px), dtype=np.float32)
     s = np.interp(au, ends_px, index).astype(np.float32)
-    centres = (ends_px[:-1] + ends_px[1:]) / 2
-    crown = np.interp(au, centres, np.asarray(crowns, np.float32) * mouth_px).astype(np.float32)
-    c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth
+    base = np.asarray(crowns, np.float32) * mouth_px
+    # On a small mouth the steps between crowns would be pixel steps: there the crown length runs on
+    # linearly from one tooth's centre to the next (a blend of half a tooth), and the row keeps its symmetry.
+    blend = 0.5 - (0.5 - CROWN_BLEND) * detail
+    if offsets is None:
+        crown = _per_tooth(s, base, blend)
+    else:
+        # Both sides in one lookup: the left side's teeth numbered on after the right's, one tooth apart.
+        n = len(base)
+        sides = np.concatenate([base + np.asarray(offsets[0], np.float32) * (mouth_px * detail), base[:1]])
+        sides = np.concatenate([sides, base + np.asarray(offsets[1], np.float32) * (mouth_px * detail)])
+        crown = _per_tooth(s + np.float32(n + 1) * (u < 0), sides, blend)
+    c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth, mesial to distal
     c2 = c * c
-    crown *= 1.0 - (rounding * detail) * c2 * c2 * c2
+    # Rounded incisal corners, the distal one more (the mesial corners of the centrals are near square).
+    crown *= 1.0 - (rounding * detail) * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
     # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
     widths = np.interp(s, index[:-1] + 0.5, np.diff(ends_px)).astype(np.float32)
     gap_px = (1.0 - np.abs(c)) * 0.5 * widths
     # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar.
     depth = TOOTH_GAP_DEPTH * max(detail, 0.4)
-    surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * 1.4)) * (1.0 - (0.12 * detail) * c2)
+    # Each labial face is convex: it turns away from the light towards its distal side more than its mesial.
+    turn = (0.1 + 0.08 * c) * detail
+    surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * 1.4)) * (1.0 - turn * c2)
     return s, crown, surface
 
 
@@ -379,13 +441,15 @@ def draw_mouth(
     if len(poly) == 20:
         lip_top = _line_v(ipoly[:11, 0], ipoly[:11, 1], u)
         lip_bottom = np.concatenate([ipoly[:1], ipoly[11:][::-1], ipoly[10:11]])
+        lip_low = _line_v(lip_bottom[:, 0], lip_bottom[:, 1], u)
     else:  # an outline without the rig's columns: assume the whole opening
         lip_top, lip_bottom = v - 0.1 * w, ipoly
+        lip_low = v + w
     # How far the lower lip has dropped below the lower teeth's edges (px, largest along the mouth): the
     # tongue and lower teeth are only worth drawing when some of them shows.
     lower_shows = float(np.max(lip_bottom[:, 1] - np.interp(lip_bottom[:, 0], *_sorted(low))))
     if len(poly) == 20:
-        alpha *= _rounded_ends(u, v, lip_top, _line_v(lip_bottom[:, 0], lip_bottom[:, 1], u), ipoly, w)
+        alpha *= _rounded_ends(u, v, lip_top, lip_low, ipoly, w)
     detail = float(np.clip((w - DETAIL_FROM_MOUTH_PX) / (DETAIL_FULL_MOUTH_PX - DETAIL_FROM_MOUTH_PX), 0, 1))
 
     # The lips' shadow: a blurred inside mask, 1 deep inside the mouth, ~0.5 at the lips' inner edge.
@@ -398,7 +462,7 @@ def draw_mouth(
     height = np.maximum(v_low - v_up, 1.0)
     lower_share = np.clip((v - v_up) / height, 0.0, 1.0)
     warmth = np.clip(0.55 * lower_share + 2.2 * (1.0 - inside), 0.0, 1.0)
-    warmth *= np.clip(1.0 - (au * (1.0 / (0.5 * w))) ** 2, 0.25, 1.0)
+    warmth *= np.clip(1.0 - (au * (1.0 / (0.5 * w))) ** 2, CORNER_WARMTH, 1.0)
     deep = colours.cavity_deep
     colour = deep + (colours.cavity - deep) * warmth[..., None]
 
@@ -428,10 +492,10 @@ def draw_mouth(
     low_fade = _smooth01((lower_shows + 0.01 * w) / (LOWER_TEETH_FADE_PX + LOWER_TEETH_FADE * w))
     if low_fade > 0.0:
         ends = _row(LOWER_TOOTH_ENDS, w)
-        s, crown, gaps = _teeth_row(au, ends, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING)
+        s, crown, gaps = _teeth_row(u, ends, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING)
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
         a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
-        per_tooth = np.interp(s, np.arange(len(LOWER_TOOTH_LIGHT)), LOWER_TOOTH_LIGHT).astype(np.float32)
+        per_tooth = _per_tooth(s, np.asarray(LOWER_TOOTH_LIGHT, np.float32), 0.25)
         down = 1.0 - 0.45 * _smooth01((v - edge) * (1.0 / (0.07 * w + 1.0)))
         # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
         sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
@@ -442,15 +506,26 @@ def draw_mouth(
 
     # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
     ends = _row(UPPER_TOOTH_ENDS, w)
-    s, crown, gaps = _teeth_row(au, ends, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING)
-    edge = v_up + crown
+    s, crown, gaps = _teeth_row(u, ends, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING, UPPER_CROWN_OFFSETS)
+    # Behind the lips: the crowns show down to at most TEETH_REVEAL of the lips' gap. A narrow gap hides
+    # all but their incisal ends (the edges keep their shape, moved up behind the lip), a wide one shows
+    # them whole; a smooth maximum, so the edge follows the gap without a kink.
+    excess = (v_up + float(UPPER_CROWN[0]) * w) - (
+        lip_top + TEETH_REVEAL * np.maximum(lip_low - lip_top, 0.0)
+    )
+    soft = TEETH_REVEAL_SOFT * w + 0.5
+    edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
     a_up = _soft(edge - v, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
-    per_tooth = np.interp(s, np.arange(len(UPPER_TOOTH_LIGHT)), UPPER_TOOTH_LIGHT).astype(np.float32)
+    per_tooth = _per_tooth(s, np.asarray(UPPER_TOOTH_LIGHT, np.float32), 0.25)
     # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
     # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
     reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
-    lip_shade = 1.0 - (0.22 + 0.16 * detail) * (1.0 - _smooth01((v - lip_top) * (1.0 / reach)))
-    incisal = 1.0 - (0.12 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
+    depth = LIP_SHADOW_DEPTH * (0.55 + 0.45 * detail)
+    below_lip = v - lip_top
+    lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
+    contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
+    lip_shade *= 1.0 - (CONTACT_SHADOW_DEPTH * (0.5 + 0.5 * detail)) * contact
+    incisal = 1.0 - (0.16 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
     slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
         _smooth01(opening_px / (TEETH_LIT_OPENING * w))
     )
