@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, mouth_curves
+from dirfa.speech.coarticulation import JAW_MAX_SPEED_PER_S, LEAD_S, MOUTH_TRACKS, mouth_curves
 from dirfa.speech.phonemes import ARPABET, SILENCE, PhoneTimeline, align
 from dirfa.speech.prosody import Prosody, analyze
 from dirfa.speech.visemes import VOWELS
@@ -166,3 +166,18 @@ def test_any_timeline_gives_bounded_curves_that_close_on_bilabials(phones, fps):
         frames = closure_frames(start, end, fps, n)
         if phone in ("P", "B", "M") and frames.size:
             assert curves["mouthClose"][frames].max() >= 0.9
+
+
+def test_the_jaw_closes_for_a_p_over_frames_not_in_one():
+    """A loud, wide "aa" straight into a "p": the jaw starts rising a frame ahead (no chin snapping up in
+    a single frame) and the lips are still shut all through the p."""
+    timeline, prosody = synthetic(
+        [(SILENCE, 0.4), ("AA", 0.3), ("P", 0.12), ("AA", 0.3), (SILENCE, 0.4)], 1.0
+    )
+    n = prosody.speech.shape[0]
+    curves = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)
+    jaw = curves["jawOpen"]
+    assert jaw.max() > 0.5
+    assert np.abs(np.diff(jaw)).max() <= JAW_MAX_SPEED_PER_S / 25.0 + 1e-6, np.diff(jaw).round(2)
+    shut = curves["mouthClose"] > 0.99
+    assert shut.sum() >= 2 and jaw[shut].max() <= 0.1

@@ -16,8 +16,8 @@ from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.visemes import VOWELS
 from dirfa.speech.words import Words
 
-# The jaw travels its speech range (jawOpen 0 to ~0.7) in no less than ~0.1 s (peak jaw speeds in speech and
-# singing ~100-150 mm/s over a ~15 mm range): faster, a sung onset snaps the chin down in one frame.
+# The jaw here follows the sound's openness, not phones: slower than the phone path's JAW_MAX_SPEED_PER_S
+# (sung notes and vowels read from the spectrum move it in broad strokes, and a snap shows most there).
 JAW_MAX_SPEED_PER_S = 6.0
 LIPS_MAX_SPEED_PER_S = 8.0  # lip contact (mouthClose 0 to 0.6) forms over ~2 frames at 25 fps
 

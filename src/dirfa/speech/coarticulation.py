@@ -30,6 +30,9 @@ _SUBSAMPLES = 8
 _REST_PAUSE_S = 0.3  # pauses at least this long relax fully to rest; shorter ones are bridged
 _BRIDGE_PAUSE_S = 0.12  # pauses up to this long (stop closures, word joins) barely pull towards rest
 _JAW_AT_CLOSURE = 0.08  # jaw while the lips are pressed together (p, b, m): nearly shut
+# The jaw travels its speech range (jawOpen ~0.1 to 0.7) in no less than ~0.08 s: peak jaw speeds in speech
+# are ~100-150 mm/s over a 10-15 mm range. Faster, an "a" before a "p" shuts in one frame.
+JAW_MAX_SPEED_PER_S = 8.0
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
@@ -317,5 +320,18 @@ def mouth_curves(
     closure_f = _frame_holds(segments, frozenset({"P", "B", "M"}), closure, fps=fps, lead_s=lead_s)
     tuck_f = _frame_holds(segments, frozenset({"F", "V"}), tuck, fps=fps, lead_s=lead_s)
     frames = _apply_holds(frames, closure_f, tuck_f)
-    frames = np.clip(np.nan_to_num(frames), 0.0, 1.0).astype(np.float32)
+    frames = np.clip(np.nan_to_num(frames), 0.0, 1.0)
+    frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
+    frames = frames.astype(np.float32)
     return {name: frames[:, i].copy() for i, name in enumerate(MOUTH_TRACKS)}
+
+
+def _jaw_in_time(jaw: np.ndarray, max_step: float) -> np.ndarray:
+    """The jaw rising towards a closure ahead of it (anticipation) and dropping from one no faster than
+    `max_step` a frame: it is only ever lowered, so every closure keeps its frames shut."""
+    out = jaw.astype(np.float64)
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = min(out[i], out[i + 1] + max_step)
+    for i in range(1, len(out)):
+        out[i] = min(out[i], out[i - 1] + max_step)
+    return out
