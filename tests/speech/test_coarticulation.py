@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dirfa.speech.coarticulation import JAW_MAX_SPEED_PER_S, LEAD_S, MOUTH_TRACKS, mouth_curves
+from dirfa.speech.coarticulation import (
+    JAW_MAX_SPEED_PER_S,
+    LEAD_S,
+    LIPS_MAX_SPEED_PER_S,
+    MOUTH_TRACKS,
+    mouth_curves,
+)
 from dirfa.speech.phonemes import ARPABET, SILENCE, PhoneTimeline, align
 from dirfa.speech.prosody import Prosody, analyze
 from dirfa.speech.visemes import VOWELS
@@ -181,3 +187,17 @@ def test_the_jaw_closes_for_a_p_over_frames_not_in_one():
     assert np.abs(np.diff(jaw)).max() <= JAW_MAX_SPEED_PER_S / 25.0 + 1e-6, np.diff(jaw).round(2)
     shut = curves["mouthClose"] > 0.99
     assert shut.sum() >= 2 and jaw[shut].max() <= 0.1
+
+
+def test_the_lips_approach_a_p_and_part_after_it_over_a_frame():
+    """Around a "p" between two "aa"s the frames next to the closure show the lips on their way (partly
+    pressed), not wide open one frame and shut the next."""
+    timeline, prosody = synthetic(
+        [(SILENCE, 0.4), ("AA", 0.3), ("P", 0.12), ("AA", 0.3), (SILENCE, 0.4)], 1.0
+    )
+    n = prosody.speech.shape[0]
+    close = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)["mouthClose"]
+    shut = np.nonzero(close > 0.99)[0]
+    before, after = shut[0] - 1, shut[-1] + 1
+    assert 0.3 <= close[before] < 0.99 and 0.3 <= close[after] < 0.99, close.round(2)
+    assert np.abs(np.diff(close)).max() <= LIPS_MAX_SPEED_PER_S / 25.0 + 1e-6

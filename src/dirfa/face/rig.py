@@ -932,7 +932,7 @@ def _linear_basis(
         eye_outer = topo.EYE_LEFT_UPPER[-1] if side == "Left" else topo.EYE_RIGHT_UPPER[0]
         cheek_centre = points[eye_outer, :2] * 0.55 + points[corner, :2] * 0.45
         d = np.linalg.norm(points[:, :2] - cheek_centre, axis=1)
-        w = _gauss(d, 0.33 * eyes_px) * face
+        w = _gauss(d, 0.33 * eyes_px) * face * (1 - lips_w)  # the cheeks rise, the lips stay together
         basis[f"cheekSquint{side}"] = frame.vec(0 * w, -0.08 * eyes_px * w)
         lateral_w = np.clip(0.5 + 0.5 * sign * lateral, 0.0, 1.0)
         up_lip = lips_w * above * lateral_w * (1 - _smoothstep(0.8, 1.2, np.abs(lateral)))

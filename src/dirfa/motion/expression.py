@@ -24,10 +24,10 @@ PRESETS: dict[str, dict[str, float]] = {
     "happy": {
         "mouthSmileLeft": 0.8,
         "mouthSmileRight": 0.8,
-        "cheekSquintLeft": 0.6,
-        "cheekSquintRight": 0.6,
-        "eyeSquintLeft": 0.25,
-        "eyeSquintRight": 0.25,
+        "cheekSquintLeft": 0.8,
+        "cheekSquintRight": 0.8,
+        "eyeSquintLeft": 0.3,
+        "eyeSquintRight": 0.3,
     },
     "sad": {
         "mouthFrownLeft": 0.7,

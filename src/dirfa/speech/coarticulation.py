@@ -33,6 +33,9 @@ _JAW_AT_CLOSURE = 0.08  # jaw while the lips are pressed together (p, b, m): nea
 # The jaw travels its speech range (jawOpen ~0.1 to 0.7) in no less than ~0.08 s: peak jaw speeds in speech
 # are ~100-150 mm/s over a 10-15 mm range. Faster, an "a" before a "p" shuts in one frame.
 JAW_MAX_SPEED_PER_S = 8.0
+# Lips close on a p from a vowel's opening in ~50-80 ms (lip speeds up to ~200 mm/s): at 25-30 fps the frame
+# before a closure shows them on their way, and so does the frame after the release.
+LIPS_MAX_SPEED_PER_S = 15.0
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
@@ -322,8 +325,20 @@ def mouth_curves(
     frames = _apply_holds(frames, closure_f, tuck_f)
     frames = np.clip(np.nan_to_num(frames), 0.0, 1.0)
     frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
+    frames[:, _IDX["mouthClose"]] = _lips_in_time(frames[:, _IDX["mouthClose"]], LIPS_MAX_SPEED_PER_S / fps)
     frames = frames.astype(np.float32)
     return {name: frames[:, i].copy() for i, name in enumerate(MOUTH_TRACKS)}
+
+
+def _lips_in_time(close: np.ndarray, max_step: float) -> np.ndarray:
+    """Lips that approach a closure in the frame before it and part over the frame after: mouthClose is
+    only ever raised, so every closure keeps its frames shut and open vowels lose at most an edge frame."""
+    out = close.astype(np.float64)
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = max(out[i], out[i + 1] - max_step)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] - max_step)
+    return out
 
 
 def _jaw_in_time(jaw: np.ndarray, max_step: float) -> np.ndarray:
