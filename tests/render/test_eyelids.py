@@ -361,3 +361,35 @@ def test_closed_lid_under_a_shadowed_socket_sits_between_brow_bone_and_under_eye
     unlifted = plain.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
     body = (s > 0.3) & (s < 0.7) & (height > -0.2) & (height < -0.05)
     assert np.median(closed[body]) > np.median(unlifted[body]) + 5
+
+
+def _brush_strokes(image: np.ndarray) -> np.ndarray:
+    """The photo with a painting's strong, fine texture (fixed-seed noise, ~2 px across) all over."""
+    noise = np.random.default_rng(3).normal(0.0, 1.0, image.shape[:2]).astype(np.float32)
+    noise = cv2.GaussianBlur(noise, (0, 0), 0.8)
+    noise *= 10.0 / noise.std()
+    return np.clip(image + noise[..., None], 0, 255).astype(np.uint8)
+
+
+def test_closed_lid_is_as_textured_as_a_brush_stroked_face(astronaut):
+    # A painted face is strongly textured all over: a closed lid with a photo's faint grain reads as a
+    # smooth pasted patch. (At twice the size, so the lid spans enough pixels to measure its grain.)
+    image = _brush_strokes(cv2.resize(astronaut, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+    portrait = load_portrait(image)
+    rig = build_rig(portrait)
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    s, height, _, _ = _lid_frame(rig, image.shape)
+
+    def grain(frame: np.ndarray) -> np.ndarray:
+        luminance = frame.astype(np.float32).mean(axis=2)
+        return luminance - cv2.GaussianBlur(luminance, (0, 0), 2.0)
+
+    def spread(values: np.ndarray) -> float:
+        return 1.4826 * float(np.median(np.abs(values)))
+
+    # The closed lid's upper body (clear of the lash line) against the cheek below the eye.
+    lid = (s > 0.25) & (s < 0.75) & (height > -0.04) & (height < 0.1)
+    cheek = (s > 0.2) & (s < 0.8) & (height > -0.9) & (height < -0.6)
+    assert lid.sum() >= 40 and cheek.sum() >= 40
+    closed = grain(renderer.render({"eyeBlinkRight": 1.0}))
+    assert spread(closed[lid]) > 0.6 * spread(grain(image)[cheek])

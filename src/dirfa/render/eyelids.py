@@ -68,6 +68,8 @@ LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to t
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
+GLINT_LIGHTER_BY = (12.0, 35.0)  # ... and over the opening's at which it starts/ends being a glint
+GLINT_OF_SKIN = (1.1, 1.3)  # ... where this much lighter than the window's upper quartile (starts..full)
 # Hair strands in front of the eye stay in front of the closing lid, where the photo has them (they hang
 # from the head, not from the lid). They are found once, in the photo, on a grid in lid coordinates: s
 # along the lid (0..1 corner to corner) between HAIR_S, height above the corner-to-corner line between
@@ -106,10 +108,16 @@ TONE_ALONG_PER_EYE = 0.12  # and evened out along the lid with this Gaussian sig
 # ... its grain the skin's own finer than GRAIN_SIGMA_PX, mirrored down from a band this high above the top
 # (eye widths; the brow is >= ~0.4 above the open lid) ...
 GRAIN_SIGMA_PX = 2.0
+GRAIN_SIGMA_PER_EYE = 0.05  # ... or this share of the eye width (a painting's strokes scale with the face)
+GRAIN_SIGMA_MAX_PX = 3.0  # ... but no coarser: coarser is the skin's shading (creases, folds), not grain
+GRAIN_LINES_PER_EYE = 0.1  # grain is what varies along the lid within this Gaussian sigma (eye widths)
 GRAIN_BAND_PER_EYE = 0.08
-GRAIN_MAX = (
-    0.04  # clipped to this share of the skin's luminance: skin grain is faint, a drawn crease line is not
-)
+GRAIN_HOP_PER_EYE = 0.3  # ... each pass over it read from up to +-half this far along the lid (eye widths)
+# ... clipped to this many of the grain's robust deviations in the skin around the lid (as textured as its
+# setting: a photo's faint pores, a painting's brush strokes; a smooth drawing keeps a smooth lid) ...
+GRAIN_CLIP_SIGMAS = 1.6
+GRAIN_MAX_SHARE = 0.12  # ... and never past this share of the skin's luminance (a drawn line is no grain)
+GRAIN_GAIN_MAX = 1.25  # ... and scaled up by at most this much to match the skin around the lid
 # ... lifted in its body by up to this share towards the brow bone's tone (a lid unfolds out of a shadowed
 # crease into the light) ...
 LID_LIFT_MAX = 0.4
@@ -124,6 +132,10 @@ LID_BETWEEN = 0.75
 LID_LIT_REGION = (0.75, 0.9)
 LID_PULL_GAP = 0.2
 LID_PULL_MAX = 0.85
+LID_LIGHT_CORNER_S = 0.25  # lift and pull fade out over this share of the lid towards each corner
+# The lid's hue is moved this share of the way to the skin's in a ring this wide (eye widths) around it.
+LID_RING_HUE = 0.5
+LID_RING_PER_EYE = 0.15
 # ... and shaded as skin over the eyeball: a little lighter where it bulges in the middle, darker where it
 # turns under towards the lash line and towards the corners, with a faint crease where the open edge was.
 LID_BULGE = 0.05
@@ -432,6 +444,27 @@ def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
     return np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w).astype(np.float32)
 
 
+def _ring_hue(tone: np.ndarray, patch: np.ndarray, cover: np.ndarray, eye_w: float) -> np.ndarray:
+    """The lid's tone with its chromaticity moved LID_RING_HUE of the way to the skin's around the cover
+    (same luminance): the lid's own skin, spread over the whole closed eye, must not read as a patch of
+    another hue (a painting's pink-grey lid skin in an orange face). Measured on every other pixel (cheap)."""
+    cover2, patch2, tone2 = cover[::2, ::2], patch[::2, ::2], tone[::2, ::2]
+    near = _blur((cover2 > 0.05).astype(np.float32), max(1.0, 0.5 * LID_RING_PER_EYE * eye_w)) > 0.05
+    ring = patch2[near & (cover2 < 0.05)]
+    inside = tone2[cover2 > 0.5]
+    if len(ring) < 16 or len(inside) < 4:
+        return tone
+    lum = ring.mean(axis=1)
+    typical = float(np.median(inside.mean(axis=1)))
+    skin = ring[(lum > SKIN_LUM_RANGE[0] * typical) & (lum < SKIN_LUM_RANGE[1] * typical)]
+    if len(skin) < 16:
+        return tone
+    chroma = np.median(skin / np.maximum(skin.sum(axis=1, keepdims=True), 1.0), axis=0)
+    total = tone.sum(axis=2, keepdims=True)
+    own = tone / np.maximum(total, 1.0)
+    return (own + LID_RING_HUE * (chroma - own)) * total
+
+
 def _remove_lashes(
     patch: np.ndarray,
     s: np.ndarray,
@@ -453,6 +486,14 @@ def _remove_lashes(
     lum = patch.mean(axis=2)
     darker = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE) - lum
     lash = _smoothstep(LASH_DARKER_BY[0], LASH_DARKER_BY[1], darker)
+    # Glints (glitter, a wet liner, a catchlight stretched up) are no skin either: smeared into the fill
+    # they leave a pale blotch at the corner. Filled too.
+    lighter = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    # (and light for the skin: skin between a brow's and the lashes' dark hairs is lighter than the opening)
+    glint = _smoothstep(GLINT_LIGHTER_BY[0], GLINT_LIGHTER_BY[1], lighter) * _smoothstep(
+        GLINT_OF_SKIN[0], GLINT_OF_SKIN[1], lum / max(float(np.percentile(lum[::2, ::2], 75)), 1.0)
+    )
+    lash = np.maximum(lash, glint)
     # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
     keep = (1.0 - lash).astype(np.float32)
     sigma = max(1.0, 0.35 * size)
@@ -473,13 +514,18 @@ def _remove_lashes(
     soft = 1.5 + past_corner * (LASH_CORNER_SOFT_PER_EYE * eye_w)
     low = _smoothstep(0.0, soft, d + soft * past_corner)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
+    zone_glint = zone  # (glints go past the inner corner too: glitter liner starts right at it)
     if inner_s in (0.0, 1.0):
         # (past the inner corner there are no lashes, only the corner's own shadow: kept)
         past_inner = -s if inner_s == 0.0 else s - 1.0
-        zone *= 1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner)
+        zone = zone * (1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner))
     # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline)
-    lash = _blur(lash.astype(np.float32), max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w))
-    w = (strength * lash * zone)[..., None]
+    soft_px = max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w)
+    lash = _blur(lash.astype(np.float32), soft_px)
+    w = lash * zone
+    if glint.max() > 0.05:
+        w = np.maximum(w, _blur(glint.astype(np.float32), soft_px) * zone_glint)
+    w = (strength * w)[..., None]
     patch += w * (closed - patch)
     return closed
 
@@ -577,6 +623,9 @@ def draw_lids(
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
         inner_s = 1.0 if side == 0 else 0.0  # right eye: corners outer..inner
+        # (the skin's grain is read before: a painting's dark and light brush marks look like lashes and
+        # strands to the filters below, which would leave the lid smooth)
+        raw = patch.copy()
         _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes, inner_s)
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
@@ -614,15 +663,42 @@ def draw_lids(
         tone = _blur(tone, max(1.0, TONE_ALONG_PER_EYE * eye_w), 0.0)
         # Grain: the skin's fine detail above the cover, mirrored back and forth over a band (so it never
         # reaches the brow), riding with the lid.
-        fine = cv2.GaussianBlur(bare, (0, 0), GRAIN_SIGMA_PX, borderType=cv2.BORDER_REPLICATE)
-        fine = bare - fine
+        grain_sigma = min(max(GRAIN_SIGMA_PX, GRAIN_SIGMA_PER_EYE * eye_w), GRAIN_SIGMA_MAX_PX)
+        fine = cv2.GaussianBlur(raw, (0, 0), grain_sigma, borderType=cv2.BORDER_REPLICATE)
+        fine = raw - fine
+        # (lines along the lid, a crease or a fold, are its shading: mirrored down they would run as stripes)
+        fine -= _blur(fine, max(1.0, GRAIN_LINES_PER_EYE * eye_w), 0.0)
+        # How textured the skin around the lid is (robust: a few left-over dark lines do not count): a
+        # painting's brush strokes are far stronger than a photo's pores, and the lid must match its setting.
+        # (skin only: brow hairs, lashes and hair strands are no measure of it)
+        # (measured on every other pixel: cheap)
+        lum_bare, cover2 = bare[::2, ::2].mean(axis=2), cover[::2, ::2]
+        inside = lum_bare[cover2 > 0.5]
+        typical = float(np.median(inside)) if inside.size else float(np.median(lum_bare))
+        skin_like = (lum_bare > SKIN_LUM_RANGE[0] * typical) & (lum_bare < SKIN_LUM_RANGE[1] * typical)
+        around = fine[::2, ::2].mean(axis=2)[(cover2 < 0.05) & skin_like]
+        texture = 1.4826 * float(np.median(np.abs(around))) if around.size > 16 else 0.0
         band = max(GRAIN_BAND_PER_EYE * eye_w, 2.0)
         phase = np.mod(full + above - d, 2 * band)
         mirrored = top + np.minimum(phase, 2 * band - phase) + 1.0  # height above the lash line to read at
         shift = mirrored - d
-        grain = _sample(fine, np.stack([xs + shift * up[0], ys + shift * up[1]], axis=-1))
-        limit = GRAIN_MAX * tone.mean(axis=2, keepdims=True)
-        grain = np.clip(grain, -limit, limit)
+        # (each pass over the band reads from elsewhere along the lid: no texture repeating down it in streaks)
+        hop = np.floor((full + above - d) / band)
+        hop = (np.mod(hop * 0.618, 1.0) - 0.5) * (GRAIN_HOP_PER_EYE * eye_w)
+        grain = _sample(
+            fine,
+            np.stack([xs + shift * up[0] + hop * along[0], ys + shift * up[1] + hop * along[1]], axis=-1),
+        )
+        limit = np.minimum(
+            GRAIN_MAX_SHARE * tone.mean(axis=2, keepdims=True), GRAIN_CLIP_SIGMAS * texture + 0.5
+        )
+        # As textured as the skin around it (a smooth band above a brush-stroked face would leave a smooth
+        # lid): the copied grain is scaled to the skin's robust deviation, within DETAIL_GAIN..GRAIN_GAIN_MAX,
+        # then clipped (a line the band happens to hold is not amplified).
+        on_lid = grain[::2, ::2].mean(axis=2)[cover2 > 0.5]
+        grain_dev = 1.4826 * float(np.median(np.abs(on_lid))) if on_lid.size > 16 else 0.0
+        gain = min(max(texture / max(grain_dev, 1e-3), DETAIL_GAIN), GRAIN_GAIN_MAX)
+        grain = np.clip(gain * grain, -limit, limit)
         # The lid's own light: at least as light as the brow bone in its body (it faces the light), easing
         # to the skin above's own tone at its top.
         at = np.clip((s - REFERENCE_FROM_S) / (REFERENCE_TO_S - REFERENCE_FROM_S), 0.0, 1.0)
@@ -635,7 +711,10 @@ def draw_lids(
         )
         tone_lum = np.maximum(tone.mean(axis=2), 1.0)
         lift = np.clip(reference.mean(axis=2) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
-        lift *= 1.0 - _smoothstep(0.45, 0.95, v)
+        # (not at the corners either: there the lid meets the socket's own shade, and a lighter lid would
+        # show its outline)
+        body = _smoothstep(0.0, LID_LIGHT_CORNER_S, s) * _smoothstep(1.0, 1.0 - LID_LIGHT_CORNER_S, s)
+        lift *= (1.0 - _smoothstep(0.45, 0.95, v)) * body
         if colours.lid_light is not None and colours.lid_pull is not None:
             # ... and no darker than between the brow bone and the skin under the eye, in its body.
             light = cv2.remap(
@@ -651,6 +730,7 @@ def draw_lids(
                 (LID_PULL_MAX * float(colours.lid_pull[side]))
                 * _smoothstep(0.0, LID_PULL_GAP, gap)
                 * (1.0 - _smoothstep(0.3, 1.0, v))
+                * body
             )
             tone += pull[..., None] * (light - tone)
             lift = np.zeros_like(lift)  # (applied)
@@ -662,7 +742,8 @@ def draw_lids(
         corner_shade = LID_CORNER_SHADE * (1 - across) * (1 - _smoothstep(0.5, 1.0, v))
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
         shade = (1.0 + lift) * (1.0 + bulge - edge_shade - corner_shade - crease)
-        skin = tone * shade[..., None] + DETAIL_GAIN * grain
+        tone = _ring_hue(tone, patch, cover, eye_w)
+        skin = tone * shade[..., None] + grain
         a = cover[..., None]
         patch += a * (skin - patch)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
