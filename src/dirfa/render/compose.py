@@ -187,7 +187,10 @@ class FrameRenderer:
             # person's share of each pixel (`source`) is warped and the plate shows through the rest, so a
             # pixel the warp does not move comes out exactly as it was.
             self.background = background_plate(image, rig.person)
-            self.source = cv2.subtract(image, _share(self.background, 255 - rig.person))
+            source = cv2.subtract(image, _share(self.background, 255 - rig.person))
+            # The person's share as a fourth channel: one bicubic remap moves colour and coverage together
+            # (and costs less than two).
+            self.source = np.ascontiguousarray(np.dstack([source, rig.person]))
 
     def render_pose(self, pose: Pose) -> np.ndarray:
         """The full source-resolution picture for one posed rig (uint8 RGB)."""
@@ -214,7 +217,11 @@ class FrameRenderer:
         map_x, map_y = warped.map_x, warped.map_y
         _hold_picture_edges(map_x, map_y, region, width, height)
         # The lid edges over the eyeballs mix both layers (anti-aliased); all of it is person (opaque).
-        patch = warp.remap(self.image if self.source is None else self.source, map_x, map_y, warped.edge)
+        if self.source is None:
+            patch, alpha = warp.remap(self.image, map_x, map_y, warped.edge), None
+        else:
+            warped_rgba = warp.remap(self.source, map_x, map_y, warped.edge)
+            patch, alpha = np.ascontiguousarray(warped_rgba[..., :3]), warped_rgba[..., 3]
         if pose.mouth_open_px > 0.3:
             mouth.draw_mouth(
                 patch,
@@ -237,18 +244,16 @@ class FrameRenderer:
                 pose.blink,
                 self.lid_colours,
             )
-        if self.background is not None:
-            self._keep_background(patch, map_x, map_y, region)
+        if alpha is not None:
+            self._keep_background(patch, alpha, region)
         frame[region.slices] = patch
         return frame
 
-    def _keep_background(
-        self, patch: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, region: warp.Region
-    ) -> None:
-        """Lay the warped person over the still background (in place): the mesh around the head stretches
-        and squeezes whatever lies there, but only the person's own pixels should move."""
-        assert self.rig.person is not None and self.background is not None
-        alpha = warp.remap(self.rig.person, map_x, map_y)
+    def _keep_background(self, patch: np.ndarray, alpha: np.ndarray, region: warp.Region) -> None:
+        """Lay the warped person (premultiplied, its coverage `alpha`) over the still background (in place):
+        the mesh around the head stretches and squeezes whatever lies there, but only the person's own
+        pixels should move."""
+        assert self.background is not None
         cv2.add(patch, _share(self.background[region.slices], 255 - alpha), dst=patch)
 
     def _lids_slide(self, pose: Pose) -> bool:
