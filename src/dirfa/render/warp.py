@@ -76,13 +76,18 @@ def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarr
     # So do target slivers (under MIN_MAPPED_HEIGHT_PX thick) that are much thicker in the photo: the
     # rasteriser paints pixels up to half a pixel off such a sliver, and its map throws those several
     # pixels across the photo (three jaw landmarks nearly in a row: a dark dash on a bright jaw).
-    def heights(corners: np.ndarray, det2: np.ndarray) -> np.ndarray:
-        longest = np.max(np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2), axis=1)
-        return np.abs(det2) / np.maximum(longest, 1e-9)
+    def heights(edges: np.ndarray, det2: np.ndarray) -> np.ndarray:
+        """Height over the longest side, from the (T, 2, 2) edge columns and their determinants."""
+        a, b = edges[:, :, 0], edges[:, :, 1]
+        longest2 = np.maximum.reduce([np.einsum("ij,ij->i", v, v) for v in (a, b, b - a)])
+        return np.abs(det2) / np.sqrt(np.maximum(longest2, 1e-18))
 
-    s_det = s_edges[:, 0, 0] * s_edges[:, 1, 1] - s_edges[:, 0, 1] * s_edges[:, 1, 0]
-    h_dst, h_src = heights(d, det), heights(s, s_det)
-    sliver = (h_dst < MIN_MAPPED_HEIGHT_PX) & (h_src > SLIVER_STRETCH * h_dst)
+    sliver = np.zeros(len(d), bool)
+    thin = np.nonzero(heights(d_edges, det) < MIN_MAPPED_HEIGHT_PX)[0]
+    if len(thin):
+        e = s_edges[thin]
+        h_src = heights(e, e[:, 0, 0] * e[:, 1, 1] - e[:, 0, 1] * e[:, 1, 0])
+        sliver[thin] = h_src > SLIVER_STRETCH * heights(d_edges[thin], det[thin])
     shifted = ~ok | sliver | (np.linalg.norm(linear, axis=(1, 2)) > MAX_BACKWARD_STRETCH)
     linear[shifted] = np.eye(2)
     offset = s[:, 0] - np.einsum("tij,tj->ti", linear, d[:, 0])
