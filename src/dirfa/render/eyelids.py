@@ -530,6 +530,18 @@ def _remove_lashes(
     return closed
 
 
+def _along(columns: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Per-column values (REFERENCE_COLUMNS, 3) read at positions `at` (0..1, corner to corner), linearly
+    interpolated: an array of at's shape with 3 channels."""
+    return cv2.remap(
+        columns[None],
+        (at * (REFERENCE_COLUMNS - 1)).astype(np.float32),
+        np.zeros_like(at, np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
 def draw_lids(
     canvas: np.ndarray,
     origin_xy: tuple[int, int],
@@ -702,13 +714,7 @@ def draw_lids(
         # The lid's own light: at least as light as the brow bone in its body (it faces the light), easing
         # to the skin above's own tone at its top.
         at = np.clip((s - REFERENCE_FROM_S) / (REFERENCE_TO_S - REFERENCE_FROM_S), 0.0, 1.0)
-        reference = cv2.remap(
-            colours.lid_tone[side][None],
-            (at * (REFERENCE_COLUMNS - 1)).astype(np.float32),
-            np.zeros_like(at, np.float32),
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        reference = _along(colours.lid_tone[side], at)
         tone_lum = np.maximum(tone.mean(axis=2), 1.0)
         lift = np.clip(reference.mean(axis=2) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
         # (not at the corners either: there the lid meets the socket's own shade, and a lighter lid would
@@ -717,13 +723,7 @@ def draw_lids(
         lift *= (1.0 - _smoothstep(0.45, 0.95, v)) * body
         if colours.lid_light is not None and colours.lid_pull is not None:
             # ... and no darker than between the brow bone and the skin under the eye, in its body.
-            light = cv2.remap(
-                colours.lid_light[side][None],
-                (at * (REFERENCE_COLUMNS - 1)).astype(np.float32),
-                np.zeros_like(at, np.float32),
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
+            light = _along(colours.lid_light[side], at)
             tone = tone * (1.0 + lift)[..., None]
             gap = 1.0 - tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0)
             pull = (
