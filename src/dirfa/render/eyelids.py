@@ -24,7 +24,6 @@ TEXTURE_COLUMNS = 32  # samples along the lid, corner to corner
 TEXTURE_ROWS = 16  # samples up the band
 DETAIL_SIGMA = 2.0  # texture samples: coarser than this is the band's shading, finer is the skin's grain
 DETAIL_GAIN = 0.8  # share of the skin's grain laid on the synthesised lid
-DETAIL_MAX = 0.08  # grain is clipped to this share of the skin's luminance: glints on lashes are not skin
 # Above the open lid edge the warped photo shows the lashes pulled down with the lid: the lid skin covers
 # this much more (share of the eye width) in the middle of the lid, tapering to nothing at the corners,
 # so the covered patch is a crescent with no straight sides.
@@ -166,10 +165,9 @@ class LidColours:
 
     skin: (2, 3) median lid skin RGB; lash: (2, 3) lash RGB; texture: (2, TEXTURE_ROWS, TEXTURE_COLUMNS, 3) the lid skin band above the lashes, float32
     0..255, row 0 nearest the lid edge, column 0 at the first lid corner (lashes, liner and brow hairs
-    removed); detail: the same band's fine grain only (texture minus its blurred self, mean ~0);
-    lid_tone: (2, REFERENCE_COLUMNS, 3) the lid's smooth colour along it (from REFERENCE_FROM_S to
+    removed); lid_tone: (2, REFERENCE_COLUMNS, 3) the lid's smooth colour along it (from REFERENCE_FROM_S to
     REFERENCE_TO_S): the brow bone's skin between crease and brow, lifted where it is a deep shadow;
-    closed_rows: (2,) how many texture rows span the eye when the lid is fully closed; brow_up_per_eye:
+    brow_up_per_eye:
     (2,) the brow's height above the lid, in eye widths; strands: (2, LASH_STRANDS) lash tip density
     0..1 along the lid, one value every LASH_STRAND_PX; hair: per eye an (H, W, 4) float32 grid, RGB and
     opacity 0..1 of the photo's hair strands in front of the eye, in lid coordinates (see HAIR_S, HAIR_H),
@@ -180,15 +178,13 @@ class LidColours:
     skin: np.ndarray
     lash: np.ndarray
     texture: np.ndarray
-    detail: np.ndarray
     lid_tone: np.ndarray
-    closed_rows: np.ndarray
     brow_up_per_eye: np.ndarray
     strands: np.ndarray
-    hair: tuple[np.ndarray, ...] | None = None
-    hair_px: np.ndarray | None = None
-    lid_light: np.ndarray | None = None
-    lid_pull: np.ndarray | None = None
+    hair: tuple[np.ndarray, ...]
+    hair_px: np.ndarray
+    lid_light: np.ndarray
+    lid_pull: np.ndarray
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -342,7 +338,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face = np.zeros((height, width), np.uint8)
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
-    skins, lashes, textures, details, tones, closed_rows, brows = ([] for _ in range(7))
+    skins, lashes, textures, tones, brows = ([] for _ in range(5))
     hairs, hair_px, lights, shares = [], [], [], []
     for upper, lower, brow in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
@@ -354,8 +350,6 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         brow_up = max(float(np.median((landmarks_xy[list(brow)] - lid.mean(axis=0)) @ up)), 0.2 * eye_w)
         texture, rows = _lid_band(image, lid, brow_up)
         smooth = cv2.GaussianBlur(texture, (0, 0), DETAIL_SIGMA, borderType=cv2.BORDER_REFLECT)
-        limit = DETAIL_MAX * float(np.median(smooth.mean(axis=2)))
-        detail = np.clip(texture - smooth, -limit, limit)
         spanned = smooth[: max(2, int(np.ceil(rows)) + 1)].mean(axis=0)
         tone = cv2.GaussianBlur(spanned[None], (0, 0), 2.0, borderType=cv2.BORDER_REPLICATE)[0]
         at = np.linspace(REFERENCE_FROM_S, REFERENCE_TO_S, REFERENCE_COLUMNS) * (TEXTURE_COLUMNS - 1)
@@ -389,7 +383,6 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         skins.append(skin)
         lashes.append(np.minimum(lash, skin * LASH_LIGHTER_THAN_SKIN))
         textures.append(texture)
-        details.append(detail)
         tones.append(tone)
         light, share = tone, 0.0
         if under is not None and face_skin is not None:
@@ -399,15 +392,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
             share = _ramp(*LID_LIT_REGION, float(light.mean()) / max(float(face_skin.mean()), 1.0))
         lights.append(light)
         shares.append(share)
-        closed_rows.append(rows)
         brows.append(brow_up / eye_w)
     return LidColours(
         skin=np.array(skins, np.float32),
         lash=np.array(lashes, np.float32),
         texture=np.array(textures, np.float32),
-        detail=np.array(details, np.float32),
         lid_tone=np.array(tones, np.float32),
-        closed_rows=np.array(closed_rows, np.float32),
         brow_up_per_eye=np.array(brows, np.float32),
         # A fixed pattern (same picture, same lashes): strands of uneven density, never quite bare.
         strands=np.random.default_rng(5).uniform(0.25, 1.0, (2, LASH_STRANDS)).astype(np.float32),
@@ -648,7 +638,7 @@ def draw_lids(
         # The photo's hair strands in front of the eye (found in the photo, in lid coordinates), which are
         # not the skin either, and go back on top at the end.
         strands = None
-        if colours.hair is not None and float(colours.hair[side][..., 3].max()) > 0:
+        if float(colours.hair[side][..., 3].max()) > 0:
             px = float(colours.hair_px[side])
             strands = cv2.remap(
                 colours.hair[side],
@@ -721,19 +711,17 @@ def draw_lids(
         # show its outline)
         body = _smoothstep(0.0, LID_LIGHT_CORNER_S, s) * _smoothstep(1.0, 1.0 - LID_LIGHT_CORNER_S, s)
         lift *= (1.0 - _smoothstep(0.45, 0.95, v)) * body
-        if colours.lid_light is not None and colours.lid_pull is not None:
-            # ... and no darker than between the brow bone and the skin under the eye, in its body.
-            light = _along(colours.lid_light[side], at)
-            tone = tone * (1.0 + lift)[..., None]
-            gap = 1.0 - tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0)
-            pull = (
-                (LID_PULL_MAX * float(colours.lid_pull[side]))
-                * _smoothstep(0.0, LID_PULL_GAP, gap)
-                * (1.0 - _smoothstep(0.3, 1.0, v))
-                * body
-            )
-            tone += pull[..., None] * (light - tone)
-            lift = np.zeros_like(lift)  # (applied)
+        tone = tone * (1.0 + lift)[..., None]
+        # ... and no darker than between the brow bone and the skin under the eye, in its body.
+        light = _along(colours.lid_light[side], at)
+        gap = 1.0 - tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0)
+        pull = (
+            (LID_PULL_MAX * float(colours.lid_pull[side]))
+            * _smoothstep(0.0, LID_PULL_GAP, gap)
+            * (1.0 - _smoothstep(0.3, 1.0, v))
+            * body
+        )
+        tone += pull[..., None] * (light - tone)
         across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
         # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
         # line and towards the corners; a faint crease where the skin above folded over the open lid.
@@ -741,7 +729,7 @@ def draw_lids(
         edge_shade = LID_EDGE_SHADE * (1 - _smoothstep(0.0, 0.35, v))
         corner_shade = LID_CORNER_SHADE * (1 - across) * (1 - _smoothstep(0.5, 1.0, v))
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
-        shade = (1.0 + lift) * (1.0 + bulge - edge_shade - corner_shade - crease)
+        shade = 1.0 + bulge - edge_shade - corner_shade - crease
         tone = _ring_hue(tone, patch, cover, eye_w)
         skin = tone * shade[..., None] + grain
         a = cover[..., None]
