@@ -30,11 +30,11 @@ MAP_STEP_PX = 2
 # (see _hold_picture_edges). Scanned paintings' border lines are 1-3 px.
 EDGE_FIXED_PX = 3
 EDGE_HOLD_PX = 10
-# The background behind the person is filled in (where a turned head uncovers it) at this resolution: the
-# strips uncovered are a few pixels wide, and a coarse fill there reads as out-of-focus background.
 # Lids that slide less than this over the eyeballs leave the two layers' maps within a tenth of a pixel at
 # the lid edge: no staircase to smooth.
 LID_SLIDE_PX = 0.1
+# The background behind the person is filled in (where a turned head uncovers it) at this resolution: the
+# strips uncovered are a few pixels wide, and a coarse fill there reads as out-of-focus background.
 BACKGROUND_FILL_PX = 256
 BACKGROUND_FILL_BLUR_PX = 2.5  # Gaussian sigma of the fill, at BACKGROUND_FILL_PX
 # Under the person layer's soft edge the photo shows mostly background: differences from the fill smaller

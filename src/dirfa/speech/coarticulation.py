@@ -333,12 +333,7 @@ def mouth_curves(
 def _lips_in_time(close: np.ndarray, max_step: float) -> np.ndarray:
     """Lips that approach a closure in the frame before it and part over the frame after: mouthClose is
     only ever raised, so every closure keeps its frames shut and open vowels lose at most an edge frame."""
-    out = close.astype(np.float64)
-    for i in range(len(out) - 2, -1, -1):
-        out[i] = max(out[i], out[i + 1] - max_step)
-    for i in range(1, len(out)):
-        out[i] = max(out[i], out[i - 1] - max_step)
-    return out
+    return -_jaw_in_time(-close, max_step)
 
 
 def _jaw_in_time(jaw: np.ndarray, max_step: float) -> np.ndarray:
