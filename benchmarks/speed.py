@@ -254,7 +254,7 @@ def stage_costs(picture: Path, size: int | None, tracks, audio_path: Path, tmp: 
     # What render_pose calls, where it exists in this version of the renderer.
     wanted = [
         (rig_module.Rig, "_unfold", "  of which unfold"),
-        (warp, "backward_map", "  of which backward_map"),
+        (warp, "backward_warp", "  of which backward_warp"),
         (warp, "remap", "  of which remap"),
         (mouth, "draw_mouth", "  of which draw_mouth"),
         (getattr(compose, "eyelids", None), "draw_lids", "  of which draw_lids"),

@@ -75,7 +75,8 @@ def test_identity_mesh_gives_identity_maps(rig):
     src = rig.points_xyz[:, :2]
     region = warp.bounding_region(src, 512, 512)
     layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
-    map_x, map_y = warp.backward_map(src, src.copy(), layers, region)[:2]
+    warped = warp.backward_warp(src, src.copy(), layers, region, edges=False)
+    map_x, map_y = warped.map_x, warped.map_y
     ids = warp.rasterize_ids(src, layers, region)
     assert map_x.shape == map_y.shape == ids.shape == (region.height, region.width)
     assert map_x.dtype == map_y.dtype == np.float32
@@ -121,7 +122,8 @@ def test_translated_mesh_moves_the_photo_by_that_amount(astronaut, rig, shift):
     src = rig.points_xyz[:, :2]
     dst = src + np.array(shift, np.float32)
     region = warp.bounding_region(np.concatenate([src, dst]), 512, 512)
-    map_x, map_y = warp.backward_map(src, dst, [rig.skin_triangles], region)[:2]
+    warped = warp.backward_warp(src, dst, [rig.skin_triangles], region, edges=False)
+    map_x, map_y = warped.map_x, warped.map_y
     ids = warp.rasterize_ids(dst, [rig.skin_triangles], region)
     covered = ids >= 0
     ys, xs = np.mgrid[region.y0 : region.y1, region.x0 : region.x1]
@@ -144,7 +146,7 @@ def test_translated_mesh_moves_the_photo_by_that_amount(astronaut, rig, shift):
     ids=["yaw15", "jaw+yaw+smile"],
 )
 def test_map_computed_on_a_lattice_matches_the_exact_map(rig, params):
-    """backward_map(step=MAP_STEP_PX) interpolates a coarse map, computing per pixel only inside the boxes
+    """backward_warp(step=MAP_STEP_PX) interpolates a coarse map, computing per pixel only inside the boxes
     render.compose gives it (lips and eyes, where layers meet): it must stay within half a pixel of the
     exact map, or outlines wobble."""
     src = rig.points_xyz[:, :2]
@@ -152,8 +154,9 @@ def test_map_computed_on_a_lattice_matches_the_exact_map(rig, params):
     layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
     region = warp.bounding_region(np.concatenate([src, dst]), 512, 512)
     boxes = sharp_boxes(rig, rig.pose(params), 512, 512)
-    exact_x, exact_y = warp.backward_map(src, dst, layers, region)[:2]
-    coarse_x, coarse_y = warp.backward_map(src, dst, layers, region, step=MAP_STEP_PX, sharp_boxes=boxes)[:2]
+    exact = warp.backward_warp(src, dst, layers, region, edges=False)
+    coarse = warp.backward_warp(src, dst, layers, region, step=MAP_STEP_PX, sharp_boxes=boxes, edges=False)
+    exact_x, exact_y, coarse_x, coarse_y = exact.map_x, exact.map_y, coarse.map_x, coarse.map_y
     error = np.hypot(coarse_x - exact_x, coarse_y - exact_y)
     worst = np.unravel_index(np.argmax(error), error.shape)
     assert error.max() < 0.5, (

@@ -187,26 +187,6 @@ class Warp:
     edge: LayerEdge | None
 
 
-def backward_map(
-    src_xy: np.ndarray,
-    dst_xy: np.ndarray,
-    layers: Sequence[np.ndarray],
-    region: Region,
-    *,
-    step: int = 1,
-    sharp_boxes: Sequence[Region] = (),
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pixel source coordinates for `region`: (map_x, map_y), float32 maps for cv2.remap; each pixel
-    takes the map of the top triangle at its centre (backward_warp adds anti-aliased layer boundaries).
-
-    Pixels covered by no triangle map to themselves (the still background). With step > 1 the map is
-    computed every `step` pixels and interpolated — exact inside each triangle, since the map is affine
-    there — except inside `sharp_boxes`, computed at every pixel: put the boxes where layers meet (eye and
-    mouth openings), where the map jumps and interpolating it would smear an edge."""
-    warped = backward_warp(src_xy, dst_xy, layers, region, step=step, sharp_boxes=sharp_boxes, edges=False)
-    return warped.map_x, warped.map_y
-
-
 def backward_warp(
     src_xy: np.ndarray,
     dst_xy: np.ndarray,
@@ -217,11 +197,19 @@ def backward_warp(
     sharp_boxes: Sequence[Region] = (),
     edges: bool = True,
 ) -> Warp:
-    """backward_map's maps, and (with `edges`) where the last layer's holes lie over the earlier layers
-    (the skin's eye openings and mouth over eyeballs and mouth), the boundary pixels with both layers'
-    maps and the skin's coverage of each: `remap` blends the two samples there. Without it a lid edge
-    over a dark iris is a per-pixel staircase that crawls as the lid moves; blended by coverage it is
-    anti-aliased and glides with sub-pixel motion."""
+    """Per-pixel source coordinates for `region` (Warp.map_x, map_y: float32 maps for cv2.remap); each pixel
+    takes the map of the top triangle at its centre.
+
+    Pixels covered by no triangle map to themselves (the still background). With step > 1 the map is
+    computed every `step` pixels and interpolated — exact inside each triangle, since the map is affine
+    there — except inside `sharp_boxes`, computed at every pixel: put the boxes where layers meet (eye and
+    mouth openings), where the map jumps and interpolating it would smear an edge.
+
+    With `edges`, also where the last layer's holes lie over the earlier layers (the skin's eye openings
+    and mouth over eyeballs and mouth): the boundary pixels with both layers' maps and the skin's coverage
+    of each (Warp.edge), where `remap` blends the two samples. Without it a lid edge over a dark iris is a
+    per-pixel staircase that crawls as the lid moves; blended by coverage it is anti-aliased and glides
+    with sub-pixel motion."""
     offsets = np.cumsum([0] + [len(t) for t in layers])
     tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
     all_triangles = np.concatenate(layers)
