@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/dirfa animate examples/portrait.jpg examples/speech.wav --transcript examples/speech.txt -o demo.mp4
 echo "wrote $(pwd)/demo.mp4" >&2
+echo "next: .venv/bin/dirfa serve, then open http://127.0.0.1:8000/ (videos and live talk in the browser)" >&2

@@ -7,13 +7,20 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
-# espeak-ng spells words missing from the pronouncing dictionary; pocketsphinx-testdata holds real
-# recorded English speech with transcripts that the tests and benchmarks use.
-packages=()
-command -v espeak-ng >/dev/null 2>&1 || packages+=(espeak-ng)
-if [ "$with_tests" = 1 ] && [ ! -d /usr/share/pocketsphinx/test/data/librivox ]; then
-    packages+=(pocketsphinx-testdata)
+# The voices of `dirfa say` (Debian packages, nothing downloaded at run time): festival with the HTS voice
+# cmu_us_slt (the most natural offline English voice) and the male diphone voice kal, flite, and espeak-ng
+# (every other language; its library reports phoneme timings, and it spells words the pronouncing
+# dictionary lacks). For the tests also: pocketsphinx-testdata (real recorded English speech with
+# transcripts), sox (degrades and converts test audio) and chromium (the web page in a real browser,
+# driven by playwright with executable_path: no browser is ever downloaded).
+want=(espeak-ng libespeak-ng1 festival festvox-us-slt-hts festvox-kallpc16k flite)
+if [ "$with_tests" = 1 ]; then
+    want+=(pocketsphinx-testdata sox chromium)
 fi
+packages=()
+for package in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || packages+=("$package")
+done
 if [ "${#packages[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         sudo=""
@@ -43,6 +50,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-extras=""
+# Everything: the service (`dirfa serve`) and Ray (`dirfa batch`) too; the tests need all of it.
+extras="[all]"
 [ "$with_tests" = 1 ] && extras="[test]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".${extras}"
