@@ -39,12 +39,24 @@ class Audio:
     samples: (n,) float32 mono in [-1, 1] at sample_rate_hz.
     sample_rate_hz: always SAMPLE_RATE_HZ.
     source: the original file (absolute), re-read by media.video for the output's audio track, so that
-        the output keeps the recording's own quality rather than the 16 kHz analysis copy.
+        the output keeps the recording's own quality rather than the 16 kHz analysis copy; None for audio
+        made in memory (synthesised speech, pushed chunks).
+    original: for in-memory audio, the playable samples ((n,) float32 mono in [-1, 1]) at their own rate,
+        original_rate_hz (e.g. a synthesiser's 22050 or 32000 Hz); media.video muxes these when source is
+        None. When both are None the output's sound is the 16 kHz `samples`.
     """
 
     samples: np.ndarray
     sample_rate_hz: int
-    source: Path
+    source: Path | None
+    original: np.ndarray | None = None
+    original_rate_hz: int | None = None
+
+    def playable(self) -> tuple[np.ndarray, int]:
+        """The best in-memory samples to play and their rate: `original` if given, else the analysis copy."""
+        if self.original is not None and self.original_rate_hz:
+            return self.original, int(self.original_rate_hz)
+        return self.samples, self.sample_rate_hz
 
     @property
     def duration_s(self) -> float:
@@ -181,3 +193,20 @@ def load_audio(path: str | Path, *, max_duration_s: float = 3600.0) -> Audio:
         what = "no sound samples" if samples.shape[0] == 0 else f"only {duration_s * 1000:.0f} ms of sound"
         raise InputError(f"audio {path} contains {what} — {_HINT} of at least {MIN_DURATION_S} s")
     return Audio(samples=samples.astype(np.float32, copy=False), sample_rate_hz=SAMPLE_RATE_HZ, source=path)
+
+
+def write_wav(path: str | Path, samples: np.ndarray, sample_rate_hz: int) -> Path:
+    """Write mono float samples in [-1, 1] as a 16-bit PCM WAV; the file appears only when complete."""
+    import wave
+
+    from dirfa.media.files import atomic_output
+
+    path = Path(path)
+    pcm = np.clip(np.round(np.nan_to_num(np.asarray(samples, np.float64)) * 32767.0), -32768, 32767)
+    with atomic_output(path) as tmp:
+        with wave.open(str(tmp), "wb") as writer:
+            writer.setnchannels(1)
+            writer.setsampwidth(2)
+            writer.setframerate(int(sample_rate_hz))
+            writer.writeframes(pcm.astype("<i2").tobytes())
+    return path

@@ -150,6 +150,46 @@ class _AudioTrack:
         self._input.close()
 
 
+class _MemoryAudioTrack(_AudioTrack):
+    """Feeds in-memory mono samples (e.g. synthesised speech) to an AAC stream, like _AudioTrack does a file."""
+
+    def __init__(
+        self,
+        samples: np.ndarray,
+        rate_hz: int,
+        output: av.container.OutputContainer,
+        duration_s: float | None,
+    ) -> None:
+        samples = np.ascontiguousarray(np.clip(np.nan_to_num(samples), -1.0, 1.0), dtype=np.float32)
+        if samples.ndim != 1 or rate_hz <= 0:
+            raise ValueError(f"in-memory audio must be (n,) mono at a positive rate, got {samples.shape}")
+        self.rate_hz = rate_hz if rate_hz in AAC_RATES_HZ else AAC_FALLBACK_RATE_HZ
+        self.layout = "mono"
+        self.stream = output.add_stream("aac", rate=self.rate_hz, layout=self.layout)
+        self.stream.bit_rate = AAC_BITRATE_MONO_BPS
+        self._time_base = Fraction(1, self.rate_hz)
+        self._output = output
+        self._frames = resample(_array_frames(samples, rate_hz), rate_hz=self.rate_hz, layout=self.layout)
+        self._limit = None if duration_s is None else max(0, round(duration_s * self.rate_hz))
+        self._written = 0
+        self._done = False
+
+    def close(self) -> None:
+        pass  # nothing opened
+
+
+# Samples per frame handed to the resampler/encoder: AAC codes 1024-sample frames.
+_MEMORY_FRAME_SAMPLES = 1024
+
+
+def _array_frames(samples: np.ndarray, rate_hz: int) -> Iterator[av.AudioFrame]:
+    for start in range(0, samples.shape[0], _MEMORY_FRAME_SAMPLES):
+        chunk = samples[None, start : start + _MEMORY_FRAME_SAMPLES]
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="mono")
+        frame.sample_rate = rate_hz
+        yield frame
+
+
 class _Encoder:
     """Owns the output container: encodes video frames, keeps the audio muxed just ahead of them."""
 
@@ -280,12 +320,16 @@ def write_video(
     audio_source: Path | None,
     audio_duration_s: float | None = None,
     crf: int = DEFAULT_CRF,
+    audio_samples: np.ndarray | None = None,
+    audio_rate_hz: int | None = None,
 ) -> int:
     """Encode `frames` (each (H, W, 3) uint8 RGB, even H and W) to an H.264 yuv420p MP4 at `fps`.
 
     The frame size is taken from the first frame. If `audio_source` is given, its first audio track is
     re-encoded as AAC (original rate when AAC allows it, else 48 kHz; mono stays mono, more channels become
-    stereo), trimmed to `audio_duration_s` seconds if given (a shorter recording just ends early, unpadded),
+    stereo), trimmed to `audio_duration_s` seconds if given (a shorter recording just ends early, unpadded).
+    Without a source, `audio_samples` ((n,) float32 mono at `audio_rate_hz`, e.g. synthesised speech) are
+    encoded the same way from memory,
     and interleaved with the video as it is written, so memory stays flat. The file is moved into place only when complete: any failure, including
     an exception from `frames` or KeyboardInterrupt, leaves nothing at `path`.
 
@@ -309,6 +353,8 @@ def write_video(
         try:
             if audio_source is not None:
                 audio = _AudioTrack(Path(audio_source), output, audio_duration_s)
+            elif audio_samples is not None:
+                audio = _MemoryAudioTrack(audio_samples, int(audio_rate_hz or 0), output, audio_duration_s)
             encoder = _Encoder(output, width=width, height=height, fps=fps, crf=crf, audio=audio)
             if ENCODE_IN_THREAD:
                 _encode_in_thread(encoder, iterator, first)

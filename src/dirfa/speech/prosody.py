@@ -161,7 +161,8 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
     voiced &= f0 >= F0_MIN_HZ
     # Speech = loud frames within 250 ms of phonation: keeps unvoiced consonants, drops breaths and clicks,
     # which are unvoiced. Gaps under 100 ms are stop closures, not pauses.
-    near_voice = np.convolve(phonation.astype(float), np.ones(51), mode="same") > 0
+    # (mode "full" sliced to the centre: mode "same" returns the kernel's length for clips under 51 frames)
+    near_voice = np.convolve(phonation.astype(float), np.ones(51), mode="full")[25 : 25 + len(phonation)] > 0
     speech = loud & near_voice
     speech = binary_closing(np.pad(speech, 10), structure=np.ones(11, dtype=bool))[10:-10]
     speech = binary_opening(speech, structure=np.ones(5, dtype=bool))
