@@ -30,8 +30,9 @@ def test_same_seed_same_take(mouth_8s, prosody_8s):
 def test_other_seeds_change_the_motion_but_never_the_lips(mouth_8s, prosody_8s):
     takes = [_take(mouth_8s, prosody_8s, seed=seed) for seed in range(8)]
     for take in takes:
-        for name, curve in mouth_8s.items():
-            assert np.array_equal(take.curves[name], curve.astype(np.float32))
+        # Seeds add smiles and pressed or pursed lips in pauses, but the jaw and closures are the lip sync's.
+        for name in ("jawOpen", "mouthClose"):
+            assert np.array_equal(take.curves[name], mouth_8s[name].astype(np.float32))
     for name in ("headYaw", "headPitch", "eyeBlinkLeft", "gazeYaw"):
         curves = [take.curves[name] for take in takes]
         assert all(not np.array_equal(curves[0], other) for other in curves[1:]), name
@@ -63,7 +64,7 @@ def test_all_tracks_are_present_and_in_range(mouth_8s, prosody_8s):
         spec = TRACK_SPECS[name]
         assert spec.low <= curve.min() and curve.max() <= spec.high
         if spec.unit == "deg":
-            assert np.abs(curve).max() <= 15.0 + 10.0  # head <= 15; eyes counter-rotate a little beyond
+            assert np.abs(curve).max() <= 22.0 + 14.0  # head <= 22; eyes counter-rotate beyond
 
 
 def test_happy_smiles_through_closed_lips(mouth_8s, prosody_8s):
@@ -74,7 +75,7 @@ def test_happy_smiles_through_closed_lips(mouth_8s, prosody_8s):
     closed = mouth_8s["mouthClose"] == 1.0
     assert closed.any() and np.all(happy.curves["mouthClose"][closed] == 1.0)
     assert happy.curves["mouthSmileLeft"].min() > 0.4 and happy.curves["cheekSquintRight"].min() > 0.2
-    assert "mouthSmileLeft" not in neutral.curves
+    assert neutral.curves["mouthSmileLeft"].mean() < 0.1  # now and then a brief smile, no more
 
 
 def test_sad_frowns_and_raises_the_inner_brows(mouth_8s, prosody_8s):
@@ -100,7 +101,7 @@ def test_surprise_opens_the_jaw_but_not_through_bilabials(mouth_8s, prosody_8s):
 def test_a_timeline_changes_expression_over_time(mouth_8s, prosody_8s):
     take = _take(mouth_8s, prosody_8s, expressions=parse_timeline("0:happy,4:angry:0.6"))
     smile, frown = take.curves["mouthSmileLeft"], take.curves["browDownLeft"]
-    assert smile[:90].min() > 0.5 and smile[125:].max() < 1e-6
+    assert smile[:90].min() > 0.5 and smile[125:].mean() < 0.1  # (a brief smile in a pause may remain)
     assert frown[125:].min() >= 0.4
 
 

@@ -6,6 +6,7 @@ render to warp the photo. Parameters are the Tracks vocabulary (motion.tracks.TR
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,8 +59,8 @@ EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 UPPER_LIDS = list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_LEFT_UPPER)
 CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth width is a closed mouth
 # Lower incisor tips under the upper teeth line, in mouth widths: wide open, they show a little above the
-# lower lip (at 0.1 the lip hid them at every opening).
-LOWER_TEETH_DROP = 0.06
+# lower lip (at 0.1 the lip hid them at every opening; at 0.06 until jawOpen ~0.9, where speech rarely goes).
+LOWER_TEETH_DROP = 0.035
 DEPTH_SMOOTHING_STEPS = 4
 IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the rest stretches the white)
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
@@ -80,8 +81,38 @@ LIP_PARTING_SHAPES = frozenset(
         "mouthLowerDownRight",
     }
 )
-ROTATION_DEPTH_SCALE = 0.4
+# Head rotation uses mediapipe's depth at full scale (a little over: 1.02), so a headYaw of N degrees looks
+# like N degrees. Measured by benchmarks/motion.py (the rendered face re-detected by mediapipe, rigid fit
+# against the rest frame): at 0.4 the video showed 0.35-0.4 of the angle asked for; a pure rigid rotation
+# of the landmarks reads back at ~0.8 (a warp shows no new shading or occlusion), the outline-eased depth
+# below brings it to ~0.96, and 1.02 centres yaw near 1.0 over the shared portraits (1.04 would
+# centre them exactly but folds a 2 px triangle at a closed eye's inner corner in tests/face/test_rig.py).
+ROTATION_DEPTH_SCALE = 1.02
+# Nodding (headPitch) turns about its own depth field (Rig.pitch_depth_offset: mediapipe's depth, not eased at
+# the outline) at this scale. Measured by benchmarks/motion.py over the 10 shared portraits and the example:
+# at 1.0 the re-detected pitch reads ~0.87 of the angle (a warp shows no nostrils or under-chin as the chin
+# lifts, nor hides the forehead as it lowers); PITCH_DEPTH_SCALE centres it (issue 13). A lifted chin reads
+# ~10 % shorter than a lowered one on average (mediapipe sees the nose tip rise over the eyes, the main cue,
+# about half as far as the warp moves it on full_body_2.png: a real lifted chin also shows nostrils and
+# under-jaw, which a warp has no pixels for), so a lift turns at PITCH_UP_GAIN more depth; more than 1.07
+# over-reads lifts on the frontal portraits (astronaut, sad1, the example). The motion is continuous through
+# 0, only its rate differs.
+PITCH_DEPTH_SCALE = 1.15
+PITCH_UP_GAIN = 1.07
+# A face turned in the photo has its far side foreshortened: turning it back towards the camera stretches
+# those few pixels (the far eye and cheek smear; full3.png, full_body_2.png at yaw +20). That turn is realised
+# in full up to FRONTALISE_KNEE of a limit, then eases into the limit (never past it): the limit is
+# FRONTALISE_LIMIT_DEG less the photo's own turn (Rig.photo_turn_deg), e.g. ~12 deg for a face turned ~12 deg
+# by mediapipe's depth. Looked at on the shared portraits' contact sheets: full3.png's far eye reads as a
+# turned eye up to ~+10 deg and as a smear from ~+16. Faces turned under PHOTO_TURN_MIN_DEG are not limited.
+FRONTALISE_LIMIT_DEG = 24.0
+FRONTALISE_KNEE = 0.6
+PHOTO_TURN_MIN_DEG = 3.0
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
+# In a large photo a sliver a pixel high is still a sliver: _unfold ignores triangles under this share of the
+# eye distance too (0.75 %: 1.5 px at 200 px). A 0.7 px sliver at art_3.png's jaw flipping by 0.4 px at yaw
+# -20 had the relaxation drag the cheek outline 60 px across the hair beside it (a streaked hair block).
+UNFOLD_MIN_HEIGHT_PER_EYES = 0.0075
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
 
 
@@ -204,10 +235,24 @@ class Rig:
     # (H, W) uint8, 255 = the person (moves with the mesh), 0 = the background behind them (stays still);
     # None when the segmentation was not trusted: then the mesh alone decides what moves.
     person: np.ndarray | None = None
+    # (N,) added to z for headPitch only (see _pitch_depth); None: depth_offset, as for yaw and roll.
+    pitch_depth_offset: np.ndarray | None = None
+    # The face's own turn in the photo, in headYaw's sign (+: turned towards the viewer's right), from the
+    # slope of mediapipe's depth across the face; limits the turn back towards the camera (realised_yaw_deg).
+    photo_turn_deg: float = 0.0
 
     @property
     def n_vertices(self) -> int:
         return self.points_xyz.shape[0]
+
+    def closed_at_rest(self) -> Rig:
+        """This rig with the photo's open mouth shut at rest (the jaw raised by the ~60 % of the gap that
+        build_rig takes as the jaw's, the lips meeting), for a user who asks for a closed-mouthed rest."""
+        mouth = self.frame.mouth_px
+        if self.photo_gap_px < CLOSED_GAP_PER_MOUTH * mouth:
+            return self
+        jaw_rad = -0.6 * max(self.photo_gap_px - 0.02 * mouth, 0.0) / max(self.jaw_lever_px, 1e-3)
+        return dataclasses.replace(self, jaw_rest_rad=jaw_rad, rest_gap_px=np.zeros_like(self.rest_gap_px))
 
     def pose(self, params: Mapping[str, float]) -> Pose:
         """Vertex positions for one frame's parameters (missing names are at rest)."""
@@ -302,7 +347,7 @@ class Rig:
                 mask = self.eye_index == side
                 points[mask] += self.iris_move[mask, None] * shift
 
-        angles = (p("headYaw", 0.0), p("headPitch", 0.0), p("headRoll", 0.0))
+        angles = (self.realised_yaw_deg(p("headYaw", 0.0)), p("headPitch", 0.0), p("headRoll", 0.0))
         points = self._rotate_head(points, *angles)
         lids_open = self._rotate_head(lids_open, *angles, ids=UPPER_LIDS)
         xy = self._unfold(points[:, :2].astype(np.float32))
@@ -332,9 +377,12 @@ class Rig:
         tris = self.skin_triangles
         # Folds as render.warp.folded_triangles judges them: flipped, and reaching over half a pixel across.
         height_src = triangle_heights(src, tris)
-        usable = np.abs(height_src) > MIN_FOLD_HEIGHT_PX
+        usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * self.frame.eyes_px)
         movable = (self.head_weight > 0) & ~self.pinned  # the still background and closed lips/lids stay
-        best, best_count = xy, None
+        # The result kept is the one with the fewest folds a render shows (over MIN_FOLD_HEIGHT_PX), then the
+        # least total fold height: relaxing two 0.4 px slivers beside the astronaut's rolled-in lower lip (not
+        # shown) pulled a free vertex across a pinned inner-lip one, a 0.8 px fold (fewer folds, but worse).
+        best, best_rank = xy, None
         for iteration in range(UNFOLD_ITERATIONS):
             height = triangle_heights(xy, tris)
             folded = (
@@ -342,10 +390,11 @@ class Rig:
                 & (np.sign(height) != np.sign(height_src))
                 & (np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX)
             )
-            count = int(folded.sum())
-            if best_count is None or count < best_count:
-                best, best_count = xy, count
-            if count == 0:
+            fold_px = np.abs(height[folded])
+            rank = (int((fold_px > MIN_FOLD_HEIGHT_PX).sum()), float(fold_px.sum()))
+            if best_rank is None or rank < best_rank:
+                best, best_rank = xy, rank
+            if not folded.any():
                 break
             patch = np.zeros(len(xy), bool)
             patch[tris[folded].ravel()] = True
@@ -394,14 +443,44 @@ class Rig:
             @ _axis_rotation(ey, -math.radians(yaw_deg))
             @ _axis_rotation(ex, -math.radians(pitch_deg))
         )
-        # mediapipe's depth steepens towards the face outline; rotating it at full depth folds the cheeks
-        # under at +-15 deg. Rotating a flattened copy keeps the parallax of nose and brows, folds nothing.
+        weights = self.head_weight if ids is None else self.head_weight[ids]
+        if self.pitch_depth_offset is not None and pitch_deg:
+            # The nod first, about its own depth field (see _pitch_depth), then the turn and tilt.
+            nod = _axis_rotation(ex, -math.radians(pitch_deg))
+            offset = self.pitch_depth_offset if ids is None else self.pitch_depth_offset[ids]
+            scale = PITCH_DEPTH_SCALE * (PITCH_UP_GAIN if pitch_deg > 0 else 1.0)
+            points = self._rotate_about_pivot(points, nod, offset, scale, weights)
+            rotation = rotation @ nod.T
+        # The rotation depth is mediapipe's, eased at the outline (depth_offset) so the cheeks do not fold
+        # under, and scaled by ROTATION_DEPTH_SCALE (see there).
+        offset = self.depth_offset if ids is None else self.depth_offset[ids]
+        return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
+
+    def realised_yaw_deg(self, yaw_deg: float) -> float:
+        """The headYaw the rig turns for a requested one: the same, except a turn back towards the camera of a
+        face turned in the photo, which eases into a limit (see FRONTALISE_LIMIT_DEG)."""
+        turn = abs(self.photo_turn_deg)
+        # +yaw turns the face towards the viewer's right: it frontalises a face turned to the left (turn < 0).
+        if turn < PHOTO_TURN_MIN_DEG or yaw_deg * self.photo_turn_deg >= 0:
+            return yaw_deg
+        limit = max(FRONTALISE_LIMIT_DEG - turn, 0.0)
+        knee = FRONTALISE_KNEE * limit
+        size = abs(yaw_deg)
+        if size <= knee:
+            return yaw_deg
+        eased = knee + (limit - knee) * math.tanh((size - knee) / max(limit - knee, 1e-6))
+        return math.copysign(eased, yaw_deg)
+
+    def _rotate_about_pivot(
+        self, points: np.ndarray, rotation: np.ndarray, offset: np.ndarray, scale: float, weights: np.ndarray
+    ) -> np.ndarray:
+        """Rotate `points` about the pivot at their rotation depth (z + offset, scaled about the pivot),
+        each vertex taking its `weights` share; z keeps its own depth plus the rotation's change of it."""
         flat = points.copy()
-        depth = flat[:, 2] + (self.depth_offset if ids is None else self.depth_offset[ids])
-        flat[:, 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * ROTATION_DEPTH_SCALE
+        depth = flat[:, 2] + offset
+        flat[:, 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * scale
         rotated = (flat - self.pivot_xyz) @ rotation.T + self.pivot_xyz
         rotated[:, 2] = points[:, 2] + (rotated[:, 2] - flat[:, 2])
-        weights = self.head_weight if ids is None else self.head_weight[ids]
         return points + (rotated - points) * weights[:, None]
 
 
@@ -684,6 +763,12 @@ def build_rig(portrait: Portrait) -> Rig:
     edge_hold = _smoothstep(0.0, 0.15 * float(np.ptp(landmarks[:, 0])), inside_px).astype(np.float32)
     ring_head = ring_head * edge_hold
     ring_jaw = ring_jaw * edge_hold
+    # Those beyond the edge (still: edge_hold is 0 there) are pulled onto it. The strip between them and a
+    # moving ring then stretches the picture's own border rows into view as the head moves away from the
+    # edge, instead of sampling outside the picture: a mirrored zigzag of hair at the top of a photo that cuts
+    # the head off (happy.png at pitch -15 and yaw -20; issue 13).
+    points[ring_slice, 0] = np.clip(points[ring_slice, 0], 0.0, width - 1.0)
+    points[ring_slice, 1] = np.clip(points[ring_slice, 1], 0.0, height - 1.0)
     jaw_weight[ring_slice] = ring_jaw
     jaw_weight[is_eyeball] = 0.0
     jaw_weight[teeth_upper_ids] = 0.0
@@ -707,28 +792,30 @@ def build_rig(portrait: Portrait) -> Rig:
     jaw_max_rad = JAW_MAX_DROP_PER_LOWER_FACE * lower_face / max(hinge_xyz[2] - lip_z, 1e-3)
     jaw_max_rad = min(jaw_max_rad, math.radians(32))
 
-    # The photo's own lip gap: an open-mouthed photo rests with the jaw raised most of the way.
+    # The photo's own lip gap. An open or smiling mouth in the photo is its rest pose, kept as it is (closing
+    # it folded the lips into a pout and lost a toothy smile from frame 0); mouthClose still shuts it. Its
+    # jaw is taken as dropped by ~60 % of the gap (the lips part the rest), which places the lower teeth.
     photo_gap = float(np.max((lower_inner_uv - upper_inner_uv)[:, 1]))
-    jaw_rest_rad = -0.6 * max(photo_gap - 0.02 * mouth, 0.0) / max(hinge_xyz[2] - lip_z, 1e-3)
+    photo_jaw_rad = -0.6 * max(photo_gap - 0.02 * mouth, 0.0) / max(hinge_xyz[2] - lip_z, 1e-3)
     # Closed lips still show mediapipe a gap of a few hundredths of the mouth width: that is the lip line,
     # not an open mouth, and it stays as the photo has it.
     photo_closed = photo_gap < CLOSED_GAP_PER_MOUTH * mouth
     if photo_closed:
-        jaw_rest_rad = 0.0
+        photo_jaw_rad = 0.0
+    jaw_rest_rad = 0.0
     pinned = np.zeros(n, bool)
     pinned[list(topo.LIP_UPPER_INNER[1:-1]) + list(topo.LIP_LOWER_INNER[1:-1])] = True
     pinned[list(topo.EYE_RIGHT_UPPER) + list(topo.EYE_RIGHT_LOWER)] = True
     pinned[list(topo.EYE_LEFT_UPPER) + list(topo.EYE_LEFT_LOWER)] = True
 
-    # The lower teeth ride the jaw, including its rest correction: offset them so that at rest they sit
-    # where the closed jaw puts them, not where an open-mouthed photo had them.
-    points[teeth_lower_ids] -= frame.vec(0.0, jaw_rest_rad * lever) * jaw_falloff[teeth_lower_ids, None]
+    # The lower teeth ride the jaw: in an open-mouthed photo they sit where its dropped jaw holds them.
+    points[teeth_lower_ids] -= frame.vec(0.0, photo_jaw_rad * lever) * jaw_falloff[teeth_lower_ids, None]
 
     # --- lips: columns, and how skin follows them ---------------------------------------------------
     lip_follow = np.where(in_lips, 1.0, _gauss(lip_distance, 0.22 * mouth)) * is_face
     lip_follow[~is_lm] = 0.0
     lips = _columns(uv, topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER, lip_follow, uv[:, 1] <= v_sep)
-    rest_gap = np.clip(uv[lips.lower, 1] - uv[lips.upper, 1], 0, None) * photo_closed
+    rest_gap = np.clip(uv[lips.lower, 1] - uv[lips.upper, 1], 0, None)
     # The lips part most at the centre and hardly near the corners, which stay where the cheeks hold them.
     column_u = (uv[lips.upper, 0] + uv[lips.lower, 0]) / 2
     lip_share = max(
@@ -802,6 +889,14 @@ def build_rig(portrait: Portrait) -> Rig:
         ids = np.arange(start, start + len(eyeball_xyz[side]))
         depth_offset[ids] = float(np.mean(depth[pairs[:, 1]])) - points[ids, 2]
         depth_offset[pairs[:, 0]] = depth_offset[pairs[:, 1]]
+    pitch_depth, turn_slope = _pitch_depth(landmarks, uv[:N_LANDMARKS])
+    pitch_depth_offset = np.zeros(n, np.float32)
+    pitch_depth_offset[:N_LANDMARKS] = pitch_depth - landmarks[:, 2]
+    for side, pairs in enumerate(ball_pairs):
+        start = int(pairs[0, 0])
+        ids = np.arange(start, start + len(eyeball_xyz[side]))
+        pitch_depth_offset[ids] = float(np.mean(pitch_depth[pairs[:, 1]])) - points[ids, 2]
+        pitch_depth_offset[pairs[:, 0]] = pitch_depth_offset[pairs[:, 1]]
 
     # --- triangles ------------------------------------------------------------------------------------
     oval_ids = np.array(topo.face_oval())
@@ -857,7 +952,27 @@ def build_rig(portrait: Portrait) -> Rig:
         still_outline=ring_ids[-1].astype(np.int32),
         neighbours=_neighbour_mean(n, np.concatenate(skin)),
         person=_person_layer(portrait.image, landmarks, ring_xyz[-n_oval:, :2]),
+        pitch_depth_offset=pitch_depth_offset,
+        # Deeper on the viewer's left (a negative slope) is a face turned towards the viewer's left (-yaw).
+        photo_turn_deg=math.degrees(math.atan(turn_slope)),
     )
+
+
+def _pitch_depth(landmarks: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, float]:
+    """(478,) rotation depth for nodding: mediapipe's own depth with the photo's turn taken out; and that
+    turn, as the depth's slope across the face (depth px per px along the eye line).
+
+    The outline easing of depth_offset is for yaw, where the side outline slides over itself; a nod moves
+    points up and down, so it folds nothing at the sides, and easing there only makes the cheeks near the
+    outline ride differently from the eyes beside them (a sheared far eye in a turned face). A face turned in
+    the photo also carries a depth ramp across it (the far side deeper); nodding about the camera's
+    horizontal axis with it would move the far side less than the near side, a shear. A nod is about the
+    head's own ear-to-ear axis, so the ramp (a least-squares plane's across-the-face slope) is removed."""
+    z = landmarks[:, 2].astype(np.float64)
+    mesh = slice(0, 468)
+    design = np.column_stack([np.ones(468), uv[mesh, 0], uv[mesh, 1]])
+    slope_u = float(np.linalg.lstsq(design, z[mesh], rcond=None)[0][1])
+    return z - slope_u * (uv[:, 0] - float(uv[mesh, 0].mean())), slope_u
 
 
 def _person_layer(image: np.ndarray, landmarks: np.ndarray, outer_ring_xy: np.ndarray) -> np.ndarray | None:

@@ -5,6 +5,7 @@ Motion stage, first step: turns the speech stage's per-frame prosody into events
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -214,3 +215,201 @@ def _final_rise_st(pitch_st: np.ndarray, voiced: np.ndarray, start: int, end: in
         return 0.0
     slope = np.polyfit(frames / fps, pitch_st[frames], 1)[0]
     return float(slope * (frames[-1] - frames[0]) / fps)
+
+
+# --- causal cues -------------------------------------------------------------------------------------------
+# The streaming counterpart of find_cues: every cue of frame j is decided from the prosody of frames up to
+# j + its delay (a few tenths of a second), so a live session and an offline clip see the same events.
+ACCENT_MIN_SCORE = 0.25  # prominence score (see _find_accents) a peak needs to count as an accent
+LOCAL_MEAN_S = 1.0  # time constant of the running means that prominence is measured against
+PITCH_SMOOTH_S = 0.08  # time constant of the running pitch smoothing
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One stretch of speech: frames [start, end) (end is None while it lasts), the pause before it, and
+    whether it ended in a question rise."""
+
+    start: int
+    end: int | None
+    pause_before_s: float
+    question: bool = False
+
+
+class CueTracker:
+    """Prosodic events, decided causally with a fixed delay per cue (all within the motion look-ahead).
+
+    Feed it per-frame prosody with `extend`; `advance(available, ended)` decides every cue it can. Results:
+    speech[j] (gaps under SPEECH_GAP_S closed), in_phrase[j] (pauses under PHRASE_PAUSE_S closed), accents
+    (frame, strength 0..1), phrase start/end events, pitch_st[j] (semitones about the running median f0,
+    held over unvoiced frames), activity[j] and loudness[j] (running means).
+    """
+
+    def __init__(self, fps: float) -> None:
+        self.fps = float(fps)
+        self.gap = max(int(round(SPEECH_GAP_S * fps)), 1)
+        self.pause = max(int(round(PHRASE_PAUSE_S * fps)), 1)
+        self.half_spacing = max(int(round(0.5 * ACCENT_SPACING_S * fps)), 1)
+        self.phrase_delay = self.gap + self.pause
+        self.accent_delay = self.gap + self.half_spacing + 1
+        # Running-mean weights per frame: exp(-1 / (tau * fps)).
+        self._a_local = math.exp(-1.0 / (LOCAL_MEAN_S * fps))
+        self._a_pitch = math.exp(-1.0 / (PITCH_SMOOTH_S * fps))
+        self._a_activity = math.exp(-1.0 / (0.4 * fps))
+        self._a_loud = math.exp(-1.0 / (0.3 * fps))
+        self.raw_speech: list[bool] = []
+        self.energy_db: list[float] = []
+        self.loud_in: list[float] = []
+        self.f0_hz: list[float] = []
+        self.voiced_in: list[bool] = []
+        self.speech: list[bool] = []
+        self.in_phrase: list[bool] = []
+        self.pitch_st: list[float] = []
+        self.activity: list[float] = []
+        self.loudness: list[float] = []
+        self.score: list[float] = []
+        self.accents: list[tuple[int, float]] = []
+        self.phrases: list[Phrase] = []
+        self._voiced_f0: list[float] = []
+        self._median_hz = 0.0
+        self._pitch_state = 0.0
+        self._activity_state = 0.0
+        self._loud_state = 0.0
+        self._local_energy: float | None = None
+        self._local_pitch = 0.0
+        self._accent_checked = 0
+        self._heights: list[float] = []
+        self._last_accent = -(10**9)
+        self._last_end = 0
+
+    @property
+    def n_received(self) -> int:
+        return len(self.raw_speech)
+
+    def extend(self, prosody: ProsodyLike | None, n_frames: int) -> None:
+        """Append n_frames of prosody (None = silence)."""
+        if n_frames <= 0:
+            return
+        if prosody is None:
+            self.raw_speech += [False] * n_frames
+            self.energy_db += [-90.0] * n_frames
+            self.loud_in += [0.0] * n_frames
+            self.f0_hz += [0.0] * n_frames
+            self.voiced_in += [False] * n_frames
+            return
+        f0 = conform(prosody.f0_hz, n_frames)
+        self.raw_speech += (conform(prosody.speech, n_frames) > 0.5).tolist()
+        self.energy_db += conform(prosody.energy_db, n_frames, fill=-90.0).tolist()
+        self.loud_in += np.clip(conform(prosody.loudness, n_frames), 0.0, 1.0).tolist()
+        self.f0_hz += f0.tolist()
+        self.voiced_in += ((conform(prosody.voiced, n_frames) > 0.5) & (f0 > 0)).tolist()
+
+    def _raw(self, j: int) -> bool:
+        return 0 <= j < len(self.raw_speech) and self.raw_speech[j]
+
+    def _closed(self, j: int) -> bool:
+        return 0 <= j < len(self.speech) and self.speech[j]
+
+    def advance(self, available: int, ended: bool) -> None:
+        """Decide every cue whose delay has passed: data is known for frames < available; `ended` says the
+        input stops there (then frames past it count as silence and everything is decided)."""
+        limit = available if ended else -1
+        # speech with short gaps closed, and the running curves that hang on it
+        stop = available if ended else available - self.gap
+        for j in range(len(self.speech), max(stop, 0)):
+            closed = self._raw(j) or (
+                any(self._raw(k) for k in range(j - self.gap, j))
+                and any(self._raw(k) for k in range(j + 1, j + self.gap + 1))
+            )
+            self.speech.append(bool(closed))
+            self._step_running(j)
+        # phrases: pauses shorter than PHRASE_PAUSE_S closed
+        stop = available if ended else available - self.phrase_delay
+        for j in range(len(self.in_phrase), max(stop, 0)):
+            inside = self._closed(j) or (
+                any(self._closed(k) for k in range(j - self.pause, j))
+                and any(self._closed(k) for k in range(j + 1, j + self.pause + 1))
+            )
+            self._phrase_step(j, bool(inside))
+        if ended and limit >= 0 and self.phrases and self.phrases[-1].end is None:
+            self._close_phrase(limit)
+        # accents: local maxima of the prominence score, decided half an accent spacing later
+        stop = available if ended else available - self.accent_delay
+        for j in range(self._accent_checked, max(min(stop, len(self.score)), 0)):
+            self._accent_step(j)
+            self._accent_checked = j + 1
+
+    def _step_running(self, j: int) -> None:
+        speaking = self.speech[j]
+        self._activity_state = self._a_activity * self._activity_state + (1 - self._a_activity) * speaking
+        self.activity.append(self._activity_state)
+        loud = self.loud_in[j] if speaking else 0.0
+        self._loud_state = self._a_loud * self._loud_state + (1 - self._a_loud) * loud
+        self.loudness.append(self._loud_state)
+        # Pitch in semitones about the running median of the voice so far (octave errors over 7 st dropped).
+        f0 = self.f0_hz[j]
+        voiced = self.voiced_in[j] and f0 > 0 and speaking
+        if voiced:
+            if not self._voiced_f0 or len(self._voiced_f0) % 10 == 0:
+                self._median_hz = float(np.median(self._voiced_f0 + [f0]))
+            semitones = 12.0 * math.log2(f0 / self._median_hz)
+            if abs(semitones) <= 7.0:
+                self._voiced_f0.append(f0)
+                self._pitch_state = self._a_pitch * self._pitch_state + (1 - self._a_pitch) * semitones
+            else:
+                voiced = False
+        elif not speaking:
+            self._pitch_state *= self._a_pitch
+        self.pitch_st.append(self._pitch_state)
+        # Prominence: energy above its running mean (per 6 dB) plus pitch above its running mean (per 3 st).
+        energy = max(self.energy_db[j], -90.0)
+        if self._local_energy is None:
+            self._local_energy = energy
+        if speaking:
+            score = (energy - self._local_energy) / 6.0 + max(
+                self._pitch_state - self._local_pitch, 0.0
+            ) / 3.0
+            self._local_energy = self._a_local * self._local_energy + (1 - self._a_local) * energy
+            self._local_pitch = self._a_local * self._local_pitch + (1 - self._a_local) * self._pitch_state
+        else:
+            score = -1.0
+        self.score.append(score if voiced else -1.0)
+
+    def _accent_step(self, j: int) -> None:
+        score = self.score[j]
+        if score < ACCENT_MIN_SCORE or j - self._last_accent < 2 * self.half_spacing:
+            return
+        window = self.score[max(j - self.half_spacing, 0) : j + self.half_spacing + 1]
+        if score < max(window):
+            return
+        self._heights.append(score)
+        # Strength against the speaker's own strong accents so far (90th percentile, at least 1.5).
+        reference = max(float(np.percentile(self._heights, 90)), 1.5)
+        self.accents.append((j, float(min(score / reference, 1.0))))
+        self._last_accent = j
+
+    def _phrase_step(self, j: int, inside: bool) -> None:
+        before = self.in_phrase[-1] if self.in_phrase else False
+        self.in_phrase.append(inside)
+        if inside and not before:
+            pause = (j - self._last_end) / self.fps if self.phrases else j / self.fps + 1.0
+            self.phrases.append(Phrase(j, None, pause))
+        elif before and not inside:
+            self._close_phrase(j)
+
+    def _close_phrase(self, end: int) -> None:
+        last = self.phrases[-1]
+        rise = self._final_rise_st(last.start, end)
+        self.phrases[-1] = Phrase(last.start, end, last.pause_before_s, rise >= FINAL_RISE_ST)
+        self._last_end = end
+
+    def _final_rise_st(self, start: int, end: int) -> float:
+        window = max(int(round(FINAL_RISE_WINDOW_S * self.fps)), 3)
+        frames = [
+            k for k in range(max(start, end - window), min(end, len(self.pitch_st))) if self.voiced_in[k]
+        ]
+        if len(frames) < 3:
+            return 0.0
+        t = np.array(frames) / self.fps
+        slope = np.polyfit(t, np.array([self.pitch_st[k] for k in frames]), 1)[0]
+        return float(slope * (t[-1] - t[0]))

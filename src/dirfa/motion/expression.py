@@ -290,3 +290,70 @@ def _guess(cues: Cues, prosody: ProsodyLike, start: int, end: int) -> tuple[str,
     if arousal < -AUTO_THRESHOLD:
         return "sad", intensity
     return "neutral", 0.0
+
+
+# --- expression while talking ------------------------------------------------------------------------------
+# Speakers' faces are not still between words: brief social smiles at phrase ends (Provine 1993, "Laughter
+# punctuates speech"; Kraut & Johnston 1979: smiles are social signals, given at the listener), pursed or
+# pressed lips in pauses while thinking (FACS AU18/AU24 and AU28, common "thinking" displays; Ekman 1979),
+# and an emotion's intensity that wanders instead of holding a mask.
+GESTURE_AFTER_PHRASE = 0.45  # chance of a mouth gesture in the pause after a phrase
+GESTURE_WEIGHTS = {"smile": 0.55, "press": 0.25, "purse": 0.2}
+SMILE_WEIGHT = (0.15, 0.4)
+PRESS_WEIGHT = (0.25, 0.5)
+PURSE_WEIGHT = (0.15, 0.3)
+EXPRESSION_DRIFT = 0.2  # relative wander of an emotion's intensity (time constant EXPRESSION_DRIFT_S)
+EXPRESSION_DRIFT_S = 2.5
+GESTURE_TRACKS = ("mouthSmileLeft", "mouthSmileRight", "mouthRollLower", "mouthPucker")
+
+
+class MouthGestures:
+    """Causal non-speech mouth shapes (smiles, lip presses, pursing) in and around pauses, and the slow wander
+    of the chosen emotion's intensity. Pressed and pursed lips give way as soon as speech resumes."""
+
+    def __init__(self, fps: float, *, rng: np.random.Generator, liveliness: float = 1.0) -> None:
+        from dirfa.motion.schedule import Ahead
+
+        self.fps = float(fps)
+        self.rng = rng
+        self.liveliness = float(liveliness)
+        self.curves = {name: Ahead() for name in GESTURE_TRACKS}
+        self.gate = 1.0  # 0 while speaking, eases to 1 in pauses (pressed or pursed lips only)
+        self._drift = [0.0, 0.0]
+        self.smile_side = float(rng.uniform(0.8, 1.0))  # smiles are a little lopsided
+        self.count = 0
+
+    def on_phrase_end(self, phrase, now: int) -> None:
+        from dirfa.motion.schedule import envelope
+
+        if phrase.end is None or self.rng.random() >= min(GESTURE_AFTER_PHRASE * self.liveliness, 0.9):
+            return
+        kind = self.rng.choice(list(GESTURE_WEIGHTS), p=list(GESTURE_WEIGHTS.values()))
+        onset = max(phrase.end - int(0.1 * self.fps), now)
+        hold = int(self.rng.uniform(0.3, 1.2) * self.fps)
+        shape = envelope(int(0.25 * self.fps), hold, int(0.4 * self.fps))
+        if kind == "smile":
+            weight = float(self.rng.uniform(*SMILE_WEIGHT))
+            self.curves["mouthSmileLeft"].maximum(onset, weight * shape)
+            self.curves["mouthSmileRight"].maximum(onset, weight * self.smile_side * shape)
+        elif kind == "press":
+            self.curves["mouthRollLower"].maximum(onset, float(self.rng.uniform(*PRESS_WEIGHT)) * shape)
+        else:
+            self.curves["mouthPucker"].maximum(onset, float(self.rng.uniform(*PURSE_WEIGHT)) * shape)
+        self.count += 1
+
+    def step(self, frame: int, *, speaking: bool) -> tuple[dict[str, float], float]:
+        """Gesture weights at `frame`, and the factor (around 1) the emotion's intensity has there."""
+        dt = 1.0 / self.fps
+        self.gate = (
+            self.gate * math.exp(-dt / 0.06) if speaking else 1.0 - (1.0 - self.gate) * math.exp(-dt / 0.2)
+        )
+        values = {name: curve.take(frame) for name, curve in self.curves.items()}
+        values["mouthRollLower"] *= self.gate
+        values["mouthPucker"] *= self.gate
+        slow, smooth = self._drift
+        a = math.exp(-dt / EXPRESSION_DRIFT_S)
+        slow = a * slow + math.sqrt(1 - a * a) * float(self.rng.standard_normal())
+        smooth += (slow - smooth) * (1 - math.exp(-dt / 0.5))
+        self._drift = [slow, smooth]
+        return values, 1.0 + EXPRESSION_DRIFT * smooth

@@ -1,148 +1,58 @@
 """Eye motion: blinks (eyeBlinkLeft/Right, 0..1) and gaze (gazeYaw/gazePitch, degrees, eye-in-head).
 
-Motion stage: prosodic cues (cues.py) and the head pose (head.py) -> eye curves for generate.py.
+Motion stage: causal prosodic cues (cues.CueTracker) and the head pose -> eye curves, one frame at a time,
+under stream.MotionStream.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import numpy as np
 
-from dirfa.motion.cues import Cues
+from dirfa.motion.cues import CueTracker, Phrase
+from dirfa.motion.schedule import Ahead
 
 # Spontaneous blink rates: Bentivoglio et al. (1997, Movement Disorders 12:1028) measured 17 blinks/min at
-# rest and 26/min during conversation in 150 healthy adults.
+# rest and 26/min during conversation in 150 healthy adults, with a wide spread between people (SD ~ 10-15
+# /min; some speakers blink over 50 times a minute). Each take draws its own rate around these.
 SPEAKING_BLINKS_PER_MIN = 26.0
 LISTENING_BLINKS_PER_MIN = 17.0
-# Inter-blink intervals are right-skewed and commonly modelled as log-normal; sigma of log-interval 0.6 gives a
-# coefficient of variation of ~0.66, in the range reported for spontaneous blinking (Ponder & Kennedy 1927).
+RATE_LOG_SIGMA = 0.35  # a take's rate: the mean above times a log-normal factor (~ 0.5x .. 2x)
+# Inter-blink intervals are right-skewed (log-normal, coefficient of variation ~0.6-0.7; Ponder & Kennedy 1927).
 INTERVAL_LOG_SIGMA = 0.6
 MIN_GAP_S = 0.25  # at least this much open eye between two separate blinks
-# Speakers blink at phrase boundaries (Cummins 2012, "Gaze and blinking in dyadic conversation"): the blink hazard
-# rises this many times its base in the half second after speech stops. The overall rate is kept.
-PHRASE_END_BOOST = 4.0
+# Blinks gather at pauses and phrase boundaries (Cummins 2012, "Gaze and blinking in dyadic conversation";
+# Nakano & Kitazawa 2010: listeners' blinks synchronise with the speaker's pauses): the hazard rises this many
+# times in the half second after a phrase ends. The base is lowered so the mean rate stays.
+PHRASE_END_BOOST = 3.0
 PHRASE_END_WINDOW_S = 0.5
-# A spontaneous blink lasts ~100-400 ms (Schiffman, Sensation and Perception); the lid comes down about twice as
-# fast as it goes up (VanderWerf et al. 2003, J Neurophysiol 89:2784; Trutoiu et al. 2011 found the asymmetric
-# profile looks more natural in animation).
+BASE_SHARE = 0.7
+# Large gaze shifts are often accompanied by a blink (Evinger et al. 1994, Exp Brain Res 100:337).
+GAZE_SHIFT_BLINK_PROBABILITY = 0.35
+GAZE_SHIFT_BLINK_DEG = 6.0
+# A spontaneous blink lasts ~100-400 ms; the lid comes down about twice as fast as it goes up (VanderWerf et
+# al. 2003, J Neurophysiol 89:2784; Trutoiu et al. 2011 found the asymmetric profile looks more natural).
 BLINK_DURATION_S = (0.15, 0.35)
 CLOSE_FRACTION = 0.35
 DOUBLE_BLINK_PROBABILITY = 0.07
-# The eyes dip down and in during a blink (Collewijn, van der Steen & Steinman 1985, J Neurophysiol 54:11).
-BLINK_GAZE_DIP_DEG = 2.0
+BLINK_GAZE_DIP_DEG = (
+    2.0  # the eyes dip down and in during a blink (Collewijn et al. 1985, J Neurophysiol 54:11)
+)
+END_OPEN_FRAMES = 3  # the clip's last frames show open eyes: no blink may end closer to the end than this
 
-# Gaze: a talking head mostly addresses the camera; speakers look away more than listeners (Argyle & Cook 1976,
-# "Gaze and Mutual Gaze": ~40% looking while speaking, ~75% while listening; a video presenter looks far more).
-CAMERA_PROBABILITY_SPEAKING = 0.65
-CAMERA_PROBABILITY_LISTENING = 0.8
-FIXATION_S = (0.5, 3.0)  # fixation durations, seconds (log-normal, median ~1.2 s, clipped)
-AVERT_YAW_DEG = 3.0  # std of the aversion target, sideways
-AVERT_PITCH_DEG = (
-    -1.0,
-    1.5,
-)  # mean and std of the aversion target, vertical (people look down when thinking)
-CAMERA_JITTER_DEG = 0.4  # fixations "at the camera" are not all on the same point
-
-
-@dataclass(frozen=True)
-class Blinks:
-    """Blink curves, each (n_frames,) 0..1 (1 = lid fully shut), and the apex frame of every blink."""
-
-    left: np.ndarray
-    right: np.ndarray
-    apex_frames: np.ndarray
-
-
-@dataclass(frozen=True)
-class Gaze:
-    """Eye-in-head angles in degrees, each (n_frames,): yaw + = towards the viewer's right, pitch + = up."""
-
-    yaw_deg: np.ndarray
-    pitch_deg: np.ndarray
-
-
-def blink_hazard(cues: Cues, *, rate_per_min: float | None) -> np.ndarray:
-    """Expected blinks per frame: the natural (or requested) rate, concentrated after phrase ends."""
-    n, fps = cues.n_frames, cues.fps
-    if rate_per_min is None:
-        activity = cues.activity
-        per_min = LISTENING_BLINKS_PER_MIN + (SPEAKING_BLINKS_PER_MIN - LISTENING_BLINKS_PER_MIN) * activity
-    else:
-        per_min = np.full(n, float(rate_per_min))
-    boost = np.ones(n)
-    window = max(int(round(PHRASE_END_WINDOW_S * fps)), 1)
-    for _start, end in cues.phrases:
-        boost[end : end + window] += PHRASE_END_BOOST
-    # Redistribute rather than add: the clip's expected number of blinks stays sum(per_min) / (60 fps),
-    # counting each closure of a double blink.
-    boost /= boost.mean() if n else 1.0
-    return per_min / (60.0 * fps * (1.0 + DOUBLE_BLINK_PROBABILITY)) * boost
-
-
-def blinks(cues: Cues, *, rng: np.random.Generator, rate_per_min: float | None = None) -> Blinks:
-    """Blink curves for the clip.
-
-    Blink times are a renewal process with log-normal intervals run on the clock of the hazard (time rescaling),
-    so blinks keep their natural irregularity and still gather where the hazard is high.
-    """
-    n, fps = cues.n_frames, cues.fps
-    left, right = np.zeros(n), np.zeros(n)
-    apexes: list[int] = []
-    if n == 0 or (rate_per_min is not None and rate_per_min <= 0.0):
-        return Blinks(left, right, np.zeros(0, dtype=np.int64))
-    clock = np.cumsum(blink_hazard(cues, rate_per_min=rate_per_min))  # expected blinks up to each frame
-    mu = -0.5 * INTERVAL_LOG_SIGMA**2  # log-normal with mean 1 (one expected blink)
-    # Start somewhere inside the first interval so that a clip does not always open with the same wait.
-    position = rng.uniform(0.0, 1.0) * rng.lognormal(mu, INTERVAL_LOG_SIGMA)
-    free_from_s = -1.0  # the eyes are open from this time on
-    while True:
-        frame = int(np.searchsorted(clock, position))
-        if frame >= n:
-            break
-        duration_s = rng.uniform(*BLINK_DURATION_S)
-        close_s = CLOSE_FRACTION * duration_s
-        # The apex sits on a frame so the lid reaches exactly 1.0 at whatever frame rate.
-        apex = max(frame, int(np.ceil((free_from_s + MIN_GAP_S + close_s) * fps)))
-        if apex >= n:
-            break
-        free_from_s = _add_blink(left, right, apex, close_s, duration_s - close_s, rng, fps=fps)
-        apexes.append(apex)
-        if rng.random() < DOUBLE_BLINK_PROBABILITY:
-            # A second closure while the lid is still half-way up (a "double blink").
-            second_close_s = rng.uniform(0.05, 0.08)
-            open_s = duration_s - close_s
-            second = apex + max(int(round((0.5 * open_s + second_close_s) * fps)), 2)
-            if second < n:
-                free_from_s = _add_blink(left, right, second, second_close_s, open_s, rng, fps=fps)
-                apexes.append(second)
-        position = max(position, clock[min(apex, n - 1)]) + rng.lognormal(mu, INTERVAL_LOG_SIGMA)
-    return Blinks(left, right, np.array(apexes, dtype=np.int64))
-
-
-def _add_blink(
-    left: np.ndarray,
-    right: np.ndarray,
-    apex: int,
-    close_s: float,
-    open_s: float,
-    rng: np.random.Generator,
-    *,
-    fps: float,
-) -> float:
-    """Draw one blink into both curves (max with what is there); return the time (s) the lids are open again."""
-    n = left.shape[0]
-    # The two lids move together; the opening speed differs by a few percent between eyes.
-    open_left = open_s * rng.uniform(0.95, 1.05)
-    open_right = open_s * rng.uniform(0.95, 1.05)
-    first = max(int(np.floor(apex - close_s * fps)), 0)
-    last = min(int(np.ceil(apex + max(open_left, open_right) * fps)), n - 1)
-    t = (np.arange(first, last + 1) - apex) / fps
-    for curve, opening in ((left, open_left), (right, open_right)):
-        curve[first : last + 1] = np.maximum(
-            curve[first : last + 1], blink_profile(t, close_s=close_s, open_s=opening)
-        )
-    return apex / fps + max(open_left, open_right)
+# Gaze: a speaker looks away from the listener to plan speech, mostly at the start of an utterance, and back
+# at its end (Kendon 1967, Acta Psychologica 26:22; Ho, Foulsham & Kingstone 2015, PLoS ONE 10:e0136905).
+# Argyle & Cook (1976) measured ~40 % looking while speaking; a presenter addressing a camera looks at it
+# far more, so aversions here are short and few: ~6-12 per minute of speech.
+AVERT_AT_PHRASE_START = 0.55
+AVERT_PER_S_SPEAKING = 0.08  # further aversions per second of fixation while speaking
+AVERT_PER_S_QUIET = 0.04
+AVERT_YAW_DEG = (5.0, 13.0)  # sideways size of an aversion (uniform, random side)
+AVERT_PITCH_DEG = (-3.0, 4.0)  # mean and std: people look down more than up when thinking
+AVERT_S = (0.4, 1.6)  # how long an aversion lasts
+CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1.5 s, clipped)
+CAMERA_JITTER_DEG = 0.5  # fixations "at the camera" are not all on the same point
 
 
 def blink_profile(t_s: np.ndarray, *, close_s: float, open_s: float) -> np.ndarray:
@@ -155,60 +65,188 @@ def blink_profile(t_s: np.ndarray, *, close_s: float, open_s: float) -> np.ndarr
     return np.where(phase < 1.0, 0.5 + 0.5 * np.cos(np.pi * np.clip(phase, 0.0, 1.0)), 0.0)
 
 
-def gaze(
-    cues: Cues,
-    *,
-    rng: np.random.Generator,
-    head_yaw_deg: np.ndarray,
-    head_pitch_deg: np.ndarray,
-    blink: np.ndarray,
-) -> Gaze:
-    """Fixations and saccades, mostly on the camera, as eye-in-head angles.
+class Blinker:
+    """Blinks as a renewal process with log-normal intervals on the clock of a hazard that rises after phrase
+    ends; extra blinks with large gaze shifts. Causal: a blink is decided at the frame its lid starts down."""
 
-    Targets are chosen in the world (0, 0 = the camera); the eyes counter-rotate against the head to hold them,
-    as the vestibulo-ocular reflex does, so a turning head keeps looking at the viewer.
+    def __init__(
+        self, fps: float, *, rng: np.random.Generator, rate_per_min: float | None, lookahead: int
+    ) -> None:
+        self.fps = float(fps)
+        self.rng = rng
+        self.rate_per_min = rate_per_min
+        self.lookahead = lookahead
+        self.factor = float(rng.lognormal(0.0, RATE_LOG_SIGMA)) if rate_per_min is None else 1.0
+        self.left, self.right = Ahead(), Ahead()
+        self.clock = 0.0
+        self._mu = -0.5 * INTERVAL_LOG_SIGMA**2  # log-normal of mean 1 (one expected blink)
+        # Start somewhere inside the first interval, so a clip does not always open with the same wait.
+        self.threshold = float(rng.uniform(0.0, 1.0) * rng.lognormal(self._mu, INTERVAL_LOG_SIGMA))
+        # First frame a new blink may start: not in the first fifth of a second (a clip opening mid-blink reads
+        # as a glitch, as one ending mid-blink does).
+        self.free_from = int(round(0.2 * fps))
+        self.boost_until = -1
+        self.apexes: list[int] = []
+        self._wanted = False
+
+    @property
+    def off(self) -> bool:
+        return self.rate_per_min is not None and self.rate_per_min <= 0.0
+
+    def on_phrase_end(self, phrase: Phrase, now: int) -> None:
+        if phrase.end is not None:
+            self.boost_until = phrase.end + int(round(PHRASE_END_WINDOW_S * self.fps))
+            self.boost_from = phrase.end
+
+    def on_gaze_shift(self, size_deg: float) -> None:
+        if size_deg >= GAZE_SHIFT_BLINK_DEG and self.rng.random() < GAZE_SHIFT_BLINK_PROBABILITY:
+            self._wanted = True
+
+    def step(self, frame: int, cues: CueTracker, *, end: int | None) -> tuple[float, float]:
+        """(left, right) closure at `frame`; `end` is the clip's frame count once it is within reach."""
+        if not self.off:
+            if self.rate_per_min is None:
+                per_min = (
+                    LISTENING_BLINKS_PER_MIN
+                    + (SPEAKING_BLINKS_PER_MIN - LISTENING_BLINKS_PER_MIN) * cues.activity[frame]
+                )
+                per_min *= self.factor
+            else:
+                per_min = float(self.rate_per_min)
+            boosted = getattr(self, "boost_from", 10**12) <= frame < self.boost_until
+            gain = BASE_SHARE * (1.0 + PHRASE_END_BOOST * boosted)
+            self.clock += gain * per_min / (60.0 * self.fps * (1.0 + DOUBLE_BLINK_PROBABILITY))
+            due = self.clock >= self.threshold or self._wanted
+            if due and frame >= self.free_from:
+                self._start(frame, end)
+                self._wanted = False
+                self.threshold = max(self.threshold, self.clock) + float(
+                    self.rng.lognormal(self._mu, INTERVAL_LOG_SIGMA)
+                )
+            elif self._wanted and frame >= self.free_from + int(0.3 * self.fps):
+                self._wanted = False
+        return self.left.take(frame), self.right.take(frame)
+
+    def _start(self, frame: int, end: int | None) -> None:
+        duration_s = float(self.rng.uniform(*BLINK_DURATION_S))
+        close_s = CLOSE_FRACTION * duration_s
+        open_s = duration_s - close_s
+        apex = frame + max(int(math.ceil(close_s * self.fps)), 1)
+        double = self.rng.random() < DOUBLE_BLINK_PROBABILITY
+        second_close_s = float(self.rng.uniform(0.05, 0.08))
+        # The second closure comes while the lid is still mostly down (two frames, ~80 ms, after the first): at
+        # video frame rates a lid that opens between the two reads as a flicker.
+        second = apex + max(int(round(0.08 * self.fps)), 2)
+        last = (second if double else apex) + int(math.ceil(1.05 * open_s * self.fps)) + 1
+        if double and last - frame > self.lookahead - 1:
+            double, last = False, apex + int(math.ceil(1.05 * open_s * self.fps)) + 1
+        if end is not None and last > end - END_OPEN_FRAMES:
+            # The clip ends before this blink would be over: no blink, and no half blink, at the end.
+            self.free_from = 10**12
+            return
+        open_until = self._draw(apex, close_s, open_s)
+        self.apexes.append(apex)
+        if double:
+            open_until = self._draw(second, second_close_s, open_s)
+            self.apexes.append(second)
+        self.free_from = open_until + int(math.ceil(MIN_GAP_S * self.fps))
+
+    def _draw(self, apex: int, close_s: float, open_s: float) -> int:
+        """Draw one blink into both curves; return the first frame with the lids open again."""
+        # The two lids move together; the opening speed differs by a few percent between eyes.
+        open_left = open_s * float(self.rng.uniform(0.95, 1.05))
+        open_right = open_s * float(self.rng.uniform(0.95, 1.05))
+        first = int(math.floor(apex - close_s * self.fps))
+        last = int(math.ceil(apex + max(open_left, open_right) * self.fps))
+        t = (np.arange(first, last + 1) - apex) / self.fps
+        self.left.maximum(first, blink_profile(t, close_s=close_s, open_s=open_left))
+        self.right.maximum(first, blink_profile(t, close_s=close_s, open_s=open_right))
+        return last + 1
+
+
+class Gazer:
+    """Fixations and saccades in the world (0, 0 = the camera), chosen causally; `eye_in_head` turns them
+    into eye angles against the head pose, as the vestibulo-ocular reflex holds a target while the head moves.
     """
-    n, fps = cues.n_frames, cues.fps
-    target_yaw, target_pitch = np.zeros(n), np.zeros(n)
-    activity = cues.activity
-    phrase_ends = set((cues.phrases[:, 1]).tolist()) if cues.phrases.size else set()
-    frame = 0
-    previous = (0.0, 0.0)
-    median_log = np.log(1.2)
-    while frame < n:
-        length_s = float(np.clip(rng.lognormal(median_log, 0.5), *FIXATION_S))
-        end = min(n, frame + max(int(round(length_s * fps)), 1))
-        # Speakers look back at the listener as a phrase ends (Kendon 1967); otherwise maybe look away.
-        ends_phrase = any(frame <= e < end for e in phrase_ends)
-        p_camera = CAMERA_PROBABILITY_LISTENING + (
-            CAMERA_PROBABILITY_SPEAKING - CAMERA_PROBABILITY_LISTENING
-        ) * float(activity[frame])
-        if ends_phrase or rng.random() < p_camera:
-            target = (rng.normal(0.0, CAMERA_JITTER_DEG), rng.normal(0.0, CAMERA_JITTER_DEG))
-        else:
-            target = (
-                float(np.clip(rng.normal(0.0, AVERT_YAW_DEG), -8.0, 8.0)),
-                float(np.clip(rng.normal(*AVERT_PITCH_DEG), -5.0, 4.0)),
+
+    def __init__(self, fps: float, *, rng: np.random.Generator) -> None:
+        self.fps = float(fps)
+        self.rng = rng
+        self.target = (0.0, 0.0)
+        self.start = (0.0, 0.0)
+        self.saccade_from = 0
+        self.until = int(self._camera_s() * fps * rng.uniform(0.2, 1.0))
+        self.averted = False
+        self.shifts: list[int] = []  # every saccade's frame
+        self.aversions: list[int] = []  # the frames where a look away starts
+        self._pending_avert: float | None = None
+
+    def _camera_s(self) -> float:
+        return float(np.clip(self.rng.lognormal(math.log(1.5), 0.6), *CAMERA_FIXATION_S))
+
+    def on_phrase_start(self, phrase: Phrase, now: int, head_turn_sign: float) -> None:
+        # Look away as speech is planned at the start of an utterance, often where the head turns.
+        if self.rng.random() < AVERT_AT_PHRASE_START:
+            side = (
+                head_turn_sign if head_turn_sign and self.rng.random() < 0.7 else self.rng.choice([-1.0, 1.0])
             )
-        _saccade(target_yaw, previous[0], target[0], frame, end, fps=fps)
-        _saccade(target_pitch, previous[1], target[1], frame, end, fps=fps)
-        previous = target
-        frame = end
-    yaw = target_yaw - head_yaw_deg
-    pitch = target_pitch - head_pitch_deg - BLINK_GAZE_DIP_DEG * blink
-    return Gaze(yaw, pitch)
+            self._pending_avert = float(side)
 
+    def on_phrase_end(self, phrase: Phrase, now: int) -> None:
+        # ... and back to the listener as the utterance ends.
+        if self.averted:
+            self.until = min(self.until, now + int(0.1 * self.fps))
 
-def _saccade(
-    curve: np.ndarray, start_deg: float, target_deg: float, first: int, end: int, *, fps: float
-) -> None:
-    """Fill curve[first:end] with a saccade from start to target, then the fixation.
+    def step(self, frame: int, cues: CueTracker) -> tuple[float, float, float]:
+        """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0)."""
+        shift = 0.0
+        if self._pending_avert is not None and not self.averted:
+            self._set(frame, self._avert_target(self._pending_avert), averted=True)
+            shift = self._size()
+        elif frame >= self.until:
+            if self.averted:
+                self._set(frame, self._camera_target(), averted=False)
+            else:
+                p = AVERT_PER_S_SPEAKING * cues.activity[frame] + AVERT_PER_S_QUIET * (
+                    1 - cues.activity[frame]
+                )
+                if self.rng.random() < min(p * (self.until - self.saccade_from) / self.fps, 0.8):
+                    self._set(frame, self._avert_target(self.rng.choice([-1.0, 1.0])), averted=True)
+                else:
+                    self._set(frame, self._camera_target(), averted=False)
+            shift = self._size()
+        self._pending_avert = None
+        progress = self._progress(frame)
+        yaw = self.start[0] + (self.target[0] - self.start[0]) * progress
+        pitch = self.start[1] + (self.target[1] - self.start[1]) * progress
+        return yaw, pitch, shift
 
-    Saccade duration follows the main sequence, ~21 ms + 2.2 ms per degree (Carpenter 1988), so at video frame
-    rates a saccade takes one or two frames.
-    """
-    amplitude = abs(target_deg - start_deg)
-    duration_s = 0.021 + 0.0022 * amplitude
-    t = (np.arange(first, end) - first + 1) / fps
-    progress = np.clip(t / duration_s, 0.0, 1.0)
-    curve[first:end] = start_deg + (target_deg - start_deg) * (3 * progress**2 - 2 * progress**3)
+    def _size(self) -> float:
+        return math.hypot(self.target[0] - self.start[0], self.target[1] - self.start[1])
+
+    def _avert_target(self, side: float) -> tuple[float, float]:
+        yaw = side * float(self.rng.uniform(*AVERT_YAW_DEG))
+        pitch = float(np.clip(self.rng.normal(*AVERT_PITCH_DEG), -9.0, 5.0))
+        return yaw, pitch
+
+    def _camera_target(self) -> tuple[float, float]:
+        return float(self.rng.normal(0.0, CAMERA_JITTER_DEG)), float(self.rng.normal(0.0, CAMERA_JITTER_DEG))
+
+    def _set(self, frame: int, target: tuple[float, float], *, averted: bool) -> None:
+        progress = self._progress(frame)
+        current = (
+            self.start[0] + (self.target[0] - self.start[0]) * progress,
+            self.start[1] + (self.target[1] - self.start[1]) * progress,
+        )
+        self.start, self.target, self.saccade_from, self.averted = current, target, frame, averted
+        length_s = float(self.rng.uniform(*AVERT_S)) if averted else self._camera_s()
+        self.until = frame + max(int(round(length_s * self.fps)), 1)
+        self.shifts.append(frame)
+        if averted:
+            self.aversions.append(frame)
+
+    def _progress(self, frame: int) -> float:
+        """Saccade progress 0..1: main-sequence duration ~21 ms + 2.2 ms/deg (Carpenter 1988), smoothstep."""
+        duration_s = 0.021 + 0.0022 * self._size()
+        x = min(max((frame - self.saccade_from + 1) / self.fps / duration_s, 0.0), 1.0)
+        return x * x * (3 - 2 * x)

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dirfa.errors import InputError
-from dirfa.motion.brows import brows
-from dirfa.motion.cues import ProsodyLike, find_cues
-from dirfa.motion.expression import ExpressionTimeline, expression_curves
-from dirfa.motion.eyes import blinks, gaze
-from dirfa.motion.head import head_motion
+from dirfa.motion.cues import ProsodyLike, conform
+from dirfa.motion.expression import ExpressionTimeline
 from dirfa.motion.tracks import TRACK_SPECS, Tracks
 
-__all__ = ["MotionOptions", "ProsodyLike", "generate"]
+__all__ = ["MotionOptions", "ProsodyLike", "generate", "seed_from"]
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +58,6 @@ class MotionOptions:
 DEFAULT_OPTIONS = MotionOptions()
 
 
-def _screen(base: np.ndarray, overlay: np.ndarray) -> np.ndarray:
-    """Combine two 0..1 weights so the result stays in 0..1 and never falls below either (1 - (1-a)(1-b))."""
-    return base + overlay - base * overlay
-
-
 def generate(
     mouth: Mapping[str, np.ndarray],
     prosody: ProsodyLike | None,
@@ -74,80 +66,73 @@ def generate(
     n_frames: int,
     options: MotionOptions = DEFAULT_OPTIONS,
 ) -> Tracks:
-    """Tracks for the clip: the lip-sync curves unchanged, plus head, blinks, gaze, brows and expression.
+    """Tracks for the clip: the lip-sync curves, plus head, blinks, gaze, brows, mouth gestures and expression.
 
     mouth: lip-sync weight curves by ARKit name, each (n_frames,). prosody: per-frame prosody at `fps` (arrays of
     about n_frames; a frame or two of rounding difference is padded or cut), or None for silence.
-    mouthClose always passes through unchanged; with no expression every mouth curve does.
+    The clip runs through stream.MotionStream in one chunk, so a streamed take is this one, frame for frame.
+    jawOpen and mouthClose pass through unchanged unless an expression (surprise) opens the jaw.
     """
+    from dirfa.motion.stream import MotionStream
+
     n = int(n_frames)
     for name, values in mouth.items():
         if name not in TRACK_SPECS:
             raise ValueError(f"lip sync produced unknown track {name!r}")
         if np.shape(values) != (n,):
             raise ValueError(f"lip-sync track {name!r} has shape {np.shape(values)}, expected ({n},)")
-    curves: dict[str, np.ndarray] = {
-        name: np.asarray(values, dtype=np.float64) for name, values in mouth.items()
-    }
-
-    cues = find_cues(prosody, fps=fps, n_frames=n)
-    # One independent stream per part, so switching one part off (gaze=False) leaves the others' takes intact.
-    head_seed, blink_seed, gaze_seed, brow_seed = np.random.SeedSequence(int(options.seed)).spawn(4)
-
-    pose = head_motion(cues, rng=np.random.default_rng(head_seed), amount=options.head_motion)
-    curves.update(headYaw=pose.yaw_deg, headPitch=pose.pitch_deg, headRoll=pose.roll_deg)
-
-    blink = blinks(cues, rng=np.random.default_rng(blink_seed), rate_per_min=options.blink_rate_per_min)
-    curves.update(eyeBlinkLeft=blink.left, eyeBlinkRight=blink.right)
-
-    if options.gaze:
-        eyes = gaze(
-            cues,
-            rng=np.random.default_rng(gaze_seed),
-            head_yaw_deg=pose.yaw_deg,
-            head_pitch_deg=pose.pitch_deg,
-            blink=np.maximum(blink.left, blink.right),
-        )
-        curves.update(gazeYaw=eyes.yaw_deg, gazePitch=eyes.pitch_deg)
-    else:
-        curves.update(gazeYaw=np.zeros(n), gazePitch=np.zeros(n))
-
-    brow = brows(cues, rng=np.random.default_rng(brow_seed))
-    curves.update(
-        browInnerUp=brow.inner_up,
-        browOuterUpLeft=brow.outer_up_left,
-        browOuterUpRight=brow.outer_up_right,
-        browDownLeft=brow.down_left,
-        browDownRight=brow.down_right,
-    )
-
-    if options.expressions is not None:
-        _overlay_expression(curves, expression_curves(options.expressions, fps=fps, n_frames=n))
-    # A closing lid covers a raised one: the blink wins over eyeWide.
-    for side in ("Left", "Right"):
-        if f"eyeWide{side}" in curves:
-            curves[f"eyeWide{side}"] = curves[f"eyeWide{side}"] * (1.0 - curves[f"eyeBlink{side}"])
-
+    stream = MotionStream(fps, options)
+    first = stream.push(dict(mouth), _conformed(prosody, n), n_frames=n)
+    rest = stream.finish()
+    curves = {name: np.concatenate([first.get(name, np.zeros(0)), rest[name]]) for name in rest}
     log.debug(
-        "motion: %d phrases, %d accents, %d blinks (%.1f/min), yaw std %.1f deg",
-        len(cues.phrases),
-        len(cues.accents),
-        len(blink.apex_frames),
-        60.0 * len(blink.apex_frames) / max(n / fps, 1e-9),
-        float(np.std(pose.yaw_deg)) if n else 0.0,
+        "motion: %d phrases, %d accents, %d blinks (%.1f/min), %d gaze shifts, %d brow raises, yaw std %.1f deg",
+        len(stream.cues.phrases),
+        len(stream.cues.accents),
+        len(stream.blinker.apexes),
+        60.0 * len(stream.blinker.apexes) / max(n / fps, 1e-9),
+        len(stream.gazer.shifts),
+        len(stream.brows.raises),
+        float(np.std(curves["headYaw"])) if n else 0.0,
     )
     return Tracks(float(fps), curves, n)
 
 
-def _overlay_expression(curves: dict[str, np.ndarray], expression: Mapping[str, np.ndarray]) -> None:
-    """Lay expression weights over the curves so far, keeping lip closure and the 0..1 range."""
-    n = len(next(iter(expression.values()))) if expression else 0
-    close = np.clip(curves.get("mouthClose", np.zeros(n)), 0.0, 1.0)
-    for name, weight in expression.items():
-        if not np.any(weight):
-            continue
-        if name == "jawOpen":
-            # Surprise drops the jaw, but never through a bilabial closure (p, b, m).
-            weight = weight * (1.0 - close)
-        base = np.clip(curves.get(name, np.zeros(n)), 0.0, 1.0)
-        curves[name] = _screen(base, weight)
+@dataclass(frozen=True)
+class _Prosody:
+    energy_db: np.ndarray
+    loudness: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    speech: np.ndarray
+
+
+def _conformed(prosody: ProsodyLike | None, n: int) -> _Prosody | None:
+    """The prosody cut or padded to exactly n frames (the speech stage may be a frame off by rounding)."""
+    if prosody is None:
+        return None
+    return _Prosody(
+        energy_db=conform(prosody.energy_db, n, fill=-90.0),
+        loudness=conform(prosody.loudness, n),
+        f0_hz=conform(prosody.f0_hz, n),
+        voiced=conform(prosody.voiced, n),
+        speech=conform(prosody.speech, n),
+    )
+
+
+def seed_from(*inputs: object) -> int:
+    """A take number derived from the inputs (arrays, text, bytes): the same inputs always give the same
+    take, and two different clips practically never share one (so never a blink schedule)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for item in inputs:
+        if isinstance(item, np.ndarray):
+            # Samples quantised to 16 bits: the same recording decoded twice hashes the same.
+            digest.update(np.round(np.asarray(item, np.float64) * 32767).astype("<i2").tobytes())
+        elif isinstance(item, bytes):
+            digest.update(item)
+        else:
+            digest.update(str(item).encode("utf-8"))
+        digest.update(b"\0")
+    return int.from_bytes(digest.digest()[:4], "little") & 0x7FFFFFFF

@@ -1,124 +1,264 @@
-"""Head motion: yaw, pitch and roll in degrees, coupled to the rhythm and melody of speech.
+"""Head motion: yaw, pitch and roll in degrees, driven causally by the phrasing and accents of speech.
 
-Motion stage: prosodic cues (cues.py) -> headYaw/headPitch/headRoll curves for generate.py.
+Motion stage: causal prosodic cues (cues.CueTracker) -> headYaw/headPitch/headRoll, one frame at a time,
+under stream.MotionStream.
 
-The motion is a sum of smooth parts, each one a known regularity of speakers' heads:
-  * posture drift and sway: Gaussian-filtered noise (no frame-to-frame noise), livelier while talking;
-  * nods on accented syllables: Graf, Cosatto, Strom & Huang (2002, "Visual prosody: facial movements
-    accompanying speech") found head nods aligned with pitch accents, of a few degrees;
-  * pitch follows f0: Yehia, Kuratate & Vatikiotis-Bateson (2002) found head motion and f0 strongly correlated
-    (r ~ 0.7), and Munhall et al. (2004) that this motion helps listeners;
-  * a posture shift at each phrase and a settling nod at its end: Hadar, Steiner, Grant & Rose (1983) found
-    head movements cluster at pauses and phrase junctures.
+The motion is a few known regularities of speakers' heads, summed (see docs/motion.md for the numbers):
+  * a posture held through each phrase and changed at the next one, larger after long pauses (topic shifts):
+    Hadar, Steiner, Grant & Rose (1983, Human Movement Science 2:35) found head movements cluster at phrase
+    junctures and pauses, and large "postural" shifts at the starts of new utterances;
+  * nods on stressed syllables: Graf, Cosatto, Strom & Huang (2002, "Visual prosody") measured head nods
+    aligned with pitch accents, a few degrees; the head rises with f0 (Yehia, Kuratate & Vatikiotis-Bateson
+    2002, r ~ 0.7 between head motion and f0);
+  * the head is reached by a critically damped spring (no overshoot ringing, no constant-frequency wobble)
+    plus slow drift; it settles towards a resting posture in pauses;
+  * amplitudes of real speakers: Busso, Deng, Grimm, Lee & Narayanan (2007, IEEE TASLP 15:1075) report head
+    angle standard deviations of roughly 3-9 deg (yaw), 2-6 deg (pitch), 1-3 deg (roll) across emotions.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
-from dirfa.motion.cues import Cues
+from dirfa.motion.cues import CueTracker, Phrase
+from dirfa.motion.schedule import Ahead, raised_cosine
 
-# Hard limit on every angle, degrees; approached softly (tanh) so the curve stays smooth.
-MAX_ANGLE_DEG = 15.0
-
-# Standard deviations in degrees at head_motion=1. Together they give a yaw std of about 2.8 deg (range ~13),
-# pitch about 2 deg (range ~10) and roll about 1.4 deg over a minute of read speech (measured on the LibriVox
-# readings in pocketsphinx-testdata), of the order Busso et al. (2007, "Rigid head motion in expressive speech
-# animation") report for speakers: a few degrees of spread, ranges up to ~10-15 deg.
-DRIFT_DEG = {"yaw": 2.0, "pitch": 1.7, "roll": 0.8}  # slow posture drift, time scale ~1.5 s
-SWAY_DEG = {
-    "yaw": 1.0,
-    "pitch": 0.7,
-    "roll": 0.5,
-}  # sway, time scale ~0.35 s, x (0.5 listening .. 1.3 talking)
-PHRASE_SHIFT_DEG = {"yaw": 1.8, "pitch": 0.7, "roll": 1.0}  # new posture per phrase
-NOD_DEG = 2.5  # chin-down nod on the strongest accents, degrees
-NOD_SIDE_DEG = 0.8  # accompanying turn/tilt on accents, random sign
-NOD_SIGMA_S = 0.11  # half-width of a nod, seconds: a nod lasts ~0.4-0.5 s
-PITCH_PER_ST_DEG = 0.4  # chin up per semitone of f0 above the speaker's median
-END_NOD_DEG = 1.5  # settling nod at a phrase end
-END_NOD_PROBABILITY = 0.6
+AXES = ("yaw", "pitch", "roll")
+# Soft limit of every angle (tanh), degrees: the renderer realises +-20 deg yaw, +-15 deg pitch cleanly.
+LIMIT_DEG = {"yaw": 22.0, "pitch": 16.0, "roll": 12.0}
 
 
 @dataclass(frozen=True)
-class HeadPose:
-    """Head angles in degrees, each shape (n_frames,): yaw + = towards the viewer's right, pitch + = chin up,
-    roll + = towards the viewer's right shoulder (as in tracks.TRACK_SPECS)."""
+class HeadStyle:
+    """How a take moves its head; `style_for(amount)` gives natural (1) or lively (2) settings.
 
-    yaw_deg: np.ndarray
-    pitch_deg: np.ndarray
-    roll_deg: np.ndarray
-
-
-def filtered_noise(rng: np.random.Generator, n_frames: int, *, sigma_s: float, fps: float) -> np.ndarray:
-    """Smooth Gaussian noise of unit standard deviation whose wiggles last about `sigma_s` seconds.
-
-    White noise through a Gaussian filter; divided by the filter's theoretical gain so that the amplitude does
-    not depend on the clip's length (a short clip is not stretched to unit variance).
+    posture_deg: std of a new phrase posture per axis; topic_gain: extra size after a pause of over
+    TOPIC_PAUSE_S; shift_per_accent: chance that a strong accent brings a new posture mid-phrase;
+    nod_deg: chin-down nod on an accent of strength 1; side_deg: the turn/tilt that goes with it;
+    drift_deg: std of the slow drift; spring_hz: how fast the head reaches a new posture.
     """
-    sigma = max(sigma_s * fps, 0.5)
-    margin = int(4 * sigma) + 1
-    white = rng.standard_normal(n_frames + 2 * margin)
-    smooth = gaussian_filter1d(white, sigma=sigma, mode="wrap")[margin : margin + n_frames]
-    return smooth * np.sqrt(2.0 * np.sqrt(np.pi) * sigma)
+
+    posture_deg: tuple[float, float, float]
+    topic_gain: float
+    shift_per_accent: float
+    nod_deg: float
+    nod_probability: float
+    side_deg: float
+    drift_deg: tuple[float, float, float]
+    spring_hz: float
+    end_nod_probability: float
+    gaze_follow: float
 
 
-def _bumps(
-    n_frames: int, frames: np.ndarray, amplitudes: np.ndarray, *, sigma_s: float, fps: float
-) -> np.ndarray:
-    """A Gaussian bump of the given amplitude centred on each frame."""
-    impulses = np.zeros(n_frames)
-    np.add.at(impulses, frames.astype(np.int64), amplitudes)
-    sigma = max(sigma_s * fps, 0.5)
-    # Unit peak height: a sampled Gaussian kernel sums to ~ sigma*sqrt(2 pi).
-    return gaussian_filter1d(impulses, sigma=sigma, mode="constant") * sigma * np.sqrt(2.0 * np.pi)
+TOPIC_PAUSE_S = 0.7
+NATURAL = HeadStyle(
+    posture_deg=(4.8, 3.4, 2.0),
+    topic_gain=1.4,
+    shift_per_accent=0.12,
+    nod_deg=3.5,
+    nod_probability=0.75,
+    side_deg=1.2,
+    drift_deg=(1.6, 1.0, 0.7),
+    spring_hz=0.9,
+    end_nod_probability=0.5,
+    gaze_follow=0.3,
+)
+# Lively speakers make more gestures and bigger ones, and move faster: not the natural path scaled up.
+LIVELY = HeadStyle(
+    posture_deg=(7.5, 3.6, 3.0),
+    topic_gain=1.5,
+    shift_per_accent=0.4,
+    nod_deg=4.5,
+    nod_probability=0.95,
+    side_deg=2.5,
+    drift_deg=(2.2, 1.4, 1.0),
+    spring_hz=1.3,
+    end_nod_probability=0.8,
+    gaze_follow=0.45,
+)
+PITCH_PER_ST_DEG = 0.35  # chin up per semitone of f0 above the speaker's running median (Yehia et al. 2002)
+LONG_HOLD_S = 2.5  # a posture held this long while talking ...
+LONG_HOLD_SHIFT = 0.35  # ... shifts at the next strong accent with this extra chance
+PAUSE_SETTLE_S = 2.0  # in a pause the posture relaxes towards rest with this time constant
+LISTEN_NOD_DEG = 2.0  # a listener's small backchannel nod
+LISTEN_NODS_PER_MIN = 10.0  # listeners nod every few seconds (Maynard 1987 counted ~ one per 5-10 s)
+MAX_SPEED_DEG_S = 45.0  # a posture change's peak speed (a nod, a bump, may add to it)
+BREATH_DEG = 0.25  # the head rises a little with each breath at rest (~15 breaths/min)
 
 
-def head_motion(cues: Cues, *, rng: np.random.Generator, amount: float = 1.0) -> HeadPose:
-    """Head angles for the clip; `amount` scales everything (0 = exactly still, 1 = natural, 2 = lively)."""
-    n, fps = cues.n_frames, cues.fps
-    if amount <= 0.0 or n == 0:
-        zeros = np.zeros(n)
-        return HeadPose(zeros, zeros.copy(), zeros.copy())
-    activity = cues.activity
-    liveliness = 0.5 + 0.8 * activity
-    angles = {}
-    for axis in ("yaw", "pitch", "roll"):
-        drift = DRIFT_DEG[axis] * filtered_noise(rng, n, sigma_s=1.5, fps=fps)
-        sway = SWAY_DEG[axis] * liveliness * filtered_noise(rng, n, sigma_s=0.35, fps=fps)
-        # A new resting posture for each phrase, held until the next one, eased in over ~0.5 s.
-        posture = np.zeros(n)
-        for start, _end in cues.phrases:
-            posture[start:] = rng.normal(0.0, PHRASE_SHIFT_DEG[axis])
-        shift = gaussian_filter1d(posture, sigma=max(0.25 * fps, 0.5), mode="nearest")
-        angles[axis] = drift + sway + shift
-
-    strength = cues.accent_strength
-    nods = -NOD_DEG * strength * rng.uniform(0.6, 1.2, strength.shape)
-    angles["pitch"] += _bumps(n, cues.accents, nods, sigma_s=NOD_SIGMA_S, fps=fps)
-    for axis in ("yaw", "roll"):
-        side = (
-            NOD_SIDE_DEG
-            * strength
-            * rng.choice([-1.0, 1.0], strength.shape)
-            * rng.uniform(0.3, 1.0, strength.shape)
+def style_for(amount: float) -> HeadStyle:
+    """The style at head_motion `amount` (> 0): natural at 1, lively at 2, in between blended; the sizes
+    below 1 scale down, above 2 keep growing."""
+    if amount <= 1.0:
+        k = amount
+        return HeadStyle(
+            posture_deg=tuple(k * v for v in NATURAL.posture_deg),  # type: ignore[arg-type]
+            topic_gain=NATURAL.topic_gain,
+            shift_per_accent=NATURAL.shift_per_accent,
+            nod_deg=k * NATURAL.nod_deg,
+            nod_probability=NATURAL.nod_probability,
+            side_deg=k * NATURAL.side_deg,
+            drift_deg=tuple(k * v for v in NATURAL.drift_deg),  # type: ignore[arg-type]
+            spring_hz=NATURAL.spring_hz,
+            end_nod_probability=NATURAL.end_nod_probability,
+            gaze_follow=NATURAL.gaze_follow,
         )
-        angles[axis] += _bumps(n, cues.accents, side, sigma_s=1.5 * NOD_SIGMA_S, fps=fps)
+    w = amount - 1.0  # 0 natural .. 1 lively .. 2 livelier
 
-    if cues.phrases.size:
-        ends = np.clip(cues.phrases[:, 1] - 1, 0, n - 1)
-        chosen = rng.random(ends.shape) < END_NOD_PROBABILITY
-        amplitude = -END_NOD_DEG * rng.uniform(0.5, 1.0, ends.shape) * chosen
-        angles["pitch"] += _bumps(n, ends, amplitude, sigma_s=1.5 * NOD_SIGMA_S, fps=fps)
+    def mix(a: float, b: float) -> float:
+        return a + (b - a) * w
 
-    angles["pitch"] += (
-        PITCH_PER_ST_DEG * gaussian_filter1d(cues.pitch_st, sigma=max(0.15 * fps, 0.5)) * activity
+    return HeadStyle(
+        posture_deg=tuple(mix(a, b) for a, b in zip(NATURAL.posture_deg, LIVELY.posture_deg)),  # type: ignore[arg-type]
+        topic_gain=mix(NATURAL.topic_gain, LIVELY.topic_gain),
+        shift_per_accent=min(mix(NATURAL.shift_per_accent, LIVELY.shift_per_accent), 0.8),
+        nod_deg=mix(NATURAL.nod_deg, LIVELY.nod_deg),
+        nod_probability=min(mix(NATURAL.nod_probability, LIVELY.nod_probability), 1.0),
+        side_deg=mix(NATURAL.side_deg, LIVELY.side_deg),
+        drift_deg=tuple(mix(a, b) for a, b in zip(NATURAL.drift_deg, LIVELY.drift_deg)),  # type: ignore[arg-type]
+        spring_hz=min(mix(NATURAL.spring_hz, LIVELY.spring_hz), 2.0),
+        end_nod_probability=min(mix(NATURAL.end_nod_probability, LIVELY.end_nod_probability), 1.0),
+        gaze_follow=min(mix(NATURAL.gaze_follow, LIVELY.gaze_follow), 0.7),
     )
 
-    def finish(values: np.ndarray) -> np.ndarray:
-        return MAX_ANGLE_DEG * np.tanh(amount * values / MAX_ANGLE_DEG)
 
-    return HeadPose(finish(angles["yaw"]), finish(angles["pitch"]), finish(angles["roll"]))
+class HeadMotion:
+    """Causal head motion, one frame at a time (see the module docstring)."""
+
+    def __init__(self, fps: float, *, rng: np.random.Generator, amount: float) -> None:
+        self.fps = float(fps)
+        self.rng = rng
+        self.amount = float(amount)
+        self.still = self.amount <= 0.0
+        self.style = style_for(max(self.amount, 1e-6))
+        self.bumps = {axis: Ahead() for axis in AXES}
+        self.position = dict.fromkeys(AXES, 0.0)
+        self.velocity = dict.fromkeys(AXES, 0.0)
+        self.posture = dict.fromkeys(AXES, 0.0)
+        # A resting posture of this take (people rarely hold their head exactly square to the camera).
+        self.rest = {axis: float(rng.normal(0.0, 0.25 * s)) for axis, s in zip(AXES, self.style.posture_deg)}
+        self.posture.update(self.rest)
+        self.position.update(self.rest)
+        self.drift = {axis: [0.0, 0.0] for axis in AXES}
+        self.gaze_offset_yaw = 0.0
+        self.gaze_offset_pitch = 0.0
+        self.last_shift = 0
+        self._breath_phase = float(rng.uniform(0.0, 2 * math.pi))
+        self._listen_clock = float(rng.gamma(3.0, 1.0 / 3.0))
+
+    # --- events (called as soon as the cue is decided, before its frame is emitted) ----------------------
+    def on_phrase_start(self, phrase: Phrase, now: int) -> None:
+        if self.still:
+            return
+        gain = self.style.topic_gain if phrase.pause_before_s >= TOPIC_PAUSE_S else 1.0
+        for axis, sigma in zip(AXES, self.style.posture_deg):
+            # A new posture, partly anchored to the resting one so the head wanders but comes back; a turn
+            # more often goes back across than further out (speakers address the listener from both sides).
+            size = abs(float(self.rng.normal(0.0, gain * sigma)))
+            across = self.rng.random() < 0.65
+            side = -np.sign(self.position[axis] - self.rest[axis]) if across else self.rng.choice([-1.0, 1.0])
+            self.posture[axis] = 0.5 * self.rest[axis] + float(side or 1.0) * size
+        self.last_shift = phrase.start
+
+    def on_phrase_end(self, phrase: Phrase, now: int) -> None:
+        if self.still or phrase.end is None:
+            return
+        if self.rng.random() < self.style.end_nod_probability:
+            self._nod(phrase.end - 1, self.rng.uniform(0.4, 0.8) * self.style.nod_deg, 0.22, now)
+
+    def on_accent(self, frame: int, strength: float, now: int) -> None:
+        if self.still:
+            return
+        if self.rng.random() < self.style.nod_probability * (0.4 + 0.6 * strength):
+            self._nod(frame, strength * self.rng.uniform(0.6, 1.2) * self.style.nod_deg, 0.16, now)
+            for axis in ("yaw", "roll"):
+                side = (
+                    self.style.side_deg * strength * self.rng.choice([-1.0, 1.0]) * self.rng.uniform(0.3, 1.0)
+                )
+                self._bump(axis, frame, side, 0.24, now)
+        # Mid-phrase posture shifts on strong accents, likelier the longer the head has held its posture (a
+        # long phrase is not one frozen pose: Hadar et al. 1983 found postural shifts every few seconds).
+        held_s = (frame - self.last_shift) / self.fps
+        chance = self.style.shift_per_accent * strength + (LONG_HOLD_SHIFT if held_s > LONG_HOLD_S else 0.0)
+        if strength > 0.4 and self.rng.random() < chance:
+            for axis, sigma in zip(AXES, self.style.posture_deg):
+                self.posture[axis] += float(self.rng.normal(0.0, 0.6 * sigma))
+            self.last_shift = frame
+
+    def _nod(self, frame: int, depth_deg: float, half_s: float, now: int) -> None:
+        """Chin down and back up, peaking at `frame` (or as soon after as a nod starting at `now` can), with a
+        small rebound above rest after it."""
+        # Bigger nods take longer (a nod's peak speed stays under ~60 deg/s; Hadar et al. 1983).
+        half_s = max(half_s, 0.06 + 0.04 * abs(depth_deg))
+        half = max(int(round(half_s * self.fps)), 2)
+        frame = max(frame, now + half)
+        self.bumps["pitch"].add(frame - half, -depth_deg * raised_cosine(half))
+        rebound = max(int(round(1.5 * half_s * self.fps)), 2)
+        self.bumps["pitch"].add(frame + 1, 0.25 * depth_deg * raised_cosine(rebound))
+
+    def _bump(self, axis: str, frame: int, size_deg: float, half_s: float, now: int) -> None:
+        half = max(int(round(half_s * self.fps)), 2)
+        frame = max(frame, now + half)
+        self.bumps[axis].add(frame - half, size_deg * raised_cosine(half))
+
+    # --- one frame -----------------------------------------------------------------------------------
+    def step(self, frame: int, cues: CueTracker, *, listening: bool) -> tuple[float, float, float]:
+        """Angles (yaw, pitch, roll) in degrees at `frame`."""
+        if self.still:
+            for axis in AXES:
+                self.bumps[axis].take(frame)
+            return 0.0, 0.0, 0.0
+        dt = 1.0 / self.fps
+        activity = cues.activity[frame]
+        talking = cues.in_phrase[frame]
+        if listening and not talking:
+            self._listen_clock -= dt * LISTEN_NODS_PER_MIN / 60.0
+            if self._listen_clock <= 0.0:
+                self._nod(frame, self.rng.uniform(0.6, 1.2) * LISTEN_NOD_DEG * self.amount, 0.2, frame)
+                self._listen_clock = float(self.rng.gamma(3.0, 1.0 / 3.0))
+        if not talking:
+            # Settling: in a pause the posture relaxes towards the resting one.
+            relax = dt / PAUSE_SETTLE_S
+            for axis in AXES:
+                self.posture[axis] += (self.rest[axis] - self.posture[axis]) * relax
+        # Critically damped spring towards posture (+ where the eyes lead the head).
+        omega = 2 * math.pi * self.style.spring_hz * (0.7 + 0.3 * activity)
+        angles = []
+        for axis, drift_sigma in zip(AXES, self.style.drift_deg):
+            target = self.posture[axis]
+            if axis == "yaw":
+                target += self.style.gaze_follow * self.gaze_offset_yaw
+            elif axis == "pitch":
+                target += self.style.gaze_follow * self.gaze_offset_pitch
+                target += PITCH_PER_ST_DEG * cues.pitch_st[frame] * activity * min(self.amount, 2.0)
+            accel = omega * omega * (target - self.position[axis]) - 2.0 * omega * self.velocity[axis]
+            # Head turns peak at ~40-60 deg/s in conversation: large posture changes saturate smoothly there.
+            self.velocity[axis] = MAX_SPEED_DEG_S * math.tanh(
+                (self.velocity[axis] + accel * dt) / MAX_SPEED_DEG_S
+            )
+            self.position[axis] += self.velocity[axis] * dt
+            angles.append(self.position[axis] + self._drift(axis, drift_sigma * (0.6 + 0.4 * activity)))
+        self._breath_phase += 2 * math.pi * dt * float(self.rng.uniform(0.2, 0.3))
+        breath = BREATH_DEG * min(self.amount, 1.0) * (1.0 - activity) * math.sin(self._breath_phase)
+        angles[1] += breath
+        out = []
+        for axis, value in zip(AXES, angles):
+            value += self.bumps[axis].take(frame)
+            limit = LIMIT_DEG[axis]
+            out.append(limit * math.tanh(value / limit))
+        return out[0], out[1], out[2]
+
+    def _drift(self, axis: str, sigma: float) -> float:
+        """Slow wandering: white noise through two first-order low-passes (1.5 s, then 0.4 s): smooth, with
+        its energy well under 1 Hz, and of standard deviation about `sigma`."""
+        dt = 1.0 / self.fps
+        slow, smooth = self.drift[axis]
+        a = math.exp(-dt / 1.5)
+        slow = a * slow + math.sqrt(1 - a * a) * float(self.rng.standard_normal()) * sigma
+        b = math.exp(-dt / 0.4)
+        smooth = b * smooth + (1 - b) * slow
+        self.drift[axis] = [slow, smooth]
+        return smooth

@@ -1,0 +1,259 @@
+"""Motion as a stream: lip-sync and prosody chunks in, final frames of every track out, with a fixed look-ahead.
+
+Motion stage, causal core: generate.generate() runs a whole clip through it; a live session pushes audio
+analysis as it arrives. Both give the same tracks, frame for frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from dirfa.motion.brows import BrowMotion
+from dirfa.motion.cues import CueTracker, ProsodyLike
+from dirfa.motion.expression import EXPRESSION_TRACKS, MouthGestures, expression_curves
+from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
+from dirfa.motion.head import HeadMotion
+from dirfa.motion.tracks import TRACK_SPECS
+
+__all__ = ["LOOKAHEAD_S", "MotionStream"]
+
+# How far ahead of the frame it emits the motion may look: enough to see a pause is a phrase end (0.25 s)
+# and an accent's peak (0.15 s), and to start a nod or head turn a little before its syllable, as speakers
+# do (Hadar et al. 1983: head movements begin before the speech they go with).
+LOOKAHEAD_S = 0.48
+EXPRESSION_BLOCK_S = 30.0  # expression curves are computed this far at a time
+
+
+def _screen(base: float, overlay: float) -> float:
+    """Combine two 0..1 weights so the result stays in 0..1 and never falls below either (1 - (1-a)(1-b))."""
+    return base + overlay - base * overlay
+
+
+class MotionStream:
+    """Causal motion generation.
+
+    `push(mouth_chunk, prosody_chunk, listening=False)` appends frames of lip-sync curves (ARKit name ->
+    (k,) array; {} for none) and their prosody (a ProsodyLike of k frames, or None for silence) and returns
+    the frames that became final, as track name -> array (every track, possibly 0 frames). `finish()` says
+    the input is complete and returns the rest. A frame becomes final once the input reaches LOOKAHEAD_S
+    beyond it. `listening=True` marks frames where the person listens (small nods when silent).
+    """
+
+    def __init__(self, fps: float, options=None) -> None:
+        from dirfa.motion.generate import DEFAULT_OPTIONS
+
+        self.fps = float(fps)
+        self.options = DEFAULT_OPTIONS if options is None else options
+        self.cues = CueTracker(self.fps)
+        self.lookahead = max(
+            int(math.floor(LOOKAHEAD_S * self.fps + 1e-9)), self.cues.phrase_delay, self.cues.accent_delay
+        )
+        head_seed, blink_seed, gaze_seed, brow_seed, mouth_seed = np.random.SeedSequence(
+            int(self.options.seed)
+        ).spawn(5)
+        amount = float(self.options.head_motion)
+        liveliness = 1.0 if amount <= 1.0 else min(amount, 2.5)
+        self.head = HeadMotion(self.fps, rng=np.random.default_rng(head_seed), amount=amount)
+        self.blinker = Blinker(
+            self.fps,
+            rng=np.random.default_rng(blink_seed),
+            rate_per_min=self.options.blink_rate_per_min,
+            lookahead=self.lookahead,
+        )
+        self.gazer = Gazer(self.fps, rng=np.random.default_rng(gaze_seed))
+        self.brows = BrowMotion(self.fps, rng=np.random.default_rng(brow_seed), liveliness=liveliness)
+        self.gestures = MouthGestures(self.fps, rng=np.random.default_rng(mouth_seed), liveliness=liveliness)
+        self.mouth: dict[str, list[float]] = {}
+        self.listening: list[bool] = []
+        self.emitted = 0
+        self.finished = False
+        self._accents_done = 0
+        self._starts_done = 0
+        self._ends_done = 0
+        self._expression: dict[str, np.ndarray] = {}
+        self._expression_frames = 0
+
+    @property
+    def n_received(self) -> int:
+        return self.cues.n_received
+
+    # --- input -----------------------------------------------------------------------------------------
+    def push(
+        self,
+        mouth_chunk: Mapping[str, np.ndarray],
+        prosody_chunk: ProsodyLike | None,
+        *,
+        listening: bool = False,
+        n_frames: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Append a chunk (its length: the mouth curves', else the prosody's, else n_frames); return the frames
+        that became final."""
+        if self.finished:
+            raise RuntimeError("MotionStream.push after finish()")
+        n = self._chunk_length(mouth_chunk, prosody_chunk, n_frames)
+        before = self.n_received
+        for name, values in mouth_chunk.items():
+            if name not in TRACK_SPECS:
+                raise ValueError(f"lip sync produced unknown track {name!r}")
+            array = np.asarray(values, dtype=np.float64).reshape(-1)
+            if array.shape[0] != n:
+                raise ValueError(f"lip-sync track {name!r} has {array.shape[0]} frames in a chunk of {n}")
+            self.mouth.setdefault(name, [0.0] * before).extend(array.tolist())
+        for values in self.mouth.values():
+            if len(values) < before + n:
+                values.extend([0.0] * (before + n - len(values)))
+        self.cues.extend(prosody_chunk, n)
+        self.listening.extend([bool(listening)] * n)
+        return self._run(ended=False)
+
+    def finish(self) -> dict[str, np.ndarray]:
+        """The input is complete: return every remaining frame."""
+        if self.finished:
+            return self._pack([])
+        self.finished = True
+        return self._run(ended=True)
+
+    @staticmethod
+    def _chunk_length(
+        mouth: Mapping[str, np.ndarray], prosody: ProsodyLike | None, n_frames: int | None
+    ) -> int:
+        if mouth:
+            return int(np.shape(next(iter(mouth.values())))[0])
+        if prosody is not None:
+            return int(np.shape(prosody.speech)[0])
+        if n_frames is None:
+            raise ValueError("an empty chunk needs n_frames")
+        return int(n_frames)
+
+    # --- frames ----------------------------------------------------------------------------------------
+    def _run(self, *, ended: bool) -> dict[str, np.ndarray]:
+        available = self.n_received
+        self.cues.advance(available, ended)
+        rows = []
+        while self.emitted < available and (ended or self.emitted + self.lookahead < available):
+            rows.append(self._frame(self.emitted, ended=ended, available=available))
+            self.emitted += 1
+        return self._pack(rows)
+
+    def _events(self, frame: int, *, last: bool) -> None:
+        """Hand every cue decided for frames up to frame + its lead to the generators, in time order."""
+        cues = self.cues
+        phrase_horizon = frame + self.lookahead - cues.phrase_delay
+        accent_horizon = frame + self.lookahead - cues.accent_delay
+        while self._starts_done < len(cues.phrases) and (
+            last or cues.phrases[self._starts_done].start <= phrase_horizon
+        ):
+            phrase = cues.phrases[self._starts_done]
+            before = self.head.posture["yaw"]
+            self.head.on_phrase_start(phrase, frame)
+            turn = self.head.posture["yaw"] - before
+            self.gazer.on_phrase_start(phrase, frame, float(np.sign(turn)) if abs(turn) > 2.0 else 0.0)
+            self.brows.on_phrase_start(phrase, frame)
+            self._starts_done += 1
+        while (
+            self._ends_done < self._starts_done
+            and cues.phrases[self._ends_done].end is not None
+            and (last or cues.phrases[self._ends_done].end <= phrase_horizon)
+        ):
+            phrase = cues.phrases[self._ends_done]
+            self.head.on_phrase_end(phrase, frame)
+            self.blinker.on_phrase_end(phrase, frame)
+            self.gazer.on_phrase_end(phrase, frame)
+            self.brows.on_phrase_end(phrase, frame)
+            self.gestures.on_phrase_end(phrase, frame)
+            self._ends_done += 1
+        while self._accents_done < len(cues.accents) and (
+            last or cues.accents[self._accents_done][0] <= accent_horizon
+        ):
+            accent, strength = cues.accents[self._accents_done]
+            self.head.on_accent(accent, strength, frame)
+            self.brows.on_accent(accent, strength, frame)
+            self._accents_done += 1
+
+    def _frame(self, i: int, *, ended: bool, available: int) -> dict[str, float]:
+        cues = self.cues
+        self._events(i, last=ended and i == available - 1)
+        gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues)
+        if shift:
+            self.blinker.on_gaze_shift(shift)
+        # The head follows a look away part of the way (gaze leads, the head follows: Freedman & Sparks 1997).
+        self.head.gaze_offset_yaw = self.gazer.target[0] if self.gazer.averted else 0.0
+        self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
+        yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i])
+        end = available if ended and i + self.lookahead >= available else None
+        blink_left, blink_right = self.blinker.step(i, cues, end=end)
+        values: dict[str, float] = {name: curve[i] for name, curve in self.mouth.items()}
+        values.update(
+            headYaw=yaw, headPitch=pitch, headRoll=roll, eyeBlinkLeft=blink_left, eyeBlinkRight=blink_right
+        )
+        if self.options.gaze:
+            dip = BLINK_GAZE_DIP_DEG * max(blink_left, blink_right)
+            # Eye-in-head: the world target against the head, as the vestibulo-ocular reflex holds it.
+            values.update(gazeYaw=gaze_yaw - yaw, gazePitch=gaze_pitch - pitch - dip)
+        else:
+            values.update(gazeYaw=0.0, gazePitch=0.0)
+        values.update(self.brows.step(i, cues))
+        soon = any(cues.speech[k] for k in range(i, min(i + 3, len(cues.speech))))
+        gestures, intensity = self.gestures.step(i, speaking=soon)
+        for name, weight in gestures.items():
+            values[name] = _screen(min(max(values.get(name, 0.0), 0.0), 1.0), weight)
+        if self.options.expressions is not None:
+            self._overlay_expression(values, i, intensity)
+        # A closing lid covers a raised one: the blink wins over eyeWide.
+        values["eyeWideLeft"] *= 1.0 - blink_left
+        values["eyeWideRight"] *= 1.0 - blink_right
+        return values
+
+    def _overlay_expression(self, values: dict[str, float], i: int, intensity: float) -> None:
+        """Lay the emotion timeline over the frame, its intensity wandering a little, keeping lip closure."""
+        if i >= self._expression_frames:
+            self._expression_frames = max(
+                i + 1, 2 * self._expression_frames, int(EXPRESSION_BLOCK_S * self.fps)
+            )
+            self._expression = expression_curves(
+                self.options.expressions, fps=self.fps, n_frames=self._expression_frames
+            )
+        close = min(max(values.get("mouthClose", 0.0), 0.0), 1.0)
+        for name, curve in self._expression.items():
+            weight = min(float(curve[i]) * intensity, 1.0)
+            if weight <= 0.0:
+                continue
+            if name == "jawOpen":
+                # Surprise drops the jaw, but never through a bilabial closure (p, b, m).
+                weight *= 1.0 - close
+            values[name] = _screen(min(max(values.get(name, 0.0), 0.0), 1.0), weight)
+
+    def _pack(self, rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+        names = list(self.mouth) + [n for n in _MOTION_TRACKS if n not in self.mouth]
+        if self.options.expressions is not None:
+            names += [n for n in EXPRESSION_TRACKS if n not in names]
+        for row in rows:
+            for name in row:
+                if name not in names:
+                    names.append(name)
+        return {name: np.array([row.get(name, 0.0) for row in rows], dtype=np.float64) for name in names}
+
+
+_MOTION_TRACKS = (
+    "headYaw",
+    "headPitch",
+    "headRoll",
+    "eyeBlinkLeft",
+    "eyeBlinkRight",
+    "gazeYaw",
+    "gazePitch",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "browDownLeft",
+    "browDownRight",
+    "eyeWideLeft",
+    "eyeWideRight",
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "mouthRollLower",
+    "mouthPucker",
+)

@@ -1,0 +1,104 @@
+"""MotionStream: streaming equals offline, the look-ahead is bounded, an idle face lives, seeds differ."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from dirfa.motion.expression import parse_timeline
+from dirfa.motion.generate import MotionOptions, generate
+from dirfa.motion.stream import LOOKAHEAD_S, MotionStream
+
+FPS = 25.0
+
+
+def _cut(prosody, start: int, end: int):
+    return dataclasses.replace(
+        prosody,
+        **{f.name: np.asarray(getattr(prosody, f.name))[start:end] for f in dataclasses.fields(prosody)},
+    )
+
+
+def _streamed(mouth, prosody, options, chunks: list[int]) -> dict[str, np.ndarray]:
+    stream = MotionStream(FPS, options)
+    parts, start = [], 0
+    n = prosody.speech.shape[0]
+    for size in chunks:
+        end = min(start + size, n)
+        parts.append(stream.push({k: v[start:end] for k, v in mouth.items()}, _cut(prosody, start, end)))
+        start = end
+    parts.append(stream.finish())
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[-1]}
+
+
+@pytest.mark.parametrize("chunk_seed", [0, 1])
+def test_streaming_equals_offline(prosody_8s, mouth_8s, chunk_seed):
+    # prosody_8s is 30 fps; read it as 25 fps (a slower clip): every generator sees the same frames either way.
+    options = MotionOptions(seed=9, head_motion=1.5, expressions=parse_timeline("0:happy:0.4,4:sad:0.5"))
+    n = prosody_8s.speech.shape[0]
+    offline = generate(mouth_8s, prosody_8s, fps=FPS, n_frames=n, options=options)
+    rng = np.random.default_rng(chunk_seed)
+    chunks = [int(rng.integers(1, 40)) for _ in range(n)]
+    streamed = _streamed(mouth_8s, prosody_8s, options, chunks)
+    assert set(streamed) == set(offline.curves)
+    for name, curve in offline.curves.items():
+        assert streamed[name].shape == (n,)
+        np.testing.assert_allclose(streamed[name], curve, atol=1e-5, err_msg=name)
+
+
+def test_lookahead_is_bounded(prosody_60s, mouth_60s):
+    # Whatever comes after frame k + look-ahead cannot change frames up to k: each push returns only final frames.
+    lookahead = int(LOOKAHEAD_S * FPS)
+    assert LOOKAHEAD_S <= 0.5
+    k = 400
+    mouth = {name: curve[: k + lookahead + 1] for name, curve in mouth_60s.items()}
+    stream = MotionStream(FPS, MotionOptions(seed=2))
+    early = stream.push(mouth, _cut(prosody_60s, 0, k + lookahead + 1))
+    assert early["headYaw"].shape[0] >= k + 1
+    full = generate(mouth_60s, prosody_60s, fps=FPS, n_frames=1500, options=MotionOptions(seed=2))
+    other = _cut(prosody_60s, 0, 1500)
+    other = dataclasses.replace(
+        other, speech=np.r_[other.speech[: k + lookahead + 1], ~other.speech[k + lookahead + 1 :]]
+    )
+    changed = generate(mouth_60s, other, fps=FPS, n_frames=1500, options=MotionOptions(seed=2))
+    for name in ("headYaw", "headPitch", "eyeBlinkLeft", "gazeYaw", "browInnerUp"):
+        np.testing.assert_allclose(early[name][: k + 1], full.curves[name][: k + 1], atol=1e-5)
+        np.testing.assert_allclose(changed.curves[name][: k + 1], full.curves[name][: k + 1], atol=1e-5)
+        assert not np.allclose(changed.curves[name], full.curves[name])  # the change did matter later
+
+
+def test_idle_face_lives_and_listening_nods():
+    n = int(30 * FPS)
+    stream = MotionStream(FPS, MotionOptions(seed=4))
+    first, rest = stream.push({}, None, n_frames=n), stream.finish()
+    idle = {name: np.concatenate([first[name], rest[name]]) for name in rest}
+    assert idle["headYaw"].shape == (n,)
+    assert len(stream.blinker.apexes) >= 4  # ~17 blinks/min at rest
+    assert 0.3 < np.std(idle["headYaw"]) < 4.0  # drift and breathing, not a frozen photo
+    assert len(stream.gazer.shifts) >= 5
+    listener = MotionStream(FPS, MotionOptions(seed=4))
+    pitch = np.concatenate(
+        [listener.push({}, None, listening=True, n_frames=n)["headPitch"], listener.finish()["headPitch"]]
+    )
+
+    def dips(curve):
+        level = np.convolve(curve, np.ones(25) / 25, mode="same")
+        low = (curve - level) < -0.8
+        return int(np.sum(low[1:] & ~low[:-1]))
+
+    assert dips(pitch) >= 2 and dips(pitch) > dips(idle["headPitch"])
+
+
+def test_seeds_differ_in_performance_not_in_lips(prosody_60s, mouth_60s):
+    takes = [
+        generate(mouth_60s, prosody_60s, fps=FPS, n_frames=1500, options=MotionOptions(seed=s))
+        for s in range(4)
+    ]
+    for a in range(len(takes)):
+        for b in range(a + 1, len(takes)):
+            first, second = takes[a].curves, takes[b].curves
+            assert np.mean(np.abs(first["headYaw"] - second["headYaw"])) >= 2.0
+            aperture = [c["jawOpen"] * (1 - c["mouthClose"]) for c in (first, second)]
+            assert np.corrcoef(*aperture)[0, 1] >= 0.9

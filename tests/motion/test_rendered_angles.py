@@ -1,0 +1,111 @@
+"""The renderer turns the head as far as the tracks ask: a rendered headYaw re-detected by mediapipe's face
+mesh and a rigid fit (dirfa.motion.measure) comes back within 10 %, and the background stays still."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+import pytest
+
+from dirfa.face.landmarks import find_faces, load_portrait
+from dirfa.face.rig import build_rig
+from dirfa.motion.measure import projected_angles, relative_angles, umeyama
+from dirfa.render.compose import FrameRenderer, plan_output
+
+
+@pytest.fixture(scope="module")
+def renderer(portrait, rig):
+    plan = plan_output(portrait.image.shape, portrait.face_box, size=256, crop=True)
+    return FrameRenderer(portrait.image, rig, plan)
+
+
+def test_rigid_fit_recovers_a_known_rotation():
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(50, 3))
+    angle = np.radians(12.0)
+    rotation = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]])
+    found, scale, shift = umeyama(points, 2.0 * points @ rotation.T + 5.0)
+    np.testing.assert_allclose(found, rotation, atol=1e-9)
+    assert scale == pytest.approx(2.0) and np.allclose(shift, 5.0)
+
+
+def test_a_rendered_yaw_sweep_is_the_sweep_asked_for(renderer):
+    rest = find_faces(renderer.render({}))[0]
+    asked = np.array([-15.0, -7.5, 7.5, 15.0])
+    seen = [find_faces(renderer.render({"headYaw": yaw}))[0] for yaw in asked]
+    measured = np.array([relative_angles(rest, landmarks).yaw_deg for landmarks in seen])
+    # Requested vs measured slope over the +-15 deg sweep within 10 % (the issue measured 0.35 before);
+    # each angle within 20 % (a face already turned a little in the photo turns a little more one way).
+    assert float(asked @ measured / (asked @ asked)) == pytest.approx(1.0, abs=0.1)
+    np.testing.assert_allclose(measured, asked, rtol=0.2)
+    for landmarks in seen:
+        other = relative_angles(rest, landmarks)
+        assert abs(other.pitch_deg) < 3.0 and abs(other.roll_deg) < 3.0
+    # The same from the 2D landmarks alone, against the rest frame's 3D shape (a looser, independent check).
+    projected = np.array([projected_angles(rest, landmarks).yaw_deg for landmarks in seen])
+    assert float(asked @ projected / (asked @ asked)) == pytest.approx(1.0, abs=0.25)
+
+
+def test_pitch_and_roll_come_out_too(renderer):
+    rest = find_faces(renderer.render({}))[0]
+    # A lowered and a lifted chin both within 10 % (a lifted one had read ~20 % short).
+    for pitch in (-12.0, 12.0):
+        seen = relative_angles(rest, find_faces(renderer.render({"headPitch": pitch}))[0])
+        assert seen.pitch_deg == pytest.approx(pitch, rel=0.1)
+        assert abs(seen.yaw_deg) < 3.0 and abs(seen.roll_deg) < 3.0
+    assert relative_angles(rest, find_faces(renderer.render({"headRoll": 8.0}))[0]).roll_deg == pytest.approx(
+        8.0, rel=0.1
+    )
+
+
+@pytest.mark.parametrize("pose", [{"headYaw": -20.0}, {"headYaw": 20.0}, {"headPitch": 15.0}])
+def test_the_background_stays_still_when_the_head_turns(portrait, rig, renderer, pose):
+    picture = renderer.render_pose(rig.pose(pose))
+    changed = np.abs(picture.astype(np.int16) - portrait.image.astype(np.int16)).max(axis=2) > 0
+    assert rig.person is not None
+    # Background: outside the person layer, and more than a tenth of a face away from it (the hair's soft
+    # edge and its wisps may move with the head).
+    reach = max(3, int(0.1 * portrait.face_width_px))
+    near_person = cv2.dilate((rig.person > 0).astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)) > 0
+    assert changed.any()  # the head did turn
+    assert not changed[~near_person].any()
+
+
+def test_a_nod_moves_both_eyes_alike(rig):
+    # A nod turns about the head's own ear-to-ear axis: both eyes rise together (a turned face's far eye used
+    # to ride the outline's steep depth and shear).
+    moved = rig.pose({"headPitch": 12.0}).points_xy - rig.points_xyz[:, :2]
+    right, left = moved[[33, 133], 1].mean(), moved[[362, 263], 1].mean()
+    assert right < -1.0 and left < -1.0  # a lifted chin raises the eyes in the picture
+    assert abs(right - left) < 0.1 * abs(right + left) / 2
+
+
+def test_a_face_turned_in_the_photo_turns_back_only_as_far_as_it_can(rig):
+    assert abs(rig.photo_turn_deg) < 3.0  # the astronaut looks at the camera: never limited
+    assert [rig.realised_yaw_deg(y) for y in (-20.0, -5.0, 5.0, 20.0)] == [-20.0, -5.0, 5.0, 20.0]
+    turned = dataclasses.replace(rig, photo_turn_deg=-12.0)  # turned towards the viewer's left
+    back = np.array([turned.realised_yaw_deg(y) for y in np.linspace(0.0, 30.0, 61)])
+    assert np.all(np.diff(back) > 0)  # every larger request still turns further ...
+    assert back.max() < 24.0 - 12.0  # ... up to the limit, never past it
+    assert turned.realised_yaw_deg(6.0) == 6.0  # small turns are realised in full
+    assert turned.realised_yaw_deg(-20.0) == -20.0  # turning further away is not limited
+    moved = turned.pose({"headYaw": 20.0}).points_xy - turned.pose({"headYaw": 12.0}).points_xy
+    assert np.abs(moved[:468]).max() < 2.0  # past the limit the face hardly moves on
+
+
+def test_a_photo_that_cuts_the_head_off_never_warps_in_pixels_from_beyond_its_edge(astronaut):
+    # The astronaut with the top of her head cut off by the frame: the rings around the face reach past the
+    # top edge. Whatever part of the mesh comes into view as the head lowers must map back inside the photo
+    # (outside it, the warp could only invent a mirrored border: a zigzag of hair).
+    cropped = np.ascontiguousarray(astronaut[60:420, 100:400])
+    rig = build_rig(load_portrait(cropped))
+    height, width = cropped.shape[:2]
+    inside = (rig.points_xyz[:, 0] >= 0) & (rig.points_xyz[:, 0] <= width - 1)
+    inside &= (rig.points_xyz[:, 1] >= 0) & (rig.points_xyz[:, 1] <= height - 1)
+    rings = slice(478, 478 + len(rig.still_outline) * 3)
+    assert (rig.points_xyz[rings, 1] <= 0.0).any()  # the rings do reach the top edge
+    assert inside[rings].all()
+    posed = rig.pose({"headPitch": -15.0}).points_xy
+    assert posed[rings][:, 1].min() >= -1e-3  # and nothing is pulled above it
