@@ -28,6 +28,7 @@ REPO = results_md.REPO
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 DIRFA = REPO / ".venv" / "bin" / "dirfa"
 EXAMPLE_PORTRAIT = REPO / "examples" / "portrait.jpg"
+SHARED_PORTRAITS = REPO.parent / "shared" / "data" / "portraits"
 
 BILABIALS = frozenset({"P", "B", "M"})
 OPEN_VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "EY", "OW"})
@@ -215,6 +216,174 @@ def score_clip(gaps: np.ndarray, timeline, env: np.ndarray, *, rest: float, fps:
     return s
 
 
+# --- the rig's own lip opening on every portrait (no rendering, no re-detection) ------------------------
+
+# States whose single-frame runs count as one-frame events: (low, high) hysteresis bounds, a frame is in the
+# low state at or below `low`, the high state at or above `high`, and keeps its state in between.
+MOUTH_STATES = (0.035, 0.07)  # inner-lip gap in mouth widths: closed / open (rig.CLOSED_GAP_PER_MOUTH)
+TEETH_STATES = (0.05, 0.09)  # gap in mouth widths: teeth hidden / shown (they come into view over this)
+LID_STATES = (0.3, 0.7)  # eyeBlink: open / shut
+
+
+def one_frame_events(values: np.ndarray, low: float, high: float) -> int:
+    """How many times a state (<= low, >= high, with hysteresis between) lasts exactly one frame between
+    two frames of the other state: a flash the eye catches as a glitch."""
+    state = np.zeros(len(values), np.int8)
+    current = 0
+    for i, value in enumerate(values):
+        if value <= low:
+            current = -1
+        elif value >= high:
+            current = 1
+        state[i] = current
+    events = 0
+    for i in range(1, len(state) - 1):
+        if state[i] != 0 and state[i - 1] == state[i + 1] == -state[i]:
+            events += 1
+    return events
+
+
+def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts: dict, fps: float) -> str:
+    """Per portrait: open vowels opened and p/b/m closed by the rig's own inner-lip gap (in mouth widths,
+    over the phone times of the alignment), the smallest open-vowel opening in pixels at a 256 px face, and
+    one-frame mouth/teeth/lid events; over the LibriVox clips in both modes. Returns the Markdown text."""
+    import dirfa
+    from dirfa.api import steady_mouth
+    from dirfa.face.rig import build_rig
+
+    tracks = {}
+    for clip in clips:
+        audio, _ = truth[clip]
+        for mode in MODES:
+            text = texts[clip] if mode == "text" else None
+            tracks[clip, mode] = dirfa.animate(audio, fps=fps, text=text, seed=0)
+    rows = []
+    for path in portraits:
+        portrait = dirfa.load_portrait(path)
+        rig = build_rig(portrait)
+        width = rig.frame.mouth_px
+        px_256 = 256.0 / max(float(portrait.face_width_px), 1.0)  # pixels of a 256 px wide face per photo px
+        rest = rig.pose({}).mouth_open_px / width
+        counts = dict(closed=0, bilabials=0, opened=0, vowels=0, mouth=0, teeth=0, lids=0, frames=0)
+        openings = []
+        for (clip, _), anim in tracks.items():
+            _, timeline = truth[clip]
+            n = anim.n_frames
+            curves = steady_mouth(rig, anim.curves)  # what dirfa.frames renders on this face
+            gaps = np.empty(n)
+            blinks = np.empty((n, 2))
+            for i in range(n):
+                pose = rig.pose({name: float(curve[i]) for name, curve in curves.items()})
+                gaps[i] = pose.mouth_open_px / width
+                blinks[i] = pose.blink
+            t = np.arange(n) / fps
+            for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
+                window = gaps[(t >= start - 0.5 / fps) & (t <= end + 0.5 / fps)]
+                if window.size == 0:
+                    continue
+                if phone in BILABIALS:
+                    counts["bilabials"] += 1
+                    counts["closed"] += int(window.min() < rest + CLOSED_ABOVE_REST)
+                elif phone in OPEN_VOWELS and end - start >= MIN_VOWEL_S:
+                    counts["vowels"] += 1
+                    counts["opened"] += int(window.max() > rest + OPEN_ABOVE_REST)
+                    openings.append((window.max() - rest) * width * px_256)
+            counts["mouth"] += one_frame_events(gaps - rest, *MOUTH_STATES)
+            counts["teeth"] += one_frame_events(gaps - rest, *TEETH_STATES)
+            counts["lids"] += sum(one_frame_events(blinks[:, k], *LID_STATES) for k in (0, 1))
+            counts["frames"] += n
+        rows.append(
+            [
+                path.name,
+                f"{width:.0f}",
+                pct(counts["opened"], counts["vowels"]),
+                pct(counts["closed"], counts["bilabials"]),
+                f"{np.percentile(openings, 10):.1f} / {np.median(openings):.1f}" if openings else "-",
+                counts["mouth"],
+                counts["teeth"],
+                counts["lids"],
+                counts["frames"],
+            ]
+        )
+        print(" | ".join(str(c) for c in rows[-1]))
+    header = [
+        "portrait",
+        "mouth px",
+        "open vowels opened",
+        "p/b/m closed",
+        "open-vowel opening px at a 256 px face: 10th pct / median",
+        "1-frame mouth",
+        "1-frame teeth",
+        "1-frame lids",
+        "frames",
+    ]
+    return results_md.table(header, rows)
+
+
+# --- the acoustic path on speech in other languages ----------------------------------------------------
+
+OTHER_SPEECH = ("bus_chinese", "chinese_poem1", "japanese", "eluosi", "fayu", "itosinger1")
+ESPEAK_TEXTS = {
+    "de": "Guten Morgen, wie geht es Ihnen heute? Ich habe ein neues Buch gelesen.",
+    "es": "Buenos días, ¿cómo estás hoy? Me gusta mucho la música de la ciudad.",
+    "fr": "Bonjour, comment allez-vous aujourd'hui? Nous avons mangé au restaurant.",
+    "cmn": "今天天气很好，我们一起去公园散步吧。",
+    "ja": "こんにちは、今日はいい天気ですね。私は学生です。",
+    "ru": "Здравствуйте, как у вас дела сегодня? Я люблю читать книги.",
+}
+JAW_CLOSED = 0.2  # jawOpen under this (or mouthClose over 0.3) reads as a shut mouth on the shared portraits
+
+
+def acoustic_table(fps: float) -> str:
+    """Closed-frame share during voiced speech (prosody: voiced and speech) on the acoustic path, for the
+    shared non-English recordings and espeak-ng speech in six languages; and the longest closed run."""
+    import dirfa
+    from dirfa.speech.acoustic import acoustic_curves
+    from dirfa.speech.prosody import analyze
+
+    clips = {}
+    for name in OTHER_SPEECH:
+        path = REPO.parent / "shared" / "data" / "speech" / f"{name}.wav"
+        if path.exists():
+            clips[name] = dirfa.load_audio(path)
+    with tempfile.TemporaryDirectory(prefix="dirfa-espeak-") as tmp:
+        for voice, text in ESPEAK_TEXTS.items():
+            wav = Path(tmp) / f"{voice}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True, capture_output=True)
+            clips[f"espeak-ng {voice}"] = dirfa.load_audio(wav)
+    rows = []
+    for name, audio in clips.items():
+        n = max(1, int(round(audio.duration_s * fps)))
+        prosody = analyze(audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=fps, n_frames=n)
+        curves = acoustic_curves(
+            audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=fps, n_frames=n, prosody=prosody
+        )
+        voiced = prosody.voiced & prosody.speech
+        closed = (curves["jawOpen"] < JAW_CLOSED) | (curves["mouthClose"] > 0.3)
+        edges = np.diff(np.concatenate([[0], (closed & voiced).astype(np.int8), [0]]))
+        runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+        rows.append(
+            [
+                name,
+                int(voiced.sum()),
+                f"{100 * closed[voiced].mean():.1f} %" if voiced.any() else "-",
+                int(runs.max(initial=0)),
+                f"{100 * closed[prosody.speech & ~prosody.voiced].mean():.0f} %",
+                f"{np.median(curves['jawOpen'][voiced]):.2f}" if voiced.any() else "-",
+            ]
+        )
+        print(" | ".join(str(c) for c in rows[-1]))
+    header = [
+        "clip",
+        "voiced frames",
+        "closed while voiced",
+        "longest closed voiced run (frames)",
+        "closed in unvoiced speech",
+        "median jawOpen voiced",
+    ]
+    return results_md.table(header, rows)
+
+
 def pct(k: int, n: int) -> str:
     return f"{k}/{n} {100 * k / n:.0f} %" if n else "-"
 
@@ -259,7 +428,36 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=320, help="output width of the face crop (default 320)")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
+    parser.add_argument(
+        "--geometry",
+        nargs="*",
+        type=Path,
+        metavar="FACE",
+        help="only the rig's lip opening (no rendering) on these portraits (default: every shared portrait)",
+    )
+    parser.add_argument(
+        "--acoustic",
+        action="store_true",
+        help="only the acoustic path's closed-frame share in voiced non-English speech (no rendering)",
+    )
     args = parser.parse_args()
+    if args.acoustic:
+        started = time.perf_counter()
+        text = acoustic_table(float(args.fps))
+        elapsed = time.perf_counter() - started
+        print(f"\n{text}\n\nbenchmark took {elapsed:.0f} s")
+        if not args.no_append:
+            method = (
+                "dirfa.speech.acoustic.acoustic_curves (the `--language` other than en path) on the shared "
+                "non-English recordings and on espeak-ng speech; frames where the prosody finds voiced speech, "
+                f"counted closed when jawOpen < {JAW_CLOSED} or mouthClose > 0.3. Total {elapsed:.0f} s."
+            )
+            results_md.append(
+                "Acoustic path on other languages (benchmarks/lipsync.py --acoustic)",
+                method + "\n\n" + text,
+                command=" ".join(["benchmarks/lipsync.py", *sys.argv[1:]]),
+            )
+        return
 
     import dirfa
     from dirfa.media.video import probe_video, read_video_frames
@@ -277,6 +475,30 @@ def main() -> None:
         audio = dirfa.load_audio(LIBRIVOX / f"{clip}.wav")
         timeline = phonemes.align(audio.samples, sample_rate_hz=audio.sample_rate_hz, text=texts[clip])
         truth[clip] = (audio, timeline)
+
+    if args.geometry is not None:
+        started = time.perf_counter()
+        faces = args.geometry or [EXAMPLE_PORTRAIT, *sorted(SHARED_PORTRAITS.glob("*.png"))]
+        text = geometry_scores(faces, clips, truth, texts, float(args.fps))
+        elapsed = time.perf_counter() - started
+        print(f"\n{text}\n\nbenchmark took {elapsed:.0f} s")
+        if not args.no_append:
+            method = (
+                "The rig's own inner-lip gap (Rig.pose(...).mouth_open_px, in mouth widths) for the tracks "
+                "`dirfa.animate` makes of the five LibriVox clips (audio only and --text, seed 0), scored as "
+                f"the rendered benchmark scores re-detected gaps: open vowels > rest + {OPEN_ABOVE_REST}, p/b/m "
+                f"< rest + {CLOSED_ABOVE_REST}. Opening px: the largest gap above rest during each open vowel "
+                "in pixels when the face is 256 px wide. One-frame events: a state lasting a single frame "
+                f"between two of the other (mouth closed/open {MOUTH_STATES}, teeth hidden/shown {TEETH_STATES} "
+                f"mouth widths above rest, lids open/shut {LID_STATES} eyeBlink, with hysteresis). "
+                f"Total {elapsed:.0f} s."
+            )
+            results_md.append(
+                "Lip opening per portrait (benchmarks/lipsync.py --geometry)",
+                method + "\n\n" + text,
+                command=" ".join(["benchmarks/lipsync.py", *sys.argv[1:]]),
+            )
+        return
 
     sections = []
     started = time.perf_counter()

@@ -26,6 +26,13 @@ def _fill(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
+def rig(rig):
+    """The astronaut's rig with her photo's open smile closed at rest, as a closed-mouthed photo rests (a
+    photo's open mouth is otherwise its rest pose): these tests open the mouth from closed lips."""
+    return rig.closed_at_rest()
+
+
+@pytest.fixture(scope="module")
 def colours(astronaut, portrait) -> mouth.MouthColours:
     return mouth.sample_colours(astronaut, portrait.landmarks_xyz[:, :2])
 
@@ -243,7 +250,10 @@ def wide_open(astronaut, rig, colours):
 def test_teeth_are_lit_between_the_lips_and_the_eye_whites(half_open, lip_colour, sclera_highlight):
     canvas, g = half_open
     incisors = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.04, 0.09)))
-    cavity = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.16, 1), dv_lip=(-1, -0.04)))
+    # (The cavity between the upper incisal edges and the lower teeth, which show at this opening.)
+    cavity = _luminance(
+        _band(canvas, g, across=(0, 0.1), dv_upper=(0.13, 1), dv_lower=(-1, -0.01), dv_lip=(-1, -0.04))
+    )
     assert incisors.mean() > 1.2 * _luminance(lip_colour)
     assert incisors.mean() > cavity.mean() + 100
     # Ivory in the mouth's shade, never paper white. (The astronaut's lips are so light and her eye whites
@@ -577,3 +587,31 @@ def test_teeth_under_a_moustache_are_dimmer(astronaut, portrait):
     assert red >= green >= blue
     lips = _fill(dark.shape[:2], xy[OUTER_LOOP]) & ~_fill(dark.shape[:2], xy[INNER_LOOP])
     assert _luminance(under) > _luminance(np.median(dark[lips], axis=0))
+
+
+def test_a_speech_aa_shows_teeth_above_and_below(half_open):
+    """jawOpen 0.6 (a spoken "aa"), not only a shout: the lower incisors' edges show under the dark gap that
+    separates them from the upper teeth, and the gap follows the jaw (issue 14: one rigid strip of upper
+    teeth over a black hole)."""
+    canvas, g = half_open
+    upper = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.04, 0.09)))
+    gap = _luminance(_band(canvas, g, across=(0, 0.1), dv_upper=(0.13, 1), dv_lower=(-1, -0.01)))
+    lower = _luminance(_band(canvas, g, across=(0, 0.1), dv_lower=(0.005, 0.025), dv_lip=(-1, -0.005)))
+    assert lower.mean() > gap.mean() + 30
+    assert upper.mean() > gap.mean() + 30
+
+
+def test_photo_mouth_reuses_its_teeth_not_its_dark_gap(astronaut, portrait, colours):
+    # Carried with the skull as the jaw drops, the photo's dark gap under its teeth reads as a maroon slab with
+    # a straight lower edge over the synthesised cavity (issue 14, full3.png opened wide): only teeth are reused.
+    xy = portrait.landmarks_xyz[:, :2]
+    opening = astronaut[_fill(astronaut.shape[:2], xy[INNER_LOOP])].astype(np.float32)
+    lum = _luminance(opening)
+    like = {
+        name: float(mouth._teeth_like(pixels[None], colours).mean())
+        for name, pixels in (
+            ("teeth", opening[lum >= np.percentile(lum, 70)]),
+            ("gap", opening[lum <= np.percentile(lum, 10)]),
+        )
+    }
+    assert like["teeth"] > 0.8 and like["gap"] < 0.2, like

@@ -60,7 +60,9 @@ SKIN_LUM_RANGE = (0.45, 1.35)  # skin pixels are within this share of the face's
 # features (narrower than this share of the eye width) above the moving lid edge are filled with the skin
 # around them (a grey-level closing), over the lid and this far past its corners (share of the eye width).
 LASH_REMOVE_PER_EYE = 0.4
-LASH_REMOVE_PAST_CORNER = 0.25
+# (0.32: a painted or made-up liner wing runs ~0.3 eye widths past mediapipe's outer corner landmark, which
+# sits short of the visible corner; stopped at 0.25 its tail was left as a coloured stroke beside the lid)
+LASH_REMOVE_PAST_CORNER = 0.32
 LASH_REMOVE_PAST_INNER = 0.04  # ... but not past the inner corner (share of the eye width, +-: soft)
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
@@ -95,6 +97,9 @@ HAIR_CROSSING_DEG = 60.0
 HAIR_ENTERS = 0.04
 HAIR_OVER_LID = (2.0, 14.0)  # drawn where this much lighter than the lid (luminance 0..255), starts..full
 CORNER_TAPER_S = 0.1  # the lash line fades out over this share of the lid at each corner
+# ... centred this far past the outer corner landmark, which sits short of the visible corner: ending inside
+# it, the new lash line left the photo's liner wing and lower-lid liner beside it as a loose stroke.
+LASH_PAST_OUTER_S = 0.05
 COVER_TAPER_S, COVER_PAST_CORNER_S = (
     0.15,
     0.08,
@@ -602,7 +607,13 @@ def draw_lids(
         travel = np.maximum(open_h.astype(np.float32) - edge_h, 0.0)
         # The distance the lid travels to close fully: its row scale, so the texture rides the lid.
         full = np.maximum(travel / b, 1.0)
-        inside_s = _smoothstep(0.0, CORNER_TAPER_S, s) * _smoothstep(1.0, 1.0 - CORNER_TAPER_S, s)
+        # Where the lash line fades out (centres, s): the inner end inside its landmark as the lid narrows
+        # there, the outer one carried a little past its landmark.
+        taper = 0.5 * CORNER_TAPER_S
+        # (right eye: corners outer..inner)
+        outer = -LASH_PAST_OUTER_S if side == 0 else 1.0 + LASH_PAST_OUTER_S
+        first, last = (outer, 1.0 - taper) if side == 0 else (taper, outer)
+        inside_s = _smoothstep(first - taper, first + taper, s) * _smoothstep(last + taper, last - taper, s)
         # Covered: from the lid edge (anti-aliased) up to the open edge and on above it, where the warp
         # shows the lashes pulled down, by a reach that tapers towards the corners (a crescent); its
         # upper part blends into the warped skin.

@@ -120,6 +120,13 @@ LOWER_SLIVER_LIGHT = 0.6  # and are this much less lit while only a sliver of th
 # reads as two rows of teeth (the synthesised ones a grey band under the photo's): the sliver is left out.
 PHOTO_TEETH_FROM = 0.05
 PHOTO_TEETH_FULL = 0.085
+# Of the photo's opening only its teeth are kept once the jaw drops: pixels lit between these shares of the way
+# from the cavity's colour to the teeth's (luminance). Its dark gap, carried with the skull as the jaw drops,
+# read as a maroon slab with a straight lower edge under the teeth, over the synthesised cavity.
+PHOTO_TEETH_LIGHT = (0.1, 0.4)
+# ... as far as the jaw has opened the lips past the photo's own opening (this share of the mouth width
+# brings the filter in fully): at rest the photo's mouth is shown as it is.
+PHOTO_FILTER_DROP = 0.08
 
 
 @dataclass(frozen=True)
@@ -317,6 +324,14 @@ def _photo_interior(
     depth = np.clip((v - v_top) / np.maximum(v_bottom - v_top, 1.0), 0, 1)
     cover *= 1 - np.clip((depth - 0.55) / 0.4, 0, 1)
     return texture, cover[..., None]
+
+
+def _teeth_like(texture: np.ndarray, colours: MouthColours) -> np.ndarray:
+    """(H, W, 1) 0..1: how much each pixel of the photo's mouth interior is lit like its teeth rather than
+    dark like the gap behind them (see PHOTO_TEETH_LIGHT)."""
+    dark, light = float(colours.cavity.mean()), float(colours.teeth.mean())
+    lo, hi = (dark + share * (light - dark) for share in PHOTO_TEETH_LIGHT)
+    return _smooth01((texture.mean(axis=2) - lo) / max(hi - lo, 1.0))[..., None].astype(np.float32)
 
 
 def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -548,7 +563,9 @@ def draw_mouth(
         # wide open one only its own (carried by the skull, as the synthesised upper teeth are).
         a_up = a_up * (1.0 - share)
         colour = colour * (1.0 - a_up) + teeth * a_up
-        cover *= share
+        # (its dark gap and the lips' rim left behind only once the jaw has opened the lips past the photo's)
+        dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
+        cover *= share * (1.0 - dropped * (1.0 - _teeth_like(texture, colours)))
         colour = colour * (1 - cover) + texture * (0.8 + 0.2 * inside[..., None]) * cover
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
+from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
 
-from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS
+from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, no_single_frames
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
 from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.visemes import VOWELS
@@ -38,6 +38,16 @@ _DIP_START_DB = 10.0  # vowels within a phrase vary by ~10 dB; deeper dips under
 WORD_CHECK_S = 10.0
 _BLOCK_FRAMES = 4000  # formants are computed 40 s of frames at a time
 _GAP_DB = 20.0  # a dip this far under the surrounding speech peak is a closure or a gap
+# Voicing from the normalised autocorrelation (Boersma 1993, "Accurate short-term analysis of the fundamental
+# frequency...": the window's own autocorrelation divided out; Praat calls a frame voiced above 0.45).
+_PERIOD_WINDOW_S = 0.04  # two periods of a 50 Hz creak, as Praat's default for pitch
+_PERIOD_MIN_HZ, _PERIOD_MAX_HZ = 60.0, 500.0  # speaking and singing voices, low men to high sopranos
+_VOICED_LOW, _VOICED_HIGH = 0.35, 0.6  # periodicity from "surely unvoiced" to "surely voiced"
+# A voiced stretch is a vowel or a sonorant: the jaw is at least this open through it, whatever the formant
+# estimate says (the F1 of a Mandarin or Russian vowel, or of a high voice, is often missed by LPC, and a
+# mouth shut through voice reads as dubbing). Mid vowels open the jaw ~8-12 mm of ~25 mm at most
+# (Lindblom & Sundberg 1971), ~0.3 of jawOpen; close vowels less, open ones more (F1 adds on top).
+_VOICED_JAW = 0.3
 
 
 def _formants(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +102,25 @@ def _lpc_formants(r: np.ndarray) -> tuple[float, float]:
     return math.nan, math.nan
 
 
+def _periodicity(x: np.ndarray, n: int) -> np.ndarray:
+    """0..1 per 10 ms frame: the highest normalised autocorrelation at a voice's pitch lag (Boersma 1993)."""
+    hop = int(HOP_S * _LPC_RATE_HZ)
+    length = int(_PERIOD_WINDOW_S * _LPC_RATE_HZ)
+    window = np.hanning(length)
+    size = 2 * length
+    w_ac = np.fft.irfft(np.abs(np.fft.rfft(window, size)) ** 2)[:length]
+    lo, hi = int(_LPC_RATE_HZ / _PERIOD_MAX_HZ), int(_LPC_RATE_HZ / _PERIOD_MIN_HZ)
+    out = np.zeros(n)
+    for start in range(0, n, _BLOCK_FRAMES):
+        count = min(_BLOCK_FRAMES, n - start)
+        frames = frame_signal(x, length=length, hop=hop, n=count, start=start)
+        frames = (frames - frames.mean(axis=1, keepdims=True)) * window
+        ac = np.fft.irfft(np.abs(np.fft.rfft(frames, size, axis=1)) ** 2, axis=1)[:, :length]
+        r = ac[:, lo:hi] / np.maximum(ac[:, :1], 1e-12) / np.maximum(w_ac[lo:hi] / w_ac[0], 1e-3)
+        out[start : start + count] = np.clip(r.max(axis=1), 0.0, 1.0)
+    return out
+
+
 def _fill(values: np.ndarray) -> np.ndarray:
     """NaNs replaced by linear interpolation between found values (the median value if none is found)."""
     ok = np.isfinite(values)
@@ -140,8 +169,16 @@ def acoustic_curves(
     loudness = np.interp(t, frame_t, np.asarray(prosody.loudness, dtype=float))
     peak_db = maximum_filter1d(np.where(speech, level_db, -120.0), size=31)
     dip = np.clip((peak_db - level_db - _DIP_START_DB) / (_GAP_DB - _DIP_START_DB), 0.0, 1.0)
-    # Lips meet only in clear gaps lasting 40 ms or more, not in every short consonant dip.
-    gap = binary_opening(dip > 0.8, structure=np.ones(4, dtype=bool))
+    # How surely each 10 ms is voiced: the sound's own periodicity, or the prosody's pitch track.
+    periodic = np.clip((_periodicity(x8, n) - _VOICED_LOW) / (_VOICED_HIGH - _VOICED_LOW), 0.0, 1.0)
+    frame_voiced = np.interp(t, frame_t, np.asarray(prosody.voiced, dtype=float))
+    periodic = median_filter(periodic, size=5) * speech
+    voicing = np.maximum(periodic, frame_voiced * speech)
+    # Lips meet only in clear unvoiced gaps lasting 40 ms or more (a stop's closure, a pause), not in every
+    # short consonant dip, and never while the voice sounds (judged at 10 ms: the frames' voicing is coarse).
+    gap = binary_opening((dip > 0.8) & (periodic < 0.5), structure=np.ones(4, dtype=bool))
+    # Inside a phrase: speech with its breaks of up to 0.25 s (stops, short pauses) bridged.
+    phrase = binary_closing(np.pad(speech, 25), structure=np.ones(25, dtype=bool))[25:-25]
 
     open_ = np.clip((f1 - _F1_CLOSE_HZ) / (_F1_OPEN_HZ - _F1_CLOSE_HZ), 0.0, 1.0)
     # Rounding lowers F2, but so does openness (a: F2 ~1200 Hz): judge F2 against F1. Places /u/ (F1 350,
@@ -159,9 +196,10 @@ def acoustic_curves(
     held = np.clip((gaussian_filter1d(voiced, _HELD_SMOOTH_HOPS) - 0.5) / 0.4, 0.0, 1.0)
     # (Loudness is relative to the clip, ~0 all through a clip sung at one level: it only adds.)
     jaw = (0.12 + 0.45 * open_ + _HELD_JAW * held * (0.6 + 0.4 * loudness)) * sounding * gain
+    jaw = np.maximum(jaw, (_VOICED_JAW + 0.25 * open_) * voicing * (1.0 - 0.5 * dip))
     values = {
         "jawOpen": jaw,
-        "mouthClose": 0.6 * speech * gap,  # brief lip contact in clear gaps inside speech
+        "mouthClose": 0.6 * phrase * gap,  # brief lip contact in clear gaps inside speech
         "mouthFunnel": (0.2 + 0.4 * open_) * rounded * sounding,
         "mouthPucker": 0.8 * rounded * (1.0 - open_) * (1.0 - 0.5 * held) * sounding,
         "mouthStretchLeft": 0.5 * spread * sounding,
@@ -178,16 +216,19 @@ def acoustic_curves(
     half = 0.5 / fps
     offsets = np.linspace(-half, half, 9)
     for name, curve in values.items():
-        smooth = gaussian_filter1d(curve, 3.0) if name != "mouthClose" else maximum_filter1d(curve, 3)
+        smooth = gaussian_filter1d(curve, 3.0) if name != "mouthClose" else curve
         sampled = np.interp(video_t[:, None] + offsets[None, :], t, smooth)
-        frame_value = sampled.max(axis=1) if name == "mouthClose" else sampled.mean(axis=1)
+        # A gap filling half a frame's window closes that frame; one that grazes it does not (else a
+        # stop's closure would spread over the voiced frames either side).
+        frame_value = np.minimum(2.0 * sampled.mean(axis=1), sampled.max(axis=1))
+        frame_value = frame_value if name == "mouthClose" else sampled.mean(axis=1)
         out[name] = np.clip(frame_value, 0.0, 1.0).astype(np.float32)
     # Lips meet and part over a few frames, and the jaw moves no faster than it can: no frame snaps.
     closure = _limit_speed(out["mouthClose"], LIPS_MAX_SPEED_PER_S / fps)
     jaw = _limit_speed(out["jawOpen"], JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
-    return out
+    return no_single_frames(out)
 
 
 def _limit_speed(curve: np.ndarray, max_step: float) -> np.ndarray:

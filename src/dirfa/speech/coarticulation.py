@@ -5,6 +5,7 @@ Speech stage, last step of the phone path: PhoneTimeline + Prosody -> {mouth tra
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -326,8 +327,86 @@ def mouth_curves(
     frames = np.clip(np.nan_to_num(frames), 0.0, 1.0)
     frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
     frames[:, _IDX["mouthClose"]] = _lips_in_time(frames[:, _IDX["mouthClose"]], LIPS_MAX_SPEED_PER_S / fps)
-    frames = frames.astype(np.float32)
-    return {name: frames[:, i].copy() for i, name in enumerate(MOUTH_TRACKS)}
+    curves = {name: frames[:, i].astype(np.float32) for i, name in enumerate(MOUTH_TRACKS)}
+    return no_single_frames(curves)
+
+
+# Openness jawOpen * (1 - mouthClose) at which the rendered lips read as closed / open, and teeth as hidden /
+# shown (the rig parts the lips by ~0.39 mouth widths per unit of jawOpen: lips closed below ~0.035 mouth
+# widths, open above ~0.07; teeth come into view over ~0.05-0.09). A frame keeps its state between the two.
+_OPENNESS_STATES = ((0.09, 0.18), (0.13, 0.23))
+
+
+def _states(openness: np.ndarray, low: float, high: float) -> np.ndarray:
+    """-1 closed, +1 open, 0 not yet either, with hysteresis between `low` and `high`."""
+    state = np.zeros(openness.shape[0], np.int8)
+    current = 0
+    for i, value in enumerate(openness):
+        current = -1 if value <= low else (1 if value >= high else current)
+        state[i] = current
+    return state
+
+
+def no_single_frames(
+    curves: dict[str, np.ndarray],
+    *,
+    openness: Callable[[dict[str, np.ndarray], int], float] | None = None,
+    states: Sequence[tuple[float, float]] = _OPENNESS_STATES,
+) -> dict[str, np.ndarray]:
+    """Mouth curves in which no open or closed mouth (nor shown teeth) lasts a single frame.
+
+    A short syllable between two closures, or a closure between two vowels, can fall on one 40 ms frame:
+    on screen it is a flash. The neighbouring frame nearer to that state takes 60 % of its shape, so the
+    state lasts two frames; a lip closure's own frames (mouthClose ~1) are never opened.
+
+    openness(curves, frame): how open that frame's mouth is, on the scale of `states` ((closed, open) bounds,
+    a frame keeps its state between them). Default: the tracks' own openness (jawOpen less closure and tuck),
+    which cannot see a photo's open rest pose; the renderer passes the posed rig's lip gap instead.
+    """
+    out = {name: np.asarray(curve, np.float32).copy() for name, curve in curves.items()}
+    if "jawOpen" not in out or "mouthClose" not in out or out["jawOpen"].shape[0] < 3:
+        return out
+    names = [name for name in MOUTH_TRACKS if name in out]
+    if openness is None:
+        measure = _openness(out)
+        at = lambda frame: float(_openness({k: v[frame : frame + 1] for k, v in out.items()})[0])  # noqa: E731
+    else:
+        measure = np.array([openness(out, frame) for frame in range(out["jawOpen"].shape[0])])
+        at = lambda frame: openness(out, frame)  # noqa: E731
+    for low, high in states:
+        for _ in range(3):  # a fix can leave a new single frame beside it; a few passes settle it
+            state = _states(measure, low, high)
+            single = (
+                np.nonzero((state[1:-1] != 0) & (state[:-2] == -state[1:-1]) & (state[2:] == -state[1:-1]))[0]
+                + 1
+            )
+            if single.size == 0:
+                break
+            for i in single:
+                opening = state[i] > 0
+                order = (i - 1, i + 1) if (measure[i - 1] > measure[i + 1]) == opening else (i + 1, i - 1)
+                held = out["mouthClose"] >= 0.95
+                if "mouthRollLower" in out:
+                    held |= out["mouthRollLower"] >= 0.85
+                free = [j for j in order if not (opening and held[j])]  # a p/b/m or f/v stays shut
+                if free:
+                    for name in names:
+                        out[name][free[0]] = 0.4 * out[name][free[0]] + 0.6 * out[name][i]
+                    measure[free[0]] = at(free[0])
+                elif max(out["mouthClose"][i - 1], out["mouthClose"][i + 1]) < 0.95:
+                    # An opening squeezed between two f/v tucks closes with them. (One between two p/b/m
+                    # stays: "mama" at 300 words a minute has a frame per syllable, and the lips must show it.)
+                    for name in names:
+                        out[name][i] = 0.5 * (out[name][i - 1] + out[name][i + 1])
+                    measure[i] = at(i)
+    return out
+
+
+def _openness(curves: dict[str, np.ndarray]) -> np.ndarray:
+    """How far the lips part, on jawOpen's scale: the jaw, less lip closure and the lower lip's tuck."""
+    roll = curves.get("mouthRollLower")
+    tuck = 1.0 if roll is None else 1.0 - 0.85 * roll  # the rig's gap shrinks by 0.85 at a full tuck
+    return curves["jawOpen"] * (1.0 - curves["mouthClose"]) * tuck
 
 
 def _lips_in_time(close: np.ndarray, max_step: float) -> np.ndarray:
