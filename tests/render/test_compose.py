@@ -213,7 +213,8 @@ def test_rendered_jaw_open_is_seen_open(renderer, rest_frame, portrait):
     opened = _inner_lip_gap_px(_redetect(renderer.render({"jawOpen": 0.7})))
     mouth_px = np.linalg.norm(portrait.landmarks_xyz[61, :2] - portrait.landmarks_xyz[291, :2])
     assert opened > 0.2 * mouth_px, f"inner-lip gap {opened:.1f} px for a {mouth_px:.0f} px wide mouth"
-    assert opened > 3 * max(rest, 1.0)
+    # The astronaut's rest pose is her own parted smile (~6 px): the jaw opens well past it.
+    assert opened > rest + 0.15 * mouth_px, f"inner-lip gap {opened:.1f} px vs {rest:.1f} px at rest"
 
 
 def test_rendered_blink_is_seen_closed(renderer, rest_frame):

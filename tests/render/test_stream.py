@@ -108,3 +108,21 @@ def test_short_clips_render_in_this_process(astronaut, portrait, rig, curves, re
     assert multiprocessing.active_children() == []
     assert _digest(first) == reference[0]
     assert len([first, *frames]) == 10
+
+
+def test_a_worker_running_other_code_leaves_its_frames_to_this_process(
+    astronaut, portrait, rig, curves, reference, caplog, monkeypatch
+) -> None:
+    """Workers import the render code from disk when they start: edited (or upgraded) since this process
+    imported it, they would render other frames. This process's digest of that code, as if it had been
+    edited since, makes them decline, and the clip is this process's alone."""
+    monkeypatch.setattr(stream, "SOURCE_DIGEST", "the code before an edit")
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    n_frames = stream.MIN_FRAMES_FOR_WORKERS
+    short = {name: values[:n_frames] for name, values in curves.items()}
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    frames = [_digest(f) for f in stream.render_frames(astronaut, rig, plan, short, n_frames, workers=2)]
+    assert "its dirfa source differs" in caplog.text
+    assert "render workers made 0 of" in caplog.text
+    assert frames == reference[:n_frames]
+    assert multiprocessing.active_children() == []

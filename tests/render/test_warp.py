@@ -58,7 +58,12 @@ def test_affines_of_the_posed_face_mesh_map_every_vertex_back(rig):
     h_dst, h_src = np.abs(triangle_heights(dst, triangles)), np.abs(triangle_heights(src, triangles))
     sliver = (h_dst < warp.MIN_MAPPED_HEIGHT_PX) & (h_src > warp.SLIVER_STRETCH * h_dst)
     ok = (area > 0.5) & ~sliver
-    assert ok.mean() > 0.95
+    # Measured on this pose: 62 of 1086 triangles not exact (0.943), covering 28.5 px2 of the target in all.
+    # 39 are slivers in the photo already (under 0.5 px2: nostrils, lip corners); 23 are the far nostril wing,
+    # lip corner and temple foreshortened under 1 px by headYaw 10 at full depth (rig.ROTATION_DEPTH_SCALE
+    # 1.02; 0.4 before, a ~4 deg turn, left 53 and 14.9 px2). The area bound keeps a wider inexact map out.
+    assert ok.mean() > 0.93
+    assert area[~ok].sum() < 40.0
     np.testing.assert_allclose(mapped[ok], src[triangles][ok], atol=0.01)
 
 
@@ -159,7 +164,11 @@ def test_map_computed_on_a_lattice_matches_the_exact_map(rig, params):
     exact_x, exact_y, coarse_x, coarse_y = exact.map_x, exact.map_y, coarse.map_x, coarse.map_y
     error = np.hypot(coarse_x - exact_x, coarse_y - exact_y)
     worst = np.unravel_index(np.argmax(error), error.shape)
-    assert error.max() < 0.5, (
+    # The lattice misses the map's kinks between triangles by an amount growing with the turn: at headYaw 15
+    # the worst pixel was 0.14 px off with rig.ROTATION_DEPTH_SCALE 0.4 (a ~6 deg turn), 0.34 at 0.8 and 0.53
+    # at 1.02, inside the hair at the far temple (the photo remapped through either map differs there by at
+    # most 3 grey levels, 7 anywhere: not visible). Layer outlines are in the sharp boxes, mapped exactly.
+    assert error.max() < 0.6, (
         f"{error.max():.2f} px off at x={worst[1] + region.x0}, y={worst[0] + region.y0}; "
         f"{(error > 0.25).sum()} pixels off by more than 0.25 px"
     )

@@ -167,26 +167,53 @@ def _share(image: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return cv2.multiply(image, cv2.merge((weight, weight, weight)), scale=1 / 255)
 
 
-class FrameRenderer:
-    """Renders single frames of one portrait; reuses what does not change between frames."""
+@dataclass(frozen=True)
+class RenderAssets:
+    """What the renderer derives from the photo and its rig once (the slow part of starting a renderer):
+    background: (H, W, 3) uint8 plate behind the person, None without a person layer; colours, lid_colours:
+    the mouth interior's and the closing lids' colours. Saved inside a prepared avatar."""
 
-    def __init__(self, image: np.ndarray, rig: Rig, plan: OutputPlan) -> None:
+    background: np.ndarray | None
+    colours: mouth.MouthColours
+    lid_colours: eyelids.LidColours
+
+
+def render_assets(image: np.ndarray, rig: Rig) -> RenderAssets:
+    """The background plate and the mouth and lid colours for a photo and its rig."""
+    landmarks_xy = rig.points_xyz[:N_LANDMARKS, :2]
+    return RenderAssets(
+        background=None if rig.person is None else background_plate(image, rig.person),
+        colours=mouth.sample_colours(image, landmarks_xy),
+        lid_colours=eyelids.sample_colours(image, landmarks_xy),
+    )
+
+
+class FrameRenderer:
+    """Renders single frames of one portrait; reuses what does not change between frames.
+
+    assets: precomputed by render_assets (a prepared avatar holds them); computed here when not given."""
+
+    def __init__(
+        self, image: np.ndarray, rig: Rig, plan: OutputPlan, assets: RenderAssets | None = None
+    ) -> None:
         self.image = image
         self.rig = rig
         self.plan = plan
         self.src_xy = rig.points_xyz[:, :2].copy()
         self.layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
         self.triangles = np.concatenate(self.layers)
-        self.colours = mouth.sample_colours(image, self.src_xy[:N_LANDMARKS])
-        self.lid_colours = eyelids.sample_colours(image, self.src_xy[:N_LANDMARKS])
+        if assets is None:
+            assets = render_assets(image, rig)
+        self.colours = assets.colours
+        self.lid_colours = assets.lid_colours
         inner = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
         self.inner_ids = np.array(inner)
         self.background = self.source = None
-        if rig.person is not None:
+        if rig.person is not None and assets.background is not None:
             # The photo as a person layer in front of a background plate, with premultiplied colours: the
             # person's share of each pixel (`source`) is warped and the plate shows through the rest, so a
             # pixel the warp does not move comes out exactly as it was.
-            self.background = background_plate(image, rig.person)
+            self.background = assets.background
             source = cv2.subtract(image, _share(self.background, 255 - rig.person))
             # The person's share as a fourth channel: one bicubic remap moves colour and coverage together
             # (and costs less than two).
@@ -285,4 +312,10 @@ class FrameRenderer:
 
     def render(self, params: Mapping[str, float]) -> np.ndarray:
         """One output frame for one set of track values."""
-        return self.output(self.render_pose(self.rig.pose(params)))
+        picture = self.render_pose(self.rig.pose(params))
+        if self.plan.box == (0, 0, picture.shape[1], picture.shape[0]) and picture.shape[:2] == (
+            self.plan.height,
+            self.plan.width,
+        ):
+            return picture  # the whole picture at its own size, made for this frame: no copy needed
+        return self.output(picture)

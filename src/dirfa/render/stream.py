@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import logging
 import math
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from multiprocessing import shared_memory
@@ -21,9 +23,39 @@ import numpy as np
 
 from dirfa.child_process import ChildLost, ChildProcess, ChildSilent
 from dirfa.face.rig import Rig
-from dirfa.render.compose import FrameRenderer, OutputPlan
+from dirfa.render.compose import FrameRenderer, OutputPlan, RenderAssets, render_assets
 
 log = logging.getLogger(__name__)
+
+# The modules whose code makes a frame. A worker is a fresh interpreter that imports them from disk when it
+# starts: if they changed since this process imported them (dirfa upgraded, or a working copy edited while a
+# clip renders), its frames would differ from this process's and the clip would mix two renderers' frames.
+# Their source is digested when this module is imported (they are imported just above), and a worker whose
+# digest differs from this process's declines, so this process renders its frames.
+_FRAME_MODULES = (
+    "dirfa.face.topology",
+    "dirfa.face.rig",
+    "dirfa.render.warp",
+    "dirfa.render.mouth",
+    "dirfa.render.eyelids",
+    "dirfa.render.compose",
+    __name__,
+)
+
+
+def _source_digest() -> str:
+    """SHA-1 of the source files of _FRAME_MODULES, as they are on disk now."""
+    digest = hashlib.sha1()
+    for name in _FRAME_MODULES:
+        try:
+            with open(sys.modules[name].__file__ or "", "rb") as source:
+                digest.update(source.read())
+        except (OSError, AttributeError, TypeError):  # no source file (frozen, zipped): nothing to compare
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+SOURCE_DIGEST = _source_digest()
 
 FRAMES_IN_FLIGHT = 3  # per worker: one being rendered, the others waiting, so a worker never idles
 WORKER_TIMEOUT_S = 60.0  # a frame takes milliseconds; a minute without one means a stuck worker
@@ -55,17 +87,21 @@ def render_frames(
     n_frames: int,
     *,
     workers: int = 1,
+    assets: RenderAssets | None = None,
 ) -> Iterator[np.ndarray]:
     """Frames 0 .. n_frames-1 in order; `curves` maps track names to per-frame values (absent: neutral).
 
     With workers > 1, that many processes render: this one and workers - 1 started for the clip, each a
     few frames ahead of the consumer, so memory stays flat however long the clip and however slow the
-    encoder. If a worker dies or cannot start, the remaining frames are rendered here."""
+    encoder. If a worker dies or cannot start, the remaining frames are rendered here. assets: the
+    renderer's precomputed background and colours (compose.render_assets), computed here when None."""
     done = 0
-    renderer = FrameRenderer(image, rig, plan)
+    if assets is None:
+        assets = render_assets(image, rig)
+    renderer = FrameRenderer(image, rig, plan, assets)
     if workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS:
         try:
-            pool = _Pool(image, rig, plan, curves, workers - 1)
+            pool = _Pool(image, rig, plan, curves, workers - 1, assets)
         except OSError as exc:  # no shared memory (/dev/shm missing or full), no processes left
             log.warning("cannot start render workers (%s); rendering in this process", exc)
         else:
@@ -115,6 +151,7 @@ class _Pool:
         plan: OutputPlan,
         curves: Mapping[str, np.ndarray],
         workers: int,
+        assets: RenderAssets,
     ) -> None:
         self.n_workers = workers
         self.n_slots = workers * FRAMES_IN_FLIGHT
@@ -125,7 +162,7 @@ class _Pool:
         self._ready = [False] * workers
         self.made = 0  # frames the workers have rendered
         # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders.
-        payload = (image, rig, plan, dict(curves))
+        payload = (image, rig, plan, dict(curves), assets, SOURCE_DIGEST)
         try:
             for _ in range(workers):
                 self._workers.append(
@@ -237,8 +274,9 @@ class _Pool:
 
 
 def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, int]) -> None:
-    """A render worker: receives (picture, rig, plan, curves), says "ready", then renders the frames it is
-    told into their slots until told to stop (None) or until the parent's end of the pipe closes."""
+    """A render worker: receives (picture, rig, plan, curves, assets, the parent's SOURCE_DIGEST), says "ready"
+    (or, running other code than the parent, why not), then renders the frames it is told into their slots
+    until told to stop (None) or until the parent's end of the pipe closes."""
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)  # the processes are the parallelism; OpenCV's own threads would only contend
@@ -246,10 +284,13 @@ def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, 
     slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
     try:
         try:
-            image, rig, plan, curves = conn.recv()
+            image, rig, plan, curves, assets, source_digest = conn.recv()
         except (EOFError, OSError):
             return
-        renderer = FrameRenderer(image, rig, plan)
+        if source_digest != SOURCE_DIGEST:
+            conn.send("its dirfa source differs: the files changed since this process imported them")
+            return
+        renderer = FrameRenderer(image, rig, plan, assets)
         conn.send("ready")
         while True:
             try:

@@ -217,9 +217,19 @@ def backward_warp(
     height, width = region.height, region.width
     lo = dst_xy[all_triangles].min(axis=1)
     hi = dst_xy[all_triangles].max(axis=1)
+    # Triangles wholly outside the region (with a lattice step's margin) cannot cover any of its samples:
+    # not painting them saves a fill call each and changes nothing.
+    reach = max(step, 1) + 1
+    outside = (
+        (hi[:, 0] < region.x0 - reach)
+        | (lo[:, 0] > region.x1 + reach)
+        | (hi[:, 1] < region.y0 - reach)
+        | (lo[:, 1] > region.y1 + reach)
+    )
     exact: list[tuple[Region, np.ndarray]] = []  # where triangle ids are known at every pixel
     if step <= 1:
-        dx, dy, ids = _lattice_map(affines, dst_xy, tagged, (region.x0, region.y0), 1, (height, width))
+        inside = [(t[~outside[tags]], tags[~outside[tags]]) for t, tags in tagged]
+        dx, dy, ids = _lattice_map(affines, dst_xy, inside, (region.x0, region.y0), 1, (height, width))
         exact.append((region, ids))
     else:
         boxes = [
@@ -229,7 +239,7 @@ def backward_warp(
         boxes = [b for b in boxes if b.width > 0 and b.height > 0]
         # A triangle well inside a box is painted there exactly; its coarse samples would only be
         # overwritten (interpolation near a box's edge reads samples up to `step` px inside it).
-        hidden = np.zeros(len(all_triangles), bool)
+        hidden = outside.copy()
         for b in boxes:
             margin = step + 1
             hidden |= (

@@ -1,0 +1,491 @@
+"""Live sessions and prepared avatars: latency, real-time capacity, sync and lip sync, avatar load time, the
+5 s reply and a large picture. Prints tables and appends them to RESULTS.md.
+
+    .venv/bin/python benchmarks/live.py [--quick] [--no-append]
+
+Speed figures on a shared machine are noisy: each is printed beside a ratio measured in the same run (CPU ms
+per frame against the frame's real-time budget; a run against the same run without the avatar).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import results_md  # noqa: E402
+
+REPO = results_md.REPO
+DIRFA = REPO / ".venv" / "bin" / "dirfa"
+PORTRAIT = REPO / "examples" / "portrait.jpg"
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+FPS = 25
+REPLY = "Thanks for asking. The weather today is mild, with a light breeze from the west and some sun later."
+LONG_TEXT = " ".join(
+    [
+        "Good morning, and welcome to the show.",
+        "Today we talk about how small computers can do surprising things.",
+        "A face that speaks needs lips that move with the words, eyes that blink, and a head that nods.",
+        "None of that needs a graphics card; careful arithmetic on a plain processor is enough.",
+    ]
+    * 3
+)
+
+
+def read_pcm(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as src:
+        return np.frombuffer(src.readframes(src.getnframes()), "<i2"), src.getframerate()
+
+
+def clips() -> list[Path]:
+    return sorted(LIBRIVOX.glob("*.wav"))
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- avatar ----------------------------------------------------------------------------------------------
+
+
+def avatar_figures(tmp: Path) -> tuple[Path, list[list[object]]]:
+    import dirfa
+
+    t0 = time.perf_counter()
+    avatar = dirfa.prepare(PORTRAIT)
+    prepare_s = time.perf_counter() - t0
+    path = avatar.save(tmp / "face.avatar")
+    code = (
+        "import time, sys; t0 = time.perf_counter(); import dirfa; t1 = time.perf_counter(); "
+        "a = dirfa.load_avatar(sys.argv[1]); t2 = time.perf_counter(); "
+        "b = dirfa.load_avatar(sys.argv[1]); t3 = time.perf_counter(); "
+        "print(t1 - t0, t2 - t1, t3 - t2)"
+    )
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        )
+        runs.append([float(x) for x in out.stdout.split()])
+    imp, first, second = (min(r[i] for r in runs) for i in range(3))
+    rows = [
+        ["prepare (photo -> Avatar, 512 px photo)", f"{prepare_s * 1000:.0f} ms", ""],
+        ["file size", f"{path.stat().st_size / 1e6:.1f} MB", "levels: photo scale + 512 px whole + crop"],
+        ["import dirfa (fresh process)", f"{imp * 1000:.0f} ms", "best of 3"],
+        ["load_avatar, first in the process", f"{first * 1000:.0f} ms", "includes importing scipy.sparse"],
+        ["load_avatar, again", f"{second * 1000:.0f} ms", f"{second / max(prepare_s, 1e-9):.3f} of prepare"],
+    ]
+    return path, rows
+
+
+# --- latency ---------------------------------------------------------------------------------------------
+
+
+def _first_audible(session, started: float, limit_s: float = 20.0) -> float:
+    """Seconds from `started` until next_frame hands out a frame with sound (frames pulled at real time)."""
+    deadline = time.perf_counter() + limit_s
+    while time.perf_counter() < deadline:
+        frame = session.next_frame()
+        if frame.audio.any():
+            return time.perf_counter() - started
+        time.sleep(max(0.0, 1 / FPS - 0.002))
+    return float("nan")
+
+
+def latency_figures(avatar_path: Path) -> list[list[object]]:
+    import dirfa
+    from dirfa.live import Session
+
+    avatar = dirfa.load_avatar(avatar_path)
+    pcm, rate = read_pcm(clips()[0])
+    rows = []
+    for render in (True, False):
+        kind = "512 px" if render else "tracks only"
+        say, burst, paced, interrupt = [], [], [], []
+        for _ in range(3):
+            with Session(avatar, size=512, fps=FPS, render=render) as s:
+                s.wait_ready()  # as a service would: the session opens when the user connects
+                for _ in range(5):
+                    s.next_frame()  # warm: first frames pay for lazy imports
+                t0 = time.perf_counter()
+                s.say(REPLY)
+                say.append(_first_audible(s, t0))
+                # Interrupt -> the first frame handed out silent with the mouth at rest.
+                time.sleep(0.3)
+                t0 = time.perf_counter()
+                s.interrupt()
+                while True:
+                    f = s.next_frame()
+                    if not f.audio.any() and f.curves["jawOpen"] < 0.02:
+                        interrupt.append(time.perf_counter() - t0)
+                        break
+                # A speech service's chunks, 100 ms each: all at once (faster than real time) ...
+                t0 = time.perf_counter()
+                for lo in range(0, int(1.0 * rate), rate // 10):
+                    s.push_audio(pcm[lo : lo + rate // 10], rate)
+                burst.append(_first_audible(s, t0))
+                s.interrupt()
+                # ... or one every 100 ms, as they are spoken.
+                t0 = time.perf_counter()
+                step = rate // 10
+                sent = 0
+                first = float("nan")
+                while time.perf_counter() - t0 < 5.0:
+                    due = (sent // step) * 0.1
+                    if time.perf_counter() - t0 >= due and sent < pcm.size:
+                        s.push_audio(pcm[sent : sent + step], rate)
+                        sent += step
+                    f = s.next_frame()
+                    if f.audio.any():
+                        first = time.perf_counter() - t0
+                        break
+                    time.sleep(0.01)
+                paced.append(first)
+        med = statistics.median
+        if render:
+            from dirfa.voice import synthesize_phrases
+
+            synth = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                next(iter(synthesize_phrases(REPLY)))
+                synth.append(time.perf_counter() - t0)
+            rows.append(
+                [
+                    "first phrase synthesised (dirfa.voice alone)",
+                    f"{med(synth) * 1000:.0f} ms",
+                    "part of say()",
+                ]
+            )
+        rows += [
+            [f"first frame after say(text), {kind}", f"{med(say) * 1000:.0f} ms", "target <= 300 ms"],
+            [
+                f"first frame after 1st 100 ms chunk (burst), {kind}",
+                f"{med(burst) * 1000:.0f} ms",
+                "<= 250 ms",
+            ],
+            [
+                f"first frame after 1st chunk (real-time chunks), {kind}",
+                f"{med(paced) * 1000:.0f} ms",
+                "look-ahead 200 ms",
+            ],
+            [f"interrupt -> idle frame, {kind}", f"{med(interrupt) * 1000:.0f} ms", "<= 120 ms"],
+        ]
+    return rows
+
+
+# --- real-time capacity ----------------------------------------------------------------------------------
+
+
+def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: str) -> None:
+    """One session consuming paced frames for `seconds` while speaking; writes its counts as JSON."""
+    import dirfa
+    from dirfa.live import Session
+
+    avatar = dirfa.load_avatar(avatar_path)
+    pcm, rate = read_pcm(clips()[0])
+    pcm = np.tile(pcm, int(seconds / (pcm.size / rate)) + 1)
+    s = Session(avatar, size=512, fps=FPS, render=render)
+    s.wait_ready()
+    s.next_frame()  # the first frame pays for lazy imports
+    cpu0, wall0 = cpu_s(), time.perf_counter()
+    if mode == "say":
+        s.say(LONG_TEXT)
+    n = 0
+    late_s = []
+    step = rate // 10
+    start = time.perf_counter()
+    for frame in s.frames():
+        if mode == "push":  # 100 ms chunks as they would be spoken
+            while frame.index * rate // FPS + rate // 5 >= n * step and n * step < pcm.size:
+                s.push_audio(pcm[n * step : (n + 1) * step], rate)
+                n += 1
+        late_s.append(time.perf_counter() - (start + frame.index / FPS))
+        if frame.index + 1 >= seconds * FPS:
+            break
+    cpu, wall = cpu_s() - cpu0, time.perf_counter() - wall0
+    s.close()
+    late = np.array(late_s)
+    Path(out).write_text(
+        json.dumps(
+            {
+                "frames": len(late),
+                "late": int((late > 1 / FPS).sum()),
+                "late_half": int((late > 0.5 / FPS).sum()),
+                "cpu_ms_per_frame": 1000 * cpu / len(late),
+                "cpu_share": cpu / wall,
+                "wall_s": wall,
+                "errors": s.errors,
+            }
+        )
+    )
+
+
+def capacity_figures(avatar_path: Path, tmp: Path, *, seconds: float) -> list[list[object]]:
+    ctx = multiprocessing.get_context("spawn")
+    rows = []
+    for render, mode, count in [
+        (True, "say", 1),
+        (True, "say", 2),
+        (True, "push", 1),
+        (True, "push", 2),
+        (False, "push", 1),
+        (False, "push", 4),
+    ]:
+        outs = [tmp / f"cap-{render}-{mode}-{count}-{k}.json" for k in range(count)]
+        procs = [
+            ctx.Process(target=_live_child, args=(str(avatar_path), seconds, render, mode, str(o)))
+            for o in outs
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        results = [json.loads(o.read_text()) for o in outs if o.exists()]
+        if not results:
+            rows.append([f"{count} x {mode}", "failed", "", "", "", ""])
+            continue
+        frames = sum(r["frames"] for r in results)
+        late = sum(r["late"] for r in results)
+        cpu = statistics.mean(r["cpu_ms_per_frame"] for r in results)
+        share = statistics.mean(r["cpu_share"] for r in results)
+        kind = "512 px" if render else "tracks only"
+        rows.append(
+            [
+                f"{count} x {kind}, {'say(text)' if mode == 'say' else 'pushed audio'}",
+                f"{frames}",
+                f"{late} ({100 * late / max(frames, 1):.1f} %)",
+                f"{cpu:.1f}",
+                f"{cpu / (1000 / FPS):.2f}",
+                f"{share:.2f}",
+            ]
+        )
+    return rows
+
+
+# --- sync and lip sync -----------------------------------------------------------------------------------
+
+
+def sync_figures(avatar_path: Path, tmp: Path, *, n_clips: int) -> list[list[object]]:
+    """A/V offset of pushed audio (cross-correlation of loudness and jaw) and the lip-sync benchmark's scores
+    for a pushed-audio session against the same clips rendered offline."""
+    import lipsync
+
+    import dirfa
+    from dirfa.live import Session
+    from dirfa.media.video import read_video_frames, write_video
+    from dirfa.speech import phonemes
+
+    texts = lipsync.read_transcripts()
+    names = sorted(texts)[:n_clips]
+    size = 320
+    rest = lipsync.rest_gaps(PORTRAIT, size=size, tmp=tmp)["rest"]
+    avatar = dirfa.load_avatar(avatar_path)
+    live_total, file_total = lipsync.Score(), lipsync.Score()
+    lags = []
+    for name in names:
+        path = LIBRIVOX / f"{name}.wav"
+        pcm, rate = read_pcm(path)
+        audio = dirfa.load_audio(path)
+        timeline = phonemes.align(audio.samples, sample_rate_hz=audio.sample_rate_hz, text=texts[name])
+        with Session(avatar, size=size, crop=True, fps=FPS, audio_rate_hz=rate) as s:
+            for lo in range(0, pcm.size, rate // 10):
+                s.push_audio(pcm[lo : lo + rate // 10], rate)
+            s.end_audio()
+            frames, heard = [], False
+            for _ in range(20000):
+                frames.append(s.next_frame())
+                heard |= bool(frames[-1].audio.any())
+                if heard and not s.speaking:
+                    break
+                if not frames[-1].audio.any():
+                    time.sleep(0.005)
+            frames += [s.next_frame() for _ in range(3)]
+        audio_out = np.concatenate([f.audio for f in frames])
+        first = int(np.flatnonzero(audio_out)[0]) - int(np.flatnonzero(pcm)[0])
+        start = first // (rate // FPS)
+        n = int(np.ceil(pcm.size / (rate // FPS)))
+        clip_frames = frames[start : start + n]
+        env = lipsync.envelope(audio.samples, audio.sample_rate_hz, fps=FPS, n_frames=len(clip_frames))
+        jaw = np.array([f.curves["jawOpen"] for f in clip_frames])
+        sums, _ = lipsync.xcorr(jaw, env)
+        lags.append(int(np.argmax(sums)) - lipsync.MAX_LAG_FRAMES)
+        video = tmp / f"live-{name}.mp4"
+        write_video(video, [f.image for f in clip_frames], fps=FPS, audio_source=None)
+        gaps = lipsync.detect_gaps(read_video_frames(video))
+        live_total.add(lipsync.score_clip(gaps, timeline, env, rest=rest, fps=FPS, clip=name[-4:]))
+        offline = tmp / f"file-{name}.mp4"
+        cmd = [
+            str(DIRFA),
+            "animate",
+            str(PORTRAIT),
+            str(path),
+            "-o",
+            str(offline),
+            "--crop",
+            "--size",
+            str(size),
+        ]
+        subprocess.run(cmd + ["-q"], check=True)
+        gaps = lipsync.detect_gaps(read_video_frames(offline))
+        env = lipsync.envelope(audio.samples, audio.sample_rate_hz, fps=FPS, n_frames=len(gaps))
+        file_total.add(lipsync.score_clip(gaps, timeline, env, rest=rest, fps=FPS, clip=name[-4:]))
+    rows = []
+    for label, s in (("pushed audio, live", live_total), ("same clips, file mode", file_total)):
+        lag, peak = s.lag()
+        rows.append(
+            [
+                label,
+                lipsync.pct(s.closed, s.bilabials),
+                lipsync.pct(s.opened, s.vowels),
+                f"{1000 * lag / FPS:+.0f} ms (r {peak:.2f})",
+            ]
+        )
+    rows.append(
+        [
+            "jaw vs loudness lag, live frames",
+            "",
+            "",
+            f"median {1000 * statistics.median(lags) / FPS:+.0f} ms (each frame carries its own audio)",
+        ]
+    )
+    return rows
+
+
+# --- file mode: the 5 s reply and a large picture --------------------------------------------------------
+
+
+def file_figures(avatar_path: Path, tmp: Path) -> list[list[object]]:
+    import cv2
+
+    rows = []
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
+    runs = {}
+    for label, face in (("photo, not prepared", PORTRAIT), ("prepared .avatar", avatar_path)):
+        walls = []
+        for _ in range(2):
+            out = tmp / "reply.mp4"
+            cmd = [str(DIRFA), "say", str(face), REPLY, "-o", str(out), "--size", "512", "-q", "--no-cache"]
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            walls.append(time.perf_counter() - t0)
+            if proc.returncode:
+                rows.append([f"5 s reply, {label}", "failed", proc.stderr.strip()[-120:]])
+                break
+        else:
+            from dirfa.media.video import probe_video
+
+            runs[label] = min(walls)
+            rows.append(
+                [
+                    f"reply via `dirfa say --size 512`, {label}",
+                    f"{min(walls):.2f} s wall",
+                    f"{probe_video(out).duration_s:.1f} s of video; best of 2",
+                ]
+            )
+    if len(runs) == 2:
+        a, b = runs["photo, not prepared"], runs["prepared .avatar"]
+        rows.append(["prepared / not prepared", f"{b / a:.2f}", "same run"])
+
+    # 1536 x 1536: a 1024 px painting scaled up, 5 s of speech, at the picture's own size.
+    big = tmp / "big.png"
+    picture = cv2.imread(str(REPO / "examples" / "portrait.jpg"))
+    cv2.imwrite(str(big), cv2.resize(picture, (1536, 1536), interpolation=cv2.INTER_CUBIC))
+    speech = tmp / "speech5.wav"
+    pcm, rate = read_pcm(clips()[0])
+    with wave.open(str(speech), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm[: 5 * rate].tobytes())
+    walls = {}
+    for label, extra in (("1536 px", []), ("512 px", ["--size", "512"])):
+        cmd = [str(DIRFA), "animate", str(big), str(speech), "-o", str(tmp / "big.mp4"), "-q"] + extra
+        subprocess.run(cmd, check=True, env=env)  # first: prepares and caches
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, env=env)
+        walls[label] = time.perf_counter() - t0
+        rows.append(
+            [
+                f"5 s of speech, 1536 x 1536 picture -> {label} video (cached)",
+                f"{walls[label]:.2f} s wall",
+                f"{walls[label] / 5:.2f} x real time",
+            ]
+        )
+    rows.append(["1536 px / 512 px wall", f"{walls['1536 px'] / walls['512 px']:.2f}", "same run"])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="20 s sessions, 2 lip-sync clips")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the capacity runs")
+    parser.add_argument("--skip", nargs="*", default=[], help="parts to skip: latency capacity sync file")
+    parser.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
+    args = parser.parse_args()
+    seconds = 20.0 if args.quick else args.seconds
+    body = []
+    with tempfile.TemporaryDirectory(prefix="dirfa-live-") as tmpdir:
+        tmp = Path(tmpdir)
+        avatar_path, rows = avatar_figures(tmp)
+        body.append(
+            "Prepared avatar (examples/portrait.jpg):\n\n" + results_md.table(["", "value", "note"], rows)
+        )
+        print(body[-1])
+        if "latency" not in args.skip:
+            rows = latency_figures(avatar_path)
+            body.append("Latency (median of 3):\n\n" + results_md.table(["", "value", "target"], rows))
+            print(body[-1])
+        if "capacity" not in args.skip:
+            rows = capacity_figures(avatar_path, tmp, seconds=seconds)
+            header = [
+                "sessions (separate processes)",
+                "frames",
+                "late > 1 frame",
+                "CPU ms/frame",
+                "of 40 ms budget",
+                "CPU share each",
+            ]
+            body.append(
+                f"Real time, {seconds:.0f} s of speech each, paced at {FPS} fps:\n\n"
+                + results_md.table(header, rows)
+            )
+            print(body[-1])
+        if "sync" not in args.skip:
+            rows = sync_figures(avatar_path, tmp, n_clips=2 if args.quick else 4)
+            header = ["", "p/b/m closed", "open vowels opened", "lag (+ video leads)"]
+            body.append(
+                "Lip sync, --crop --size 320 (benchmarks/lipsync.py's scoring):\n\n"
+                + results_md.table(header, rows)
+            )
+            print(body[-1])
+        if "file" not in args.skip:
+            rows = file_figures(avatar_path, tmp)
+            body.append("File mode:\n\n" + results_md.table(["", "value", "note"], rows))
+            print(body[-1])
+    if not args.no_append:
+        note = f"Measured while other work shared the 2 cores (load {results_md.START_LOAD} at start)."
+        results_md.append(
+            "Live sessions and prepared avatars",
+            note + "\n\n" + "\n\n".join(body),
+            command="benchmarks/live.py " + " ".join(sys.argv[1:]),
+        )
+
+
+if __name__ == "__main__":
+    main()

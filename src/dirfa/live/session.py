@@ -1,0 +1,589 @@
+"""A live session: a prepared avatar that speaks text or pushed audio as it arrives, frame by frame, with each
+frame's 1/fps of sound, idle and alive between utterances, interruptible at any moment.
+
+Live stage, around the pipeline: say(text) -> dirfa.voice -> phones; push_audio() -> live.analysis ->
+phones; both -> speech.coarticulation mouth curves + live.motion -> render.compose -> LiveFrame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import math
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dirfa.avatar import Avatar, open_avatar, prepare
+from dirfa.errors import InputError
+from dirfa.face.landmarks import Portrait
+from dirfa.live.analysis import (
+    ChunkResampler,
+    FrameSpeech,
+    StreamAnalyzer,
+    frame_speech,
+    resample,
+    warm_up,
+)
+from dirfa.live.motion import LiveMotion, emotion_weights
+from dirfa.media.audio import SAMPLE_RATE_HZ
+from dirfa.motion.expression import parse_emotion
+from dirfa.speech.visemes import MOUTH_TRACKS, VISEME_TARGETS
+
+log = logging.getLogger(__name__)
+
+MAX_FPS = 60
+MIN_AUDIO_RATE_HZ, MAX_AUDIO_RATE_HZ = 8000, 192000
+MAX_CHUNK_S = 60.0  # one push_audio call: at most a minute of sound
+# A pushed utterance nobody ends (no end_audio()) is taken as complete after this long without a chunk.
+PUSH_END_AFTER_S = 1.0
+# After speech stops (its end, or an interrupt) the mouth returns to rest over this long: no jump, and idle
+# well inside the 120 ms the issue allows.
+RELEASE_S = 0.08
+# next_frame waits up to a frame period for a speech frame still being made before giving an idle one: a
+# frame a little late beats a gap of silence in the middle of a word.
+UNDERRUN_WAIT_S = 0.04
+ANALYSIS_STEP_S = 0.4  # pushed audio analysed at most this much at a time: the look-ahead and one batch
+VISEME_SHARPNESS = 0.02  # softmax temperature over squared mouth distances: the nearest viseme dominates
+MAX_LATE_S = 1.0  # a paced stream this far behind its clock starts a new clock instead of rushing
+
+
+class SessionClosed(InputError):
+    """The session was closed; start a new one."""
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """One frame of a live session.
+
+    index: frame number from 0; t: its time in seconds (index / fps). image: (H, W, 3) uint8 RGB, None for a
+    tracks-only session. audio: int16 mono, exactly audio_rate_hz / fps samples (silence when idle).
+    curves: every track's value (ARKit blendshapes, head and gaze angles in degrees). visemes: the mouth
+    as weights of the viseme classes (summing to 1). speaking: the frame belongs to an utterance (said or
+    pushed), silent pauses included; False for idle frames."""
+
+    index: int
+    t: float
+    image: np.ndarray | None
+    audio: np.ndarray
+    curves: dict[str, float]
+    visemes: dict[str, float]
+    speaking: bool = False  # part of an utterance (its pauses included), not idle
+
+
+@dataclass(frozen=True)
+class _SpeechFrame:
+    mouth: np.ndarray  # (len(MOUTH_TRACKS),)
+    loudness: float
+    f0_hz: float
+    speech: bool
+    audio: np.ndarray  # int16 (samples_per_frame,)
+    emotion: dict[str, float] | None = None  # an inline [emotion] tag taking effect here
+
+
+class _Pushed:
+    """An utterance of pushed audio: chunks not yet analysed, its sample rate, whether it is complete."""
+
+    def __init__(self, rate_hz: int) -> None:
+        self.rate_hz = rate_hz
+        self.chunks: list[np.ndarray] = []
+        self.ended = False
+        self.last_push_s = time.monotonic()
+
+
+class Session:
+    """A live talking avatar. See the module docstring; the README shows a worked example.
+
+    avatar: an Avatar (or a photo / .avatar path, prepared here). size: output width in px (height follows);
+    crop: a face-centred square. render=False makes a tracks-only session (no images, a fraction of the cost).
+    voice/language: the dirfa.voice voice for say(). audio_rate_hz must be a whole multiple of fps."""
+
+    def __init__(
+        self,
+        avatar: Avatar | Portrait | str | Path,
+        *,
+        size: int | None = 512,
+        fps: int = 25,
+        emotion: str | None = None,
+        seed: int = 0,
+        voice: str | None = None,
+        render: bool = True,
+        audio_rate_hz: int = 48000,
+        crop: bool = False,
+        language: str | None = None,
+        head_motion: float = 1.0,
+    ) -> None:
+        if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= MAX_FPS:
+            raise InputError(
+                f"fps {fps!r} is not usable — use a whole number from 1 to {MAX_FPS} (25 is usual)"
+            )
+        if (
+            isinstance(audio_rate_hz, bool)
+            or not isinstance(audio_rate_hz, int)
+            or not MIN_AUDIO_RATE_HZ <= audio_rate_hz <= MAX_AUDIO_RATE_HZ
+            or audio_rate_hz % fps
+        ):
+            raise InputError(
+                f"audio rate {audio_rate_hz!r} Hz is not usable at {fps} fps — use a rate from "
+                f"{MIN_AUDIO_RATE_HZ} to {MAX_AUDIO_RATE_HZ} Hz that is a whole multiple of fps (48000 is usual)"
+            )
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise InputError(f"seed {seed!r} is not usable — use a whole number >= 0")
+        if isinstance(avatar, Portrait):
+            avatar = prepare(avatar)
+        elif not isinstance(avatar, Avatar):
+            avatar = open_avatar(avatar)
+        self.avatar = avatar
+        self.fps = fps
+        self.audio_rate_hz = audio_rate_hz
+        self.samples_per_frame = audio_rate_hz // fps
+        self.voice, self.language = voice, language
+        self.renders = bool(render)
+        self._renderer = None
+        if self.renders:
+            from dirfa.render.compose import FrameRenderer
+
+            level, plan = avatar.for_output(size=size, crop=crop)
+            self._renderer = FrameRenderer(level.portrait.image, level.rig, plan, level.assets)
+            self.width, self.height = plan.width, plan.height
+        else:
+            self.width = self.height = 0
+        self._motion = LiveMotion(fps=fps, seed=seed, head_motion=head_motion)
+        self._cond = threading.Condition()
+        self._next_lock = threading.Lock()  # one frame at a time, in order
+        self._frames: collections.deque[_SpeechFrame] = collections.deque()
+        self._jobs: collections.deque[object] = collections.deque()  # iterators of Synthesis, or _Pushed
+        self._generation = 0  # raised by interrupt(): work of an older generation is dropped
+        self._closed = False
+        self._listening = False
+        self._index = 0
+        self._last_mouth = np.zeros(len(MOUTH_TRACKS), np.float32)
+        self._release_from: np.ndarray | None = None
+        self._release_frame = 0
+        self._was_speaking = False
+        self._decoder: object | None = None  # pocketsphinx's, kept between pushed utterances
+        self._warm = threading.Event()
+        self.errors: list[str] = []  # what went wrong in the background (a voice failing mid-text...)
+        self.late_frames = 0  # paced frames handed out after their time
+        self._viseme_names = list(VISEME_TARGETS)
+        self._viseme_targets = np.array(
+            [[VISEME_TARGETS[v].get(t, 0.0) for t in MOUTH_TRACKS] for v in self._viseme_names], np.float32
+        )
+        if emotion is not None:
+            self.set_emotion(emotion)
+        self._worker = threading.Thread(target=self._work, name="dirfa-live", daemon=True)
+        self._worker.start()
+        threading.Thread(target=self._warm_up, name="dirfa-live-warm-up", daemon=True).start()
+
+    # --- input ---------------------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """Queue `text` to be spoken (after whatever is queued), phrase by phrase through dirfa.voice.
+        Inline [happy] / [pause 0.5] markup works as in `dirfa say`. InputError for empty or unusable text."""
+        self._check_open()
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("say() needs some text to speak, e.g. session.say('Hello there.')")
+        from dirfa.voice import synthesize_phrases
+
+        # Checks the text and the voice now (errors at the call); synthesises lazily, in the worker.
+        phrases = synthesize_phrases(text, voice=self.voice, language=self.language)
+        with self._cond:
+            self._check_open()
+            self._jobs.append(phrases)
+            self._cond.notify_all()
+
+    def push_audio(self, pcm: np.ndarray, sample_rate_hz: int) -> None:
+        """Add a chunk of speech (int16, or float32 in -1..1; mono) to the utterance being pushed; it is
+        analysed as it arrives and spoken with LOOKAHEAD_S of delay. InputError for a chunk that is not
+        mono int16/float32 audio, or whose rate differs from the utterance's earlier chunks."""
+        self._check_open()
+        samples = _check_chunk(pcm, sample_rate_hz)
+        with self._cond:
+            self._check_open()
+            job = self._jobs[-1] if self._jobs else None
+            if not (isinstance(job, _Pushed) and not job.ended):
+                job = _Pushed(int(sample_rate_hz))
+                self._jobs.append(job)
+            elif job.rate_hz != sample_rate_hz:
+                raise InputError(
+                    f"chunk at {sample_rate_hz} Hz, but this utterance's chunks are at {job.rate_hz} Hz — "
+                    "call end_audio() before pushing audio at another rate"
+                )
+            job.chunks.append(samples)
+            job.last_push_s = time.monotonic()
+            self._cond.notify_all()
+
+    def end_audio(self) -> None:
+        """The pushed utterance is complete: its last LOOKAHEAD_S are spoken now."""
+        self._check_open()
+        with self._cond:
+            for job in self._jobs:
+                if isinstance(job, _Pushed):
+                    job.ended = True
+            self._cond.notify_all()
+
+    def interrupt(self) -> None:
+        """Stop speaking now: everything queued (text, audio, frames not yet taken) is dropped and the face
+        returns to idle within RELEASE_S."""
+        self._check_open()
+        with self._cond:
+            self._generation += 1
+            self._jobs.clear()
+            self._frames.clear()
+            self._cond.notify_all()
+
+    def set_emotion(self, emotion: str | None) -> None:
+        """ "happy", "sad:0.5", "neutral" or None; the face eases into it."""
+        self._check_open()
+        weights: dict[str, float] = {}
+        if emotion is not None:
+            ((_, name, intensity),) = parse_emotion(emotion).keys
+            weights = emotion_weights(name, intensity)
+        with self._cond:
+            self._motion.set_emotion(weights)
+
+    def listen(self, listening: bool = True) -> None:
+        """While listening (and not speaking) the face attends: small nods, eyes on the viewer."""
+        self._check_open()
+        with self._cond:
+            self._listening = bool(listening)
+
+    def wait_ready(self, timeout_s: float = 10.0) -> bool:
+        """Wait until the session has loaded what speech needs (the recogniser's model, the voice modules; it
+        does so in the background as it starts); True when ready."""
+        return self._warm.wait(timeout_s)
+
+    @property
+    def speaking(self) -> bool:
+        """Whether speech is queued or being prepared."""
+        with self._cond:
+            return bool(self._frames or self._jobs)
+
+    def close(self) -> None:
+        """End the session (idempotent): the worker stops, later calls raise SessionClosed."""
+        with self._cond:
+            self._closed = True
+            self._jobs.clear()
+            self._frames.clear()
+            self._cond.notify_all()
+        if threading.current_thread() is not self._worker:
+            self._worker.join(timeout=2.0)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SessionClosed("the live session is closed — start a new Session")
+
+    # --- output --------------------------------------------------------------------------------------------
+
+    def next_frame(self) -> LiveFrame:
+        """The next frame as soon as it is ready (not paced: for consumers with their own clock, such as a
+        WebRTC track); an idle frame when nothing is being said."""
+        with self._next_lock:
+            with self._cond:
+                self._check_open()
+                if not self._frames and self._jobs and self._was_speaking:
+                    # Mid-utterance and the next frames are still being made: wait a little rather than
+                    # put an idle frame in the middle of a word.
+                    self._cond.wait(timeout=UNDERRUN_WAIT_S)
+                    self._check_open()
+                item = self._frames.popleft() if self._frames else None
+                self._was_speaking = item is not None
+                if item is not None and item.emotion is not None:
+                    self._motion.set_emotion(item.emotion)
+                motion = self._motion.step(
+                    speaking=item is not None and item.speech,
+                    loudness=item.loudness if item is not None else 0.0,
+                    f0_hz=item.f0_hz if item is not None else 0.0,
+                    listening=self._listening,
+                )
+                index = self._index
+                self._index += 1
+            mouth = self._mouth(item)
+            curves = dict(motion)
+            for j, name in enumerate(MOUTH_TRACKS):
+                value = float(mouth[j])
+                base = curves.get(name)
+                curves[name] = value if base is None else value + base - value * base
+            image = self._renderer.render(curves) if self._renderer is not None else None
+            audio = item.audio if item is not None else np.zeros(self.samples_per_frame, np.int16)
+            return LiveFrame(
+                index=index,
+                t=index / self.fps,
+                image=image,
+                audio=audio,
+                curves=curves,
+                visemes=self._visemes(mouth),
+                speaking=item is not None,
+            )
+
+    def _mouth(self, item: _SpeechFrame | None) -> np.ndarray:
+        """The frame's mouth; after speech stops, the last mouth eased to rest over RELEASE_S."""
+        if item is not None:
+            self._release_from = None
+            self._last_mouth = item.mouth
+            return item.mouth
+        if self._release_from is None:
+            self._release_from = self._last_mouth
+            self._release_frame = 0
+        self._release_frame += 1
+        steps = max(1, math.ceil(RELEASE_S * self.fps))
+        share = max(0.0, 1.0 - self._release_frame / steps)
+        self._last_mouth = (self._release_from * share).astype(np.float32)
+        return self._last_mouth
+
+    def _visemes(self, mouth: np.ndarray) -> dict[str, float]:
+        distance = ((self._viseme_targets - mouth[None, :]) ** 2).sum(axis=1)
+        weights = np.exp(-(distance - distance.min()) / VISEME_SHARPNESS)
+        weights /= weights.sum()
+        return {name: round(float(w), 4) for name, w in zip(self._viseme_names, weights)}
+
+    def frames(self) -> Iterator[LiveFrame]:
+        """Frames paced at real time (each handed out at its time), until the session is closed."""
+        start = time.monotonic()
+        first = None
+        while True:
+            try:
+                frame = self.next_frame()
+            except SessionClosed:
+                return
+            if first is None:
+                first = frame.index
+            due = start + (frame.index - first) / self.fps
+            now = time.monotonic()
+            if now < due:
+                time.sleep(due - now)
+            elif now - due > 0.5 / self.fps:
+                self.late_frames += 1
+                if now - due > MAX_LATE_S:
+                    start, first = now, frame.index
+            yield frame
+
+    async def aframes(self) -> AsyncIterator[LiveFrame]:
+        """Frames paced at real time, for asyncio (rendering runs in a worker thread)."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        first = None
+        while True:
+            try:
+                frame = await asyncio.to_thread(self.next_frame)
+            except SessionClosed:
+                return
+            if first is None:
+                first = frame.index
+            due = start + (frame.index - first) / self.fps
+            now = loop.time()
+            if now < due:
+                await asyncio.sleep(due - now)
+            elif now - due > 0.5 / self.fps:
+                self.late_frames += 1
+                if now - due > MAX_LATE_S:
+                    start, first = now, frame.index
+            yield frame
+
+    # --- the worker: speech -> frames ----------------------------------------------------------------------
+
+    def _warm_up(self) -> None:
+        try:
+            from dirfa.voice import synthesize
+
+            self._decoder = warm_up(self.fps)
+            # One short phrase through the voice: its engine starts (festival's process takes ~1 s) and its
+            # first phrase's code paths run now, so the first say() is as quick as the later ones.
+            synthesize("Hello.", voice=self.voice, language=self.language)
+        except Exception as exc:  # noqa: BLE001 - pushed audio will try again and report
+            log.debug("live warm-up failed: %s", exc)
+        self._warm.set()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._jobs:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                job, generation = self._jobs[0], self._generation
+            try:
+                if isinstance(job, _Pushed):
+                    self._analyse_pushed(job, generation)
+                else:
+                    self._speak(job, generation)
+            except Exception as exc:  # noqa: BLE001 - the session goes on idle; the error is kept for the caller
+                log.warning("live session: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            with self._cond:
+                if self._jobs and self._jobs[0] is job:
+                    self._jobs.popleft()
+
+    def _deliver(self, frames: list[_SpeechFrame], generation: int) -> bool:
+        """Queue frames unless an interrupt came since; False when the job should stop."""
+        with self._cond:
+            if generation != self._generation or self._closed:
+                return False
+            self._frames.extend(frames)
+            self._cond.notify_all()
+            return True
+
+    def _speak(self, phrases: Iterator, generation: int) -> None:
+        """Synthesise in a thread of its own: an interrupt frees the worker at once for what comes next,
+        while a phrase already being synthesised finishes there and is dropped."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                self._speak_phrases(phrases, generation)
+            except Exception as exc:  # noqa: BLE001 - kept for the caller, as in _work
+                log.warning("live session: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                with self._cond:
+                    done.set()
+                    self._cond.notify_all()
+
+        threading.Thread(target=run, name="dirfa-live-voice", daemon=True).start()
+        with self._cond:
+            while not done.is_set() and generation == self._generation and not self._closed:
+                self._cond.wait()
+
+    def _speak_phrases(self, phrases: Iterator, generation: int) -> None:
+        from dirfa.speech import coarticulation
+        from dirfa.speech import prosody as speech_prosody
+
+        for synthesis in phrases:
+            if generation != self._generation or self._closed:
+                return
+            audio = synthesis.audio
+            n_frames = max(1, int(math.ceil(audio.duration_s * self.fps - 1e-6)))
+            voice = speech_prosody.analyze(
+                audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=self.fps, n_frames=n_frames
+            )
+            # The synthesiser's own phone timings: no recognition.
+            mouth = coarticulation.mouth_curves(synthesis.timeline, voice, fps=self.fps, n_frames=n_frames)
+            played, rate_hz = audio.playable()
+            sound = resample(np.asarray(played, np.float32), rate_hz, self.audio_rate_hz)
+            emotions = {}
+            if synthesis.expressions is not None:
+                for time_s, name, intensity in synthesis.expressions.keys:
+                    emotions[min(int(round(time_s * self.fps)), n_frames - 1)] = emotion_weights(
+                        name, intensity
+                    )
+            frames = self._frames_of(frame_speech(mouth, voice, 0, n_frames), sound, 0, emotions)
+            if not self._deliver(frames, generation):
+                return
+
+    def _frames_of(
+        self,
+        speech: FrameSpeech,
+        sound: np.ndarray,
+        first_sample: int,
+        emotions: dict[int, dict] | None = None,
+    ) -> list[_SpeechFrame]:
+        """Speech frames with their slices of `sound` (float32 at audio_rate_hz, from `first_sample`)."""
+        spf = self.samples_per_frame
+        need = speech.n_frames * spf
+        piece = sound[first_sample : first_sample + need]
+        if piece.shape[0] < need:
+            piece = np.concatenate([piece, np.zeros(need - piece.shape[0], np.float32)])
+        pcm = np.clip(np.round(piece * 32767.0), -32768, 32767).astype(np.int16)
+        emotions = emotions or {}
+        return [
+            _SpeechFrame(
+                mouth=speech.mouth[i],
+                loudness=float(speech.loudness[i]),
+                f0_hz=float(speech.f0_hz[i]),
+                speech=bool(speech.speech[i]),
+                audio=pcm[i * spf : (i + 1) * spf],
+                emotion=emotions.get(i),
+            )
+            for i in range(speech.n_frames)
+        ]
+
+    def _analyse_pushed(self, job: _Pushed, generation: int) -> None:
+        self._warm.wait(timeout=30.0)  # the decoder being loaded: loading a second one would take as long
+        analyzer = StreamAnalyzer(fps=self.fps, decoder=self._decoder)
+        self._decoder = None  # in use; given back when the utterance is complete
+        try:
+            self._analyse_chunks(job, generation, analyzer)
+        finally:
+            analyzer.close()
+            self._decoder = analyzer.decoder
+
+    def _analyse_chunks(self, job: _Pushed, generation: int, analyzer: StreamAnalyzer) -> None:
+        to_analysis = ChunkResampler(job.rate_hz, SAMPLE_RATE_HZ)
+        to_output = ChunkResampler(job.rate_hz, self.audio_rate_hz)
+        sound = np.zeros(0, np.float32)  # output-rate audio of the frames not yet made
+        while True:
+            with self._cond:
+                while (
+                    generation == self._generation and not self._closed and not job.chunks and not job.ended
+                ):
+                    waited = time.monotonic() - job.last_push_s
+                    if waited >= PUSH_END_AFTER_S:
+                        job.ended = True
+                        break
+                    self._cond.wait(timeout=PUSH_END_AFTER_S - waited)
+                if generation != self._generation or self._closed:
+                    return
+                # A burst of chunks (a speech service faster than real time) is analysed a step at a time,
+                # so its first frames go out after the first step, not after the whole burst.
+                chunks, size = [], 0
+                while job.chunks and size < ANALYSIS_STEP_S * job.rate_hz:
+                    chunks.append(job.chunks.pop(0))
+                    size += chunks[-1].size
+                ended = job.ended and not job.chunks
+            samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+            sound = np.concatenate([sound, to_output(samples, final=ended)])
+            results = [analyzer.push(to_analysis(samples, final=ended))]
+            if ended:
+                results.append(analyzer.finish())
+            for speech in results:
+                if speech is None:
+                    continue
+                frames = self._frames_of(speech, sound, 0)
+                # Keep only the sound of frames not yet made.
+                used = speech.n_frames * self.samples_per_frame
+                sound = sound[used:]
+                if not self._deliver(frames, generation):
+                    return
+            if ended:
+                return
+
+
+def _check_chunk(pcm: object, sample_rate_hz: object) -> np.ndarray:
+    """A pushed chunk as float32 mono in -1..1; InputError naming what is wrong."""
+    if isinstance(sample_rate_hz, bool) or not isinstance(sample_rate_hz, (int, np.integer)):
+        raise InputError(f"sample rate {sample_rate_hz!r} is not a whole number of Hz (e.g. 16000)")
+    if not MIN_AUDIO_RATE_HZ <= int(sample_rate_hz) <= MAX_AUDIO_RATE_HZ:
+        raise InputError(
+            f"sample rate {sample_rate_hz} Hz is out of range — push audio at {MIN_AUDIO_RATE_HZ} to "
+            f"{MAX_AUDIO_RATE_HZ} Hz"
+        )
+    if not isinstance(pcm, np.ndarray):
+        raise InputError("push_audio() takes a numpy array of samples (int16, or float32 in -1..1)")
+    if pcm.ndim != 1:
+        raise InputError(f"push_audio() takes mono samples, shape (n,); got shape {pcm.shape}")
+    if pcm.size > MAX_CHUNK_S * int(sample_rate_hz):
+        raise InputError(
+            f"a chunk of {pcm.size / int(sample_rate_hz):.0f} s is too long — push at most {MAX_CHUNK_S:.0f} s at a time"
+        )
+    if pcm.dtype == np.int16:
+        return pcm.astype(np.float32) / 32768.0
+    if pcm.dtype == np.float32:
+        if not np.isfinite(pcm).all():
+            raise InputError("the chunk has NaN or infinite samples")
+        if np.abs(pcm).max(initial=0.0) > 1.0 + 1e-3:
+            raise InputError(
+                "float32 samples must lie in -1..1 (scale int16 audio by 1/32768, or push int16)"
+            )
+        return pcm.copy()
+    raise InputError(f"push_audio() takes int16 or float32 samples, not {pcm.dtype}")
