@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,11 @@ import numpy as np
 import pytest
 from skimage import data
 
-from dirfa.face.landmarks import Portrait, load_portrait
+# Ray (the batch tests) keeps its nodes on the loopback rather than this machine's network address; it
+# reads this when first imported, so it is set before any test imports it.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+from dirfa.face.landmarks import Portrait, load_portrait  # noqa: E402
 from dirfa.face.rig import Rig, build_rig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +88,18 @@ def run_cli(*argv: str | Path) -> CliRun:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in argv])
     return CliRun(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_avatar_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI caches prepared photos in the user cache folder: the tests use a temporary one instead."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import math
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from dirfa.avatar import Avatar, at_output_scale
 from dirfa.errors import InputError, OutputError
 from dirfa.face import landmarks as face_landmarks
 from dirfa.face.rig import Rig, build_rig
@@ -22,12 +23,13 @@ from dirfa.media import video as media_video
 from dirfa.media.audio import Audio, load_audio
 from dirfa.media.files import check_writable
 from dirfa.motion.expression import ExpressionTimeline, auto_timeline
-from dirfa.motion.generate import MotionOptions, generate
+from dirfa.motion.generate import MotionOptions, generate, seed_from
 from dirfa.motion.tracks import Tracks
-from dirfa.render.compose import OutputPlan, plan_output
+from dirfa.render.compose import plan_output
 from dirfa.render.stream import render_frames
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes, words
 from dirfa.speech import prosody as speech_prosody
+from dirfa.voice import synthesis as voice_synthesis
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +92,12 @@ def analyze_speech(
     text: str | None = None,
     language: str | None = None,
     workers: int = 1,
+    timeline: phonemes.PhoneTimeline | None = None,
 ) -> Speech:
     """Mouth curves from speech: forced alignment when the transcript is known, phone recognition for
     English, and a spectral path for other languages and singing (`language` other than "en").
+    A known `timeline` (e.g. a synthesiser's, dirfa.synthesize) is used as it is: no recognition, the same
+    coarticulation, prosody from the audio.
 
     workers: processes to use (default 1: this one). With 2 or more, long English clips have part of their
     words decoded in a second process; call it under `if __name__ == "__main__":` then, as any use of
@@ -100,6 +105,8 @@ def analyze_speech(
     check_fps(fps)
     n_frames = frame_count(audio.duration_s, fps)
     samples, rate = audio.samples, audio.sample_rate_hz
+    if timeline is not None:
+        return _from_timeline(audio, timeline, fps=fps, n_frames=n_frames)
     language = (language or "auto").lower()
     word_job = None
     if language in ("auto", "en", "english") and not (text is not None and text.strip()):
@@ -118,6 +125,18 @@ def analyze_speech(
     finally:
         if word_job is not None:
             word_job.close()
+
+
+def _from_timeline(audio: Audio, timeline: phonemes.PhoneTimeline, *, fps: float, n_frames: int) -> Speech:
+    """Speech from a known phone timeline: the coarticulation recorded speech gets, prosody from the audio."""
+    voice = speech_prosody.analyze(
+        audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=fps, n_frames=n_frames
+    )
+    mouth = coarticulation.mouth_curves(timeline, voice, fps=fps, n_frames=n_frames)
+    mouth = {name: np.asarray(curve, np.float32) for name, curve in mouth.items()}
+    return Speech(
+        mouth=mouth, timeline=timeline, method=timeline.method, prosody=voice, fps=fps, n_frames=n_frames
+    )
 
 
 def _start_words(samples: np.ndarray, *, sample_rate_hz: int, language: str, workers: int) -> words.WordJob:
@@ -178,7 +197,7 @@ def animate(
     audio: Audio | str | Path,
     *,
     fps: float = DEFAULT_FPS,
-    seed: int = 0,
+    seed: int | None = None,
     text: str | None = None,
     language: str | None = None,
     head_motion: float = 1.0,
@@ -187,16 +206,21 @@ def animate(
     expressions: ExpressionTimeline | str | None = None,
     speech: Speech | None = None,
     workers: int = 1,
+    portrait: Portrait | Avatar | None = None,
 ) -> Tracks:
     """The animation (every per-frame track) for a speech clip; render it with `render` or `frames`.
 
-    expressions: None (neutral), an ExpressionTimeline, or "auto" (mild emotion from the voice).
-    Pass a precomputed `speech` to make several takes of one clip without analysing it again.
-    workers: processes for the speech analysis (see analyze_speech).
+    seed: the take; None derives it from the audio, text and `portrait` (animate_seed), so the same inputs give
+    the same video and two clips (another sound, or the same sound on another face) never share a schedule.
+    portrait: only used for that default seed (pass the face the clip will be rendered on). expressions: None (neutral), an ExpressionTimeline, or
+    "auto" (mild emotion from the voice). Pass a precomputed `speech` to make several takes of one clip without
+    analysing it again. workers: processes for the speech analysis (see analyze_speech).
     """
     if not isinstance(audio, Audio):
         audio = load_audio(audio)
     check_fps(fps)
+    if seed is None:
+        seed = animate_seed(audio, text, portrait)
     if speech is None:
         speech = analyze_speech(audio, fps=fps, text=text, language=language, workers=workers)
     if expressions == "auto":
@@ -211,21 +235,138 @@ def animate(
     return generate(speech.mouth, speech.prosody, fps=fps, n_frames=speech.n_frames, options=options)
 
 
+def animate_seed(audio: Audio, text: str | None = None, portrait: Portrait | Avatar | None = None) -> int:
+    """The take `animate` makes when no seed is given: derived from the sound, transcript and face, so the
+    same inputs give the same video and different clips (the same speech on two faces too) get different
+    takes."""
+    if portrait is None:
+        return seed_from(audio.samples, text or "")
+    return seed_from(audio.samples, text or "", portrait_key(portrait))
+
+
+def portrait_key(portrait: Portrait | Avatar) -> bytes:
+    """A digest of the photo's pixels at its own scale (an Avatar's level 0 is the photo), for the default
+    seeds: the same photo, whether loaded or prepared, gives the same key."""
+    import hashlib
+
+    image = np.ascontiguousarray(portrait.portrait.image if isinstance(portrait, Avatar) else portrait.image)
+    digest = hashlib.sha256(str(image.shape).encode())
+    digest.update(image.tobytes())
+    return digest.digest()
+
+
+@dataclass(frozen=True)
+class Said:
+    """What `say` made: the animation, the voice's audio (in memory), the speech analysis and the synthesis
+    (phone timeline, markup emotions). Render with render(portrait, said.tracks, out, audio=said.audio)."""
+
+    tracks: Tracks
+    audio: Audio
+    speech: Speech
+    synthesis: voice_synthesis.Synthesis
+
+
+def synthesize(
+    text: str, *, voice: str | None = None, language: str | None = None, rate: float = 1.0, pitch: float = 1.0
+) -> voice_synthesis.Synthesis:
+    """Typed text -> speech audio and its exact phone timeline (see dirfa.voice.synthesize)."""
+    return voice_synthesis.synthesize(text, voice=voice, language=language, rate=rate, pitch=pitch)
+
+
+def say_seed(text: str, portrait: Portrait | Avatar | None = None) -> int:
+    """The take `say` makes of `text` when no seed is given: the same text on the same face, the same video;
+    the same text on another face, another take."""
+    if portrait is None:
+        return zlib.crc32(text.encode("utf-8", "replace")) % 1_000_000
+    return seed_from(text, portrait_key(portrait)) % 1_000_000
+
+
+def say(
+    portrait: Portrait | Avatar | str | Path | None,
+    text: str,
+    *,
+    voice: str | None = None,
+    language: str | None = None,
+    rate: float = 1.0,
+    pitch: float = 1.0,
+    fps: float = DEFAULT_FPS,
+    seed: int | None = None,
+    head_motion: float = 1.0,
+    blink_rate_per_min: float | None = None,
+    gaze: bool = True,
+    expressions: ExpressionTimeline | str | None = None,
+) -> Said:
+    """A face speaking typed text: synthesis (voice, rate, pitch, [happy]/[pause 0.5] markup), then the lip
+    sync from the synthesiser's own phone timeline (exact, no recognition), through the same coarticulation
+    and motion as recorded speech. The portrait (a photo path is loaded and checked first, so a photo
+    without a face fails before any synthesis) is what `render` draws; `say` itself needs only the text.
+
+    expressions: None takes the markup's emotions; an ExpressionTimeline or "auto" replaces them.
+    seed: None derives it from the text and portrait (say_seed), so the same call gives the same take."""
+    if isinstance(portrait, (str, Path)):
+        portrait = load_portrait(portrait)
+    check_fps(fps)
+    synthesis = synthesize(text, voice=voice, language=language, rate=rate, pitch=pitch)
+    speech = analyze_speech(synthesis.audio, fps=fps, timeline=synthesis.timeline)
+    if expressions is None:
+        expressions = synthesis.expressions
+    if seed is None:
+        seed = say_seed(text, portrait)
+    tracks = animate(
+        synthesis.audio,
+        fps=fps,
+        seed=seed,
+        head_motion=head_motion,
+        blink_rate_per_min=blink_rate_per_min,
+        gaze=gaze,
+        expressions=expressions,
+        speech=speech,
+    )
+    return Said(tracks=tracks, audio=synthesis.audio, speech=speech, synthesis=synthesis)
+
+
 def viseme_cues(speech: Speech) -> list[tuple[float, float, str]]:
     """Timed mouth cues (start_s, end_s, viseme) of the lip sync, for animators."""
     return visemes.export_cues(speech.mouth, fps=speech.fps)
 
 
-def output_size(portrait: Portrait, *, size: int | None = None, crop: bool = False) -> tuple[int, int]:
+# States of the posed rig's inner-lip gap above its rest gap, in mouth widths: (at or below: closed / hidden,
+# at or above: open / shown), a frame keeping its state between (the bounds of benchmarks/lipsync.py).
+LIP_GAP_STATES = ((0.035, 0.07), (0.05, 0.09))  # lips closed / open (rig.CLOSED_GAP_PER_MOUTH); teeth
+
+
+def steady_mouth(rig: Rig, curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`curves` with no mouth or teeth state lasting a single frame on this face, as it is posed.
+
+    The tracks' own pass (speech.coarticulation) sees only the tracks; a photo with an open rest pose opens
+    and shuts at other values (its lips part from their rest gap, mouthClose shuts them below it). Costs one
+    rig pose per frame (~1.5 ms at 2026 CPU speeds) on such a photo, before the first frame."""
+    rest = rig.pose({}).mouth_open_px
+    width = max(rig.frame.mouth_px, 1e-3)
+    if rest < LIP_GAP_STATES[0][0] * width:
+        return curves  # shut at rest, as the tracks' own pass assumes (and ~1.5 ms a frame saved)
+
+    def gap(values: dict[str, np.ndarray], frame: int) -> float:
+        params = {name: float(curve[frame]) for name, curve in values.items()}
+        return (rig.pose(params).mouth_open_px - rest) / width
+
+    return coarticulation.no_single_frames(curves, openness=gap, states=LIP_GAP_STATES)
+
+
+def output_size(
+    portrait: Portrait | Avatar, *, size: int | None = None, crop: bool = False
+) -> tuple[int, int]:
     """(width, height) in pixels of the video `frames` and `render` make; InputError for an unusable `size`.
 
     Cheap: call it to check the framing before any slow work."""
+    if isinstance(portrait, Avatar):
+        portrait = portrait.portrait
     plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
     return plan.width, plan.height
 
 
 def frames(
-    portrait: Portrait,
+    portrait: Portrait | Avatar,
     tracks: Tracks,
     *,
     size: int | None = None,
@@ -239,36 +380,27 @@ def frames(
     crop: a face-centred square instead of the whole picture. workers: processes rendering, this one
     included (default 1; clips of a few seconds always use one; with more, call this under
     `if __name__ == "__main__":`, as any use of multiprocessing needs)."""
-    plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
-    if rig is None:
-        # A video smaller than the photo is rendered at its own scale: less work, the same picture.
-        portrait, plan = _at_output_scale(portrait, plan)
-        rig = build_rig(portrait)
-    images = render_frames(portrait.image, rig, plan, tracks.curves, tracks.n_frames, workers=workers)
+    assets = None
+    if isinstance(portrait, Avatar) and rig is None:
+        # Prepared at this output scale already (or now, once for this avatar).
+        level, plan = portrait.for_output(size=size, crop=crop)
+        portrait, rig, assets = level.portrait, level.rig, level.assets
+    else:
+        if isinstance(portrait, Avatar):
+            portrait = portrait.portrait
+        plan = plan_output(portrait.image.shape, portrait.face_box, size=size, crop=crop)
+        if rig is None:
+            # A video smaller than the photo is rendered at its own scale: less work, the same picture.
+            portrait, plan = at_output_scale(portrait, plan)
+            rig = build_rig(portrait)
+    curves = steady_mouth(rig, tracks.curves)
+    images = render_frames(portrait.image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets)
     for index, image in enumerate(images):
         yield Frame(index=index, t=index / tracks.fps, image=image)
 
 
-def _at_output_scale(portrait: Portrait, plan: OutputPlan) -> tuple[Portrait, OutputPlan]:
-    """The portrait scaled down to the video's scale, and the framing in its pixels."""
-    x0, y0, x1, y1 = plan.box
-    scale = plan.width / max(x1 - x0, 1)
-    if scale >= 0.95:
-        return portrait, plan
-    height, width = portrait.image.shape[:2]
-    new_w, new_h = max(2, round(width * scale)), max(2, round(height * scale))
-    sx, sy = new_w / width, new_h / height
-    image = cv2.resize(portrait.image, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    landmarks = portrait.landmarks_xyz * np.array([sx, sy, sx], np.float32)
-    box = portrait.face_box * np.array([sx, sy, sx, sy], np.float32)
-    scaled = Portrait(image=image, landmarks_xyz=landmarks, face_box=box, n_faces=portrait.n_faces)
-    bx0, by0 = min(round(x0 * sx), new_w - 2), min(round(y0 * sy), new_h - 2)
-    bx1, by1 = min(bx0 + plan.width, new_w), min(by0 + plan.height, new_h)
-    return scaled, OutputPlan((bx0, by0, bx1, by1), plan.width, plan.height)
-
-
 def render(
-    portrait: Portrait,
+    portrait: Portrait | Avatar,
     tracks: Tracks,
     output: str | Path,
     *,
@@ -285,7 +417,7 @@ def render(
     The file appears only when complete."""
     output = Path(output)
     check_writable(output)
-    if audio is not None and _same_file(output, audio.source):
+    if audio is not None and audio.source is not None and _same_file(output, audio.source):
         raise OutputError(f"output {output} is the audio recording itself — choose another output name")
     if tracks.n_frames == 0:
         raise InputError("the animation has no frames — nothing to render")
@@ -302,6 +434,9 @@ def render(
         fps=int(tracks.fps),
         audio_source=audio.source if audio is not None else None,
         audio_duration_s=tracks.duration_s if audio is not None else None,
+        # In-memory audio (synthesised speech): its playable samples, at their own rate.
+        audio_samples=audio.playable()[0] if audio is not None and audio.source is None else None,
+        audio_rate_hz=audio.playable()[1] if audio is not None and audio.source is None else None,
     )
     return output
 

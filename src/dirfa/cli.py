@@ -45,6 +45,26 @@ EXAMPLES = {
           dirfa visemes speech.wav                      # JSON mouth cues on stdout
           dirfa visemes speech.wav --text "hello there" -o cues.tsv
         """,
+    "say": """\
+        examples:
+          dirfa say face.jpg "Hello, how are you feeling today?" -o hello.mp4
+          dirfa say face.jpg "[happy] So good to see you! [sad:0.6] I missed you. [pause 0.5] Shall we start?" -o hi.mp4
+          dirfa say face.jpg "Guten Morgen, wie geht es dir?" --language de -o de.mp4
+          dirfa say face.jpg --text-file reply.txt --voice kal --rate 1.2 -o reply.mp4 --save-audio reply.wav
+          echo "Text from a chatbot." | dirfa say face.jpg - -o bot.mp4
+          (tags: [EMOTION] or [EMOTION:0..1], [pause SECONDS]; write \\[ and \\] for literal brackets)
+        """,
+    "prepare": """\
+        examples:
+          dirfa prepare face.jpg -o face.avatar              # once: face, rig, background, colours
+          dirfa animate face.avatar speech.wav -o talk.mp4   # starts at once
+        """,
+    "serve": """\
+        examples:
+          dirfa serve                                   # then open http://127.0.0.1:8000/
+          dirfa serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --data-dir /srv/dirfa
+          curl -F photo=@face.jpg http://127.0.0.1:8000/v1/avatars      # API docs at /docs
+        """,
 }
 
 
@@ -81,6 +101,50 @@ def _add_framing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="prepare the photo again instead of reusing it from the cache (see `dirfa prepare`)",
+    )
+
+
+def _add_take(parser: argparse.ArgumentParser, *, seed_from: str) -> None:
+    """--fps, --seed and --samples: which takes to make, and at what frame rate."""
+    parser.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
+    parser.add_argument(
+        "--seed",
+        type=_positive_int,
+        default=None,
+        help=f"take number: same seed, same video (default: derived from {seed_from})",
+    )
+    parser.add_argument(
+        "--samples", type=_positive_int, default=1, metavar="K", help="write K takes OUT_1 ... OUT_K"
+    )
+
+
+def _add_motion(parser: argparse.ArgumentParser, *, emotion_help: str, expressions_help: str) -> None:
+    motion = parser.add_argument_group("motion and expression")
+    motion.add_argument(
+        "--head-motion", type=_number, default=1.0, metavar="SCALE", help="0 still, 1 natural, 2 lively"
+    )
+    motion.add_argument("--still", action="store_true", help="no head motion (same as --head-motion 0)")
+    motion.add_argument(
+        "--blink-rate", type=_number, metavar="PER_MIN", help="blinks per minute (default natural)"
+    )
+    motion.add_argument("--no-gaze", action="store_true", help="eyes fixed on the camera")
+    motion.add_argument("--emotion", metavar="NAME[:INTENSITY]", help=emotion_help)
+    motion.add_argument("--expressions", metavar="TIMELINE", help=expressions_help)
+
+
+def _add_outputs(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The side files of a take: the animation, the mouth cues."""
+    out = parser.add_argument_group("extra outputs")
+    out.add_argument("--save-animation", type=Path, metavar="FILE", help="write every track as editable JSON")
+    out.add_argument(
+        "--export-visemes", type=Path, metavar="FILE", help="write timed mouth cues (.json or .tsv)"
+    )
+    _add_viseme_set(out)
+    return out
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -133,37 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     animate.add_argument("portrait", type=Path, help="photo of a face (JPEG, PNG, WebP, BMP)")
     animate.add_argument("audio", type=Path, help="speech (WAV, MP3, M4A, OGG, FLAC, or a video's sound)")
     animate.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
-    animate.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
-    animate.add_argument("--seed", type=_positive_int, default=0, help="take number: same seed, same video")
-    animate.add_argument(
-        "--samples", type=_positive_int, default=1, metavar="K", help="write K takes OUT_1 ... OUT_K"
-    )
+    _add_take(animate, seed_from="the audio, text and photo, so each clip gets its own")
     _add_framing(animate)
     _add_speech(animate)
-    motion = animate.add_argument_group("motion and expression")
-    motion.add_argument(
-        "--head-motion", type=_number, default=1.0, metavar="SCALE", help="0 still, 1 natural, 2 lively"
+    _add_motion(
+        animate,
+        emotion_help="neutral, happy, sad, angry, surprised (e.g. happy:0.7), or auto",
+        expressions_help="emotions over time: a JSON file or '0:neutral,2.5:happy:0.8,4:sad'",
     )
-    motion.add_argument("--still", action="store_true", help="no head motion (same as --head-motion 0)")
-    motion.add_argument(
-        "--blink-rate", type=_number, metavar="PER_MIN", help="blinks per minute (default natural)"
-    )
-    motion.add_argument("--no-gaze", action="store_true", help="eyes fixed on the camera")
-    motion.add_argument(
-        "--emotion",
-        metavar="NAME[:INTENSITY]",
-        help="neutral, happy, sad, angry, surprised (e.g. happy:0.7), or auto",
-    )
-    motion.add_argument(
-        "--expressions",
-        metavar="TIMELINE",
-        help="emotions over time: a JSON file or '0:neutral,2.5:happy:0.8,4:sad'",
-    )
-    out = animate.add_argument_group("extra outputs")
-    out.add_argument("--save-animation", type=Path, metavar="FILE", help="write every track as editable JSON")
-    out.add_argument(
-        "--export-visemes", type=Path, metavar="FILE", help="write timed mouth cues (.json or .tsv)"
-    )
+    _add_outputs(animate)
     _add_common(animate)
 
     render = sub("render", "photo + speech + an (edited) animation JSON -> MP4")
@@ -181,7 +223,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--fps", type=_positive_int, default=100, help="time resolution (default 100 per second)"
     )
     _add_speech(cues)
+    _add_viseme_set(cues)
     _add_common(cues)
+
+    prepare = sub(
+        "prepare", "photo -> a prepared .avatar file (animate, render, say and live load it at once)"
+    )
+    prepare.add_argument("photo", type=Path, help="photo of a face (JPEG, PNG, WebP, BMP)")
+    prepare.add_argument("-o", "--output", type=Path, required=True, help="the .avatar file to write")
+    prepare.add_argument(
+        "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
+    )
+    prepare.add_argument(
+        "--size",
+        type=_positive_int,
+        action="append",
+        metavar="W",
+        help="also prepare for videos W px wide (repeatable; default 512)",
+    )
+    _add_common(prepare)
+
+    _add_serve_parser(sub("serve", "the HTTP API and web page: videos and live avatars in the browser"))
+    _add_batch_parser(sub("batch", "a manifest of many videos -> rendered on this machine or a Ray cluster"))
+
+    _add_say_parser(sub("say", "photo + typed text -> a talking-head MP4 with a synthesised voice"))
+    voices = sub("voices", "list the installed voices: name, language, sex (--json for JSON on stdout)")
+    voices.add_argument("--json", action="store_true", help="JSON on stdout instead of a table")
+    _add_common(voices)
+
+    live = sub("live", "a live avatar: each line typed on stdin is spoken, frames go to a fragmented MP4")
+    live.add_argument("avatar", type=Path, help="a .avatar file (dirfa prepare) or a photo of a face")
+    live.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write (fragmented)")
+    live.add_argument(
+        "--size", type=_positive_int, default=512, metavar="W", help="output width (default 512)"
+    )
+    live.add_argument(
+        "--crop", action="store_true", help="a face-centred square instead of the whole picture"
+    )
+    live.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
+    live.add_argument("--voice", help="the voice to speak with (see `dirfa voices`)")
+    live.add_argument("--emotion", metavar="NAME[:INTENSITY]", help="the starting emotion, e.g. happy:0.6")
+    live.add_argument("--seed", type=_positive_int, default=0, help="the take of the idle motion")
+    live.add_argument(
+        "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
+    )
+    live.add_argument("--no-cache", action="store_true", help="prepare the photo again (see `dirfa prepare`)")
+    live.add_argument(
+        "--idle-s",
+        type=_number,
+        default=1.0,
+        metavar="S",
+        help="idle time recorded after the last line (default 1)",
+    )
+    _add_common(live)
 
     tracks = sub("tracks", "list the animation tracks, their units and ranges (JSON on stdout)")
     _add_common(tracks)
@@ -230,6 +324,21 @@ def _take_path(output: Path, take: int, takes: int) -> Path:
     return output if takes == 1 else output.with_name(f"{output.stem}_{take}{output.suffix}")
 
 
+def _take_outputs(args: argparse.Namespace) -> tuple[range, dict[str, Path | None]]:
+    """The takes to make (1..--samples) and every file they write, by what the user calls it."""
+    if args.samples < 1:
+        raise InputError("--samples must be at least 1")
+    takes = range(1, args.samples + 1)
+    outputs: dict[str, Path | None] = {}
+    for take in takes:
+        which = f" (take {take})" if args.samples > 1 else ""
+        outputs[f"output{which}"] = _take_path(args.output, take, args.samples)
+        if args.save_animation is not None:
+            outputs[f"--save-animation{which}"] = _take_path(args.save_animation, take, args.samples)
+    outputs["--export-visemes"] = args.export_visemes
+    return takes, outputs
+
+
 def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
     """Before any slow work: every output can be created, and none overwrites an input or another output.
 
@@ -262,18 +371,9 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | Non
 
 def _animate(args: argparse.Namespace) -> int:
     import dirfa
-    from dirfa.api import output_size
+    from dirfa.api import animate_seed, output_size
 
-    if args.samples < 1:
-        raise InputError("--samples must be at least 1")
-    takes = range(1, args.samples + 1)
-    outputs: dict[str, Path | None] = {}
-    for take in takes:
-        which = f" (take {take})" if args.samples > 1 else ""
-        outputs[f"output{which}"] = _take_path(args.output, take, args.samples)
-        if args.save_animation is not None:
-            outputs[f"--save-animation{which}"] = _take_path(args.save_animation, take, args.samples)
-    outputs["--export-visemes"] = args.export_visemes
+    takes, outputs = _take_outputs(args)
     inputs = {
         "the portrait": args.portrait,
         "the audio": args.audio,
@@ -284,18 +384,19 @@ def _animate(args: argparse.Namespace) -> int:
     text = _read_text(args)
     expressions = _expressions(args)
     head_motion = 0.0 if args.still else args.head_motion
-    portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    portrait = _open_portrait(args)
     output_size(portrait, size=args.size, crop=args.crop)  # a bad --size fails now, not after the analysis
     audio = dirfa.load_audio(args.audio)
     speech = dirfa.analyze_speech(
         audio, fps=args.fps, text=text, language=args.language, workers=_workers(args)
     )
+    first_seed = animate_seed(audio, text, portrait) if args.seed is None else args.seed
     # Side files are written after the video of their take, so a failed render leaves nothing behind.
     for take in takes:
         tracks = dirfa.animate(
             audio,
             fps=args.fps,
-            seed=args.seed + take - 1,
+            seed=first_seed + take - 1,
             head_motion=head_motion,
             blink_rate_per_min=args.blink_rate,
             gaze=not args.no_gaze,
@@ -318,7 +419,7 @@ def _animate(args: argparse.Namespace) -> int:
         if args.save_animation is not None:
             tracks.save(_take_path(args.save_animation, take, args.samples))
     if args.export_visemes is not None:
-        _write_cues(dirfa.viseme_cues(speech), args.export_visemes)
+        _export_visemes(args.export_visemes, args.viseme_set, speech, audio_name=str(args.audio))
     return 0
 
 
@@ -333,7 +434,7 @@ def _render(args: argparse.Namespace) -> int:
     tracks = dirfa.Tracks.load(args.animation)
     if tracks.n_frames == 0:
         raise InputError(f"animation {args.animation} has no frames")
-    portrait = dirfa.load_portrait(args.portrait, face_index=args.face)
+    portrait = _open_portrait(args)
     output_size(portrait, size=args.size, crop=args.crop)
     audio = dirfa.load_audio(args.audio)
     # The video lasts as long as its sound; a longer animation is another clip's (or a mistyped n_frames).
@@ -352,6 +453,88 @@ def _render(args: argparse.Namespace) -> int:
         progress=_progress(args.quiet, "rendering"),
         workers=_workers(args),
     )
+    return 0
+
+
+def _open_portrait(args: argparse.Namespace):
+    """A prepared .avatar file, or the photo: prepared once and then reused from the user cache folder
+    (by content), unless --no-cache."""
+    import dirfa
+
+    widths = (args.size,) if args.size else ((512,) if args.crop else ())
+    return dirfa.open_avatar(args.portrait, face_index=args.face, cache=not args.no_cache, widths_px=widths)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    import dirfa
+
+    if args.output.suffix.lower() != ".avatar":
+        raise InputError(
+            f"output {args.output} should end in .avatar (e.g. {args.output.with_suffix('.avatar')})"
+        )
+    _check_outputs({"output": args.output}, {"the photo": args.photo})
+    avatar = dirfa.prepare(args.photo, face_index=args.face, widths_px=tuple(args.size or (512,)))
+    avatar.save(args.output)
+    log.info("wrote %s", args.output)
+    return 0
+
+
+def _live(args: argparse.Namespace) -> int:
+    import threading
+
+    import dirfa
+    from dirfa.live import Session
+    from dirfa.live.record import LiveRecorder
+
+    _check_outputs({"output": args.output}, {"the avatar": args.avatar})
+    if not 0 <= args.idle_s <= 3600:
+        raise InputError("--idle-s must be 0 to 3600 seconds")
+    avatar = dirfa.open_avatar(
+        args.avatar, face_index=args.face, cache=not args.no_cache, widths_px=(args.size,)
+    )
+    session = Session(
+        avatar,
+        size=args.size,
+        crop=args.crop,
+        fps=args.fps,
+        voice=args.voice,
+        emotion=args.emotion,
+        seed=args.seed,
+    )
+    stdin_done = threading.Event()
+
+    def read_lines() -> None:
+        # Each line is spoken in turn; "/stop" interrupts, "/emotion happy:0.5" and "/listen on|off" steer.
+        try:
+            for line in sys.stdin:
+                line = line.strip()
+                try:
+                    if line == "/stop":
+                        session.interrupt()
+                    elif line.startswith("/emotion"):
+                        session.set_emotion(line.partition(" ")[2].strip() or None)
+                    elif line.startswith("/listen"):
+                        session.listen(line.partition(" ")[2].strip() != "off")
+                    elif line:
+                        session.say(line)
+                except DirfaError as exc:
+                    print(f"dirfa: {exc}", file=sys.stderr)
+        finally:
+            stdin_done.set()
+
+    threading.Thread(target=read_lines, name="dirfa-live-stdin", daemon=True).start()
+    idle_frames = 0
+    size = {"width": session.width, "height": session.height}
+    recorder = LiveRecorder(args.output, **size, fps=args.fps, audio_rate_hz=session.audio_rate_hz)
+    with session, recorder:
+        for frame in session.frames():
+            recorder.add(frame.image, frame.audio)
+            done = stdin_done.is_set() and not session.speaking
+            idle_frames = idle_frames + 1 if done else 0
+            if idle_frames > args.idle_s * args.fps:
+                break
+    if not args.quiet:
+        print(f"dirfa: wrote {args.output} ({recorder.n_frames / args.fps:.1f} s)", file=sys.stderr)
     return 0
 
 
@@ -381,15 +564,219 @@ def _visemes(args: argparse.Namespace) -> int:
     speech = dirfa.analyze_speech(
         audio, fps=args.fps, text=_read_text(args), language=args.language, workers=_workers(args)
     )
-    cues = dirfa.viseme_cues(speech)
     if args.output is not None:
-        _write_cues(cues, args.output)
+        _export_visemes(args.output, args.viseme_set, speech, audio_name=str(args.audio))
+    elif args.viseme_set != "dirfa":
+        json.dump(_viseme_set_data(args.viseme_set, speech, str(args.audio)), sys.stdout, indent=1)
     else:
+        cues = dirfa.viseme_cues(speech)
         json.dump(
             {"mouthCues": [{"start": a, "end": b, "value": v} for a, b, v in cues]}, sys.stdout, indent=1
         )
         sys.stdout.write("\n")
         sys.stdout.flush()  # here, so that a closed pipe is reported by main(), not at interpreter exit
+    return 0
+
+
+def _add_viseme_set(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--viseme-set",
+        choices=("dirfa", "rhubarb", "ovr", "azure"),
+        default="dirfa",
+        help="mouth cue names: dirfa's own; rhubarb (shapes A-H, X in Rhubarb Lip Sync's JSON/TSV); ovr (the "
+        "15 Oculus/Meta visemes as weights per frame); azure (Azure viseme ids 0-21 with offsets)",
+    )
+
+
+def _viseme_set_data(viseme_set: str, speech, audio_name: str) -> dict:  # noqa: ANN001 - api.Speech
+    from dirfa.speech import visemes
+
+    return visemes.viseme_set_data(
+        viseme_set,
+        speech.mouth,
+        fps=speech.fps,
+        duration_s=speech.n_frames / speech.fps,
+        timeline=speech.timeline,
+        sound_file=audio_name,
+    )
+
+
+def _export_visemes(path: Path, viseme_set: str, speech, *, audio_name: str) -> None:  # noqa: ANN001
+    from dirfa.speech import visemes
+
+    visemes.write_viseme_set(path, viseme_set, _viseme_set_data(viseme_set, speech, audio_name))
+
+
+def _add_say_parser(say: argparse.ArgumentParser) -> None:
+    say.add_argument("portrait", type=Path, help="photo of a face (JPEG, PNG, WebP, BMP) or a .avatar file")
+    say.add_argument(
+        "text",
+        nargs="?",
+        help="what to say, with optional [happy] / [sad:0.6] / [pause 0.5] tags; '-' reads standard input",
+    )
+    say.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
+    say.add_argument("--text-file", type=Path, metavar="FILE", help="read the text from a UTF-8 file")
+    voice = say.add_argument_group("voice")
+    voice.add_argument(
+        "--voice", metavar="NAME", help="a voice from `dirfa voices` (default: slt, US English)"
+    )
+    voice.add_argument(
+        "--language", metavar="CODE", help="speak this language (de, es, fr, zh, ...): the best voice for it"
+    )
+    voice.add_argument("--rate", type=_number, default=1.0, help="speed, 0.5 to 2 (default 1: natural)")
+    voice.add_argument("--pitch", type=_number, default=1.0, help="pitch, 0.5 to 2 (default 1: natural)")
+    _add_take(say, seed_from="the text and photo, so the same text on the same face, same video")
+    _add_framing(say)
+    _add_motion(
+        say,
+        emotion_help="one emotion for all (replaces the text's tags), or auto",
+        expressions_help="emotions over time (replaces the text's tags)",
+    )
+    out = _add_outputs(say)
+    out.add_argument("--save-audio", type=Path, metavar="FILE.wav", help="also write the voice alone (WAV)")
+    _add_common(say)
+
+
+def _say_text(args: argparse.Namespace) -> str:
+    """The text to say, from the argument, standard input ('-') or --text-file; InputError when missing,
+    given twice, unreadable or not UTF-8."""
+    from dirfa.voice import MAX_TEXT_CHARS
+
+    if args.text is not None and args.text_file is not None:
+        raise InputError("give the text either as an argument or with --text-file, not both")
+    if args.text is None and args.text_file is None:
+        raise InputError('give the text to say, e.g. dirfa say face.jpg "Hello there" -o out.mp4')
+    if args.text_file is None and args.text != "-":
+        return args.text
+    # A UTF-8 character is at most 4 bytes: reading one byte past 4 x the limit tells "too long" apart.
+    limit = 4 * MAX_TEXT_CHARS + 1
+    if args.text_file is None:
+        where = "standard input"
+        if sys.stdin is None:  # the process was started with its standard input closed
+            raise InputError('standard input is closed — pipe the text in, e.g. echo "Hello" | dirfa say ...')
+        try:
+            data = sys.stdin.buffer.read(limit)
+        except OSError as exc:
+            raise InputError(f"cannot read {where} ({exc.strerror})") from None
+    else:
+        where = f"text file {args.text_file}"
+        try:
+            with open(args.text_file, "rb") as handle:
+                data = handle.read(limit)
+        except FileNotFoundError:
+            raise InputError(f"{where} does not exist — check the path") from None
+        except IsADirectoryError:
+            raise InputError(f"{where} is a folder — give a UTF-8 text file") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {where} ({exc.strerror})") from None
+    try:  # a binary file is "not UTF-8" even when it is also too long (a cut-off last character is fine)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if len(data) < limit or exc.start < len(data) - 4:
+            raise InputError(f"{where} is not UTF-8 text (byte {exc.start + 1}) — save it as UTF-8") from None
+        text = ""
+    if len(data) >= limit:
+        raise InputError(f"{where} is longer than {MAX_TEXT_CHARS} characters — split it and say each part")
+    return text
+
+
+def _say(args: argparse.Namespace) -> int:
+    import dirfa
+    from dirfa.api import output_size, say_seed
+    from dirfa.voice import synthesize_phrases
+
+    takes, outputs = _take_outputs(args)
+    outputs["--save-audio"] = args.save_audio
+    inputs = {
+        "the portrait": args.portrait,
+        "the text file": args.text_file,
+        "the emotion timeline": Path(args.expressions) if args.expressions else None,
+    }
+    if args.save_audio is not None and args.save_audio.suffix.lower() != ".wav":
+        raise InputError(f"--save-audio {args.save_audio} — the voice is written as WAV: name the file .wav")
+    _check_outputs(outputs, inputs)
+    text = _say_text(args)
+    # Text, voice, language, rate, pitch and tags are checked now, before the photo is prepared.
+    synthesize_phrases(text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch)
+    expressions = _expressions(args)
+    head_motion = 0.0 if args.still else args.head_motion
+    portrait = _open_portrait(args)
+    output_size(portrait, size=args.size, crop=args.crop)
+    seed = say_seed(text, portrait) if args.seed is None else args.seed
+    said = dirfa.say(
+        portrait,
+        text,
+        voice=args.voice,
+        language=args.language,
+        rate=args.rate,
+        pitch=args.pitch,
+        fps=args.fps,
+        seed=seed,
+        head_motion=head_motion,
+        blink_rate_per_min=args.blink_rate,
+        gaze=not args.no_gaze,
+        expressions=expressions,
+    )
+    log.info(
+        "voice %s (%s), %.2f s of speech",
+        said.synthesis.voice,
+        said.synthesis.language,
+        said.audio.duration_s,
+    )
+    for take in takes:
+        tracks = said.tracks
+        if take > 1:
+            tracks = dirfa.animate(
+                said.audio,
+                fps=args.fps,
+                seed=seed + take - 1,
+                head_motion=head_motion,
+                blink_rate_per_min=args.blink_rate,
+                gaze=not args.no_gaze,
+                expressions=expressions if expressions is not None else said.synthesis.expressions,
+                speech=said.speech,
+            )
+        output = _take_path(args.output, take, args.samples)
+        label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
+        dirfa.render(
+            portrait,
+            tracks,
+            output,
+            audio=said.audio,
+            size=args.size,
+            crop=args.crop,
+            progress=_progress(args.quiet, label),
+            workers=_workers(args),
+        )
+        log.info("wrote %s", output)
+        if args.save_animation is not None:
+            tracks.save(_take_path(args.save_animation, take, args.samples))
+    if args.save_audio is not None:
+        from dirfa.media.audio import write_wav
+
+        write_wav(args.save_audio, *said.audio.playable())
+    if args.export_visemes is not None:
+        name = str(args.save_audio) if args.save_audio is not None else ""
+        _export_visemes(args.export_visemes, args.viseme_set, said.speech, audio_name=name)
+    return 0
+
+
+def _voices(args: argparse.Namespace) -> int:
+    from dirfa.voice import DEFAULT_VOICE, list_voices
+
+    voices = list_voices()
+    if args.json:
+        json.dump([v.__dict__ for v in voices], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        width = max((len(v.name) for v in voices), default=4)
+        language_width = max((len(v.language) for v in voices), default=8)  # e.g. cmn-latn-pinyin
+        for v in voices:
+            mark = " (default)" if v.name == DEFAULT_VOICE else ""
+            sys.stdout.write(
+                f"{v.name:<{width}}  {v.language:<{language_width}}  {v.sex:<8} {v.description}{mark}\n"
+            )
+    sys.stdout.flush()
     return 0
 
 
@@ -410,6 +797,189 @@ def _tracks(args: argparse.Namespace) -> int:
     sys.stdout.write("\n")
     sys.stdout.flush()
     return 0
+
+
+def _add_serve_parser(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: this machine only)"
+    )
+    serve.add_argument("--port", type=_positive_int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where avatars, jobs and videos are kept (default: "
+        "the user data folder, ~/.local/share/dirfa/serve)",
+    )
+    serve.add_argument(
+        "--token",
+        metavar="SECRET",
+        help="require 'Authorization: Bearer SECRET' on every API call "
+        "(or set DIRFA_TOKEN); needed for a --host other than localhost",
+    )
+    serve.add_argument(
+        "--keep-days", type=_number, default=7.0, metavar="N", help="delete videos after N days"
+    )
+    serve.add_argument(
+        "--workers", type=_positive_int, default=1, metavar="N", help="videos rendered at once"
+    )
+    limits = serve.add_argument_group("limits")
+    limits.add_argument("--max-photo-mb", type=_number, default=20.0, metavar="MB", help="photo upload cap")
+    limits.add_argument("--max-audio-mb", type=_number, default=50.0, metavar="MB", help="audio upload cap")
+    limits.add_argument(
+        "--max-audio-minutes", type=_number, default=10.0, metavar="MIN", help="longest speech accepted"
+    )
+    limits.add_argument(
+        "--max-queue", type=_positive_int, default=16, metavar="N", help="jobs waiting or running (then 429)"
+    )
+    limits.add_argument(
+        "--job-timeout", type=_number, default=900.0, metavar="S", help="seconds one video may take"
+    )
+    limits.add_argument(
+        "--max-live", type=_positive_int, default=1, metavar="N", help="live sessions at once"
+    )
+    _add_common(serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dirfa.serve.config import MB, ServeConfig, check_binding
+
+    token = args.token or os.environ.get("DIRFA_TOKEN") or None
+    check_binding(args.host, token)
+    for name in ("max_photo_mb", "max_audio_mb", "max_audio_minutes", "job_timeout", "keep_days"):
+        if not getattr(args, name) > 0:
+            raise InputError(f"--{name.replace('_', '-')} must be more than 0")
+    try:
+        import uvicorn
+
+        from dirfa.serve.app import create_app
+    except ImportError as exc:
+        raise InputError(f"dirfa serve needs {exc.name} — pip install 'dirfa[serve]'") from None
+    data_dir = (
+        args.data_dir or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "dirfa/serve"
+    )
+    config = ServeConfig(
+        data_dir=data_dir,
+        token=token,
+        keep_days=args.keep_days,
+        max_photo_bytes=int(args.max_photo_mb * MB),
+        max_audio_bytes=int(args.max_audio_mb * MB),
+        max_audio_s=args.max_audio_minutes * 60,
+        max_queue=max(1, args.max_queue),
+        job_timeout_s=args.job_timeout,
+        workers=max(1, args.workers),
+        max_live=args.max_live,
+    )
+    app = create_app(config)
+    if not args.quiet:
+        print(
+            f"dirfa: serving http://{args.host}:{args.port}/ (data in {data_dir}) — Ctrl-C stops",
+            file=sys.stderr,
+        )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.debug else "warning")
+    return 0
+
+
+BATCH_FAILED_EXIT = 3  # `dirfa batch`: the batch ran, some rows failed (their errors are in results.jsonl)
+BATCH_SHOWN = 20  # failed rows and manifest problems listed on stderr; the rest are counted
+
+
+def _add_batch_parser(batch: argparse.ArgumentParser) -> None:
+    batch.epilog = textwrap.dedent(
+        """\
+        examples:
+          dirfa batch jobs.csv --out videos/ --dry-run    # check every row, render nothing
+          dirfa batch jobs.csv --out videos/              # all cores here; run again to finish an interrupted batch
+          dirfa batch jobs.jsonl --out /shared/videos --ray-address auto    # on a Ray cluster
+
+        jobs.csv (relative paths from the manifest's folder; any animate/say option can be a column:
+        emotion, expressions, seed, fps, size, crop, face, language, head_motion, blink_rate, gaze,
+        transcript for audio rows, voice, rate, pitch for text rows):
+          portrait,audio,text,output,emotion,size
+          presenter.jpg,lesson1.wav,,lesson1.mp4,happy:0.6,512
+          presenter.jpg,,Welcome back!,welcome.mp4,,512
+
+        exit status: 0 every row done, 2 a bad manifest (nothing rendered), 3 some rows failed
+        (see DIR/results.jsonl), 1 an internal fault
+        """
+    )
+    batch.add_argument("manifest", type=Path, help="CSV or JSON Lines, one row per video")
+    batch.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder for the videos and results.jsonl"
+    )
+    batch.add_argument("--dry-run", action="store_true", help="check every row and report all problems")
+    batch.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="a Ray cluster: 'auto' or ray://HOST:10001 (default: start Ray on this machine, all cores)",
+    )
+    batch.add_argument(
+        "--retries",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="extra tries for a row whose worker process dies (default 2)",
+    )
+    _add_common(batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from dirfa.batch import ManifestError, batch, plan_summary
+
+    try:
+        if args.dry_run:
+            plan = plan_summary(args.manifest, args.out)
+            print(
+                f"dirfa: {args.manifest}: {plan['rows']} rows OK — {plan['to_make']} to make, "
+                f"{plan['complete']} already complete in {args.out}",
+                file=sys.stderr,
+            )
+            return 0
+        results = batch(
+            args.manifest,
+            args.out,
+            ray_address=args.ray_address,
+            retries=args.retries,
+            progress=None if args.quiet else _rows_bar,
+        )
+    except ManifestError as exc:
+        for problem in exc.problems[:BATCH_SHOWN]:
+            print(f"dirfa: {problem}", file=sys.stderr)
+        if len(exc.problems) > BATCH_SHOWN:
+            print(f"dirfa: ... and {len(exc.problems) - BATCH_SHOWN} more", file=sys.stderr)
+        count = f"{len(exc.problems)} problems" if len(exc.problems) > 1 else "a problem"
+        raise InputError(f"{count} in {args.manifest}, nothing rendered — fix them and run again") from None
+    failed = [r for r in results if r.state == "failed"]
+    for result in failed[:BATCH_SHOWN]:
+        print(f"dirfa: row {result.row} ({result.output.name}) failed: {result.error}", file=sys.stderr)
+    if len(failed) > BATCH_SHOWN:
+        print(f"dirfa: ... and {len(failed) - BATCH_SHOWN} more failed rows", file=sys.stderr)
+    if not args.quiet or failed:
+        counts = {state: sum(r.state == state for r in results) for state in ("done", "skipped", "failed")}
+        print(
+            f"dirfa: {counts['done']} done, {counts['skipped']} already complete, {counts['failed']} failed — "
+            f"results in {args.out / 'results.jsonl'}",
+            file=sys.stderr,
+        )
+    return BATCH_FAILED_EXIT if failed else 0
+
+
+def _rows_bar(results: Iterator, total: int) -> Iterator:
+    """A progress bar over finished rows: ETA, rows per second, and audio minutes made per wall minute."""
+    import time
+
+    from tqdm import tqdm
+
+    start = time.monotonic()
+    audio_s, failed = 0.0, 0
+    with tqdm(total=total, desc="batch", unit="row", file=sys.stderr, dynamic_ncols=True) as bar:
+        for result in results:
+            audio_s += result.audio_s or 0.0
+            failed += result.state == "failed"
+            wall_s = max(time.monotonic() - start, 1e-6)
+            bar.set_postfix_str(f"{audio_s / wall_s:.2f} audio-min/min, {failed} failed", refresh=False)
+            bar.update(1)
+            yield result
 
 
 @contextlib.contextmanager
@@ -450,7 +1020,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="dirfa: %(levelname)s: %(message)s" if args.debug else "dirfa: warning: %(message)s",
         stream=sys.stderr,
     )
-    handlers = {"animate": _animate, "render": _render, "visemes": _visemes, "tracks": _tracks}
+    handlers = {
+        "animate": _animate,
+        "render": _render,
+        "visemes": _visemes,
+        "tracks": _tracks,
+        "prepare": _prepare,
+        "live": _live,
+        "say": _say,
+        "voices": _voices,
+        "serve": _serve,
+        "batch": _batch,
+    }
     try:
         with _terminate_as_exception():
             return handlers[args.command](args)
