@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import math
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,9 +238,12 @@ def animate_seed(audio: Audio, text: str | None = None, portrait: Portrait | Ava
     """The take `animate` makes when no seed is given: derived from the sound, transcript and face, so the
     same inputs give the same video and different clips (the same speech on two faces too) get different
     takes."""
-    if portrait is None:
-        return seed_from(audio.samples, text or "")
-    return seed_from(audio.samples, text or "", portrait_key(portrait))
+    return seed_from(audio.samples, text or "", *_face_key(portrait))
+
+
+def _face_key(portrait: Portrait | Avatar | None) -> tuple[bytes, ...]:
+    """What a default seed takes from the face: its portrait_key, or nothing when no face is given."""
+    return () if portrait is None else (portrait_key(portrait),)
 
 
 def portrait_key(portrait: Portrait | Avatar) -> bytes:
@@ -276,9 +278,7 @@ def synthesize(
 def say_seed(text: str, portrait: Portrait | Avatar | None = None) -> int:
     """The take `say` makes of `text` when no seed is given: the same text on the same face, the same video;
     the same text on another face, another take."""
-    if portrait is None:
-        return zlib.crc32(text.encode("utf-8", "replace")) % 1_000_000
-    return seed_from(text, portrait_key(portrait)) % 1_000_000
+    return seed_from(text, *_face_key(portrait)) % 1_000_000
 
 
 def say(
@@ -428,15 +428,16 @@ def render(
     stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop, workers=workers)
     if progress is not None:
         stream = progress(stream, tracks.n_frames)
+    # In-memory audio (synthesised speech) is muxed from its playable samples, at their own rate.
+    in_memory = audio.playable() if audio is not None and audio.source is None else (None, None)
     media_video.write_video(
         output,
         (frame.image for frame in stream),
         fps=int(tracks.fps),
         audio_source=audio.source if audio is not None else None,
         audio_duration_s=tracks.duration_s if audio is not None else None,
-        # In-memory audio (synthesised speech): its playable samples, at their own rate.
-        audio_samples=audio.playable()[0] if audio is not None and audio.source is None else None,
-        audio_rate_hz=audio.playable()[1] if audio is not None and audio.source is None else None,
+        audio_samples=in_memory[0],
+        audio_rate_hz=in_memory[1],
     )
     return output
 

@@ -339,6 +339,28 @@ def _take_outputs(args: argparse.Namespace) -> tuple[range, dict[str, Path | Non
     return takes, outputs
 
 
+def _write_take(args: argparse.Namespace, take: int, portrait, tracks, audio) -> None:
+    """Render one take to its MP4, then its --save-animation file (after the video, so a failed render
+    leaves nothing behind)."""
+    import dirfa
+
+    output = _take_path(args.output, take, args.samples)
+    label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
+    dirfa.render(
+        portrait,
+        tracks,
+        output,
+        audio=audio,
+        size=args.size,
+        crop=args.crop,
+        progress=_progress(args.quiet, label),
+        workers=_workers(args),
+    )
+    log.info("wrote %s", output)
+    if args.save_animation is not None:
+        tracks.save(_take_path(args.save_animation, take, args.samples))
+
+
 def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
     """Before any slow work: every output can be created, and none overwrites an input or another output.
 
@@ -403,21 +425,7 @@ def _animate(args: argparse.Namespace) -> int:
             expressions=expressions,
             speech=speech,
         )
-        output = _take_path(args.output, take, args.samples)
-        label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
-        dirfa.render(
-            portrait,
-            tracks,
-            output,
-            audio=audio,
-            size=args.size,
-            crop=args.crop,
-            progress=_progress(args.quiet, label),
-            workers=_workers(args),
-        )
-        log.info("wrote %s", output)
-        if args.save_animation is not None:
-            tracks.save(_take_path(args.save_animation, take, args.samples))
+        _write_take(args, take, portrait, tracks, audio)
     if args.export_visemes is not None:
         _export_visemes(args.export_visemes, args.viseme_set, speech, audio_name=str(args.audio))
     return 0
@@ -736,21 +744,7 @@ def _say(args: argparse.Namespace) -> int:
                 expressions=expressions if expressions is not None else said.synthesis.expressions,
                 speech=said.speech,
             )
-        output = _take_path(args.output, take, args.samples)
-        label = f"take {take}/{args.samples}" if args.samples > 1 else "rendering"
-        dirfa.render(
-            portrait,
-            tracks,
-            output,
-            audio=said.audio,
-            size=args.size,
-            crop=args.crop,
-            progress=_progress(args.quiet, label),
-            workers=_workers(args),
-        )
-        log.info("wrote %s", output)
-        if args.save_animation is not None:
-            tracks.save(_take_path(args.save_animation, take, args.samples))
+        _write_take(args, take, portrait, tracks, said.audio)
     if args.save_audio is not None:
         from dirfa.media.audio import write_wav
 
