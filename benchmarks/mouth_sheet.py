@@ -1,10 +1,11 @@
 """Close-up sheets of mouths and closed lids (issue 14): every portrait, at output sizes 512 and 1024 px.
 
 For each portrait (default: every picture in ../shared/data/portraits, and examples/portrait.jpg) one row of
-mouth crops (rest, jawOpen .15/.3/.6/1, smile, ee, lips shut) and one row of eye crops (eyeBlink 0, .5, .8, 1),
-cut from face-centred frames (`--crop`) at each --size, scaled to tiles so that small faces show their pixels.
+mouth crops (rest, jawOpen .15/.3/.6/1, smile, ee, lips shut, and the rest with --close-mouth) and one row of
+eye crops (eyeBlink 0, .5, .8, 1), cut from face-centred frames (`--crop`) at each --size, scaled to tiles so
+that small faces show their pixels. --only keeps the portraits whose file names contain one of its words.
 
-    .venv/bin/python benchmarks/mouth_sheet.py [FOLDER] [--out benchmarks/out] [--size 512 1024]
+    .venv/bin/python benchmarks/mouth_sheet.py [FOLDER] [--out benchmarks/out] [--size 512 1024] [--only full3]
 
 Writes PNGs to look at with an image viewer at zoom; measures nothing, never fails.
 """
@@ -70,8 +71,9 @@ def rows_for(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
     xy = portrait.landmarks_xyz[:, :2]
     box = np.asarray(plan.box[:2], np.float64)
     mouth_tiles, lid_tiles = [], []
-    for label, params in MOUTH_POSES:
-        frame = renderer.render(params)
+    shut = FrameRenderer(portrait.image, rig.closed_at_rest(), plan)
+    for label, params, which in [(*pose, renderer) for pose in MOUTH_POSES] + [("--close-mouth", {}, shut)]:
+        frame = which.render(params)
         scale = frame.shape[1] / (plan.box[2] - plan.box[0])
         centre = (xy[[61, 291, 13, 14]].mean(axis=0) - box) * scale
         width = float(np.linalg.norm(xy[61] - xy[291])) * scale
@@ -95,9 +97,12 @@ def main() -> None:
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_FOLDER)
     parser.add_argument("--out", type=Path, default=results_md.BENCH_DIR / "out")
     parser.add_argument("--size", type=int, nargs="+", default=[512, 1024])
+    parser.add_argument("--only", nargs="+", metavar="WORD", help="portraits whose names contain a WORD")
     args = parser.parse_args()
     pictures = sorted(p for p in args.folder.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
     pictures.append(EXAMPLE_PORTRAIT)
+    if args.only:
+        pictures = [p for p in pictures if any(word in p.name for word in args.only)]
     args.out.mkdir(parents=True, exist_ok=True)
     for size in args.size:
         mouths, lids = [], []

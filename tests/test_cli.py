@@ -79,7 +79,10 @@ def test_mouth_opens_during_speech_and_rests_as_in_the_photo_in_silence(
 def test_rendered_mouth_follows_the_jaw_track(animated: Animated, openings: np.ndarray) -> None:
     jaw = dirfa.Tracks.load(animated.animation).get("jawOpen")
     assert len(jaw) == len(openings)
-    assert np.corrcoef(jaw, openings)[0, 1] > 0.8  # measured 0.98
+    # (0.98 when she rested with shut lips; with her photo's open smile as the rest pose, shown as the photo
+    # until the jaw opens the lips past it, small jaw values change the re-detected gap little: 0.78-0.86
+    # measured 2026-12-02, and 0.84-0.86 with the lower half of her smile redrawn at rest, which was wrong)
+    assert np.corrcoef(jaw, openings)[0, 1] > 0.7
 
 
 def test_video_is_h264_yuv420p_with_aac_as_long_as_the_audio(animated: Animated) -> None:

@@ -373,13 +373,15 @@ def frames(
     crop: bool = False,
     rig: Rig | None = None,
     workers: int = 1,
+    close_mouth: bool = False,
 ) -> Iterator[Frame]:
     """Render the animation frame by frame, as it goes (only a few frames are held at any time).
 
     size: output width in pixels (height follows; default: the photo's own size, or 512 for `crop`).
     crop: a face-centred square instead of the whole picture. workers: processes rendering, this one
     included (default 1; clips of a few seconds always use one; with more, call this under
-    `if __name__ == "__main__":`, as any use of multiprocessing needs)."""
+    `if __name__ == "__main__":`, as any use of multiprocessing needs). close_mouth: a photo with parted
+    lips or a toothy smile rests with its lips shut (default: its own mouth is the rest pose)."""
     assets = None
     if isinstance(portrait, Avatar) and rig is None:
         # Prepared at this output scale already (or now, once for this avatar).
@@ -393,6 +395,8 @@ def frames(
             # A video smaller than the photo is rendered at its own scale: less work, the same picture.
             portrait, plan = at_output_scale(portrait, plan)
             rig = build_rig(portrait)
+    if close_mouth:
+        rig = rig.closed_at_rest()
     curves = steady_mouth(rig, tracks.curves)
     images = render_frames(portrait.image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets)
     for index, image in enumerate(images):
@@ -409,12 +413,13 @@ def render(
     crop: bool = False,
     progress: Callable[[Iterator[Frame], int], Iterator[Frame]] | None = None,
     workers: int = 1,
+    close_mouth: bool = False,
 ) -> Path:
     """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
 
     progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
     frame count. workers: processes rendering, this one included (see `frames`; the CLI uses one per core).
-    The file appears only when complete."""
+    close_mouth: shut the photo's parted lips at rest (see `frames`). The file appears only when complete."""
     output = Path(output)
     check_writable(output)
     if audio is not None and audio.source is not None and _same_file(output, audio.source):
@@ -425,7 +430,9 @@ def render(
         raise InputError(
             f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
         )
-    stream: Iterator[Frame] = frames(portrait, tracks, size=size, crop=crop, workers=workers)
+    stream: Iterator[Frame] = frames(
+        portrait, tracks, size=size, crop=crop, workers=workers, close_mouth=close_mouth
+    )
     if progress is not None:
         stream = progress(stream, tracks.n_frames)
     # In-memory audio (synthesised speech) is muxed from its playable samples, at their own rate.

@@ -65,6 +65,16 @@ EXAMPLES = {
           dirfa serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --data-dir /srv/dirfa
           curl -F photo=@face.jpg http://127.0.0.1:8000/v1/avatars      # API docs at /docs
         """,
+    "live": """\
+        examples:
+          dirfa live face.avatar                      # a window; type lines, Ctrl-D ends
+          dirfa live face.avatar -o live.mp4 --crop   # record, with the sound (play it while it grows)
+          echo "Hello there. [happy] Nice to see you." | dirfa live face.jpg -o hello.mp4
+          (lines: text to say, /stop interrupts, /emotion happy:0.5, /listen on|off)
+        Without -o the frames go to a window (where a display exists: DISPLAY or WAYLAND_DISPLAY is set); the
+        window shows pictures only, without sound. With -o they go to a fragmented MP4 with the sound.
+        Ctrl-D (end of input) or Ctrl-C ends the session; the MP4 is complete either way.
+        """,
 }
 
 
@@ -92,6 +102,7 @@ def _add_framing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--crop", action="store_true", help="a face-centred square instead of the whole picture"
     )
+    _add_close_mouth(parser)
     parser.add_argument(
         "--workers",
         type=_positive_int,
@@ -105,6 +116,14 @@ def _add_framing(parser: argparse.ArgumentParser) -> None:
         "--no-cache",
         action="store_true",
         help="prepare the photo again instead of reusing it from the cache (see `dirfa prepare`)",
+    )
+
+
+def _add_close_mouth(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--close-mouth",
+        action="store_true",
+        help="rest with the lips shut when the photo's mouth is open or smiling (default: keep it as it is)",
     )
 
 
@@ -251,15 +270,21 @@ def build_parser() -> argparse.ArgumentParser:
     voices.add_argument("--json", action="store_true", help="JSON on stdout instead of a table")
     _add_common(voices)
 
-    live = sub("live", "a live avatar: each line typed on stdin is spoken, frames go to a fragmented MP4")
+    live = sub("live", "a live avatar: lines typed on stdin are spoken; frames go to a window or an MP4")
     live.add_argument("avatar", type=Path, help="a .avatar file (dirfa prepare) or a photo of a face")
-    live.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write (fragmented)")
+    live.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the MP4 to write (fragmented, playable while it grows); without it, a window (Esc or q closes it)",
+    )
     live.add_argument(
         "--size", type=_positive_int, default=512, metavar="W", help="output width (default 512)"
     )
     live.add_argument(
         "--crop", action="store_true", help="a face-centred square instead of the whole picture"
     )
+    _add_close_mouth(live)
     live.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
     live.add_argument("--voice", help="the voice to speak with (see `dirfa voices`)")
     live.add_argument("--emotion", metavar="NAME[:INTENSITY]", help="the starting emotion, e.g. happy:0.6")
@@ -355,6 +380,7 @@ def _write_take(args: argparse.Namespace, take: int, portrait, tracks, audio) ->
         crop=args.crop,
         progress=_progress(args.quiet, label),
         workers=_workers(args),
+        close_mouth=args.close_mouth,
     )
     log.info("wrote %s", output)
     if args.save_animation is not None:
@@ -460,6 +486,7 @@ def _render(args: argparse.Namespace) -> int:
         crop=args.crop,
         progress=_progress(args.quiet, "rendering"),
         workers=_workers(args),
+        close_mouth=args.close_mouth,
     )
     return 0
 
@@ -493,10 +520,13 @@ def _live(args: argparse.Namespace) -> int:
     import dirfa
     from dirfa.live import Session
     from dirfa.live.record import LiveRecorder
+    from dirfa.live.window import LiveWindow, choose_output
 
     _check_outputs({"output": args.output}, {"the avatar": args.avatar})
     if not 0 <= args.idle_s <= 3600:
         raise InputError("--idle-s must be 0 to 3600 seconds")
+    # A window is tried first: no display is found out before the avatar is loaded.
+    window = LiveWindow() if choose_output(args.output, os.environ) == "window" else None
     avatar = dirfa.open_avatar(
         args.avatar, face_index=args.face, cache=not args.no_cache, widths_px=(args.size,)
     )
@@ -508,6 +538,7 @@ def _live(args: argparse.Namespace) -> int:
         voice=args.voice,
         emotion=args.emotion,
         seed=args.seed,
+        close_mouth=args.close_mouth,
     )
     stdin_done = threading.Event()
 
@@ -530,20 +561,46 @@ def _live(args: argparse.Namespace) -> int:
         finally:
             stdin_done.set()
 
-    threading.Thread(target=read_lines, name="dirfa-live-stdin", daemon=True).start()
-    idle_frames = 0
-    size = {"width": session.width, "height": session.height}
-    recorder = LiveRecorder(args.output, **size, fps=args.fps, audio_rate_hz=session.audio_rate_hz)
-    with session, recorder:
-        for frame in session.frames():
-            recorder.add(frame.image, frame.audio)
-            done = stdin_done.is_set() and not session.speaking
-            idle_frames = idle_frames + 1 if done else 0
-            if idle_frames > args.idle_s * args.fps:
-                break
-    if not args.quiet:
-        print(f"dirfa: wrote {args.output} ({recorder.n_frames / args.fps:.1f} s)", file=sys.stderr)
+    with session:
+        sink = window
+        if sink is None:
+            size = {"width": session.width, "height": session.height}
+            sink = LiveRecorder(args.output, **size, fps=args.fps, audio_rate_hz=session.audio_rate_hz)
+        if not args.quiet and sys.stdin.isatty():
+            print(
+                "dirfa: type a line and press Enter to hear it (/stop, /emotion happy:0.5, /listen on|off); "
+                "Ctrl-D or Ctrl-C ends",
+                file=sys.stderr,
+            )
+        threading.Thread(target=read_lines, name="dirfa-live-stdin", daemon=True).start()
+        with sink:
+            n_frames = _play_live(session, sink, stdin_done, idle_frames=args.idle_s * args.fps)
+    if not args.quiet and window is None:
+        print(f"dirfa: wrote {args.output} ({n_frames / args.fps:.1f} s)", file=sys.stderr)
     return 0
+
+
+def _play_live(session, sink, stdin_done, *, idle_frames: float) -> int:
+    """Frames to the window or recorder until the input has ended and `idle_frames` idle frames followed,
+    the window is closed, or Ctrl-C (which ends the stream like the end of input: the file stays whole)."""
+    from dirfa.live.window import LiveWindow
+
+    idle, n = 0, 0
+    try:
+        for frame in session.frames():
+            if isinstance(sink, LiveWindow):
+                if not sink.show(frame.image):
+                    break
+            else:
+                sink.add(frame.image, frame.audio)
+            n += 1
+            done = stdin_done.is_set() and not session.speaking
+            idle = idle + 1 if done else 0
+            if idle > idle_frames:
+                break
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # past the terminal's ^C
+    return n
 
 
 def _workers(args: argparse.Namespace) -> int:

@@ -64,5 +64,7 @@ def closed_mouth_portrait(portrait: Portrait, rig: Rig) -> Portrait:
     scikit-image ships no closed-mouth face; this one is the astronaut's own skin and features."""
     from dirfa.render.compose import FrameRenderer, plan_output
 
-    renderer = FrameRenderer(portrait.image, rig, plan_output(portrait.image.shape, portrait.face_box))
-    return load_portrait(renderer.render_pose(rig.pose({})))
+    # Her own parted mouth is the rest pose now: shut it as `--close-mouth` does.
+    closed = rig.closed_at_rest()
+    renderer = FrameRenderer(portrait.image, closed, plan_output(portrait.image.shape, portrait.face_box))
+    return load_portrait(renderer.render_pose(closed.pose({})))

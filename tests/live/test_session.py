@@ -138,11 +138,14 @@ def test_say_speaks_with_the_mouth_in_sync(session):
     jaw = np.array([f.curves["jawOpen"] for f in frames])
     assert len(frames) > FPS  # over a second of speech
     assert jaw.max() > 0.2
-    # The mouth opens where the sound is, not a few frames off: best agreement at zero lag.
+    # The mouth opens where the sound is, not a few frames off: it may lead (real speakers' mouths open ~80 ms
+    # ahead of the voice; speech.coarticulation.OPEN_LEAD_S; on these short synthesised phrases, each starting
+    # with a breathy h the jaw opens through, ~110 ms, under the ~125 ms at which video ahead of its sound is
+    # noticed, ITU-R BT.1359), and never lags by more than a frame.
     loud_z, jaw_z = (loud - loud.mean()) / loud.std(), (jaw - jaw.mean()) / jaw.std()
     lags = range(-4, 5)
     score = [np.mean(np.roll(loud_z, lag) * jaw_z) for lag in lags]
-    assert abs(list(lags)[int(np.argmax(score))]) <= 1
+    assert -3 <= list(lags)[int(np.argmax(score))] <= 1  # negative: the mouth leads
 
 
 def test_interrupt_goes_idle_and_drops_queued_speech(session):

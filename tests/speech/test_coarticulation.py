@@ -12,6 +12,7 @@ from dirfa.speech.coarticulation import (
     LEAD_S,
     LIPS_MAX_SPEED_PER_S,
     MOUTH_TRACKS,
+    ONSET_LEAD_S,
     mouth_curves,
 )
 from dirfa.speech.phonemes import ARPABET, SILENCE, PhoneTimeline, align
@@ -52,6 +53,11 @@ def check_speech(timeline: PhoneTimeline, curves: dict[str, np.ndarray], fps: fl
             closed = frames[curves["mouthClose"][frames] >= 0.9]
             assert closed.size, (phone, start)
             assert curves["jawOpen"][closed].min() <= 0.1, (phone, start)
+            # Every frame that shows a moment of the closure (frame i shows time i / fps + LEAD_S) is shut:
+            # the opening gestures' anticipation (OPEN_LEAD_S, ONSET_LEAD_S) never parts the lips early.
+            shown = np.arange(n) / fps + LEAD_S
+            inside = np.nonzero((shown >= start) & (shown < end))[0]
+            assert np.all(curves["mouthClose"][inside] >= 0.95), (phone, start, curves["mouthClose"][inside])
             checked += 1
         elif phone in ("F", "V"):
             assert curves["mouthRollLower"][frame] >= 0.8, (phone, start)
@@ -201,3 +207,34 @@ def test_the_lips_approach_a_p_and_part_after_it_over_a_frame():
     before, after = shut[0] - 1, shut[-1] + 1
     assert 0.3 <= close[before] < 0.99 and 0.3 <= close[after] < 0.99, close.round(2)
     assert np.abs(np.diff(close)).max() <= LIPS_MAX_SPEED_PER_S / 25.0 + 1e-6
+
+
+def test_the_mouth_starts_opening_before_the_voice_after_a_pause():
+    """Real speakers' jaw and lips leave the rest pose 100-300 ms before the voice after a pause
+    (Chandrasekaran et al. 2009): the jaw is on its way two frames (80 ms) before the vowel sounds, and still
+    at rest well before that."""
+    timeline, prosody = synthetic([(SILENCE, 0.8), ("AA", 0.25), ("T", 0.06), (SILENCE, 0.8)])
+    n = prosody.speech.shape[0]
+    jaw = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)["jawOpen"]
+    onset = 20  # the vowel's acoustic start, 0.8 s, is frame 20's sound time
+    assert jaw[onset - 2] > 0.1 > jaw[onset - 2 - int(round(ONSET_LEAD_S * 25.0)) - 3], jaw[10:25].round(2)
+    assert np.all(np.diff(jaw[onset - 4 : onset + 1]) > 0)  # opening, not a flicker
+    assert np.all(jaw[:8] < 0.02)
+    # The same phones after a shorter pause open the same time ahead: the lead is not a share of the pause.
+    shorter, short_prosody = synthetic([(SILENCE, 0.4), ("AA", 0.25), ("T", 0.06), (SILENCE, 0.8)])
+    jaw_short = mouth_curves(shorter, short_prosody, fps=25.0, n_frames=n - 10)["jawOpen"]
+    np.testing.assert_allclose(jaw_short[6:14], jaw[16:24], atol=0.03)
+
+
+def test_a_bilabial_after_a_pause_stays_shut_while_the_jaw_gets_ready():
+    """The syllable "ma" after a pause: the lips stay pressed on every frame that shows the m, and part only at its
+    release; the opening leads the vowel, not the closure."""
+    timeline, prosody = synthetic([(SILENCE, 0.8), ("M", 0.12), ("AA", 0.25), (SILENCE, 0.8)])
+    n = prosody.speech.shape[0]
+    curves = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)
+    shown = np.arange(n) / 25.0 + LEAD_S
+    inside = (shown >= 0.8) & (shown < 0.92)
+    assert inside.sum() >= 2 and np.all(curves["mouthClose"][inside] >= 0.95)
+    aperture = curves["jawOpen"] * (1 - curves["mouthClose"])
+    assert np.all(aperture[shown < 0.92] < 0.02), aperture[15:26].round(2)
+    assert aperture[(shown > 0.95) & (shown < 1.1)].max() > 0.3

@@ -890,6 +890,12 @@ def build_rig(portrait: Portrait) -> Rig:
         depth_offset[ids] = float(np.mean(depth[pairs[:, 1]])) - points[ids, 2]
         depth_offset[pairs[:, 0]] = depth_offset[pairs[:, 1]]
     pitch_depth, turn_slope = _pitch_depth(landmarks, uv[:N_LANDMARKS])
+    # In a turned face the far cheek's own landmarks project past the face outline (the surface turns away
+    # behind the silhouette) and their triangles overlap the outline's strip into the hair. Nodding at their
+    # own, deeper depth they slid against that strip and tore it into a staircase of skin and hair
+    # (full3.png, full_body_2.png at pitch +-15): they nod with the outline point nearest to them.
+    beyond = np.nonzero(inside < 0)[0]
+    pitch_depth[beyond] = pitch_depth[oval_ids[nearest[beyond]]]
     pitch_depth_offset = np.zeros(n, np.float32)
     pitch_depth_offset[:N_LANDMARKS] = pitch_depth - landmarks[:, 2]
     for side, pairs in enumerate(ball_pairs):

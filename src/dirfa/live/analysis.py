@@ -1,5 +1,5 @@
-"""Causal speech analysis for audio that arrives in chunks: phones decoded incrementally by pocketsphinx, and
-mouth curves made by the same coarticulation as files, each frame final once LOOKAHEAD_S of audio follows it.
+"""Causal speech analysis for audio that arrives in chunks: phones and words decoded incrementally by pocketsphinx,
+and mouth curves made as for files, each frame final once LOOKAHEAD_S of audio follows it.
 
 Live stage: pushed PCM chunks -> resampled (ChunkResampler) -> StreamAnalyzer -> per-frame mouth + prosody.
 """
@@ -7,13 +7,12 @@ Live stage: pushed PCM chunks -> resampled (ChunkResampler) -> StreamAnalyzer ->
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from dirfa.media.audio import SAMPLE_RATE_HZ
-from dirfa.speech import coarticulation, phonemes
+from dirfa.speech import coarticulation, phonemes, words
 from dirfa.speech import prosody as speech_prosody
 from dirfa.speech.visemes import MOUTH_TRACKS
 
@@ -29,6 +28,24 @@ HISTORY_S = 0.4
 MIN_ANALYSIS_S = 0.6  # prosody's voice-activity smoothing spans 0.5 s: shorter audio is padded with silence
 MIN_UPDATE_FRAMES = 4  # analyse again once this many more frames can be made final (cost vs latency)
 DECODER_FRAMES_PER_S = 100  # pocketsphinx's usual 10 ms frames (speech.phonemes uses the same)
+# The word decoder's search, bounded for a live session's CPU budget: at most 300 active HMMs and 5 word
+# exits per 10 ms frame, where file mode allows 1000 HMMs and any number of exits (speech.words._FAST).
+# Measured on the five pocketsphinx-testdata clips pushed in 100 ms chunks: the word decoder then costs about
+# what the phone decoder does (~40 % of the file settings' CPU) and closes the same 26 of 29 p/b/m; 200 HMMs
+# or 2x frame downsampling (ds=2) lose one more.
+LIVE_WORD_SETTINGS: dict[str, object] = {"maxhmmpf": 300, "maxwpf": 5}
+# Files are decoded with the cepstral mean of the whole clip; a live decoder starts from the model's initial
+# mean and pocketsphinx updates it only every few seconds, so the first seconds of a session are heard
+# badly (nshmyrev on pocketsphinx-ruby#10: "Decoder requires CMN estimations in the beginning"). The mean is
+# re-estimated from the utterance so far every CMN_STEP_S while it is younger than CMN_ADAPT_S: on the five
+# pocketsphinx-testdata clips the p/b/m closed rose from 23 to 26 of 29 (from 18 to 20 without words).
+CMN_ADAPT_S = 3.0
+CMN_STEP_S = 0.1
+# A partial hypothesis ends in a word forced to end at the newest frame; words that end this long before the
+# newest audio are taken as heard. 0: every word, the newest too (its p/b/m is usually its first sound, heard
+# by then; a wrong guess there lies in frames that are not final yet and is decoded again). Measured: 0 and
+# 0.1 s close the same p/b/m on the testdata clips, 0.2 s three fewer.
+WORD_MARGIN_S = 0.0
 
 
 @dataclass(frozen=True)
@@ -102,30 +119,30 @@ def resample(samples: np.ndarray, in_rate_hz: int, out_rate_hz: int) -> np.ndarr
     return ChunkResampler(in_rate_hz, out_rate_hz)(samples, final=True)
 
 
-def phone_decoder() -> object:
-    """A pocketsphinx phone-loop decoder with speech.phonemes' settings (pocketsphinx's own phone-recognition
-    example: a low language weight and a wide beam)."""
-    from pocketsphinx import Decoder
+@dataclass(frozen=True)
+class Decoders:
+    """The pocketsphinx decoders a pushed utterance runs over the same audio: phones (speech.phonemes'
+    phone loop) and words (speech.words, for the p/b/m the phones miss); words None to decode phones only."""
 
-    return Decoder(
-        allphone=os.path.join(phonemes._model_dir(), "en-us-phone.lm.bin"),
-        lw=2.0,
-        pip=0.3,
-        beam=1e-200,
-        pbeam=1e-20,
-        samprate=SAMPLE_RATE_HZ,
-        frate=DECODER_FRAMES_PER_S,
-        loglevel="FATAL",
+    phones: object
+    words: object | None
+
+
+def decoders(*, with_words: bool = True) -> Decoders:
+    """New decoders (loading the models takes a few hundred ms)."""
+    return Decoders(
+        phones=phonemes.phone_decoder(frames_per_s=DECODER_FRAMES_PER_S),
+        words=words.word_decoder(**LIVE_WORD_SETTINGS) if with_words else None,
     )
 
 
-def warm_up(fps: float) -> object:
-    """Load what the first pushed chunk would otherwise wait for (the decoder's model, scipy.signal for the
-    pitch tracker); returns the decoder."""
+def warm_up(fps: float) -> Decoders:
+    """Load what the first pushed chunk would otherwise wait for (the decoders' models, scipy.signal for the
+    pitch tracker); returns the decoders."""
     speech_prosody.analyze(
         np.zeros(SAMPLE_RATE_HZ, np.float32), sample_rate_hz=SAMPLE_RATE_HZ, fps=fps, n_frames=int(fps)
     )
-    return phone_decoder()
+    return decoders()
 
 
 class StreamAnalyzer:
@@ -133,19 +150,23 @@ class StreamAnalyzer:
 
     push() feeds audio and returns the frames that became final (those with LOOKAHEAD_S of audio after
     them); finish() returns the rest. Frame i shows the mouth at i / fps (+ coarticulation's lead), as in
-    file mode; frames are counted from the utterance's first sample."""
+    file mode; frames are counted from the utterance's first sample. As in file mode, the words heard so
+    far (a partial hypothesis, decoded in the same pass as the phones) put back the p/b/m that the phones
+    miss (speech.words.add_bilabials); decoder.words None leaves them out."""
 
     def __init__(
-        self, *, fps: float, lookahead_s: float = LOOKAHEAD_S, decoder: object | None = None
+        self, *, fps: float, lookahead_s: float = LOOKAHEAD_S, decoder: Decoders | None = None
     ) -> None:
         self.fps = float(fps)
         self.lookahead_s = float(lookahead_s)
-        # Loading the model takes a few hundred ms: a session passes the decoder of its last utterance.
-        self._decoder = decoder if decoder is not None else phone_decoder()
-        self._decoder.start_utt()
+        # Loading the models takes a few hundred ms: a session passes the decoders of its last utterance.
+        self._decoders = decoder if decoder is not None else decoders()
+        for one in self._running():
+            one.start_utt()
         self._audio = np.zeros(0, np.float32)  # the last HISTORY_S + of the utterance
         self._audio_start = 0  # sample index of _audio[0] in the utterance
         self._total = 0  # samples pushed
+        self._decoded = 0  # bytes of 16-bit PCM given to the decoders
         self.emitted = 0  # frames made final
         self._finished = False
 
@@ -160,8 +181,8 @@ class StreamAnalyzer:
         samples = np.asarray(samples, np.float32)
         if samples.size == 0:
             return None
-        pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
-        self._decoder.process_raw(pcm.tobytes(), False, False)
+        pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2").tobytes()
+        self._decode(pcm)
         self._audio = np.concatenate([self._audio, samples])
         self._total += samples.size
         final = int(math.floor((self.duration_s - self.lookahead_s) * self.fps))
@@ -177,29 +198,71 @@ class StreamAnalyzer:
         if self._finished:
             return None
         self._finished = True
-        self._decoder.end_utt()
+        for one in self._running():
+            one.end_utt()
         final = int(math.ceil(self.duration_s * self.fps - 1e-6))
         if final <= self.emitted:
             return None
         return self._emit(final, self._segments())
 
     @property
-    def decoder(self) -> object:
-        """The decoder, reusable for the next utterance once this one is finished."""
-        return self._decoder
+    def decoder(self) -> Decoders:
+        """The decoders, reusable for the next utterance once this one is finished."""
+        return self._decoders
 
     def close(self) -> None:
         """End the utterance without analysing the rest (an interrupt)."""
         if not self._finished:
             self._finished = True
-            self._decoder.end_utt()
+            for one in self._running():
+                one.end_utt()
+
+    def _decode(self, pcm: bytes) -> None:
+        """Feed 16-bit PCM to the decoders; while the utterance is younger than CMN_ADAPT_S, in CMN_STEP_S
+        pieces with the cepstral mean re-estimated after each (the same steps however the audio is chunked)."""
+        step = 2 * int(CMN_STEP_S * SAMPLE_RATE_HZ)  # bytes
+        at = 0
+        while at < len(pcm):
+            done = self._decoded
+            if done >= 2 * int(CMN_ADAPT_S * SAMPLE_RATE_HZ):
+                piece = pcm[at:]
+            else:
+                piece = pcm[at : at + step - done % step]
+            for one in self._running():
+                one.process_raw(piece, False, False)
+            self._decoded += len(piece)
+            at += len(piece)
+            if self._decoded % step == 0 and done < 2 * int(CMN_ADAPT_S * SAMPLE_RATE_HZ):
+                for one in self._running():
+                    one.get_cmn(True)  # re-estimated from the utterance so far (see CMN_ADAPT_S)
+
+    def _running(self) -> list[object]:
+        return [d for d in (self._decoders.phones, self._decoders.words) if d is not None]
 
     def _segments(self) -> list[tuple[str, float, float]]:
         frame_s = 1.0 / DECODER_FRAMES_PER_S
         return [
             (phonemes._normalise_phone(seg.word), seg.start_frame * frame_s, (seg.end_frame + 1) * frame_s)
-            for seg in self._decoder.seg()
+            for seg in self._decoders.phones.seg()
         ]
+
+    def _heard(self, start_s: float) -> words.Words | None:
+        """The words decoded so far that end after start_s, in times from start_s (None without a word
+        decoder). Before the utterance ends, the newest WORD_MARGIN_S are left out (see there)."""
+        if self._decoders.words is None:
+            return None
+        until_s = self.duration_s - (0.0 if self._finished else WORD_MARGIN_S)
+        found = [
+            w for w in words.decoded_words(self._decoders.words) if w[2] > start_s and w[2] <= until_s + 1e-9
+        ]
+        return words.Words(
+            tuple(w[0] for w in found),
+            np.array([w[1] - start_s for w in found]),
+            np.array([w[2] - start_s for w in found]),
+            np.ones(len(found)),
+            tuple(w[4] for w in found),
+            self.duration_s - start_s,
+        )
 
     def _emit(self, final: int, segments: list[tuple[str, float, float]]) -> FrameSpeech:
         """Frames emitted..final-1, from the audio since a little before them."""
@@ -232,6 +295,9 @@ class StreamAnalyzer:
         window_s = self.duration_s - start_s
         shifted = [(p, a - start_s, b - start_s) for p, a, b in segments if b > start_s]
         timeline = phonemes._timeline(shifted, window_s, "recognition")
+        heard = self._heard(start_s)
+        if heard is not None:
+            timeline = words.add_bilabials(timeline, heard)
         mouth = coarticulation.mouth_curves(timeline, voice, fps=self.fps, n_frames=n_all - offset)
         out = frame_speech(mouth, voice, self.emitted - first, final - first)
         self.emitted = final

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,9 +32,13 @@ from dirfa.live.analysis import (
     warm_up,
 )
 from dirfa.live.motion import LiveMotion, emotion_weights
+from dirfa.live.steady import SteadyMouth
 from dirfa.media.audio import SAMPLE_RATE_HZ
 from dirfa.motion.expression import parse_emotion
 from dirfa.speech.visemes import MOUTH_TRACKS, VISEME_TARGETS
+
+if TYPE_CHECKING:  # dirfa.voice loads when say() is first used
+    from dirfa.voice.synthesis import Synthesis
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,11 @@ UNDERRUN_WAIT_S = 0.04
 ANALYSIS_STEP_S = 0.4  # pushed audio analysed at most this much at a time: the look-ahead and one batch
 VISEME_SHARPNESS = 0.02  # softmax temperature over squared mouth distances: the nearest viseme dominates
 MAX_LATE_S = 1.0  # a paced stream this far behind its clock starts a new clock instead of rushing
+# say() synthesises its next phrase only once less than this much of its speech is still queued: the voice
+# (festival runs in a process of its own) then works a phrase at a time beside the renderer instead of
+# taking both cores for the whole text at the start, which stalled every session on the machine for seconds.
+# Two seconds outlast a phrase's synthesis (~0.2-0.5 s for a sentence, benchmarks/live.py) on a busy machine.
+SYNTH_AHEAD_S = 2.0
 
 
 class SessionClosed(InputError):
@@ -101,7 +111,8 @@ class Session:
 
     avatar: an Avatar (or a photo / .avatar path, prepared here). size: output width in px (height follows);
     crop: a face-centred square. render=False makes a tracks-only session (no images, a fraction of the cost).
-    voice/language: the dirfa.voice voice for say(). audio_rate_hz must be a whole multiple of fps."""
+    voice/language: the dirfa.voice voice for say(). audio_rate_hz must be a whole multiple of fps.
+    close_mouth: rest with the lips shut when the photo's mouth is open (default: the photo's own mouth)."""
 
     def __init__(
         self,
@@ -117,6 +128,7 @@ class Session:
         crop: bool = False,
         language: str | None = None,
         head_motion: float = 1.0,
+        close_mouth: bool = False,
     ) -> None:
         if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= MAX_FPS:
             raise InputError(
@@ -149,10 +161,13 @@ class Session:
             from dirfa.render.compose import FrameRenderer
 
             level, plan = avatar.for_output(size=size, crop=crop)
-            self._renderer = FrameRenderer(level.portrait.image, level.rig, plan, level.assets)
+            rig = level.rig.closed_at_rest() if close_mouth else level.rig
+            self._renderer = FrameRenderer(level.portrait.image, rig, plan, level.assets)
             self.width, self.height = plan.width, plan.height
         else:
             self.width = self.height = 0
+        # No one-frame mouth or teeth state: measured on the rig as rendered (tracks only: on the tracks).
+        self._steady = SteadyMouth(self._renderer.rig if self._renderer is not None else None)
         self._motion = LiveMotion(fps=fps, seed=seed, head_motion=head_motion)
         self._cond = threading.Condition()
         self._next_lock = threading.Lock()  # one frame at a time, in order
@@ -170,6 +185,8 @@ class Session:
         self._warm = threading.Event()
         self.errors: list[str] = []  # what went wrong in the background (a voice failing mid-text...)
         self.late_frames = 0  # paced frames handed out after their time
+        self.clock_restarts = 0  # times a paced stream fell MAX_LATE_S behind and started a new clock
+        self.worst_late_s = 0.0  # the latest a paced frame was handed out after its time
         self._viseme_names = list(VISEME_TARGETS)
         self._viseme_targets = np.array(
             [[VISEME_TARGETS[v].get(t, 0.0) for t in MOUTH_TRACKS] for v in self._viseme_names], np.float32
@@ -264,6 +281,12 @@ class Session:
         with self._cond:
             return bool(self._frames or self._jobs)
 
+    @property
+    def queued_s(self) -> float:
+        """Seconds of speech made and waiting for their frames (say() keeps this near SYNTH_AHEAD_S)."""
+        with self._cond:
+            return len(self._frames) / self.fps
+
     def close(self) -> None:
         """End the session (idempotent): the worker stops, later calls raise SessionClosed."""
         with self._cond:
@@ -298,6 +321,8 @@ class Session:
                     self._cond.wait(timeout=UNDERRUN_WAIT_S)
                     self._check_open()
                 item = self._frames.popleft() if self._frames else None
+                if item is not None and len(self._frames) == int(SYNTH_AHEAD_S * self.fps):
+                    self._cond.notify_all()  # room for the voice's next phrase (_room_for_speech)
                 self._was_speaking = item is not None
                 if item is not None and item.emotion is not None:
                     self._motion.set_emotion(item.emotion)
@@ -309,13 +334,14 @@ class Session:
                 )
                 index = self._index
                 self._index += 1
+                upcoming = self._frames[0].mouth if item is not None and self._frames else None
             mouth = self._mouth(item)
-            curves = dict(motion)
-            for j, name in enumerate(MOUTH_TRACKS):
-                value = float(mouth[j])
-                base = curves.get(name)
-                curves[name] = value if base is None else value + base - value * base
-            image = self._renderer.render(curves) if self._renderer is not None else None
+            curves, pose = self._steady.step(
+                _with_mouth(motion, mouth), None if upcoming is None else _with_mouth(motion, upcoming)
+            )
+            image = None
+            if self._renderer is not None:
+                image = self._renderer.output(self._renderer.render_pose(pose))
             audio = item.audio if item is not None else np.zeros(self.samples_per_frame, np.int16)
             return LiveFrame(
                 index=index,
@@ -350,45 +376,29 @@ class Session:
 
     def frames(self) -> Iterator[LiveFrame]:
         """Frames paced at real time (each handed out at its time), until the session is closed."""
-        start = time.monotonic()
-        first = None
+        clock = _Clock(self, time.monotonic())
         while True:
             try:
                 frame = self.next_frame()
             except SessionClosed:
                 return
-            if first is None:
-                first = frame.index
-            due = start + (frame.index - first) / self.fps
-            now = time.monotonic()
-            if now < due:
-                time.sleep(due - now)
-            elif now - due > 0.5 / self.fps:
-                self.late_frames += 1
-                if now - due > MAX_LATE_S:
-                    start, first = now, frame.index
+            wait_s = clock.wait_s(frame.index, time.monotonic())
+            if wait_s > 0.0:
+                time.sleep(wait_s)
             yield frame
 
     async def aframes(self) -> AsyncIterator[LiveFrame]:
         """Frames paced at real time, for asyncio (rendering runs in a worker thread)."""
         loop = asyncio.get_running_loop()
-        start = loop.time()
-        first = None
+        clock = _Clock(self, loop.time())
         while True:
             try:
                 frame = await asyncio.to_thread(self.next_frame)
             except SessionClosed:
                 return
-            if first is None:
-                first = frame.index
-            due = start + (frame.index - first) / self.fps
-            now = loop.time()
-            if now < due:
-                await asyncio.sleep(due - now)
-            elif now - due > 0.5 / self.fps:
-                self.late_frames += 1
-                if now - due > MAX_LATE_S:
-                    start, first = now, frame.index
+            wait_s = clock.wait_s(frame.index, loop.time())
+            if wait_s > 0.0:
+                await asyncio.sleep(wait_s)
             yield frame
 
     # --- the worker: speech -> frames ----------------------------------------------------------------------
@@ -400,7 +410,11 @@ class Session:
             self._decoder = warm_up(self.fps)
             # One short phrase through the voice: its engine starts (festival's process takes ~1 s) and its
             # first phrase's code paths run now, so the first say() is as quick as the later ones.
-            synthesize("Hello.", voice=self.voice, language=self.language)
+            said = synthesize("Hello.", voice=self.voice, language=self.language)
+            # ... and through the analysis each phrase takes (prosody, coarticulation, resampling): their
+            # modules (SciPy's signal processing, ~1 s to import on a busy machine, holding the GIL) load now
+            # rather than in the middle of the first say(), where they stalled the frames being rendered.
+            self._phrase_frames(said)
         except Exception as exc:  # noqa: BLE001 - pushed audio will try again and report
             log.debug("live warm-up failed: %s", exc)
         self._warm.set()
@@ -456,30 +470,41 @@ class Session:
                 self._cond.wait()
 
     def _speak_phrases(self, phrases: Iterator, generation: int) -> None:
+        phrases = iter(phrases)
+        while self._room_for_speech(generation):
+            synthesis = next(phrases, None)  # the next phrase is synthesised here
+            if synthesis is None or generation != self._generation or self._closed:
+                return
+            if not self._deliver(self._phrase_frames(synthesis), generation):
+                return
+
+    def _phrase_frames(self, synthesis: Synthesis) -> list[_SpeechFrame]:
+        """A synthesised phrase as speech frames."""
         from dirfa.speech import coarticulation
         from dirfa.speech import prosody as speech_prosody
 
-        for synthesis in phrases:
-            if generation != self._generation or self._closed:
-                return
-            audio = synthesis.audio
-            n_frames = max(1, int(math.ceil(audio.duration_s * self.fps - 1e-6)))
-            voice = speech_prosody.analyze(
-                audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=self.fps, n_frames=n_frames
-            )
-            # The synthesiser's own phone timings: no recognition.
-            mouth = coarticulation.mouth_curves(synthesis.timeline, voice, fps=self.fps, n_frames=n_frames)
-            played, rate_hz = audio.playable()
-            sound = resample(np.asarray(played, np.float32), rate_hz, self.audio_rate_hz)
-            emotions = {}
-            if synthesis.expressions is not None:
-                for time_s, name, intensity in synthesis.expressions.keys:
-                    emotions[min(int(round(time_s * self.fps)), n_frames - 1)] = emotion_weights(
-                        name, intensity
-                    )
-            frames = self._frames_of(frame_speech(mouth, voice, 0, n_frames), sound, 0, emotions)
-            if not self._deliver(frames, generation):
-                return
+        audio = synthesis.audio
+        n_frames = max(1, int(math.ceil(audio.duration_s * self.fps - 1e-6)))
+        voice = speech_prosody.analyze(
+            audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=self.fps, n_frames=n_frames
+        )
+        # The synthesiser's own phone timings: no recognition.
+        mouth = coarticulation.mouth_curves(synthesis.timeline, voice, fps=self.fps, n_frames=n_frames)
+        played, rate_hz = audio.playable()
+        sound = resample(np.asarray(played, np.float32), rate_hz, self.audio_rate_hz)
+        emotions = {}
+        if synthesis.expressions is not None:
+            for time_s, name, intensity in synthesis.expressions.keys:
+                emotions[min(int(round(time_s * self.fps)), n_frames - 1)] = emotion_weights(name, intensity)
+        return self._frames_of(frame_speech(mouth, voice, 0, n_frames), sound, 0, emotions)
+
+    def _room_for_speech(self, generation: int) -> bool:
+        """Wait until less than SYNTH_AHEAD_S of speech is queued; False when interrupted or closed."""
+        ahead = int(SYNTH_AHEAD_S * self.fps)
+        with self._cond:
+            while generation == self._generation and not self._closed and len(self._frames) > ahead:
+                self._cond.wait(timeout=0.25)
+            return generation == self._generation and not self._closed
 
     def _frames_of(
         self,
@@ -557,6 +582,46 @@ class Session:
                     return
             if ended:
                 return
+
+
+class _Clock:
+    """Real-time pacing of one stream of frames: when each is due, and its lateness counted on the session.
+
+    A frame handed out after its time lets the next ones go at once (no sleep) until the stream has caught up
+    with its clock; one more than MAX_LATE_S behind starts a new clock instead (the stream's delay grows by the
+    stall rather than rushing seconds of frames out at once)."""
+
+    def __init__(self, session: Session, now_s: float) -> None:
+        self.session = session
+        self.start_s = now_s
+        self.first: int | None = None
+
+    def wait_s(self, index: int, now_s: float) -> float:
+        """Seconds to wait before handing out frame `index` (0 when it is due or late)."""
+        session = self.session
+        if self.first is None:
+            self.first = index
+        due_s = self.start_s + (index - self.first) / session.fps
+        late_s = now_s - due_s
+        if late_s <= 0.0:
+            return -late_s
+        session.worst_late_s = max(session.worst_late_s, late_s)
+        if late_s > 0.5 / session.fps:
+            session.late_frames += 1
+            if late_s > MAX_LATE_S:
+                session.clock_restarts += 1
+                self.start_s, self.first = now_s, index
+        return 0.0
+
+
+def _with_mouth(motion: dict[str, float], mouth: np.ndarray) -> dict[str, float]:
+    """A frame's curves: the motion's, with the mouth tracks laid over (screened onto the emotion's own)."""
+    curves = dict(motion)
+    for j, name in enumerate(MOUTH_TRACKS):
+        value = float(mouth[j])
+        base = curves.get(name)
+        curves[name] = value if base is None else value + base - value * base
+    return curves
 
 
 def _check_chunk(pcm: object, sample_rate_hz: object) -> np.ndarray:

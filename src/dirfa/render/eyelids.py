@@ -95,7 +95,17 @@ HAIR_ACROSS_DEG = 30.0
 HAIR_CROSSING_PER_EYE = 0.5
 HAIR_CROSSING_DEG = 60.0
 HAIR_ENTERS = 0.04
-HAIR_OVER_LID = (2.0, 14.0)  # drawn where this much lighter than the lid (luminance 0..255), starts..full
+# Broad locks of light, grey or white hair over the eye (wider than a strand) are told from the skin by their
+# colour: on a face whose skin has at least BROAD_HAIR_SKIN_CHROMA of chroma ((max - min) / mean of RGB),
+# pixels with less than the first share of the skin's chroma (none past the second) and at least as light as
+# BROAD_HAIR_LIGHT of the skin (starts..full), in patches of BROAD_HAIR_MIN_AREA (share of the eye width,
+# squared) or more, at least HAIR_OUTSIDE_EYE of each outside the open eye.
+BROAD_HAIR_SKIN_CHROMA = 0.06
+BROAD_HAIR_NEUTRAL = (0.35, 0.6)
+BROAD_HAIR_LIGHT = (0.85, 0.95)
+BROAD_HAIR_MIN_AREA = 0.01
+HAIR_OVER_LID = (2.0, 14.0)
+HAIR_TONE_REACH = 4.0  # drawn where this much lighter than the lid (luminance 0..255), starts..full
 CORNER_TAPER_S = 0.1  # the lash line fades out over this share of the lid at each corner
 # ... centred this far past the outer corner landmark, which sits short of the visible corner: ending inside
 # it, the new lash line left the photo's liner wing and lower-lid liner beside it as a loose stroke.
@@ -136,6 +146,10 @@ LID_BETWEEN = 0.75
 LID_LIT_REGION = (0.75, 0.9)
 LID_PULL_GAP = 0.2
 LID_PULL_MAX = 0.85
+# ... and no lighter than that point by more than this share (fully pulled down once LID_CAP_GAP lighter still).
+LID_CAP_OVER = 0.08
+LID_CAP_GAP = 0.1
+LID_HUE_OF_LIGHT = 0.7  # ... and takes this share of its hue (chroma at the lid's own level)
 LID_LIGHT_CORNER_S = 0.25  # lift and pull fade out over this share of the lid towards each corner
 # The lid's hue is moved this share of the way to the skin's in a ring this wide (eye widths) around it.
 LID_RING_HUE = 0.5
@@ -282,10 +296,13 @@ def _skin_tone(
     return cv2.GaussianBlur(tone[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
 
 
-def _hair_in_front(image: np.ndarray, lid: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, int]:
+def _hair_in_front(
+    image: np.ndarray, lid: np.ndarray, lower: np.ndarray, face_skin: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
     """(H, W, 4) float32: the photo around an eye on a grid in lid coordinates (row 0 highest, see HAIR_S
     and HAIR_H), RGB 0..255 and the opacity 0..1 of the hair strands in it; and the grid's px per eye
-    width. `lid`, `lower`: (9, 2) the photo's upper and lower lid edges, corner to corner."""
+    width. `lid`, `lower`: (9, 2) the photo's upper and lower lid edges, corner to corner; face_skin: the
+    face's median RGB (broad locks of light neutral hair are found by colour against it)."""
     eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
     along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
     px = int(min(max(round(eye_w), 8), HAIR_MAX_PX))
@@ -333,7 +350,42 @@ def _hair_in_front(image: np.ndarray, lid: np.ndarray, lower: np.ndarray) -> tup
         )
         keep[k] = angle >= HAIR_ACROSS_DEG and (outside >= HAIR_OUTSIDE_EYE or crossing)
     alpha *= keep[labels]
+    broad = _broad_hair(grid, lum, face_skin, eye, px)
+    if broad is not None:
+        cv2.fillPoly(broad, [np.round(below).astype(np.int32)], 0.0)
+        alpha = np.maximum(alpha, broad)
     return np.concatenate([grid, alpha[..., None]], axis=2), px
+
+
+def _broad_hair(
+    grid: np.ndarray, lum: np.ndarray, face_skin: np.ndarray | None, eye: np.ndarray, px: int
+) -> np.ndarray | None:
+    """(H, W) float32 opacity of broad locks of light, neutral hair on the grid (see BROAD_HAIR_*), None
+    when the skin is too neutral itself to tell them apart."""
+    if face_skin is None:
+        return None
+    skin_lum = max(float(np.mean(face_skin)), 1.0)
+    skin_chroma = float(np.max(face_skin) - np.min(face_skin)) / skin_lum
+    if skin_chroma < BROAD_HAIR_SKIN_CHROMA:
+        return None
+    chroma = (grid.max(axis=2) - grid.min(axis=2)) / np.maximum(lum, 1.0)
+    neutral = 1.0 - _smoothstep(
+        BROAD_HAIR_NEUTRAL[0] * skin_chroma, BROAD_HAIR_NEUTRAL[1] * skin_chroma, chroma
+    )
+    light = _smoothstep(BROAD_HAIR_LIGHT[0] * skin_lum, BROAD_HAIR_LIGHT[1] * skin_lum, lum)
+    broad = (neutral * light).astype(np.float32)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((broad > 0.5).astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return None
+    # A lock comes into the eye from outside it (a patch mostly inside is the sclera or a catchlight), the
+    # dark lash line keeping the two apart.
+    area = stats[:, cv2.CC_STAT_AREA]
+    inside = np.bincount(labels.ravel(), weights=eye.ravel().astype(np.float64), minlength=count)
+    keep = (area >= BROAD_HAIR_MIN_AREA * px * px) & (inside <= (1.0 - HAIR_OUTSIDE_EYE) * area)
+    keep[0] = False
+    # (the soft rim of a kept patch stays with it: the grid is dilated by a pixel around the patches)
+    near = cv2.dilate(keep[labels].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    return broad * near
 
 
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
@@ -364,7 +416,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         lower_lid = landmarks_xy[list(lower)].astype(np.float32)
         heights = -np.linspace(UNDER_EYE_FROM * eye_w, UNDER_EYE_TO * eye_w, BROW_BONE_ROWS)
         under = _skin_tone(image, lower_lid, up, heights, face_skin)
-        hair, px = _hair_in_front(image, lid, lower_lid)
+        hair, px = _hair_in_front(image, lid, lower_lid, face_skin)
         hairs.append(hair)
         hair_px.append(px)
         if bone is not None:
@@ -662,12 +714,14 @@ def draw_lids(
         sigma = max(1.0, TONE_SMOOTH_PER_EYE * eye_w)
         smooth = _blur(bare, sigma)
         if strands is not None:
-            # (the skin between them: normalised convolution, the plain blur where there is none nearby)
+            # (the skin between them: normalised convolution; under a broad lock the skin further round
+            # it, at HAIR_TONE_REACH times the reach; the plain blur only where there is none at all)
             keep = 1.0 - strands[..., 3]
-            weight = _blur(keep, sigma)
-            between = _blur(bare * keep[..., None], sigma)
-            between /= np.maximum(weight, 1e-3)[..., None]
-            smooth += np.clip(weight / 0.2, 0.0, 1.0)[..., None] * (between - smooth)
+            for reach in (HAIR_TONE_REACH, 1.0):
+                weight = _blur(keep, reach * sigma)
+                between = _blur(bare * keep[..., None], reach * sigma)
+                between /= np.maximum(weight, 1e-3)[..., None]
+                smooth += np.clip(weight / 0.2, 0.0, 1.0)[..., None] * (between - smooth)
         ys, xs = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
         # Tone: the smoothed skin a little above the cover's top, in the same column of the lid.
         to_top = top + TONE_ABOVE_PER_EYE * eye_w - d
@@ -681,6 +735,8 @@ def draw_lids(
         fine = raw - fine
         # (lines along the lid, a crease or a fold, are its shading: mirrored down they would run as stripes)
         fine -= _blur(fine, max(1.0, GRAIN_LINES_PER_EYE * eye_w), 0.0)
+        if strands is not None:  # (hair in front is no skin grain: the lid does not wear its pattern)
+            fine *= 1.0 - strands[..., 3:]
         # How textured the skin around the lid is (robust: a few left-over dark lines do not count): a
         # painting's brush strokes are far stronger than a photo's pores, and the lid must match its setting.
         # (skin only: brow hairs, lashes and hair strands are no measure of it)
@@ -692,8 +748,10 @@ def draw_lids(
         around = fine[::2, ::2].mean(axis=2)[(cover2 < 0.05) & skin_like]
         texture = 1.4826 * float(np.median(np.abs(around))) if around.size > 16 else 0.0
         band = max(GRAIN_BAND_PER_EYE * eye_w, 2.0)
-        phase = np.mod(full + above - d, 2 * band)
-        mirrored = top + np.minimum(phase, 2 * band - phase) + 1.0  # height above the lash line to read at
+        # Each pass reads the band above the top in its own orientation (shifted down, not mirrored: a
+        # painting's diagonal hatching mirrored back and forth turned into chevrons, a glittery lid).
+        phase = np.mod(full + above - d, band)
+        mirrored = top + (band - phase) + 1.0  # height above the lash line to read at
         shift = mirrored - d
         # (each pass over the band reads from elsewhere along the lid: no texture repeating down it in streaks)
         hop = np.floor((full + above - d) / band)
@@ -733,6 +791,16 @@ def draw_lids(
             * body
         )
         tone += pull[..., None] * (light - tone)
+        # ... nor lighter than it by more than LID_CAP_OVER: a lid lighter than all the skin round the eye is
+        # a pale patch (hair, a lit fold or glitter carried down from above the crease): pulled down to it.
+        over = tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0) - (1.0 + LID_CAP_OVER)
+        cap = _smoothstep(0.0, LID_CAP_GAP, over) * (1.0 - _smoothstep(0.3, 1.0, v)) * body
+        tone += cap[..., None] * (light * (1.0 + LID_CAP_OVER) - tone)
+        # ... and of the skin's hue round the eye, in its body: carried down from a crease under a lock of
+        # white hair, or under eye shadow, the lid otherwise wears that cast (a grey-white smudge).
+        hue = LID_HUE_OF_LIGHT * (1.0 - _smoothstep(0.3, 1.0, v)) * body
+        level = tone.mean(axis=2, keepdims=True) / np.maximum(light.mean(axis=2, keepdims=True), 1.0)
+        tone += hue[..., None] * (light * level - tone)
         across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
         # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
         # line and towards the corners; a faint crease where the skin above folded over the open lid.

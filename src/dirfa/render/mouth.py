@@ -5,6 +5,7 @@ Render stage: drawn inside the posed inner-lip outline, over the warped photo, b
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -114,6 +115,11 @@ CORNER_INSET = 0.025
 LOWER_TEETH_FADE_PX = 1.5
 LOWER_TEETH_FADE = 0.035
 LOWER_SLIVER_LIGHT = 0.6  # and are this much less lit while only a sliver of them shows
+# Whole lower central crown below its edge (~9 mm, Wheeler's: 9.0 mm), gum below it; the crowns darken by
+# LOWER_TEETH_DOWN towards it and by LOWER_LIP_SHADOW in the lower lip's shade (over LIP_SHADOW above it).
+LOWER_CROWN_FULL = 0.18
+LOWER_TEETH_DOWN = 0.2
+LOWER_LIP_SHADOW = 0.15
 # The photo's own teeth are shown in proportion to how far its lips are parted (shares of the mouth width):
 # a photo with barely parted lips hands over smoothly to the synthesised teeth. Below ~2.5 mm the photo
 # shows only a sliver of its incisal edges, and a blend of that sliver with the longer synthesised crowns
@@ -127,6 +133,23 @@ PHOTO_TEETH_LIGHT = (0.1, 0.4)
 # ... as far as the jaw has opened the lips past the photo's own opening (this share of the mouth width
 # brings the filter in fully): at rest the photo's mouth is shown as it is.
 PHOTO_FILTER_DROP = 0.08
+# The photo's dark gap is looked for from this share of the mouth width inside each inner corner to this
+# share past it (mediapipe's inner corners sit a few per cent of the mouth width short of a parted mouth's
+# visible corners); a gap is one darker by CORNER_GAP_CONTRAST (mean-RGB levels) than the lips this share of
+# the mouth width above and below the corner.
+CORNER_SEARCH = (0.03, 0.12)
+CORNER_GAP_CONTRAST = 20.0
+CORNER_LIP_OFFSET = 0.06
+# The photo's teeth colour: the lighter half of its teeth-like pixels (their lit fronts).
+PHOTO_TEETH_SHARE = 0.5
+# The photo's teeth are carried on upwards past its upper lip (where a smile or a wide jaw lifts the lip off
+# them) as the mean of the rows from this share of the mouth width (plus a pixel) below the lip to twice that,
+# where they are enamel: light (see PHOTO_TEETH_LIGHT) and nearly neutral, chroma ((max - min) / mean of RGB)
+# under the first of OWN_TEETH_CHROMA, none over the second (lips, even pale pink ones; teeth ~0.03-0.15).
+PHOTO_TEETH_READ = 0.02
+MIN_LIFT_PX = 0.25  # lips moved less than this off the photo's rest (px) have uncovered nothing
+MIN_CARRY_PX = 1.0  # ... and its teeth are carried up only past a lip lifted this far (less: sub-pixel)
+OWN_TEETH_CHROMA = (0.18, 0.26)
 
 
 @dataclass(frozen=True)
@@ -297,10 +320,20 @@ class PhotoMouth:
 
 
 def _photo_interior(
-    photo: PhotoMouth, origin_xy: tuple[int, int], shape: tuple[int, int], ex: np.ndarray, ey: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The photo's mouth interior moved with the skull into a canvas window: (texture (H, W, 3), cover
-    (H, W, 1) 0..1). Its lower part fades out: the photo's lower teeth belong to the jaw, not the skull."""
+    photo: PhotoMouth,
+    origin_xy: tuple[int, int],
+    shape: tuple[int, int],
+    ex: np.ndarray,
+    ey: np.ndarray,
+    mouth_px: float,
+    carry_up: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """The photo's mouth interior moved with the skull into a canvas window: texture (H, W, 3), cover
+    (H, W, 1) 0..1, opening (H, W) 0..1, continued (H, W, 3) and within (H, W) 0..1. The cover's lower part
+    fades out: the photo's lower teeth belong to the jaw, not the skull; `opening` is all below the photo's
+    upper inner lip between its corners; `continued` is the texture with its teeth carried on upwards past
+    that lip (each column as it is PHOTO_TEETH_READ below the lip; None unless `carry_up`), `within` its
+    corners."""
     src = photo.src_xy.astype(np.float64)
     dst = photo.dst_xy.astype(np.float64) - np.array(origin_xy, np.float64)
     # The skull's motion of the outline, as one affine map (least squares over its 22 points).
@@ -323,7 +356,130 @@ def _photo_interior(
     v_bottom = _line_v(lower @ ex - upper.mean(axis=0) @ ex, lower @ ey - upper.mean(axis=0) @ ey, u)
     depth = np.clip((v - v_top) / np.maximum(v_bottom - v_top, 1.0), 0, 1)
     cover *= 1 - np.clip((depth - 0.55) / 0.4, 0, 1)
-    return texture, cover[..., None]
+    # Below the photo's upper inner lip, between its corners: where its own teeth (or its gap) stand.
+    u_ends = upper @ ex - upper.mean(axis=0) @ ex
+    to_end = np.minimum(u - float(u_ends.min()), float(u_ends.max()) - u)
+    within = _soft(to_end, AA_PX)
+    opening = _soft(v - v_top, AA_PX) * within
+    if not carry_up:
+        return texture, cover[..., None], opening, None, within
+    # (a few rows' mean, from PHOTO_TEETH_READ below the lip to twice that: one row's grain carried up a
+    # whole crown would run as streaks)
+    read = PHOTO_TEETH_READ * mouth_px + AA_PX
+    rows = max(1, int(round(read)) | 1)
+    smooth = cv2.blur(texture, (1, rows), borderType=cv2.BORDER_REPLICATE) if rows > 1 else texture
+    v_read = np.maximum(v, v_top + 1.5 * read)
+    base = upper.mean(axis=0)
+    continued = cv2.remap(
+        smooth,
+        np.ascontiguousarray(base[0] + u * ex[0] + v_read * ey[0], np.float32),
+        np.ascontiguousarray(base[1] + u * ex[1] + v_read * ey[1], np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return texture, cover[..., None], opening, continued, within
+
+
+_PHOTO_TEETH: dict[tuple[int, bytes], np.ndarray | None] = {}  # per photo and outline: its teeth's colour
+
+
+def _photo_teeth_colour(photo: PhotoMouth, colours: MouthColours) -> np.ndarray | None:
+    """The lit front of the photo's own teeth (RGB): the median of the lightest PHOTO_TEETH_SHARE of its
+    opening's teeth-like pixels, None when too few show. Cached: the same for every frame of a photo."""
+    key = (id(photo.image), photo.src_xy.astype(np.float32).tobytes())
+    if key in _PHOTO_TEETH:
+        return _PHOTO_TEETH[key]
+    outline = np.concatenate([photo.src_xy[:11], photo.src_xy[11:][::-1]]).astype(np.float32)
+    box = bounding_region(outline, photo.image.shape[1], photo.image.shape[0], margin_px=1)
+    mask = _polygon_mask((box.height, box.width), outline - np.array([box.x0, box.y0], np.float32)) > 200
+    pixels = photo.image[box.slices][mask].astype(np.float32)
+    colour = None
+    if len(pixels) >= 8:
+        like = _teeth_like(pixels[None], colours)[0, :, 0] > 0.5
+        if like.sum() >= 6:
+            teeth = pixels[like]
+            level = teeth.mean(axis=1)
+            colour = np.median(teeth[level >= np.percentile(level, 100 * (1 - PHOTO_TEETH_SHARE))], axis=0)
+    if len(_PHOTO_TEETH) > 16:
+        _PHOTO_TEETH.clear()
+    _PHOTO_TEETH[key] = colour
+    return colour
+
+
+def _photo_share(photo: PhotoMouth, mouth_px: float) -> float:
+    """How far the photo's own mouth is shown rather than the synthesised one (0..1, by its lip gap)."""
+    photo_gap = float(np.max(np.linalg.norm(photo.src_xy[11:] - photo.src_xy[:11], axis=1)))
+    return float(_smooth01((photo_gap / mouth_px - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
+
+
+def _with_photo_teeth(colours: MouthColours, photo: PhotoMouth, share: float) -> MouthColours:
+    """`colours` with the synthesised teeth toned as the photo's own, as far as its teeth are shown (they
+    meet them where a smile lifts the lip): the face's own light on its own enamel. share: _photo_share."""
+    own = _photo_teeth_colour(photo, colours) if share > 0 else None
+    if own is None:
+        return colours
+    return dataclasses.replace(
+        colours, teeth=(colours.teeth + share * (own - colours.teeth)).astype(np.float32)
+    )
+
+
+_CORNER_REACH: dict[tuple[int, bytes, float], tuple[float, float]] = {}  # per photo, outline and size
+
+
+def _photo_corner_reach(photo: PhotoMouth, mouth_px: float) -> tuple[float, float]:
+    """How far (px) the photo's dark gap runs on past each inner corner landmark (first, last), along the
+    line between them: mediapipe's inner corners sit short of a parted mouth's visible corners. Cached."""
+    key = (id(photo.image), photo.src_xy.astype(np.float32).tobytes(), float(mouth_px))
+    if key not in _CORNER_REACH:
+        if len(_CORNER_REACH) > 16:
+            _CORNER_REACH.clear()
+        _CORNER_REACH[key] = _corner_reach(photo, mouth_px)
+    return _CORNER_REACH[key]
+
+
+def _corner_reach(photo: PhotoMouth, mouth_px: float) -> tuple[float, float]:
+    image = photo.image
+    reach = []
+    for corner, other in ((photo.src_xy[0], photo.src_xy[10]), (photo.src_xy[10], photo.src_xy[0])):
+        out = corner - other
+        out = out / max(float(np.linalg.norm(out)), 1e-6)
+        t = np.linspace(-CORNER_SEARCH[0], CORNER_SEARCH[1], 24, dtype=np.float32) * mouth_px
+        xy = corner[None, :] + t[:, None] * out[None, :]
+        xs = np.clip(np.round(xy[:, 0]).astype(int), 0, image.shape[1] - 1)
+        ys = np.clip(np.round(xy[:, 1]).astype(int), 0, image.shape[0] - 1)
+        level = image[ys, xs].astype(np.float32).mean(axis=1)
+        # The lips just above and below the corner: as light as the lips past the gap's end.
+        across = np.array([-out[1], out[0]]) * (CORNER_LIP_OFFSET * mouth_px)
+        lips = np.clip(np.round(np.stack([corner + across, corner - across])).astype(int), 0, None)
+        lips = np.minimum(lips, [image.shape[1] - 1, image.shape[0] - 1])
+        outside = float(image[lips[:, 1], lips[:, 0]].astype(np.float32).mean())
+        inside = float(level[t <= 0].min())
+        if outside - inside < CORNER_GAP_CONTRAST:  # no dark gap at this corner: nothing to cover
+            reach.append(0.0)
+            continue
+        light = level > 0.5 * (inside + outside)
+        past = np.nonzero((t > 0) & light)[0]
+        reach.append(float(t[past[0]]) if len(past) else float(t[-1]))
+    return reach[0], reach[1]
+
+
+def _past_photo_corners(
+    inner_polygon_xy: np.ndarray, photo: PhotoMouth, mouth_px: float, share: float | None = None
+) -> np.ndarray:
+    """The posed inner-lip outline with its corners carried on as far as the photo's dark gap runs past
+    them: the warp stretches that strip of the photo open with the jaw, which otherwise shows as a dark red
+    wedge beyond the drawn interior."""
+    # (as far as the photo's own mouth is shown: a barely parted one hands over to the synthesised mouth)
+    share = _photo_share(photo, mouth_px) if share is None else share
+    first, last = (share * reach for reach in _photo_corner_reach(photo, mouth_px))
+    if first <= 0.0 and last <= 0.0:
+        return inner_polygon_xy
+    out = np.array(inner_polygon_xy, np.float32)
+    along = out[10] - out[0]
+    along /= max(float(np.linalg.norm(along)), 1e-6)
+    out[0] -= first * along
+    out[10] += last * along
+    return out
 
 
 def _teeth_like(texture: np.ndarray, colours: MouthColours) -> np.ndarray:
@@ -424,6 +580,23 @@ def draw_mouth(
     Coordinates are image pixels; `origin_xy` is the image position of canvas pixel (0, 0). Everything is a
     smooth function of the geometry (no thresholds that flip between frames). With `photo`, the photo's own
     open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
+    lift_px = 0.0
+    if photo is not None and len(inner_polygon_xy) == 20:
+        # Lips as far apart as the photo's and not lifted off its teeth (its rest pose, the head moving): the
+        # warped photo is the mouth, as the full drawing below would leave it, and nothing is drawn. (Closing
+        # lips are drawn: the photo's teeth go behind them rather than squeezed with the mesh.)
+        share = _photo_share(photo, float(mouth_px))
+        gap_px = float(np.max((inner_polygon_xy[1:10] - inner_polygon_xy[11:][::-1]) @ -np.asarray(ey)))
+        photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ np.asarray(ey)))
+        lift_px = float(np.max((photo.dst_xy[1:10] - inner_polygon_xy[1:10]) @ np.asarray(ey)))
+        if share >= 1.0 and abs(gap_px - photo_gap) <= MIN_LIFT_PX and lift_px <= MIN_LIFT_PX:
+            return
+        inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), share)
+    # (the upper teeth meet the photo's own, so take their tone; the lower ones keep the face's light: a
+    # photo's teeth in a pink-lit mouth gave them a pink cast that vanished against the lower lip)
+    upper_tone = colours.teeth
+    if photo is not None:
+        upper_tone = _with_photo_teeth(colours, photo, _photo_share(photo, float(mouth_px))).teeth
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
     window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=2)
     x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
@@ -511,12 +684,18 @@ def draw_mouth(
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
         a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
         per_tooth = _per_tooth(s, np.asarray(LOWER_TOOTH_LIGHT, np.float32), 0.25)
-        down = 1.0 - 0.45 * _smooth01((v - edge) * (1.0 / (0.07 * w + 1.0)))
+        # Lit as a surface facing forwards, a little less towards the roots, and in the lower lip's shade
+        # just above it (a darkening from the edges down made a wide opening's lower teeth a grey slab).
+        down = 1.0 - LOWER_TEETH_DOWN * _smooth01((v - edge) * (1.0 / (LOWER_CROWN_FULL * w + 1.0)))
+        down *= 1.0 - LOWER_LIP_SHADOW * (1.0 - _smooth01((lip_low - v) * (1.0 / (LIP_SHADOW * w + 1.0))))
         # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
         sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
         shade = (per_tooth * down * gaps * ((0.8 + 0.2 * inside) * sliver))[..., None]
         a_low = a_low[..., None]
         lower = colours.cavity + (colours.teeth - colours.cavity) * shade
+        # Below the crowns (a lower lip pulled well down) the gum.
+        gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)[..., None]
+        lower = lower + (colours.gums * (per_tooth * down)[..., None] - lower) * gum_low
         colour = colour * (1.0 - a_low) + lower * a_low
 
     # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
@@ -546,30 +725,56 @@ def draw_mouth(
     )
     shade = per_tooth * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
     # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
-    teeth = colours.cavity + (colours.teeth - colours.cavity) * shade[..., None]
+    teeth = colours.cavity + (upper_tone - colours.cavity) * shade[..., None]
     # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
     cs = 2.0 * (s - np.floor(s)) - 1.0
     gum_line = v_up + float(UPPER_CROWN[0] - CROWN_FULL) * w + 0.02 * w * cs * cs
     gum = _soft(gum_line - v, AA_PX + 0.01 * w)[..., None]
     teeth = teeth + (colours.gums * (per_tooth * lip_shade)[..., None] - teeth) * gum
     a_up = a_up[..., None]
+    keep = 0.0  # share of the warped photo kept as the mouth (see below)
     if photo is None:
         colour = colour * (1.0 - a_up) + teeth * a_up
     else:
-        texture, cover = _photo_interior(photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey)
+        texture, cover, opening, continued, within = _photo_interior(
+            photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
+        )
         photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ ey))
         share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
         # A photo whose lips are only just parted shows a blend of its teeth and the synthesised ones; a
         # wide open one only its own (carried by the skull, as the synthesised upper teeth are).
-        a_up = a_up * (1.0 - share)
-        colour = colour * (1.0 - a_up) + teeth * a_up
+        colour = colour * (1.0 - a_up * (1.0 - share)) + teeth * (a_up * (1.0 - share))
+        # Where the lip lifts off them (a smile, a wide jaw), its teeth are carried on upwards (each tooth
+        # its own tone and width) in the lip's shade, then the gum: a dark gap there hung them in the air.
+        # Only where the photo has teeth: towards its corners it has lips, which carried up read as blobs.
+        if continued is not None:
+            own = continued * (lip_shade * (0.85 + 0.15 * inside))[..., None]
+            own = own + (colours.gums * (per_tooth * lip_shade)[..., None] - own) * gum
+            chroma = (continued.max(axis=2) - continued.min(axis=2)) / np.maximum(continued.mean(axis=2), 1.0)
+            enamel = _teeth_like(continued, colours)[..., 0] * _smooth01(
+                (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
+            )
+            a_own = a_up * (share * within * (1.0 - opening) * enamel)[..., None]
+            colour = colour * (1.0 - a_own) + own * a_own
+            # (and as the lip lifts off them, the photo's lip shadow along their tops goes with it)
+            read = PHOTO_TEETH_READ * w + AA_PX
+            lifted = _smooth01((v_up - lip_top) * (1.0 / read)) * _soft(v_up + read - v, AA_PX)
+            texture += lifted[..., None] * (continued - texture)
         # (its dark gap and the lips' rim left behind only once the jaw has opened the lips past the photo's)
         dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
         cover *= share * (1.0 - dropped * (1.0 - _teeth_like(texture, colours)))
-        colour = colour * (1 - cover) + texture * (0.8 + 0.2 * inside[..., None]) * cover
+        # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
+        shade = 1.0 - 0.2 * dropped * (1.0 - inside[..., None])
+        texture *= shade
+        colour = colour * (1 - cover) + texture * cover
+        # Until the jaw opens the lips past the photo's own gap the warped photo is the mouth, its lower
+        # teeth (carried by the jaw's mesh) included: the rest pose is the photo, not a redrawn lower half.
+        keep = share * (1.0 - dropped)
 
     target = canvas[y0:y1, x0:x1].astype(np.float32)
     alpha = (alpha * fade)[..., None]
+    if keep > 0.0:  # (the photo's skull-carried teeth over the warped photo: at rest, the photo itself)
+        colour = colour * (1.0 - keep) + (target + (texture - target) * cover) * keep
     out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 

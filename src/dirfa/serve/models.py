@@ -53,6 +53,9 @@ class VideoOptions(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
     size: int = Field(512, ge=64, le=1920, description="output width in pixels")
     crop: bool = Field(True, description="a face-centred square instead of the whole picture")
+    close_mouth: bool = Field(
+        False, description="rest with the lips shut when the photo's mouth is open (default: keep it)"
+    )
     fps: int = Field(25, ge=5, le=60)
     blink_rate_per_min: Optional[float] = Field(None, ge=0, le=60)
     gaze: bool = True

@@ -173,6 +173,13 @@ def run_job(spec: dict, progress: Callable[[float], None]) -> float:
             yield frame
 
     dirfa.render(
-        face, tracks, spec["output"], audio=audio, size=options["size"], crop=options["crop"], progress=report
+        face,
+        tracks,
+        spec["output"],
+        audio=audio,
+        size=options["size"],
+        crop=options["crop"],
+        progress=report,
+        close_mouth=bool(options.get("close_mouth", False)),  # (jobs queued before the option lack it)
     )
     return float(tracks.duration_s)

@@ -15,7 +15,7 @@ from dirfa.speech.phonemes import SILENCE, PhoneTimeline
 from dirfa.speech.prosody import Prosody
 from dirfa.speech.visemes import DIPHTHONGS, MOUTH_TRACKS, PHONE_TO_VISEME, VISEME_TARGETS, VOWELS
 
-__all__ = ["LEAD_S", "MOUTH_TRACKS", "mouth_curves"]
+__all__ = ["LEAD_S", "MOUTH_TRACKS", "ONSET_LEAD_S", "OPEN_LEAD_S", "mouth_curves"]
 
 # The mouth is shown this much ahead of the sound it makes. Articulators move before their acoustic effect:
 # lips close and open ~20-100 ms before the burst or voicing they shape (anticipatory movement; e.g. Chandrasekaran
@@ -25,6 +25,19 @@ __all__ = ["LEAD_S", "MOUTH_TRACKS", "mouth_curves"]
 # video led the speech envelope by 0.8 frames and short p/b/m closures landed a frame before their phone;
 # 20 ms keeps a small lead and puts the closures inside their phones.
 LEAD_S = 0.02
+# Opening gestures lead their sound by more than that; closures do not. After a pause the jaw and lips leave
+# the rest pose ~100-300 ms before the voice (Chandrasekaran et al. 2009; Schwartz & Savariaux 2014, PLoS
+# Comput Biol 10:e1003743: large leads at onsets from rest, small ones within connected speech), and within
+# speech the jaw starts towards a vowel during the consonant before it (Lofqvist & Gracco 1999, JASA
+# 105:1864). ONSET_LEAD_S: the rest pose of a pause lets go this long before the speech after it, whatever
+# the pause's length. OPEN_LEAD_S: the opening tracks (jaw, lower and upper lip) show the wider of now and
+# this much later, so a mouth opens that much earlier and closes on time, and a vowel's widest frames stay
+# inside its phone. Lip closures and tucks (p, b, m, f, v) keep LEAD_S (_hold_envelope, _frame_holds): a p
+# stays shut on every frame that shows it. Measured on real speech (benchmarks/motion.py, aperture vs
+# loudness cross-correlation): the mouth led by 22-33 ms before, 31-50 ms with these; shifting the whole
+# blend 30-60 ms further lost open vowels and made one-frame mouths (benchmarks/lipsync.py --geometry).
+ONSET_LEAD_S = 0.06  # with OPEN_LEAD_S the jaw starts 120-160 ms before the voice, mostly open at it
+OPEN_LEAD_S = 0.08
 
 # Sub-frame evaluation points: keeps 20-30 ms closures of fast speech from falling between frames.
 _SUBSAMPLES = 8
@@ -114,6 +127,8 @@ class _Gesture:
     target: np.ndarray  # (n_tracks,)
     alpha: np.ndarray  # (n_tracks,)
     dominance: _Dominance
+    # Where the dominance is full (start, end); None: the segment's middle half.
+    core_s: tuple[float, float] | None = None
 
 
 def _speech_phones(timeline: PhoneTimeline, prosody: Prosody) -> list[tuple[str, float, float]]:
@@ -148,14 +163,21 @@ def _speech_phones(timeline: PhoneTimeline, prosody: Prosody) -> list[tuple[str,
 
 def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
     gestures = []
-    for phone, start, end in segments:
+    for k, (phone, start, end) in enumerate(segments):
         duration = end - start
         if phone == SILENCE:
             # Short pauses are bridged; from _BRIDGE_PAUSE_S to _REST_PAUSE_S the pull to rest grows to full.
             x = np.clip((duration - _BRIDGE_PAUSE_S) / (_REST_PAUSE_S - _BRIDGE_PAUSE_S), 0.0, 1.0)
             strength = 0.01 + 2.0 * x * x * (3 - 2 * x)
             rest = _Dominance(jaw=strength, round=strength, spread=strength, upper=strength)
-            gestures.append(_Gesture("rest", start, end, _TARGETS["rest"], rest.alphas(), rest))
+            # The rest pose holds from a quarter into the pause (carry-over of the last sound) until
+            # ONSET_LEAD_S before the next speech, whatever the pause's length: the mouth then leaves rest a
+            # fixed time ahead of the voice (with the middle half, the longer the pause the earlier: ~0.14 s
+            # ahead after a 1.2 s pause, ~0.06 s after a 0.4 s one).
+            lo = start + 0.25 * duration
+            hi = end - ONSET_LEAD_S if k + 1 < len(segments) else end - 0.25 * duration
+            core = (lo, max(hi, lo)) if k > 0 else (start, max(hi, start))
+            gestures.append(_Gesture("rest", start, end, _TARGETS["rest"], rest.alphas(), rest, core))
             continue
         parts = DIPHTHONGS.get(phone)
         visemes = (
@@ -187,13 +209,13 @@ def _blend(gestures: list[_Gesture], t: np.ndarray) -> np.ndarray:
     for g in gestures:
         d = g.dominance
         reach = 8.0 * max(d.before_s, d.after_s, d.round_before_s)
-        centre = 0.5 * (g.start_s + g.end_s)
-        half_core = 0.25 * (g.end_s - g.start_s)
-        lo, hi = np.searchsorted(t, [g.start_s - reach, g.end_s + reach])
+        core_lo, core_hi = g.core_s or (0.75 * g.start_s + 0.25 * g.end_s, 0.25 * g.start_s + 0.75 * g.end_s)
+        centre = 0.5 * (core_lo + core_hi)
+        lo, hi = np.searchsorted(t, [min(g.start_s, core_lo) - reach, max(g.end_s, core_hi) + reach])
         if hi <= lo:
             continue
         tt = t[lo:hi]
-        dist = np.maximum(np.abs(tt - centre) - half_core, 0.0)[:, None]
+        dist = np.maximum(np.maximum(core_lo - tt, tt - core_hi), 0.0)[:, None]
         before = (tt < centre)[:, None]
         tau = np.where(before, d.before_s, d.after_s) * np.ones(n_tracks)
         tau = np.where(before & round_mask[None, :], d.round_before_s, tau)
@@ -219,6 +241,10 @@ def _hold_envelope(
         duration = end - start
         hold_lo, hold_hi = start + 0.25 * duration, end - 0.25 * duration
         prev_s = segments[k - 1][2] - segments[k - 1][1] if k > 0 else 0.1
+        if k > 0 and segments[k - 1][0] == SILENCE:
+            # After a pause the lips take their place before the voice, as the rest of the mouth gets ready
+            # (ONSET_LEAD_S, OPEN_LEAD_S): from rest straight into the closure, not open and shut again.
+            hold_lo = start - min(ONSET_LEAD_S + OPEN_LEAD_S, 0.5 * prev_s)
         next_s = segments[k + 1][2] - segments[k + 1][1] if k + 1 < len(segments) else 0.1
         ramp_in = float(np.clip(0.5 * prev_s, 0.015, 0.07))
         ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.07))
@@ -312,10 +338,18 @@ def mouth_curves(
     t = ((np.arange(n_frames)[:, None] + offsets[None, :]) / fps + lead_s).ravel()
 
     segments = _speech_phones(timeline, prosody)
-    blended = _blend(_gestures(segments), t)
-    gain = _loudness_gain(prosody, t - lead_s)
+    # The blend a little further on too (OPEN_LEAD_S more): the opening tracks take whichever is wider, so a
+    # mouth opens that much earlier and closes when it did (a vowel keeps its widest frames in its phone).
+    step_s = 1.0 / (fps * _SUBSAMPLES)
+    ahead = int(round(OPEN_LEAD_S / step_s))
+    t_ext = np.concatenate([t, t[-1] + step_s * np.arange(1, ahead + 1)])
+    blended = _blend(_gestures(segments), t_ext)
+    gain = _loudness_gain(prosody, t_ext - lead_s)
     for name in _GROUPS["jaw"]:
         blended[:, _IDX[name]] *= gain
+    opening = [_IDX[name] for name in _GROUPS["jaw"] + _GROUPS["upper"]]
+    blended[: t.shape[0], opening] = np.maximum(blended[: t.shape[0], opening], blended[ahead:, opening])
+    blended = blended[: t.shape[0]]
     closure = _hold_envelope(segments, frozenset({"P", "B", "M"}), t)
     tuck = _hold_envelope(segments, frozenset({"F", "V"}), t)
     fine = _apply_holds(blended, closure, tuck).reshape(n_frames, _SUBSAMPLES, n_tracks)

@@ -170,15 +170,13 @@ def _timeline(segments: list[tuple[str, float, float]], duration_s: float, metho
     return PhoneTimeline(tuple(merged_phones), start_s, end_s, method)
 
 
-def _phone_loop(pcm16: np.ndarray, *, frames_per_s: int) -> tuple[list[tuple[str, float, float]], float]:
-    """Phone-loop recognition: (phone, start_s, end_s) segments and the total acoustic log-likelihood.
-
-    The log-likelihood is in pocketsphinx's log base 1.0001 units, the unit of its alignment scores.
-    """
+def phone_decoder(*, frames_per_s: int = _FRAMES_PER_S) -> object:
+    """A pocketsphinx phone-loop decoder (allphone search with its English phone LM), as files and live
+    sessions use it; feed it 16 kHz 16-bit PCM."""
     from pocketsphinx import Decoder
 
     # Settings from pocketsphinx's own phone-recognition example: a low language weight and a wide beam.
-    decoder = Decoder(
+    return Decoder(
         allphone=os.path.join(_model_dir(), "en-us-phone.lm.bin"),
         lw=2.0,
         pip=0.3,
@@ -188,6 +186,14 @@ def _phone_loop(pcm16: np.ndarray, *, frames_per_s: int) -> tuple[list[tuple[str
         frate=frames_per_s,
         loglevel="FATAL",
     )
+
+
+def _phone_loop(pcm16: np.ndarray, *, frames_per_s: int) -> tuple[list[tuple[str, float, float]], float]:
+    """Phone-loop recognition: (phone, start_s, end_s) segments and the total acoustic log-likelihood.
+
+    The log-likelihood is in pocketsphinx's log base 1.0001 units, the unit of its alignment scores.
+    """
+    decoder = phone_decoder(frames_per_s=frames_per_s)
     frame_s = 1.0 / frames_per_s
     segments: list[tuple[str, float, float]] = []
     score = 0.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 import signal
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ BILABIALS = frozenset({"P", "B", "M"})
 # of 0.17 with pocketsphinx's defaults, with the same words where they matter here ("how much there might be",
 # "amiable woman"); see tests/speech/test_words.py.
 _FAST = {"fwdflat": False, "maxhmmpf": 1000, "topn": 2}
+# The language check's decoding: the same pruning, but with the flat-lexicon pass and the lattice that word
+# posteriors need. Measured (CPU s): 7 s of LibriVox 1.8 instead of 5.3 with pocketsphinx's defaults, 10 s of
+# the shared Japanese recording 3.4 instead of 24 (a full search of speech that is not English is slow);
+# benchmarks/language.py fits and evaluates the check on this decoding.
+_CHECK = {"maxhmmpf": 1000, "topn": 2}
 # An inserted p/b/m (the word has one, the phones have none there) lasts this long: a typical bilabial
 # closure of read English (Crystal & House 1988: stops and nasals 50-80 ms).
 _INSERT_S = 0.05
@@ -44,7 +50,9 @@ class Words:
 
     words: (n,) lowercase words; start_s, end_s: (n,) float64 seconds; prob: (n,) posterior 0..1 (1.0 where
     posteriors were not computed); pronunciations: (n,) ARPAbet phone tuples from the CMU dictionary.
-    decoded_s: how many seconds of the clip were decoded (from its start).
+    decoded_s: how many seconds of the clip were decoded (from its start). fit_per_frame: (n,) the words'
+    acoustic log-likelihood in nats per 10 ms frame against the best state of each frame (NaN where not
+    computed: only the posteriors' seconds have it; see speech.language), or None.
     """
 
     words: tuple[str, ...]
@@ -53,6 +61,7 @@ class Words:
     prob: np.ndarray
     pronunciations: tuple[tuple[str, ...], ...]
     decoded_s: float
+    fit_per_frame: np.ndarray | None = None
 
     def confidence(self, *, until_s: float) -> float:
         """Mean posterior of the words that start before until_s (decoded with posteriors); 0 if there are none."""
@@ -65,12 +74,10 @@ def recognize_words(
 ) -> Words:
     """Words of English speech (pocketsphinx with its English LM and the CMU dictionary).
 
-    The first posteriors_s seconds are decoded with pocketsphinx's default (full) search and word posteriors,
+    The first posteriors_s seconds are decoded with a lattice (the _CHECK settings) and word posteriors,
     which a language check needs (see speech.acoustic.english_confidence); the rest, up to max_s (all by
     default), with fast settings in the pieces phone recognition uses. Times are seconds from the clip start.
     """
-    from pocketsphinx import Decoder
-
     x = np.asarray(samples)
     if max_s is not None:
         x = x[: int(max_s * sample_rate_hz)]
@@ -82,39 +89,89 @@ def recognize_words(
     pieces: list[tuple[int, int, bool]] = [(0, first, True)] if first else []
     pieces += [(first + lo, first + hi, False) for lo, hi in _chunk_bounds(pcm16[first:]) if hi > lo]
     decoders: dict[bool, object] = {}
-    words, starts, ends, probs, prons = [], [], [], [], []
+    words, starts, ends, probs, prons, fits = [], [], [], [], [], []
     for lo, hi, lattice in pieces:
         if hi - lo < int(0.1 * MODEL_SAMPLE_RATE_HZ):
             continue
         offset_s = lo / MODEL_SAMPLE_RATE_HZ
         if lattice not in decoders:
-            settings = {} if lattice else _FAST
-            decoders[lattice] = Decoder(
-                samprate=MODEL_SAMPLE_RATE_HZ, loglevel="FATAL", bestpath=lattice, **settings
-            )
+            decoders[lattice] = word_decoder(posteriors=lattice)
         decoder = decoders[lattice]
         decoder.start_utt()
         decoder.process_raw(pcm16[lo:hi].tobytes(), full_utt=True)
         decoder.end_utt()
         if decoder.hyp() is None:
             continue
-        for seg in decoder.seg():
-            if seg.word.startswith(("<", "[", "+")):
-                continue
-            pron = decoder.lookup_word(seg.word) or ""
-            words.append(re.sub(r"\(\d+\)$", "", seg.word))  # alternative pronunciations are "word(2)"
-            starts.append(offset_s + seg.start_frame / 100.0)
-            ends.append(offset_s + (seg.end_frame + 1) / 100.0)
-            probs.append(float(seg.prob) if lattice else 1.0)
-            prons.append(tuple(re.sub(r"\d", "", p) for p in pron.split()))
-    return Words(tuple(words), np.array(starts), np.array(ends), np.array(probs), tuple(prons), duration_s)
+        for word, start_s, end_s, prob, pron in decoded_words(decoder, posteriors=lattice):
+            words.append(word)
+            starts.append(offset_s + start_s)
+            ends.append(offset_s + end_s)
+            probs.append(prob)
+            prons.append(pron)
+        fits += _fits(decoder) if lattice else [math.nan] * (len(words) - len(fits))
+    return Words(
+        tuple(words),
+        np.array(starts),
+        np.array(ends),
+        np.array(probs),
+        tuple(prons),
+        duration_s,
+        np.array(fits),
+    )
+
+
+def word_decoder(*, posteriors: bool = False, **settings: object) -> object:
+    """A pocketsphinx word decoder (its English LM and the CMU dictionary) for 16 kHz 16-bit PCM: with
+    posteriors, the language check's search and lattice (_CHECK); without, the fast settings (_FAST), which
+    `settings` may override."""
+    from pocketsphinx import Decoder
+
+    chosen = dict(_CHECK) if posteriors else {**_FAST, **settings}
+    return Decoder(samprate=MODEL_SAMPLE_RATE_HZ, loglevel="FATAL", bestpath=posteriors, **chosen)
+
+
+def decoded_words(
+    decoder: object, *, posteriors: bool = False
+) -> list[tuple[str, float, float, float, tuple[str, ...]]]:
+    """The words of a word decoder's current hypothesis (at the end of an utterance, or a partial one during
+    it): (word, start_s, end_s, posterior or 1.0, ARPAbet pronunciation) from the utterance's start; fillers
+    and silences left out."""
+    out = []
+    for seg in decoder.seg():
+        if seg.word.startswith(("<", "[", "+")):
+            continue
+        pron = decoder.lookup_word(seg.word) or ""
+        out.append(
+            (
+                re.sub(r"\(\d+\)$", "", seg.word),  # alternative pronunciations are "word(2)"
+                seg.start_frame / 100.0,
+                (seg.end_frame + 1) / 100.0,
+                float(seg.prob) if posteriors else 1.0,
+                tuple(re.sub(r"\d", "", p) for p in pron.split()),
+            )
+        )
+    return out
+
+
+def _fits(decoder: object) -> list[float]:
+    """Per word of `decoded_words` (same order): its acoustic log-likelihood in nats per frame, scored
+    against the best state of each frame (pocketsphinx normalises every frame so); a score that underflows
+    (pocketsphinx reports exp(score)) counts as exp(-745), the smallest double."""
+    out = []
+    for seg in decoder.seg():
+        if seg.word.startswith(("<", "[", "+")):
+            continue
+        nats = math.log(seg.ascore) if seg.ascore > 0 else -745.0
+        out.append(nats / max(seg.end_frame + 1 - seg.start_frame, 1))
+    return out
 
 
 # --- decoding beside the rest of the speech analysis ------------------------------------------------------
 
 # Seconds of CPU per second of audio on the 2-core reference machine (benchmarks/speed.py), for splitting the
 # word decoding between a second process and this one so both finish together.
-_FULL_COST = 0.22  # word decoding with posteriors (the language check's seconds)
+# Word decoding with posteriors (the language check's seconds): _CHECK costs 0.34 x the 0.22 of a full search.
+_FULL_COST = 0.075
 _FAST_COST = 0.068  # word decoding with the _FAST settings
 _OTHER_COST = 0.053  # what this process does meanwhile: prosody and phone recognition
 _SIDE_START_S = 0.5  # starting a Python process and importing dirfa
@@ -156,7 +213,12 @@ def _join(head: Words, tail: Words, offset_s: float) -> Words:
         np.concatenate([head.prob, tail.prob]),
         head.pronunciations + tail.pronunciations,
         offset_s + tail.decoded_s,
+        np.concatenate([_fit_or_nan(head), _fit_or_nan(tail)]),
     )
+
+
+def _fit_or_nan(words: Words) -> np.ndarray:
+    return words.fit_per_frame if words.fit_per_frame is not None else np.full(len(words.words), math.nan)
 
 
 class WordJob:

@@ -1,0 +1,46 @@
+"""`import dirfa` stays light: the public API loads its modules (OpenCV, PyAV, SciPy...) on first use, and
+every public name still resolves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dirfa
+
+HEAVY = ("cv2", "av", "scipy", "numpy", "mediapipe", "pocketsphinx")
+
+
+def test_import_dirfa_loads_no_heavy_module():
+    code = f"import sys, dirfa; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_every_public_name_resolves():
+    for name in dirfa.__all__:
+        assert getattr(dirfa, name) is not None, name
+    assert set(dirfa.__all__) <= set(dir(dirfa))
+    assert callable(dirfa.batch) and callable(dirfa.animate)
+    from dirfa import Tracks, load_avatar  # from-imports go through the same lazy look-up
+
+    assert Tracks is dirfa.Tracks and load_avatar is dirfa.load_avatar
+
+
+def test_render_and_batch_stay_functions_when_their_subpackages_load_first():
+    # dirfa.render and dirfa.batch are also subpackages; loading them first must not hide the functions.
+    code = (
+        "import dirfa.render.compose, dirfa.batch.run, dirfa; from dirfa.render import warp; "
+        "print(dirfa.render.__module__, dirfa.batch.__module__, warp.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["dirfa.api", "dirfa.batch.run", "dirfa.render.warp"]
+
+
+def test_unknown_name_is_an_attribute_error():
+    try:
+        dirfa.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("dirfa.no_such_name resolved")
