@@ -10,11 +10,11 @@ import math
 import numpy as np
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
 
+from dirfa.speech import language
 from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, no_single_frames
-from dirfa.speech.phonemes import SILENCE, PhoneTimeline, word_confidence
+from dirfa.speech.phonemes import PhoneTimeline
 from dirfa.speech.prosody import Prosody, frame_signal
-from dirfa.speech.visemes import VOWELS
-from dirfa.speech.words import Words
+from dirfa.speech.words import Words, recognize_words
 
 # The jaw here follows the sound's openness, not phones: slower than the phone path's JAW_MAX_SPEED_PER_S
 # (sung notes and vowels read from the spectrum move it in broad strokes, and a snap shows most there).
@@ -243,12 +243,6 @@ def _limit_speed(curve: np.ndarray, max_step: float) -> np.ndarray:
     return (forward + backward) / 2
 
 
-def _runs(mask: np.ndarray) -> np.ndarray:
-    """Lengths of the runs of True in a boolean array."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
-
-
 def english_confidence(
     timeline: PhoneTimeline,
     prosody: Prosody,
@@ -259,42 +253,31 @@ def english_confidence(
 ) -> float:
     """0..1: how plausible it is that this is spoken English, so that the phone path will look right.
 
-    From the timeline and prosody alone it detects singing and non-speech (sustained vowels, long voiced runs,
-    noise labelled inside speech) but hardly tells Japanese or Mandarin speech from English: phone
-    recognition with an English phone LM makes English-looking phones of anything. Given the samples, it also
-    decodes words with the English model and uses their mean posterior, which does separate languages
-    (see the report in tests/speech/test_acoustic.py). Pass `words` from speech.words.recognize_words with
-    posteriors_s=WORD_CHECK_S to reuse a word decoding rather than decode again.
+    Given the words (speech.words.recognize_words with posteriors_s=WORD_CHECK_S, reused from the decoding
+    the lip closures need) or the samples (decoded here), it is speech.language's model: how well English
+    words fit the sound, frame by frame, against the best the acoustic model can do, which holds up under
+    reverb, noise and the phone band (see benchmarks/language.py), scaled down for singing. From the timeline
+    and prosody alone it only detects singing and non-speech (sustained vowels, long voiced runs, noise
+    labelled inside speech): phone recognition makes English-looking phones of any language.
     """
     speech = np.asarray(prosody.speech, dtype=bool)
     speech_s = float(speech.sum()) / prosody.fps
     if speech_s < 0.3 or not len(timeline.phones):
         return 0.0
-    durations = timeline.end_s - timeline.start_s
-    vowel = np.array([p in VOWELS for p in timeline.phones])
+    if words is None and samples is not None:
+        words = recognize_words(
+            samples, sample_rate_hz=sample_rate_hz, posteriors_s=WORD_CHECK_S, max_s=WORD_CHECK_S
+        )
+    if words is not None:
+        return language.english_confidence(words, timeline, prosody, until_s=WORD_CHECK_S)
     score = 1.0
     # Singing: spoken English vowels rarely last 250 ms; sung ones often do (measured: read English 0-4 %
     # of vowels, the shared singing clip 14 %).
-    long_vowels = float(np.mean(durations[vowel] > 0.25)) if vowel.any() else 1.0
-    score -= min(long_vowels / 0.1, 1.0) * 0.5
-    # Singing also holds the voice: voiced runs over a second are rare in speech (read English has many
-    # runs of 0.6-1 s, linked words, so the bar sits at 1 s).
-    runs_s = _runs(np.asarray(prosody.voiced, dtype=bool)) / prosody.fps
-    voiced_s = max(float(np.sum(runs_s)), 1e-9)
-    score -= min(float(np.sum(runs_s[runs_s > 1.0])) / voiced_s / 0.3, 1.0) * 0.3
-    # Speech the recogniser calls silence or noise is speech it cannot model.
-    frame_t = (np.arange(speech.shape[0]) + 0.5) / prosody.fps
-    idx = np.clip(np.searchsorted(timeline.end_s, frame_t[speech], side="right"), 0, len(timeline.phones) - 1)
-    unmodelled = float(np.mean([timeline.phones[k] == SILENCE for k in idx])) if idx.size else 1.0
-    # Voice detection next to digital silence also counts quiet lead-ins and breaths as speech, which the
-    # recogniser rightly calls silence: only a large share is telling.
-    score -= min(unmodelled / 0.4, 1.0) * 0.2
-    if words is not None or samples is not None:
-        # Mean word posterior: read English 0.57-0.73, Japanese/Mandarin/singing 0.30-0.43 (measured).
-        posterior = (
-            words.confidence(until_s=WORD_CHECK_S)
-            if words is not None
-            else word_confidence(samples, sample_rate_hz=sample_rate_hz, max_s=WORD_CHECK_S)
-        )
-        score *= float(np.clip((posterior - 0.40) / (0.55 - 0.40), 0.0, 1.0))
+    score -= min(language.long_vowel_share(timeline) / 0.1, 1.0) * 0.5
+    # Singing also holds the voice: voiced runs over a second are rare in speech.
+    score -= min(language.long_voicing_share(prosody) / 0.3, 1.0) * 0.3
+    # Speech the recogniser calls silence or noise is speech it cannot model. Voice detection next to
+    # digital silence also counts quiet lead-ins and breaths as speech, which the recogniser rightly calls
+    # silence: only a large share is telling.
+    score -= min(language.unmodelled_share(timeline, prosody) / 0.4, 1.0) * 0.2
     return float(np.clip(score, 0.0, 1.0))

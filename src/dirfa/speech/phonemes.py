@@ -454,25 +454,3 @@ def align(samples: np.ndarray, *, sample_rate_hz: int, text: str) -> PhoneTimeli
         )
     segments = [(p, a - _ALIGN_PAD_S, b - _ALIGN_PAD_S) for p, a, b in segments]
     return _timeline(segments, duration_s, "alignment")
-
-
-def word_confidence(samples: np.ndarray, *, sample_rate_hz: int, max_s: float = 20.0) -> float:
-    """Mean posterior probability (0..1) of the words that English word recognition finds in the speech.
-
-    A language check: the English model explains English speech with confident words and other languages
-    or singing with unsure ones. Decodes at most the first `max_s` seconds (word decoding costs ~0.2 x real
-    time). 0 when no word is found.
-    """
-    from pocketsphinx import Decoder
-
-    pcm, duration_s = _to_model_pcm(np.asarray(samples)[: int(max_s * sample_rate_hz)], sample_rate_hz)
-    if duration_s < 0.1:
-        return 0.0
-    decoder = Decoder(samprate=MODEL_SAMPLE_RATE_HZ, loglevel="FATAL")
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    if decoder.hyp() is None:
-        return 0.0
-    probs = [seg.prob for seg in decoder.seg() if not seg.word.startswith(("<", "[", "+"))]
-    return float(np.mean(probs)) if probs else 0.0
