@@ -212,6 +212,9 @@ def latency_figures(avatar_path: Path) -> list[list[object]]:
 # --- real-time capacity ----------------------------------------------------------------------------------
 
 
+MODES = {"say": "say(text)", "push": "pushed audio", "push-phones": "pushed audio, words=False"}
+
+
 def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: str) -> None:
     """One session consuming paced frames for `seconds` while speaking; writes its counts as JSON.
 
@@ -226,7 +229,7 @@ def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: 
     avatar = dirfa.load_avatar(avatar_path)
     pcm, rate = read_pcm(clips()[0])
     pcm = np.tile(pcm, int(seconds / (pcm.size / rate)) + 1)
-    s = Session(avatar, size=512, fps=FPS, render=render)
+    s = Session(avatar, size=512, fps=FPS, render=render, words=mode != "push-phones")
     s.wait_ready()
     s.next_frame()  # the first frame pays for lazy imports
     cpu0, children0, wall0 = cpu_s(), children_cpu_s(), time.perf_counter()
@@ -237,7 +240,7 @@ def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: 
     step = rate // 10
     start, first = time.perf_counter(), None
     for frame in s.frames():
-        if mode == "push":  # 100 ms chunks as they would be spoken
+        if mode != "say":  # 100 ms chunks as they would be spoken
             while frame.index * rate // FPS + rate // 5 >= n * step and n * step < pcm.size:
                 s.push_audio(pcm[n * step : (n + 1) * step], rate)
                 n += 1
@@ -279,6 +282,8 @@ def capacity_figures(avatar_path: Path, tmp: Path, *, seconds: float) -> list[li
         (True, "say", 2),
         (True, "push", 1),
         (True, "push", 2),
+        (True, "push-phones", 1),
+        (True, "push-phones", 2),
         (False, "push", 1),
         (False, "push", 4),
     ]:
@@ -303,7 +308,7 @@ def capacity_figures(avatar_path: Path, tmp: Path, *, seconds: float) -> list[li
         kind = "512 px" if render else "tracks only"
         rows.append(
             [
-                f"{count} x {kind}, {'say(text)' if mode == 'say' else 'pushed audio'}",
+                f"{count} x {kind}, {MODES[mode]}",
                 f"{frames}",
                 f"{late} ({100 * late / max(frames, 1):.1f} %)",
                 f"{sum(r['restarts'] for r in results)}",

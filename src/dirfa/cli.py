@@ -417,9 +417,26 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | Non
         others[role] = path
 
 
+def _preload_signal() -> None:
+    """Import scipy.signal (prosody's pitch filter, the head's accent peaks) in a background thread: its import
+    alone takes ~1.5 s, which overlaps the voice's synthesis or the photo's preparation instead of following
+    them. Python's import lock makes the pipeline's own import wait for this one rather than repeat it."""
+    import threading
+
+    def load() -> None:
+        try:
+            import scipy.signal  # noqa: F401
+        except Exception:  # noqa: BLE001 - the pipeline's own import reports any problem
+            pass
+
+    threading.Thread(target=load, name="dirfa-preload", daemon=True).start()
+
+
 def _animate(args: argparse.Namespace) -> int:
     import dirfa
     from dirfa.api import animate_seed, output_size
+
+    _preload_signal()
 
     takes, outputs = _take_outputs(args)
     inputs = {
@@ -749,6 +766,8 @@ def _say(args: argparse.Namespace) -> int:
     import dirfa
     from dirfa.api import output_size, say_seed
     from dirfa.voice import synthesize_phrases
+
+    _preload_signal()
 
     takes, outputs = _take_outputs(args)
     outputs["--save-audio"] = args.save_audio

@@ -77,6 +77,13 @@ def test_face_oval_is_a_closed_36_point_loop_from_the_forehead():
     assert all(uses[edge] == 1 for edge in _loop_edges(list(oval)))  # closing edge included
 
 
+def test_face_oval_is_mediapipes_own_outline():
+    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL
+
+    oval = topo.face_oval()
+    assert {(a, b) for a, b in zip(oval, oval[1:] + oval[:1])} == set(FACEMESH_FACE_OVAL)
+
+
 def test_triangles_tile_the_astronauts_face_without_overlap(portrait):
     """On a frontal face the triangles' areas add up to the oval less the eye and mouth holes: no
     triangle lies over another, none is missing."""

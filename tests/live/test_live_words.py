@@ -99,3 +99,13 @@ def test_pushed_session_closes_on_the_bilabials_offline_closes_on(avatar, speech
     # At most one of the closures the file shows is missing live (the look-ahead is 200 ms, the file's
     # decoder hears the whole clip); without the words three are.
     assert len(shut_offline - shut_live) <= 1, sorted(shut_offline - shut_live)
+
+
+def test_a_session_can_leave_the_words_out(avatar):
+    # words=False: the phone decoder alone, ~5 ms of CPU a frame less (what a rendered session may need).
+    with Session(avatar, render=False, fps=FPS, audio_rate_hz=RATE_HZ, words=False) as session:
+        assert session.wait_ready()
+        assert session._decoder is not None and session._decoder.words is None
+    with Session(avatar, render=False, fps=FPS, audio_rate_hz=RATE_HZ) as session:
+        assert session.wait_ready()
+        assert session._decoder.words is not None

@@ -59,13 +59,16 @@ def face_triangles() -> np.ndarray:
     return np.array(sorted(faces), dtype=np.int32)
 
 
-@lru_cache(maxsize=1)
+# The face outline as mediapipe's FACEMESH_FACE_OVAL connections chain it, from the top of the forehead.
+# Written out because importing mediapipe.python.solutions (where those connections live) also imports its
+# drawing helpers and matplotlib: ~1.5 s, paid by every render process for 36 numbers.
+# tests/face/test_topology.py checks it against mediapipe's own table.
+FACE_OVAL = (
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+    152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+)  # fmt: skip
+
+
 def face_oval() -> tuple[int, ...]:
     """The 36 points of the face outline, in order around the face starting at the top of the forehead."""
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL
-
-    following = dict(FACEMESH_FACE_OVAL)
-    loop = [FOREHEAD]
-    while len(loop) < len(following):
-        loop.append(following[loop[-1]])
-    return tuple(loop)
+    return FACE_OVAL

@@ -27,6 +27,7 @@ from dirfa.live.analysis import (
     ChunkResampler,
     FrameSpeech,
     StreamAnalyzer,
+    decoders,
     frame_speech,
     resample,
     warm_up,
@@ -112,7 +113,10 @@ class Session:
     avatar: an Avatar (or a photo / .avatar path, prepared here). size: output width in px (height follows);
     crop: a face-centred square. render=False makes a tracks-only session (no images, a fraction of the cost).
     voice/language: the dirfa.voice voice for say(). audio_rate_hz must be a whole multiple of fps.
-    close_mouth: rest with the lips shut when the photo's mouth is open (default: the photo's own mouth)."""
+    close_mouth: rest with the lips shut when the photo's mouth is open (default: the photo's own mouth).
+    words: decode words in pushed audio as well as phones, for the p/b/m closures the phones miss (~90 % of a
+    file's closures instead of ~65 %); it costs ~5 ms of CPU a frame (benchmarks/RESULTS.md), which a
+    rendered 512 px session on a 2-core machine may need to stay real time: words=False saves it."""
 
     def __init__(
         self,
@@ -129,6 +133,7 @@ class Session:
         language: str | None = None,
         head_motion: float = 1.0,
         close_mouth: bool = False,
+        words: bool = True,
     ) -> None:
         if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= MAX_FPS:
             raise InputError(
@@ -156,6 +161,7 @@ class Session:
         self.samples_per_frame = audio_rate_hz // fps
         self.voice, self.language = voice, language
         self.renders = bool(render)
+        self.words = bool(words)
         self._renderer = None
         if self.renders:
             from dirfa.render.compose import FrameRenderer
@@ -407,7 +413,7 @@ class Session:
         try:
             from dirfa.voice import synthesize
 
-            self._decoder = warm_up(self.fps)
+            self._decoder = warm_up(self.fps, with_words=self.words)
             # One short phrase through the voice: its engine starts (festival's process takes ~1 s) and its
             # first phrase's code paths run now, so the first say() is as quick as the later ones.
             said = synthesize("Hello.", voice=self.voice, language=self.language)
@@ -535,7 +541,8 @@ class Session:
 
     def _analyse_pushed(self, job: _Pushed, generation: int) -> None:
         self._warm.wait(timeout=30.0)  # the decoder being loaded: loading a second one would take as long
-        analyzer = StreamAnalyzer(fps=self.fps, decoder=self._decoder)
+        decoder = self._decoder if self._decoder is not None else decoders(with_words=self.words)
+        analyzer = StreamAnalyzer(fps=self.fps, decoder=decoder)
         self._decoder = None  # in use; given back when the utterance is complete
         try:
             self._analyse_chunks(job, generation, analyzer)
