@@ -263,3 +263,26 @@ def test_async_frames_are_paced_in_order(avatar):
 
     with Session(avatar, render=False) as s:
         assert asyncio.run(take(3)) == [0, 1, 2]
+
+
+def test_stream_analysis_reuses_its_pitch_track_without_changing_it(clip, monkeypatch):
+    # Each update tracks pitch only past what earlier updates settled: the same frames come out as when every
+    # update tracks its whole window again.
+    from dirfa.live.analysis import StreamAnalyzer, decoders
+
+    samples = clip[: 4 * RATE_HZ].astype(np.float32) / 32768.0
+
+    def stream() -> dict[str, np.ndarray]:
+        analyzer = StreamAnalyzer(fps=25, decoder=decoders(with_words=False))
+        parts = [analyzer.push(samples[lo : lo + 1600]) for lo in range(0, samples.size, 1600)]
+        parts.append(analyzer.finish())
+        parts = [p for p in parts if p is not None]
+        return {k: np.concatenate([getattr(p, k) for p in parts]) for k in ("mouth", "loudness", "f0_hz")}
+
+    reused = stream()
+    monkeypatch.setattr(StreamAnalyzer, "_known_pitch", lambda self, audio_from: None)
+    whole = stream()
+    assert reused["f0_hz"].shape == whole["f0_hz"].shape == (100,)
+    assert (reused["f0_hz"] > 0).sum() > 30  # voiced speech was tracked
+    for name in reused:
+        np.testing.assert_allclose(reused[name], whole[name], atol=1e-3)

@@ -27,6 +27,11 @@ CONTEXT_S = 0.6
 HISTORY_S = 0.4
 MIN_ANALYSIS_S = 0.6  # prosody's voice-activity smoothing spans 0.5 s: shorter audio is padded with silence
 MIN_UPDATE_FRAMES = 4  # analyse again once this many more frames can be made final (cost vs latency)
+# Pitch frames (10 ms) this close to the end of an update's audio are tracked again by the next update: the
+# zero-phase band-pass's backward pass starts at that end, and YIN's frame reaches ~20 ms past its centre.
+# Earlier frames are kept and reused (tracking the same ~1.4 s again for every 4 new frames cost ~5 ms of CPU
+# a frame, as much as the phone decoding).
+PITCH_SETTLE_S = 0.25
 DECODER_FRAMES_PER_S = 100  # pocketsphinx's usual 10 ms frames (speech.phonemes uses the same)
 # The word decoder's search, bounded for a live session's CPU budget: at most 300 active HMMs and 5 word
 # exits per 10 ms frame, where file mode allows 1000 HMMs and any number of exits (speech.words._FAST).
@@ -168,6 +173,9 @@ class StreamAnalyzer:
         self._total = 0  # samples pushed
         self._decoded = 0  # bytes of 16-bit PCM given to the decoders
         self.emitted = 0  # frames made final
+        # YIN frames already tracked, from hop _pitch_hop0 (10 ms hops counted from the utterance's start)
+        self._pitch = speech_prosody.PitchTrack(np.zeros(0), np.zeros(0))
+        self._pitch_hop0 = 0
         self._finished = False
 
     @property
@@ -273,16 +281,27 @@ class StreamAnalyzer:
         head = min(max(head, int(math.ceil(self._audio_start * self.fps / SAMPLE_RATE_HZ))), first)
         head_sample = int(round(head / self.fps * SAMPLE_RATE_HZ))
         audio = self._audio[max(head_sample - self._audio_start, 0) :]
+        audio_from = max(head_sample, self._audio_start)  # utterance sample of audio[0]
         n_all = int(math.ceil(audio.size / SAMPLE_RATE_HZ * self.fps - 1e-6))
         offset = first - head
         if audio.size < MIN_ANALYSIS_S * SAMPLE_RATE_HZ:
             # Only the utterance's first moments: silence before it (as there was) gives prosody.analyze the
             # half second its voice-activity smoothing needs.
             pad = int(math.ceil((MIN_ANALYSIS_S - audio.size / SAMPLE_RATE_HZ) * self.fps))
-            audio = np.concatenate([np.zeros(int(round(pad / self.fps * SAMPLE_RATE_HZ)), np.float32), audio])
+            silence = np.zeros(int(round(pad / self.fps * SAMPLE_RATE_HZ)), np.float32)
+            audio = np.concatenate([silence, audio])
+            audio_from -= silence.size
             n_all += pad
             offset += pad
-        voice_all = speech_prosody.analyze(audio, sample_rate_hz=SAMPLE_RATE_HZ, fps=self.fps, n_frames=n_all)
+        pitch = self._known_pitch(audio_from)
+        voice_all = speech_prosody.analyze(
+            audio,
+            sample_rate_hz=SAMPLE_RATE_HZ,
+            fps=self.fps,
+            n_frames=n_all,
+            pitch=pitch,
+        )
+        self._keep_pitch(audio_from, pitch)
         voice = speech_prosody.Prosody(
             fps=self.fps,
             energy_db=voice_all.energy_db[offset:],
@@ -303,6 +322,25 @@ class StreamAnalyzer:
         self.emitted = final
         self._trim()
         return out
+
+    def _known_pitch(self, audio_from: int) -> speech_prosody.PitchTrack | None:
+        """The pitch frames already tracked for audio starting at utterance sample `audio_from` (None when that
+        start is not on the 10 ms grid, as at frame rates that do not divide it: then all are tracked)."""
+        hop = int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))
+        if audio_from % hop:
+            return None
+        skip = audio_from // hop - self._pitch_hop0
+        if not 0 <= skip <= self._pitch.f0_hz.shape[0]:
+            skip = self._pitch.f0_hz.shape[0]  # nothing known from there
+        return speech_prosody.PitchTrack(self._pitch.f0_hz[skip:], self._pitch.aperiodicity[skip:])
+
+    def _keep_pitch(self, audio_from: int, pitch: speech_prosody.PitchTrack | None) -> None:
+        """After an update's analysis: keep its pitch frames but the last PITCH_SETTLE_S."""
+        if pitch is None:
+            return
+        keep = max(pitch.f0_hz.shape[0] - int(round(PITCH_SETTLE_S / speech_prosody.HOP_S)), 0)
+        self._pitch = speech_prosody.PitchTrack(pitch.f0_hz[:keep], pitch.aperiodicity[:keep])
+        self._pitch_hop0 = audio_from // int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))
 
     def _trim(self) -> None:
         """Keep only the audio later updates need: HISTORY_S before the first frame not yet final."""

@@ -6,6 +6,7 @@ Render stage: drawn inside the posed inner-lip outline, over the warped photo, b
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 
 import cv2
@@ -423,18 +424,21 @@ def _with_photo_teeth(colours: MouthColours, photo: PhotoMouth, share: float) ->
     )
 
 
-_CORNER_REACH: dict[tuple[int, bytes, float], tuple[float, float]] = {}  # per photo, outline and size
+# Per photo, outline and size. The photo is known by id() and a weak reference to it: an id can be reused by
+# a new array once the old one is freed, and the reference tells the two apart without keeping the old alive.
+_CORNER_REACH: dict[tuple[int, bytes, float], tuple[weakref.ref, tuple[float, float]]] = {}
 
 
 def _photo_corner_reach(photo: PhotoMouth, mouth_px: float) -> tuple[float, float]:
     """How far (px) the photo's dark gap runs on past each inner corner landmark (first, last), along the
     line between them: mediapipe's inner corners sit short of a parted mouth's visible corners. Cached."""
     key = (id(photo.image), photo.src_xy.astype(np.float32).tobytes(), float(mouth_px))
-    if key not in _CORNER_REACH:
+    cached = _CORNER_REACH.get(key)
+    if cached is None or cached[0]() is not photo.image:
         if len(_CORNER_REACH) > 16:
             _CORNER_REACH.clear()
-        _CORNER_REACH[key] = _corner_reach(photo, mouth_px)
-    return _CORNER_REACH[key]
+        cached = _CORNER_REACH[key] = (weakref.ref(photo.image), _corner_reach(photo, mouth_px))
+    return cached[1]
 
 
 def _corner_reach(photo: PhotoMouth, mouth_px: float) -> tuple[float, float]:

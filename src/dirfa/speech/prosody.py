@@ -63,15 +63,31 @@ def frame_signal(x: np.ndarray, *, length: int, hop: int, n: int, start: int = 0
     return window[idx]
 
 
-def _yin(x: np.ndarray, *, sample_rate_hz: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class PitchTrack:
+    """YIN's raw f0 (Hz) and aperiodicity for the first 10 ms frames of some audio: analyze() fills it in, and
+    given one whose frames are already known (a stream analysing overlapping windows of the same audio) it
+    computes only the frames after them."""
+
+    f0_hz: np.ndarray
+    aperiodicity: np.ndarray
+
+
+def _yin(
+    x: np.ndarray, *, sample_rate_hz: int, n: int, known: PitchTrack | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """f0 (Hz) and aperiodicity (YIN's cumulative mean normalised difference minimum) per 10 ms frame.
 
     de Cheveigné & Kawahara 2002, "YIN, a fundamental frequency estimator for speech and music", steps 1-5.
-    Computed in blocks of frames, so memory stays flat however long the clip.
+    Computed in blocks of frames, so memory stays flat however long the clip. Frames `known` holds are taken
+    from it.
     """
     f0 = np.empty(n)
     aperiodicity = np.empty(n)
-    for start in range(0, n, BLOCK_FRAMES):
+    done = 0 if known is None else min(int(known.f0_hz.shape[0]), n)
+    if done:
+        f0[:done], aperiodicity[:done] = known.f0_hz[:done], known.aperiodicity[:done]
+    for start in range(done, n, BLOCK_FRAMES):
         count = min(BLOCK_FRAMES, n - start)
         f0[start : start + count], aperiodicity[start : start + count] = _yin_block(
             x, sample_rate_hz=sample_rate_hz, start=start, n=count
@@ -123,7 +139,9 @@ def _yin_block(x: np.ndarray, *, sample_rate_hz: int, start: int, n: int) -> tup
     return sample_rate_hz / period, mid
 
 
-def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames:
+def _analyze_frames(
+    samples: np.ndarray, sample_rate_hz: int, n: int, pitch: PitchTrack | None = None
+) -> _Frames:
     # float32 samples: a 10-minute clip's copies stay tens of megabytes each; sums are taken in float64.
     x = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     hop = int(round(HOP_S * sample_rate_hz))
@@ -143,7 +161,9 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
 
     sos = butter(4, [40.0, min(1000.0, 0.45 * sample_rate_hz)], btype="band", fs=sample_rate_hz, output="sos")
     sos = sos.astype(np.float32)  # filters in float32, as the samples are
-    f0, aperiodicity = _yin(sosfiltfilt(sos, x), sample_rate_hz=sample_rate_hz, n=n)
+    f0, aperiodicity = _yin(sosfiltfilt(sos, x), sample_rate_hz=sample_rate_hz, n=n, known=pitch)
+    if pitch is not None:
+        pitch.f0_hz, pitch.aperiodicity = f0.copy(), aperiodicity.copy()
 
     # Voice activity: loud enough above the clip's noise floor and within reach of the speech level. The noise
     # floor is the 10th percentile of frame levels (most clips have some pause), the speech level the 95th.
@@ -169,17 +189,20 @@ def _analyze_frames(samples: np.ndarray, sample_rate_hz: int, n: int) -> _Frames
     return _Frames(level_db, f0, voiced, speech)
 
 
-def analyze(samples: np.ndarray, *, sample_rate_hz: int, fps: float, n_frames: int) -> Prosody:
+def analyze(
+    samples: np.ndarray, *, sample_rate_hz: int, fps: float, n_frames: int, pitch: PitchTrack | None = None
+) -> Prosody:
     """Prosody of mono samples (-1..1) per video frame at `fps`, for `n_frames` frames.
 
     Audio shorter than the video reads as silence at the end; longer audio is ignored past the last frame.
+    pitch: YIN's frames already known for the start of this audio (reused), and on return all of them.
     """
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"speech samples must be mono, shape (n,), got {x.shape}")
     duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
     n = int(np.ceil(duration_s / HOP_S)) + 1
-    frames = _analyze_frames(x, sample_rate_hz, n)
+    frames = _analyze_frames(x, sample_rate_hz, n, pitch)
 
     # Video frame i averages the analysis frames within half a video frame of t_i (at least the nearest one).
     t = np.arange(n_frames) / fps
