@@ -32,6 +32,7 @@ MIN_UPDATE_FRAMES = 4  # analyse again once this many more frames can be made fi
 # Earlier frames are kept and reused (tracking the same ~1.4 s again for every 4 new frames cost ~5 ms of CPU
 # a frame, as much as the phone decoding).
 PITCH_SETTLE_S = 0.25
+_PITCH_HOP = int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))  # samples per pitch frame
 DECODER_FRAMES_PER_S = 100  # pocketsphinx's usual 10 ms frames (speech.phonemes uses the same)
 # The word decoder's search, bounded for a live session's CPU budget: at most 300 active HMMs and 5 word
 # exits per 10 ms frame, where file mode allows 1000 HMMs and any number of exits (speech.words._FAST).
@@ -326,10 +327,9 @@ class StreamAnalyzer:
     def _known_pitch(self, audio_from: int) -> speech_prosody.PitchTrack | None:
         """The pitch frames already tracked for audio starting at utterance sample `audio_from` (None when that
         start is not on the 10 ms grid, as at frame rates that do not divide it: then all are tracked)."""
-        hop = int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))
-        if audio_from % hop:
+        if audio_from % _PITCH_HOP:
             return None
-        skip = audio_from // hop - self._pitch_hop0
+        skip = audio_from // _PITCH_HOP - self._pitch_hop0
         if not 0 <= skip <= self._pitch.f0_hz.shape[0]:
             skip = self._pitch.f0_hz.shape[0]  # nothing known from there
         return speech_prosody.PitchTrack(self._pitch.f0_hz[skip:], self._pitch.aperiodicity[skip:])
@@ -340,7 +340,7 @@ class StreamAnalyzer:
             return
         keep = max(pitch.f0_hz.shape[0] - int(round(PITCH_SETTLE_S / speech_prosody.HOP_S)), 0)
         self._pitch = speech_prosody.PitchTrack(pitch.f0_hz[:keep], pitch.aperiodicity[:keep])
-        self._pitch_hop0 = audio_from // int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))
+        self._pitch_hop0 = audio_from // _PITCH_HOP
 
     def _trim(self) -> None:
         """Keep only the audio later updates need: HISTORY_S before the first frame not yet final."""

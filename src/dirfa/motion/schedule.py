@@ -28,24 +28,23 @@ class Ahead:
 
     def add(self, start: int, values: np.ndarray) -> None:
         """Add `values` to frames start, start+1, ... (frames before `first_open` are cut off)."""
-        values = np.asarray(values, dtype=np.float64)
-        skip = max(self.first_open - start, 0)
-        if skip >= values.shape[0]:
-            return
-        start, values = start + skip, values[skip:]
-        self._reserve(start + values.shape[0])
-        self._values[start : start + values.shape[0]] += values
+        segment, values = self._open_part(start, values)
+        segment += values
 
     def maximum(self, start: int, values: np.ndarray) -> None:
         """Raise frames start, ... to at least `values` (blinks and raises overlap by their maximum)."""
-        values = np.asarray(values, dtype=np.float64)
-        skip = max(self.first_open - start, 0)
-        if skip >= values.shape[0]:
-            return
-        start, values = start + skip, values[skip:]
-        self._reserve(start + values.shape[0])
-        segment = self._values[start : start + values.shape[0]]
+        segment, values = self._open_part(start, values)
         np.maximum(segment, values, out=segment)
+
+    def _open_part(self, start: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The frames `values` lands on from `start` (a view, grown as needed) and the values, both less
+        the frames before `first_open`; empty when all of them are."""
+        values = np.asarray(values, dtype=np.float64)
+        skip = min(max(self.first_open - start, 0), values.shape[0])
+        start, values = start + skip, values[skip:]
+        if values.shape[0]:
+            self._reserve(start + values.shape[0])
+        return self._values[start : start + values.shape[0]], values
 
     def take(self, frame: int) -> float:
         """The value at `frame` (which must be the next frame to emit); closes it for writing."""
