@@ -11,11 +11,12 @@ with_tests=0
 # cmu_us_slt (the most natural offline English voice) and the male diphone voice kal, flite, and espeak-ng
 # (every other language; its library reports phoneme timings, and it spells words the pronouncing
 # dictionary lacks). For the tests also: pocketsphinx-testdata (real recorded English speech with
-# transcripts), sox (degrades and converts test audio) and chromium (the web page in a real browser,
-# driven by playwright with executable_path: no browser is ever downloaded).
+# transcripts), sox (degrades and converts test audio), chromium (the web page in a real browser,
+# driven by playwright with executable_path: no browser is ever downloaded), and a private X server with
+# its window lister and key sender (xvfb, x11-utils, xdotool: `dirfa live`'s window on a real display).
 want=(espeak-ng libespeak-ng1 festival festvox-us-slt-hts festvox-kallpc16k flite)
 if [ "$with_tests" = 1 ]; then
-    want+=(pocketsphinx-testdata sox chromium)
+    want+=(pocketsphinx-testdata sox chromium xvfb x11-utils xdotool)
 fi
 packages=()
 for package in "${want[@]}"; do

@@ -69,7 +69,8 @@ class LiveWindow:
             )
         self._cv2, self.title = cv2, title
         try:
-            cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE)
+            # GUI_NORMAL: the picture alone, without the Qt build's pan/zoom toolbar and status bar.
+            cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
             raise InputError(
                 f"cannot open a window ({str(exc).strip().splitlines()[-1]}) — give -o live.mp4 to record "
