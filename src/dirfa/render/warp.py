@@ -53,22 +53,92 @@ def bounding_region(points_xy: np.ndarray, width: int, height: int, margin_px: i
     return Region(max(int(x0), 0), max(int(y0), 0), min(int(x1), width), min(int(y1), height))
 
 
+@dataclass(frozen=True)
+class _Mesh:
+    """The photo's side of a layered triangle mesh: what every warp of it shares (made once, see _mesh).
+
+    triangles: (T, 3) every layer's triangles in drawing order (a triangle's id is its row); starts: the
+    first id of each layer, then T. corner, edge_a, edge_b: (T, 2) float64 corner 0 of each source
+    triangle and its edges to corners 1 and 2; centre: (T, 2) the source triangles' centres; height: (T,)
+    their heights over the longest side (px)."""
+
+    triangles: np.ndarray
+    starts: tuple[int, ...]
+    corner: np.ndarray
+    edge_a: np.ndarray
+    edge_b: np.ndarray
+    centre: np.ndarray
+    height: np.ndarray
+
+
+def _mesh(src_xy: np.ndarray, layers: Sequence[np.ndarray]) -> _Mesh:
+    """The prepared source mesh for `src_xy` and `layers`. Cached by content: a renderer warps the same
+    mesh every frame, and hashing its bytes (~30 kB) costs far less than preparing it again."""
+    src = np.ascontiguousarray(np.asarray(src_xy)[:, :2])
+    parts = tuple(np.ascontiguousarray(t, np.intp).reshape(-1, 3).tobytes() for t in layers)
+    return _prepared_mesh(src.dtype.str, src.tobytes(), parts)
+
+
+@lru_cache(maxsize=8)
+def _prepared_mesh(dtype: str, src_bytes: bytes, layer_bytes: tuple[bytes, ...]) -> _Mesh:
+    src = np.frombuffer(src_bytes, dtype).reshape(-1, 2).astype(np.float64)
+    layers = [np.frombuffer(b, np.intp).reshape(-1, 3) for b in layer_bytes]
+    triangles = np.concatenate(layers) if layers else np.zeros((0, 3), np.intp)
+    s = src[triangles]  # (T, 3, 2)
+    edge_a, edge_b = s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
+    det = edge_a[:, 0] * edge_b[:, 1] - edge_b[:, 0] * edge_a[:, 1]
+    return _Mesh(
+        triangles=triangles,
+        starts=tuple(np.cumsum([0] + [len(t) for t in layers]).tolist()),
+        corner=s[:, 0].copy(),
+        edge_a=edge_a,
+        edge_b=edge_b,
+        centre=(s[:, 0] + s[:, 1] + s[:, 2]) / 3,
+        height=_heights(edge_a, edge_b, det),
+    )
+
+
+def _heights(edge_a: np.ndarray, edge_b: np.ndarray, det: np.ndarray) -> np.ndarray:
+    """Height over the longest side of triangles given by two (T, 2) edges from one corner and the
+    determinant of the two."""
+    third = edge_b - edge_a
+    longest2 = np.maximum(
+        np.maximum(
+            edge_a[:, 0] * edge_a[:, 0] + edge_a[:, 1] * edge_a[:, 1],
+            edge_b[:, 0] * edge_b[:, 0] + edge_b[:, 1] * edge_b[:, 1],
+        ),
+        third[:, 0] * third[:, 0] + third[:, 1] * third[:, 1],
+    )
+    return np.abs(det) / np.sqrt(np.maximum(longest2, 1e-18))
+
+
 def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """(T, 2, 3) affine maps taking each triangle's target position back to its source position.
 
     Degenerate or sliver-thin target triangles get the plain shift of their centre."""
-    d = dst_xy[triangles].astype(np.float64)  # (T, 3, 2)
-    s = src_xy[triangles].astype(np.float64)
-    d_edges = np.stack([d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]], axis=2)  # (T, 2, 2) columns = edges
-    s_edges = np.stack([s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]], axis=2)
-    det = d_edges[:, 0, 0] * d_edges[:, 1, 1] - d_edges[:, 0, 1] * d_edges[:, 1, 0]
+    mesh = _mesh(src_xy, [triangles])
+    return _affines(mesh, np.asarray(dst_xy)[:, :2].astype(np.float64)[mesh.triangles])
+
+
+def _affines(mesh: _Mesh, corners: np.ndarray) -> np.ndarray:
+    """triangle_affines of a prepared mesh, its triangles at target `corners` ((T, 3, 2) float64).
+
+    Written out per component: on ~1100 triangles numpy's small-axis reductions and stacked 2 x 2 matrix
+    products cost more than the arithmetic (~2 ms a frame against ~0.3)."""
+    d0 = corners[:, 0]
+    ax, ay = corners[:, 1, 0] - d0[:, 0], corners[:, 1, 1] - d0[:, 1]
+    bx, by = corners[:, 2, 0] - d0[:, 0], corners[:, 2, 1] - d0[:, 1]
+    det = ax * by - bx * ay
     ok = np.abs(det) > 1e-9
-    inv = np.zeros_like(d_edges)
-    inv[ok, 0, 0] = d_edges[ok, 1, 1] / det[ok]
-    inv[ok, 0, 1] = -d_edges[ok, 0, 1] / det[ok]
-    inv[ok, 1, 0] = -d_edges[ok, 1, 0] / det[ok]
-    inv[ok, 1, 1] = d_edges[ok, 0, 0] / det[ok]
-    linear = s_edges @ inv  # (T, 2, 2)
+    safe = np.where(ok, det, 1.0)
+    # The inverse of the target edges (columns a, b); zero where they are degenerate.
+    i00, i01 = np.where(ok, by / safe, 0.0), np.where(ok, -bx / safe, 0.0)
+    i10, i11 = np.where(ok, -ay / safe, 0.0), np.where(ok, ax / safe, 0.0)
+    sa, sb = mesh.edge_a, mesh.edge_b
+    l00 = sa[:, 0] * i00 + sb[:, 0] * i10
+    l01 = sa[:, 0] * i01 + sb[:, 0] * i11
+    l10 = sa[:, 1] * i00 + sb[:, 1] * i10
+    l11 = sa[:, 1] * i01 + sb[:, 1] * i11
 
     # A triangle squeezed to a sliver in the target magnifies enormously backwards: the pixels the
     # rasteriser gives its edges would sample the photo far away (stray specks). Such triangles take the
@@ -76,23 +146,18 @@ def triangle_affines(src_xy: np.ndarray, dst_xy: np.ndarray, triangles: np.ndarr
     # So do target slivers (under MIN_MAPPED_HEIGHT_PX thick) that are much thicker in the photo: the
     # rasteriser paints pixels up to half a pixel off such a sliver, and its map throws those several
     # pixels across the photo (three jaw landmarks nearly in a row: a dark dash on a bright jaw).
-    def heights(edges: np.ndarray, det2: np.ndarray) -> np.ndarray:
-        """Height over the longest side, from the (T, 2, 2) edge columns and their determinants."""
-        a, b = edges[:, :, 0], edges[:, :, 1]
-        longest2 = np.maximum.reduce([np.einsum("ij,ij->i", v, v) for v in (a, b, b - a)])
-        return np.abs(det2) / np.sqrt(np.maximum(longest2, 1e-18))
-
-    sliver = np.zeros(len(d), bool)
-    thin = np.nonzero(heights(d_edges, det) < MIN_MAPPED_HEIGHT_PX)[0]
-    if len(thin):
-        e = s_edges[thin]
-        h_src = heights(e, e[:, 0, 0] * e[:, 1, 1] - e[:, 0, 1] * e[:, 1, 0])
-        sliver[thin] = h_src > SLIVER_STRETCH * heights(d_edges[thin], det[thin])
-    shifted = ~ok | sliver | (np.linalg.norm(linear, axis=(1, 2)) > MAX_BACKWARD_STRETCH)
-    linear[shifted] = np.eye(2)
-    offset = s[:, 0] - np.einsum("tij,tj->ti", linear, d[:, 0])
-    offset[shifted] = (s.mean(axis=1) - d.mean(axis=1))[shifted]
-    return np.concatenate([linear, offset[:, :, None]], axis=2).astype(np.float32)
+    h_dst = _heights(np.stack([ax, ay], axis=1), np.stack([bx, by], axis=1), det)
+    sliver = (h_dst < MIN_MAPPED_HEIGHT_PX) & (mesh.height > SLIVER_STRETCH * h_dst)
+    stretch = np.sqrt(l00 * l00 + l01 * l01 + l10 * l10 + l11 * l11)
+    shifted = ~ok | sliver | (stretch > MAX_BACKWARD_STRETCH)
+    out = np.empty((len(det), 2, 3), np.float32)
+    centre_shift = mesh.centre - (corners[:, 0] + corners[:, 1] + corners[:, 2]) / 3
+    for row, (lx, ly) in enumerate(((l00, l01), (l10, l11))):
+        offset = mesh.corner[:, row] - (lx * d0[:, 0] + ly * d0[:, 1])
+        out[:, row, 0] = np.where(shifted, float(row == 0), lx)
+        out[:, row, 1] = np.where(shifted, float(row == 1), ly)
+        out[:, row, 2] = np.where(shifted, centre_shift[:, row], offset)
+    return out
 
 
 def rasterize_ids(
@@ -104,68 +169,124 @@ def rasterize_ids(
     """(H, W) int32 map of which triangle covers each pixel centre of `region` (-1: none).
 
     Layers are drawn in order, so a later layer covers an earlier one; ids count across the layers."""
-    offsets = np.cumsum([first_id] + [len(t) for t in layers])
-    tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
-    return _rasterize(dst_xy, tagged, (region.x0, region.y0), 1, (region.height, region.width))
+    triangles = np.concatenate([np.asarray(t).reshape(-1, 3) for t in layers])
+    corners = np.asarray(dst_xy)[:, :2].astype(np.float64)[triangles]
+    tags = first_id + np.arange(len(triangles))
+    return _fill_ids(corners, tags, (region.x0, region.y0), 1, (region.height, region.width))
 
 
-def _lattice_triangles(
-    dst_xy: np.ndarray,
-    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
+def _fill_ids(
+    corners: np.ndarray,
+    tags: np.ndarray,
     origin_xy: tuple[float, float],
     step: int,
     shape: tuple[int, int],
-) -> tuple[np.ndarray, list[int]]:
-    """The triangles in drawing order as (T, 3, 2) fixed-point vertices for cv2's fill functions, in lattice
-    coordinates (lattice point (column, row) is image point origin + step * (column, row)), and their tags.
-    Triangles that paint nothing on a lattice of `shape` are left out (see below)."""
-    scale = (1 << SUBPIXEL_BITS) / step
-    offset = np.array(origin_xy, np.float64)
-    triangles = np.concatenate([t for t, _ in tagged_layers]).reshape(-1, 3)
-    tags = np.concatenate([np.asarray(g) for _, g in tagged_layers]).astype(np.int64)
-    # Lattice points sit at integer coordinates in cv2's fill convention.
-    fixed = np.round((dst_xy[triangles].astype(np.float64) - offset) * scale).astype(np.int32)
+    method: str = "auto",
+) -> np.ndarray:
+    """Triangle ids at the points of a lattice of `shape` (lattice point (column, row) is image point
+    origin + step * (column, row)): (T, 3, 2) float64 target corners drawn in order, later over earlier,
+    each painting its tag; -1 where none paints.
+
+    Two rasterisers: cv2's fill, a Python-level call per triangle (~2 us each), or numpy scanlines
+    (_scanline_ids), whose cost grows with the pixels painted (~15 ns each). `method` "auto" takes
+    whichever is cheaper for these triangles on this lattice: scanlines for a face's hundreds of small
+    triangles, cv2 for a few large ones."""
+    ids = np.full(shape, -1, np.int32)
+    if len(corners) == 0:
+        return ids
+    v = (corners - np.array(origin_xy, np.float64)) * (1.0 / step)  # lattice coordinates
+    x, y = v[:, :, 0], v[:, :, 1]
+    x_lo = np.maximum(np.minimum(np.minimum(x[:, 0], x[:, 1]), x[:, 2]), -1.0)
+    x_hi = np.minimum(np.maximum(np.maximum(x[:, 0], x[:, 1]), x[:, 2]), float(shape[1]))
+    y_lo = np.maximum(np.minimum(np.minimum(y[:, 0], y[:, 1]), y[:, 2]), -1.0)
+    y_hi = np.minimum(np.maximum(np.maximum(y[:, 0], y[:, 1]), y[:, 2]), float(shape[0]))
+    on = (x_hi >= -0.5) & (y_hi >= -0.5) & (x_lo < shape[1] - 0.5) & (y_lo < shape[0] - 0.5)
+    if method == "auto":
+        # Measured on the 2-core machine (2026-12-02): cv2 ~2 us a triangle; scanlines ~50 us, plus
+        # ~15 ns a pixel (half its clipped bounding box) and ~30 ns a row.
+        rows = np.maximum(y_hi - y_lo, 0.0)[on]
+        pixels = 0.5 * float(np.dot(np.maximum(x_hi - x_lo, 0.0)[on], rows))
+        scanline_us = 50.0 + 0.015 * pixels + 0.03 * float(rows.sum())
+        method = "numpy" if scanline_us < 2.0 * int(on.sum()) else "cv2"
+    if method == "numpy":
+        pixels, values = _scanline_ids(v[on], np.asarray(tags)[on], shape)
+        ids.reshape(-1)[pixels] = values  # in drawing order: a later triangle's pixel overwrites
+        return ids
+    # cv2's fill functions take fixed-point vertices; lattice points sit at integer coordinates in its
+    # fill convention.
+    fixed = np.round(v * (1 << SUBPIXEL_BITS)).astype(np.int32)
     # cv2.fillConvexPoly paints nothing (its own early return, drawing.cpp FillConvexPoly) when the
     # triangle's bounding box, rounded to whole lattice points, lies off the lattice: skipping those here
     # saves a Python-level call each and changes no pixel.
     half = 1 << SUBPIXEL_BITS >> 1
-    lo = (fixed.min(axis=1) + half) >> SUBPIXEL_BITS
-    hi = (fixed.max(axis=1) + half) >> SUBPIXEL_BITS
+    lo = (np.minimum(np.minimum(fixed[:, 0], fixed[:, 1]), fixed[:, 2]) + half) >> SUBPIXEL_BITS
+    hi = (np.maximum(np.maximum(fixed[:, 0], fixed[:, 1]), fixed[:, 2]) + half) >> SUBPIXEL_BITS
     paints = (hi[:, 0] >= 0) & (hi[:, 1] >= 0) & (lo[:, 0] < shape[1]) & (lo[:, 1] < shape[0])
-    return fixed[paints], tags[paints].tolist()
-
-
-def _rasterize(
-    dst_xy: np.ndarray,
-    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
-    origin_xy: tuple[float, float],
-    step: int,
-    shape: tuple[int, int],
-) -> np.ndarray:
-    """Triangle ids at the lattice points; layers are (triangles, ids), later ones drawn over earlier."""
-    ids = np.full(shape, -1, np.int32)
-    fixed, tags = _lattice_triangles(dst_xy, tagged_layers, origin_xy, step, shape)
     # ~1200 calls a frame: the loop is kept bare (positional arguments, no generator).
     fill, line_8, shift = cv2.fillConvexPoly, cv2.LINE_8, SUBPIXEL_BITS
-    for tri, tag in zip(fixed, tags):
+    for tri, tag in zip(fixed[paints], np.asarray(tags)[paints].tolist()):
         fill(ids, tri, tag, line_8, shift)
     return ids
 
 
+def _scanline_ids(v: np.ndarray, tags: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The lattice points inside each triangle ((T, 3, 2) lattice coordinates): flat indices into a lattice
+    of `shape` and the tag of each, triangle by triangle in order.
+
+    A point is inside when it lies in the closed triangle. Each row of a triangle is bounded by two of
+    its edges, and an edge's crossing of a row is computed from the edge alone (its upper end and slope),
+    so two triangles sharing an edge agree on it to the bit: no point between them is missed."""
+    height, width = shape
+    # Corners sorted by y (a, b, c top to bottom): a three-element sorting network, vectorised.
+    xa, ya, xb, yb, xc, yc = v[:, 0, 0], v[:, 0, 1], v[:, 1, 0], v[:, 1, 1], v[:, 2, 0], v[:, 2, 1]
+    for first, second in ((0, 1), (1, 2), (0, 1)):
+        pts = [[xa, ya], [xb, yb], [xc, yc]]
+        (xp, yp), (xq, yq) = pts[first], pts[second]
+        swap = yq < yp
+        pts[first] = [np.where(swap, xq, xp), np.where(swap, yq, yp)]
+        pts[second] = [np.where(swap, xp, xq), np.where(swap, yp, yq)]
+        (xa, ya), (xb, yb), (xc, yc) = pts
+    top = np.maximum(np.ceil(ya), 0.0)
+    n_rows = np.where(yc > ya, np.maximum(np.minimum(np.floor(yc), height - 1.0) - top + 1.0, 0.0), 0.0)
+    n_rows = n_rows.astype(np.intp)
+    keep = np.nonzero(n_rows)[0]
+    n_rows = n_rows[keep]
+    xa, ya, xb, yb, xc, yc, top = (a[keep] for a in (xa, ya, xb, yb, xc, yc, top))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope_long = (xc - xa) / (yc - ya)  # a to c; yc > ya for every triangle kept
+        slope_upper = np.where(yb > ya, (xb - xa) / (yb - ya), 0.0)  # a to b
+        slope_lower = np.where(yc > yb, (xc - xb) / (yc - yb), 0.0)  # b to c
+    # One entry per (triangle, row).
+    tri = np.repeat(np.arange(len(keep)), n_rows)
+    row = np.arange(len(tri), dtype=np.float64) - np.repeat(np.cumsum(n_rows) - n_rows - top, n_rows)
+    xa_t, ya_t, yb_t = xa[tri], ya[tri], yb[tri]
+    x_long = xa_t + (row - ya_t) * slope_long[tri]
+    x_short = np.where(
+        row < yb_t, xa_t + (row - ya_t) * slope_upper[tri], xb[tri] + (row - yb_t) * slope_lower[tri]
+    )
+    first_col = np.maximum(np.ceil(np.minimum(x_long, x_short)), 0.0)
+    last_col = np.minimum(np.floor(np.maximum(x_long, x_short)), width - 1.0)
+    length = np.maximum(last_col - first_col + 1.0, 0.0).astype(np.intp)
+    start = (row * width + first_col).astype(np.intp)
+    total = int(length.sum())
+    pixels = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(total)
+    return pixels, np.repeat(np.asarray(tags, np.int32)[keep][tri], length)
+
+
 def _lattice_map(
     affines: np.ndarray,
-    dst_xy: np.ndarray,
-    tagged_layers: Sequence[tuple[np.ndarray, np.ndarray]],
+    corners: np.ndarray,
+    selected: np.ndarray,
     origin_xy: tuple[float, float],
     step: int,
     shape: tuple[int, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source-minus-target displacement (dx, dy) at lattice points, zero where no triangle covers, and
-    the id of the triangle at each (-1: none).
+    the id of the triangle at each (-1: none). affines, corners: of every triangle; selected: the ids
+    of those to draw, ascending (the drawing order).
 
-    One fill per triangle paints its id; each lattice point then looks up its triangle's displacement
-    coefficients (per lattice column, per row, constant). The fills are the cost: a Python-level call
-    each, ~2 us, so the rest is vectorised."""
+    The triangles paint their ids (_fill_ids); each lattice point then looks up its triangle's
+    displacement coefficients (per lattice column, per row, constant)."""
     ox, oy = float(origin_xy[0]), float(origin_xy[1])
     a = affines.astype(np.float64)
     # Column T (id -1 wraps to it) is all zeros: no displacement where no triangle covers. Rows: the
@@ -177,7 +298,7 @@ def _lattice_map(
         coefficients[3 * row, :-1] = lin_x * step
         coefficients[3 * row + 1, :-1] = lin_y * step
         coefficients[3 * row + 2, :-1] = lin_x * ox + lin_y * oy + a[:, row, 2]
-    ids = _rasterize(dst_xy, tagged_layers, origin_xy, step, shape)
+    ids = _fill_ids(corners[selected], selected, origin_xy, step, shape)
     c = np.take(coefficients.astype(np.float32), ids, axis=1)  # (6, H, W), each plane contiguous
     cols = np.arange(shape[1], dtype=np.float32)[None, :]
     rows = np.arange(shape[0], dtype=np.float32)[:, None]
@@ -223,13 +344,12 @@ def backward_warp(
     of each (Warp.edge), where `remap` blends the two samples. Without it a lid edge over a dark iris is a
     per-pixel staircase that crawls as the lid moves; blended by coverage it is anti-aliased and glides
     with sub-pixel motion."""
-    offsets = np.cumsum([0] + [len(t) for t in layers])
-    tagged = [(t, offsets[k] + np.arange(len(t))) for k, t in enumerate(layers)]
-    all_triangles = np.concatenate(layers)
-    affines = triangle_affines(src_xy, dst_xy, all_triangles)
+    mesh = _mesh(src_xy, layers)
+    corners = np.asarray(dst_xy)[:, :2].astype(np.float64)[mesh.triangles]  # (T, 3, 2)
+    affines = _affines(mesh, corners)
     height, width = region.height, region.width
-    lo = dst_xy[all_triangles].min(axis=1)
-    hi = dst_xy[all_triangles].max(axis=1)
+    lo = np.minimum(np.minimum(corners[:, 0], corners[:, 1]), corners[:, 2])
+    hi = np.maximum(np.maximum(corners[:, 0], corners[:, 1]), corners[:, 2])
     # Triangles wholly outside the region (with a lattice step's margin) cannot cover any of its samples:
     # not painting them saves a fill call each and changes nothing.
     reach = max(step, 1) + 1
@@ -241,8 +361,8 @@ def backward_warp(
     )
     exact: list[tuple[Region, np.ndarray]] = []  # where triangle ids are known at every pixel
     if step <= 1:
-        inside = [(t[~outside[tags]], tags[~outside[tags]]) for t, tags in tagged]
-        dx, dy, ids = _lattice_map(affines, dst_xy, inside, (region.x0, region.y0), 1, (height, width))
+        shown = np.nonzero(~outside)[0]
+        dx, dy, ids = _lattice_map(affines, corners, shown, (region.x0, region.y0), 1, (height, width))
         exact.append((region, ids))
     else:
         boxes = [
@@ -261,12 +381,11 @@ def backward_warp(
                 & (lo[:, 1] >= b.y0 + margin)
                 & (hi[:, 1] <= b.y1 - margin)
             )
-        shown = [(t[~hidden[tags]], tags[~hidden[tags]]) for t, tags in tagged]
         coarse = (-(-height // step), -(-width // step))
         # cv2.resize puts coarse sample j at fine coordinate (j + 0.5) * step - 0.5: sample there.
         centre = (step - 1) / 2
         cdx, cdy, _ = _lattice_map(
-            affines, dst_xy, shown, (region.x0 + centre, region.y0 + centre), step, coarse
+            affines, corners, np.nonzero(~hidden)[0], (region.x0 + centre, region.y0 + centre), step, coarse
         )
         size = (coarse[1] * step, coarse[0] * step)
         dx = cv2.resize(cdx, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
@@ -278,8 +397,9 @@ def backward_warp(
                 & (hi[:, 1] >= b.y0 - 1)
                 & (lo[:, 1] <= b.y1 + 1)
             )
-            local = [(t[near[tags]], tags[near[tags]]) for t, tags in tagged]
-            bdx, bdy, ids = _lattice_map(affines, dst_xy, local, (b.x0, b.y0), 1, (b.height, b.width))
+            bdx, bdy, ids = _lattice_map(
+                affines, corners, np.nonzero(near)[0], (b.x0, b.y0), 1, (b.height, b.width)
+            )
             box_slices = (
                 slice(b.y0 - region.y0, b.y1 - region.y0),
                 slice(b.x0 - region.x0, b.x1 - region.x0),
@@ -287,12 +407,12 @@ def backward_warp(
             dx[box_slices] = bdx
             dy[box_slices] = bdy
             exact.append((b, ids))
-    xs = np.arange(region.x0, region.x1, dtype=np.float32)[None, :]
-    ys = np.arange(region.y0, region.y1, dtype=np.float32)[:, None]
+    dx += np.arange(region.x0, region.x1, dtype=np.float32)[None, :]
+    dy += np.arange(region.y0, region.y1, dtype=np.float32)[:, None]
     edge = None
     if edges and len(layers) >= 2:
-        edge = _layer_edge(src_xy, dst_xy, layers, region, affines, (lo, hi), exact)
-    return Warp(dx + xs, dy + ys, edge)
+        edge = _layer_edge(src_xy, dst_xy, layers, region, affines, (lo, hi), exact, corners)
+    return Warp(dx, dy, edge)
 
 
 @dataclass(frozen=True)
@@ -412,10 +532,11 @@ def _layer_edge(
     affines: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray],
     exact: Sequence[tuple[Region, np.ndarray]],
+    corners: np.ndarray,
 ) -> LayerEdge | None:
     """The pixels the rims of the last layer's holes cross over the earlier layers (see backward_warp).
-    affines, bounds (lo, hi: (T, 2) target bounding boxes): of all triangles, layer by layer; exact:
-    rectangles where the drawn triangle ids are known at every pixel.
+    affines, bounds (lo, hi: (T, 2) target bounding boxes), corners ((T, 3, 2) target corners): of all
+    triangles, layer by layer; exact: rectangles where the drawn triangle ids are known at every pixel.
 
     Coverage is geometric (signed distance to the rim, ramped over EDGE_RAMP_PX), so away from the rim
     the skin stays opaque; and skin that does not border the hole (a turned head's nose over an eye
@@ -438,7 +559,6 @@ def _layer_edge(
     on_rim[rims.ravel()] = True
     bordering = np.append(on_rim[top].any(axis=1), False)  # index -1 (no skin) -> False
     lo, hi = bounds
-    offsets = np.cumsum([0] + [len(t) for t in layers])[:-1].tolist()
     reach = EDGE_RAMP_PX / 2 + 0.5  # pixels further from a rim than this are left as they are
     # Each hole in its own box: the pixels within ~1.5 px of its rim (a width-3 line along it) that have
     # the lower layer within a pixel, with the triangle of each layer there.
@@ -466,16 +586,8 @@ def _layer_edge(
             drawn = known[0]
         else:
             near = (hi[:, 0] >= x0 - 1) & (lo[:, 0] <= x1) & (hi[:, 1] >= y0 - 1) & (lo[:, 1] <= y1)
-            tagged = [
-                (t, np.nonzero(near[first : first + len(t)])[0] + first) for t, first in zip(layers, offsets)
-            ]
-            drawn = _rasterize(
-                dst,
-                [(t[tags - first], tags) for (t, tags), first in zip(tagged, offsets)],
-                (x0, y0),
-                1,
-                (y1 - y0, x1 - x0),
-            )
+            shown = np.nonzero(near)[0]
+            drawn = _fill_ids(corners[shown], shown, (x0, y0), 1, (y1 - y0, x1 - x0))
         # The lower layer showing within a pixel: a pixel the rim crosses has it on its one side.
         low_any = _max3x3(np.where(drawn < n_lower, drawn, -1))
         # Each rim segment drawn 3 px wide with its number: the segment (and its neighbours) nearest.
