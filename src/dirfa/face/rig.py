@@ -7,6 +7,7 @@ render to warp the photo. Parameters are the Tracks vocabulary (motion.tracks.TR
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -254,58 +255,66 @@ class Rig:
         jaw_rad = -0.6 * max(self.photo_gap_px - 0.02 * mouth, 0.0) / max(self.jaw_lever_px, 1e-3)
         return dataclasses.replace(self, jaw_rest_rad=jaw_rad, rest_gap_px=np.zeros_like(self.rest_gap_px))
 
+    def __getstate__(self) -> dict:
+        # The per-rig constants of pose() (_posing) are rebuilt on first use, not pickled to render workers.
+        state = dict(self.__dict__)
+        state.pop("_posing", None)
+        return state
+
+    @functools.cached_property
+    def _posing(self) -> _Posing:
+        return _Posing(self)
+
     def pose(self, params: Mapping[str, float]) -> Pose:
         """Vertex positions for one frame's parameters (missing names are at rest)."""
         p = params.get
+        c = self._posing
         points = self.points_xyz.copy()
-        linear = np.zeros_like(points)
-        jaw_open = float(np.clip(p("jawOpen", 0.0), 0, 1))
+        jaw_open = _unit(p("jawOpen", 0.0))
         # Lip parting the shapes ask for, and the lips' own parting as the jaw opens (down the face).
         parting = np.zeros((len(self.lips.upper), 3), np.float32)
         parting[:, :2] = jaw_open * self.jaw_lip_parting_px[:, None] * self.frame.ey
         # Lips pressed shut (p, b, m) flatten their rounding: the shapes that push the lips into a round
         # opening give way to the closure, so a pucker cannot leave a sliver of the mouth showing.
-        pressed = 1.0 - ROUNDING_GIVE_WAY * float(np.clip(p("mouthClose", 0.0), 0, 1))
-        for name, shape in self.basis.items():
-            w = float(p(name, 0.0)) * (pressed if name in ("mouthPucker", "mouthFunnel") else 1.0)
-            if w:
-                linear += w * shape
-                if name in LIP_PARTING_SHAPES:
-                    parting += w * (shape[self.lips.lower] - shape[self.lips.upper])
-        points += linear
-        # Lids that open wider than the photo's (eyeWide, a lowered lower lid) uncover eyeball the photo
-        # hides: the eyeball's edge follows them outwards, stretching the white, so no pixel is left
-        # unwarped between the lid and the eyeball. Lids closing in are simply drawn over the eyeball.
-        if linear.any():
-            ball, lid = self.eyeball_contour[:, 0], self.eyeball_contour[:, 1]
-            side = self.eyeball_contour_side.astype(np.float32)
-            d_lid = linear[lid, :2]
+        close = _unit(p("mouthClose", 0.0))
+        pressed = 1.0 - ROUNDING_GIVE_WAY * close
+        weights = np.array(
+            [float(p(name, 0.0)) * (pressed if rounds else 1.0) for name, rounds in c.names], np.float32
+        )
+        moved = bool(weights.any())
+        if moved:
+            # All linear shapes at once (one matrix product instead of a pass per shape).
+            linear = np.einsum("k,kn->n", weights, c.shapes).reshape(points.shape)
+            points += linear
+            parting += np.einsum("k,kn->n", weights, c.parting).reshape(parting.shape)
+            # Lids that open wider than the photo's (eyeWide, a lowered lower lid) uncover eyeball the photo
+            # hides: the eyeball's edge follows them outwards, stretching the white, so no pixel is left
+            # unwarped between the lid and the eyeball. Lids closing in are simply drawn over the eyeball.
+            moved = bool(linear.any())
+        if moved:
+            d_lid = linear[c.ball_lid, :2]
             du, dv = d_lid @ self.frame.ex, d_lid @ self.frame.ey
-            dv = np.where(side > 0, np.minimum(dv, 0), np.where(side < 0, np.maximum(dv, 0), dv))
-            points[ball, :2] += du[:, None] * self.frame.ex + dv[:, None] * self.frame.ey
+            dv = np.clip(dv, c.ball_dv_min, c.ball_dv_max)
+            points[c.ball, :2] += du[:, None] * self.frame.ex + dv[:, None] * self.frame.ey
             # The iris rises a little with a widened lid, sharing the stretch instead of tearing the pupil.
-            for eye in (0, 1):
-                lift = dv[(side > 0) & (self.eye_index[ball] == eye)]
-                inner = (self.eye_index == eye) & (self.iris_move > 0)
-                if len(lift):
-                    points[inner, :2] += IRIS_LIFT_SHARE * float(lift.mean()) * self.frame.ey
+            for lift_at, inner in c.iris_lift:
+                if len(lift_at):
+                    points[inner, :2] += IRIS_LIFT_SHARE * float(dv[lift_at].mean()) * self.frame.ey
 
         # Jaw: rotation about the hinge (temporomandibular joint), weighted per vertex.
         theta = self.jaw_rest_rad + self.jaw_max_rad * jaw_open
-        rest_points = points.copy()
+        lips = self.lips
+        # (the lips' rows only are needed at the rest opening)
+        rest_lips = self._rotate_jaw(points[c.lip_rows], self.jaw_rest_rad, c.lip_rows)
         points = self._rotate_jaw(points, theta)
-        rest_points = self._rotate_jaw(rest_points, self.jaw_rest_rad)
 
         # Lips: the photo's own gap closes at rest; the jaw and mouth shapes open them unless mouthClose.
-        lips = self.lips
-        jaw_gap = (points[lips.lower] - rest_points[lips.lower]) - (
-            points[lips.upper] - rest_points[lips.upper]
-        )
+        n_cols = len(lips.upper)
+        jaw_gap = (points[lips.lower] - rest_lips[n_cols:]) - (points[lips.upper] - rest_lips[:n_cols])
         wanted = jaw_gap + parting
-        ey = np.append(self.frame.ey, 0.0).astype(np.float32)
+        ey = c.ey3
         opening = np.clip(wanted @ ey, 0.0, None)
-        close = float(np.clip(p("mouthClose", 0.0), 0, 1))
-        roll = float(np.clip(p("mouthRollLower", 0.0), 0, 1))
+        roll = _unit(p("mouthRollLower", 0.0))
         target_gap = (opening + self.rest_gap_px) * (1 - close) * (1 - 0.85 * roll)
         gap = points[lips.lower] - points[lips.upper]
         excess = gap - target_gap[:, None] * ey  # what must disappear, upper-to-lower
@@ -313,30 +322,30 @@ class Rig:
         # An open jaw's lip parting is mostly the lower lip's: the upper lip lifting far would pull the
         # nose with it.
         share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll) * (1 - 0.3 * jaw_open)
-        points += lips.spread(excess * share_up, -excess * (1 - share_up))
+        c.lips.add_spread(points, excess * share_up, -excess * (1 - share_up))
 
         # Eyelids: a blink brings the upper lid down to meet the slightly raised lower lid.
         blink = np.zeros(2, np.float32)
-        lids_open = points[UPPER_LIDS].copy()
+        lids_open = points[UPPER_LIDS]
         for side, (name, eye) in enumerate(zip(("eyeBlinkRight", "eyeBlinkLeft"), self.eyes)):
-            b = float(np.clip(p(name, 0.0), 0, 1))
+            b = _unit(p(name, 0.0))
             # A squint, and the cheeks' push in a real (Duchenne) smile, lower the upper lid part way too.
             which = name.removeprefix("eyeBlink")
-            squint = SQUINT_LID_SHARE * float(
-                np.clip(p(f"eyeSquint{which}", 0.0), 0, 1)
-            ) + CHEEK_LID_SHARE * float(np.clip(p(f"cheekSquint{which}", 0.0), 0, 1))
+            squint = SQUINT_LID_SHARE * _unit(p(f"eyeSquint{which}", 0.0)) + CHEEK_LID_SHARE * _unit(
+                p(f"cheekSquint{which}", 0.0)
+            )
             b = max(b, min(squint, MAX_SQUINT_LID))
             blink[side] = b
             if b <= 0:
                 continue
             opening_xyz = points[eye.upper] - points[eye.lower]
             meet = points[eye.lower] + LID_MEET_SHARE * opening_xyz
-            points += eye.spread((meet - points[eye.upper]) * b, (meet - points[eye.lower]) * b)
+            c.eyes[side].add_spread(points, (meet - points[eye.upper]) * b, (meet - points[eye.lower]) * b)
 
         # Gaze: irises slide over the eyeball (angles relative to the head, as in ARKit).
         yaw, pitch = math.radians(p("gazeYaw", 0.0)), math.radians(p("gazePitch", 0.0))
         if yaw or pitch:
-            for side in (0, 1):
+            for side, (rows, share) in enumerate(c.gaze):
                 r = self.eyeball_radius_px[side]
                 shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))
                 # Past about half its radius the iris would slide under the lids' corners: hold it there.
@@ -344,12 +353,12 @@ class Rig:
                 length = float(np.linalg.norm(shift))
                 if length > limit:
                     shift = shift * (limit / length)
-                mask = self.eye_index == side
-                points[mask] += self.iris_move[mask, None] * shift
+                points[rows] += share * shift
 
         angles = (self.realised_yaw_deg(p("headYaw", 0.0)), p("headPitch", 0.0), p("headRoll", 0.0))
-        points = self._rotate_head(points, *angles)
-        lids_open = self._rotate_head(lids_open, *angles, ids=UPPER_LIDS)
+        # The open lids turn with the head too: one rotation for both (rows after the rig's vertices).
+        both = self._turn_head(np.concatenate([points, lids_open]), *angles, *c.head_with_lids)
+        points, lids_open = both[: len(points)], both[len(points) :]
         xy = self._unfold(points[:, :2].astype(np.float32))
         gaps = xy[lips.lower] - xy[lips.upper]
         mouth_open_px = float(np.max(gaps @ self.frame.ey)) if len(gaps) else 0.0
@@ -375,21 +384,16 @@ class Rig:
         enough, their positions (pulls each towards its neighbours' centre, which always untangles)."""
         src = self.points_xyz[:, :2]
         tris = self.skin_triangles
-        # Folds as render.warp.folded_triangles judges them: flipped, and reaching over half a pixel across.
-        height_src = triangle_heights(src, tris)
-        usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * self.frame.eyes_px)
-        movable = (self.head_weight > 0) & ~self.pinned  # the still background and closed lips/lids stay
+        # Folds as render.warp.folded_triangles judges them: flipped, and reaching over half a pixel across
+        # (the photo's side of it, `usable` and `movable`, is the same every frame: see _Posing).
+        sign_src, usable, movable = self._posing.unfold
         # The result kept is the one with the fewest folds a render shows (over MIN_FOLD_HEIGHT_PX), then the
         # least total fold height: relaxing two 0.4 px slivers beside the astronaut's rolled-in lower lip (not
         # shown) pulled a free vertex across a pinned inner-lip one, a 0.8 px fold (fewer folds, but worse).
         best, best_rank = xy, None
         for iteration in range(UNFOLD_ITERATIONS):
             height = triangle_heights(xy, tris)
-            folded = (
-                usable
-                & (np.sign(height) != np.sign(height_src))
-                & (np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX)
-            )
+            folded = usable & (np.sign(height) != sign_src) & (np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX)
             fold_px = np.abs(height[folded])
             rank = (int((fold_px > MIN_FOLD_HEIGHT_PX).sum()), float(fold_px.sum()))
             if best_rank is None or rank < best_rank:
@@ -409,18 +413,25 @@ class Rig:
                 xy[patch] = 0.5 * xy[patch] + 0.5 * (self.neighbours @ xy)[patch]
         return best
 
-    def _rotate_jaw(self, points: np.ndarray, theta: float) -> np.ndarray:
+    def _rotate_jaw(self, points: np.ndarray, theta: float, rows: np.ndarray | None = None) -> np.ndarray:
         """Open (theta > 0) or close the jaw about the hinge, linearised and in 2.5D: jaw points travel
         down by theta times the lips' lever arm, less towards the jaw angles (nearer the hinge), and back.
         (Using each landmark's own depth makes neighbours move unequally — mediapipe's depth is noisy at
-        the jaw line — and folds the mesh.)"""
+        the jaw line — and folds the mesh.) `points` are all rig vertices, or copies of the vertices `rows`."""
         if theta == 0:
             return points
-        ey = np.append(self.frame.ey, 0.0)
-        down = theta * self.jaw_lever_px * self.jaw_falloff
-        back = theta * ((points - self.hinge_xyz) @ ey)
-        move = down[:, None] * ey + back[:, None] * np.array([0.0, 0.0, 1.0])
-        return points + move * self.jaw_weight[:, None]
+        c = self._posing
+        ey, hinge = c.ey3_64, self.hinge_xyz
+        falloff = self.jaw_falloff if rows is None else self.jaw_falloff[rows]
+        weight = c.jaw_weight3 if rows is None else c.jaw_weight3[rows]
+        down = (theta * self.jaw_lever_px * falloff).astype(np.float64)
+        # (coordinate by coordinate, in float64 as the matrix products were: numpy is slow along 3-long axes)
+        back = theta * (
+            (points[:, 0] - hinge[0]).astype(np.float64) * ey[0]
+            + (points[:, 1] - hinge[1]).astype(np.float64) * ey[1]
+        )
+        move = np.column_stack([down * ey[0], down * ey[1], back])  # (down the face, and back)
+        return points + move * weight
 
     def _rotate_head(
         self,
@@ -431,29 +442,36 @@ class Rig:
         ids: list[int] | None = None,
     ) -> np.ndarray:
         """Turn the head; `points` are all rig vertices, or copies of the vertices `ids`."""
+        pick = slice(None) if ids is None else ids
+        pitch_offset = None if self.pitch_depth_offset is None else self.pitch_depth_offset[pick]
+        weights, offset = self.head_weight[pick], self.depth_offset[pick]
+        return self._turn_head(points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset)
+
+    def _turn_head(
+        self,
+        points: np.ndarray,
+        yaw_deg: float,
+        pitch_deg: float,
+        roll_deg: float,
+        weights: np.ndarray,
+        offset: np.ndarray,
+        pitch_offset: np.ndarray | None,
+    ) -> np.ndarray:
+        """_rotate_head, given the points' head weights, rotation depth offsets and nodding depth offsets."""
         if not (yaw_deg or pitch_deg or roll_deg):
             return points
-        ex = np.append(self.frame.ex, 0.0)
-        ey = np.append(self.frame.ey, 0.0)
-        ez = np.array([0.0, 0.0, 1.0])
+        axes = self._posing.axes
         # Signs: +yaw turns the face towards the viewer's right, +pitch lifts the chin, +roll tilts the
         # top of the head towards the viewer's right (clockwise on screen).
-        rotation = (
-            _axis_rotation(ez, math.radians(roll_deg))
-            @ _axis_rotation(ey, -math.radians(yaw_deg))
-            @ _axis_rotation(ex, -math.radians(pitch_deg))
-        )
-        weights = self.head_weight if ids is None else self.head_weight[ids]
-        if self.pitch_depth_offset is not None and pitch_deg:
+        nod = axes[0].rotation(-math.radians(pitch_deg))
+        rotation = axes[2].rotation(math.radians(roll_deg)) @ axes[1].rotation(-math.radians(yaw_deg)) @ nod
+        if pitch_offset is not None and pitch_deg:
             # The nod first, about its own depth field (see _pitch_depth), then the turn and tilt.
-            nod = _axis_rotation(ex, -math.radians(pitch_deg))
-            offset = self.pitch_depth_offset if ids is None else self.pitch_depth_offset[ids]
             scale = PITCH_DEPTH_SCALE * (PITCH_UP_GAIN if pitch_deg > 0 else 1.0)
-            points = self._rotate_about_pivot(points, nod, offset, scale, weights)
+            points = self._rotate_about_pivot(points, nod, pitch_offset, scale, weights)
             rotation = rotation @ nod.T
         # The rotation depth is mediapipe's, eased at the outline (depth_offset) so the cheeks do not fold
         # under, and scaled by ROTATION_DEPTH_SCALE (see there).
-        offset = self.depth_offset if ids is None else self.depth_offset[ids]
         return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
 
     def realised_yaw_deg(self, yaw_deg: float) -> float:
@@ -479,20 +497,127 @@ class Rig:
         flat = points.copy()
         depth = flat[:, 2] + offset
         flat[:, 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * scale
-        rotated = (flat - self.pivot_xyz) @ rotation.T + self.pivot_xyz
+        # (the pivot's part of the rotation added once: numpy is slow broadcasting along a 3-long axis)
+        rotated = flat @ rotation.T + (self.pivot_xyz - self.pivot_xyz @ rotation.T)
         rotated[:, 2] = points[:, 2] + (rotated[:, 2] - flat[:, 2])
-        return points + (rotated - points) * weights[:, None]
+        # (weights (N,) or, faster, already repeated per coordinate (N, 3))
+        return points + (rotated - points) * (weights[:, None] if weights.ndim == 1 else weights)
 
 
 def triangle_heights(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """Signed height of each triangle over its longest side (twice the area over that side), in pixels:
     how far the triangle reaches across, with the sign of its orientation."""
-    p = xy[triangles].astype(np.float64)
-    area2 = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (
-        p[:, 1, 1] - p[:, 0, 1]
-    )
-    sides = np.stack([np.linalg.norm(p[:, k] - p[:, (k + 1) % 3], axis=1) for k in range(3)], axis=1)
-    return area2 / np.maximum(sides.max(axis=1), 1e-9)
+    # (coordinate by coordinate, corner by corner: this runs every frame, and numpy is slow along short axes)
+    x, y = xy[:, 0].astype(np.float64), xy[:, 1].astype(np.float64)
+    x0, x1, x2 = x[triangles[:, 0]], x[triangles[:, 1]], x[triangles[:, 2]]
+    y0, y1, y2 = y[triangles[:, 0]], y[triangles[:, 1]], y[triangles[:, 2]]
+    # The sides as vectors, corner k to corner k + 1.
+    dx0, dy0, dx1, dy1, dx2, dy2 = x1 - x0, y1 - y0, x2 - x1, y2 - y1, x0 - x2, y0 - y2
+    area2 = dx2 * dy0 - dx0 * dy2
+    longest = np.maximum(np.maximum(dx0 * dx0 + dy0 * dy0, dx1 * dx1 + dy1 * dy1), dx2 * dx2 + dy2 * dy2)
+    return area2 / np.maximum(np.sqrt(longest), 1e-9)
+
+
+_EZ = np.array([0.0, 0.0, 1.0])
+
+
+def _unit(value: float) -> float:
+    """A track value clipped to 0..1, as a Python float."""
+    return min(max(float(value), 0.0), 1.0)
+
+
+class _Axis:
+    """A rotation axis (normalised) and the constant terms of Rodrigues' formula: rotation(angle) is the 3x3
+    matrix in three array operations."""
+
+    def __init__(self, axis: np.ndarray) -> None:
+        x, y, z = axis / np.linalg.norm(axis)
+        self.cross = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
+        self.outer = np.outer([x, y, z], [x, y, z])
+
+    def rotation(self, angle: float) -> np.ndarray:
+        c, s = math.cos(angle), math.sin(angle)
+        return _EYE3 * c + s * self.cross + (1 - c) * self.outer
+
+
+_EYE3 = np.eye(3)
+
+
+class _Spread:
+    """Columns.spread as one small matrix product, added in place to the vertices it moves: `matrix` (R, 2C)
+    maps the C upper then C lower column displacements to the R vertices `rows` (weights under 1e-6 are left
+    out: a vertex they move by under 1e-4 px of a 100 px displacement). Equal to Columns.spread within float
+    rounding (~1e-6 px)."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.rows = np.nonzero(columns.follow_w > 1e-6)[0]
+        n_cols = len(columns.upper)
+        a, b = columns.follow_col[self.rows, 0], columns.follow_col[self.rows, 1]
+        frac = columns.follow_frac[self.rows].astype(np.float64)
+        weight = columns.follow_w[self.rows].astype(np.float64)
+        # Columns 0 and C + 1 are the corners, which the pair's motion never moves: dropped.
+        padded = np.zeros((len(self.rows), 2, n_cols + 2))
+        lower = (~columns.follow_upper[self.rows]).astype(int)
+        at = np.arange(len(self.rows))
+        np.add.at(padded, (at, lower, a), (1 - frac) * weight)
+        np.add.at(padded, (at, lower, b), frac * weight)
+        self.matrix = np.ascontiguousarray(padded[:, :, 1:-1].reshape(len(self.rows), 2 * n_cols))
+
+    def add_spread(self, points: np.ndarray, upper_delta: np.ndarray, lower_delta: np.ndarray) -> None:
+        points[self.rows] += self.matrix @ np.concatenate([upper_delta, lower_delta])
+
+
+class _Posing:
+    """What Rig.pose needs that depends on the rig alone, made once per rig (Rig._posing): the linear shapes
+    as one matrix, the index sets of the eyeball, lip, lid and gaze steps, the head's weights and depth
+    offsets for its vertices followed by the upper lids, the rotation axes and the photo's side of _unfold."""
+
+    def __init__(self, rig: Rig) -> None:
+        names = list(rig.basis)
+        self.names = [(name, name in ("mouthPucker", "mouthFunnel")) for name in names]
+        n, lips = rig.n_vertices, rig.lips
+        self.shapes = np.stack([rig.basis[name].reshape(-1) for name in names]).astype(np.float32)
+        self.parting = np.zeros((len(names), len(lips.upper) * 3), np.float32)
+        for k, name in enumerate(names):
+            if name in LIP_PARTING_SHAPES:
+                shape = rig.basis[name]
+                self.parting[k] = (shape[lips.lower] - shape[lips.upper]).ravel()
+        ball, lid = rig.eyeball_contour[:, 0], rig.eyeball_contour[:, 1]
+        side = rig.eyeball_contour_side
+        self.ball, self.ball_lid = ball, lid
+        # (an upper lid's eyeball edge follows it up, never down; a lower lid's down, never up)
+        self.ball_dv_min = np.where(side < 0, 0.0, -np.inf).astype(np.float32)
+        self.ball_dv_max = np.where(side > 0, 0.0, np.inf).astype(np.float32)
+        self.iris_lift = [
+            (
+                np.nonzero((side > 0) & (rig.eye_index[ball] == eye))[0],
+                np.nonzero((rig.eye_index == eye) & (rig.iris_move > 0))[0],
+            )
+            for eye in (0, 1)
+        ]
+        self.gaze = []
+        for eye in (0, 1):
+            rows = np.nonzero((rig.eye_index == eye) & (rig.iris_move != 0))[0]
+            self.gaze.append((rows, rig.iris_move[rows, None]))
+        self.lip_rows = np.concatenate([lips.upper, lips.lower])
+        self.lips = _Spread(lips)
+        self.eyes = (_Spread(rig.eyes[0]), _Spread(rig.eyes[1]))
+        self.ey3 = np.append(rig.frame.ey, 0.0).astype(np.float32)
+        self.ey3_64 = np.append(rig.frame.ey, 0.0)
+        self.jaw_weight3 = np.repeat(rig.jaw_weight[:, None], 3, axis=1)
+        self.axes = (
+            _Axis(np.append(rig.frame.ex, 0.0)),
+            _Axis(np.append(rig.frame.ey, 0.0)),
+            _Axis(_EZ),
+        )
+        with_lids = np.concatenate([np.arange(n), UPPER_LIDS])
+        pitch = None if rig.pitch_depth_offset is None else rig.pitch_depth_offset[with_lids]
+        weights = np.repeat(rig.head_weight[with_lids, None], 3, axis=1)
+        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch)
+        height_src = triangle_heights(rig.points_xyz[:, :2], rig.skin_triangles)
+        usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
+        movable = (rig.head_weight > 0) & ~rig.pinned  # the still background and closed lips/lids stay
+        self.unfold = (np.sign(height_src), usable, movable)
 
 
 def _neighbour_mean(n: int, triangles: np.ndarray):
@@ -508,14 +633,6 @@ def _neighbour_mean(n: int, triangles: np.ndarray):
     from scipy.sparse import diags
 
     return diags(1.0 / degree) @ m
-
-
-def _axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:
-    """3x3 rotation matrix about a unit axis (Rodrigues' formula)."""
-    x, y, z = axis / np.linalg.norm(axis)
-    c, s = math.cos(angle), math.sin(angle)
-    k = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
-    return np.eye(3) * c + s * k + (1 - c) * np.outer([x, y, z], [x, y, z])
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:

@@ -233,6 +233,17 @@ def _sample(image: np.ndarray, xy: np.ndarray, border: int = cv2.BORDER_REFLECT_
     ).astype(np.float32)
 
 
+def _sample_at(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """_sample at image positions given as separate x and y fields (the same numbers, without stacking)."""
+    return cv2.remap(
+        image,
+        np.ascontiguousarray(x, np.float32),
+        np.ascontiguousarray(y, np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT_101,
+    ).astype(np.float32)
+
+
 def _lid_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np.ndarray, float]:
     """(TEXTURE_ROWS, TEXTURE_COLUMNS, 3) float32: the skin band above an upper-lid edge, lashes removed;
     and the number of its rows that span the eye when the lid is closed."""
@@ -465,8 +476,28 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     )
 
 
+def _rgb(weight: np.ndarray) -> np.ndarray:
+    """(H, W) -> (H, W, 3): the same numbers as weight[..., None] broadcast over a colour image, but numpy's
+    arithmetic with it is ~10x faster (its inner loops along a 3-long last axis are slow, and draw_lids does
+    dozens of these per frame on windows of ~10^4 pixels)."""
+    weight = np.ascontiguousarray(weight)
+    return cv2.merge((weight, weight, weight))
+
+
+def _plane(colour: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An (H, W, 3) image of one colour (3,), for the same reason as _rgb."""
+    return cv2.merge([np.full(shape, value, colour.dtype) for value in colour])
+
+
+def _mean3(image: np.ndarray) -> np.ndarray:
+    """The mean of the three channels of (..., 3) `image`: the same numbers as image.mean(axis=2), a tenth of
+    its time (numpy reduces a short last axis slowly, and draw_lids takes a dozen per frame)."""
+    return (image[..., 0] + image[..., 1] + image[..., 2]) / 3
+
+
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - edge0) * (1.0 / (edge1 - edge0)), 0.0, 1.0)
+    # (np.minimum/np.maximum: np.clip's numbers without its Python wrapper's cost, ~50 calls a frame)
+    t = np.minimum(np.maximum((x - edge0) * (1.0 / (edge1 - edge0)), 0.0), 1.0)
     return t * t * (3 - 2 * t)
 
 
@@ -507,9 +538,9 @@ def _ring_hue(tone: np.ndarray, patch: np.ndarray, cover: np.ndarray, eye_w: flo
     if len(skin) < 16:
         return tone
     chroma = np.median(skin / np.maximum(skin.sum(axis=1, keepdims=True), 1.0), axis=0)
-    total = tone.sum(axis=2, keepdims=True)
-    own = tone / np.maximum(total, 1.0)
-    return (own + LID_RING_HUE * (chroma - own)) * total
+    total = tone[..., 0] + tone[..., 1] + tone[..., 2]  # (= tone.sum(axis=2))
+    own = tone / _rgb(np.maximum(total, 1.0))
+    return (own + LID_RING_HUE * (_plane(chroma, total.shape) - own)) * _rgb(total)
 
 
 def _remove_lashes(
@@ -530,7 +561,7 @@ def _remove_lashes(
     neither corner)."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
-    lum = patch.mean(axis=2)
+    lum = _mean3(patch)
     darker = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE) - lum
     lash = _smoothstep(LASH_DARKER_BY[0], LASH_DARKER_BY[1], darker)
     # Glints (glitter, a wet liner, a catchlight stretched up) are no skin either: smeared into the fill
@@ -545,8 +576,8 @@ def _remove_lashes(
     keep = (1.0 - lash).astype(np.float32)
     sigma = max(1.0, 0.35 * size)
     weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-    closed = cv2.GaussianBlur(patch * keep[..., None], (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-    closed = closed / np.maximum(weight, 1e-3)[..., None]
+    closed = cv2.GaussianBlur(patch * _rgb(keep), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    closed = closed / _rgb(np.maximum(weight, 1e-3))
     lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin nearby (a wide dark patch): leave it
     if not lash.any():
         return closed
@@ -572,7 +603,7 @@ def _remove_lashes(
     w = lash * zone
     if glint.max() > 0.05:
         w = np.maximum(w, _blur(glint.astype(np.float32), soft_px) * zone_glint)
-    w = (strength * w)[..., None]
+    w = _rgb(strength * w)
     patch += w * (closed - patch)
     return closed
 
@@ -695,9 +726,9 @@ def draw_lids(
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        lum = patch.mean(axis=2)
+        lum = _mean3(patch)
         opened = cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
-        bare = patch * (np.minimum(opened + HAIR_LIGHTER_BY[0], lum) / np.maximum(lum, 1.0))[..., None]
+        bare = patch * _rgb(np.minimum(opened + HAIR_LIGHTER_BY[0], lum) / np.maximum(lum, 1.0))
         # The photo's hair strands in front of the eye (found in the photo, in lid coordinates), which are
         # not the skin either, and go back on top at the end.
         strands = None
@@ -719,13 +750,15 @@ def draw_lids(
             keep = 1.0 - strands[..., 3]
             for reach in (HAIR_TONE_REACH, 1.0):
                 weight = _blur(keep, reach * sigma)
-                between = _blur(bare * keep[..., None], reach * sigma)
-                between /= np.maximum(weight, 1e-3)[..., None]
-                smooth += np.clip(weight / 0.2, 0.0, 1.0)[..., None] * (between - smooth)
-        ys, xs = np.mgrid[0 : y1 - y0, 0 : x1 - x0].astype(np.float32)
+                between = _blur(bare * _rgb(keep), reach * sigma)
+                between /= _rgb(np.maximum(weight, 1e-3))
+                smooth += _rgb(np.clip(weight / 0.2, 0.0, 1.0)) * (between - smooth)
+        # (a row and a column of window coordinates: every use below broadcasts them with a full field)
+        xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
+        ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
         # Tone: the smoothed skin a little above the cover's top, in the same column of the lid.
         to_top = top + TONE_ABOVE_PER_EYE * eye_w - d
-        tone = _sample(smooth, np.stack([xs + to_top * up[0], ys + to_top * up[1]], axis=-1))
+        tone = _sample_at(smooth, xs + to_top * up[0], ys + to_top * up[1])
         # (evened out along the lid: a dark spot above one column must not run down the lid as a streak)
         tone = _blur(tone, max(1.0, TONE_ALONG_PER_EYE * eye_w), 0.0)
         # Grain: the skin's fine detail above the cover, mirrored back and forth over a band (so it never
@@ -736,16 +769,16 @@ def draw_lids(
         # (lines along the lid, a crease or a fold, are its shading: mirrored down they would run as stripes)
         fine -= _blur(fine, max(1.0, GRAIN_LINES_PER_EYE * eye_w), 0.0)
         if strands is not None:  # (hair in front is no skin grain: the lid does not wear its pattern)
-            fine *= 1.0 - strands[..., 3:]
+            fine *= _rgb(1.0 - strands[..., 3])
         # How textured the skin around the lid is (robust: a few left-over dark lines do not count): a
         # painting's brush strokes are far stronger than a photo's pores, and the lid must match its setting.
         # (skin only: brow hairs, lashes and hair strands are no measure of it)
         # (measured on every other pixel: cheap)
-        lum_bare, cover2 = bare[::2, ::2].mean(axis=2), cover[::2, ::2]
+        lum_bare, cover2 = _mean3(bare[::2, ::2]), cover[::2, ::2]
         inside = lum_bare[cover2 > 0.5]
         typical = float(np.median(inside)) if inside.size else float(np.median(lum_bare))
         skin_like = (lum_bare > SKIN_LUM_RANGE[0] * typical) & (lum_bare < SKIN_LUM_RANGE[1] * typical)
-        around = fine[::2, ::2].mean(axis=2)[(cover2 < 0.05) & skin_like]
+        around = _mean3(fine[::2, ::2])[(cover2 < 0.05) & skin_like]
         texture = 1.4826 * float(np.median(np.abs(around))) if around.size > 16 else 0.0
         band = max(GRAIN_BAND_PER_EYE * eye_w, 2.0)
         # Each pass reads the band above the top in its own orientation (shifted down, not mirrored: a
@@ -756,17 +789,12 @@ def draw_lids(
         # (each pass over the band reads from elsewhere along the lid: no texture repeating down it in streaks)
         hop = np.floor((full + above - d) / band)
         hop = (np.mod(hop * 0.618, 1.0) - 0.5) * (GRAIN_HOP_PER_EYE * eye_w)
-        grain = _sample(
-            fine,
-            np.stack([xs + shift * up[0] + hop * along[0], ys + shift * up[1] + hop * along[1]], axis=-1),
-        )
-        limit = np.minimum(
-            GRAIN_MAX_SHARE * tone.mean(axis=2, keepdims=True), GRAIN_CLIP_SIGMAS * texture + 0.5
-        )
+        grain = _sample_at(fine, xs + shift * up[0] + hop * along[0], ys + shift * up[1] + hop * along[1])
+        limit = np.minimum(GRAIN_MAX_SHARE * _rgb(_mean3(tone)), GRAIN_CLIP_SIGMAS * texture + 0.5)
         # As textured as the skin around it (a smooth band above a brush-stroked face would leave a smooth
         # lid): the copied grain is scaled to the skin's robust deviation, within DETAIL_GAIN..GRAIN_GAIN_MAX,
         # then clipped (a line the band happens to hold is not amplified).
-        on_lid = grain[::2, ::2].mean(axis=2)[cover2 > 0.5]
+        on_lid = _mean3(grain[::2, ::2])[cover2 > 0.5]
         grain_dev = 1.4826 * float(np.median(np.abs(on_lid))) if on_lid.size > 16 else 0.0
         gain = min(max(texture / max(grain_dev, 1e-3), DETAIL_GAIN), GRAIN_GAIN_MAX)
         grain = np.clip(gain * grain, -limit, limit)
@@ -774,33 +802,34 @@ def draw_lids(
         # to the skin above's own tone at its top.
         at = np.clip((s - REFERENCE_FROM_S) / (REFERENCE_TO_S - REFERENCE_FROM_S), 0.0, 1.0)
         reference = _along(colours.lid_tone[side], at)
-        tone_lum = np.maximum(tone.mean(axis=2), 1.0)
-        lift = np.clip(reference.mean(axis=2) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
+        tone_lum = np.maximum(_mean3(tone), 1.0)
+        lift = np.clip(_mean3(reference) / tone_lum - 1.0, 0.0, LID_LIFT_MAX)
         # (not at the corners either: there the lid meets the socket's own shade, and a lighter lid would
         # show its outline)
         body = _smoothstep(0.0, LID_LIGHT_CORNER_S, s) * _smoothstep(1.0, 1.0 - LID_LIGHT_CORNER_S, s)
         lift *= (1.0 - _smoothstep(0.45, 0.95, v)) * body
-        tone = tone * (1.0 + lift)[..., None]
+        tone = tone * _rgb(1.0 + lift)
         # ... and no darker than between the brow bone and the skin under the eye, in its body.
         light = _along(colours.lid_light[side], at)
-        gap = 1.0 - tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0)
+        light_lum = np.maximum(_mean3(light), 1.0)
+        gap = 1.0 - _mean3(tone) / light_lum
         pull = (
             (LID_PULL_MAX * float(colours.lid_pull[side]))
             * _smoothstep(0.0, LID_PULL_GAP, gap)
             * (1.0 - _smoothstep(0.3, 1.0, v))
             * body
         )
-        tone += pull[..., None] * (light - tone)
+        tone += _rgb(pull) * (light - tone)
         # ... nor lighter than it by more than LID_CAP_OVER: a lid lighter than all the skin round the eye is
         # a pale patch (hair, a lit fold or glitter carried down from above the crease): pulled down to it.
-        over = tone.mean(axis=2) / np.maximum(light.mean(axis=2), 1.0) - (1.0 + LID_CAP_OVER)
+        over = _mean3(tone) / light_lum - (1.0 + LID_CAP_OVER)
         cap = _smoothstep(0.0, LID_CAP_GAP, over) * (1.0 - _smoothstep(0.3, 1.0, v)) * body
-        tone += cap[..., None] * (light * (1.0 + LID_CAP_OVER) - tone)
+        tone += _rgb(cap) * (light * (1.0 + LID_CAP_OVER) - tone)
         # ... and of the skin's hue round the eye, in its body: carried down from a crease under a lock of
         # white hair, or under eye shadow, the lid otherwise wears that cast (a grey-white smudge).
         hue = LID_HUE_OF_LIGHT * (1.0 - _smoothstep(0.3, 1.0, v)) * body
-        level = tone.mean(axis=2, keepdims=True) / np.maximum(light.mean(axis=2, keepdims=True), 1.0)
-        tone += hue[..., None] * (light * level - tone)
+        level = _rgb(_mean3(tone) / light_lum)
+        tone += _rgb(hue) * (light * level - tone)
         across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
         # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
         # line and towards the corners; a faint crease where the skin above folded over the open lid.
@@ -810,8 +839,8 @@ def draw_lids(
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
         shade = 1.0 + bulge - edge_shade - corner_shade - crease
         tone = _ring_hue(tone, patch, cover, eye_w)
-        skin = tone * shade[..., None] + grain
-        a = cover[..., None]
+        skin = tone * _rgb(shade) + grain
+        a = _rgb(cover)
         patch += a * (skin - patch)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
         # thickest over the middle and outer third, in the photo's lash colour.
@@ -825,17 +854,17 @@ def draw_lids(
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
-        lash_a = (lash_a * fade_in)[..., None]
-        patch += lash_a * (colours.lash[side] - patch)
+        lash_a = lash_a * fade_in
+        patch += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - patch)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
         if strands is not None:
-            hair_a = strands[..., 3] * np.maximum(cover, lash_a[..., 0])
+            hair_a = strands[..., 3] * np.maximum(cover, lash_a)
             rows, cols = np.nonzero(hair_a.max(axis=1) > 0.01)[0], np.nonzero(hair_a.max(axis=0) > 0.01)[0]
             if len(rows):
                 part = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
                 colour, under_hair = strands[part][..., :3], patch[part]
                 # Only what is lighter than the lid it is in front of: a pale fold of the lid is not hair.
-                lighter = colour.mean(axis=2) - under_hair.mean(axis=2)
+                lighter = _mean3(colour) - _mean3(under_hair)
                 hair_a = (hair_a[part] * _smoothstep(*HAIR_OVER_LID, lighter))[..., None]
                 under_hair += hair_a * (colour - under_hair)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)

@@ -6,6 +6,7 @@ Render stage: drawn inside the posed inner-lip outline, over the warped photo, b
 from __future__ import annotations
 
 import dataclasses
+import functools
 import weakref
 from dataclasses import dataclass
 
@@ -329,48 +330,48 @@ def _photo_interior(
     mouth_px: float,
     carry_up: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-    """The photo's mouth interior moved with the skull into a canvas window: texture (H, W, 3), cover
-    (H, W, 1) 0..1, opening (H, W) 0..1, continued (H, W, 3) and within (H, W) 0..1. The cover's lower part
+    """The photo's mouth interior moved with the skull into a canvas window: texture (3, H, W), cover
+    (H, W) 0..1, opening (H, W) 0..1, continued (3, H, W) and within (H, W) 0..1 (colours channel first). The cover's lower part
     fades out: the photo's lower teeth belong to the jaw, not the skull; `opening` is all below the photo's
     upper inner lip between its corners; `continued` is the texture with its teeth carried on upwards past
     that lip (each column as it is PHOTO_TEETH_READ below the lip; None unless `carry_up`), `within` its
     corners."""
-    src = photo.src_xy.astype(np.float64)
     dst = photo.dst_xy.astype(np.float64) - np.array(origin_xy, np.float64)
     # The skull's motion of the outline, as one affine map (least squares over its 22 points).
-    design = np.column_stack([src, np.ones(len(src))])
-    solution, *_ = np.linalg.lstsq(design, dst, rcond=None)
-    affine = solution.T.astype(np.float32)
+    affine = (_affine_solver(photo) @ dst).T.astype(np.float32)
     texture = cv2.warpAffine(
         photo.image, affine, (shape[1], shape[0]), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
     ).astype(np.float32)
+    texture_chw = _channels_first(texture)
     upper, lower = (
         photo.dst_xy[:11] - np.array(origin_xy, np.float32),
         photo.dst_xy[11:] - np.array(origin_xy, np.float32),
     )
     outline = np.concatenate([upper, lower[::-1]])
     cover = _polygon_mask(shape, outline).astype(np.float32) / 255
-    ys, xs = np.indices(shape, dtype=np.float32)
-    rel = np.stack([xs, ys], axis=-1) - upper.mean(axis=0)
-    u, v = rel @ ex, rel @ ey
-    v_top = _line_v(upper @ ex - upper.mean(axis=0) @ ex, upper @ ey - upper.mean(axis=0) @ ey, u)
-    v_bottom = _line_v(lower @ ex - upper.mean(axis=0) @ ex, lower @ ey - upper.mean(axis=0) @ ey, u)
-    depth = np.clip((v - v_top) / np.maximum(v_bottom - v_top, 1.0), 0, 1)
-    cover *= 1 - np.clip((depth - 0.55) / 0.4, 0, 1)
+    base = np.add.reduce(upper, axis=0) / len(upper)  # (its mean: the same numbers, less overhead)
+    # (the same numbers as a pixel grid's offsets from `base` times ex and ey, in four small operations)
+    xs = np.arange(shape[1], dtype=np.float32) - base[0]
+    ys = np.arange(shape[0], dtype=np.float32)[:, None] - base[1]
+    u, v = xs * ex[0] + ys * ex[1], xs * ey[0] + ys * ey[1]
+    base_u, base_v = base @ ex, base @ ey
+    u_ends = upper @ ex - base_u
+    v_top = _line_v(u_ends, upper @ ey - base_v, u)
+    v_bottom = _line_v(lower @ ex - base_u, lower @ ey - base_v, u)
+    depth = _clamp((v - v_top) / np.maximum(v_bottom - v_top, 1.0), 0, 1)
+    cover *= 1 - _clamp((depth - 0.55) / 0.4, 0, 1)
     # Below the photo's upper inner lip, between its corners: where its own teeth (or its gap) stand.
-    u_ends = upper @ ex - upper.mean(axis=0) @ ex
     to_end = np.minimum(u - float(u_ends.min()), float(u_ends.max()) - u)
     within = _soft(to_end, AA_PX)
     opening = _soft(v - v_top, AA_PX) * within
     if not carry_up:
-        return texture, cover[..., None], opening, None, within
+        return texture_chw, cover, opening, None, within
     # (a few rows' mean, from PHOTO_TEETH_READ below the lip to twice that: one row's grain carried up a
     # whole crown would run as streaks)
     read = PHOTO_TEETH_READ * mouth_px + AA_PX
     rows = max(1, int(round(read)) | 1)
     smooth = cv2.blur(texture, (1, rows), borderType=cv2.BORDER_REPLICATE) if rows > 1 else texture
     v_read = np.maximum(v, v_top + 1.5 * read)
-    base = upper.mean(axis=0)
     continued = cv2.remap(
         smooth,
         np.ascontiguousarray(base[0] + u * ex[0] + v_read * ey[0], np.float32),
@@ -378,7 +379,25 @@ def _photo_interior(
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return texture, cover[..., None], opening, continued, within
+    return texture_chw, cover, opening, _channels_first(continued), within
+
+
+# Per photo and outline (as _CORNER_REACH below): the least-squares solver of its skull's affine map.
+_AFFINE_SOLVER: dict[tuple[int, bytes], tuple[weakref.ref, np.ndarray]] = {}
+
+
+def _affine_solver(photo: PhotoMouth) -> np.ndarray:
+    """(3, 22): the pseudo-inverse of [src_xy, 1], so that solver @ dst_xy is the least-squares affine map (as
+    its transpose) from the photo's mouth outline to where the skull carried it. Cached per photo."""
+    key = (id(photo.image), photo.src_xy.astype(np.float32).tobytes())
+    cached = _AFFINE_SOLVER.get(key)
+    if cached is None or cached[0]() is not photo.image:
+        if len(_AFFINE_SOLVER) > 16:
+            _AFFINE_SOLVER.clear()
+        src = photo.src_xy.astype(np.float64)
+        solver = np.linalg.pinv(np.column_stack([src, np.ones(len(src))]))
+        cached = _AFFINE_SOLVER[key] = (weakref.ref(photo.image), solver)
+    return cached[1]
 
 
 _PHOTO_TEETH: dict[tuple[int, bytes], np.ndarray | None] = {}  # per photo and outline: its teeth's colour
@@ -489,9 +508,40 @@ def _past_photo_corners(
 def _teeth_like(texture: np.ndarray, colours: MouthColours) -> np.ndarray:
     """(H, W, 1) 0..1: how much each pixel of the photo's mouth interior is lit like its teeth rather than
     dark like the gap behind them (see PHOTO_TEETH_LIGHT)."""
+    return _teeth_like_level(_mean3(texture), colours)[..., None]
+
+
+def _teeth_like_level(level: np.ndarray, colours: MouthColours) -> np.ndarray:
+    """_teeth_like of pixels whose channel mean is `level` (same shape, float32)."""
     dark, light = float(colours.cavity.mean()), float(colours.teeth.mean())
     lo, hi = (dark + share * (light - dark) for share in PHOTO_TEETH_LIGHT)
-    return _smooth01((texture.mean(axis=2) - lo) / max(hi - lo, 1.0))[..., None].astype(np.float32)
+    return _smooth01((level - lo) / max(hi - lo, 1.0)).astype(np.float32)
+
+
+def _mean3(image: np.ndarray) -> np.ndarray:
+    """The mean of the three channels of (..., 3) `image`: the same numbers as image.mean(axis=2), a tenth of
+    its time (numpy reduces a short last axis slowly)."""
+    return (image[..., 0] + image[..., 1] + image[..., 2]) / 3
+
+
+def _channels_first(image: np.ndarray) -> np.ndarray:
+    """(H, W, 3) -> (3, H, W), contiguous. draw_mouth works on colours channel first: numpy broadcasts an
+    (H, W) weight over (3, H, W) several times faster than over (H, W, 3) (whose inner loops are 3 long)."""
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+
+_FIRST: dict[int, tuple[weakref.ref, MouthColours]] = {}  # per MouthColours (id and weak reference, as below)
+
+
+def _colours_first(colours: MouthColours) -> MouthColours:
+    """The colours as (3, 1, 1) arrays, to broadcast over channel-first (3, H, W) images. Cached."""
+    cached = _FIRST.get(id(colours))
+    if cached is None or cached[0]() is not colours:
+        if len(_FIRST) > 16:
+            _FIRST.clear()
+        first = MouthColours(*(getattr(colours, f.name)[:, None, None] for f in dataclasses.fields(colours)))
+        cached = _FIRST[id(colours)] = (weakref.ref(colours), first)
+    return cached[1]
 
 
 def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -499,65 +549,113 @@ def _line_v(u_line: np.ndarray, v_line: np.ndarray, u: np.ndarray) -> np.ndarray
     return np.interp(u, u_line[order], v_line[order]).astype(np.float32)
 
 
+def _clamp(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """np.clip's numbers without its Python wrapper's cost (several microseconds a call, on windows of a few
+    hundred pixels: a good share of draw_mouth)."""
+    return np.minimum(np.maximum(x, low), high)
+
+
 def _soft(edge: np.ndarray, width: float) -> np.ndarray:
     """0..1 ramp over `width` pixels around zero of a signed distance-like field."""
-    return np.clip(0.5 + edge * (1.0 / max(width, 1e-3)), 0.0, 1.0)
+    return _clamp(0.5 + edge * (1.0 / max(width, 1e-3)), 0.0, 1.0)
 
 
-def _smooth01(x: np.ndarray) -> np.ndarray:
+def _smooth01(x: np.ndarray | float) -> np.ndarray | float:
     """Smoothstep of x clipped to 0..1: no kink where a shading ramp starts or ends."""
-    x = np.clip(x, 0.0, 1.0)
+    if isinstance(x, float):
+        x = min(max(x, 0.0), 1.0)
+    else:
+        x = _clamp(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
 
 
+@functools.lru_cache(maxsize=64)
 def _row(ends: tuple[float, ...], mouth_px: float) -> np.ndarray:
-    """Tooth boundaries in pixels from the midline, starting at 0."""
+    """Tooth boundaries in pixels from the midline, starting at 0. (Cached, like the other tooth-row
+    constants below: the same every frame of a face. Read-only.)"""
     return np.concatenate([[0.0], np.asarray(ends) * mouth_px]).astype(np.float32)
 
 
-def _per_tooth(s: np.ndarray, values: np.ndarray, blend: float) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _tooth_knots(n: int, blend: float) -> np.ndarray:
+    """_per_tooth's interpolation knots for n teeth (read-only)."""
+    index = np.arange(n, dtype=np.float32)
+    return np.stack([index + blend, index + 1.0 - blend], axis=1).ravel()
+
+
+def _per_tooth(s: np.ndarray, values: np.ndarray | tuple[float, ...], blend: float) -> np.ndarray:
     """A value per tooth (tooth k spans s in k..k+1), held over each tooth and blended over `blend` of a
     tooth either side of each separation: every tooth is its own piece, not a ramp along the row."""
-    n = len(values)
-    index = np.arange(n, dtype=np.float32)
-    knots = np.stack([index + blend, index + 1.0 - blend], axis=1).ravel()
-    return np.interp(s, knots, np.repeat(values, 2)).astype(np.float32)
+    held = _held_values(values) if isinstance(values, tuple) else np.repeat(values, 2)
+    return np.interp(s, _tooth_knots(len(values), blend), held).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def _held_values(values: tuple[float, ...]) -> np.ndarray:
+    """_per_tooth's knot values for constant per-tooth values (read-only)."""
+    return np.repeat(np.asarray(values, np.float32), 2)
+
+
+@functools.lru_cache(maxsize=64)
+def _row_plan(
+    ends: tuple[float, ...],
+    crowns: tuple[float, ...],
+    mouth_px: float,
+    detail: float,
+    offsets: tuple[tuple[float, ...], tuple[float, ...]] | None,
+) -> tuple[np.ndarray, ...]:
+    """_teeth_row's constants for a face (read-only): tooth boundaries (px), their indices, the crown lengths'
+    knots and values, the tooth widths' knots and values."""
+    ends_px = _row(ends, mouth_px)
+    index = np.arange(len(ends_px), dtype=np.float32)
+    base = np.asarray(crowns, np.float32) * mouth_px
+    # On a small mouth the steps between crowns would be pixel steps: there the crown length runs on
+    # linearly from one tooth's centre to the next (a blend of half a tooth), and the row keeps its symmetry.
+    blend = 0.5 - (0.5 - CROWN_BLEND) * detail
+    if offsets is not None:
+        # Both sides in one lookup: the left side's teeth numbered on after the right's, one tooth apart.
+        sides = np.concatenate([base + np.asarray(offsets[0], np.float32) * (mouth_px * detail), base[:1]])
+        base = np.concatenate([sides, base + np.asarray(offsets[1], np.float32) * (mouth_px * detail)])
+    return (
+        ends_px,
+        index,
+        _tooth_knots(len(base), blend),
+        np.repeat(base, 2),
+        index[:-1] + 0.5,
+        np.diff(ends_px),
+    )
 
 
 def _teeth_row(
     u: np.ndarray,
-    ends_px: np.ndarray,
+    ends: tuple[float, ...],
     crowns: tuple[float, ...],
     mouth_px: float,
     detail: float,
     rounding: float,
     offsets: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+    au: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pixel of a row of teeth, by position along the mouth from the midline `u` (px): tooth coordinate
-    s (tooth k spans k..k+1), crown length (px) with rounded incisal corners (and, with `offsets`, each
-    tooth a little longer or shorter on each side), and the surface shading across each tooth (0..1: the
-    separations between teeth and each crown's convex face turning away at its sides)."""
-    au = np.abs(u)
-    index = np.arange(len(ends_px), dtype=np.float32)
+    """Per pixel of a row of teeth, by position along the mouth from the midline `u` (px; `au` its absolute
+    value when known): tooth coordinate s (tooth k spans k..k+1), crown length (px) with rounded incisal
+    corners (and, with `offsets`, each tooth a little longer or shorter on each side), and the surface
+    shading across each tooth (0..1: the separations between teeth and each crown's convex face turning away
+    at its sides). ends: the row's tooth ends in mouth widths (UPPER_TOOTH_ENDS...)."""
+    ends_px, index, knots, crown_values, widths_at, widths = _row_plan(
+        ends, crowns, mouth_px, detail, offsets
+    )
+    au = np.abs(u) if au is None else au
     s = np.interp(au, ends_px, index).astype(np.float32)
-    base = np.asarray(crowns, np.float32) * mouth_px
-    # On a small mouth the steps between crowns would be pixel steps: there the crown length runs on
-    # linearly from one tooth's centre to the next (a blend of half a tooth), and the row keeps its symmetry.
-    blend = 0.5 - (0.5 - CROWN_BLEND) * detail
     if offsets is None:
-        crown = _per_tooth(s, base, blend)
+        crown = np.interp(s, knots, crown_values).astype(np.float32)
     else:
-        # Both sides in one lookup: the left side's teeth numbered on after the right's, one tooth apart.
-        n = len(base)
-        sides = np.concatenate([base + np.asarray(offsets[0], np.float32) * (mouth_px * detail), base[:1]])
-        sides = np.concatenate([sides, base + np.asarray(offsets[1], np.float32) * (mouth_px * detail)])
-        crown = _per_tooth(s + np.float32(n + 1) * (u < 0), sides, blend)
+        crown = np.interp(s + np.float32(len(crowns) + 1) * (u < 0), knots, crown_values).astype(np.float32)
     c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth, mesial to distal
     c2 = c * c
     # Rounded incisal corners, the distal one more (the mesial corners of the centrals are near square).
     crown *= 1.0 - (rounding * detail) * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
     # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
-    widths = np.interp(s, index[:-1] + 0.5, np.diff(ends_px)).astype(np.float32)
+    widths = np.interp(s, widths_at, widths).astype(np.float32)
     gap_px = (1.0 - np.abs(c)) * 0.5 * widths
     # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar.
     depth = TOOTH_GAP_DEPTH * max(detail, 0.4)
@@ -585,22 +683,23 @@ def draw_mouth(
     smooth function of the geometry (no thresholds that flip between frames). With `photo`, the photo's own
     open mouth (its real teeth) is shown, carried by the skull, over the synthesised one."""
     lift_px = 0.0
+    shown = 0.0 if photo is None else _photo_share(photo, float(mouth_px))  # (by its lips' parting)
     if photo is not None and len(inner_polygon_xy) == 20:
         # Lips as far apart as the photo's and not lifted off its teeth (its rest pose, the head moving): the
         # warped photo is the mouth, as the full drawing below would leave it, and nothing is drawn. (Closing
         # lips are drawn: the photo's teeth go behind them rather than squeezed with the mesh.)
-        share = _photo_share(photo, float(mouth_px))
         gap_px = float(np.max((inner_polygon_xy[1:10] - inner_polygon_xy[11:][::-1]) @ -np.asarray(ey)))
         photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ np.asarray(ey)))
         lift_px = float(np.max((photo.dst_xy[1:10] - inner_polygon_xy[1:10]) @ np.asarray(ey)))
-        if share >= 1.0 and abs(gap_px - photo_gap) <= MIN_LIFT_PX and lift_px <= MIN_LIFT_PX:
+        if shown >= 1.0 and abs(gap_px - photo_gap) <= MIN_LIFT_PX and lift_px <= MIN_LIFT_PX:
             return
-        inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), share)
+        inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), shown)
     # (the upper teeth meet the photo's own, so take their tone; the lower ones keep the face's light: a
     # photo's teeth in a pink-lit mouth gave them a pink cast that vanished against the lower lip)
     upper_tone = colours.teeth
-    if photo is not None:
-        upper_tone = _with_photo_teeth(colours, photo, _photo_share(photo, float(mouth_px))).teeth
+    own_tone = _photo_teeth_colour(photo, colours) if photo is not None and shown > 0 else None
+    if own_tone is not None:  # (as _with_photo_teeth)
+        upper_tone = (colours.teeth + shown * (own_tone - colours.teeth)).astype(np.float32)
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
     window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=2)
     x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
@@ -609,7 +708,7 @@ def draw_mouth(
     # The inner polygon is the upper inner lip (11 points, corner to corner) then the lower one back
     # (9 points without the corners): the largest gap between paired columns is the opening.
     opening_px = float(np.max((poly[1:10] - poly[11:][::-1]) @ -ey)) if len(poly) == 20 else 99.0
-    fade = float(np.clip((opening_px - MIN_OPENING_PX) / (FULL_OPENING_PX - MIN_OPENING_PX), 0, 1))
+    fade = min(max((opening_px - MIN_OPENING_PX) / (FULL_OPENING_PX - MIN_OPENING_PX), 0.0), 1.0)
     if fade <= 0:
         return
     alpha = _polygon_mask((y1 - y0, x1 - x0), poly - np.array([x0, y0], np.float32)).astype(np.float32)
@@ -620,7 +719,7 @@ def draw_mouth(
     ex = np.asarray(ex, np.float32)
     ey = np.asarray(ey, np.float32)
     # Face coordinates of the window's pixels: u along the mouth from the teeth's midline, v down the face.
-    centre = upper_teeth_xy.mean(axis=0).astype(np.float32)
+    centre = (np.add.reduce(upper_teeth_xy, axis=0) / len(upper_teeth_xy)).astype(np.float32)  # (its mean)
     xs = np.arange(x0, x1, dtype=np.float32) + origin_xy[0] - centre[0]
     ys = np.arange(y0, y1, dtype=np.float32)[:, None] + origin_xy[1] - centre[1]
     u = xs * ex[0] + ys * ex[1]
@@ -642,21 +741,147 @@ def draw_mouth(
     lower_shows = float(np.max(lip_bottom[:, 1] - np.interp(lip_bottom[:, 0], *_sorted(low))))
     if len(poly) == 20:
         alpha *= _rounded_ends(u, v, lip_top, lip_low, ipoly, w)
-    detail = float(np.clip((w - DETAIL_FROM_MOUTH_PX) / (DETAIL_FULL_MOUTH_PX - DETAIL_FROM_MOUTH_PX), 0, 1))
+    detail = min(max((w - DETAIL_FROM_MOUTH_PX) / (DETAIL_FULL_MOUTH_PX - DETAIL_FROM_MOUTH_PX), 0.0), 1.0)
 
     # The lips' shadow: a blurred inside mask, 1 deep inside the mouth, ~0.5 at the lips' inner edge.
     inside = cv2.GaussianBlur(alpha, (0, 0), max(min(0.05 * w, 0.25 * opening_px), 0.6))
 
-    # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
-    # (under the palate) and in the corners (the cheeks).
     v_up = _line_v(up[:, 0], up[:, 1], u)
     v_low = _line_v(low[:, 0], low[:, 1], u)
+    # The photo's own mouth, when it has one: how far it is shown (by its lips' gap down the face), and how
+    # far the jaw has opened the lips past it (its dark gap and the lips' rim then drop out, see below).
+    share = dropped = keep = 0.0  # keep: share of the warped photo kept as the mouth (see below)
+    if photo is not None:
+        photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ ey))
+        share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
+        dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
+        keep = share * (1.0 - dropped)
+    # With keep 1 the warped photo and its skull-carried teeth are the whole mouth: nothing synthesised shows.
+    drawn = keep < 1.0
+    colour = None
+    first = _colours_first(colours)  # (colours channel first: see _channels_first)
+    if drawn:
+        colour = _cavity(first, u, v, au, v_up, v_low, lip_low, inside, w, detail, up, low, lower_shows)
+
+    # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
+    ends = _row(UPPER_TOOTH_ENDS, w)
+    s, crown, gaps = _teeth_row(
+        u, UPPER_TOOTH_ENDS, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING, UPPER_CROWN_OFFSETS, au=au
+    )
+    # Behind the lips: the crowns show down to at most TEETH_REVEAL of the lips' gap. A narrow gap hides
+    # all but their incisal ends (the edges keep their shape, moved up behind the lip), a wide one shows
+    # them whole; a smooth maximum, so the edge follows the gap without a kink.
+    excess = (v_up + float(UPPER_CROWN[0]) * w) - (
+        lip_top + TEETH_REVEAL * np.maximum(lip_low - lip_top, 0.0)
+    )
+    soft = TEETH_REVEAL_SOFT * w + 0.5
+    edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
+    a_up = _soft(edge - v, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
+    per_tooth = _per_tooth(s, UPPER_TOOTH_LIGHT, 0.25)
+    # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
+    # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
+    reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
+    depth = LIP_SHADOW_DEPTH * (0.55 + 0.45 * detail)
+    below_lip = v - lip_top
+    lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
+    contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
+    lip_shade *= 1.0 - (CONTACT_SHADOW_DEPTH * (0.5 + 0.5 * detail)) * contact
+    # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
+    cs = 2.0 * (s - np.floor(s)) - 1.0
+    gum_line = v_up + float(UPPER_CROWN[0] - CROWN_FULL) * w + 0.02 * w * cs * cs
+    gum = _soft(gum_line - v, AA_PX + 0.01 * w)
+    # A photo whose lips are only just parted shows a blend of its teeth and the synthesised ones; a wide open
+    # one only its own (carried by the skull, as the synthesised upper teeth are): those are not drawn.
+    if drawn and share < 1.0:
+        incisal = 1.0 - (0.16 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
+        slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
+            _smooth01(opening_px / (TEETH_LIT_OPENING * w))
+        )
+        shade = per_tooth * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
+        # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
+        teeth = first.cavity + (upper_tone[:, None, None] - first.cavity) * shade
+        teeth = teeth + (first.gums * (per_tooth * lip_shade) - teeth) * gum
+        if photo is None:
+            colour = colour * (1.0 - a_up) + teeth * a_up
+        else:
+            colour = colour * (1.0 - a_up * (1.0 - share)) + teeth * (a_up * (1.0 - share))
+    if photo is not None:
+        texture, cover, opening, continued, within = _photo_interior(
+            photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
+        )
+        # Where the lip lifts off them (a smile, a wide jaw), its teeth are carried on upwards (each tooth
+        # its own tone and width) in the lip's shade, then the gum: a dark gap there hung them in the air.
+        # Only where the photo has teeth: towards its corners it has lips, which carried up read as blobs.
+        if continued is not None and drawn:
+            own = continued * (lip_shade * (0.85 + 0.15 * inside))
+            own = own + (first.gums * (per_tooth * lip_shade) - own) * gum
+            red, green, blue = continued
+            level = (red + green + blue) / 3  # (= the channels' mean, as _mean3)
+            lightest = np.maximum(np.maximum(red, green), blue)
+            chroma = (lightest - np.minimum(np.minimum(red, green), blue)) / np.maximum(level, 1.0)
+            enamel = _teeth_like_level(level, colours) * _smooth01(
+                (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
+            )
+            a_own = a_up * (share * within * (1.0 - opening) * enamel)
+            colour = colour * (1.0 - a_own) + own * a_own
+        if continued is not None:
+            # (and as the lip lifts off them, the photo's lip shadow along their tops goes with it)
+            read = PHOTO_TEETH_READ * w + AA_PX
+            lifted = _smooth01((v_up - lip_top) * (1.0 / read)) * _soft(v_up + read - v, AA_PX)
+            texture += lifted * (continued - texture)
+        # (its dark gap and the lips' rim left behind only once the jaw has opened the lips past the photo's)
+        if dropped > 0.0:
+            cover *= share * (
+                1.0 - dropped * (1.0 - _teeth_like_level((texture[0] + texture[1] + texture[2]) / 3, colours))
+            )
+            # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
+            shade = 1.0 - 0.2 * dropped * (1.0 - inside)
+            texture *= shade
+        else:
+            cover *= share
+        if drawn:
+            colour = colour * (1 - cover) + texture * cover
+        # Until the jaw opens the lips past the photo's own gap the warped photo is the mouth, its lower
+        # teeth (carried by the jaw's mesh) included: the rest pose is the photo, not a redrawn lower half.
+
+    target = canvas[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32, order="C")
+    alpha = alpha * fade
+    if keep >= 1.0:  # (the photo's skull-carried teeth over the warped photo: at rest, the photo itself)
+        colour = target + (texture - target) * cover
+    elif keep > 0.0:
+        colour = colour * (1.0 - keep) + (target + (texture - target) * cover) * keep
+    out = target + (colour - target) * alpha
+    canvas[y0:y1, x0:x1] = _clamp(out + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
+
+
+def _cavity(
+    colours: MouthColours,
+    u: np.ndarray,
+    v: np.ndarray,
+    au: np.ndarray,
+    v_up: np.ndarray,
+    v_low: np.ndarray,
+    lip_low: np.ndarray,
+    inside: np.ndarray,
+    w: float,
+    detail: float,
+    up: np.ndarray,
+    low: np.ndarray,
+    lower_shows: float,
+) -> np.ndarray:
+    """(3, H, W) float32 colour of the mouth behind the upper teeth: the cavity, the tongue and the lower teeth
+    (draw_mouth's face coordinates u, v, au = |u| and teeth lines v_up, v_low of each pixel; the lower lip
+    lip_low; the lips' shadow `inside`; mouth width w px; tooth detail 0..1; the teeth lines' knots up, low;
+    how far the lower lip has dropped below the lower teeth's edges, lower_shows px). `colours` are channel
+    first (_colours_first)."""
+    # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
+    # (under the palate) and in the corners (the cheeks).
     height = np.maximum(v_low - v_up, 1.0)
-    lower_share = np.clip((v - v_up) / height, 0.0, 1.0)
-    warmth = np.clip(0.55 * lower_share + 2.2 * (1.0 - inside), 0.0, 1.0)
-    warmth *= np.clip(1.0 - (au * (1.0 / (0.5 * w))) ** 2, CORNER_WARMTH, 1.0)
+    lower_share = _clamp((v - v_up) / height, 0.0, 1.0)
+    warmth = _clamp(0.55 * lower_share + 2.2 * (1.0 - inside), 0.0, 1.0)
+    warmth *= _clamp(1.0 - (au * (1.0 / (0.5 * w))) ** 2, CORNER_WARMTH, 1.0)
     deep = colours.cavity_deep
-    colour = deep + (colours.cavity - deep) * warmth[..., None]
+    colour = deep + (colours.cavity - deep) * warmth
 
     # Tongue: a soft mass behind the lower incisors, rising with the teeth's opening, lit on its front
     # (near the lower teeth) and receding into the dark at its back (its top silhouette).
@@ -664,7 +889,7 @@ def draw_mouth(
     rise = TONGUE_RISE * max(centre_open - UPPER_CROWN[0] * w, 0.0)
     if rise > 0.0 and lower_shows > -1.5 * rise - 2.0:
         across = au * (1.0 / (TONGUE_HALF_WIDTH * w))
-        dome = np.sqrt(np.clip(1.0 - across * across, 0.0, 1.0))
+        dome = np.sqrt(_clamp(1.0 - across * across, 0.0, 1.0))
         top = v_low - rise * dome
         below = v - top
         soft = AA_PX + 0.15 * rise
@@ -675,8 +900,7 @@ def draw_mouth(
         light = (0.5 + 0.5 * lit) * (1.0 - 0.4 * across * across) * (0.8 + 0.2 * inside)
         # The median groove down the tongue's middle.
         groove = 1.0 - (0.18 * detail) * np.exp(-((u * (1.0 / (0.035 * w + 0.5))) ** 2))
-        shade = (light * groove)[..., None]
-        tongue_a = tongue_a[..., None]
+        shade = light * groove
         colour = colour * (1.0 - tongue_a) + (colours.tongue * shade) * tongue_a
 
     # Lower teeth: edges show behind the lower lip on a wide opening, darkening down into its shadow.
@@ -684,103 +908,24 @@ def draw_mouth(
     low_fade = _smooth01((lower_shows + 0.01 * w) / (LOWER_TEETH_FADE_PX + LOWER_TEETH_FADE * w))
     if low_fade > 0.0:
         ends = _row(LOWER_TOOTH_ENDS, w)
-        s, crown, gaps = _teeth_row(u, ends, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING)
+        s, crown, gaps = _teeth_row(u, LOWER_TOOTH_ENDS, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING, au=au)
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
         a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
-        per_tooth = _per_tooth(s, np.asarray(LOWER_TOOTH_LIGHT, np.float32), 0.25)
+        per_tooth = _per_tooth(s, LOWER_TOOTH_LIGHT, 0.25)
         # Lit as a surface facing forwards, a little less towards the roots, and in the lower lip's shade
         # just above it (a darkening from the edges down made a wide opening's lower teeth a grey slab).
         down = 1.0 - LOWER_TEETH_DOWN * _smooth01((v - edge) * (1.0 / (LOWER_CROWN_FULL * w + 1.0)))
         down *= 1.0 - LOWER_LIP_SHADOW * (1.0 - _smooth01((lip_low - v) * (1.0 / (LIP_SHADOW * w + 1.0))))
         # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
         sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
-        shade = (per_tooth * down * gaps * ((0.8 + 0.2 * inside) * sliver))[..., None]
-        a_low = a_low[..., None]
+        shade = per_tooth * down * gaps * ((0.8 + 0.2 * inside) * sliver)
         lower = colours.cavity + (colours.teeth - colours.cavity) * shade
         # Below the crowns (a lower lip pulled well down) the gum.
-        gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)[..., None]
-        lower = lower + (colours.gums * (per_tooth * down)[..., None] - lower) * gum_low
+        gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)
+        lower = lower + (colours.gums * (per_tooth * down) - lower) * gum_low
         colour = colour * (1.0 - a_low) + lower * a_low
 
-    # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
-    ends = _row(UPPER_TOOTH_ENDS, w)
-    s, crown, gaps = _teeth_row(u, ends, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING, UPPER_CROWN_OFFSETS)
-    # Behind the lips: the crowns show down to at most TEETH_REVEAL of the lips' gap. A narrow gap hides
-    # all but their incisal ends (the edges keep their shape, moved up behind the lip), a wide one shows
-    # them whole; a smooth maximum, so the edge follows the gap without a kink.
-    excess = (v_up + float(UPPER_CROWN[0]) * w) - (
-        lip_top + TEETH_REVEAL * np.maximum(lip_low - lip_top, 0.0)
-    )
-    soft = TEETH_REVEAL_SOFT * w + 0.5
-    edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
-    a_up = _soft(edge - v, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
-    per_tooth = _per_tooth(s, np.asarray(UPPER_TOOTH_LIGHT, np.float32), 0.25)
-    # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
-    # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
-    reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
-    depth = LIP_SHADOW_DEPTH * (0.55 + 0.45 * detail)
-    below_lip = v - lip_top
-    lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
-    contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
-    lip_shade *= 1.0 - (CONTACT_SHADOW_DEPTH * (0.5 + 0.5 * detail)) * contact
-    incisal = 1.0 - (0.16 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
-    slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
-        _smooth01(opening_px / (TEETH_LIT_OPENING * w))
-    )
-    shade = per_tooth * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
-    # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
-    teeth = colours.cavity + (upper_tone - colours.cavity) * shade[..., None]
-    # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
-    cs = 2.0 * (s - np.floor(s)) - 1.0
-    gum_line = v_up + float(UPPER_CROWN[0] - CROWN_FULL) * w + 0.02 * w * cs * cs
-    gum = _soft(gum_line - v, AA_PX + 0.01 * w)[..., None]
-    teeth = teeth + (colours.gums * (per_tooth * lip_shade)[..., None] - teeth) * gum
-    a_up = a_up[..., None]
-    keep = 0.0  # share of the warped photo kept as the mouth (see below)
-    if photo is None:
-        colour = colour * (1.0 - a_up) + teeth * a_up
-    else:
-        texture, cover, opening, continued, within = _photo_interior(
-            photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
-        )
-        photo_gap = float(np.max((photo.src_xy[11:] - photo.src_xy[:11]) @ ey))
-        share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
-        # A photo whose lips are only just parted shows a blend of its teeth and the synthesised ones; a
-        # wide open one only its own (carried by the skull, as the synthesised upper teeth are).
-        colour = colour * (1.0 - a_up * (1.0 - share)) + teeth * (a_up * (1.0 - share))
-        # Where the lip lifts off them (a smile, a wide jaw), its teeth are carried on upwards (each tooth
-        # its own tone and width) in the lip's shade, then the gum: a dark gap there hung them in the air.
-        # Only where the photo has teeth: towards its corners it has lips, which carried up read as blobs.
-        if continued is not None:
-            own = continued * (lip_shade * (0.85 + 0.15 * inside))[..., None]
-            own = own + (colours.gums * (per_tooth * lip_shade)[..., None] - own) * gum
-            chroma = (continued.max(axis=2) - continued.min(axis=2)) / np.maximum(continued.mean(axis=2), 1.0)
-            enamel = _teeth_like(continued, colours)[..., 0] * _smooth01(
-                (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
-            )
-            a_own = a_up * (share * within * (1.0 - opening) * enamel)[..., None]
-            colour = colour * (1.0 - a_own) + own * a_own
-            # (and as the lip lifts off them, the photo's lip shadow along their tops goes with it)
-            read = PHOTO_TEETH_READ * w + AA_PX
-            lifted = _smooth01((v_up - lip_top) * (1.0 / read)) * _soft(v_up + read - v, AA_PX)
-            texture += lifted[..., None] * (continued - texture)
-        # (its dark gap and the lips' rim left behind only once the jaw has opened the lips past the photo's)
-        dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
-        cover *= share * (1.0 - dropped * (1.0 - _teeth_like(texture, colours)))
-        # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
-        shade = 1.0 - 0.2 * dropped * (1.0 - inside[..., None])
-        texture *= shade
-        colour = colour * (1 - cover) + texture * cover
-        # Until the jaw opens the lips past the photo's own gap the warped photo is the mouth, its lower
-        # teeth (carried by the jaw's mesh) included: the rest pose is the photo, not a redrawn lower half.
-        keep = share * (1.0 - dropped)
-
-    target = canvas[y0:y1, x0:x1].astype(np.float32)
-    alpha = (alpha * fade)[..., None]
-    if keep > 0.0:  # (the photo's skull-carried teeth over the warped photo: at rest, the photo itself)
-        colour = colour * (1.0 - keep) + (target + (texture - target) * cover) * keep
-    out = target + (colour - target) * alpha
-    canvas[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return colour
 
 
 def _rounded_ends(
@@ -793,12 +938,12 @@ def _rounded_ends(
     inset = CORNER_INSET * w
     radius = CORNER_ROUND * w + 1.0
     to_end = np.minimum(u - (u_left + inset), (u_right - inset) - u)
-    t = np.clip(to_end * (1.0 / radius), 0.0, 1.0)
+    t = _clamp(to_end * (1.0 / radius), 0.0, 1.0)
     half = np.maximum(bottom - top, 0.0) * 0.5
     allowed = half * np.sqrt(t * (2.0 - t))
     soft = AA_PX + 0.35 * half * (1.0 - t)
     across = np.abs(v - (top + bottom) * 0.5)
-    return np.clip(0.5 + (allowed - across) / soft, 0.0, 1.0) * np.clip(0.5 + to_end / AA_PX, 0.0, 1.0)
+    return _clamp(0.5 + (allowed - across) / soft, 0.0, 1.0) * _clamp(0.5 + to_end / AA_PX, 0.0, 1.0)
 
 
 def _sorted(line_uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
