@@ -169,9 +169,15 @@ def test_idle_speech_idle_has_no_jump(session):
     frames += pull_until(session, audible)
     frames += pull_until(session, lambda f: not session.speaking)
     frames += [session.next_frame() for _ in range(FPS)]
-    for name, limit in [("headYaw", 0.6), ("headPitch", 0.6), ("headRoll", 0.6), ("browInnerUp", 0.1)]:
+    # One motion stream runs through idle and speech, so no track steps where speech starts or stops: each
+    # moves no faster than the file mode's own motion (head turns saturate at 45 deg/s = 1.8 deg a frame,
+    # head.MAX_SPEED_DEG_S; a nod peaks at ~1.3 deg a frame on the testdata clips), and a step would also
+    # show as a spike in the second difference, which stays under a degree (file mode: <= 0.65).
+    for name, limit in [("headYaw", 1.8), ("headPitch", 1.8), ("headRoll", 1.8), ("browInnerUp", 0.25)]:
         values = np.array([f.curves[name] for f in frames])
         assert np.abs(np.diff(values)).max() < limit, name
+        if name.startswith("head"):
+            assert np.abs(np.diff(values, 2)).max() < 1.0, name
     for name in MOUTH:
         values = np.array([f.curves[name] for f in frames])
         assert np.abs(np.diff(values)).max() < 0.6, name

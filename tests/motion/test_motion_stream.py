@@ -102,3 +102,68 @@ def test_seeds_differ_in_performance_not_in_lips(prosody_60s, mouth_60s):
             assert np.mean(np.abs(first["headYaw"] - second["headYaw"])) >= 2.0
             aperture = [c["jawOpen"] * (1 - c["mouthClose"]) for c in (first, second)]
             assert np.corrcoef(*aperture)[0, 1] >= 0.9
+
+
+def _clocked(prosody, options, *, assume: str, ahead: int = 0) -> tuple[MotionStream, dict[str, np.ndarray]]:
+    """A live session's use: each frame's input arrives `ahead` frames before the frame is due (0: at the clock),
+    and the due frame is finalised then with advance_to."""
+    stream = MotionStream(FPS, options)
+    n = prosody.speech.shape[0]
+    parts = [stream.push({}, _cut(prosody, 0, min(ahead, n)))] if ahead else []
+    for frame in range(n):
+        if frame + ahead < n:
+            parts.append(stream.push({}, _cut(prosody, frame + ahead, frame + ahead + 1)))
+        parts.append(stream.advance_to(frame, assume=assume))
+        assert stream.emitted == frame + 1  # exactly the due frame is final, never more or less
+    return stream, {name: np.concatenate([p[name] for p in parts]) for name in parts[-1]}
+
+
+def test_advance_to_forgets_its_assumption(prosody_60s):
+    # Frames finalised at the clock see the prosody only up to themselves; the cues (phrases, accents) the
+    # stream keeps are still exactly those the real input decides: an assumption never becomes an event.
+    prosody = _cut(prosody_60s, 0, 750)
+    options = MotionOptions(seed=5)
+    reference = MotionStream(FPS, options)
+    reference.push({}, prosody)
+    for assume in ("speech", "silence"):
+        stream, curves = _clocked(prosody, options, assume=assume)
+        assert stream.cues.phrases == reference.cues.phrases[: len(stream.cues.phrases)]
+        assert len(stream.cues.phrases) >= len(reference.cues.phrases) - 1
+        assert stream.cues.accents == reference.cues.accents[: len(stream.cues.accents)]
+        assert stream.cues.speech == reference.cues.speech[: len(stream.cues.speech)]
+        # ... and the take still moves like one: phrase postures, nods, blinks, no frame-to-frame step.
+        assert 1.0 < np.std(curves["headYaw"]) < 10.0
+        assert len(stream.blinker.apexes) >= 5
+        assert np.abs(np.diff(curves["headPitch"])).max() < 1.8
+
+
+def test_advance_to_with_the_input_ahead_is_the_offline_take(prosody_60s):
+    # When the input runs a look-ahead ahead of the clock, advance_to has nothing to finalise early: the
+    # frames are the offline ones exactly (a live session speaking synthesised text is in this case).
+    prosody = _cut(prosody_60s, 0, 500)
+    options = MotionOptions(seed=6, expressions=parse_timeline("0:happy:0.5"))
+    offline = generate({}, prosody, fps=FPS, n_frames=500, options=options).curves
+    lookahead = MotionStream(FPS, options).lookahead
+    _stream, curves = _clocked(prosody, options, assume="speech", ahead=lookahead)
+    for name in (
+        "headYaw",
+        "headPitch",
+        "headRoll",
+        "eyeBlinkLeft",
+        "gazeYaw",
+        "browInnerUp",
+        "mouthSmileLeft",
+    ):
+        np.testing.assert_allclose(
+            curves[name][: 500 - lookahead], offline[name][: 500 - lookahead], atol=1e-9
+        )
+
+
+def test_set_expressions_changes_only_frames_not_yet_final():
+    stream = MotionStream(FPS, MotionOptions(seed=1))
+    first = stream.push({}, None, n_frames=100)
+    assert "mouthSmileLeft" in first and "cheekSquintLeft" not in first
+    stream.set_expressions(parse_timeline("0:neutral,6:happy"))
+    rest = stream.push({}, None, n_frames=100)
+    smile = rest["cheekSquintLeft"]  # the frames made after the change: eased in from neutral
+    assert smile[-1] > 0.5 and np.abs(np.diff(smile)).max() < 0.1

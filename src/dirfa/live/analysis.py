@@ -57,12 +57,15 @@ WORD_MARGIN_S = 0.0
 @dataclass(frozen=True)
 class FrameSpeech:
     """What the speech stage found for some consecutive frames: mouth (n, len(MOUTH_TRACKS)) float32 in
-    MOUTH_TRACKS order; loudness (n,) 0..1; f0_hz (n,) 0 unvoiced; speech (n,) bool voice activity."""
+    MOUTH_TRACKS order; loudness (n,) 0..1; f0_hz (n,) 0 unvoiced; speech (n,) bool voice activity;
+    energy_db (n,) and voiced (n,) bool, the rest of the prosody the motion stream reads (None: unknown)."""
 
     mouth: np.ndarray
     loudness: np.ndarray
     f0_hz: np.ndarray
     speech: np.ndarray
+    energy_db: np.ndarray | None = None
+    voiced: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -83,6 +86,8 @@ def frame_speech(
         loudness=np.asarray(prosody.loudness[lo:hi], np.float32),
         f0_hz=np.asarray(prosody.f0_hz[lo:hi], np.float32),
         speech=np.asarray(prosody.speech[lo:hi], bool),
+        energy_db=np.asarray(prosody.energy_db[lo:hi], np.float32),
+        voiced=np.asarray(prosody.voiced[lo:hi], bool),
     )
 
 

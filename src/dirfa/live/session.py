@@ -2,13 +2,15 @@
 frame's 1/fps of sound, idle and alive between utterances, interruptible at any moment.
 
 Live stage, around the pipeline: say(text) -> dirfa.voice -> phones; push_audio() -> live.analysis ->
-phones; both -> speech.coarticulation mouth curves + live.motion -> render.compose -> LiveFrame.
+phones; both -> speech.coarticulation mouth curves, and their prosody -> motion.stream.MotionStream (the
+file mode's motion, frame for frame) -> render.compose -> LiveFrame.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 import math
 import threading
@@ -32,10 +34,11 @@ from dirfa.live.analysis import (
     resample,
     warm_up,
 )
-from dirfa.live.motion import LiveMotion, emotion_weights
 from dirfa.live.steady import SteadyMouth
 from dirfa.media.audio import SAMPLE_RATE_HZ
-from dirfa.motion.expression import parse_emotion
+from dirfa.motion.expression import ExpressionTimeline, parse_emotion
+from dirfa.motion.generate import MotionOptions
+from dirfa.motion.stream import MotionStream
 from dirfa.speech.visemes import MOUTH_TRACKS, VISEME_TARGETS
 
 if TYPE_CHECKING:  # dirfa.voice loads when say() is first used
@@ -62,6 +65,10 @@ MAX_LATE_S = 1.0  # a paced stream this far behind its clock starts a new clock 
 # taking both cores for the whole text at the start, which stalled every session on the machine for seconds.
 # Two seconds outlast a phrase's synthesis (~0.2-0.5 s for a sentence, benchmarks/live.py) on a busy machine.
 SYNTH_AHEAD_S = 2.0
+# An emotion change eases in over this long, as a key of an --expressions timeline does (expression_curves'
+# transition): set_emotion() and inline tags become timeline keys this far after the frames already final.
+EMOTION_EASE_S = 0.6
+SILENCE_DB = -90.0  # energy of an idle frame for the motion stream (speech.prosody's floor)
 
 
 class SessionClosed(InputError):
@@ -94,7 +101,10 @@ class _SpeechFrame:
     f0_hz: float
     speech: bool
     audio: np.ndarray  # int16 (samples_per_frame,)
-    emotion: dict[str, float] | None = None  # an inline [emotion] tag taking effect here
+    # An inline [emotion:intensity] tag reached in this frame: (emotion, intensity, seconds into the frame).
+    emotion: tuple[str, float, float] | None = None
+    energy_db: float = SILENCE_DB
+    voiced: bool = False
 
 
 class _Pushed:
@@ -174,7 +184,12 @@ class Session:
             self.width = self.height = 0
         # No one-frame mouth or teeth state: measured on the rig as rendered (tracks only: on the tracks).
         self._steady = SteadyMouth(self._renderer.rig if self._renderer is not None else None)
-        self._motion = LiveMotion(fps=fps, seed=seed, head_motion=head_motion)
+        # The file mode's motion generator, fed frame by frame (see _motion): seed, head_motion and emotions
+        # as in `dirfa animate`, so a session speaking a clip moves as the clip's video does.
+        self._stream = MotionStream(fps, MotionOptions(seed=seed, head_motion=head_motion))
+        self._committed = 0  # queued speech frames (from the front of _frames) already in the stream
+        self._rows: collections.deque[dict[str, float]] = collections.deque()  # final motion, from _index
+        self._keys: list[tuple[float, str, float]] = []  # the emotion timeline so far
         self._cond = threading.Condition()
         self._next_lock = threading.Lock()  # one frame at a time, in order
         self._frames: collections.deque[_SpeechFrame] = collections.deque()
@@ -198,7 +213,8 @@ class Session:
             [[VISEME_TARGETS[v].get(t, 0.0) for t in MOUTH_TRACKS] for v in self._viseme_names], np.float32
         )
         if emotion is not None:
-            self.set_emotion(emotion)
+            ((_, name, intensity),) = parse_emotion(emotion).keys
+            self._add_emotion(0.0, name, intensity)  # from the first frame, as `dirfa animate --emotion`
         self._worker = threading.Thread(target=self._work, name="dirfa-live", daemon=True)
         self._worker.start()
         threading.Thread(target=self._warm_up, name="dirfa-live-warm-up", daemon=True).start()
@@ -258,20 +274,20 @@ class Session:
             self._generation += 1
             self._jobs.clear()
             self._frames.clear()
+            self._committed = 0
             self._cond.notify_all()
 
     def set_emotion(self, emotion: str | None) -> None:
         """ "happy", "sad:0.5", "neutral" or None; the face eases into it."""
         self._check_open()
-        weights: dict[str, float] = {}
+        name, intensity = "neutral", 0.0
         if emotion is not None:
             ((_, name, intensity),) = parse_emotion(emotion).keys
-            weights = emotion_weights(name, intensity)
         with self._cond:
-            self._motion.set_emotion(weights)
+            self._add_emotion(self._index / self.fps, name, intensity, ease=True)
 
     def listen(self, listening: bool = True) -> None:
-        """While listening (and not speaking) the face attends: small nods, eyes on the viewer."""
+        """While listening (and not speaking) the face attends: small backchannel nods every few seconds."""
         self._check_open()
         with self._cond:
             self._listening = bool(listening)
@@ -299,6 +315,7 @@ class Session:
             self._closed = True
             self._jobs.clear()
             self._frames.clear()
+            self._committed = 0
             self._cond.notify_all()
         if threading.current_thread() is not self._worker:
             self._worker.join(timeout=2.0)
@@ -330,14 +347,7 @@ class Session:
                 if item is not None and len(self._frames) == int(SYNTH_AHEAD_S * self.fps):
                     self._cond.notify_all()  # room for the voice's next phrase (_room_for_speech)
                 self._was_speaking = item is not None
-                if item is not None and item.emotion is not None:
-                    self._motion.set_emotion(item.emotion)
-                motion = self._motion.step(
-                    speaking=item is not None and item.speech,
-                    loudness=item.loudness if item is not None else 0.0,
-                    f0_hz=item.f0_hz if item is not None else 0.0,
-                    listening=self._listening,
-                )
+                motion = self._motion(self._index, item)
                 index = self._index
                 self._index += 1
                 upcoming = self._frames[0].mouth if item is not None and self._frames else None
@@ -358,6 +368,72 @@ class Session:
                 visemes=self._visemes(mouth),
                 speaking=item is not None,
             )
+
+    # --- motion: the frames' input to the motion stream, kept a look-ahead ahead where it can be ------------
+
+    def _motion(self, index: int, item: _SpeechFrame | None) -> dict[str, float]:
+        """Frame `index`'s non-verbal tracks (called under the lock, once per frame, in order).
+
+        The stream's frame k is the session's frame k. Its input is the speech queued for it, or silence when
+        idle; speech already queued is fed ahead (it plays in that order), so while the queue reaches
+        LOOKAHEAD_S past the frame (say() synthesises ahead; services often push faster than real time) the
+        frame is final as in file mode, exactly. Idle silence is fed only as its frames come due (speech may
+        start at any moment): the frame is then finalised early, assuming the input goes on as speech while an
+        utterance is under way and as silence otherwise (MotionStream.advance_to). After an interrupt the
+        stream has heard up to LOOKAHEAD_S of speech that is never shown; the speech after it is fed behind
+        that, and the lag closes over the next idle frames."""
+        stream = self._stream
+        if item is not None and self._committed:
+            self._committed -= 1  # fed ahead already
+        elif item is not None or stream.n_received == index:
+            self._feed([item])
+        want = index + stream.lookahead + 1 - stream.n_received
+        if want > 0 and len(self._frames) > self._committed:
+            ahead = list(itertools.islice(self._frames, self._committed, self._committed + want))
+            self._feed(ahead)
+            self._committed += len(ahead)
+        if stream.emitted <= index:
+            self._keep(stream.advance_to(index, assume="speech" if self._jobs else "silence"))
+        return self._rows.popleft()
+
+    def _feed(self, items: list[_SpeechFrame | None]) -> None:
+        """Frames' prosody into the motion stream (None: an idle frame), with their inline emotion tags."""
+        stream = self._stream
+        for k, item in enumerate(items):
+            if item is not None and item.emotion is not None:
+                name, intensity, into_s = item.emotion
+                self._add_emotion((stream.n_received + k) / self.fps + into_s, name, intensity)
+        prosody = _FrameProsody(
+            energy_db=np.array([SILENCE_DB if f is None else f.energy_db for f in items]),
+            loudness=np.array([0.0 if f is None else f.loudness for f in items]),
+            f0_hz=np.array([0.0 if f is None else f.f0_hz for f in items]),
+            voiced=np.array([f is not None and f.voiced for f in items]),
+            speech=np.array([f is not None and f.speech for f in items]),
+        )
+        self._keep(stream.push({}, prosody, listening=self._listening))
+
+    def _keep(self, rows: dict[str, np.ndarray]) -> None:
+        """Queue the stream's final frames, one dict of track values each."""
+        names = list(rows)
+        columns = [rows[name].tolist() for name in names]
+        self._rows.extend(dict(zip(names, values)) for values in zip(*columns))
+
+    def _add_emotion(self, time_s: float, name: str, intensity: float, *, ease: bool = False) -> None:
+        """Reach emotion `name` at `intensity` at `time_s` (on the frames' clock), easing in over
+        EMOTION_EASE_S before it, as an --expressions key does. Frames already final keep theirs, so the key
+        moves as late as the ease needs; ease=True eases in from now even before the first frame
+        (set_emotion), where a key at frame 0 holds from the start (the session's emotion, a tag opening the
+        first text). A later key replaces the keys after it."""
+        stream = self._stream
+        done = stream.emitted
+        if done or ease:
+            time_s = max(time_s, done / self.fps + EMOTION_EASE_S)
+        keys = [key for key in self._keys if key[0] < time_s - 1e-9]
+        # Keys reached before the first frame not yet final matter only through the last of them.
+        past = [key for key in keys if key[0] <= done / self.fps]
+        keys = past[-1:] + [key for key in keys if key[0] > done / self.fps] + [(time_s, name, intensity)]
+        self._keys = keys
+        stream.set_expressions(ExpressionTimeline(tuple(keys)))
 
     def _mouth(self, item: _SpeechFrame | None) -> np.ndarray:
         """The frame's mouth; after speech stops, the last mouth eased to rest over RELEASE_S."""
@@ -501,7 +577,8 @@ class Session:
         emotions = {}
         if synthesis.expressions is not None:
             for time_s, name, intensity in synthesis.expressions.keys:
-                emotions[min(int(round(time_s * self.fps)), n_frames - 1)] = emotion_weights(name, intensity)
+                frame = min(int(time_s * self.fps), n_frames - 1)
+                emotions[frame] = (name, intensity, time_s - frame / self.fps)
         return self._frames_of(frame_speech(mouth, voice, 0, n_frames), sound, 0, emotions)
 
     def _room_for_speech(self, generation: int) -> bool:
@@ -517,7 +594,7 @@ class Session:
         speech: FrameSpeech,
         sound: np.ndarray,
         first_sample: int,
-        emotions: dict[int, dict] | None = None,
+        emotions: dict[int, tuple[str, float, float]] | None = None,
     ) -> list[_SpeechFrame]:
         """Speech frames with their slices of `sound` (float32 at audio_rate_hz, from `first_sample`)."""
         spf = self.samples_per_frame
@@ -535,6 +612,8 @@ class Session:
                 speech=bool(speech.speech[i]),
                 audio=pcm[i * spf : (i + 1) * spf],
                 emotion=emotions.get(i),
+                energy_db=SILENCE_DB if speech.energy_db is None else float(speech.energy_db[i]),
+                voiced=bool(speech.speech[i]) if speech.voiced is None else bool(speech.voiced[i]),
             )
             for i in range(speech.n_frames)
         ]
@@ -621,12 +700,30 @@ class _Clock:
         return 0.0
 
 
+@dataclass(frozen=True)
+class _FrameProsody:
+    """Some frames' prosody as the motion stream reads it (motion.cues.ProsodyLike)."""
+
+    energy_db: np.ndarray
+    loudness: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    speech: np.ndarray
+
+
+_CLOSE = MOUTH_TRACKS.index("mouthClose")
+
+
 def _with_mouth(motion: dict[str, float], mouth: np.ndarray) -> dict[str, float]:
-    """A frame's curves: the motion's, with the mouth tracks laid over (screened onto the emotion's own)."""
+    """A frame's curves: the motion's, with the mouth tracks laid over (screened onto the emotion's and the
+    mouth gestures' own, as the file mode screens those onto the lip sync: the same values either way)."""
     curves = dict(motion)
     for j, name in enumerate(MOUTH_TRACKS):
         value = float(mouth[j])
         base = curves.get(name)
+        if name == "jawOpen" and base is not None:
+            # Surprise drops the jaw, but never through a p/b/m closure (as motion.stream does).
+            base *= 1.0 - min(max(float(mouth[_CLOSE]), 0.0), 1.0)
         curves[name] = value if base is None else value + base - value * base
     return curves
 

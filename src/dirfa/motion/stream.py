@@ -6,6 +6,7 @@ analysis as it arrives. Both give the same tracks, frame for frame.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -13,7 +14,12 @@ import numpy as np
 
 from dirfa.motion.brows import BrowMotion
 from dirfa.motion.cues import CueTracker, ProsodyLike
-from dirfa.motion.expression import EXPRESSION_TRACKS, MouthGestures, expression_curves
+from dirfa.motion.expression import (
+    EXPRESSION_TRACKS,
+    ExpressionTimeline,
+    MouthGestures,
+    expression_curves,
+)
 from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
 from dirfa.motion.head import HeadMotion
 from dirfa.motion.tracks import TRACK_SPECS
@@ -40,6 +46,16 @@ class MotionStream:
     the frames that became final, as track name -> array (every track, possibly 0 frames). `finish()` says
     the input is complete and returns the rest. A frame becomes final once the input reaches LOOKAHEAD_S
     beyond it. `listening=True` marks frames where the person listens (small nods when silent).
+
+    A live session cannot always wait for that: its clock may catch up with the input (audio pushed at real
+    time, idle between utterances). `advance_to(frame, assume=...)` then finalises the frames up to `frame`
+    now, from the input received (which must reach `frame`) and an assumption about the rest: "silence" or
+    "speech" (the last frame received goes on, as speech). The assumption is never kept: the cue tracker is
+    returned to what the real input decides, and the generators get only events (phrase starts and ends,
+    accents) that the real input decides — later than offline by the look-ahead missing, never wrongly. It
+    only shapes the due frame's per-frame cues (talking or pausing, activity, pitch). So when the input is
+    ahead of the clock, live equals offline exactly; when it is not, events come up to LOOKAHEAD_S late.
+    `set_expressions(timeline)` changes the emotion timeline for the frames not yet final.
     """
 
     def __init__(self, fps: float, options=None) -> None:
@@ -109,6 +125,55 @@ class MotionStream:
         self.listening.extend([bool(listening)] * n)
         return self._run(ended=False)
 
+    def advance_to(self, frame: int, *, assume: str = "silence") -> dict[str, np.ndarray]:
+        """Finalise every frame up to `frame` now (see the class docstring); the frames that became final.
+
+        The input must have reached `frame`. assume: "silence" or "speech", what the frames not yet received
+        are taken to be for deciding the due frames' cues."""
+        if assume not in ("silence", "speech"):
+            raise ValueError(f"assume must be 'silence' or 'speech', not {assume!r}")
+        if self.finished:
+            raise RuntimeError("MotionStream.advance_to after finish()")
+        if frame >= self.n_received:
+            raise ValueError(
+                f"advance_to({frame}) needs the input up to that frame; {self.n_received} received"
+            )
+        rows = self._final_rows(ended=False) if self.emitted <= frame else []
+        while self.emitted <= frame:
+            rows.append(self._early_frame(assume))
+            self.emitted += 1
+        return self._pack(rows)
+
+    def _early_frame(self, assume: str) -> dict[str, float]:
+        """The next frame before its look-ahead has arrived: events from the real input only, per-frame cues
+        decided on input extended by the assumption, which is then forgotten."""
+        i, cues = self.emitted, self.cues
+        available = self.n_received
+        cues.advance(available, False)
+        self._events(i, last=False)
+        saved = _Checkpoint(cues)
+        # The due frame reads speech up to i + 2 and whether i is inside a phrase: cues decided from the input
+        # up to i + phrase_delay. Nothing else is decided from the assumption (it would be forgotten anyway).
+        missing = max(i + max(cues.phrase_delay, cues.gap + 2) + 1 - available, 0)
+        if missing and (assume == "silence" or not available):
+            cues.extend(None, missing)
+        elif missing:
+            cues.raw_speech += [True] * missing
+            for name in ("energy_db", "loud_in", "f0_hz", "voiced_in"):
+                values = getattr(cues, name)
+                values += [values[-1]] * missing
+        cues.advance(available + missing, False)
+        try:
+            return self._frame(i, ended=False, available=available, events=False)
+        finally:
+            saved.restore(cues)
+
+    def set_expressions(self, timeline: ExpressionTimeline | None) -> None:
+        """Lay this emotion timeline over the frames not yet final (frames already returned keep theirs);
+        None is neutral without expression tracks."""
+        self.options = dataclasses.replace(self.options, expressions=timeline)
+        self._expression_frames = 0  # computed again at the next frame
+
     def finish(self) -> dict[str, np.ndarray]:
         """The input is complete: return every remaining frame."""
         if self.finished:
@@ -130,13 +195,17 @@ class MotionStream:
 
     # --- frames ----------------------------------------------------------------------------------------
     def _run(self, *, ended: bool) -> dict[str, np.ndarray]:
+        return self._pack(self._final_rows(ended=ended))
+
+    def _final_rows(self, *, ended: bool) -> list[dict[str, float]]:
+        """Every frame the input received makes final (all of them once it has `ended`), as emitted."""
         available = self.n_received
         self.cues.advance(available, ended)
         rows = []
         while self.emitted < available and (ended or self.emitted + self.lookahead < available):
             rows.append(self._frame(self.emitted, ended=ended, available=available))
             self.emitted += 1
-        return self._pack(rows)
+        return rows
 
     def _events(self, frame: int, *, last: bool) -> None:
         """Hand every cue decided for frames up to frame + its lead to the generators, in time order."""
@@ -173,9 +242,10 @@ class MotionStream:
             self.brows.on_accent(accent, strength, frame)
             self._accents_done += 1
 
-    def _frame(self, i: int, *, ended: bool, available: int) -> dict[str, float]:
+    def _frame(self, i: int, *, ended: bool, available: int, events: bool = True) -> dict[str, float]:
         cues = self.cues
-        self._events(i, last=ended and i == available - 1)
+        if events:
+            self._events(i, last=ended and i == available - 1)
         gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues)
         if shift:
             self.blinker.on_gaze_shift(shift)
@@ -234,7 +304,39 @@ class MotionStream:
             for name in row:
                 if name not in names:
                     names.append(name)
+        if not rows:  # a live session's every frame asks; one shared empty array, never written to
+            return dict.fromkeys(names, _NO_FRAMES)
         return {name: np.array([row.get(name, 0.0) for row in rows], dtype=np.float64) for name in names}
+
+
+_NO_FRAMES = np.zeros(0)
+_NO_FRAMES.flags.writeable = False
+
+
+class _Checkpoint:
+    """A CueTracker's state, to return to after deciding a frame on assumed input. Its attributes are lists
+    that only grow (a phrase that closes replaces the last item) and numbers; anything else is refused, so
+    a new kind of state in the tracker is noticed here rather than leaking an assumption into the stream."""
+
+    def __init__(self, tracker: CueTracker) -> None:
+        self.lists: dict[str, tuple[int, object]] = {}
+        self.values: dict[str, object] = {}
+        for name, value in vars(tracker).items():
+            if isinstance(value, list):
+                self.lists[name] = (len(value), value[-1] if value else None)
+            elif value is None or isinstance(value, (bool, int, float)):
+                self.values[name] = value
+            else:
+                raise TypeError(f"CueTracker.{name} ({type(value).__name__}) cannot be checkpointed")
+
+    def restore(self, tracker: CueTracker) -> None:
+        for name, (length, last) in self.lists.items():
+            values = getattr(tracker, name)
+            del values[length:]
+            if length:
+                values[-1] = last
+        for name, value in self.values.items():
+            setattr(tracker, name, value)
 
 
 _MOTION_TRACKS = (
