@@ -13,6 +13,7 @@ import pytest
 from dirfa.api import LIP_GAP_STATES
 from dirfa.live import Session
 from dirfa.live.steady import SteadyMouth
+from dirfa.speech.visemes import MOUTH_TRACKS
 
 FPS = 25
 RATE_HZ = 16000
@@ -117,6 +118,12 @@ def test_steady_mouth_removes_the_one_frame_events_of_raw_tracks(avatar, librivo
     audio = dirfa.load_audio(librivox_clip.parent / "sense_and_sensibility_01_austen_64kb-0870.wav")
     tracks = dirfa.animate(audio, fps=FPS, seed=0, language="zz")
     frames = [{k: float(v[i]) for k, v in tracks.curves.items()} for i in range(tracks.n_frames)]
+    raw = np.array([(rig.pose(f).mouth_open_px - rest) / width for f in frames])
+    # The tracks' own pass (speech.coarticulation.no_single_frames) now leaves none on this clip: a frame
+    # in the middle of a shut stretch takes the widest frame's mouth, a one-frame flash for SteadyMouth.
+    shut = np.nonzero((raw[:-2] <= 0.0) & (raw[1:-1] <= 0.0) & (raw[2:] <= 0.0))[0] + 1
+    flash, widest = int(shut[len(shut) // 2]), frames[int(np.argmax(raw))]
+    frames[flash] = {**frames[flash], **{k: widest[k] for k in MOUTH_TRACKS}}
     raw = np.array([(rig.pose(f).mouth_open_px - rest) / width for f in frames])
     steady, shown = SteadyMouth(rig), []
     for i, f in enumerate(frames):

@@ -114,26 +114,40 @@ def synthetic(phones: list[tuple[str, float]], loudness: float = 0.6) -> tuple[P
     return timeline, prosody
 
 
-def test_rest_silence_and_loudness():
+def test_rest_silence_and_the_phones_not_loudness_set_the_opening():
     timeline, prosody = synthetic([(SILENCE, 0.5), ("HH", 0.08), ("AA", 0.2), ("T", 0.06), (SILENCE, 0.6)])
     n = prosody.speech.shape[0]
     curves = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)
     assert np.all(curves["jawOpen"][:8] < 0.02) and np.all(curves["jawOpen"][-8:] < 0.02)
-    loud = mouth_curves(
-        timeline,
-        synthetic(list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0))), 1.0)[1],
-        fps=25.0,
-        n_frames=n,
-    )
-    quiet = mouth_curves(
-        timeline,
-        synthetic(list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0))), 0.0)[1],
-        fps=25.0,
-        n_frames=n,
-    )
-    assert loud["jawOpen"].max() > 1.2 * quiet["jawOpen"].max() > 0.3
+    # Real speakers' mouths follow loudness only weakly (issue 13): the same phones said at the clip's
+    # loudest or quietest open the jaw nearly alike (the loudness drive was 0.8..1.25, now 0.9..1.1).
+    phones = list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0)))
+    loud = mouth_curves(timeline, synthetic(phones, 1.0)[1], fps=25.0, n_frames=n)
+    quiet = mouth_curves(timeline, synthetic(phones, 0.0)[1], fps=25.0, n_frames=n)
+    assert quiet["jawOpen"].max() * 1.3 > loud["jawOpen"].max() > quiet["jawOpen"].max() > 0.3
     silent, sil_prosody = synthetic([(SILENCE, 2.0)])
     assert all(np.all(c == 0) for c in mouth_curves(silent, sil_prosody, fps=25.0, n_frames=50).values())
+
+
+def test_a_stressed_vowel_opens_wider_than_an_unstressed_one():
+    """Duration marks stress (Fry 1955), against the speaking rate around it: the same 140 ms "a" among short
+    syllables (prominent) opens the jaw wider than among long ones, its own neighbours being the same."""
+
+    def peak(context_vowel_s: float) -> float:
+        # Each context syllable sits behind a short pause (bridged, not a phrase break), far enough that
+        # its own gesture does not reach the "a".
+        syllable = [("D", 0.06), ("IH", context_vowel_s), ("D", 0.06), (SILENCE, 0.2)]
+        phones = [(SILENCE, 0.5), *syllable * 3, ("D", 0.06), ("AA", 0.14), ("D", 0.06), (SILENCE, 0.2)]
+        timeline, prosody = synthetic([*phones, *syllable, (SILENCE, 0.6)], 1.0)
+        jaw = mouth_curves(timeline, prosody, fps=25.0, n_frames=prosody.speech.shape[0])["jawOpen"]
+        k = timeline.phones.index("AA")
+        lo, hi = (
+            nearest_frame(timeline.start_s[k], 25.0, jaw.size),
+            nearest_frame(timeline.end_s[k], 25.0, jaw.size),
+        )
+        return float(jaw[lo : hi + 1].max())
+
+    assert peak(0.06) > 1.15 * peak(0.2) > 0.35
 
 
 def test_anticipatory_rounding():

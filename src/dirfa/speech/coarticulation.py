@@ -33,10 +33,17 @@ LEAD_S = 0.02
 # the pause's length. OPEN_LEAD_S: the opening tracks (jaw, lower and upper lip) show the wider of now and
 # this much later, so a mouth opens that much earlier and closes on time, and a vowel's widest frames stay
 # inside its phone. Lip closures and tucks (p, b, m, f, v) keep LEAD_S (_hold_envelope, _frame_holds): a p
-# stays shut on every frame that shows it. Measured on real speech (benchmarks/motion.py, aperture vs
-# loudness cross-correlation): the mouth led by 22-33 ms before, 31-50 ms with these; shifting the whole
-# blend 30-60 ms further lost open vowels and made one-frame mouths (benchmarks/lipsync.py --geometry).
-ONSET_LEAD_S = 0.06  # with OPEN_LEAD_S the jaw starts 120-160 ms before the voice, mostly open at it
+# stays shut on every frame that shows it. Measured on real speech (benchmarks/motion.py and
+# benchmarks/mouth_timing.py, aperture vs loudness cross-correlation): the mouth led by 22-33 ms with LEAD_S
+# alone, 31-50 ms with OPEN_LEAD_S. The measured lead follows the closures: moving LEAD_S (the closures with
+# it) to 40 / 60 / 80 ms gives +46 / +63 / +80 ms over the LibriVox and radio clips, but open vowels opened
+# fall from 75 to 68 / 68 / 64 of 78 and p/b/m from 58 to 56-57 / 55 of 58 (benchmarks/lipsync.py
+# --geometry's scoring: short vowels before a closure lose their open frames), as shifting the whole blend
+# did before. Showing only the opening tracks 40 ms further ahead moves the lead by +4 ms and costs open
+# vowels. Synthesised speech (`say`) already leads by ~3 frames by tests/live/test_session.py's measure
+# (its phrases start with a breathy h the jaw opens through): ONSET_LEAD_S 40 ms, not 60, keeps it there
+# once loudness no longer damps the jaw at quiet onsets (_stress_gains).
+ONSET_LEAD_S = 0.04  # with OPEN_LEAD_S the jaw starts 100-140 ms before the voice, mostly open at it
 OPEN_LEAD_S = 0.08
 
 # Sub-frame evaluation points: keeps 20-30 ms closures of fast speech from falling between frames.
@@ -53,6 +60,37 @@ LIPS_MAX_SPEED_PER_S = 15.0
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
+
+# Stress from the phones (_stress_gains). Inherent vowel durations in seconds, Klatt 1979 ("Synthesis by rule
+# of segmental durations in English sentences"; the MITalk duration rules): the length of a stressed vowel in
+# a non-final syllable at his speaking rate.
+_INHERENT_S: dict[str, float] = {
+    "AA": 0.24, "AE": 0.23, "AH": 0.14, "AO": 0.24, "AW": 0.26, "AY": 0.25, "EH": 0.15, "ER": 0.18,
+    "EY": 0.19, "IH": 0.135, "IY": 0.155, "OW": 0.22, "OY": 0.28, "UH": 0.16, "UW": 0.21,
+}  # fmt: skip
+_FINAL_LENGTHENING = 1.4  # Klatt 1979: the vowel before a pause is lengthened by 40 %
+# Vowels of connected English last about half their inherent duration: median 0.47 over the LibriVox and radio
+# clips (pocketsphinx-testdata, /work/shared/data/speech; recognised and aligned phones alike).
+_TYPICAL_RATIO = 0.5
+# The speaking rate a vowel's length is judged against: the vowels around it, with at most half a second of
+# look-ahead (the live path's bound on motion look-ahead; issue 13).
+_RATE_BEFORE_S = 2.0
+_RATE_AFTER_S = 0.5
+# Gain of a vowel of typical length: with the phrase-position factor the vowels' mean gain is 1.07, that of the
+# loudness gain this replaces (the same LibriVox and radio clips), so the mouth opens as far on average.
+_STRESS_CENTRE = 1.09
+_STRESS_SLOPE = 0.25  # per doubling of the duration ratio
+_STRESS_RANGE = (0.9, 1.25)
+_PHRASE_ONSET_GAIN = 1.06  # at a phrase's start ...
+_PHRASE_LATE_GAIN = 0.96  # ... declining to this over _PHRASE_DECLINE_S
+_PHRASE_DECLINE_S = 2.5
+# What is left of the loudness drive: the jaw gain spans this much over the clip's loudness range (0.45 before,
+# 0.8..1.25). Kept because without it synthesised speech (`say`) led its sound by 4 frames (160 ms) by
+# tests/live/test_session.py's measure, past the ~125 ms at which video ahead of its sound is noticed (ITU-R
+# BT.1359): its phones keep the jaw low on loud sonorants (the r of "there") that loudness opened. With 0.2 it
+# leads by 3 frames as before. Recorded speech (aperture~loudness r at lag 0, median over the 12 LibriVox and
+# radio takes): 0.42 with none, 0.45 with 0.2, 0.48 with the full drive.
+_EMPHASIS = 0.2
 
 _IDX = {name: i for i, name in enumerate(MOUTH_TRACKS)}
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -163,6 +201,7 @@ def _speech_phones(timeline: PhoneTimeline, prosody: Prosody) -> list[tuple[str,
 
 def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
     gestures = []
+    gains = _stress_gains(segments)
     for k, (phone, start, end) in enumerate(segments):
         duration = end - start
         if phone == SILENCE:
@@ -193,6 +232,8 @@ def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
                 reduce = 0.75 + 0.25 * duration / 0.1
                 for track in _GROUPS["jaw"]:
                     target[_IDX[track]] *= reduce
+            for track in _GROUPS["jaw"]:
+                target[_IDX[track]] = min(target[_IDX[track]] * gains[k], 1.0)
             gestures.append(_Gesture(viseme, a, b, target, dominance.alphas(), dominance))
     return gestures
 
@@ -311,15 +352,58 @@ def _frame_holds(
     return held
 
 
-def _loudness_gain(prosody: Prosody, t: np.ndarray) -> np.ndarray:
-    """Jaw gain 0.8..1.25 from the clip-relative loudness: louder speech opens wider, quiet speech less."""
+def _stress_gains(segments: list[tuple[str, float, float]]) -> list[float]:
+    """Jaw gain per segment (1 for consonants and pauses): how strongly each vowel is said, from the phones.
+
+    Stressed vowels are opened wider than unstressed ones (the jaw lowers more for a stressed or accented
+    syllable: e.g. Erickson 2002, Phonetica 59:134; de Jong 1995, JASA 97:491), and in English duration is the
+    most reliable cue to stress (Fry 1955, JASA 27:765). Each vowel's duration is taken against its own
+    inherent duration (Klatt 1979's table: an "aa" is longer than an "ih" by nature, not by stress), less the
+    lengthening every vowel gets before a pause (Klatt 1979: x1.4), and against the median of that ratio over
+    the vowels from _RATE_BEFORE_S before to _RATE_AFTER_S after it (the local speaking rate; _TYPICAL_RATIO
+    where there are fewer than three); the log ratio sets the gain. A phrase's first syllables are said more
+    strongly than its later ones (Vayra & Fowler 1992, Phonetica 49:48: opening gestures decline across an
+    utterance; Fougeron & Keating 1997, JASA 101:3728: strengthening at domain onsets), counted from the
+    phrase's start. The gain looks at most _RATE_AFTER_S ahead. Loudness drives the jaw only weakly now
+    (_emphasis_gain): real speakers' mouth opening tracks it only weakly (r 0.16-0.28, issue 13).
+    """
+    vowels = []  # (segment index, start_s, duration ratio)
+    for k, (phone, start, end) in enumerate(segments):
+        inherent_s = _INHERENT_S.get(phone)
+        if inherent_s is None:
+            continue
+        ratio = (end - start) / inherent_s
+        after = segments[k + 1] if k + 1 < len(segments) else None
+        if after is None or (after[0] == SILENCE and after[2] - after[1] >= _BRIDGE_PAUSE_S):
+            ratio /= _FINAL_LENGTHENING
+        vowels.append((k, start, max(ratio, 1e-3)))
+    starts = np.array([v[1] for v in vowels])
+    ratios = np.array([v[2] for v in vowels])
+    phrase_starts = [
+        end for phone, start, end in segments if phone == SILENCE and end - start >= _REST_PAUSE_S
+    ]
+    gains = [1.0] * len(segments)
+    for k, start, ratio in vowels:
+        # Stress is prominence against the syllables around: fast speech is not all unstressed.
+        near = ratios[(starts >= start - _RATE_BEFORE_S) & (starts <= start + _RATE_AFTER_S)]
+        typical = float(np.median(near)) if near.size >= 3 else _TYPICAL_RATIO
+        stress = float(np.log2(ratio / typical))
+        phrase_start_s = max([t for t in phrase_starts if t <= start], default=0.0)
+        into_phrase = float(np.clip((start - phrase_start_s) / _PHRASE_DECLINE_S, 0.0, 1.0))
+        position = _PHRASE_ONSET_GAIN + (_PHRASE_LATE_GAIN - _PHRASE_ONSET_GAIN) * into_phrase
+        gains[k] = float(np.clip(_STRESS_CENTRE + _STRESS_SLOPE * stress, *_STRESS_RANGE)) * position
+    return gains
+
+
+def _emphasis_gain(prosody: Prosody, t: np.ndarray) -> np.ndarray:
+    """A weak jaw gain from the clip-relative loudness: 1 - _EMPHASIS / 2 (quiet) .. 1 + _EMPHASIS / 2 (loud)."""
     loud = np.asarray(prosody.loudness, dtype=np.float64)
-    if loud.size == 0:
+    if loud.size == 0 or _EMPHASIS <= 0:
         return np.ones(t.shape[0])
     # Smooth over ~120 ms so the gain follows phrases and stressed syllables, not single frames.
     loud = gaussian_filter1d(loud, sigma=max(0.06 * prosody.fps, 0.5), mode="nearest")
     frame_t = np.arange(loud.shape[0]) / prosody.fps
-    return 0.8 + 0.45 * np.interp(t, frame_t, loud)
+    return 1.0 + _EMPHASIS * (np.interp(t, frame_t, loud) - 0.5)
 
 
 def mouth_curves(
@@ -344,7 +428,7 @@ def mouth_curves(
     ahead = int(round(OPEN_LEAD_S / step_s))
     t_ext = np.concatenate([t, t[-1] + step_s * np.arange(1, ahead + 1)])
     blended = _blend(_gestures(segments), t_ext)
-    gain = _loudness_gain(prosody, t_ext - lead_s)
+    gain = _emphasis_gain(prosody, t_ext - lead_s)
     for name in _GROUPS["jaw"]:
         blended[:, _IDX[name]] *= gain
     opening = [_IDX[name] for name in _GROUPS["jaw"] + _GROUPS["upper"]]
@@ -369,6 +453,10 @@ def mouth_curves(
 # shown (the rig parts the lips by ~0.39 mouth widths per unit of jawOpen: lips closed below ~0.035 mouth
 # widths, open above ~0.07; teeth come into view over ~0.05-0.09). A frame keeps its state between the two.
 _OPENNESS_STATES = ((0.09, 0.18), (0.13, 0.23))
+# Where a face's lips read as open or show teeth, in openness: the open bound 0.07 and the teeth bound 0.09
+# mouth widths (api.LIP_GAP_STATES) over 0.39-0.5 mouth widths of lip gap per unit of jaw, which differs from
+# face to face (the example portrait 0.39, the astronaut closed at rest 0.46, art_1.png 0.5).
+_SHOWN_RANGE = (0.07 / 0.5, 0.09 / 0.39)
 
 
 def _states(openness: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -390,8 +478,9 @@ def no_single_frames(
     """Mouth curves in which no open or closed mouth (nor shown teeth) lasts a single frame.
 
     A short syllable between two closures, or a closure between two vowels, can fall on one 40 ms frame:
-    on screen it is a flash. The neighbouring frame nearer to that state takes 60 % of its shape, so the
-    state lasts two frames; a lip closure's own frames (mouthClose ~1) are never opened.
+    on screen it is a flash. The neighbouring frame nearer to that state takes 60 % of its shape (more if
+    that leaves it short of the state), so the state lasts two frames; a lip closure's own frames
+    (mouthClose ~1) are never opened.
 
     openness(curves, frame): how open that frame's mouth is, on the scale of `states` ((closed, open) bounds,
     a frame keeps its state between them). Default: the tracks' own openness (jawOpen less closure and tuck),
@@ -402,6 +491,7 @@ def no_single_frames(
         return out
     names = [name for name in MOUTH_TRACKS if name in out]
     if openness is None:
+        _no_one_frame_peaks(out, names)
         measure = _openness(out)
         at = lambda frame: float(_openness({k: v[frame : frame + 1] for k, v in out.items()})[0])  # noqa: E731
     else:
@@ -424,9 +514,17 @@ def no_single_frames(
                     held |= out["mouthRollLower"] >= 0.85
                 free = [j for j in order if not (opening and held[j])]  # a p/b/m or f/v stays shut
                 if free:
-                    for name in names:
-                        out[name][free[0]] = 0.4 * out[name][free[0]] + 0.6 * out[name][i]
-                    measure[free[0]] = at(free[0])
+                    # 60 % of the shape, or more until the neighbour is in that state: the lips' gap is not
+                    # linear in the tracks (a partly pressed lip), and a neighbour left just short of the
+                    # threshold leaves the flash where it was.
+                    j = free[0]
+                    own = {name: float(out[name][j]) for name in names}
+                    for share in (0.6, 0.75, 0.9, 1.0):
+                        for name in names:
+                            out[name][j] = (1 - share) * own[name] + share * out[name][i]
+                        measure[j] = at(j)
+                        if (measure[j] >= high) if opening else (measure[j] <= low):
+                            break
                 elif max(out["mouthClose"][i - 1], out["mouthClose"][i + 1]) < 0.95:
                     # An opening squeezed between two f/v tucks closes with them. (One between two p/b/m
                     # stays: "mama" at 300 words a minute has a frame per syllable, and the lips must show it.)
@@ -434,6 +532,37 @@ def no_single_frames(
                         out[name][i] = 0.5 * (out[name][i - 1] + out[name][i + 1])
                     measure[i] = at(i)
     return out
+
+
+def _no_one_frame_peaks(out: dict[str, np.ndarray], names: list[str]) -> None:
+    """In place: the larger neighbour of every one-frame peak of openness reaches the peak or the top of
+    _SHOWN_RANGE, taking as much of the peak frame's shape as that needs.
+
+    The tracks cannot see where a face's lips read as open or show teeth (_SHOWN_RANGE); a peak that only
+    its own frame lifts over that line, wherever the line lies in the range, is a one-frame flash on some
+    face. A neighbour that is a lip closure or tuck stays as it is (then the other one rises, or neither).
+    """
+    low, high = _SHOWN_RANGE
+    measure = _openness(out)
+    held = out["mouthClose"] >= 0.95
+    if "mouthRollLower" in out:
+        held |= out["mouthRollLower"] >= 0.85
+    for i in range(1, measure.shape[0] - 1):
+        peak = measure[i]
+        if peak <= low or peak < measure[i - 1] or peak < measure[i + 1]:
+            continue
+        target = min(peak, high)
+        free = [j for j in (i - 1, i + 1) if not held[j]]
+        if not free or max(measure[j] for j in free) >= target:
+            continue
+        j = max(free, key=lambda k: measure[k])
+        own = {name: float(out[name][j]) for name in names}
+        for share in (0.25, 0.5, 0.75, 1.0):
+            for name in names:
+                out[name][j] = (1 - share) * own[name] + share * out[name][i]
+            measure[j] = _openness({k: v[j : j + 1] for k, v in out.items()})[0]
+            if measure[j] >= target:
+                break
 
 
 def _openness(curves: dict[str, np.ndarray]) -> np.ndarray:
