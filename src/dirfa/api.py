@@ -25,7 +25,7 @@ from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate, seed_from
 from dirfa.motion.tracks import Tracks
 from dirfa.render.compose import plan_output
-from dirfa.render.stream import render_frames
+from dirfa.render.stream import RenderWorkers, render_frames
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes, words
 from dirfa.speech import prosody as speech_prosody
 from dirfa.voice import synthesis as voice_synthesis
@@ -295,6 +295,7 @@ def say(
     blink_rate_per_min: float | None = None,
     gaze: bool = True,
     expressions: ExpressionTimeline | str | None = None,
+    synthesis: voice_synthesis.Synthesis | None = None,
 ) -> Said:
     """A face speaking typed text: synthesis (voice, rate, pitch, [happy]/[pause 0.5] markup), then the lip
     sync from the synthesiser's own phone timeline (exact, no recognition), through the same coarticulation
@@ -302,11 +303,14 @@ def say(
     without a face fails before any synthesis) is what `render` draws; `say` itself needs only the text.
 
     expressions: None takes the markup's emotions; an ExpressionTimeline or "auto" replaces them.
-    seed: None derives it from the text and portrait (say_seed), so the same call gives the same take."""
+    seed: None derives it from the text and portrait (say_seed), so the same call gives the same take.
+    synthesis: `text` already spoken (e.g. by dirfa.voice.start_synthesis, begun before the portrait was
+    loaded), used instead of synthesising it again."""
     if isinstance(portrait, (str, Path)):
         portrait = load_portrait(portrait)
     check_fps(fps)
-    synthesis = synthesize(text, voice=voice, language=language, rate=rate, pitch=pitch)
+    if synthesis is None:
+        synthesis = synthesize(text, voice=voice, language=language, rate=rate, pitch=pitch)
     speech = analyze_speech(synthesis.audio, fps=fps, timeline=synthesis.timeline)
     if expressions is None:
         expressions = synthesis.expressions
@@ -374,6 +378,7 @@ def frames(
     rig: Rig | None = None,
     workers: int = 1,
     close_mouth: bool = False,
+    started: RenderWorkers | None = None,
 ) -> Iterator[Frame]:
     """Render the animation frame by frame, as it goes (only a few frames are held at any time).
 
@@ -381,7 +386,9 @@ def frames(
     crop: a face-centred square instead of the whole picture. workers: processes rendering, this one
     included (default 1; clips of a few seconds always use one; with more, call this under
     `if __name__ == "__main__":`, as any use of multiprocessing needs). close_mouth: a photo with parted
-    lips or a toothy smile rests with its lips shut (default: its own mouth is the rest pose)."""
+    lips or a toothy smile rests with its lips shut (default: its own mouth is the rest pose). started:
+    render processes started ahead (dirfa.render.stream.RenderWorkers, e.g. before the speech analysis), used
+    whatever the clip's length; this call takes them over and stops them."""
     assets = None
     if isinstance(portrait, Avatar) and rig is None:
         # Prepared at this output scale already (or now, once for this avatar).
@@ -398,7 +405,9 @@ def frames(
     if close_mouth:
         rig = rig.closed_at_rest()
     curves = steady_mouth(rig, tracks.curves)
-    images = render_frames(portrait.image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets)
+    images = render_frames(
+        portrait.image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets, started=started
+    )
     for index, image in enumerate(images):
         yield Frame(index=index, t=index / tracks.fps, image=image)
 
@@ -414,12 +423,14 @@ def render(
     progress: Callable[[Iterator[Frame], int], Iterator[Frame]] | None = None,
     workers: int = 1,
     close_mouth: bool = False,
+    started: RenderWorkers | None = None,
 ) -> Path:
     """Write the animation as an H.264/AAC MP4 (the audio's original sound, at good quality).
 
     progress: optional wrapper over the frame iterator (e.g. a progress bar), given the iterator and the
     frame count. workers: processes rendering, this one included (see `frames`; the CLI uses one per core).
-    close_mouth: shut the photo's parted lips at rest (see `frames`). The file appears only when complete."""
+    close_mouth: shut the photo's parted lips at rest (see `frames`); started: render processes started ahead
+    (see `frames`). The file appears only when complete."""
     output = Path(output)
     check_writable(output)
     if audio is not None and audio.source is not None and _same_file(output, audio.source):
@@ -431,7 +442,7 @@ def render(
             f"frame rate {tracks.fps} must be a whole number of frames per second for MP4 output"
         )
     stream: Iterator[Frame] = frames(
-        portrait, tracks, size=size, crop=crop, workers=workers, close_mouth=close_mouth
+        portrait, tracks, size=size, crop=crop, workers=workers, close_mouth=close_mouth, started=started
     )
     if progress is not None:
         stream = progress(stream, tracks.n_frames)

@@ -364,9 +364,9 @@ def _take_outputs(args: argparse.Namespace) -> tuple[range, dict[str, Path | Non
     return takes, outputs
 
 
-def _write_take(args: argparse.Namespace, take: int, portrait, tracks, audio) -> None:
+def _write_take(args: argparse.Namespace, take: int, portrait, tracks, audio, started=None) -> None:  # noqa: ANN001
     """Render one take to its MP4, then its --save-animation file (after the video, so a failed render
-    leaves nothing behind)."""
+    leaves nothing behind). started: render processes started ahead (_render_workers), or None."""
     import dirfa
 
     output = _take_path(args.output, take, args.samples)
@@ -381,6 +381,7 @@ def _write_take(args: argparse.Namespace, take: int, portrait, tracks, audio) ->
         progress=_progress(args.quiet, label),
         workers=_workers(args),
         close_mouth=args.close_mouth,
+        started=started,
     )
     log.info("wrote %s", output)
     if args.save_animation is not None:
@@ -433,10 +434,15 @@ def _preload_signal() -> None:
 
 
 def _animate(args: argparse.Namespace) -> int:
+    _preload_signal()
+    with _render_workers(args) as started:
+        return _animate_started(args, started)
+
+
+def _animate_started(args: argparse.Namespace, started) -> int:  # noqa: ANN001 - a render.stream.RenderWorkers
+    """`dirfa animate` once its render processes start (they are ready when its frames are)."""
     import dirfa
     from dirfa.api import animate_seed, output_size
-
-    _preload_signal()
 
     takes, outputs = _take_outputs(args)
     inputs = {
@@ -468,13 +474,19 @@ def _animate(args: argparse.Namespace) -> int:
             expressions=expressions,
             speech=speech,
         )
-        _write_take(args, take, portrait, tracks, audio)
+        _write_take(args, take, portrait, tracks, audio, started=started)
     if args.export_visemes is not None:
         _export_visemes(args.export_visemes, args.viseme_set, speech, audio_name=str(args.audio))
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
+    with _render_workers(args) as started:
+        return _render_started(args, started)
+
+
+def _render_started(args: argparse.Namespace, started) -> int:  # noqa: ANN001 - a render.stream.RenderWorkers
+    """`dirfa render` once its render processes start."""
     import dirfa
     from dirfa.api import frame_count, output_size
 
@@ -504,6 +516,7 @@ def _render(args: argparse.Namespace) -> int:
         progress=_progress(args.quiet, "rendering"),
         workers=_workers(args),
         close_mouth=args.close_mouth,
+        started=started,
     )
     return 0
 
@@ -627,6 +640,18 @@ def _workers(args: argparse.Namespace) -> int:
 
     workers = getattr(args, "workers", None)
     return default_workers() if workers is None else max(1, workers)
+
+
+def _render_workers(args: argparse.Namespace):  # noqa: ANN202 - a render.stream.RenderWorkers
+    """Render processes started now, before the speech is analysed: they take ~1 s to start, which would not
+    pay inside a short clip's render, and are ready by the time its frames are (none with --workers 1)."""
+    from dirfa.render.stream import RenderWorkers
+
+    try:
+        return RenderWorkers(_workers(args) - 1)
+    except OSError as exc:  # no processes left: the frames are rendered here
+        log.warning("cannot start render workers (%s); rendering in this process", exc)
+        return RenderWorkers(0)
 
 
 def _write_cues(cues: list, path: Path) -> None:
@@ -763,11 +788,7 @@ def _say_text(args: argparse.Namespace) -> str:
 
 
 def _say(args: argparse.Namespace) -> int:
-    import dirfa
-    from dirfa.api import output_size, say_seed
-    from dirfa.voice import synthesize_phrases
-
-    _preload_signal()
+    from dirfa.voice import start_synthesis
 
     takes, outputs = _take_outputs(args)
     outputs["--save-audio"] = args.save_audio
@@ -779,9 +800,26 @@ def _say(args: argparse.Namespace) -> int:
     if args.save_audio is not None and args.save_audio.suffix.lower() != ".wav":
         raise InputError(f"--save-audio {args.save_audio} — the voice is written as WAV: name the file .wav")
     _check_outputs(outputs, inputs)
+    from dirfa.voice import festival
+
+    festival.start_ahead(args.voice, args.language)  # the voice loads (~0.8 s) while the text is read
     text = _say_text(args)
+    # The voice speaks while the pipeline loads (~1 s of imports) and the photo is read.
+    speaking = start_synthesis(
+        text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
+    )
+    _preload_signal()
+    with _render_workers(args) as started:
+        return _say_started(args, takes, text, speaking, started)
+
+
+def _say_started(args: argparse.Namespace, takes: range, text: str, speaking, started) -> int:  # noqa: ANN001
+    """`dirfa say` once its voice speaks (speaking: a voice.SynthesisJob) and its render processes start."""
+    import dirfa
+    from dirfa.api import output_size, say_seed
+
     # Text, voice, language, rate, pitch and tags are checked now, before the photo is prepared.
-    synthesize_phrases(text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch)
+    speaking.checked()
     expressions = _expressions(args)
     head_motion = 0.0 if args.still else args.head_motion
     portrait = _open_portrait(args)
@@ -800,6 +838,7 @@ def _say(args: argparse.Namespace) -> int:
         blink_rate_per_min=args.blink_rate,
         gaze=not args.no_gaze,
         expressions=expressions,
+        synthesis=speaking.result(),
     )
     log.info(
         "voice %s (%s), %.2f s of speech",
@@ -820,7 +859,7 @@ def _say(args: argparse.Namespace) -> int:
                 expressions=expressions if expressions is not None else said.synthesis.expressions,
                 speech=said.speech,
             )
-        _write_take(args, take, portrait, tracks, said.audio)
+        _write_take(args, take, portrait, tracks, said.audio, started=started)
     if args.save_audio is not None:
         from dirfa.media.audio import write_wav
 
@@ -1136,3 +1175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if argv is None:  # the command line: the process ends next
+            # The interpreter's shutdown then skips collecting the objects alive now (SciPy, OpenCV and
+            # PyAV's modules...): exiting takes ~0.2 s instead of ~0.4 s on the 2-core machine. Finalizers and
+            # atexit handlers still run. (Not for in-process callers, whose objects would never be collected.)
+            import gc
+
+            gc.freeze()

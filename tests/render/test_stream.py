@@ -126,3 +126,34 @@ def test_a_worker_running_other_code_leaves_its_frames_to_this_process(
     assert "render workers made 0 of" in caplog.text
     assert frames == reference[:n_frames]
     assert multiprocessing.active_children() == []
+
+
+def test_workers_started_ahead_render_a_short_clip(
+    astronaut, portrait, rig, curves, reference, caplog
+) -> None:
+    """Processes started before the clip is known (while a reply is synthesised) take their share of a clip
+    shorter than MIN_FRAMES_FOR_WORKERS, with the frames of one process, and are stopped with it."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    n_frames = 60
+    short = {name: values[:n_frames] for name, values in curves.items()}
+    before = _shared_memory()
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1) as started:
+        assert len(multiprocessing.active_children()) == 1
+        # Started now, but a second or so from ready: wait as a caller's speech analysis would.
+        multiprocessing.active_children()[0].join(timeout=3.0)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(astronaut, rig, plan, short, n_frames, workers=2, started=started)
+        ]
+    assert "render worker stopped" not in caplog.text
+    assert int(re.search(r"render workers made (\d+) of", caplog.text).group(1)) > 0
+    assert frames == reference[:n_frames]
+    assert multiprocessing.active_children() == []
+    assert _shared_memory() == before
+
+
+def test_workers_started_ahead_and_not_used_are_stopped() -> None:
+    with stream.RenderWorkers(2):
+        assert len(multiprocessing.active_children()) == 2
+    assert multiprocessing.active_children() == []

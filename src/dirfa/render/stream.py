@@ -13,6 +13,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from multiprocessing import shared_memory
@@ -61,10 +62,11 @@ FRAMES_IN_FLIGHT = 3  # per worker: one being rendered, the others waiting, so a
 WORKER_TIMEOUT_S = 60.0  # a frame takes milliseconds; a minute without one means a stuck worker
 MIN_FRAMES_FOR_WORKERS = 150  # starting worker processes costs ~1 s: not worth it for short clips
 STOP_GRACE_S = 0.5  # a worker told to stop just returns: one still running after this is killed
-# What handing a frame to the encoder costs this process, per frame (H.264 "veryfast" and the colour
-# conversion; measured on the 2-core machine: ~2.3 ms at 512 x 512, ~12 ms at 1600 x 1200).
+# What handing a frame to the encoder costs this process, per frame (H.264 with media.video's settings, the
+# colour conversion and the copy out of shared memory; measured on rendered frames on the 2-core machine:
+# ~4 ms at 512 x 512, ~30 ms at 1536 x 1536, benchmarks/reply_speed.py).
 ENCODE_MS_BASE = 0.5
-ENCODE_MS_PER_MPX = 6.5
+ENCODE_MS_PER_MPX = 12.5
 
 
 def default_workers() -> int:
@@ -88,39 +90,58 @@ def render_frames(
     *,
     workers: int = 1,
     assets: RenderAssets | None = None,
+    started: RenderWorkers | None = None,
 ) -> Iterator[np.ndarray]:
     """Frames 0 .. n_frames-1 in order; `curves` maps track names to per-frame values (absent: neutral).
 
     With workers > 1, that many processes render: this one and workers - 1 started for the clip, each a
     few frames ahead of the consumer, so memory stays flat however long the clip and however slow the
     encoder. If a worker dies or cannot start, the remaining frames are rendered here. assets: the
-    renderer's precomputed background and colours (compose.render_assets), computed here when None."""
+    renderer's precomputed background and colours (compose.render_assets), computed here when None.
+    started: processes started ahead (RenderWorkers), used instead of starting workers - 1 for the clip,
+    whatever its length (their start-up is paid already); this call takes them over and stops them."""
     done = 0
     if assets is None:
         assets = render_assets(image, rig)
-    renderer = FrameRenderer(image, rig, plan, assets)
-    if workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS:
+    ahead = started.take() if started is not None else []
+    pool = None
+    if ahead or (workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS):
         try:
-            pool = _Pool(image, rig, plan, curves, workers - 1, assets)
+            pool = _Pool(image, rig, plan, curves, assets, workers=workers - 1, started=ahead)
         except OSError as exc:  # no shared memory (/dev/shm missing or full), no processes left
             log.warning("cannot start render workers (%s); rendering in this process", exc)
-        else:
+    lost = None
+    try:
+        if pool is not None:
             try:
-                # Workers take a second or so to start (a fresh interpreter, imports): meanwhile, render here.
-                started = time.perf_counter()
-                while done < n_frames and not pool.ready():
-                    yield renderer.render(_params(curves, done))
-                    done += 1
-                render_ms = 1000 * (time.perf_counter() - started) / done if done else 10.0
-                share = _local_share(render_ms, plan.width * plan.height, pool.n_workers)
-                for frame in pool.frames(done, n_frames, renderer, curves, local_share=share):
-                    done += 1
-                    yield frame
+                pool.ready()  # hands their clip to the workers started ahead and waiting for it
             except _WorkerLost as exc:
-                log.warning("render worker stopped (%s); rendering the remaining frames in this process", exc)
-            finally:
-                pool.close()
-                log.debug("render workers made %d of %d frames", pool.made, n_frames)
+                lost = exc  # reported below, with the frames then rendered here
+        # Made after the workers have their clip: they set up their renderers (~1 s at 1536 px) meanwhile.
+        renderer = FrameRenderer(image, rig, plan, assets)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    if pool is not None:
+        try:
+            if lost is not None:
+                raise lost
+            # Workers take a second or so to start (a fresh interpreter, imports): meanwhile, render here.
+            begun = time.perf_counter()
+            while done < n_frames and not pool.ready():
+                yield renderer.render(_params(curves, done))
+                done += 1
+            render_ms = 1000 * (time.perf_counter() - begun) / done if done else 10.0
+            share = _local_share(render_ms, plan.width * plan.height, pool.n_workers)
+            for frame in pool.frames(done, n_frames, renderer, curves, local_share=share):
+                done += 1
+                yield frame
+        except _WorkerLost as exc:
+            log.warning("render worker stopped (%s); rendering the remaining frames in this process", exc)
+        finally:
+            pool.close()
+            log.debug("render workers made %d of %d frames", pool.made, n_frames)
     for index in range(done, n_frames):
         yield renderer.render(_params(curves, index))
 
@@ -138,6 +159,71 @@ class _WorkerLost(Exception):
     """A render worker died, hung, or failed."""
 
 
+@contextlib.contextmanager
+def _no_sigint_while_starting() -> Iterator[None]:
+    """Children started inside ignore SIGINT from their first instruction: an ignored signal stays ignored
+    through exec, and Python then installs no KeyboardInterrupt handler. Otherwise a Ctrl-C while one is still
+    starting (~1 s of imports, before _work ignores it) prints the child's traceback. This process keeps its
+    Ctrl-C: blocked meanwhile, it stays pending and arrives when the handler is back (then it stops them)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield  # signal handlers belong to the main thread (and POSIX masks to POSIX)
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        if handler is not None:  # None: a handler not set from Python, left alone
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        yield
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+class RenderWorkers:
+    """Render processes started before their clip is known, so that a short clip can use them: a fresh
+    interpreter takes ~1 s to start and import the renderer (too long to pay inside a 5 s reply's render),
+    which they spend while the caller synthesises, analyses and animates. Give them to render_frames
+    (`started`), which takes them over; close() stops any not taken (a context manager does it too).
+
+    Raises OSError if a process cannot start."""
+
+    def __init__(self, n_workers: int) -> None:
+        self._processes: list[ChildProcess] = []
+        try:
+            with _no_sigint_while_starting():
+                for _ in range(max(0, n_workers)):
+                    # The first message is only the source digest: the clip follows once they say "started".
+                    self._processes.append(
+                        ChildProcess(_work, (), name="dirfa-render", payload=(SOURCE_DIGEST, None))
+                    )
+        except BaseException:
+            self.close()
+            raise
+
+    def take(self) -> list[ChildProcess]:
+        """The processes, handed over to the caller (this object then holds none)."""
+        taken, self._processes = self._processes, []
+        return taken
+
+    def close(self) -> None:
+        """Stop the processes not taken (killed: they may still be starting)."""
+        for process in self._processes:
+            process.kill()
+        for process in self.take():
+            process.close(grace_s=STOP_GRACE_S)
+
+    def __enter__(self) -> RenderWorkers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# Where a worker is in its start-up: started without its clip (RenderWorkers), its clip sent, ready for frames.
+_STARTING, _SENT, _READY = "starting", "sent", "ready"
+
+
 class _Pool:
     """Render processes, each fed frame numbers through its own pipe, writing frames into shared memory.
 
@@ -150,26 +236,36 @@ class _Pool:
         rig: Rig,
         plan: OutputPlan,
         curves: Mapping[str, np.ndarray],
-        workers: int,
         assets: RenderAssets,
+        *,
+        workers: int,
+        started: list[ChildProcess],
     ) -> None:
-        self.n_workers = workers
-        self.n_slots = workers * FRAMES_IN_FLIGHT
-        shape = (plan.height, plan.width, 3)
-        self._shm = shared_memory.SharedMemory(create=True, size=self.n_slots * int(np.prod(shape)))
-        self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
-        self._workers: list[ChildProcess] = []
-        self._ready = [False] * workers
+        """workers: processes to start for the clip, unless `started` (RenderWorkers.take()) has some."""
+        self._workers: list[ChildProcess] = list(started)
+        self.n_workers = len(self._workers) or workers
+        self.n_slots = self.n_workers * FRAMES_IN_FLIGHT
+        self._state = [_STARTING] * len(self._workers)
+        self._senders: list[threading.Thread] = []
         self.made = 0  # frames the workers have rendered
-        # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders.
-        payload = (image, rig, plan, dict(curves), assets, SOURCE_DIGEST)
+        shape = (plan.height, plan.width, 3)
         try:
-            for _ in range(workers):
-                self._workers.append(
-                    ChildProcess(
-                        _work, (self._shm.name, self.n_slots, shape), name="dirfa-render", payload=payload
+            self._shm = shared_memory.SharedMemory(create=True, size=self.n_slots * int(np.prod(shape)))
+        except BaseException:
+            for process in self._workers:
+                process.kill()
+            self._close_processes()
+            raise
+        self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
+        # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders.
+        self._clip = (self._shm.name, self.n_slots, shape, image, rig, plan, dict(curves), assets)
+        try:
+            with _no_sigint_while_starting():
+                while len(self._workers) < self.n_workers:
+                    self._workers.append(
+                        ChildProcess(_work, (), name="dirfa-render", payload=(SOURCE_DIGEST, self._clip))
                     )
-                )
+                    self._state.append(_SENT)
         except BaseException:
             self.close()
             raise
@@ -177,16 +273,34 @@ class _Pool:
     def ready(self) -> bool:
         """Whether every worker has started and is waiting for frames (does not wait). Raises _WorkerLost."""
         for worker, process in enumerate(self._workers):
-            if self._ready[worker]:
+            if self._state[worker] == _READY:
                 continue
             try:
                 waiting = process.has_message()
             except ChildLost as exc:
                 raise _WorkerLost(f"worker {worker} {exc}") from exc
             if waiting:
-                self._receive(worker, "ready")
-                self._ready[worker] = True
-        return all(self._ready)
+                self._advance(worker)
+        return all(state == _READY for state in self._state)
+
+    def _advance(self, worker: int) -> None:
+        """Take the worker's next start-up answer (waiting for it): "started" is answered with the clip
+        (sent from a thread: it may be megabytes, and the worker reads it while this process renders)."""
+        if self._state[worker] == _STARTING:
+            self._receive(worker, "started")
+            sender = threading.Thread(
+                target=self._send_clip, args=(worker,), name="dirfa-render-setup", daemon=True
+            )
+            sender.start()
+            self._senders.append(sender)
+            self._state[worker] = _SENT
+        else:
+            self._receive(worker, "ready")
+            self._state[worker] = _READY
+
+    def _send_clip(self, worker: int) -> None:
+        with contextlib.suppress(ChildLost):  # a dead worker is noticed when we wait for it
+            self._workers[worker].send(self._clip)
 
     def frames(
         self,
@@ -200,9 +314,8 @@ class _Pool:
         """Frames first .. n_frames-1: `local_share` of them, evenly spread, rendered here by `local`, the
         others by the workers in turn, each worker's into the next free slot. Raises _WorkerLost."""
         for worker in range(self.n_workers):
-            if not self._ready[worker]:
-                self._receive(worker, "ready")
-                self._ready[worker] = True
+            while self._state[worker] != _READY:
+                self._advance(worker)
 
         def here(index: int) -> bool:
             k = index - first
@@ -241,6 +354,12 @@ class _Pool:
             send_ahead()
             yield frame
 
+    def _close_processes(self) -> None:
+        for sender in self._senders:  # a killed worker's pipe is closed: its sender has stopped or soon will
+            sender.join()
+        for process in self._workers:
+            process.close(grace_s=STOP_GRACE_S)
+
     def _send(self, worker: int, message: object) -> None:
         try:
             self._workers[worker].send(message)
@@ -260,36 +379,44 @@ class _Pool:
     def close(self) -> None:
         """Stop the workers (killed if they do not stop at once) and free the shared memory."""
         for worker, process in enumerate(self._workers):
-            if self._ready[worker]:
+            if self._state[worker] == _READY:
                 with contextlib.suppress(ChildLost):
                     process.send(None)
             else:  # it may still be reading its payload: no other message may go down its pipe now
                 process.kill()
-        for process in self._workers:
-            process.close(grace_s=STOP_GRACE_S)
+        self._close_processes()
         self._slots = None  # the view must go before the memory it looks at
         self._shm.close()
         with contextlib.suppress(FileNotFoundError):
             self._shm.unlink()
 
 
-def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, int]) -> None:
-    """A render worker: receives (picture, rig, plan, curves, assets, the parent's SOURCE_DIGEST), says "ready"
-    (or, running other code than the parent, why not), then renders the frames it is told into their slots
-    until told to stop (None) or until the parent's end of the pipe closes."""
+def _work(conn: Connection) -> None:
+    """A render worker: receives (the parent's SOURCE_DIGEST, its clip or None) and, running other code than
+    the parent, says why it declines; without a clip it says "started" and receives the clip next. The clip is
+    (shared memory name, slots, frame shape, picture, rig, plan, curves, assets). It then says "ready" and
+    renders the frames it is told into their slots until told to stop (None) or until the parent's end of
+    the pipe closes."""
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)  # the processes are the parallelism; OpenCV's own threads would only contend
-    shm = shared_memory.SharedMemory(name=shm_name)
-    slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
+    shm = slots = None
     try:
         try:
-            image, rig, plan, curves, assets, source_digest = conn.recv()
+            source_digest, clip = conn.recv()
+            if source_digest != SOURCE_DIGEST:
+                conn.send("its dirfa source differs: the files changed since this process imported them")
+                return
+            if clip is None:
+                conn.send("started")
+                clip = conn.recv()
         except (EOFError, OSError):
             return
-        if source_digest != SOURCE_DIGEST:
-            conn.send("its dirfa source differs: the files changed since this process imported them")
+        if clip is None:
             return
+        shm_name, n_slots, shape, image, rig, plan, curves, assets = clip
+        shm = shared_memory.SharedMemory(name=shm_name)
+        slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
         renderer = FrameRenderer(image, rig, plan, assets)
         conn.send("ready")
         while True:
@@ -307,4 +434,5 @@ def _work(conn: Connection, shm_name: str, n_slots: int, shape: tuple[int, int, 
             conn.send(f"{type(exc).__name__}: {exc}"[:500])
     finally:
         del slots
-        shm.close()
+        if shm is not None:
+            shm.close()

@@ -18,7 +18,7 @@ import wave
 from pathlib import Path
 
 from dirfa.errors import DirfaError
-from dirfa.voice.voices import Spoken, Voice, pcm16_to_float, radio_to_arpabet, resample
+from dirfa.voice.voices import DEFAULT_VOICE, Spoken, Voice, pcm16_to_float, radio_to_arpabet, resample
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +216,25 @@ def close_all() -> None:
 def start(voice: Voice) -> None:
     """Start the voice's festival process now (~0.8 s), so that its first phrase comes without the wait."""
     _server(voice.name)
+
+
+def start_ahead(voice: str | None, language: str | None) -> None:
+    """Start festival with the voice that `voice` and `language` (as `dirfa say` takes them) will choose, if
+    that is plainly festival's (a festival voice by name, or the default voice with no language given), in a
+    background thread: it loads for ~0.8 s while the caller checks its input and imports the rest.
+    Anything else, and any failure, is left to the synthesis, which finds the voice and reports errors."""
+    name = DEFAULT_VOICE if voice is None and language is None else (voice or "").strip().lower()
+    if name not in VOICES or VOICES[name][0].removeprefix("voice_") not in _installed():
+        return
+    chosen = next(v for v in voices() if v.name == name)
+
+    def start() -> None:
+        try:
+            _server(chosen.name)
+        except Exception:  # noqa: BLE001 - speak() starts it again and raises its error
+            log.debug("festival did not start ahead", exc_info=True)
+
+    threading.Thread(target=start, name="dirfa-voice", daemon=True).start()
 
 
 def speak(text: str, voice: Voice, *, rate: float = 1.0, pitch: float = 1.0) -> Spoken:

@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dirfa.errors import InputError
 from dirfa.media.audio import SAMPLE_RATE_HZ, Audio
-from dirfa.motion.expression import ExpressionTimeline
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline
-from dirfa.voice import espeak, festival, flite, markup
+from dirfa.voice import espeak, festival, flite
 from dirfa.voice.phrases import split_phrases
-from dirfa.voice.voices import Spoken, Voice, resample
+from dirfa.voice.voices import DEFAULT_VOICE, Spoken, Voice, resample
+
+if TYPE_CHECKING:
+    from dirfa.motion.expression import ExpressionTimeline
+
+# The markup's emotion names and ExpressionTimeline come from dirfa.motion.expression, whose import brings
+# SciPy (~0.5-0.9 s on the 2-core machine): they are imported where first used, so that finding a voice
+# and starting its engine (start_synthesis) do not wait for it.
 
 log = logging.getLogger(__name__)
 
-# The most natural English voice installed offline: festival's HTS voice trained on CMU ARCTIC slt (a
-# statistical parametric voice: smooth, human prosody), against diphone kal and flite's clustergen voices,
-# which buzz, and espeak-ng's formant voices, which sound robotic but speak ~100 languages.
-DEFAULT_VOICE = "slt"
 # Characters of input text (tags included) one call accepts: ~5-6 minutes of speech at 175 words/min, a
 # bound on time and memory; longer text is split by the caller.
 MAX_TEXT_CHARS = 5000
@@ -194,6 +198,8 @@ class _Phrase:
 
 
 def _plan(text: str) -> list[_Phrase]:
+    from dirfa.voice import markup
+
     phrases: list[_Phrase] = []
     emotion = None
     for token in markup.parse(text):
@@ -240,6 +246,8 @@ def synthesize_phrases(
 
 
 def _phrases(plan: list[_Phrase], voice: Voice, *, rate: float, pitch: float) -> Iterator[Synthesis]:
+    from dirfa.motion.expression import ExpressionTimeline
+
     engine = _ENGINES[voice.engine]
     current: tuple[str, float] | None = None
     rate_hz = None
@@ -357,10 +365,90 @@ def synthesize(
     return join(parts)
 
 
+class SynthesisJob:
+    """`synthesize` running in a background thread, started before the caller's own slow work (imports,
+    loading the photo), which it overlaps: the voice's engine starts first (festival loads a voice for
+    ~0.8 s, in its own process), then the text and markup are checked, then the phrases are spoken.
+
+    checked() waits for the checks and raises their InputError (as synthesize_phrases would); result()
+    waits for the speech and raises any error of the synthesis. The thread is a daemon: a caller that
+    fails elsewhere and exits does not wait for it."""
+
+    def __init__(
+        self, text: str, *, voice: str | None, language: str | None, rate: float, pitch: float
+    ) -> None:
+        self._checked = threading.Event()
+        self._done = threading.Event()
+        self._check_error: BaseException | None = None
+        self._error: BaseException | None = None
+        self._result: Synthesis | None = None
+        args = (text, voice, language, rate, pitch)
+        threading.Thread(target=self._run, args=args, name="dirfa-synthesis", daemon=True).start()
+
+    def _run(self, text: str, voice: str | None, language: str | None, rate: float, pitch: float) -> None:
+        try:
+            _check(text, rate, pitch)  # the order of synthesize_phrases' checks: the text, then the voice
+            chosen = find_voice(voice, language)
+            if chosen.engine == "festival":
+                # Loads while the markup is checked (and the caller works); the first phrase waits for it.
+                threading.Thread(
+                    target=_start_quietly, args=(chosen,), name="dirfa-voice", daemon=True
+                ).start()
+            phrases = synthesize_phrases(text, voice=voice, language=language, rate=rate, pitch=pitch)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by checked()
+            self._check_error = exc
+            return
+        finally:
+            self._checked.set()
+        try:
+            self._result = join(list(phrases))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def checked(self) -> None:
+        """Wait until the text, voice and markup are checked; raise what the check raised."""
+        self._checked.wait()
+        if self._check_error is not None:
+            raise self._check_error
+
+    def result(self) -> Synthesis:
+        """Wait for the speech; raise the check's or the synthesis' error."""
+        self.checked()
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _start_quietly(voice: Voice) -> None:
+    """Start the voice's festival process; a failure is left for the first phrase to report."""
+    try:
+        festival.start(voice)
+    except Exception:  # noqa: BLE001 - speak() starts it again and raises its error
+        log.debug("festival did not start ahead", exc_info=True)
+
+
+def start_synthesis(
+    text: str,
+    *,
+    voice: str | None = None,
+    language: str | None = None,
+    rate: float = 1.0,
+    pitch: float = 1.0,
+) -> SynthesisJob:
+    """Start synthesising `text` in the background (see SynthesisJob); the same speech `synthesize` makes."""
+    return SynthesisJob(text, voice=voice, language=language, rate=rate, pitch=pitch)
+
+
 def join(parts: list[Synthesis]) -> Synthesis:
     """Phrases one after another as one Synthesis (timelines and emotion keys shifted to their place)."""
     if len(parts) == 1:
         return parts[0]
+    from dirfa.motion.expression import ExpressionTimeline
+
     offsets = np.cumsum([0.0] + [p.audio.duration_s for p in parts])
     phones: list[tuple[str, float, float]] = []
     keys: list[tuple[float, str, float]] = []

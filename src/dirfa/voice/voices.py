@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The most natural English voice installed offline: festival's HTS voice trained on CMU ARCTIC slt (a
+# statistical parametric voice: smooth, human prosody), against diphone kal and flite's clustergen voices,
+# which buzz, and espeak-ng's formant voices, which sound robotic but speak ~100 languages. (Here, not in
+# synthesis.py, so that festival.start_ahead can start it before the rest of the voice stage loads.)
+DEFAULT_VOICE = "slt"
+
 
 @dataclass(frozen=True)
 class Voice:

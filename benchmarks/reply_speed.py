@@ -1,0 +1,311 @@
+"""The wall-clock timeline of one `dirfa say` (or `dirfa animate`) run, stage by stage, process start included.
+
+    .venv/bin/python benchmarks/reply_speed.py [--runs 3] [--size 512] [--no-append] [-- extra dirfa args]
+
+Runs the command in a fresh interpreter whose pipeline functions are wrapped to record when each stage starts
+and ends (milliseconds since the parent launched the process), and prints a table per run plus the best wall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import results_md  # noqa: E402
+
+REPO = results_md.REPO
+PYTHON = REPO / ".venv" / "bin" / "python"
+PORTRAIT = REPO / "examples" / "portrait.jpg"
+# ~5 s of speech from festival's slt voice (benchmarks/live.py's 6 s reply, one clause shorter).
+REPLY = "Thanks for asking. The weather today is mild, with a light breeze from the west."
+
+# Run in the child: wrap the stages, then run the CLI. Every event is (name, "start"/"end", ms since launch).
+_CHILD = r"""
+import json, os, sys, time, threading
+LAUNCH = float(os.environ["DIRFA_TIMELINE_LAUNCH"])
+events = []
+def mark(name, what):
+    events.append((name, what, 1000 * (time.time() - LAUNCH), 1000 * time.process_time()))
+mark("interpreter", "end")
+
+def wrap(module, attr, name):
+    original = getattr(module, attr)
+    def timed(*args, **kwargs):
+        mark(name, "start")
+        try:
+            return original(*args, **kwargs)
+        finally:
+            mark(name, "end")
+    setattr(module, attr, timed)
+
+def wrap_iter(module, attr, name):
+    original = getattr(module, attr)
+    def timed(*args, **kwargs):
+        mark(name, "start")
+        first = True
+        for item in original(*args, **kwargs):
+            if first:
+                mark(name + ": first item", "end")
+                first = False
+            yield item
+        mark(name, "end")
+    setattr(module, attr, timed)
+
+import atexit, importlib.abc, importlib.machinery
+
+atexit.register(mark, "atexit handlers", "end")  # registered first: runs last
+
+
+def instrument(name, module):
+    # Wrap the stages of a module when it is imported (importing it here would move its cost earlier).
+    if name == "dirfa.api":
+        wrap(module, "analyze_speech", "speech analysis")
+        wrap(module, "animate", "motion (animate)")
+        wrap(module, "steady_mouth", "steady_mouth")
+        wrap_iter(module, "render_frames", "render_frames")
+        mark("import dirfa.api", "end")
+    elif name == "dirfa.media.video":
+        wrap(module, "write_video", "write_video (render + encode)")
+        wrap(module._Encoder, "finish", "encoder flush + audio")
+    elif name == "dirfa.voice.synthesis":
+        wrap(module, "find_voice", "find voice")
+        wrap(module, "_plan", "check markup")
+        wrap(module, "join", "synthesis (phrases)")
+        wrap(module, "synthesize", "synthesis (phrases)")
+        if hasattr(module, "SynthesisJob"):
+            wrap(module.SynthesisJob, "result", "wait for synthesis")
+    elif name == "dirfa.voice.festival":
+        wrap(module, "start", "festival voice load")
+        wrap(module, "speak", "festival speak")
+    elif name == "dirfa.avatar":
+        wrap(module, "open_avatar", "open avatar")
+        wrap(module, "load_avatar", "load avatar")
+    elif name == "dirfa.render.stream":
+        mark("import dirfa.render.stream", "end")
+        if hasattr(module, "RenderWorkers"):
+            wrap(module.RenderWorkers, "__init__", "start render workers")
+        if hasattr(module, "_Pool"):
+            wrap(module._Pool, "ready", "pool.ready() polls")
+
+
+class Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if not name.startswith("dirfa."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module):
+            if name == "dirfa.api":
+                mark("import dirfa.api", "start")
+            original(module)
+            instrument(name, module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, Hook())
+mark("import dirfa.cli", "start")
+from dirfa import cli
+mark("import dirfa.cli", "end")
+try:
+    sys.argv = ["dirfa", *sys.argv[1:]]
+    code = cli.main()  # as the dirfa command calls it (no argv)
+finally:
+    mark("main returned", "end")
+    def save():
+        with open(os.environ["DIRFA_TIMELINE_OUT"], "w") as out:
+            json.dump(events, out)
+    atexit.register(save)
+    atexit.register(mark, "atexit handlers", "start")  # registered last: runs first
+sys.exit(code)
+"""
+
+
+def run_once(args: list[str], out_json: Path, env: dict[str, str]) -> tuple[float, list]:
+    """Wall seconds of one child run (launch to exit) and its events, the last being ("CPU, all processes",
+    "end", wall ms, CPU ms of dirfa and every process it started: festival, render workers)."""
+    env = dict(env, DIRFA_TIMELINE_OUT=str(out_json))
+    env["DIRFA_TIMELINE_LAUNCH"] = repr(time.time())
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(PYTHON), "-c", _CHILD, *args], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise SystemExit(f"dirfa failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, [*json.loads(out_json.read_text()), ["CPU, all processes", "end", 1000 * wall, 1000 * cpu_s]]
+
+
+def table(events: list, wall_s: float) -> list[list[object]]:
+    """Rows: stage, start ms, end ms, duration ms (first start to last end of each name), and this process's
+    CPU ms (all its threads; not festival's or the render workers') spent by the end of the stage."""
+    nan = float("nan")
+    spans: dict[str, list[float]] = {}
+    for name, what, ms, cpu_ms in events:
+        span = spans.setdefault(name, [nan, nan, nan])
+        if what == "start" and span[0] != span[0]:
+            span[0] = ms
+        if what == "end":
+            span[1], span[2] = ms, cpu_ms
+    spans["process exit"] = [nan, 1000 * wall_s, nan]
+    rows = []
+    for name, (start, end, cpu) in sorted(spans.items(), key=lambda item: item[1][1]):
+        shown = ["" if value != value else f"{value:.0f}" for value in (start, end, end - start, cpu)]
+        rows.append([name, *shown])
+    return rows
+
+
+def encoder_figures(tmp: Path, avatar: Path, size: int | None, n_frames: int = 60) -> list[list[object]]:
+    """CPU ms per frame, file size and PSNR of media.video's encoder settings against x264's own "veryfast"
+    motion search (me=hex:subme=2), on frames rendered from `avatar`, interleaved three times."""
+    import statistics
+
+    import numpy as np
+
+    import dirfa
+    from dirfa.media import video
+    from dirfa.render.compose import FrameRenderer
+
+    level, plan = dirfa.load_avatar(avatar).for_output(size=size, crop=False)
+    renderer = FrameRenderer(level.portrait.image, level.rig, plan, level.assets)
+    t = np.arange(n_frames) / 25.0
+    frames = [
+        renderer.render(
+            {"jawOpen": 0.3 + 0.3 * np.sin(2 * np.pi * 3 * k), "headYaw": 6 * np.sin(2 * np.pi * 0.4 * k)}
+        )
+        for k in t
+    ]
+    settings = {
+        "veryfast (me=hex:subme=2)": "me=hex:subme=2",
+        f"dirfa ({video.X264_MOTION})": video.X264_MOTION,
+    }
+    cpu: dict[str, list[float]] = {label: [] for label in settings}
+    sizes, psnr = {}, {}
+    default = video.X264_MOTION
+    try:
+        for _ in range(3):
+            for label, motion in settings.items():
+                video.X264_MOTION = motion
+                path = tmp / "encoder.mp4"
+                c0 = time.process_time()
+                video.write_video(path, iter(frames), fps=25, audio_source=None)
+                cpu[label].append(1000 * (time.process_time() - c0) / n_frames)
+                sizes[label] = path.stat().st_size
+                decoded = list(video.read_video_frames(path))
+                errors = [np.mean((a.astype(np.float64) - b) ** 2) for a, b in zip(frames, decoded)]
+                psnr[label] = float(np.mean([10 * np.log10(255**2 / max(e, 1e-9)) for e in errors]))
+    finally:
+        video.X264_MOTION = default
+    base = next(iter(settings))
+    rows = []
+    for label in settings:
+        ms = statistics.median(cpu[label])
+        rows.append(
+            [
+                f"{label}, {plan.width} x {plan.height}",
+                f"{ms:.1f}",
+                f"{ms / statistics.median(cpu[base]):.2f}",
+                f"{sizes[label] / 1000:.0f} kB ({sizes[label] / sizes[base]:.2f})",
+                f"{psnr[label]:.2f}",
+            ]
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", type=int, default=512, help="output width; 0: the picture's own")
+    parser.add_argument(
+        "--animate", nargs=2, metavar=("PICTURE", "AUDIO"), help="time `dirfa animate` instead of `say`"
+    )
+    parser.add_argument("--text", default=REPLY)
+    parser.add_argument("--no-append", action="store_true")
+    parser.add_argument(
+        "--encoder",
+        action="store_true",
+        help="compare x264 motion-search settings on rendered frames instead",
+    )
+    parser.add_argument("extra", nargs="*", help="more dirfa say arguments (after --)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dirfa-reply-") as tmpdir:
+        tmp = Path(tmpdir)
+        avatar = tmp / "face.avatar"
+        subprocess.run(
+            [str(PYTHON), "-m", "dirfa", "prepare", str(PORTRAIT), "-o", str(avatar), "-q"], check=True
+        )
+        if args.encoder:
+            big = tmp / "big.avatar"
+            picture = tmp / "big.png"
+            import cv2
+
+            cv2.imwrite(
+                str(picture),
+                cv2.resize(cv2.imread(str(PORTRAIT)), (1536, 1536), interpolation=cv2.INTER_CUBIC),
+            )
+            subprocess.run(
+                [str(PYTHON), "-m", "dirfa", "prepare", str(picture), "-o", str(big), "-q"], check=True
+            )
+            rows = encoder_figures(tmp, avatar, 512) + encoder_figures(tmp, big, None)
+            headers = ["x264 settings, frame size", "CPU ms/frame (median of 3)", "ratio", "file", "PSNR dB"]
+            print(results_md.table(headers, rows))
+            if not args.no_append:
+                body = (
+                    "60 rendered frames (examples/portrait.jpg; the 1536 px picture is it scaled up), the jaw and head "
+                    f"moving, encoded by media.video.write_video, interleaved; load {results_md.START_LOAD} at "
+                    f"start.\n\n{results_md.table(headers, rows)}\n"
+                )
+                results_md.append("Encoder settings", body, command="benchmarks/reply_speed.py --encoder")
+            return
+        env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
+        if args.animate:
+            # A picture and a recording (the photo prepared once by a first, untimed run, as a user's cache is).
+            command = ["animate", *args.animate, "-o", str(tmp / "reply.mp4"), "-q"]
+            subprocess.run([str(PYTHON), "-m", "dirfa", *command, *args.extra], check=True, env=env)
+        else:
+            command = ["say", str(avatar), args.text, "-o", str(tmp / "reply.mp4"), "-q"]
+        command += ["--size", str(args.size)] if args.size else []
+        command += args.extra
+        results = []
+        for run in range(args.runs):
+            wall, events = run_once(command, tmp / "events.json", env)
+            results.append((wall, events))
+            print(f"run {run + 1}: {wall:.2f} s wall, load {os.getloadavg()[0]:.1f}")
+        wall, events = min(results, key=lambda result: result[0])
+        from dirfa.media.video import probe_video
+
+        duration_s = probe_video(tmp / "reply.mp4").duration_s
+        rows = table(events, wall)
+        headers = ["stage (best run)", "start ms", "end ms", "ms", "CPU ms by the end (this process)"]
+        print(results_md.table(headers, rows))
+        print(f"best wall {wall:.2f} s for {duration_s:.2f} s of video ({wall / duration_s:.2f} x real time)")
+        what = "a picture cached by a first run" if args.animate else "a prepared avatar"
+        if not args.no_append:
+            body = (
+                f"`dirfa {command[0]}` of {duration_s:.1f} s at {args.size or 'full'} px ({what}): best "
+                f"wall {wall:.2f} s of {args.runs} ({', '.join(f'{w:.2f}' for w, _ in results)}); load "
+                f"{results_md.START_LOAD} at start.\n\n{results_md.table(headers, rows)}\n"
+            )
+            results_md.append(
+                "Reply speed timeline", body, command="benchmarks/reply_speed.py " + " ".join(sys.argv[1:])
+            )
+
+
+if __name__ == "__main__":
+    main()
