@@ -55,8 +55,11 @@ def display():
             server.kill()
 
 
-def _window(display: str, title: str, timeout_s: float) -> tuple[str, int, int, int, int] | None:
-    """(id, x, y, width, height) of the first top-level window named `title`, waiting up to timeout_s."""
+def _window(
+    display: str, title: str, timeout_s: float, size: tuple[int, int] | None = None
+) -> tuple[str, int, int, int, int] | None:
+    """(id, x, y, width, height) of the first top-level window named `title` (of `size` when given: the
+    window opens small and takes the picture's size at its first frame), waiting up to timeout_s."""
     pattern = re.compile(
         rf'^\s*(0x[0-9a-f]+) "{re.escape(title)}":.*?(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)'
     )
@@ -69,7 +72,8 @@ def _window(display: str, title: str, timeout_s: float) -> tuple[str, int, int, 
             found = pattern.match(line)
             if found:
                 wid, width, height, x, y = found.groups()
-                return wid, int(x), int(y), int(width), int(height)
+                if size is None or (int(width), int(height)) == size:
+                    return wid, int(x), int(y), int(width), int(height)
         time.sleep(0.5)
     return None
 
@@ -92,12 +96,13 @@ def test_live_window_shows_the_avatar_speaking_and_closes_on_q(display, avatar, 
         text=True,
     )
     try:
-        window = _window(display, "dirfa live", timeout_s=90)
+        # The picture alone, no toolbar or status bar: the window takes the frame's size at its first frame.
+        window = _window(display, "dirfa live", timeout_s=90, size=(SIZE_PX, SIZE_PX))
         assert window is not None, (
-            f"no window appeared: {live.stderr.read() if live.poll() is not None else ''}"
+            f"no {SIZE_PX} x {SIZE_PX} window appeared: {_window(display, 'dirfa live', timeout_s=0.1)} "
+            f"{live.stderr.read() if live.poll() is not None else ''}"
         )
         wid, x, y, width, height = window
-        assert (width, height) == (SIZE_PX, SIZE_PX)  # the picture alone: no toolbar, no status bar
 
         live.stdin.write("Hello there, how are you today? I am very well.\n")
         live.stdin.flush()
