@@ -9,12 +9,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dirfa.errors import InputError
-from dirfa.motion.cues import Cues, ProsodyLike, find_cues
+
+if TYPE_CHECKING:
+    from dirfa.motion.cues import Cues, ProsodyLike
 
 # Track weights at intensity 1, from the FACS action units of the prototypical expressions (Ekman & Friesen
 # 1978; EMFACS): happy AU6+12, sad AU1+4+15, angry AU4+5/7+23, surprised AU1+2+5+26. Weights stay well below 1
@@ -258,6 +260,10 @@ def auto_timeline(prosody: ProsodyLike, *, fps: float) -> ExpressionTimeline:
     Works on AUTO_WINDOW_S windows of speech; neutral unless the voice clearly departs from a calm reading.
     """
     n_frames = int(np.asarray(prosody.speech).shape[0])
+    # Imported here: the emotion names and presets are read by `dirfa say`'s markup check before the voice
+    # starts, and the cue finder's SciPy (~0.4 s to import) is not needed for that.
+    from dirfa.motion.cues import find_cues
+
     cues = find_cues(prosody, fps=fps, n_frames=n_frames)
     window = max(int(round(AUTO_WINDOW_S * fps)), 1)
     keys: list[tuple[float, str, float]] = []
