@@ -418,23 +418,7 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | Non
         others[role] = path
 
 
-def _preload_signal() -> None:
-    """Import scipy.signal (prosody's pitch filter, the head's accent peaks) in a background thread: its import
-    alone takes ~1.5 s, which overlaps the voice's synthesis or the photo's preparation instead of following
-    them. Python's import lock makes the pipeline's own import wait for this one rather than repeat it."""
-    import threading
-
-    def load() -> None:
-        try:
-            import scipy.signal  # noqa: F401
-        except Exception:  # noqa: BLE001 - the pipeline's own import reports any problem
-            pass
-
-    threading.Thread(target=load, name="dirfa-preload", daemon=True).start()
-
-
 def _animate(args: argparse.Namespace) -> int:
-    _preload_signal()
     with _render_workers(args) as started:
         return _animate_started(args, started)
 
@@ -808,7 +792,6 @@ def _say(args: argparse.Namespace) -> int:
     speaking = start_synthesis(
         text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
     )
-    _preload_signal()
     with _render_workers(args) as started:
         return _say_started(args, takes, text, speaking, started)
 

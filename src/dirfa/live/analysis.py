@@ -148,8 +148,8 @@ def decoders(*, with_words: bool = True) -> Decoders:
 
 
 def warm_up(fps: float, *, with_words: bool = True) -> Decoders:
-    """Load what the first pushed chunk would otherwise wait for (the decoders' models, scipy.signal for the
-    pitch tracker); returns the decoders."""
+    """Load what the first pushed chunk would otherwise wait for (the decoders' models, the pitch tracker's
+    code paths); returns the decoders."""
     speech_prosody.analyze(
         np.zeros(SAMPLE_RATE_HZ, np.float32), sample_rate_hz=SAMPLE_RATE_HZ, fps=fps, n_frames=int(fps)
     )
