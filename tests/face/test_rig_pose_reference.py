@@ -63,7 +63,7 @@ def _unfold(rig: Rig, xy: np.ndarray) -> np.ndarray:
     floor = max(rig_module.MIN_FOLD_HEIGHT_PX, rig_module.UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
     usable = np.abs(height_src) > floor
     movable = (rig.head_weight > 0) & ~rig.pinned
-    best, best_rank = xy, None
+    best, best_rank, since_best, stage = xy, None, 0, 1
     for iteration in range(rig_module.UNFOLD_ITERATIONS):
         height = _heights(xy, tris)
         folded = (
@@ -74,14 +74,23 @@ def _unfold(rig: Rig, xy: np.ndarray) -> np.ndarray:
         fold_px = np.abs(height[folded])
         rank = (int((fold_px > rig_module.MIN_FOLD_HEIGHT_PX).sum()), float(fold_px.sum()))
         if best_rank is None or rank < best_rank:
-            best, best_rank = xy, rank
+            best, best_rank, since_best = xy, rank, 0
+        else:
+            since_best += 1
         if not folded.any():
             break
+        # (a stage that has not bettered its best for UNFOLD_STALL steps is given up)
+        if since_best >= rig_module.UNFOLD_STALL:
+            if stage == 2:
+                break
+            stage, since_best = 2, 0
+        elif stage == 1 and iteration >= rig_module.UNFOLD_ITERATIONS // 2:
+            stage, since_best = 2, 0
         patch = np.zeros(len(xy), bool)
         patch[tris[folded].ravel()] = True
         patch |= (rig.neighbours @ patch.astype(np.float64)) > 0
         patch &= movable
-        if iteration < rig_module.UNFOLD_ITERATIONS // 2:
+        if stage == 1:
             disp = xy - src
             disp[patch] = 0.5 * disp[patch] + 0.5 * (rig.neighbours @ disp)[patch]
             xy = (src + disp).astype(np.float32)

@@ -393,3 +393,32 @@ def test_closed_lid_is_as_textured_as_a_brush_stroked_face(astronaut):
     assert lid.sum() >= 40 and cheek.sum() >= 40
     closed = grain(renderer.render({"eyeBlinkRight": 1.0}))
     assert spread(closed[lid]) > 0.6 * spread(grain(image)[cheek])
+
+
+def test_in_place_smoothstep_gives_the_straightforward_numbers():
+    rng = np.random.default_rng(4)
+    for dtype in (np.float32, np.float64):
+        x = rng.uniform(-3.0, 4.0, (37, 29)).astype(dtype)
+        before = x.copy()
+        t = np.clip((x - 0.5) * (1.0 / (2.5 - 0.5)), 0.0, 1.0)
+        got = eyelids._smoothstep(0.5, 2.5, x)
+        np.testing.assert_array_equal(got, t * t * (3 - 2 * t))
+        assert got.dtype == dtype and np.array_equal(x, before)  # (its input untouched)
+    assert eyelids._smoothstep(0.0, 2.0, 1.0) == 0.5
+
+
+def test_lid_hue_from_the_drawn_rows_alone_is_the_whole_windows(astronaut, portrait):
+    # draw_lids cuts its fields to the rows the cover and lashes reach (from an even row): the lid's hue,
+    # measured round the cover over the whole window, must come out the same for those rows.
+    ys, xs = _eye_box(portrait)
+    y0, x0 = ys.start - 20, xs.start - 10
+    patch = astronaut[y0 : y0 + 60, x0 : x0 + 60].astype(np.float32)
+    yy, xx = np.mgrid[0:60, 0:60]
+    cover = np.clip(1.0 - np.hypot((yy - 38) / 8.0, (xx - 30) / 20.0), 0.0, 1.0).astype(np.float32)
+    tone = cv2.GaussianBlur(patch, (0, 0), 3.0) * np.float32([1.1, 0.85, 0.9])  # (another hue)
+    whole = eyelids._ring_hue(tone, patch, cover, 40.0)
+    row0 = 28  # (even; the cover starts at row 31)
+    assert not cover[:row0].any()
+    cut = eyelids._ring_hue(tone[row0:], patch, cover, 40.0, row0)
+    assert np.abs(whole - tone).max() > 1.0  # the hue did move
+    np.testing.assert_array_equal(cut, whole[row0:])

@@ -58,11 +58,13 @@ class SteadyMouth:
         self.previous: dict[str, float] | None = None  # the curves last shown
         self.shown: list[tuple[int, ...]] = []  # the states of the last two frames shown, oldest first
 
-    def _measure(self, curves: Mapping[str, float]) -> tuple[float, Pose | None]:
+    def _measure(self, curves: Mapping[str, float], posed: bool = True) -> tuple[float, Pose | None]:
         if self.rig is None:
             roll = curves.get("mouthRollLower", 0.0)
             jaw, close = curves.get("jawOpen", 0.0), curves.get("mouthClose", 0.0)
             return jaw * (1.0 - close) * (1.0 - 0.85 * roll), None
+        if not posed:  # only the gap is wanted: the lips' rows alone, no whole pose
+            return (self.rig.mouth_open_px(curves) - self.rest) / self.width, None
         pose = self.rig.pose(curves)
         return (pose.mouth_open_px - self.rest) / self.width, pose
 
@@ -102,7 +104,7 @@ class SteadyMouth:
             # one open frame per syllable, as the offline pass does).
             entering = [k for k in range(len(state)) if state[k] != 0 and state[k] == -last[k]]
             if entering:
-                after = self._state(self._measure(upcoming)[0], state)
+                after = self._state(self._measure(upcoming, posed=False)[0], state)
                 leaves = all(after[k] == last[k] for k in entering)
                 opening = max(state[k] for k in entering) > 0
                 both_closed = _held(self.previous) and _held(upcoming)

@@ -496,9 +496,20 @@ def _mean3(image: np.ndarray) -> np.ndarray:
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
-    # (np.minimum/np.maximum: np.clip's numbers without its Python wrapper's cost, ~50 calls a frame)
-    t = np.minimum(np.maximum((x - edge0) * (1.0 / (edge1 - edge0)), 0.0), 1.0)
-    return t * t * (3 - 2 * t)
+    # (np.minimum/np.maximum: np.clip's numbers without its Python wrapper's cost, ~50 calls a frame; in
+    # place, in the same order of operations, so the same numbers with 3 temporaries instead of 8)
+    t = x - edge0
+    if not isinstance(t, np.ndarray) or t.ndim == 0:
+        t = np.minimum(np.maximum(t * (1.0 / (edge1 - edge0)), 0.0), 1.0)
+        return t * t * (3 - 2 * t)
+    t *= 1.0 / (edge1 - edge0)
+    np.maximum(t, 0.0, out=t)
+    np.minimum(t, 1.0, out=t)
+    rise = t * -2.0
+    rise += 3.0
+    t *= t
+    t *= rise
+    return t
 
 
 def _ramp(edge0: float, edge1: float, x: float) -> float:
@@ -522,14 +533,17 @@ def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
     return np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w).astype(np.float32)
 
 
-def _ring_hue(tone: np.ndarray, patch: np.ndarray, cover: np.ndarray, eye_w: float) -> np.ndarray:
+def _ring_hue(
+    tone: np.ndarray, patch: np.ndarray, cover: np.ndarray, eye_w: float, row0: int = 0
+) -> np.ndarray:
     """The lid's tone with its chromaticity moved LID_RING_HUE of the way to the skin's around the cover
     (same luminance): the lid's own skin, spread over the whole closed eye, must not read as a patch of
-    another hue (a painting's pink-grey lid skin in an orange face). Measured on every other pixel (cheap)."""
+    another hue (a painting's pink-grey lid skin in an orange face). Measured on every other pixel (cheap).
+    `tone` holds the window's rows from `row0` (even) on, which hold all its covered pixels."""
     cover2, patch2, tone2 = cover[::2, ::2], patch[::2, ::2], tone[::2, ::2]
     near = _blur((cover2 > 0.05).astype(np.float32), max(1.0, 0.5 * LID_RING_PER_EYE * eye_w)) > 0.05
     ring = patch2[near & (cover2 < 0.05)]
-    inside = tone2[cover2 > 0.5]
+    inside = tone2[cover2[row0 // 2 : row0 // 2 + len(tone2)] > 0.5]
     if len(ring) < 16 or len(inside) < 4:
         return tone
     lum = ring.mean(axis=1)
@@ -753,9 +767,21 @@ def draw_lids(
                 between = _blur(bare * _rgb(keep), reach * sigma)
                 between /= _rgb(np.maximum(weight, 1e-3))
                 smooth += _rgb(np.clip(weight / 0.2, 0.0, 1.0)) * (between - smooth)
+        # From here on only the rows the cover and the lashes reach are drawn (the window's other rows are
+        # only read: for the tone, the grain and the lash filter above), every field cut to them; from an
+        # even row, so the every-other-pixel measures sample the same pixels as over the whole window.
+        # (d > -hang: the lashes' fringe, which reaches (1 + LASH_FRINGE_SHARE) * lash_px + 0.7 below)
+        reached = np.nonzero((cover > 0).any(axis=1) | ((d > -hang) & (d < 0.7)).any(axis=1))[0]
+        r0 = int(reached[0]) & ~1
+        rows = slice(r0, int(reached[-1]) + 1)
+        cover_all, cover = cover, cover[rows]
+        s, d, top, full, above, u, v, inside_s = (
+            field[rows] for field in (s, d, top, full, above, u, v, inside_s)
+        )
+        drawn = patch[rows]  # (a view: drawn in place)
         # (a row and a column of window coordinates: every use below broadcasts them with a full field)
         xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
-        ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
+        ys = np.arange(r0, rows.stop, dtype=np.float32)[:, None]
         # Tone: the smoothed skin a little above the cover's top, in the same column of the lid.
         to_top = top + TONE_ABOVE_PER_EYE * eye_w - d
         tone = _sample_at(smooth, xs + to_top * up[0], ys + to_top * up[1])
@@ -770,11 +796,12 @@ def draw_lids(
         fine -= _blur(fine, max(1.0, GRAIN_LINES_PER_EYE * eye_w), 0.0)
         if strands is not None:  # (hair in front is no skin grain: the lid does not wear its pattern)
             fine *= _rgb(1.0 - strands[..., 3])
+            strands = strands[rows]
         # How textured the skin around the lid is (robust: a few left-over dark lines do not count): a
         # painting's brush strokes are far stronger than a photo's pores, and the lid must match its setting.
         # (skin only: brow hairs, lashes and hair strands are no measure of it)
         # (measured on every other pixel: cheap)
-        lum_bare, cover2 = _mean3(bare[::2, ::2]), cover[::2, ::2]
+        lum_bare, cover2 = _mean3(bare[::2, ::2]), cover_all[::2, ::2]
         inside = lum_bare[cover2 > 0.5]
         typical = float(np.median(inside)) if inside.size else float(np.median(lum_bare))
         skin_like = (lum_bare > SKIN_LUM_RANGE[0] * typical) & (lum_bare < SKIN_LUM_RANGE[1] * typical)
@@ -794,7 +821,7 @@ def draw_lids(
         # As textured as the skin around it (a smooth band above a brush-stroked face would leave a smooth
         # lid): the copied grain is scaled to the skin's robust deviation, within DETAIL_GAIN..GRAIN_GAIN_MAX,
         # then clipped (a line the band happens to hold is not amplified).
-        on_lid = _mean3(grain[::2, ::2])[cover2 > 0.5]
+        on_lid = _mean3(grain[::2, ::2])[cover[::2, ::2] > 0.5]
         grain_dev = 1.4826 * float(np.median(np.abs(on_lid))) if on_lid.size > 16 else 0.0
         gain = min(max(texture / max(grain_dev, 1e-3), DETAIL_GAIN), GRAIN_GAIN_MAX)
         grain = np.clip(gain * grain, -limit, limit)
@@ -838,10 +865,10 @@ def draw_lids(
         corner_shade = LID_CORNER_SHADE * (1 - across) * (1 - _smoothstep(0.5, 1.0, v))
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
         shade = 1.0 + bulge - edge_shade - corner_shade - crease
-        tone = _ring_hue(tone, patch, cover, eye_w)
+        tone = _ring_hue(tone, patch, cover_all, eye_w, r0)
         skin = tone * _rgb(shade) + grain
         a = _rgb(cover)
-        patch += a * (skin - patch)
+        drawn += a * (skin - drawn)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
         # thickest over the middle and outer third, in the photo's lash colour.
         from_inner = np.clip(1 - s if side == 0 else s, 0.0, 1.0)  # right eye: corners outer..inner
@@ -855,14 +882,14 @@ def draw_lids(
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
         lash_a = lash_a * fade_in
-        patch += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - patch)
+        drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
         if strands is not None:
             hair_a = strands[..., 3] * np.maximum(cover, lash_a)
             rows, cols = np.nonzero(hair_a.max(axis=1) > 0.01)[0], np.nonzero(hair_a.max(axis=0) > 0.01)[0]
             if len(rows):
                 part = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-                colour, under_hair = strands[part][..., :3], patch[part]
+                colour, under_hair = strands[part][..., :3], drawn[part]
                 # Only what is lighter than the lid it is in front of: a pale fold of the lid is not hair.
                 lighter = _mean3(colour) - _mean3(under_hair)
                 hair_a = (hair_a[part] * _smoothstep(*HAIR_OVER_LID, lighter))[..., None]
