@@ -1,6 +1,7 @@
 """The wall-clock timeline of one `dirfa say` (or `dirfa animate`) run, stage by stage, process start included.
 
     .venv/bin/python benchmarks/reply_speed.py [--runs 3] [--size 512] [--no-append] [-- extra dirfa args]
+    .venv/bin/python benchmarks/reply_speed.py --frames   # who renders which frame, in this interpreter
 
 Runs the command in a fresh interpreter whose pipeline functions are wrapped to record when each stage starts
 and ends (milliseconds since the parent launched the process), and prints a table per run plus the best wall.
@@ -226,6 +227,94 @@ def encoder_figures(tmp: Path, avatar: Path, size: int | None, n_frames: int = 6
     return rows
 
 
+def _now_ms() -> float:
+    return 1000 * (time.time() - float(os.environ["DIRFA_FRAMES_T0"]))
+
+
+def _traced_work(conn) -> None:  # noqa: ANN001 - a render worker (render.stream._work) that logs its frames
+    from dirfa.render import compose, stream
+
+    events, real = [], compose.FrameRenderer.render
+
+    def render(self, params):  # noqa: ANN001, ANN202
+        begun, cpu = _now_ms(), time.thread_time()
+        frame = real(self, params)
+        events.append(("worker render", begun, _now_ms(), 1000 * (time.thread_time() - cpu)))
+        return frame
+
+    compose.FrameRenderer.render = render
+    try:
+        stream._work(conn)
+    finally:
+        Path(os.environ["DIRFA_FRAMES_OUT"] + f".{os.getpid()}").write_text(json.dumps(events))
+
+
+def frame_timeline(avatar: Path, size: int, tmp: Path) -> list[list[object]]:
+    """Render + encode a `say` reply as `dirfa say` does (a worker started first, ~2 s before its clip), each
+    frame's render and encode timed; rows: what each process and thread did, in CPU and wall ms."""
+    import threading
+
+    import dirfa
+    from dirfa.media import video
+    from dirfa.render import compose, stream
+
+    os.environ["DIRFA_FRAMES_T0"], os.environ["DIRFA_FRAMES_OUT"] = repr(time.time()), str(tmp / "worker")
+    stream._work = _traced_work  # the worker, a fresh interpreter, imports this module for it
+    started = stream.RenderWorkers(1)
+    face = dirfa.load_avatar(avatar)
+    said = dirfa.say(face, REPLY, seed=1)
+    time.sleep(max(0.0, 2.0 - _now_ms() / 1000))
+    events: list[tuple[str, float, float, float]] = []
+
+    def timed(owner, attr: str, name: str) -> None:  # noqa: ANN001
+        real = getattr(owner, attr)
+
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            begun, cpu = _now_ms(), time.thread_time()
+            result = real(*args, **kwargs)
+            thread = (
+                "main thread" if threading.current_thread() is threading.main_thread() else "encoder thread"
+            )
+            events.append((f"{name}, {thread}", begun, _now_ms(), 1000 * (time.thread_time() - cpu)))
+            return result
+
+        setattr(owner, attr, wrapper)
+
+    timed(compose.FrameRenderer, "render", "render here")
+    timed(stream._Pool, "_receive", "wait for the worker")
+    timed(video._Encoder, "add", "encode")
+    begun, cpu = _now_ms(), time.process_time()
+    dirfa.render(
+        face, said.tracks, tmp / "frames.mp4", audio=said.audio, size=size, workers=2, started=started
+    )
+    wall_ms, cpu_ms = _now_ms() - begun, 1000 * (time.process_time() - cpu)
+    for path in tmp.glob("worker.*"):
+        events += [tuple(event) for event in json.loads(path.read_text())]
+    rows = [
+        [
+            "render + encode (dirfa.render)",
+            said.tracks.n_frames,
+            f"{wall_ms:.0f}",
+            f"{cpu_ms:.0f} (process)",
+            "",
+            "",
+        ]
+    ]
+    for name in sorted({event[0] for event in events}):
+        mine = [event for event in events if event[0] == name]
+        rows.append(
+            [
+                name,
+                len(mine),
+                f"{sum(e[2] - e[1] for e in mine):.0f}",
+                f"{sum(e[3] for e in mine):.0f}",
+                f"{min(e[1] for e in mine) - begun:.0f}",
+                f"{max(e[2] for e in mine) - begun:.0f}",
+            ]
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,6 +331,9 @@ def main() -> None:
         action="store_true",
         help="compare x264 motion-search settings on rendered frames instead",
     )
+    parser.add_argument(
+        "--frames", action="store_true", help="time each frame's render and encode, here and in the worker"
+    )
     parser.add_argument("extra", nargs="*", help="more dirfa say arguments (after --)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dirfa-reply-") as tmpdir:
@@ -250,6 +342,23 @@ def main() -> None:
         subprocess.run(
             [str(PYTHON), "-m", "dirfa", "prepare", str(PORTRAIT), "-o", str(avatar), "-q"], check=True
         )
+        if args.frames:
+            rows = frame_timeline(avatar, args.size or 512, tmp)
+            headers = [
+                "what (which process, thread)",
+                "calls",
+                "wall ms",
+                "CPU ms",
+                "first starts ms",
+                "last ends ms",
+            ]
+            print(results_md.table(headers, rows))
+            if not args.no_append:
+                body = f"load {results_md.START_LOAD} at start.\n\n{results_md.table(headers, rows)}\n"
+                results_md.append(
+                    "Render + encode per frame", body, command="benchmarks/reply_speed.py --frames"
+                )
+            return
         if args.encoder:
             big = tmp / "big.avatar"
             picture = tmp / "big.png"

@@ -25,7 +25,7 @@ from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate, seed_from
 from dirfa.motion.tracks import Tracks
 from dirfa.render.compose import plan_output
-from dirfa.render.stream import RenderWorkers, render_frames
+from dirfa.render.stream import RenderWorkers, render_frames, renders_elsewhere
 from dirfa.speech import acoustic, coarticulation, phonemes, visemes, words
 from dirfa.speech import prosody as speech_prosody
 from dirfa.voice import synthesis as voice_synthesis
@@ -342,17 +342,17 @@ LIP_GAP_STATES = ((0.035, 0.07), (0.05, 0.09))  # lips closed / open (rig.CLOSED
 def steady_mouth(rig: Rig, curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """`curves` with no mouth or teeth state lasting a single frame on this face, as it is posed.
 
-    The tracks' own pass (speech.coarticulation) sees only the tracks; a photo with an open rest pose opens
-    and shuts at other values (its lips part from their rest gap, mouthClose shuts them below it). Costs one
-    rig pose per frame (~1.5 ms at 2026 CPU speeds) on such a photo, before the first frame."""
-    rest = rig.pose({}).mouth_open_px
+    The tracks' own pass (speech.coarticulation) sees only the tracks; the face opens and shuts at other
+    values (a photo with an open rest pose parts its lips from their rest gap, mouthClose shuts them below it;
+    a closed one missed a one-frame mouth and teeth event on happy.png's acoustic path). Measured on every face
+    with Rig.mouth_open_px, the lips' rows alone (~0.3 ms a frame against ~1-4 ms for a whole pose), before
+    the first frame."""
+    rest = rig.mouth_open_px({})
     width = max(rig.frame.mouth_px, 1e-3)
-    if rest < LIP_GAP_STATES[0][0] * width:
-        return curves  # shut at rest, as the tracks' own pass assumes (and ~1.5 ms a frame saved)
 
     def gap(values: dict[str, np.ndarray], frame: int) -> float:
         params = {name: float(curve[frame]) for name, curve in values.items()}
-        return (rig.pose(params).mouth_open_px - rest) / width
+        return (rig.mouth_open_px(params) - rest) / width
 
     return coarticulation.no_single_frames(curves, openness=gap, states=LIP_GAP_STATES)
 
@@ -456,6 +456,8 @@ def render(
         audio_duration_s=tracks.duration_s if audio is not None else None,
         audio_samples=in_memory[0],
         audio_rate_hz=in_memory[1],
+        # Frames from other processes: encode in this thread (an encoder thread would contend for the GIL).
+        encode_in_thread=not renders_elsewhere(tracks.n_frames, workers=workers, started=started),
     )
     return output
 

@@ -191,3 +191,25 @@ def test_probe_and_read_refuse_non_videos(tmp_path, speech_wav):
     (tmp_path / "junk.mp4").write_bytes(b"JUNK" * 1000)
     with pytest.raises(InputError, match="junk.mp4"):
         probe_video(tmp_path / "junk.mp4")
+
+
+def test_encode_in_thread_argument_overrides_the_default_and_codes_the_same(tmp_path, monkeypatch):
+    """render.stream's callers encode in the thread that takes the frames when other processes render them;
+    both ways give the same pictures, and a failing frame iterator leaves nothing either way."""
+    frames = synthetic_frames(30)
+    decoded = {}
+    for in_thread in (True, False):
+        monkeypatch.setattr(video, "ENCODE_IN_THREAD", not in_thread)  # the argument must win
+        out = tmp_path / f"{in_thread}.mp4"
+        assert write_video(out, iter(frames), fps=FPS, audio_source=None, encode_in_thread=in_thread) == 30
+        decoded[in_thread] = np.stack(list(read_video_frames(out)))
+
+        def failing():
+            yield from frames[:10]
+            raise RuntimeError("renderer broke")
+
+        broken = tmp_path / f"broken-{in_thread}.mp4"
+        with pytest.raises(RuntimeError, match="renderer broke"):
+            write_video(broken, failing(), fps=FPS, audio_source=None, encode_in_thread=in_thread)
+        assert not broken.exists()
+    assert np.array_equal(decoded[True], decoded[False])

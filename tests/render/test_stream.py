@@ -46,8 +46,10 @@ def reference(astronaut: np.ndarray, portrait, rig: Rig, curves) -> list[str]:
 
 
 def _shared_memory() -> set[str]:
-    shm = Path("/dev/shm")
-    return {p.name for p in shm.iterdir() if p.name.startswith("psm_")} if shm.is_dir() else set()
+    """This process's frame segments (render.stream names them dirfa_<pid>_...): other processes rendering on
+    the machine at the same time do not count."""
+    shm, prefix = Path("/dev/shm"), f"dirfa_{os.getpid()}_"
+    return {p.name for p in shm.iterdir() if p.name.startswith(prefix)} if shm.is_dir() else set()
 
 
 @pytest.mark.parametrize("workers", [2, 3])
@@ -62,6 +64,7 @@ def test_workers_give_the_frames_of_one_process(
         frames.append(_digest(frame))
         if len(frames) == N_FRAMES // 2:
             assert len(multiprocessing.active_children()) == workers - 1
+            assert len(_shared_memory() - before) == 1  # the frames' segment, named for this process
     assert "render worker stopped" not in caplog.text
     made = int(re.search(r"render workers made (\d+) of", caplog.text).group(1))
     assert made >= 10  # the workers took their share once started (this process renders meanwhile)
@@ -156,4 +159,43 @@ def test_workers_started_ahead_render_a_short_clip(
 def test_workers_started_ahead_and_not_used_are_stopped() -> None:
     with stream.RenderWorkers(2):
         assert len(multiprocessing.active_children()) == 2
+    assert multiprocessing.active_children() == []
+
+
+def test_this_process_renders_less_the_more_its_encoder_costs() -> None:
+    """This process's share of the frames beside its workers follows the measured costs: it hands every frame
+    to the encoder, so the dearer that is the fewer frames it renders (none once encoding alone fills its
+    time), never more than an even split, and more when the workers' frames cost more than its own."""
+    costs = stream._Costs(512 * 512, n_workers=1)
+    first_guess = costs.share()
+    assert 0.0 < first_guess <= 0.5
+    costs.local(16.0)
+    costs.worker(16.0)
+    shares = []
+    for encode_ms in (0.0, 4.0, 8.0, 16.0, 30.0):
+        costs.encode_ms = encode_ms
+        shares.append(costs.share())
+    assert shares[0] == pytest.approx(0.5)
+    assert shares == sorted(shares, reverse=True) and shares[1] > shares[2] > shares[3]
+    assert shares[-1] == 0.0
+    costs.encode_ms = 4.0
+    for _ in range(50):  # the workers slow down (another program took their core): this process takes more
+        costs.worker(30.0)
+    assert costs.share() > shares[1]
+    for _ in range(50):  # encoding got dearer, as measured frame by frame
+        costs.besides(12.0)
+    assert costs.encode_ms == pytest.approx(12.0, abs=0.1)
+
+
+def test_renders_elsewhere_says_when_the_encoder_should_not_take_a_thread() -> None:
+    assert not stream.renders_elsewhere(1000, workers=1, started=None)
+    assert not stream.renders_elsewhere(10, workers=2, started=None)  # too short to start workers for
+    assert stream.renders_elsewhere(stream.MIN_FRAMES_FOR_WORKERS, workers=2, started=None)
+    with stream.RenderWorkers(0) as none:
+        assert not stream.renders_elsewhere(10, workers=2, started=none)
+    with stream.RenderWorkers(1) as one:
+        assert stream.renders_elsewhere(10, workers=2, started=one)
+        for process in one.take():  # taken, as render_frames does: then stopped by the taker
+            process.kill()
+            process.close(grace_s=stream.STOP_GRACE_S)
     assert multiprocessing.active_children() == []

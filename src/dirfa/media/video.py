@@ -328,6 +328,7 @@ def write_video(
     crf: int = DEFAULT_CRF,
     audio_samples: np.ndarray | None = None,
     audio_rate_hz: int | None = None,
+    encode_in_thread: bool | None = None,
 ) -> int:
     """Encode `frames` (each (H, W, 3) uint8 RGB, even H and W) to an H.264 yuv420p MP4 at `fps`.
 
@@ -341,6 +342,10 @@ def write_video(
 
     Returns the number of frames written. Raises ValueError for malformed frames or parameters,
     InputError if the audio source cannot be read, OutputError if `path` cannot be written.
+
+    encode_in_thread: encode in a thread beside the one that makes the frames (default ENCODE_IN_THREAD). Pass
+    False when other processes render most frames: this thread then only waits for them, and the two threads'
+    turns at the GIL would slow both (benchmarks/reply_speed.py).
     """
     if not isinstance(fps, int) or fps <= 0:
         raise ValueError(f"write_video needs a positive integer fps, got {fps!r}")
@@ -362,7 +367,7 @@ def write_video(
             elif audio_samples is not None:
                 audio = _MemoryAudioTrack(audio_samples, int(audio_rate_hz or 0), output, audio_duration_s)
             encoder = _Encoder(output, width=width, height=height, fps=fps, crf=crf, audio=audio)
-            if ENCODE_IN_THREAD:
+            if ENCODE_IN_THREAD if encode_in_thread is None else encode_in_thread:
                 _encode_in_thread(encoder, iterator, first)
             else:
                 encoder.add(first)

@@ -9,8 +9,8 @@ import collections
 import contextlib
 import hashlib
 import logging
-import math
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -64,7 +64,8 @@ MIN_FRAMES_FOR_WORKERS = 150  # starting worker processes costs ~1 s: not worth 
 STOP_GRACE_S = 0.5  # a worker told to stop just returns: one still running after this is killed
 # What handing a frame to the encoder costs this process, per frame (H.264 with media.video's settings, the
 # colour conversion and the copy out of shared memory; measured on rendered frames on the 2-core machine:
-# ~4 ms at 512 x 512, ~30 ms at 1536 x 1536, benchmarks/reply_speed.py).
+# ~4 ms at 512 x 512, ~30 ms at 1536 x 1536, benchmarks/reply_speed.py). Only a first guess: render_frames
+# measures this process's CPU per frame besides rendering (encoder, audio, copies) as it goes.
 ENCODE_MS_BASE = 0.5
 ENCODE_MS_PER_MPX = 12.5
 
@@ -75,6 +76,12 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def renders_elsewhere(n_frames: int, *, workers: int, started: RenderWorkers | None) -> bool:
+    """Whether render_frames with these arguments has other processes render frames (if they start): this
+    process then encodes best in the thread that takes the frames (media.video.write_video)."""
+    return (started is not None and started.count > 0) or (workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS)
 
 
 def _params(curves: Mapping[str, np.ndarray], index: int) -> dict[str, float]:
@@ -128,13 +135,14 @@ def render_frames(
             if lost is not None:
                 raise lost
             # Workers take a second or so to start (a fresh interpreter, imports): meanwhile, render here.
-            begun = time.perf_counter()
+            costs = _Costs(plan.width * plan.height, pool.n_workers)
             while done < n_frames and not pool.ready():
-                yield renderer.render(_params(curves, done))
+                begun = time.thread_time()
+                frame = renderer.render(_params(curves, done))
+                costs.local(1000 * (time.thread_time() - begun))
+                yield frame
                 done += 1
-            render_ms = 1000 * (time.perf_counter() - begun) / done if done else 10.0
-            share = _local_share(render_ms, plan.width * plan.height, pool.n_workers)
-            for frame in pool.frames(done, n_frames, renderer, curves, local_share=share):
+            for frame in pool.frames(done, n_frames, renderer, curves, costs=costs):
                 done += 1
                 yield frame
         except _WorkerLost as exc:
@@ -146,13 +154,42 @@ def render_frames(
         yield renderer.render(_params(curves, index))
 
 
-def _local_share(render_ms: float, pixels: int, n_workers: int) -> float:
-    """The share of frames this process renders beside n_workers, so that it (which also hands every frame
-    to the encoder, whose thread shares its core) finishes its part when the workers finish theirs."""
-    encode_ms = ENCODE_MS_BASE + ENCODE_MS_PER_MPX * pixels / 1e6
-    # here: share * render + encode = theirs: (1 - share) * render / n_workers
-    share = (render_ms / n_workers - encode_ms) / (render_ms + render_ms / n_workers)
-    return float(np.clip(share, 0.0, 1.0 / (n_workers + 1)))
+class _Costs:
+    """What a frame costs to render here and in a worker (CPU ms of the rendering thread, so neither the
+    encoder thread's turns at the GIL nor other programs' turns at the core count), followed as frames are
+    made, and from them the share of frames this process renders."""
+
+    SMOOTHING = 0.2  # weight of the newest frame in the running means: a few frames' memory
+
+    def __init__(self, pixels: int, n_workers: int) -> None:
+        self.n_workers = n_workers
+        self.encode_ms = ENCODE_MS_BASE + ENCODE_MS_PER_MPX * pixels / 1e6
+        self.local_ms: float | None = None
+        self.worker_ms: float | None = None
+
+    def _mean(self, mean: float | None, ms: float) -> float:
+        return ms if mean is None else mean + self.SMOOTHING * (ms - mean)
+
+    def local(self, ms: float) -> None:
+        self.local_ms = self._mean(self.local_ms, ms)
+
+    def worker(self, ms: float) -> None:
+        self.worker_ms = self._mean(self.worker_ms, ms)
+
+    def besides(self, ms: float) -> None:
+        """This process's CPU for one frame besides rendering it: encoding (in any thread), copies, audio."""
+        self.encode_ms = self._mean(self.encode_ms, ms)
+
+    def share(self) -> float:
+        """The share of frames this process renders beside the workers, so that it (which also hands every
+        frame to the encoder) finishes its part when they finish theirs:
+        share * here + encode = (1 - share) * theirs / n_workers."""
+        here = self.local_ms if self.local_ms is not None else self.worker_ms
+        theirs = self.worker_ms if self.worker_ms is not None else here
+        if here is None or theirs is None:  # nothing measured yet: as if a frame cost ENCODE_MS x 4
+            here = theirs = 4 * self.encode_ms
+        share = (theirs / self.n_workers - self.encode_ms) / (here + theirs / self.n_workers)
+        return float(np.clip(share, 0.0, 1.0 / (self.n_workers + 1)))
 
 
 class _WorkerLost(Exception):
@@ -200,6 +237,11 @@ class RenderWorkers:
         except BaseException:
             self.close()
             raise
+
+    @property
+    def count(self) -> int:
+        """Processes started and not yet taken."""
+        return len(self._processes)
 
     def take(self) -> list[ChildProcess]:
         """The processes, handed over to the caller (this object then holds none)."""
@@ -250,7 +292,13 @@ class _Pool:
         self.made = 0  # frames the workers have rendered
         shape = (plan.height, plan.width, 3)
         try:
-            self._shm = shared_memory.SharedMemory(create=True, size=self.n_slots * int(np.prod(shape)))
+            # Named for this process (/dev/shm/dirfa_<pid>_...): a segment left behind by a killed run says
+            # whose it was, and a test can check its own process's segments alone.
+            self._shm = shared_memory.SharedMemory(
+                name=f"dirfa_{os.getpid()}_{secrets.token_hex(6)}",
+                create=True,
+                size=self.n_slots * int(np.prod(shape)),
+            )
         except BaseException:
             for process in self._workers:
                 process.kill()
@@ -309,45 +357,56 @@ class _Pool:
         local: FrameRenderer,
         curves: Mapping[str, np.ndarray],
         *,
-        local_share: float,
+        costs: _Costs,
     ) -> Iterator[np.ndarray]:
-        """Frames first .. n_frames-1: `local_share` of them, evenly spread, rendered here by `local`, the
+        """Frames first .. n_frames-1: `costs.share()` of them, evenly spread, rendered here by `local`, the
         others by the workers in turn, each worker's into the next free slot. Raises _WorkerLost."""
         for worker in range(self.n_workers):
             while self._state[worker] != _READY:
                 self._advance(worker)
-
-        def here(index: int) -> bool:
-            k = index - first
-            return math.floor((k + 1) * local_share) > math.floor(k * local_share)
-
-        theirs = (
-            (i, n % self.n_workers) for n, i in enumerate(i for i in range(first, n_frames) if not here(i))
-        )
         pending: collections.deque[tuple[int, int, int]] = collections.deque()  # (frame, worker, slot) sent
+        here: set[int] = set()  # frames to render here, among those handed out so far
+        handed = first  # frames before this one are handed out (to a worker or to this process)
+        credit = 0.0  # this process's share, accumulated: a whole frame is one to render here
         sent = 0
+        # This process's CPU (all threads) per frame besides its renders: the encoder, audio, copies.
+        process_cpu_s, render_cpu_s = time.process_time(), 0.0
 
         def send_ahead() -> None:
-            nonlocal sent
-            while len(pending) < self.n_slots:
-                job = next(theirs, None)
-                if job is None:
-                    return
-                index, worker = job
+            # Frames are handed out in order, each worker a few ahead: the share as measured by then.
+            nonlocal handed, credit, sent
+            while len(pending) < self.n_slots and handed < n_frames:
+                index = handed
+                handed += 1
+                credit += costs.share()
+                if credit >= 1.0:
+                    credit -= 1.0
+                    here.add(index)
+                    continue
+                worker = sent % self.n_workers
                 # Slots are handed out in turn: the next is always the one freed longest ago.
                 slot = sent % self.n_slots
                 self._send(worker, (index, slot))
                 pending.append((index, worker, slot))
                 sent += 1
 
-        send_ahead()
         for index in range(first, n_frames):
-            if here(index):
-                yield local.render(_params(curves, index))
+            if index > first:
+                now_s = time.process_time()
+                costs.besides(1000 * (now_s - process_cpu_s - render_cpu_s))
+                process_cpu_s, render_cpu_s = now_s, 0.0
+            send_ahead()
+            if index in here:
+                here.discard(index)
+                begun = time.thread_time()
+                frame = local.render(_params(curves, index))
+                render_cpu_s = time.thread_time() - begun
+                costs.local(1000 * render_cpu_s)
+                yield frame
                 continue
             expected, worker, slot = pending.popleft()
             assert expected == index
-            self._receive(worker, index)
+            costs.worker(self._receive(worker, index))
             assert self._slots is not None
             frame = self._slots[slot].copy()
             self.made += 1
@@ -366,15 +425,19 @@ class _Pool:
         except ChildLost as exc:
             raise _WorkerLost(f"worker {worker} {exc}") from exc
 
-    def _receive(self, worker: int, expected: object) -> None:
+    def _receive(self, worker: int, expected: object) -> float:
+        """Wait for the worker's answer `expected` (a frame's is (index, CPU ms it took)); returns the ms."""
         try:
             reply = self._workers[worker].receive(timeout_s=WORKER_TIMEOUT_S)
         except ChildSilent as exc:
             raise _WorkerLost(f"worker {worker} made no frame in {WORKER_TIMEOUT_S:.0f} s") from exc
         except ChildLost as exc:
             raise _WorkerLost(f"worker {worker} {exc}") from exc
+        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] == expected:
+            return float(reply[1])
         if reply != expected:
             raise _WorkerLost(f"worker {worker} failed: {reply}")
+        return 0.0
 
     def close(self) -> None:
         """Stop the workers (killed if they do not stop at once) and free the shared memory."""
@@ -427,8 +490,9 @@ def _work(conn: Connection) -> None:
             if message is None:
                 return
             index, slot = message
+            begun = time.thread_time()
             slots[slot] = renderer.render(_params(curves, index))
-            conn.send(index)
+            conn.send((index, round(1000 * (time.thread_time() - begun), 2)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which renders the frame itself
         with contextlib.suppress(OSError, ValueError):
             conn.send(f"{type(exc).__name__}: {exc}"[:500])
