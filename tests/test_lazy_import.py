@@ -44,3 +44,18 @@ def test_unknown_name_is_an_attribute_error():
         assert "no_such_name" in str(exc)
     else:
         raise AssertionError("dirfa.no_such_name resolved")
+
+
+def test_an_english_reply_never_imports_scipy_signal():
+    # Its import alone took ~1.4 s, the largest wait before `dirfa say`'s first frame: the pitch filter and the
+    # accent peaks are numpy (checked against scipy.signal in tests/speech/test_prosody.py, test_cues.py).
+    code = (
+        "import sys, dirfa; "
+        "said = dirfa.say(None, 'Hello there, my friend. How are you?', fps=25, seed=0); "
+        "print(said.tracks.n_frames, 'scipy.signal' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    n_frames, imported = out.stdout.split()
+    assert int(n_frames) > 25 and imported == "False"

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from dirfa.motion.cues import conform, find_cues
+from dirfa.motion.cues import _peaks, conform, find_cues
 
 
 def test_phrases_follow_the_pauses_between_real_utterances(prosody_60s):
@@ -59,3 +59,20 @@ def test_conform_pads_and_cuts_to_the_video_length():
     assert conform(np.array([1.0, 2.0, np.nan]), 5).tolist() == [1.0, 2.0, 0.0, 0.0, 0.0]
     assert conform(np.array([1.0, 2.0, 3.0]), 2).tolist() == [1.0, 2.0]
     assert conform(None, 2, fill=0.5).tolist() == [0.5, 0.5]
+
+
+def test_accent_peaks_are_scipy_find_peaks_without_scipy_signal():
+    # motion.cues finds accent peaks in numpy (scipy.signal costs ~1.4 s to import before `dirfa say`'s first
+    # frame): the same peaks as find_peaks(height=, distance=), flat tops and ties included.
+    from scipy.signal import find_peaks
+
+    rng = np.random.default_rng(7)
+    for trial in range(400):
+        n = int(rng.integers(3, 300))
+        x = rng.normal(size=n)
+        if trial % 2:
+            x = np.round(x, 1)  # plateaus and equal heights
+        x = np.where(rng.random(n) < 0.2, -1.0, x)  # the floor unvoiced frames get
+        height, distance = float(rng.uniform(-0.5, 1.0)), int(rng.integers(1, 12))
+        want, _ = find_peaks(x, height=height, distance=distance)
+        assert np.array_equal(_peaks(x, height=height, distance=distance), want)

@@ -9,7 +9,7 @@ import pytest
 
 from dirfa.motion.expression import parse_timeline
 from dirfa.motion.generate import MotionOptions, generate
-from dirfa.motion.stream import LOOKAHEAD_S, MotionStream
+from dirfa.motion.stream import HISTORY_S, LOOKAHEAD_S, MotionStream
 
 FPS = 25.0
 
@@ -21,8 +21,8 @@ def _cut(prosody, start: int, end: int):
     )
 
 
-def _streamed(mouth, prosody, options, chunks: list[int]) -> dict[str, np.ndarray]:
-    stream = MotionStream(FPS, options)
+def _streamed(mouth, prosody, options, chunks: list[int], **stream_options) -> dict[str, np.ndarray]:
+    stream = MotionStream(FPS, options, **stream_options)
     parts, start = [], 0
     n = prosody.speech.shape[0]
     for size in chunks:
@@ -33,15 +33,16 @@ def _streamed(mouth, prosody, options, chunks: list[int]) -> dict[str, np.ndarra
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[-1]}
 
 
-@pytest.mark.parametrize("chunk_seed", [0, 1])
-def test_streaming_equals_offline(prosody_8s, mouth_8s, chunk_seed):
+@pytest.mark.parametrize("chunk_seed, history_s", [(0, HISTORY_S), (1, HISTORY_S), (2, 0.0)])
+def test_streaming_equals_offline(prosody_8s, mouth_8s, chunk_seed, history_s):
+    # history_s=0: the stream forgets all it can after every frame (tests/motion/test_stream_memory.py).
     # prosody_8s is 30 fps; read it as 25 fps (a slower clip): every generator sees the same frames either way.
     options = MotionOptions(seed=9, head_motion=1.5, expressions=parse_timeline("0:happy:0.4,4:sad:0.5"))
     n = prosody_8s.speech.shape[0]
     offline = generate(mouth_8s, prosody_8s, fps=FPS, n_frames=n, options=options)
     rng = np.random.default_rng(chunk_seed)
     chunks = [int(rng.integers(1, 40)) for _ in range(n)]
-    streamed = _streamed(mouth_8s, prosody_8s, options, chunks)
+    streamed = _streamed(mouth_8s, prosody_8s, options, chunks, history_s=history_s)
     assert set(streamed) == set(offline.curves)
     for name, curve in offline.curves.items():
         assert streamed[name].shape == (n,)

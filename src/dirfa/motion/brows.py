@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dirfa.motion.cues import CueTracker, Phrase
+from dirfa.motion.cues import CueTracker, FrameHistory, Phrase
 from dirfa.motion.schedule import Ahead, envelope
 
 # Brow raises accompany many pitch accents and mark new topics: Flecha-Garcia (2010, Speech Communication
@@ -45,7 +45,7 @@ class BrowMotion:
         self.liveliness = float(liveliness)
         self.inner, self.outer_left, self.outer_right, self.wide = Ahead(), Ahead(), Ahead(), Ahead()
         self.last_raise = -(10**9)
-        self.raises: list[int] = []
+        self.raises = FrameHistory()  # onsets (records: a stream drops old ones)
         self.down_right_share = float(rng.uniform(0.9, 1.0))  # the two brows frown a little unequally
 
     def _raise(self, onset: int, weight: float, rise_s: float, hold_s: float, fall_s: float) -> None:

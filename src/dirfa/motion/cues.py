@@ -194,16 +194,47 @@ def _find_accents(
     local_pitch = _smooth(pitch_st, sigma_s=1.0, fps=fps)
     score = (energy - local_energy) / 6.0 + np.maximum(pitch_st - local_pitch, 0.0) / 3.0
     score = np.where(speech & voiced, score, -1.0)
-    from scipy.signal import find_peaks  # imported here: scipy.signal costs ~0.3 s to import
-
-    peaks, props = find_peaks(score, height=0.25, distance=max(int(round(ACCENT_SPACING_S * fps)), 1))
-    heights = props["peak_heights"]
+    peaks = _peaks(score, height=0.25, distance=max(int(round(ACCENT_SPACING_S * fps)), 1))
+    heights = score[peaks]
     # Strength relative to the speaker's own strongest accents (their 90th percentile), so a calm reader still
     # gets a few clear nods; the floor of 1.5 keeps a monotone speaker's small peaks small.
     strength = np.clip(
         heights / max(float(np.percentile(heights, 90)) if heights.size else 1.0, 1.5), 0.0, 1.0
     )
     return peaks.astype(np.int64), strength
+
+
+def _peaks(x: np.ndarray, *, height: float, distance: int) -> np.ndarray:
+    """Indices of the local maxima of `x` at least `height` high and `distance` frames apart, the higher
+    kept first: what scipy.signal.find_peaks(x, height=, distance=) returns (a flat top counts once, at its
+    middle), without importing scipy.signal (~1.4 s, before `dirfa say`'s first frame)."""
+    n = x.shape[0]
+    found = []
+    i = 1
+    while i < n - 1:
+        if x[i - 1] < x[i]:
+            ahead = i + 1
+            while ahead < n - 1 and x[ahead] == x[i]:
+                ahead += 1
+            if x[ahead] < x[i]:
+                found.append((i + ahead - 1) // 2)
+                i = ahead
+        i += 1
+    peaks = np.array(found, dtype=np.int64)
+    peaks = peaks[x[peaks] >= height] if peaks.size else peaks
+    keep = np.ones(peaks.shape[0], dtype=bool)
+    for j in np.argsort(x[peaks])[::-1]:  # highest first; a kept peak removes its lower neighbours
+        if not keep[j]:
+            continue
+        k = j - 1
+        while k >= 0 and peaks[j] - peaks[k] < distance:
+            keep[k] = False
+            k -= 1
+        k = j + 1
+        while k < peaks.shape[0] and peaks[k] - peaks[j] < distance:
+            keep[k] = False
+            k += 1
+    return peaks[keep]
 
 
 def _final_rise_st(pitch_st: np.ndarray, voiced: np.ndarray, start: int, end: int, *, fps: float) -> float:
@@ -223,6 +254,120 @@ def _final_rise_st(pitch_st: np.ndarray, voiced: np.ndarray, start: int, end: in
 ACCENT_MIN_SCORE = 0.25  # prominence score (see _find_accents) a peak needs to count as an accent
 LOCAL_MEAN_S = 1.0  # time constant of the running means that prominence is measured against
 PITCH_SMOOTH_S = 0.08  # time constant of the running pitch smoothing
+
+
+# The tracker's own reach back, in frames past the one it decides next (see CueTracker.forget): speech[j] reads
+# raw speech SPEECH_GAP_S back, in_phrase[j] reads speech PHRASE_PAUSE_S back, a phrase's question rise reads
+# pitch and voicing FINAL_RISE_WINDOW_S back from its end, an accent reads the score ACCENT_SPACING_S / 2 back.
+# Statistics over the whole voice so far are taken over a bounded recent stretch instead, so that an endless
+# session neither stores nor re-sorts its every frame:
+# the speaker's median f0 over their last PITCH_REFERENCE_S of voiced speech (a voice's register is
+# established within seconds; ten minutes covers a long monologue, so a file clip shorter than that is
+# unchanged), and accent strength against the last ACCENT_REFERENCE_COUNT accents (~2.5 per second of speech:
+# several minutes of it).
+PITCH_REFERENCE_S = 600.0
+ACCENT_REFERENCE_COUNT = 1000
+
+
+class FrameHistory:
+    """A list indexed by absolute position that can forget its oldest items: len() counts every item ever
+    appended, `forget(before)` drops the items before `before`, and reading a forgotten item raises
+    IndexError (a reader reaching further back than its bound is a bug found at once, not a silent change).
+
+    Supports what the cue tracker and the motion stream use: [i], [-1], [a:b] with a, b >= 0, append,
+    extend and +=, `del h[n:]` and `h[-1] = v` (checkpoints), len(), bool()."""
+
+    __slots__ = ("_items", "offset")
+
+    def __init__(self, items: list | None = None, offset: int = 0) -> None:
+        self._items = [] if items is None else items
+        self.offset = int(offset)  # absolute index of _items[0]
+
+    def __len__(self) -> int:
+        return self.offset + len(self._items)
+
+    def _local(self, index: int) -> int:
+        if index < 0:
+            return index
+        if index < self.offset:
+            raise IndexError(f"frame {index} was forgotten (history kept from {self.offset})")
+        return index - self.offset
+
+    def __getitem__(self, index):
+        if index.__class__ is int:  # the per-frame path first: this is read a few dozen times a frame
+            if index >= self.offset:
+                return self._items[index - self.offset]
+            return self._items[self._local(index)]
+        if isinstance(index, slice):
+            if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+                raise IndexError("FrameHistory slices take absolute, non-negative bounds and no step")
+            start = self._local(self.offset if index.start is None else index.start)
+            stop = None if index.stop is None else max(index.stop - self.offset, start)
+            return self._items[start:stop]
+        return self._items[self._local(index)]
+
+    def __setitem__(self, index: int, value) -> None:
+        self._items[self._local(index)] = value
+
+    def __delitem__(self, index: slice) -> None:
+        if not isinstance(index, slice) or index.stop is not None or index.step is not None:
+            raise TypeError("FrameHistory deletes only a tail (del h[n:])")
+        del self._items[self._local(index.start) :]
+
+    def __iter__(self):
+        if self.offset:
+            raise TypeError(f"history before {self.offset} was forgotten: it cannot be iterated from frame 0")
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrameHistory):
+            return self.offset == other.offset and self._items == other._items
+        return not self.offset and self._items == other
+
+    def append(self, value) -> None:
+        self._items.append(value)
+
+    def extend(self, values) -> None:
+        self._items.extend(values)
+
+    def __iadd__(self, values) -> FrameHistory:
+        self._items.extend(values)
+        return self
+
+    def mark(self) -> tuple[int, object]:
+        """Where the history ends now, to `rewind` to (its length and last item: a phrase that closes
+        replaces the last item)."""
+        items = self._items
+        return len(items), items[-1] if items else None
+
+    def rewind(self, mark: tuple[int, object]) -> None:
+        """Back to `mark`: the items appended since dropped, the last item as it was."""
+        length, last = mark
+        items = self._items
+        del items[length:]
+        if length:
+            items[-1] = last
+
+    def true_at(self, index: int) -> bool:
+        """Whether item `index` exists and is true (one call: the speech closing reads it ~40 times a frame)."""
+        if index < 0:
+            return False
+        local = index - self.offset
+        if local < 0:
+            self._local(index)  # raises: forgotten
+        items = self._items
+        return local < len(items) and bool(items[local])
+
+    def tail(self, count: int) -> list:
+        """The last `count` items (fewer if fewer are kept)."""
+        return self._items[-count:] if count > 0 else []
+
+    def forget(self, before: int) -> None:
+        """Drop the items before absolute index `before` (the last item is always kept)."""
+        drop = min(before - self.offset, len(self._items) - 1)
+        if drop > 0:
+            del self._items[:drop]
+            self.offset += drop
 
 
 @dataclass(frozen=True)
@@ -257,20 +402,23 @@ class CueTracker:
         self._a_pitch = math.exp(-1.0 / (PITCH_SMOOTH_S * fps))
         self._a_activity = math.exp(-1.0 / (0.4 * fps))
         self._a_loud = math.exp(-1.0 / (0.3 * fps))
-        self.raw_speech: list[bool] = []
-        self.energy_db: list[float] = []
-        self.loud_in: list[float] = []
-        self.f0_hz: list[float] = []
-        self.voiced_in: list[bool] = []
-        self.speech: list[bool] = []
-        self.in_phrase: list[bool] = []
-        self.pitch_st: list[float] = []
-        self.activity: list[float] = []
-        self.loudness: list[float] = []
-        self.score: list[float] = []
-        self.accents: list[tuple[int, float]] = []
-        self.phrases: list[Phrase] = []
-        self._voiced_f0: list[float] = []
+        self.rise_window = max(int(round(FINAL_RISE_WINDOW_S * fps)), 3)
+        self.pitch_reference = max(int(round(PITCH_REFERENCE_S * fps)), 1)
+        # Per-frame inputs and cues, and the event lists, by absolute frame (event) number; see forget().
+        self.raw_speech = FrameHistory()
+        self.energy_db = FrameHistory()
+        self.loud_in = FrameHistory()
+        self.f0_hz = FrameHistory()
+        self.voiced_in = FrameHistory()
+        self.speech = FrameHistory()
+        self.in_phrase = FrameHistory()
+        self.pitch_st = FrameHistory()
+        self.activity = FrameHistory()
+        self.loudness = FrameHistory()
+        self.score = FrameHistory()
+        self.accents = FrameHistory()  # (frame, strength 0..1)
+        self.phrases = FrameHistory()  # Phrase
+        self._voiced_f0 = FrameHistory()
         self._median_hz = 0.0
         self._pitch_state = 0.0
         self._activity_state = 0.0
@@ -278,7 +426,7 @@ class CueTracker:
         self._local_energy: float | None = None
         self._local_pitch = 0.0
         self._accent_checked = 0
-        self._heights: list[float] = []
+        self._heights = FrameHistory()
         self._last_accent = -(10**9)
         self._last_end = 0
 
@@ -305,10 +453,10 @@ class CueTracker:
         self.voiced_in += ((conform(prosody.voiced, n_frames) > 0.5) & (f0 > 0)).tolist()
 
     def _raw(self, j: int) -> bool:
-        return 0 <= j < len(self.raw_speech) and self.raw_speech[j]
+        return self.raw_speech.true_at(j)
 
     def _closed(self, j: int) -> bool:
-        return 0 <= j < len(self.speech) and self.speech[j]
+        return self.speech.true_at(j)
 
     def advance(self, available: int, ended: bool) -> None:
         """Decide every cue whose delay has passed: data is known for frames < available; `ended` says the
@@ -351,7 +499,7 @@ class CueTracker:
         voiced = self.voiced_in[j] and f0 > 0 and speaking
         if voiced:
             if not self._voiced_f0 or len(self._voiced_f0) % 10 == 0:
-                self._median_hz = float(np.median(self._voiced_f0 + [f0]))
+                self._median_hz = float(np.median(self._voiced_f0.tail(self.pitch_reference) + [f0]))
             semitones = 12.0 * math.log2(f0 / self._median_hz)
             if abs(semitones) <= 7.0:
                 self._voiced_f0.append(f0)
@@ -384,7 +532,7 @@ class CueTracker:
             return
         self._heights.append(score)
         # Strength against the speaker's own strong accents so far (90th percentile, at least 1.5).
-        reference = max(float(np.percentile(self._heights, 90)), 1.5)
+        reference = max(float(np.percentile(self._heights.tail(ACCENT_REFERENCE_COUNT), 90)), 1.5)
         self.accents.append((j, float(min(score / reference, 1.0))))
         self._last_accent = j
 
@@ -404,12 +552,33 @@ class CueTracker:
         self._last_end = end
 
     def _final_rise_st(self, start: int, end: int) -> float:
-        window = max(int(round(FINAL_RISE_WINDOW_S * self.fps)), 3)
         frames = [
-            k for k in range(max(start, end - window), min(end, len(self.pitch_st))) if self.voiced_in[k]
+            k
+            for k in range(max(start, end - self.rise_window), min(end, len(self.pitch_st)))
+            if self.voiced_in[k]
         ]
         if len(frames) < 3:
             return 0.0
         t = np.array(frames) / self.fps
         slope = np.polyfit(t, np.array([self.pitch_st[k] for k in frames]), 1)[0]
         return float(slope * (t[-1] - t[0]))
+
+    def forget(self, before: int, *, events_done: tuple[int, int]) -> None:
+        """Drop what no later decision reads: per-frame history before `before` (the first frame its reader
+        has not yet taken) less each cue's own reach back (see PITCH_REFERENCE_S above), and the accents and
+        phrases before events_done = (accents handed on, phrases ended)."""
+        speech_next, phrase_next = len(self.speech), len(self.in_phrase)
+        self.raw_speech.forget(speech_next - self.gap)
+        for values in (self.energy_db, self.loud_in, self.f0_hz):
+            values.forget(speech_next)
+        self.voiced_in.forget(min(speech_next, phrase_next - self.rise_window))
+        self.speech.forget(min(before, phrase_next - self.pause))
+        self.in_phrase.forget(min(before, phrase_next - 1))
+        self.pitch_st.forget(min(before, phrase_next - self.rise_window))
+        self.activity.forget(before)
+        self.loudness.forget(before)
+        self.score.forget(self._accent_checked - self.half_spacing)
+        self.accents.forget(events_done[0])
+        self.phrases.forget(events_done[1])
+        self._voiced_f0.forget(len(self._voiced_f0) - self.pitch_reference)
+        self._heights.forget(len(self._heights) - ACCENT_REFERENCE_COUNT)

@@ -214,9 +214,15 @@ def ease_in_out(x: np.ndarray) -> np.ndarray:
 
 
 def expression_curves(
-    timeline: ExpressionTimeline, *, fps: float, n_frames: int, transition_s: float = 0.6
+    timeline: ExpressionTimeline,
+    *,
+    fps: float,
+    n_frames: int,
+    transition_s: float = 0.6,
+    first_frame: int = 0,
 ) -> dict[str, np.ndarray]:
-    """Weight curves (n_frames,) for every track any preset uses (EXPRESSION_TRACKS).
+    """Weight curves (n_frames,) for every track any preset uses (EXPRESSION_TRACKS), for the frames from
+    first_frame on (each frame's value depends on its time alone, so a stream computes them a block at a time).
 
     Each key's emotion is reached exactly at its time; the face eases in over min(transition_s, gap to the
     previous key) before it and holds until the next transition. Before the first key the face is neutral.
@@ -224,7 +230,7 @@ def expression_curves(
     keys = list(timeline.keys)
     if keys[0][0] > 0.0:
         keys.insert(0, (0.0, "neutral", 0.0))
-    t = np.arange(int(n_frames)) / float(fps)
+    t = np.arange(int(first_frame), int(first_frame) + int(n_frames)) / float(fps)
     vectors = [
         {name: PRESETS[emotion].get(name, 0.0) * intensity for name in EXPRESSION_TRACKS}
         for _, emotion, intensity in keys

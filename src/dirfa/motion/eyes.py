@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from dirfa.motion.cues import CueTracker, Phrase
+from dirfa.motion.cues import CueTracker, FrameHistory, Phrase
 from dirfa.motion.schedule import Ahead
 
 # Spontaneous blink rates: Bentivoglio et al. (1997, Movement Disorders 12:1028) measured 17 blinks/min at
@@ -86,7 +86,7 @@ class Blinker:
         # as a glitch, as one ending mid-blink does).
         self.free_from = int(round(0.2 * fps))
         self.boost_until = -1
-        self.apexes: list[int] = []
+        self.apexes = FrameHistory()  # every blink apex (records: a stream drops old ones)
         self._wanted = False
 
     @property
@@ -177,8 +177,9 @@ class Gazer:
         self.saccade_from = 0
         self.until = int(self._camera_s() * fps * rng.uniform(0.2, 1.0))
         self.averted = False
-        self.shifts: list[int] = []  # every saccade's frame
-        self.aversions: list[int] = []  # the frames where a look away starts
+        # records, by event number (a stream drops old ones: MotionStream._forget)
+        self.shifts = FrameHistory()  # every saccade's frame
+        self.aversions = FrameHistory()  # the frames where a look away starts
         self._pending_avert: float | None = None
 
     def _camera_s(self) -> float:

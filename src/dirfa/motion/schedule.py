@@ -14,17 +14,21 @@ class Ahead:
 
     Writing before the frame already emitted would change the past: it raises, so a generator that reaches
     back is a bug found at once rather than a difference between streamed and offline takes.
+    Frames already taken are never read again, so they are dropped when the buffer must grow: it holds the
+    frames from `first_open` to the furthest written, however long the stream runs.
     """
 
     def __init__(self) -> None:
         self._values = np.zeros(256)
+        self._base = 0  # the frame of _values[0]
         self.first_open = 0
 
     def _reserve(self, end: int) -> None:
-        if end > self._values.shape[0]:
-            grown = np.zeros(max(end, 2 * self._values.shape[0]))
-            grown[: self._values.shape[0]] = self._values
-            self._values = grown
+        if end - self._base > self._values.shape[0]:
+            open_part = self._values[self.first_open - self._base :]
+            grown = np.zeros(max(256, 2 * (end - self.first_open)))
+            grown[: open_part.shape[0]] = open_part
+            self._values, self._base = grown, self.first_open
 
     def add(self, start: int, values: np.ndarray) -> None:
         """Add `values` to frames start, start+1, ... (frames before `first_open` are cut off)."""
@@ -44,17 +48,22 @@ class Ahead:
         start, values = start + skip, values[skip:]
         if values.shape[0]:
             self._reserve(start + values.shape[0])
-        return self._values[start : start + values.shape[0]], values
+        local = start - self._base
+        return self._values[local : local + values.shape[0]], values
 
     def take(self, frame: int) -> float:
         """The value at `frame` (which must be the next frame to emit); closes it for writing."""
         if frame != self.first_open:
             raise ValueError(f"frames must be taken in order: expected {self.first_open}, got {frame}")
         self.first_open = frame + 1
-        return float(self._values[frame]) if frame < self._values.shape[0] else 0.0
+        return self.peek(frame)
 
     def peek(self, frame: int) -> float:
-        return float(self._values[frame]) if frame < self._values.shape[0] else 0.0
+        """The value at `frame`, which must not be taken yet (or be the last frame taken)."""
+        local = frame - self._base
+        if local < 0:
+            raise ValueError(f"frame {frame} was dropped (frames from {self._base} are kept)")
+        return float(self._values[local]) if local < self._values.shape[0] else 0.0
 
 
 def raised_cosine(half_width: int) -> np.ndarray:

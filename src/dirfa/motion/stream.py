@@ -6,6 +6,7 @@ analysis as it arrives. Both give the same tracks, frame for frame.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from dirfa.motion.brows import BrowMotion
-from dirfa.motion.cues import CueTracker, ProsodyLike
+from dirfa.motion.cues import CueTracker, FrameHistory, ProsodyLike
 from dirfa.motion.expression import (
     EXPRESSION_TRACKS,
     ExpressionTimeline,
@@ -24,13 +25,19 @@ from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
 from dirfa.motion.head import HeadMotion
 from dirfa.motion.tracks import TRACK_SPECS
 
-__all__ = ["LOOKAHEAD_S", "MotionStream"]
+__all__ = ["HISTORY_S", "LOOKAHEAD_S", "MotionStream"]
 
 # How far ahead of the frame it emits the motion may look: enough to see a pause is a phrase end (0.25 s)
 # and an accent's peak (0.15 s), and to start a nod or head turn a little before its syllable, as speakers
 # do (Hadar et al. 1983: head movements begin before the speech they go with).
 LOOKAHEAD_S = 0.48
 EXPRESSION_BLOCK_S = 30.0  # expression curves are computed this far at a time
+# Per-frame history (inputs, cues, lip-sync curves) older than this behind the frame being emitted is dropped,
+# a chunk at a time, so a session that runs for days keeps bounded memory. Nothing reads that far back: the
+# longest reach is the cue tracker's (FINAL_RISE_WINDOW_S, 0.5 s; see CueTracker.forget); the frames emitted
+# only need their own row. The margin keeps a clip of up to 2 * HISTORY_S whole for inspection (tests, the
+# debug log read its cues) and makes the drop (a list copy) rare: at most 2 * HISTORY_S of frames are kept.
+HISTORY_S = 120.0
 
 
 def _screen(base: float, overlay: float) -> float:
@@ -56,9 +63,12 @@ class MotionStream:
     only shapes the due frame's per-frame cues (talking or pausing, activity, pitch). So when the input is
     ahead of the clock, live equals offline exactly; when it is not, events come up to LOOKAHEAD_S late.
     `set_expressions(timeline)` changes the emotion timeline for the frames not yet final.
+
+    history_s: per-frame history kept behind the frame being emitted (see HISTORY_S); 0 keeps only what later
+    frames read, None keeps everything. It never changes a frame.
     """
 
-    def __init__(self, fps: float, options=None) -> None:
+    def __init__(self, fps: float, options=None, *, history_s: float | None = HISTORY_S) -> None:
         from dirfa.motion.generate import DEFAULT_OPTIONS
 
         self.fps = float(fps)
@@ -82,15 +92,17 @@ class MotionStream:
         self.gazer = Gazer(self.fps, rng=np.random.default_rng(gaze_seed))
         self.brows = BrowMotion(self.fps, rng=np.random.default_rng(brow_seed), liveliness=liveliness)
         self.gestures = MouthGestures(self.fps, rng=np.random.default_rng(mouth_seed), liveliness=liveliness)
-        self.mouth: dict[str, list[float]] = {}
-        self.listening: list[bool] = []
+        self.mouth: dict[str, FrameHistory] = {}
+        self.listening = FrameHistory()
+        self.history = None if history_s is None else max(int(round(history_s * self.fps)), 0)
+        self._forgotten = 0  # frames before this were dropped from the per-frame history
         self.emitted = 0
         self.finished = False
         self._accents_done = 0
         self._starts_done = 0
         self._ends_done = 0
         self._expression: dict[str, np.ndarray] = {}
-        self._expression_frames = 0
+        self._expression_start = self._expression_end = 0  # the frames [start, end) _expression covers
 
     @property
     def n_received(self) -> int:
@@ -117,7 +129,10 @@ class MotionStream:
             array = np.asarray(values, dtype=np.float64).reshape(-1)
             if array.shape[0] != n:
                 raise ValueError(f"lip-sync track {name!r} has {array.shape[0]} frames in a chunk of {n}")
-            self.mouth.setdefault(name, [0.0] * before).extend(array.tolist())
+            if name not in self.mouth:
+                # frames before the forgotten ones are never read again: they need no zeros
+                self.mouth[name] = FrameHistory([0.0] * (before - self._forgotten), self._forgotten)
+            self.mouth[name].extend(array.tolist())
         for values in self.mouth.values():
             if len(values) < before + n:
                 values.extend([0.0] * (before + n - len(values)))
@@ -142,6 +157,7 @@ class MotionStream:
         while self.emitted <= frame:
             rows.append(self._early_frame(assume))
             self.emitted += 1
+            self._forget()
         return self._pack(rows)
 
     def _early_frame(self, assume: str) -> dict[str, float]:
@@ -172,7 +188,7 @@ class MotionStream:
         """Lay this emotion timeline over the frames not yet final (frames already returned keep theirs);
         None is neutral without expression tracks."""
         self.options = dataclasses.replace(self.options, expressions=timeline)
-        self._expression_frames = 0  # computed again at the next frame
+        self._expression_end = 0  # computed again at the next frame
 
     def finish(self) -> dict[str, np.ndarray]:
         """The input is complete: return every remaining frame."""
@@ -205,7 +221,22 @@ class MotionStream:
         while self.emitted < available and (ended or self.emitted + self.lookahead < available):
             rows.append(self._frame(self.emitted, ended=ended, available=available))
             self.emitted += 1
+            self._forget()
         return rows
+
+    def _forget(self) -> None:
+        """Drop the per-frame history older than self.history behind the next frame, once it is twice that."""
+        if self.history is None or self.emitted - self._forgotten < 2 * self.history + 1:
+            return
+        before = self.emitted - self.history
+        self.cues.forget(before, events_done=(self._accents_done, self._ends_done))
+        for values in self.mouth.values():
+            values.forget(before)
+        self.listening.forget(before)
+        # The generators' records of their events (read for statistics only): those before `before` go.
+        for record in (self.blinker.apexes, self.gazer.shifts, self.gazer.aversions, self.brows.raises):
+            record.forget(record.offset + bisect.bisect_left(record[record.offset :], before))
+        self._forgotten = before
 
     def _events(self, frame: int, *, last: bool) -> None:
         """Hand every cue decided for frames up to frame + its lead to the generators, in time order."""
@@ -279,16 +310,17 @@ class MotionStream:
 
     def _overlay_expression(self, values: dict[str, float], i: int, intensity: float) -> None:
         """Lay the emotion timeline over the frame, its intensity wandering a little, keeping lip closure."""
-        if i >= self._expression_frames:
-            self._expression_frames = max(
-                i + 1, 2 * self._expression_frames, int(EXPRESSION_BLOCK_S * self.fps)
-            )
+        if not self._expression_start <= i < self._expression_end:
+            # A block from this frame on: the curves are a function of each frame's time alone, so a block
+            # equals the same frames of the whole clip's curves.
+            block = max(int(EXPRESSION_BLOCK_S * self.fps), 1)
             self._expression = expression_curves(
-                self.options.expressions, fps=self.fps, n_frames=self._expression_frames
+                self.options.expressions, fps=self.fps, n_frames=block, first_frame=i
             )
+            self._expression_start, self._expression_end = i, i + block
         close = min(max(values.get("mouthClose", 0.0), 0.0), 1.0)
         for name, curve in self._expression.items():
-            weight = min(float(curve[i]) * intensity, 1.0)
+            weight = min(float(curve[i - self._expression_start]) * intensity, 1.0)
             if weight <= 0.0:
                 continue
             if name == "jawOpen":
@@ -314,27 +346,25 @@ _NO_FRAMES.flags.writeable = False
 
 
 class _Checkpoint:
-    """A CueTracker's state, to return to after deciding a frame on assumed input. Its attributes are lists
-    that only grow (a phrase that closes replaces the last item) and numbers; anything else is refused, so
-    a new kind of state in the tracker is noticed here rather than leaking an assumption into the stream."""
+    """A CueTracker's state, to return to after deciding a frame on assumed input. Its attributes are
+    histories (FrameHistory) that only grow (a phrase that closes replaces the last item) and numbers;
+    anything else is refused, so a new kind of state in the tracker is noticed here rather than leaking an
+    assumption into the stream. Nothing may be forgotten between the checkpoint and its restore."""
 
     def __init__(self, tracker: CueTracker) -> None:
         self.lists: dict[str, tuple[int, object]] = {}
         self.values: dict[str, object] = {}
         for name, value in vars(tracker).items():
-            if isinstance(value, list):
-                self.lists[name] = (len(value), value[-1] if value else None)
+            if isinstance(value, FrameHistory):
+                self.lists[name] = value.mark()
             elif value is None or isinstance(value, (bool, int, float)):
                 self.values[name] = value
             else:
                 raise TypeError(f"CueTracker.{name} ({type(value).__name__}) cannot be checkpointed")
 
     def restore(self, tracker: CueTracker) -> None:
-        for name, (length, last) in self.lists.items():
-            values = getattr(tracker, name)
-            del values[length:]
-            if length:
-                values[-1] = last
+        for name, mark in self.lists.items():
+            getattr(tracker, name).rewind(mark)
         for name, value in self.values.items():
             setattr(tracker, name, value)
 
