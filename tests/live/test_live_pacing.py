@@ -1,14 +1,18 @@
-"""Live pacing: say() synthesises a bounded distance ahead of playback, and a paced stream counts its late
-frames against its own clock (a long stall restarts the clock once instead of making every frame late)."""
+"""Live pacing: say() synthesises a bounded distance ahead of playback, a paced stream counts its late frames
+against its own clock (a long stall restarts the clock once instead of making every frame late), renders
+speech frames ahead so a stalled render does not hold the stream back, and drops the frames made ahead when
+interrupted, making them again idle with the same indices and motion."""
 
 from __future__ import annotations
 
+import threading
 import time
 
+import numpy as np
 import pytest
 
 from dirfa.live import Session
-from dirfa.live.session import MAX_LATE_S, SYNTH_AHEAD_S, _Clock
+from dirfa.live.session import MAX_LATE_S, RELEASE_S, RENDER_AHEAD_FRAMES, SYNTH_AHEAD_S, _Clock
 
 FPS = 25
 # Four sentences, ~12 s with the default voice; each phrase at most ~4 s.
@@ -64,3 +68,78 @@ def test_paced_clock_counts_late_frames_against_its_own_clock(avatar):
         assert clock.wait_s(14, stalled + 0.001) == pytest.approx(1 / FPS - 0.001)
         assert session.late_frames == 3
         assert session.worst_late_s == pytest.approx(MAX_LATE_S + 0.5)
+
+
+def test_a_stalled_render_does_not_hold_back_the_frames_made_ahead(avatar):
+    # The frame being made stalls until the paced stream has handed out the frame before it: rendered just in
+    # time that could never happen (the stream would wait for the stalled frame); rendered ahead it does.
+    assert RENDER_AHEAD_FRAMES >= 2
+    with Session(avatar, render=False, fps=FPS) as session:
+        assert session.wait_ready(60.0)
+        make, stalled = session._make, {}
+        handed_out = threading.Event()
+
+        def slow_make(*, ahead: bool):
+            made = make(ahead=ahead)
+            if made is not None and made.frame.speaking and ahead and "index" not in stalled:
+                if made.frame.index >= stalled.setdefault("first", made.frame.index) + 2 * FPS:
+                    stalled["index"] = made.frame.index
+                    stalled["released"] = handed_out.wait(timeout=20.0)
+            return made
+
+        session._make = slow_make
+        session.say(TEXT)
+        indices = []
+        for frame in session.frames():
+            indices.append(frame.index)
+            if "index" in stalled and frame.index == stalled["index"] - 1:
+                handed_out.set()
+            if "released" in stalled and frame.index > stalled["index"] + FPS:
+                break
+            assert len(indices) < 60 * FPS, session.errors
+        assert stalled["released"]  # the frame before the stalled one went out while it was being made
+        assert indices == list(range(indices[0], indices[0] + len(indices)))
+
+
+def test_interrupt_drops_the_frames_made_ahead_and_keeps_their_motion(avatar):
+    with Session(avatar, render=False, fps=FPS) as session:
+        assert session.wait_ready(60.0)
+        frames, made_ahead = [], []
+        stream = session.frames()
+        for frame in stream:  # idle: made just in time, nothing beyond the frame due next
+            frames.append(frame)
+            made_ahead.append(len(session._ahead))
+            if len(frames) == 10:
+                break
+        assert max(made_ahead) <= 1
+        session.say(
+            "This is a long sentence that keeps on going for quite a while, and then some more words."
+        )
+        dropped = []
+        for frame in stream:
+            frames.append(frame)
+            if not dropped and frame.curves["jawOpen"] > 0.15 and len(session._ahead) >= 2:
+                with session._cond:  # the speech frames made ahead, not yet handed out
+                    dropped = [m.frame for m in session._ahead]
+                session.interrupt()
+                cut = len(frames)
+            elif dropped and len(frames) > cut + FPS:
+                break
+            assert len(frames) < 60 * FPS, session.errors
+        stream.close()
+    assert any(f.speaking for f in dropped) and any(f.audio.any() for f in dropped)
+    indices = [f.index for f in frames]
+    assert indices == list(range(len(frames)))  # no frame lost, none twice
+    after = frames[cut:]
+    assert not any(f.audio.any() or f.speaking for f in after)  # no stale sound from the very next frame
+    rest = int(np.ceil(RELEASE_S * FPS))
+    assert max(f.curves["jawOpen"] for f in after[rest:]) < 0.02
+    # The frames made again take the dropped frames' motion: only the mouth differs.
+    for old, new in zip(dropped, after):
+        assert new.index == old.index
+        for name in ("headYaw", "headPitch", "headRoll", "eyeBlinkLeft", "gazeYaw", "browInnerUp"):
+            assert new.curves[name] == old.curves[name], name
+    # ... so no track jumps across the interrupt (limits of test_session's idle -> speech -> idle test).
+    for name, limit in [("headYaw", 1.8), ("headPitch", 1.8), ("headRoll", 1.8), ("jawOpen", 0.6)]:
+        values = np.array([f.curves[name] for f in frames])
+        assert np.abs(np.diff(values)).max() < limit, name

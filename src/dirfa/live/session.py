@@ -69,6 +69,18 @@ SYNTH_AHEAD_S = 2.0
 # transition): set_emotion() and inline tags become timeline keys this far after the frames already final.
 EMOTION_EASE_S = 0.6
 SILENCE_DB = -90.0  # energy of an idle frame for the motion stream (speech.prosody's floor)
+# While speech is queued, a paced stream (frames(), aframes()) has a thread of its own render this many frames
+# beyond the one it hands out next, so a stall of the renderer of up to about this many frame periods (the other
+# session on the machine, festival synthesising a phrase in its process) costs no late frame: rendered just in
+# time, a frame had only 40 ms minus its render time to spare, and 2 sessions at 512 px lost ~0.8 % of their
+# frames (benchmarks/RESULTS.md, live capacity; garbage collection is not it: 3 gen-0 collections of <= 0.3 ms
+# in 10 s of a speaking 512 px session, gc.callbacks). More frames ahead absorb longer stalls (a 120 ms stall a
+# second: 21 of 250 frames late with none ahead, 0 with 3, benchmarks/live_pacing.py), at ~0.8 MB a frame at
+# 512 px and, at an interrupt, that many renders thrown away: the frames made ahead are dropped and made again
+# as idle ones (only frames not yet handed out; the one due next is made again at once, so the interrupt
+# reaches idle no later than without them). Idle, a stream renders only the frame due next,
+# so speech starting (say(), push_audio()) is in the very next frame made, as before.
+RENDER_AHEAD_FRAMES = 3
 
 
 class SessionClosed(InputError):
@@ -105,6 +117,16 @@ class _SpeechFrame:
     emotion: tuple[str, float, float] | None = None
     energy_db: float = SILENCE_DB
     voiced: bool = False
+
+
+@dataclass(frozen=True)
+class _Made:
+    """A frame made and not yet handed out: what making it changed, to make it again after an interrupt."""
+
+    frame: LiveFrame
+    generation: int  # the session's generation when its speech was taken: older ones are stale
+    row: dict[str, float]  # the motion stream's row it used (the stream's frames are final)
+    before: tuple  # the session's per-frame state before it was made (Session._frame_state)
 
 
 class _Pushed:
@@ -193,6 +215,8 @@ class Session:
         self._cond = threading.Condition()
         self._next_lock = threading.Lock()  # one frame at a time, in order
         self._frames: collections.deque[_SpeechFrame] = collections.deque()
+        self._ahead: collections.deque[_Made] = collections.deque()  # made, not handed out (paced streams)
+        self._ahead_error: BaseException | None = None  # what stopped a render-ahead thread
         self._jobs: collections.deque[object] = collections.deque()  # iterators of Synthesis, or _Pushed
         self._generation = 0  # raised by interrupt(): work of an older generation is dropped
         self._closed = False
@@ -299,15 +323,20 @@ class Session:
 
     @property
     def speaking(self) -> bool:
-        """Whether speech is queued or being prepared."""
+        """Whether speech is queued or being prepared (or made ahead by a paced stream, not yet handed out)."""
         with self._cond:
-            return bool(self._frames or self._jobs)
+            return bool(self._frames or self._jobs or self._ahead_speech())
 
     @property
     def queued_s(self) -> float:
         """Seconds of speech made and waiting for their frames (say() keeps this near SYNTH_AHEAD_S)."""
         with self._cond:
-            return len(self._frames) / self.fps
+            return (len(self._frames) + self._ahead_speech()) / self.fps
+
+    def _ahead_speech(self) -> int:
+        """Speech frames a paced stream has made ahead and not handed out (under _cond; an interrupt's are
+        not counted: they are made again idle)."""
+        return sum(m.frame.speaking and m.generation == self._generation for m in self._ahead)
 
     def close(self) -> None:
         """End the session (idempotent): the worker stops, later calls raise SessionClosed."""
@@ -315,6 +344,7 @@ class Session:
             self._closed = True
             self._jobs.clear()
             self._frames.clear()
+            self._ahead.clear()
             self._committed = 0
             self._cond.notify_all()
         if threading.current_thread() is not self._worker:
@@ -336,38 +366,164 @@ class Session:
         """The next frame as soon as it is ready (not paced: for consumers with their own clock, such as a
         WebRTC track); an idle frame when nothing is being said."""
         with self._next_lock:
+            self._drop_stale()
             with self._cond:
                 self._check_open()
-                if not self._frames and self._jobs and self._was_speaking:
-                    # Mid-utterance and the next frames are still being made: wait a little rather than
-                    # put an idle frame in the middle of a word.
-                    self._cond.wait(timeout=UNDERRUN_WAIT_S)
-                    self._check_open()
-                item = self._frames.popleft() if self._frames else None
-                if item is not None and len(self._frames) == int(SYNTH_AHEAD_S * self.fps):
-                    self._cond.notify_all()  # room for the voice's next phrase (_room_for_speech)
-                self._was_speaking = item is not None
-                motion = self._motion(self._index, item)
-                index = self._index
-                self._index += 1
-                upcoming = self._frames[0].mouth if item is not None and self._frames else None
-            mouth = self._mouth(item)
-            curves, pose = self._steady.step(
-                _with_mouth(motion, mouth), None if upcoming is None else _with_mouth(motion, upcoming)
-            )
-            image = None
-            if self._renderer is not None:
-                image = self._renderer.output(self._renderer.render_pose(pose))
-            audio = item.audio if item is not None else np.zeros(self.samples_per_frame, np.int16)
-            return LiveFrame(
-                index=index,
-                t=index / self.fps,
-                image=image,
-                audio=audio,
-                curves=curves,
-                visemes=self._visemes(mouth),
-                speaking=item is not None,
-            )
+                if self._ahead:  # made ahead by a paced stream: those come first, in order
+                    made = self._ahead.popleft()
+                    self._cond.notify_all()
+                    return made.frame
+            made = self._make(ahead=False)
+            assert made is not None
+            return made.frame
+
+    def _frame_state(self) -> tuple:
+        """What making a frame changes (besides the queues and the motion rows), to undo it (_drop_stale)."""
+        steady = self._steady
+        return (
+            self._index,
+            self._was_speaking,
+            self._last_mouth,
+            self._release_from,
+            self._release_frame,
+            steady.previous,
+            steady.shown,
+        )
+
+    def _make(self, *, ahead: bool) -> _Made | None:
+        """Make the next frame (under _next_lock). ahead: only when a speech frame is queued for it (None
+        otherwise): idle frames are made just in time."""
+        with self._cond:
+            self._check_open()
+            if ahead and not self._frames:
+                return None
+            if not ahead and not self._frames and self._jobs and self._was_speaking:
+                # Mid-utterance and the next frames are still being made: wait a little rather than
+                # put an idle frame in the middle of a word.
+                self._cond.wait(timeout=UNDERRUN_WAIT_S)
+                self._check_open()
+            before = self._frame_state()
+            generation = self._generation
+            item = self._frames.popleft() if self._frames else None
+            if item is not None and len(self._frames) == int(SYNTH_AHEAD_S * self.fps):
+                self._cond.notify_all()  # room for the voice's next phrase (_room_for_speech)
+            self._was_speaking = item is not None
+            motion = self._motion(self._index, item)
+            index = self._index
+            self._index += 1
+            upcoming = self._frames[0].mouth if item is not None and self._frames else None
+        mouth = self._mouth(item)
+        curves, pose = self._steady.step(
+            _with_mouth(motion, mouth), None if upcoming is None else _with_mouth(motion, upcoming)
+        )
+        image = None
+        if self._renderer is not None:
+            image = self._renderer.output(self._renderer.render_pose(pose))
+        audio = item.audio if item is not None else np.zeros(self.samples_per_frame, np.int16)
+        frame = LiveFrame(
+            index=index,
+            t=index / self.fps,
+            image=image,
+            audio=audio,
+            curves=curves,
+            visemes=self._visemes(mouth),
+            speaking=item is not None,
+        )
+        return _Made(frame, generation, motion, before)
+
+    def _drop_stale(self) -> None:
+        """Drop the frames made ahead from speech an interrupt() has since dropped (under _next_lock), and undo
+        what making them changed, so the frames from the first of them are made again, idle, with the same
+        indices and the same motion rows: nothing handed out changes, no track jumps, no stale sound plays."""
+        with self._cond:
+            stale = [k for k, made in enumerate(self._ahead) if made.generation != self._generation]
+            if not stale:
+                return
+            dropped = [self._ahead.pop() for _ in range(len(self._ahead) - stale[0])][::-1]
+            steady = self._steady
+            (
+                self._index,
+                self._was_speaking,
+                self._last_mouth,
+                self._release_from,
+                self._release_frame,
+                steady.previous,
+                steady.shown,
+            ) = dropped[0].before
+            # The motion stream's rows are final: the frames made again take the same ones, in order.
+            self._rows.extendleft(made.row for made in reversed(dropped))
+
+    def _render_ahead(self, stop: threading.Event) -> None:
+        """A paced stream's renderer: keeps the frame due next made, and RENDER_AHEAD_FRAMES more while speech
+        is queued for them; makes frames an interrupt made stale again at once."""
+
+        def wanted() -> bool:
+            if not self._ahead or any(m.generation != self._generation for m in self._ahead):
+                return True
+            return bool(self._frames) and len(self._ahead) <= RENDER_AHEAD_FRAMES
+
+        try:
+            while True:
+                with self._cond:
+                    while not (stop.is_set() or self._closed or wanted()):
+                        self._cond.wait(timeout=0.5)
+                    if stop.is_set() or self._closed:
+                        return
+                with self._next_lock:
+                    self._drop_stale()
+                    with self._cond:
+                        ahead = bool(self._ahead)
+                    made = self._make(ahead=ahead)
+                    if made is not None:
+                        with self._cond:
+                            self._ahead.append(made)
+                            self._cond.notify_all()
+        except SessionClosed:
+            return
+        except BaseException as exc:  # noqa: BLE001 - raised in the paced stream's consumer (_upcoming)
+            with self._cond:
+                self._ahead_error = exc
+                self._cond.notify_all()
+
+    def _start_ahead(self) -> threading.Event:
+        """Start a paced stream's render-ahead thread; set the returned event to stop it."""
+        stop = threading.Event()
+        with self._cond:
+            self._ahead_error = None
+        threading.Thread(
+            target=self._render_ahead, args=(stop,), name="dirfa-live-render", daemon=True
+        ).start()
+        return stop
+
+    def _stop_ahead(self, stop: threading.Event) -> None:
+        stop.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _upcoming(self) -> LiveFrame:
+        """The frame a paced stream hands out next (made by _render_ahead), not yet taken: an interrupt may still
+        replace it. SessionClosed when the session is closed."""
+        with self._cond:
+            while True:
+                self._check_open()
+                if self._ahead_error is not None:
+                    raise self._ahead_error
+                if self._ahead and self._ahead[0].generation == self._generation:
+                    return self._ahead[0].frame
+                self._cond.wait(timeout=0.5)
+
+    def _take(self, frame: LiveFrame) -> bool:
+        """Hand out `frame` if it is still the next one (False: an interrupt replaced it)."""
+        with self._cond:
+            if (
+                self._ahead
+                and self._ahead[0].frame is frame
+                and self._ahead[0].generation == self._generation
+            ):
+                self._ahead.popleft()
+                self._cond.notify_all()
+                return True
+            return False
 
     # --- motion: the frames' input to the motion stream, kept a look-ahead ahead where it can be ------------
 
@@ -457,31 +613,46 @@ class Session:
         return {name: round(float(w), 4) for name, w in zip(self._viseme_names, weights)}
 
     def frames(self) -> Iterator[LiveFrame]:
-        """Frames paced at real time (each handed out at its time), until the session is closed."""
+        """Frames paced at real time (each handed out at its time), until the session is closed. A thread
+        renders them ahead while speech is queued (RENDER_AHEAD_FRAMES)."""
         clock = _Clock(self, time.monotonic())
-        while True:
-            try:
-                frame = self.next_frame()
-            except SessionClosed:
-                return
-            wait_s = clock.wait_s(frame.index, time.monotonic())
-            if wait_s > 0.0:
-                time.sleep(wait_s)
-            yield frame
+        stop = self._start_ahead()
+        try:
+            while True:
+                try:
+                    frame = self._upcoming()
+                except SessionClosed:
+                    return
+                wait_s = clock.due_s(frame.index) - time.monotonic()
+                if wait_s > 0.0:
+                    time.sleep(wait_s)
+                if not self._take(frame):
+                    continue  # interrupted while it waited: its replacement is being made
+                clock.wait_s(frame.index, time.monotonic())  # counts it if late
+                yield frame
+        finally:
+            self._stop_ahead(stop)
 
     async def aframes(self) -> AsyncIterator[LiveFrame]:
-        """Frames paced at real time, for asyncio (rendering runs in a worker thread)."""
+        """Frames paced at real time, for asyncio (rendered ahead in a thread, as frames())."""
         loop = asyncio.get_running_loop()
         clock = _Clock(self, loop.time())
-        while True:
-            try:
-                frame = await asyncio.to_thread(self.next_frame)
-            except SessionClosed:
-                return
-            wait_s = clock.wait_s(frame.index, loop.time())
-            if wait_s > 0.0:
-                await asyncio.sleep(wait_s)
-            yield frame
+        stop = self._start_ahead()
+        try:
+            while True:
+                try:
+                    frame = await asyncio.to_thread(self._upcoming)
+                except SessionClosed:
+                    return
+                wait_s = clock.due_s(frame.index) - loop.time()
+                if wait_s > 0.0:
+                    await asyncio.sleep(wait_s)
+                if not self._take(frame):
+                    continue
+                clock.wait_s(frame.index, loop.time())
+                yield frame
+        finally:
+            self._stop_ahead(stop)
 
     # --- the worker: speech -> frames ----------------------------------------------------------------------
 
@@ -682,13 +853,16 @@ class _Clock:
         self.start_s = now_s
         self.first: int | None = None
 
+    def due_s(self, index: int) -> float:
+        """When frame `index` is due (the clock's first frame is due at its start)."""
+        if self.first is None:
+            self.first = index
+        return self.start_s + (index - self.first) / self.session.fps
+
     def wait_s(self, index: int, now_s: float) -> float:
         """Seconds to wait before handing out frame `index` (0 when it is due or late)."""
         session = self.session
-        if self.first is None:
-            self.first = index
-        due_s = self.start_s + (index - self.first) / session.fps
-        late_s = now_s - due_s
+        late_s = now_s - self.due_s(index)
         if late_s <= 0.0:
             return -late_s
         session.worst_late_s = max(session.worst_late_s, late_s)
