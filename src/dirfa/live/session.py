@@ -390,6 +390,19 @@ class Session:
             steady.shown,
         )
 
+    def _set_frame_state(self, state: tuple) -> None:
+        """Put back what _frame_state() took."""
+        steady = self._steady
+        (
+            self._index,
+            self._was_speaking,
+            self._last_mouth,
+            self._release_from,
+            self._release_frame,
+            steady.previous,
+            steady.shown,
+        ) = state
+
     def _make(self, *, ahead: bool) -> _Made | None:
         """Make the next frame (under _next_lock). ahead: only when a speech frame is queued for it (None
         otherwise): idle frames are made just in time."""
@@ -440,16 +453,7 @@ class Session:
             if not stale:
                 return
             dropped = [self._ahead.pop() for _ in range(len(self._ahead) - stale[0])][::-1]
-            steady = self._steady
-            (
-                self._index,
-                self._was_speaking,
-                self._last_mouth,
-                self._release_from,
-                self._release_frame,
-                steady.previous,
-                steady.shown,
-            ) = dropped[0].before
+            self._set_frame_state(dropped[0].before)
             # The motion stream's rows are final: the frames made again take the same ones, in order.
             self._rows.extendleft(made.row for made in reversed(dropped))
 
