@@ -110,9 +110,10 @@ def render_frames(
     done = 0
     if assets is None:
         assets = render_assets(image, rig)
+    elsewhere = renders_elsewhere(n_frames, workers=workers, started=started)
     ahead = started.take() if started is not None else []
     pool = None
-    if ahead or (workers > 1 and n_frames >= MIN_FRAMES_FOR_WORKERS):
+    if elsewhere:
         try:
             pool = _Pool(image, rig, plan, curves, assets, workers=workers - 1, started=ahead)
         except OSError as exc:  # no shared memory (/dev/shm missing or full), no processes left
