@@ -12,71 +12,17 @@ Run it under PYTHONPATH=<an older tree>/src to measure older code the same way. 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import sys
 import time
 import tracemalloc
 import types
+from pathlib import Path
 
 import numpy as np
 
-
-# The driver and the synthetic prosody of tests/motion/test_stream_memory.py, copied so that this runs on older
-# code too (the test imports names that older code lacks).
-@dataclasses.dataclass(frozen=True)
-class _Prosody:
-    energy_db: np.ndarray
-    loudness: np.ndarray
-    f0_hz: np.ndarray
-    voiced: np.ndarray
-    speech: np.ndarray
-
-    def cut(self, start: int, end: int) -> _Prosody:
-        return _Prosody(*(getattr(self, f.name)[start:end] for f in dataclasses.fields(self)))
-
-
-def _synthetic(n: int, fps: float, seed: int = 0) -> tuple[_Prosody, np.ndarray]:
-    """Utterances of 2-8 s, 1-10 s apart, with ~4 syllables/s, a wandering f0 and loudness; and where they are."""
-    rng = np.random.default_rng(seed)
-    utterance = np.zeros(n, dtype=bool)
-    k = int(2 * fps)
-    while k < n:
-        length = int(rng.uniform(2, 8) * fps)
-        utterance[k : k + length] = True
-        k += length + int(rng.uniform(1, 10) * fps)
-    t = np.arange(n) / fps
-    speech = utterance & (np.sin(2 * np.pi * 4.0 * t) > -0.4)
-    f0 = np.where(speech, 120 * 2 ** ((3 * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, 0.5, n)) / 12), 0.0)
-    energy = np.where(speech, -25 + 8 * np.abs(np.sin(2 * np.pi * 2.1 * t)) + rng.normal(0, 1, n), -80.0)
-    loudness = np.where(speech, np.clip((energy + 60) / 50, 0, 1), 0.0)
-    voiced = speech & (rng.random(n) > 0.15)
-    return _Prosody(energy, loudness, f0, voiced, speech), utterance
-
-
-def _drive(stream, prosody: _Prosody, utterance: np.ndarray, *, jaw: bool, on_frame=None):
-    """Run the stream as a live session does: frame by frame on a clock, speech pushed up to the look-ahead
-    ahead while an utterance is queued, idle frames as the clock reaches them, advance_to for a due frame
-    the input has not finalised. Yields each batch of final frames."""
-    n = prosody.speech.shape[0]
-    ends = np.zeros(n, dtype=np.int64)  # where the utterance a frame is in ends
-    end = n
-    for k in range(n - 1, -1, -1):
-        end = end if utterance[k] and k + 1 < n and utterance[k + 1] else k + 1
-        ends[k] = end
-    received = 0
-    for index in range(n):
-        target = min(index + stream.lookahead + 1, ends[index]) if utterance[index] else index + 1
-        if received < target:
-            mouth = {"jawOpen": 0.5 * prosody.loudness[received:target]} if jaw else {}
-            listening = not utterance[index]
-            yield stream.push(mouth, prosody.cut(received, target), listening=listening)
-            received = target
-        if stream.emitted <= index:
-            yield stream.advance_to(index, assume="speech" if utterance[index] else "silence")
-        if on_frame is not None:
-            on_frame(index)
-    yield stream.finish()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stream_driver import drive, synthetic  # noqa: E402
 
 
 def deep_size(root: object) -> int:
@@ -105,7 +51,7 @@ def main() -> None:
     from dirfa.motion.stream import MotionStream
 
     fps = args.fps
-    prosody, utterance = _synthetic(int(args.minutes * 60 * fps), fps)
+    prosody, utterance = synthetic(int(args.minutes * 60 * fps), fps)
     marks = {int(m * 60 * fps): m for m in (1, 10, 30, 60, 120, 240, 480, 1440) if m <= args.minutes}
     if args.trace:
         tracemalloc.start()
@@ -128,7 +74,7 @@ def main() -> None:
             )
             start, cpu = index + 1, time.process_time()
 
-    for part in _drive(stream, prosody, utterance, jaw=False, on_frame=on_frame):
+    for part in drive(stream, prosody, utterance, jaw=False, on_frame=on_frame):
         frames += part["headYaw"].shape[0]
 
 

@@ -3,7 +3,8 @@ that keeps everything, and every per-frame container stays bounded over an hour 
 
 from __future__ import annotations
 
-import dataclasses
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,60 +15,9 @@ from dirfa.motion.generate import MotionOptions
 from dirfa.motion.schedule import Ahead
 from dirfa.motion.stream import EXPRESSION_BLOCK_S, HISTORY_S, MotionStream
 
-
-@dataclasses.dataclass(frozen=True)
-class _Prosody:
-    energy_db: np.ndarray
-    loudness: np.ndarray
-    f0_hz: np.ndarray
-    voiced: np.ndarray
-    speech: np.ndarray
-
-    def cut(self, start: int, end: int) -> _Prosody:
-        return _Prosody(*(getattr(self, f.name)[start:end] for f in dataclasses.fields(self)))
-
-
-def _synthetic(n: int, fps: float, seed: int = 0) -> tuple[_Prosody, np.ndarray]:
-    """Utterances of 2-8 s, 1-10 s apart, with ~4 syllables/s, a wandering f0 and loudness; and where they are."""
-    rng = np.random.default_rng(seed)
-    utterance = np.zeros(n, dtype=bool)
-    k = int(2 * fps)
-    while k < n:
-        length = int(rng.uniform(2, 8) * fps)
-        utterance[k : k + length] = True
-        k += length + int(rng.uniform(1, 10) * fps)
-    t = np.arange(n) / fps
-    speech = utterance & (np.sin(2 * np.pi * 4.0 * t) > -0.4)
-    f0 = np.where(speech, 120 * 2 ** ((3 * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, 0.5, n)) / 12), 0.0)
-    energy = np.where(speech, -25 + 8 * np.abs(np.sin(2 * np.pi * 2.1 * t)) + rng.normal(0, 1, n), -80.0)
-    loudness = np.where(speech, np.clip((energy + 60) / 50, 0, 1), 0.0)
-    voiced = speech & (rng.random(n) > 0.15)
-    return _Prosody(energy, loudness, f0, voiced, speech), utterance
-
-
-def _drive(stream: MotionStream, prosody: _Prosody, utterance: np.ndarray, *, jaw: bool, on_frame=None):
-    """Run the stream as a live session does: frame by frame on a clock, speech pushed up to the look-ahead
-    ahead while an utterance is queued, idle frames as the clock reaches them, advance_to for a due frame
-    the input has not finalised. Yields each batch of final frames."""
-    n = prosody.speech.shape[0]
-    ends = np.zeros(n, dtype=np.int64)  # where the utterance a frame is in ends
-    end = n
-    for k in range(n - 1, -1, -1):
-        end = end if utterance[k] and k + 1 < n and utterance[k + 1] else k + 1
-        ends[k] = end
-    received = 0
-    for index in range(n):
-        target = min(index + stream.lookahead + 1, ends[index]) if utterance[index] else index + 1
-        if received < target:
-            mouth = {"jawOpen": 0.5 * prosody.loudness[received:target]} if jaw else {}
-            listening = not utterance[index]
-            yield stream.push(mouth, prosody.cut(received, target), listening=listening)
-            received = target
-        if stream.emitted <= index:
-            yield stream.advance_to(index, assume="speech" if utterance[index] else "silence")
-        if on_frame is not None:
-            on_frame(index)
-    yield stream.finish()
+# the synthetic session is shared with benchmarks/stream_memory.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from stream_driver import SyntheticProsody, drive, synthetic  # noqa: E402
 
 
 def _emotions(stream: MotionStream, fps: float):
@@ -82,10 +32,10 @@ def _emotions(stream: MotionStream, fps: float):
 
 
 def _rows(
-    history_s: float | None, prosody: _Prosody, utterance: np.ndarray, fps: float
+    history_s: float | None, prosody: SyntheticProsody, utterance: np.ndarray, fps: float
 ) -> dict[str, np.ndarray]:
     stream = MotionStream(fps, MotionOptions(seed=5, head_motion=1.3), history_s=history_s)
-    parts = list(_drive(stream, prosody, utterance, jaw=True, on_frame=_emotions(stream, fps)))
+    parts = list(drive(stream, prosody, utterance, jaw=True, on_frame=_emotions(stream, fps)))
     names = set().union(*parts)
     return {
         name: np.concatenate([p.get(name, np.zeros(p["headYaw"].shape[0])) for p in parts]) for name in names
@@ -97,7 +47,7 @@ def test_forgetting_history_changes_no_frame():
     # reach, after every frame: a reader reaching past its bound raises IndexError; the expression blocks,
     # emotion changes, the look-ahead cut short at utterance ends and advance_to's assumptions all recur.
     fps = 25.0
-    prosody, utterance = _synthetic(int(10 * 60 * fps), fps)
+    prosody, utterance = synthetic(int(10 * 60 * fps), fps)
     forgetting = _rows(0.0, prosody, utterance, fps)
     keeping = _rows(None, prosody, utterance, fps)
     assert set(forgetting) == set(keeping)
@@ -146,7 +96,7 @@ def test_an_hour_of_idle_and_speech_keeps_every_container_bounded():
     # 10 fps keeps an hour at ~15-20 s of CPU (a frame costs ~0.25 ms of CPU in this loop); the
     # bounds are in seconds, so they hold at any frame rate.
     fps = 10.0
-    prosody, utterance = _synthetic(int(60 * 60 * fps), fps, seed=1)
+    prosody, utterance = synthetic(int(60 * 60 * fps), fps, seed=1)
     stream = MotionStream(fps, MotionOptions(seed=2))
     on_emotion = _emotions(stream, fps)
     minutes: dict[int, dict[str, int]] = {}
@@ -157,7 +107,7 @@ def test_an_hour_of_idle_and_speech_keeps_every_container_bounded():
             minutes[(index + 1) // int(60 * fps)] = _container_sizes(stream)
 
     frames = sum(
-        part["headYaw"].shape[0] for part in _drive(stream, prosody, utterance, jaw=False, on_frame=on_frame)
+        part["headYaw"].shape[0] for part in drive(stream, prosody, utterance, jaw=False, on_frame=on_frame)
     )
     assert frames == prosody.speech.shape[0]
     assert len(stream.cues.accents) > 1000 and len(stream.blinker.apexes) > 300  # counts survive forgetting
@@ -186,9 +136,9 @@ def test_an_hour_of_idle_and_speech_keeps_every_container_bounded():
 @pytest.mark.parametrize("history_s", [0.0, 1.0])
 def test_forgotten_frames_cannot_be_read(history_s):
     fps = 25.0
-    prosody, utterance = _synthetic(int(60 * fps), fps, seed=2)
+    prosody, utterance = synthetic(int(60 * fps), fps, seed=2)
     stream = MotionStream(fps, MotionOptions(seed=1), history_s=history_s)
-    for _ in _drive(stream, prosody, utterance, jaw=False):
+    for _ in drive(stream, prosody, utterance, jaw=False):
         pass
     assert stream.cues.speech.offset > 0 and len(stream.cues.speech) == prosody.speech.shape[0]
     with pytest.raises(IndexError, match="forgotten"):
