@@ -12,7 +12,8 @@ motion have the statistics of real speakers?
    of energy under 2 Hz, brow range and raises/min, gaze shifts/min, blinks/min, first blink, seed diversity
    (mean |d yaw| between takes, aperture correlation), mouth-vs-loudness correlation and lead.
 
-    .venv/bin/python benchmarks/motion.py [--portraits FOLDER] [--speech FOLDER] [--skip-angles] [--no-append]
+    .venv/bin/python benchmarks/motion.py [--portraits FOLDER] [--speech FOLDER] [--skip-angles | --skip-tracks]
+        [--out FOLDER] [--no-append] [--note "what changed"]
 
 Measures only, never fails. Look at the sheets.
 """
@@ -208,6 +209,7 @@ def main() -> None:
     parser.add_argument("--skip-tracks", action="store_true")
     parser.add_argument("--head-motion", type=float, default=1.0)
     parser.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
+    parser.add_argument("--note", default="", help="a 'what changed' paragraph for the RESULTS.md section")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     sections = []
@@ -240,8 +242,8 @@ def main() -> None:
             "re-detection; rigid (Umeyama) fit of the upper-face landmarks against the rest frame (3D), and a "
             "weak-perspective fit of the 2D landmarks to the rest frame's 3D shape (2D). Slope = least squares "
             f"through 0. Yaw slopes {min(yaw):.2f}-{max(yaw):.2f} (median {np.median(yaw):.2f}), pitch "
-            f"{min(pitch):.2f}-{max(pitch):.2f} (median {np.median(pitch):.2f}); before this change (rotation "
-            "depth x0.4) the same measure gave ~0.4 yaw and ~0.35 pitch. Background px moved: pixels over "
+            f"{min(pitch):.2f}-{max(pitch):.2f} (median {np.median(pitch):.2f}); with the rig's first rotation "
+            "depth (x0.4, before issue 13) the same measure gave ~0.4 yaw and ~0.35 pitch. Background px moved: pixels over "
             "a tenth of a face away from the person layer that changed, summed over the sheet's poses.\n\n"
             + table
         )
@@ -286,7 +288,9 @@ def main() -> None:
     if sections and not args.no_append:
         results_md.append(
             "Motion (benchmarks/motion.py)",
-            "Measured while other work shared the 2 cores.\n\n" + "\n\n".join(sections),
+            "Measured while other work shared the 2 cores.\n\n"
+            + (f"What changed: {args.note}\n\n" if args.note else "")
+            + "\n\n".join(sections),
             command=" ".join(["benchmarks/motion.py", *sys.argv[1:]]),
         )
 

@@ -103,12 +103,29 @@ PITCH_UP_GAIN = 1.07
 # A face turned in the photo has its far side foreshortened: turning it back towards the camera stretches
 # those few pixels (the far eye and cheek smear; full3.png, full_body_2.png at yaw +20). That turn is realised
 # in full up to FRONTALISE_KNEE of a limit, then eases into the limit (never past it): the limit is
-# FRONTALISE_LIMIT_DEG less the photo's own turn (Rig.photo_turn_deg), e.g. ~12 deg for a face turned ~12 deg
-# by mediapipe's depth. Looked at on the shared portraits' contact sheets: full3.png's far eye reads as a
-# turned eye up to ~+10 deg and as a smear from ~+16. Faces turned under PHOTO_TURN_MIN_DEG are not limited.
-FRONTALISE_LIMIT_DEG = 24.0
+# FRONTALISE_LIMIT_DEG less the photo's own turn (Rig.photo_turn_deg), e.g. ~18 deg for a face turned ~12 deg
+# by mediapipe's depth (a request of 20 turns ~16-17). Faces turned under PHOTO_TURN_MIN_DEG are not limited.
+# The limit was 24 while the far eye turned back at the outline's eased depth (below): at that limit (+12.3 on
+# full3.png) it was already 1.3x the near eye's width and its iris smeared into a dark bar; with the far side's
+# own depth (FAR_SIDE_*) it is as wide at +17 (1.3x) with a round iris, and the re-detected yaw of full3.png /
+# full_body_2.png rose from 0.84 / 0.88 of the request to 0.97 / 1.00 (benchmarks/motion.py, issue 13).
+FRONTALISE_LIMIT_DEG = 30.0
 FRONTALISE_KNEE = 0.6
 PHOTO_TURN_MIN_DEG = 3.0
+# Turning a turned face back, its far side comes towards the camera: nothing there can slide over the outline
+# (that is the near side, which turns away), so the far side turns at its own (smoothed) depth, not the
+# outline's eased one, except within FAR_SIDE_EASE_BAND_PER_HALF_FACE of the outline (the far cheek's
+# landmarks past the silhouette and the outline itself keep the outline's depth: turned at their own, deeper
+# depth they tore a dark seam along the far cheek of full3.png). The eased depth had the far eye's outer corner,
+# which lies at the outline in a turned face, ride with the outline while its inner corner rode the nose: at a
+# realised +20 the eye opening stretched 1.9x (1.6x the near eye; ~1.1x would be a face turned 8 deg past the
+# front), now 1.6x (1.4x the near eye); tests/motion/test_rendered_angles.py. Faces turned
+# FAR_SIDE_FULL_TURN_DEG or more get it in full, from PHOTO_TURN_MIN_DEG on in part; a frontal face turns as
+# before (its eyes are far from the outline: the far side's own depth there read ~3 % less yaw on art_1.png
+# and sad1.png).
+FAR_SIDE_EASE_BAND_PER_HALF_FACE = 0.1
+FAR_SIDE_FULL_TURN_DEG = 8.0
+FAR_SIDE_SPLIT_PER_HALF_FACE = 0.15  # the far side blends into the near one over +-this round the midline
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 # In a large photo a sliver a pixel high is still a sliver: _unfold ignores triangles under this share of the
 # eye distance too (0.75 %: 1.5 px at 200 px). A 0.7 px sliver at art_3.png's jaw flipping by 0.4 px at yaw
@@ -242,6 +259,9 @@ class Rig:
     # The face's own turn in the photo, in headYaw's sign (+: turned towards the viewer's right), from the
     # slope of mediapipe's depth across the face; limits the turn back towards the camera (realised_yaw_deg).
     photo_turn_deg: float = 0.0
+    # (N,) depth_offset for a yaw that turns the photo's turn back (yaw * photo_turn_deg < 0): the far side at
+    # its own depth (see FAR_SIDE_EASE_BAND_PER_HALF_FACE); None: depth_offset for every yaw.
+    frontalise_depth_offset: np.ndarray | None = None
 
     @property
     def n_vertices(self) -> int:
@@ -495,8 +515,9 @@ class Rig:
         """Turn the head; `points` are all rig vertices, or copies of the vertices `ids`."""
         pick = slice(None) if ids is None else ids
         pitch_offset = None if self.pitch_depth_offset is None else self.pitch_depth_offset[pick]
+        front = None if self.frontalise_depth_offset is None else self.frontalise_depth_offset[pick]
         weights, offset = self.head_weight[pick], self.depth_offset[pick]
-        return self._turn_head(points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset)
+        return self._turn_head(points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset, front)
 
     def _turn_head(
         self,
@@ -507,8 +528,10 @@ class Rig:
         weights: np.ndarray,
         offset: np.ndarray,
         pitch_offset: np.ndarray | None,
+        frontalise_offset: np.ndarray | None = None,
     ) -> np.ndarray:
-        """_rotate_head, given the points' head weights, rotation depth offsets and nodding depth offsets."""
+        """_rotate_head, given the points' head weights, rotation depth offsets, nodding depth offsets and
+        the rotation depth offsets of a turn back towards the camera (Rig.frontalise_depth_offset)."""
         if not (yaw_deg or pitch_deg or roll_deg):
             return points
         axes = self._posing.axes
@@ -522,7 +545,10 @@ class Rig:
             points = self._rotate_about_pivot(points, nod, pitch_offset, scale, weights)
             rotation = rotation @ nod.T
         # The rotation depth is mediapipe's, eased at the outline (depth_offset) so the cheeks do not fold
-        # under, and scaled by ROTATION_DEPTH_SCALE (see there).
+        # under, and scaled by ROTATION_DEPTH_SCALE (see there); a turned face turning back eases only its
+        # near side (FAR_SIDE_EASE_BAND_PER_HALF_FACE).
+        if frontalise_offset is not None and yaw_deg * self.photo_turn_deg < 0:
+            offset = frontalise_offset
         return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
 
     def realised_yaw_deg(self, yaw_deg: float) -> float:
@@ -664,7 +690,9 @@ class _Posing:
         with_lids = np.concatenate([np.arange(n), UPPER_LIDS])
         pitch = None if rig.pitch_depth_offset is None else rig.pitch_depth_offset[with_lids]
         weights = np.repeat(rig.head_weight[with_lids, None], 3, axis=1)
-        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch)
+        front = rig.frontalise_depth_offset
+        front_lids = None if front is None else front[with_lids]
+        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch, front_lids)
         # Rig.mouth_open_px's lip rows alone: their rows of the shapes and of the lips' spread, head weights
         # and offsets. Exact only where nothing else in pose() moves them (eyeball edges, lids, gaze; the
         # relaxation leaves inner-lip vertices alone): otherwise it poses the whole rig.
@@ -681,7 +709,12 @@ class _Posing:
         self.lip_spread = np.stack([self.lips.matrix[at[int(r)]] if int(r) in at else empty for r in rows])
         pitch_lips = None if rig.pitch_depth_offset is None else rig.pitch_depth_offset[rows]
         weights_lips = np.repeat(rig.head_weight[rows, None], 3, axis=1)
-        self.head_lips = (weights_lips, rig.depth_offset[rows], pitch_lips)
+        self.head_lips = (
+            weights_lips,
+            rig.depth_offset[rows],
+            pitch_lips,
+            None if front is None else front[rows],
+        )
         height_src = triangle_heights(rig.points_xyz[:, :2], rig.skin_triangles)
         usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
         movable = (rig.head_weight > 0) & ~rig.pinned  # the still background and closed lips/lids stay
@@ -1063,18 +1096,29 @@ def build_rig(portrait: Portrait) -> Rig:
     for _ in range(DEPTH_SMOOTHING_STEPS):
         depth = 0.5 * depth + 0.5 * (face_neighbours @ depth)
     depth[468:] = landmarks[468:, 2]  # irises are not in the mesh
-    depth = depth + (landmarks[oval_ids[nearest], 2] - depth) * ease
-    depth_offset = np.zeros(n, np.float32)
-    depth_offset[:N_LANDMARKS] = depth - landmarks[:, 2]
-    # The eyeball's edge turns with the lids it lines, or a turned head opens a gap between them.
-    # The iris and its ring turn with the lids around them as one piece (their own, unsmoothed depth would
-    # swing them past the lid line in a turned head).
-    for side, pairs in enumerate(ball_pairs):
-        start = int(pairs[0, 0])
-        ids = np.arange(start, start + len(eyeball_xyz[side]))
-        depth_offset[ids] = float(np.mean(depth[pairs[:, 1]])) - points[ids, 2]
-        depth_offset[pairs[:, 0]] = depth_offset[pairs[:, 1]]
+    outline_depth = landmarks[oval_ids[nearest], 2]
+    own_depth = depth
+    depth = depth + (outline_depth - depth) * ease
+    depth_offset = _rotation_offsets(depth, points, ball_pairs, eyeball_xyz)
     pitch_depth, turn_slope = _pitch_depth(landmarks, uv[:N_LANDMARKS])
+    # Turning a turned face back: its far side at its own depth, but for a thin band at the outline (see
+    # FAR_SIDE_EASE_BAND_PER_HALF_FACE).
+    photo_turn_deg = math.degrees(math.atan(turn_slope))
+    frontalise_depth_offset = None
+    if abs(photo_turn_deg) >= PHOTO_TURN_MIN_DEG:
+        band = 1 - _smoothstep(0.0, FAR_SIDE_EASE_BAND_PER_HALF_FACE * half_face, np.clip(inside, 0, None))
+        far_own = own_depth + (outline_depth - own_depth) * band
+        oval_u = uv[oval_ids, 0]
+        split = FAR_SIDE_SPLIT_PER_HALF_FACE * half_face
+        # The far side is the image-left one (-u) for a face turned towards the viewer's left (turn < 0).
+        towards_far = uv[:N_LANDMARKS, 0] - 0.5 * float(oval_u.min() + oval_u.max())
+        far = _smoothstep(-split, split, -towards_far if photo_turn_deg < 0 else towards_far)
+        far = far * float(
+            _smoothstep(PHOTO_TURN_MIN_DEG, FAR_SIDE_FULL_TURN_DEG, np.array(abs(photo_turn_deg)))
+        )
+        frontalise_depth_offset = _rotation_offsets(
+            depth + (far_own - depth) * far, points, ball_pairs, eyeball_xyz
+        )
     # In a turned face the far cheek's own landmarks project past the face outline (the surface turns away
     # behind the silhouette) and their triangles overlap the outline's strip into the hair. Nodding at their
     # own, deeper depth they slid against that strip and tore it into a staircase of skin and hair
@@ -1145,8 +1189,26 @@ def build_rig(portrait: Portrait) -> Rig:
         person=_person_layer(portrait.image, landmarks, ring_xyz[-n_oval:, :2]),
         pitch_depth_offset=pitch_depth_offset,
         # Deeper on the viewer's left (a negative slope) is a face turned towards the viewer's left (-yaw).
-        photo_turn_deg=math.degrees(math.atan(turn_slope)),
+        photo_turn_deg=photo_turn_deg,
+        frontalise_depth_offset=frontalise_depth_offset,
     )
+
+
+def _rotation_offsets(
+    depth: np.ndarray, points: np.ndarray, ball_pairs: list[np.ndarray], eyeball_xyz: list[np.ndarray]
+) -> np.ndarray:
+    """(N,) offsets added to z for head rotation, given the landmarks' (478,) rotation depth: the eyeball's
+    edge turns with the lids it lines, or a turned head opens a gap between them; the iris and its ring turn
+    with the lids around them as one piece (their own, unsmoothed depth would swing them past the lid line in
+    a turned head). Other vertices (rings, teeth) turn at their own depth."""
+    offset = np.zeros(len(points), np.float32)
+    offset[:N_LANDMARKS] = depth - points[:N_LANDMARKS, 2]
+    for side, pairs in enumerate(ball_pairs):
+        start = int(pairs[0, 0])
+        ids = np.arange(start, start + len(eyeball_xyz[side]))
+        offset[ids] = float(np.mean(depth[pairs[:, 1]])) - points[ids, 2]
+        offset[pairs[:, 0]] = offset[pairs[:, 1]]
+    return offset
 
 
 def _pitch_depth(landmarks: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, float]:
