@@ -150,6 +150,16 @@ LID_PULL_MAX = 0.85
 LID_CAP_OVER = 0.08
 LID_CAP_GAP = 0.1
 LID_HUE_OF_LIGHT = 0.7  # ... and takes this share of its hue (chroma at the lid's own level)
+# The photo's lid line past the outer corner landmark (a painted liner, a made-up eye): read in a band this far
+# (eye widths) either side of the corner-to-corner line, as a line darker than this share of the skin on both
+# sides of it, up to this far (eye widths; LASH_REMOVE_PAST_CORNER clears its tail beyond that), in one run
+# starting within OUTER_START_PER_EYE of the corner (whose own lashes darken the band's upper side there).
+# Measured on the shared portraits: art_3 0.14 / 0.07 (its painted corners), art_1 0 / 0.11, sad1 0.07 / 0,
+# the others 0 (at 0.8 of the skin, or against one side only, crow's feet and socket shade ran on to the cap).
+OUTER_BAND_PER_EYE = 0.06
+OUTER_LINE_OF_SKIN = 0.5
+OUTER_REACH_MAX = 0.25
+OUTER_START_PER_EYE = 0.1
 LID_LIGHT_CORNER_S = 0.25  # lift and pull fade out over this share of the lid towards each corner
 # The lid's hue is moved this share of the way to the skin's in a ring this wide (eye widths) around it.
 LID_RING_HUE = 0.5
@@ -192,7 +202,8 @@ class LidColours:
     opacity 0..1 of the photo's hair strands in front of the eye, in lid coordinates (see HAIR_S, HAIR_H),
     and hair_px: (2,) its grid px per eye width; lid_light: (2, REFERENCE_COLUMNS, 3) the tone a closed lid
     is at least as light as, between the brow bone's and the under-eye skin's, and lid_pull: (2,) how far
-    towards it (0 where the whole socket is in shadow, see LID_LIT_REGION)."""
+    towards it (0 where the whole socket is in shadow, see LID_LIT_REGION); outer_reach_per_eye: (2,) how far
+    the photo's lid line runs on past the outer corner landmark, in eye widths (see _outer_reach)."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -204,6 +215,7 @@ class LidColours:
     hair_px: np.ndarray
     lid_light: np.ndarray
     lid_pull: np.ndarray
+    outer_reach_per_eye: np.ndarray
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -334,6 +346,16 @@ def _hair_in_front(
     )
     eye = np.zeros(lum.shape, np.uint8)
     cv2.fillPoly(eye, [np.round(grid_xy).astype(np.int32)], 1)
+    # Its lower half, where the closed lid's lash line lies: a sliver of sclera there, white, neutral and light
+    # as a lock of white hair, went on over the lash line as a white notch (full3). The lid covers it.
+    rim_xy = grid_xy[len(lid) :]
+    lower_half = np.zeros(lum.shape, np.float32)
+    cv2.fillPoly(
+        lower_half,
+        [np.round(np.concatenate([0.5 * (grid_xy[: len(lid)] + rim_xy[::-1]), rim_xy])).astype(np.int32)],
+        1.0,
+    )
+    lower_half = cv2.GaussianBlur(lower_half, (0, 0), max(1.0, 0.02 * px))
     margin = 2 * int(round(HAIR_EYE_MARGIN_PER_EYE * px)) + 1  # the landmarks cut the eye's corners short
     eye = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))
     # Below the lower lid the closing lid never reaches (its lashes rest on it): its rim is not hair.
@@ -365,6 +387,7 @@ def _hair_in_front(
     if broad is not None:
         cv2.fillPoly(broad, [np.round(below).astype(np.int32)], 0.0)
         alpha = np.maximum(alpha, broad)
+    alpha *= 1.0 - lower_half
     return np.concatenate([grid, alpha[..., None]], axis=2), px
 
 
@@ -399,6 +422,36 @@ def _broad_hair(
     return broad * near
 
 
+def _outer_reach(image: np.ndarray, lid: np.ndarray, outer_first: bool) -> float:
+    """How far (eye widths, at most OUTER_REACH_MAX) the photo's upper lid line runs on past the outer corner
+    landmark, which sits short of a painted or made-up eye's visible corner: along the corner-to-corner line
+    outwards, as long as a band of OUTER_BAND_PER_EYE either side of it holds a line darker than
+    OUTER_LINE_OF_SKIN of the skin on both sides, in one run from near the corner (OUTER_START_PER_EYE)."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    corner, other = (lid[0], lid[-1]) if outer_first else (lid[-1], lid[0])
+    out = (corner - other) / eye_w
+    up = _normal_up(lid)
+    t = np.arange(0.0, OUTER_REACH_MAX * eye_w + 0.5, 0.5, dtype=np.float32)
+    across = np.linspace(-OUTER_BAND_PER_EYE, OUTER_BAND_PER_EYE, 9, dtype=np.float32) * eye_w
+    xy = corner + t[None, :, None] * out + across[:, None, None] * up
+    lum = _mean3(_sample(image, xy))
+    # (against the skin beside it in the same band, on both sides: a line, not the edge of the socket's shade
+    # or a crease under a dark brow)
+    sides = np.minimum(np.percentile(lum[:4], 75, axis=0), np.percentile(lum[-4:], 75, axis=0))
+    line = lum.min(axis=0) < OUTER_LINE_OF_SKIN * sides
+    # One run of it, over gaps of a pixel (a dotted liner is one line), starting within OUTER_START_PER_EYE of
+    # the corner (whose own lashes darken the whole band there).
+    gap = int(round(1.0 / 0.5))  # samples per pixel
+    reach, end = 0.0, -1
+    for k in np.nonzero(line)[0]:
+        if end >= 0 and k - end > gap + 1:  # a new run: only one starting near the corner counts
+            if t[k] > OUTER_START_PER_EYE * eye_w:
+                break
+        end = int(k)
+        reach = float(t[k])
+    return reach / eye_w if reach > 1.0 else 0.0
+
+
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     """The photo's lid skin (texture, grain and median colour, from the band between the lashes and the
     brow) and its lash colour, for both eyes."""
@@ -407,7 +460,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
-    hairs, hair_px, lights, shares = [], [], [], []
+    hairs, hair_px, lights, shares, reaches = [], [], [], [], []
     for upper, lower, brow in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
@@ -461,6 +514,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         lights.append(light)
         shares.append(share)
         brows.append(brow_up / eye_w)
+        reaches.append(_outer_reach(image, lid, outer_first=upper is topo.EYE_RIGHT_UPPER))
     return LidColours(
         skin=np.array(skins, np.float32),
         lash=np.array(lashes, np.float32),
@@ -473,6 +527,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         hair_px=np.array(hair_px, np.float32),
         lid_light=np.array(lights, np.float32),
         lid_pull=np.array(shares, np.float32),
+        outer_reach_per_eye=np.array(reaches, np.float32),
     )
 
 
@@ -656,11 +711,22 @@ def draw_lids(
             continue
         lid = lids_xy[side] - offset
         lid_open = lids_open_xy[side] - offset
-        eye_w = float(np.linalg.norm(lid_open[-1] - lid_open[0]))
+        eye_w = float(np.linalg.norm(lid_open[-1] - lid_open[0]))  # (sizes: the landmarks' eye width)
+        open_first = lid_open[0].copy()
+        reach_out = float(colours.outer_reach_per_eye[side])
+        if reach_out > 0.0:
+            # The lid reaches the photo's visible outer corner: short of it, the closed lid left the photo's
+            # lid line past the landmark as an arc over nothing, with its pink corner (art_3).
+            outer = 0 if side == 0 else -1  # (right eye: corners outer..inner)
+            out = (lid_open[outer] - lid_open[-1 - outer]) * reach_out
+            lid, lid_open = lid.copy(), lid_open.copy()
+            lid[outer] += out
+            lid_open[outer] += out
+        span_w = float(np.linalg.norm(lid_open[-1] - lid_open[0]))  # (s: 0..1 over the lid, corner to corner)
         if eye_w < 2:
             continue
         up = _normal_up(lid_open)
-        along = (lid_open[-1] - lid_open[0]) / eye_w
+        along = (lid_open[-1] - lid_open[0]) / span_w
         reach = (COVER_ABOVE_PER_EYE + (COVER_ABOVE_CLOSED_PER_EYE - COVER_ABOVE_PER_EYE) * b) * eye_w
         reach = min(reach, COVER_MAX_PER_BROW * float(colours.brow_up_per_eye[side]) * eye_w)
         reach = max(reach, 2.0)
@@ -693,10 +759,10 @@ def draw_lids(
         # Lid coordinates of every window pixel: s along the lid (0..1 corner to corner), h up the face.
         rel_x = np.arange(x0, x1, dtype=np.float32)[None, :] - lid_open[0, 0]
         rel_y = np.arange(y0, y1, dtype=np.float32)[:, None] - lid_open[0, 1]
-        s = rel_x * (along[0] / eye_w) + rel_y * (along[1] / eye_w)
+        s = rel_x * (along[0] / span_w) + rel_y * (along[1] / span_w)
         h = rel_x * up[0] + rel_y * up[1]
-        lid_s = ((lid - lid_open[0]) @ along) / eye_w
-        open_s = ((lid_open - lid_open[0]) @ along) / eye_w
+        lid_s = ((lid - lid_open[0]) @ along) / span_w
+        open_s = ((lid_open - lid_open[0]) @ along) / span_w
         order, order_open = np.argsort(lid_s), np.argsort(open_s)
         edge_h = np.interp(s, lid_s[order], ((lid - lid_open[0]) @ up)[order]).astype(np.float32)
         open_h = np.interp(s, open_s[order_open], ((lid_open - lid_open[0]) @ up)[order_open])
@@ -736,7 +802,7 @@ def draw_lids(
         # (the skin's grain is read before: a painting's dark and light brush marks look like lashes and
         # strands to the filters below, which would leave the lid smooth)
         raw = patch.copy()
-        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / eye_w, reach_lashes, fade_lashes, inner_s)
+        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / span_w, reach_lashes, fade_lashes, inner_s)
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
@@ -748,9 +814,11 @@ def draw_lids(
         strands = None
         if float(colours.hair[side][..., 3].max()) > 0:
             px = float(colours.hair_px[side])
+            # (the grid is in the landmarks' lid coordinates: from their first corner, in their eye widths)
+            s_landmarks = (s * span_w + float((lid_open[0] - open_first) @ along)) * (1.0 / eye_w)
             strands = cv2.remap(
                 colours.hair[side],
-                ((s - HAIR_S[0]) * px).astype(np.float32),
+                ((s_landmarks - HAIR_S[0]) * px).astype(np.float32),
                 ((HAIR_H[1] - h / eye_w) * px).astype(np.float32),
                 cv2.INTER_LINEAR,
                 borderMode=cv2.BORDER_CONSTANT,
@@ -877,7 +945,7 @@ def draw_lids(
         width_px = lash_px * profile
         below = np.clip(0.7 - d, 0.0, 1.0)  # anti-aliased top, at the lid edge
         core = _smoothstep(-width_px - 0.7, -0.35 * width_px, d)
-        strand_at = np.mod(s * eye_w / LASH_STRAND_PX, LASH_STRANDS - 1)
+        strand_at = np.mod(s * span_w / LASH_STRAND_PX, LASH_STRANDS - 1)
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s

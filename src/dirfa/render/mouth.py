@@ -82,7 +82,9 @@ CROWN_BLEND = 0.3  # share of a tooth either side of a separation over which two
 # cheeks' shadow, the dark "buccal corridor" at each mouth corner. Each tooth is lit as one surface (not a
 # ramp along the row): the two centrals stand out, the laterals step back.
 UPPER_TOOTH_LIGHT = (1.0, 0.84, 0.7, 0.52, 0.38, 0.3)
-LOWER_TOOTH_LIGHT = (0.8, 0.74, 0.6, 0.45, 0.34, 0.26)
+# The lower incisors face forwards under the upper ones, a little less lit (at 0.8, with the shading below, a
+# wide opening's lower teeth came out at 0.75 of the upper's luminance: a grey slab under white teeth).
+LOWER_TOOTH_LIGHT = (0.93, 0.85, 0.68, 0.5, 0.36, 0.27)
 TOOTH_GAP_DEPTH = 0.2  # darkening at the separation between two teeth (on a large mouth)
 DETAIL_FROM_MOUTH_PX = 24.0  # below this mouth width tooth gaps and rounding are sub-pixel: left out
 DETAIL_FULL_MOUTH_PX = 80.0
@@ -120,7 +122,7 @@ LOWER_SLIVER_LIGHT = 0.6  # and are this much less lit while only a sliver of th
 # Whole lower central crown below its edge (~9 mm, Wheeler's: 9.0 mm), gum below it; the crowns darken by
 # LOWER_TEETH_DOWN towards it and by LOWER_LIP_SHADOW in the lower lip's shade (over LIP_SHADOW above it).
 LOWER_CROWN_FULL = 0.18
-LOWER_TEETH_DOWN = 0.2
+LOWER_TEETH_DOWN = 0.12
 LOWER_LIP_SHADOW = 0.15
 # The photo's own teeth are shown in proportion to how far its lips are parted (shares of the mouth width):
 # a photo with barely parted lips hands over smoothly to the synthesised teeth. Below ~2.5 mm the photo
@@ -149,9 +151,22 @@ PHOTO_TEETH_SHARE = 0.5
 # where they are enamel: light (see PHOTO_TEETH_LIGHT) and nearly neutral, chroma ((max - min) / mean of RGB)
 # under the first of OWN_TEETH_CHROMA, none over the second (lips, even pale pink ones; teeth ~0.03-0.15).
 PHOTO_TEETH_READ = 0.02
+# Carried up, the photo's teeth keep CARRY_DETAIL of their columns' difference from the mean over CARRY_ALONG
+# of the mouth width (~3 mm, half a central incisor): each column's separation otherwise ran up as a stripe.
+CARRY_ALONG = 0.06
+CARRY_DETAIL = 0.35
 MIN_LIFT_PX = 0.25  # lips moved less than this off the photo's rest (px) have uncovered nothing
 MIN_CARRY_PX = 1.0  # ... and its teeth are carried up only past a lip lifted this far (less: sub-pixel)
 OWN_TEETH_CHROMA = (0.18, 0.26)
+# The photo's teeth are measured over its central incisors (this share of the mouth width either side of the
+# midline); the synthesised crowns take their length, within these shares of UPPER_CROWN: a relaxed lip
+# shows 1-4 mm of the upper centrals (Vig & Brundo 1978). Not much longer: where the photo's upper teeth touch
+# its lower ones the measure runs on into them, and the synthesised laterals hung below the photo's.
+PHOTO_CROWN_ACROSS = 0.1
+PHOTO_CROWN_SCALE = (0.35, 1.15)
+# ... a pixel short of their edge: ending on it, the synthesised crowns showed as a pale band under the photo's
+# teeth's own dark rim (a crack across the teeth on full3).
+CROWN_UNDER_OWN_PX = 1.0
 
 
 @dataclass(frozen=True)
@@ -292,6 +307,17 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     )
 
 
+def _ivory(colour: np.ndarray) -> np.ndarray:
+    """`colour` (RGB) at the same mean level with enamel's warm order R >= G >= B (TEETH_MIN_WARMTH apart, as
+    sample_colours makes the synthesised tone): small teeth in a pink-lit photo read as magenta-grey (full3,
+    [159, 136, 143]), and carried on beside them that tone read as gums, not teeth."""
+    level = float(np.mean(colour))
+    out = np.array(colour, np.float32)
+    out[1] = min(out[1], out[0] - TEETH_MIN_WARMTH * 0.5 * level)
+    out[2] = min(out[2], out[1] - TEETH_MIN_WARMTH * level)
+    return np.clip(out + (level - float(np.mean(out))), 0, 255).astype(np.float32)
+
+
 def _lifted(colour: np.ndarray, level: float) -> np.ndarray:
     """`colour` with its mean level raised to at least `level`, a quarter of the lift neutral (bounce light
     is less saturated than the lips it comes from); unchanged if already that light."""
@@ -379,6 +405,13 @@ def _photo_interior(
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
+    # Carried up a whole crown, each column's dark separation (and the lip's shadow between two teeth, read
+    # just under it) ran as a stripe up to the gum: above the rows read, the columns keep CARRY_DETAIL of
+    # their difference from their neighbours' mean (over CARRY_ALONG of the mouth width).
+    size = max(3, int(round(CARRY_ALONG * mouth_px)) | 1)
+    along = cv2.blur(continued, (size, 1), borderType=cv2.BORDER_REPLICATE)
+    carried = _clamp((v_top + 1.5 * read - v) * (1.0 / read), 0.0, 1.0) * (1.0 - CARRY_DETAIL)
+    continued += cv2.merge((carried, carried, carried)) * (along - continued)
     return texture_chw, cover, opening, _channels_first(continued), within
 
 
@@ -416,14 +449,67 @@ def _photo_teeth_colour(photo: PhotoMouth, colours: MouthColours) -> np.ndarray 
     colour = None
     if len(pixels) >= 8:
         like = _teeth_like(pixels[None], colours)[0, :, 0] > 0.5
+        # (enamel is nearly neutral: the lips' rim inside the landmarks is as light, but pink)
+        chroma = (pixels.max(axis=1) - pixels.min(axis=1)) / np.maximum(pixels.mean(axis=1), 1.0)
+        enamel = like & (chroma < OWN_TEETH_CHROMA[1])
+        like = enamel if enamel.sum() >= 6 else like
         if like.sum() >= 6:
             teeth = pixels[like]
             level = teeth.mean(axis=1)
             colour = np.median(teeth[level >= np.percentile(level, 100 * (1 - PHOTO_TEETH_SHARE))], axis=0)
+            colour = _ivory(colour.astype(np.float32))
     if len(_PHOTO_TEETH) > 16:
         _PHOTO_TEETH.clear()
     _PHOTO_TEETH[key] = colour
     return colour
+
+
+# Per photo, outline and size (known by id() and a weak reference, as _CORNER_REACH below): its crown scale.
+_PHOTO_CROWN: dict[tuple[int, bytes, float], tuple[weakref.ref, float]] = {}
+
+
+def _photo_crown_scale(photo: PhotoMouth, colours: MouthColours, mouth_px: float) -> float:
+    """How far the photo's own upper teeth show below its upper inner lip in the middle of the mouth, as a
+    share of the synthesised central crown (UPPER_CROWN[0]), within PHOTO_CROWN_SCALE; 1 when too few show.
+    The synthesised row under and beside the photo's teeth takes their length: longer, it hung a second row
+    of crowns under them; drawn only outside them, a wide opening was a void beside a sliver of teeth (full3).
+    Read on a grid hanging from the photo's upper inner lip (half-pixel steps), not inside its lower lip: the
+    measure is the teeth's, whatever the lower lip covers of them. Cached: the same for every frame."""
+    key = (id(photo.image), photo.src_xy.astype(np.float32).tobytes(), float(mouth_px))
+    cached = _PHOTO_CROWN.get(key)
+    if cached is not None and cached[0]() is photo.image:
+        return cached[1]
+    upper = photo.src_xy[:11].astype(np.float32)
+    along = upper[-1] - upper[0]
+    along /= max(float(np.linalg.norm(along)), 1e-6)
+    down = np.array([-along[1], along[0]], np.float32)
+    down = down if down[1] > 0 else -down
+    middle = 0.5 * (upper[0] + upper[-1])
+    u = np.arange(-PHOTO_CROWN_ACROSS * mouth_px, PHOTO_CROWN_ACROSS * mouth_px + 0.5, 0.5, dtype=np.float32)
+    depth = np.arange(0.0, PHOTO_CROWN_SCALE[1] * UPPER_CROWN[0] * mouth_px + 1.0, 0.5, dtype=np.float32)
+    v = _line_v((upper - middle) @ along, (upper - middle) @ down, u)[None, :] + depth[:, None]
+    x = middle[0] + u[None, :] * along[0] + v * down[0]
+    y = middle[1] + u[None, :] * along[1] + v * down[1]
+    pixels = cv2.remap(photo.image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+        np.float32
+    )
+    level = _mean3(pixels)
+    chroma = (pixels.max(axis=2) - pixels.min(axis=2)) / np.maximum(level, 1.0)
+    # Enamel: lit like teeth and nearly neutral (the lips' rim inside the landmarks is as light, but pink).
+    enamel = (_teeth_like_level(level, colours) > 0.5) & (chroma < OWN_TEETH_CHROMA[1])
+    lengths = []
+    for column in enamel.T:  # per column: down from the lip to the first gap after the enamel (its edge)
+        rows = np.nonzero(column)[0]
+        if len(rows):
+            gaps = np.nonzero(np.diff(rows) > 2)[0]  # (over a pixel: the dark between upper and lower teeth)
+            lengths.append(float(depth[rows[gaps[0]] if len(gaps) else rows[-1]]) + 0.5 - CROWN_UNDER_OWN_PX)
+    scale = 1.0
+    if len(lengths) >= 0.3 * len(u):
+        scale = float(np.clip(np.median(lengths) / (UPPER_CROWN[0] * mouth_px), *PHOTO_CROWN_SCALE))
+    if len(_PHOTO_CROWN) > 16:
+        _PHOTO_CROWN.clear()
+    _PHOTO_CROWN[key] = (weakref.ref(photo.image), scale)
+    return scale
 
 
 def _photo_share(photo: PhotoMouth, mouth_px: float) -> float:
@@ -760,18 +846,43 @@ def draw_mouth(
     drawn = keep < 1.0
     colour = None
     first = _colours_first(colours)  # (colours channel first: see _channels_first)
+    # (with the photo's mouth shown, its crowns as long as the photo's own teeth: the row continues them)
+    crown_scale = 1.0
+    if photo is not None and share > 0.0:
+        crown_scale = 1.0 + share * (_photo_crown_scale(photo, colours, w) - 1.0)
     if drawn:
-        colour = _cavity(first, u, v, au, v_up, v_low, lip_low, inside, w, detail, up, low, lower_shows)
+        # The lower teeth in the face's light on the same enamel as the upper: the face's teeth hue (a photo's
+        # teeth in a pink-lit mouth gave them a pink cast against the lower lip) at the upper teeth's level.
+        lower_tone = colours.teeth * (float(np.mean(upper_tone)) / max(float(np.mean(colours.teeth)), 1.0))
+        lower_tone = np.clip(lower_tone, 0.0, 255.0).astype(np.float32)[:, None, None]
+        colour = _cavity(
+            first,
+            u,
+            v,
+            au,
+            v_up,
+            v_low,
+            lip_low,
+            inside,
+            w,
+            detail,
+            up,
+            low,
+            lower_shows,
+            lower_tone,
+            float(UPPER_CROWN[0]) * crown_scale * w,
+        )
 
     # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
     ends = _row(UPPER_TOOTH_ENDS, w)
     s, crown, gaps = _teeth_row(
         u, UPPER_TOOTH_ENDS, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING, UPPER_CROWN_OFFSETS, au=au
     )
+    crown = crown * crown_scale
     # Behind the lips: the crowns show down to at most TEETH_REVEAL of the lips' gap. A narrow gap hides
     # all but their incisal ends (the edges keep their shape, moved up behind the lip), a wide one shows
     # them whole; a smooth maximum, so the edge follows the gap without a kink.
-    excess = (v_up + float(UPPER_CROWN[0]) * w) - (
+    excess = (v_up + float(UPPER_CROWN[0]) * crown_scale * w) - (
         lip_top + TEETH_REVEAL * np.maximum(lip_low - lip_top, 0.0)
     )
     soft = TEETH_REVEAL_SOFT * w + 0.5
@@ -788,11 +899,13 @@ def draw_mouth(
     lip_shade *= 1.0 - (CONTACT_SHADOW_DEPTH * (0.5 + 0.5 * detail)) * contact
     # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
     cs = 2.0 * (s - np.floor(s)) - 1.0
-    gum_line = v_up + float(UPPER_CROWN[0] - CROWN_FULL) * w + 0.02 * w * cs * cs
+    gum_line = v_up + float(UPPER_CROWN[0] * crown_scale - CROWN_FULL) * w + 0.02 * w * cs * cs
     gum = _soft(gum_line - v, AA_PX + 0.01 * w)
-    # A photo whose lips are only just parted shows a blend of its teeth and the synthesised ones; a wide open
-    # one only its own (carried by the skull, as the synthesised upper teeth are): those are not drawn.
-    if drawn and share < 1.0:
+    # Under the photo's own teeth (carried by the skull, as these are; they go over them below) the row runs on
+    # to the corners in their tone, and shows where a lifted lip uncovers no enamel of the photo's: without
+    # it an open photo mouth opened wider was a sliver of its teeth over a void (full3), a smile's carried
+    # teeth ragged over dark blobs.
+    if drawn:
         incisal = 1.0 - (0.16 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
         slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
             _smooth01(opening_px / (TEETH_LIT_OPENING * w))
@@ -801,10 +914,7 @@ def draw_mouth(
         # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
         teeth = first.cavity + (upper_tone[:, None, None] - first.cavity) * shade
         teeth = teeth + (first.gums * (per_tooth * lip_shade) - teeth) * gum
-        if photo is None:
-            colour = colour * (1.0 - a_up) + teeth * a_up
-        else:
-            colour = colour * (1.0 - a_up * (1.0 - share)) + teeth * (a_up * (1.0 - share))
+        colour = colour * (1.0 - a_up) + teeth * a_up
     if photo is not None:
         texture, cover, opening, continued, within = _photo_interior(
             photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
@@ -831,9 +941,17 @@ def draw_mouth(
             texture += lifted * (continued - texture)
         # (its dark gap and the lips' rim left behind only once the jaw has opened the lips past the photo's)
         if dropped > 0.0:
-            cover *= share * (
-                1.0 - dropped * (1.0 - _teeth_like_level((texture[0] + texture[1] + texture[2]) / 3, colours))
+            # (its teeth: light and nearly neutral; its lower lip's light pink rim, carried with the skull, was
+            # a pale band under them, over the synthesised row, on full3)
+            red, green, blue = texture
+            level = (red + green + blue) / 3
+            chroma = (np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)) / (
+                np.maximum(level, 1.0)
             )
+            own_teeth = _teeth_like_level(level, colours) * _smooth01(
+                (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
+            )
+            cover *= share * (1.0 - dropped * (1.0 - own_teeth))
             # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
             shade = 1.0 - 0.2 * dropped * (1.0 - inside)
             texture *= shade
@@ -868,12 +986,15 @@ def _cavity(
     up: np.ndarray,
     low: np.ndarray,
     lower_shows: float,
+    lower_tone: np.ndarray,
+    crown_px: float,
 ) -> np.ndarray:
     """(3, H, W) float32 colour of the mouth behind the upper teeth: the cavity, the tongue and the lower teeth
     (draw_mouth's face coordinates u, v, au = |u| and teeth lines v_up, v_low of each pixel; the lower lip
     lip_low; the lips' shadow `inside`; mouth width w px; tooth detail 0..1; the teeth lines' knots up, low;
-    how far the lower lip has dropped below the lower teeth's edges, lower_shows px). `colours` are channel
-    first (_colours_first)."""
+    how far the lower lip has dropped below the lower teeth's edges, lower_shows px; the lower teeth's lit
+    colour lower_tone, (3, 1, 1); the upper central crown's length crown_px). `colours` are channel first
+    (_colours_first)."""
     # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
     # (under the palate) and in the corners (the cheeks).
     height = np.maximum(v_low - v_up, 1.0)
@@ -886,7 +1007,8 @@ def _cavity(
     # Tongue: a soft mass behind the lower incisors, rising with the teeth's opening, lit on its front
     # (near the lower teeth) and receding into the dark at its back (its top silhouette).
     centre_open = float(np.interp(0.0, *_sorted(low))) - float(np.interp(0.0, *_sorted(up)))
-    rise = TONGUE_RISE * max(centre_open - UPPER_CROWN[0] * w, 0.0)
+    # (below the upper crowns as drawn: a photo's short ones show more of it, full3)
+    rise = TONGUE_RISE * max(centre_open - crown_px, 0.0)
     if rise > 0.0 and lower_shows > -1.5 * rise - 2.0:
         across = au * (1.0 / (TONGUE_HALF_WIDTH * w))
         dome = np.sqrt(_clamp(1.0 - across * across, 0.0, 1.0))
@@ -918,8 +1040,8 @@ def _cavity(
         down *= 1.0 - LOWER_LIP_SHADOW * (1.0 - _smooth01((lip_low - v) * (1.0 / (LIP_SHADOW * w + 1.0))))
         # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
         sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
-        shade = per_tooth * down * gaps * ((0.8 + 0.2 * inside) * sliver)
-        lower = colours.cavity + (colours.teeth - colours.cavity) * shade
+        shade = per_tooth * down * gaps * ((0.9 + 0.1 * inside) * sliver)
+        lower = colours.cavity + (lower_tone - colours.cavity) * shade
         # Below the crowns (a lower lip pulled well down) the gum.
         gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)
         lower = lower + (colours.gums * (per_tooth * down) - lower) * gum_low
