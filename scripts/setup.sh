@@ -13,10 +13,14 @@ with_tests=0
 # dictionary lacks). For the tests also: pocketsphinx-testdata (real recorded English speech with
 # transcripts), sox (degrades and converts test audio), chromium (the web page in a real browser,
 # driven by playwright with executable_path: no browser is ever downloaded), and a private X server with
-# its window lister and key sender (xvfb, x11-utils, xdotool: `dirfa live`'s window on a real display).
+# its window lister and key sender (xvfb, x11-utils, xdotool: `dirfa live`'s window on a real display), and
+# festival's voices in other languages (recorded diphones and units: Russian, Italian, Finnish, Hindi, Marathi,
+# Telugu, Catalan), the real-voice "not English" speech of the language check's tests and benchmark.
 want=(espeak-ng libespeak-ng1 festival festvox-us-slt-hts festvox-kallpc16k flite)
 if [ "$with_tests" = 1 ]; then
-    want+=(pocketsphinx-testdata sox chromium xvfb x11-utils xdotool)
+    want+=(pocketsphinx-testdata sox chromium xvfb x11-utils xdotool
+        festvox-ru festvox-italp16k festvox-itapc16k festvox-hi-nsk festvox-mr-nsk festvox-te-nsk
+        festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv)
 fi
 packages=()
 for package in "${want[@]}"; do
