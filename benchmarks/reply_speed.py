@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/reply_speed.py [--runs 3] [--size 512] [--no-append] [-- extra dirfa args]
     .venv/bin/python benchmarks/reply_speed.py --frames   # who renders which frame, in this interpreter
+    .venv/bin/python benchmarks/reply_speed.py --runs 6 --against /tmp/old/src [--src /tmp/new/src]
+        # old and new code in alternating runs (frozen copies of src: PYTHONPATH), stage by stage, with ratios
 
 Runs the command in a fresh interpreter whose pipeline functions are wrapped to record when each stage starts
 and ends (milliseconds since the parent launched the process), and prints a table per run plus the best wall.
@@ -85,6 +87,7 @@ def instrument(name, module):
             wrap(module.SynthesisJob, "result", "wait for synthesis")
     elif name == "dirfa.voice.festival":
         wrap(module, "start", "festival voice load")
+        wrap(module._Server, "__init__", "festival process start + voice")
         wrap(module, "speak", "festival speak")
     elif name == "dirfa.avatar":
         wrap(module, "open_avatar", "open avatar")
@@ -95,6 +98,9 @@ def instrument(name, module):
             wrap(module.RenderWorkers, "__init__", "start render workers")
         if hasattr(module, "_Pool"):
             wrap(module._Pool, "ready", "pool.ready() polls")
+            wrap(module._Pool, "close", "stop the render workers")
+        if hasattr(module.RenderWorkers, "prepare"):
+            wrap(module.RenderWorkers, "prepare", "prepare the renderers")
 
 
 class Hook(importlib.abc.MetaPathFinder):
@@ -141,12 +147,18 @@ def run_once(args: list[str], out_json: Path, env: dict[str, str]) -> tuple[floa
     env = dict(env, DIRFA_TIMELINE_OUT=str(out_json))
     env["DIRFA_TIMELINE_LAUNCH"] = repr(time.time())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run([str(PYTHON), "-c", _CHILD, *args], env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    # Output to a file, not a pipe: the wall ends when dirfa's process exits, as a shell sees it. (With
+    # pipes, it would end when every process holding them has closed them: multiprocessing's resource
+    # tracker outlives dirfa's process by ~0.05-0.1 s, longer on a busy machine.)
+    with tempfile.TemporaryFile() as output:
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(PYTHON), "-c", _CHILD, *args], env=env, stdout=output, stderr=output)
+        wall = time.perf_counter() - t0
+        output.seek(0)
+        said = output.read().decode(errors="replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
-        raise SystemExit(f"dirfa failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+        raise SystemExit(f"dirfa failed ({proc.returncode}): {said.strip()[-500:]}")
     cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, [*json.loads(out_json.read_text()), ["CPU, all processes", "end", 1000 * wall, 1000 * cpu_s]]
 
@@ -168,6 +180,93 @@ def table(events: list, wall_s: float) -> list[list[object]]:
         shown = ["" if value != value else f"{value:.0f}" for value in (start, end, end - start, cpu)]
         rows.append([name, *shown])
     return rows
+
+
+# The stages compared by --against: (row label, stage name, what of it: "end" ms since launch or "ms" long).
+COMPARED = (
+    ("synthesis done (ms since launch)", "wait for synthesis", "end"),
+    ("import dirfa.api (ms)", "import dirfa.api", "ms"),
+    ("speech analysis + motion + steady_mouth (ms)", ("speech analysis", "steady_mouth"), "span"),
+    ("first frame (ms since launch)", "render_frames: first item", "end"),
+    ("pool.ready() polls (ms)", "pool.ready() polls", "ms"),
+    ("render_frames (ms)", "render_frames", "ms"),
+    ("main returned (ms since launch)", "main returned", "end"),
+)
+
+
+def spans(events: list) -> dict[str, tuple[float, float]]:
+    """Stage name -> (first start, last end) in ms since launch (NaN where not recorded)."""
+    nan = float("nan")
+    found: dict[str, list[float]] = {}
+    for name, what, ms, _cpu in events:
+        span = found.setdefault(name, [nan, nan])
+        if what == "start" and span[0] != span[0]:
+            span[0] = ms
+        if what == "end":
+            span[1] = ms
+    return {name: (start, end) for name, (start, end) in found.items()}
+
+
+def compare(command: list[str], env: dict[str, str], tmp: Path, sources: dict[str, str], runs: int) -> str:
+    """Runs of `command` alternating between the code of `sources` (label -> src folder, put first on
+    PYTHONPATH; "" for this interpreter's own), the first label first on even runs and last on odd ones; a
+    table of each stage's median and the walls' min and median, with the ratios of the second code to the
+    first."""
+    import statistics
+
+    nan = float("nan")
+    labels = list(sources)
+    walls: dict[str, list[float]] = {label: [] for label in labels}
+    cpus: dict[str, list[float]] = {label: [] for label in labels}
+    stages: dict[str, list[dict]] = {label: [] for label in labels}
+    envs = {label: dict(env, PYTHONPATH=src) if src else env for label, src in sources.items()}
+    for label in labels:  # untimed: bytecode written (see BYTECODE_HELP), files in the page cache
+        run_once(command, tmp / "events.json", envs[label])
+    for run in range(runs):
+        for label in labels if run % 2 == 0 else labels[::-1]:
+            wall, events = run_once(command, tmp / "events.json", envs[label])
+            walls[label].append(wall)
+            cpus[label].append(events[-1][3] / 1000)
+            stages[label].append(spans(events))
+            print(f"run {run + 1} {label}: {wall:.2f} s wall, load {os.getloadavg()[0]:.1f}", flush=True)
+
+    def stage_ms(span: dict, name: object, what: str) -> float:
+        if what == "span":
+            first, last = name
+            return span.get(last, (nan, nan))[1] - span.get(first, (nan, nan))[0]
+        start, end = span.get(name, (nan, nan))
+        return end if what == "end" else end - start
+
+    old, new = labels[0], labels[-1]
+    rows = []
+    for row, name, what in COMPARED:
+        medians = {
+            label: statistics.median([stage_ms(s, name, what) for s in stages[label]]) for label in labels
+        }
+        rows.append(
+            [
+                f"{row}, median",
+                *(f"{medians[label]:.0f}" for label in labels),
+                f"{medians[new] / medians[old]:.2f}",
+            ]
+        )
+    for what, pick in (("min", min), ("median", statistics.median)):
+        rows.append(
+            [
+                f"wall s, {what}",
+                *(f"{pick(walls[label]):.2f}" for label in labels),
+                f"{pick(walls[new]) / pick(walls[old]):.2f}",
+            ]
+        )
+    rows.append(
+        [
+            "CPU s of all processes, median",
+            *(f"{statistics.median(cpus[label]):.2f}" for label in labels),
+            f"{statistics.median(cpus[new]) / statistics.median(cpus[old]):.2f}",
+        ]
+    )
+    rows.append(["walls s", *(" ".join(f"{w:.2f}" for w in walls[label]) for label in labels), ""])
+    return results_md.table(["stage", *labels, f"{new} / {old}"], rows)
 
 
 def encoder_figures(tmp: Path, avatar: Path, size: int | None, n_frames: int = 60) -> list[list[object]]:
@@ -231,7 +330,7 @@ def _now_ms() -> float:
     return 1000 * (time.time() - float(os.environ["DIRFA_FRAMES_T0"]))
 
 
-def _traced_work(conn) -> None:  # noqa: ANN001 - a render worker (render.stream._work) that logs its frames
+def _traced_work(conn) -> None:  # noqa: ANN001 - a render worker (render.stream._run_worker) logging frames
     from dirfa.render import compose, stream
 
     events, real = [], compose.FrameRenderer.render
@@ -255,13 +354,16 @@ def frame_timeline(avatar: Path, size: int, tmp: Path) -> list[list[object]]:
     import threading
 
     import dirfa
+    from dirfa import api
     from dirfa.media import video
     from dirfa.render import compose, stream
 
     os.environ["DIRFA_FRAMES_T0"], os.environ["DIRFA_FRAMES_OUT"] = repr(time.time()), str(tmp / "worker")
-    stream._work = _traced_work  # the worker, a fresh interpreter, imports this module for it
+    stream._run_worker = _traced_work  # the worker, a fresh interpreter, imports this module for it
     started = stream.RenderWorkers(1)
     face = dirfa.load_avatar(avatar)
+    if hasattr(api, "prepare_frames"):  # as `dirfa say` does: the renderers set up while the reply is made
+        api.prepare_frames(face, started, size=size)
     said = dirfa.say(face, REPLY, seed=1)
     time.sleep(max(0.0, 2.0 - _now_ms() / 1000))
     events: list[tuple[str, float, float, float]] = []
@@ -315,6 +417,19 @@ def frame_timeline(avatar: Path, size: int, tmp: Path) -> list[list[object]]:
     return rows
 
 
+BYTECODE_HELP = (
+    "cached (default): dirfa's modules run from bytecode written by an untimed first run (to a folder of its "
+    "own), as an installed dirfa does (pip byte-compiles it); none: compiled from source in every process, "
+    "as a source tree runs under PYTHONDONTWRITEBYTECODE=1 (~0.1-0.25 s of CPU in dirfa's process and in "
+    "each render worker; the figures in RESULTS.md before 2026-12-02 08:00 UTC)"
+)
+
+
+def what_of(args: argparse.Namespace) -> str:
+    what = "a picture cached by a first run" if args.animate else "a prepared avatar"
+    return f"{what}; bytecode {'cached, as installed' if args.bytecode == 'cached' else 'compiled in each process'}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -334,13 +449,26 @@ def main() -> None:
     parser.add_argument(
         "--frames", action="store_true", help="time each frame's render and encode, here and in the worker"
     )
+    parser.add_argument(
+        "--against",
+        metavar="SRC",
+        help="a src folder of other code (e.g. a frozen copy of HEAD's): alternate runs of it and of --src",
+    )
+    parser.add_argument(
+        "--src", default="", help="with --against: the src folder of the new code (default: this)"
+    )
+    parser.add_argument("--bytecode", choices=("cached", "none"), default="cached", help=BYTECODE_HELP)
     parser.add_argument("extra", nargs="*", help="more dirfa say arguments (after --)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dirfa-reply-") as tmpdir:
         tmp = Path(tmpdir)
         avatar = tmp / "face.avatar"
+        # Prepared by the code timed (--src; an avatar records the layout of the dirfa that made it).
+        prepare_env = dict(os.environ, PYTHONPATH=args.src) if args.src else None
         subprocess.run(
-            [str(PYTHON), "-m", "dirfa", "prepare", str(PORTRAIT), "-o", str(avatar), "-q"], check=True
+            [str(PYTHON), "-m", "dirfa", "prepare", str(PORTRAIT), "-o", str(avatar), "-q"],
+            check=True,
+            env=prepare_env,
         )
         if args.frames:
             rows = frame_timeline(avatar, args.size or 512, tmp)
@@ -383,6 +511,9 @@ def main() -> None:
                 results_md.append("Encoder settings", body, command="benchmarks/reply_speed.py --encoder")
             return
         env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
+        if args.bytecode == "cached":
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
         if args.animate:
             # A picture and a recording (the photo prepared once by a first, untimed run, as a user's cache is).
             command = ["animate", *args.animate, "-o", str(tmp / "reply.mp4"), "-q"]
@@ -391,6 +522,22 @@ def main() -> None:
             command = ["say", str(avatar), args.text, "-o", str(tmp / "reply.mp4"), "-q"]
         command += ["--size", str(args.size)] if args.size else []
         command += args.extra
+        if args.against:
+            text = compare(command, env, tmp, {"old": args.against, "new": args.src}, args.runs)
+            print(text)
+            if not args.no_append:
+                body = (
+                    f"`dirfa {command[0]}` at {args.size or 'full'} px ({what_of(args)}), old code "
+                    f"({args.against}) and new ({args.src or 'this tree'}) in alternating runs; load "
+                    f"{results_md.START_LOAD} at start.\n\n{text}\n"
+                )
+                results_md.append(
+                    "Reply speed, old vs new",
+                    body,
+                    command="benchmarks/reply_speed.py " + " ".join(sys.argv[1:]),
+                )
+            return
+        run_once(command, tmp / "events.json", env)  # untimed: bytecode written, files in the page cache
         results = []
         for run in range(args.runs):
             wall, events = run_once(command, tmp / "events.json", env)
@@ -404,7 +551,7 @@ def main() -> None:
         headers = ["stage (best run)", "start ms", "end ms", "ms", "CPU ms by the end (this process)"]
         print(results_md.table(headers, rows))
         print(f"best wall {wall:.2f} s for {duration_s:.2f} s of video ({wall / duration_s:.2f} x real time)")
-        what = "a picture cached by a first run" if args.animate else "a prepared avatar"
+        what = what_of(args)
         if not args.no_append:
             body = (
                 f"`dirfa {command[0]}` of {duration_s:.1f} s at {args.size or 'full'} px ({what}): best "

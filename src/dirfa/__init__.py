@@ -10,7 +10,6 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-from dirfa.batch import batch  # the dirfa.batch package stays importable: from dirfa.batch.run import ...
 from dirfa.errors import DirfaError, InputError, OutputError
 
 # The rest of the API loads on first use (PEP 562 module __getattr__): OpenCV, PyAV and SciPy take ~1 s to
@@ -40,6 +39,9 @@ _LAZY = {
     ),
     **dict.fromkeys(["TRACK_SPECS", "Tracks"], "dirfa.motion.tracks"),
     "synthesize_phrases": "dirfa.voice",
+    # Lazy too (its manifest and Ray glue cost ~0.1 s in every dirfa process, render workers included); the
+    # dirfa.batch package stays importable: from dirfa.batch.run import ...
+    "batch": "dirfa.batch",
 }
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and editors
@@ -57,6 +59,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and editors
         viseme_cues,
     )
     from dirfa.avatar import Avatar, load_avatar, open_avatar, prepare
+    from dirfa.batch import batch
     from dirfa.media.audio import Audio, load_audio
     from dirfa.motion.expression import ExpressionTimeline, load_timeline, parse_emotion, parse_timeline
     from dirfa.motion.tracks import TRACK_SPECS, Tracks

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,18 +18,24 @@ from dirfa.avatar import Avatar, at_output_scale
 from dirfa.errors import InputError, OutputError
 from dirfa.face import landmarks as face_landmarks
 from dirfa.face.rig import Rig, build_rig
-from dirfa.media import image as media_image
 from dirfa.media import video as media_video
 from dirfa.media.audio import Audio, load_audio
 from dirfa.media.files import check_writable
 from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate, seed_from
 from dirfa.motion.tracks import Tracks
-from dirfa.render.compose import plan_output
+from dirfa.render.compose import OutputPlan, RenderAssets, plan_output
 from dirfa.render.stream import RenderWorkers, render_frames, renders_elsewhere
-from dirfa.speech import acoustic, coarticulation, phonemes, visemes, words
+from dirfa.speech import coarticulation, phonemes, visemes
 from dirfa.speech import prosody as speech_prosody
 from dirfa.voice import synthesis as voice_synthesis
+
+if TYPE_CHECKING:
+    from dirfa.speech import words
+
+# Imported where used: the photo reader (PIL) and the recognition paths of recorded speech (word decoding,
+# the language check: ~0.1 s of imports) are not needed by a reply from a prepared avatar, whose start-up
+# they would lengthen.
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,8 @@ class Frame:
 
 def load_portrait(path: str | Path, *, face_index: int = 0) -> Portrait:
     """Read a photo and find the face to animate (the largest, or the `face_index`-th largest)."""
+    from dirfa.media import image as media_image
+
     path = Path(path)
     picture = media_image.load_image(path)
     return face_landmarks.load_portrait(picture, face_index=face_index, name=path.name)
@@ -141,6 +150,8 @@ def _from_timeline(audio: Audio, timeline: phonemes.PhoneTimeline, *, fps: float
 def _start_words(samples: np.ndarray, *, sample_rate_hz: int, language: str, workers: int) -> words.WordJob:
     """Words are decoded once: for the language check (posteriors of the first seconds, when the language
     is to be found out) and for the lip closures that phone recognition misses."""
+    from dirfa.speech import acoustic, words
+
     check_s = acoustic.WORD_CHECK_S if language == "auto" else 0.0
     return words.start_recognition(
         samples, sample_rate_hz=sample_rate_hz, posteriors_s=check_s, processes=workers
@@ -157,6 +168,8 @@ def _analyze(
     word_job: words.WordJob | None,
     workers: int,
 ) -> Speech:
+    from dirfa.speech import acoustic, words
+
     samples, rate = audio.samples, audio.sample_rate_hz
     voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
     timeline = None
@@ -388,7 +401,36 @@ def frames(
     `if __name__ == "__main__":`, as any use of multiprocessing needs). close_mouth: a photo with parted
     lips or a toothy smile rests with its lips shut (default: its own mouth is the rest pose). started:
     render processes started ahead (dirfa.render.stream.RenderWorkers, e.g. before the speech analysis), used
-    whatever the clip's length; this call takes them over and stops them."""
+    whatever the clip's length; this call takes them over and stops them (see prepare_frames)."""
+    image, rig, plan, assets = _scene(portrait, size=size, crop=crop, rig=rig, close_mouth=close_mouth)
+    curves = steady_mouth(rig, tracks.curves)
+    images = render_frames(
+        image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets, started=started
+    )
+    for index, image in enumerate(images):
+        yield Frame(index=index, t=index / tracks.fps, image=image)
+
+
+def prepare_frames(
+    portrait: Portrait | Avatar,
+    started: RenderWorkers,
+    *,
+    size: int | None = None,
+    crop: bool = False,
+    close_mouth: bool = False,
+) -> None:
+    """Set up the rendering of `frames`/`render` with these same arguments before the animation is known:
+    `started`'s processes are sent the picture, rig and framing (they build their renderers while this one
+    analyses the speech and makes the motion), and this process builds its own renderer now. Then pass
+    `started` to frames/render. Does not wait for the processes; cheapest with an Avatar."""
+    started.prepare(*_scene(portrait, size=size, crop=crop, rig=None, close_mouth=close_mouth))
+
+
+def _scene(
+    portrait: Portrait | Avatar, *, size: int | None, crop: bool, rig: Rig | None, close_mouth: bool
+) -> tuple[np.ndarray, Rig, OutputPlan, RenderAssets | None]:
+    """What `frames` renders from: the picture at its working scale, the rig, the framing in its pixels and
+    the renderer's assets (None: computed by the renderer)."""
     assets = None
     if isinstance(portrait, Avatar) and rig is None:
         # Prepared at this output scale already (or now, once for this avatar).
@@ -404,12 +446,7 @@ def frames(
             rig = build_rig(portrait)
     if close_mouth:
         rig = rig.closed_at_rest()
-    curves = steady_mouth(rig, tracks.curves)
-    images = render_frames(
-        portrait.image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets, started=started
-    )
-    for index, image in enumerate(images):
-        yield Frame(index=index, t=index / tracks.fps, image=image)
+    return portrait.image, rig, plan, assets
 
 
 def render(

@@ -194,13 +194,30 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """--version, the version looked up only when asked: importlib.metadata costs ~20 ms at every start."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show the version",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"dirfa {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dirfa",
         description="Turn one photo of a face and a speech clip into a talking-head video.",
         epilog="Run `dirfa COMMAND --help` for a command's options and examples.",
     )
-    parser.add_argument("--version", action="version", version=f"dirfa {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def sub(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -441,6 +458,7 @@ def _animate_started(args: argparse.Namespace, started) -> int:  # noqa: ANN001 
     head_motion = 0.0 if args.still else args.head_motion
     portrait = _open_portrait(args)
     output_size(portrait, size=args.size, crop=args.crop)  # a bad --size fails now, not after the analysis
+    _prepare_frames(args, portrait, started)
     audio = dirfa.load_audio(args.audio)
     speech = dirfa.analyze_speech(
         audio, fps=args.fps, text=text, language=args.language, workers=_workers(args)
@@ -483,6 +501,7 @@ def _render_started(args: argparse.Namespace, started) -> int:  # noqa: ANN001 -
         raise InputError(f"animation {args.animation} has no frames")
     portrait = _open_portrait(args)
     output_size(portrait, size=args.size, crop=args.crop)
+    _prepare_frames(args, portrait, started)
     audio = dirfa.load_audio(args.audio)
     # The video lasts as long as its sound; a longer animation is another clip's (or a mistyped n_frames).
     if tracks.n_frames > frame_count(audio.duration_s, tracks.fps) + 1:
@@ -638,6 +657,14 @@ def _render_workers(args: argparse.Namespace):  # noqa: ANN202 - a render.stream
         return RenderWorkers(0)
 
 
+def _prepare_frames(args: argparse.Namespace, portrait, started) -> None:  # noqa: ANN001 - Avatar, RenderWorkers
+    """The render processes get the picture now and set up their renderers (and this process its own) while
+    the speech is synthesised and analysed, so that all render at full speed from the first frame."""
+    from dirfa.api import prepare_frames
+
+    prepare_frames(portrait, started, size=args.size, crop=args.crop, close_mouth=args.close_mouth)
+
+
 def _write_cues(cues: list, path: Path) -> None:
     from dirfa.speech import visemes
 
@@ -772,8 +799,6 @@ def _say_text(args: argparse.Namespace) -> str:
 
 
 def _say(args: argparse.Namespace) -> int:
-    from dirfa.voice import start_synthesis
-
     takes, outputs = _take_outputs(args)
     outputs["--save-audio"] = args.save_audio
     inputs = {
@@ -787,12 +812,17 @@ def _say(args: argparse.Namespace) -> int:
     from dirfa.voice import festival
 
     festival.start_ahead(args.voice, args.language)  # the voice loads (~0.8 s) while the text is read
-    text = _say_text(args)
-    # The voice speaks while the pipeline loads (~1 s of imports) and the photo is read.
-    speaking = start_synthesis(
-        text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
-    )
+    # The render process next: its ~1 s of start-up must be over, and its scene read, by the first frame; the
+    # synthesis has time (it waits for festival's voice anyway).
     with _render_workers(args) as started:
+        # Imported after festival starts: the synthesis pulls in PyAV and the speech modules (~0.15 s).
+        from dirfa.voice import start_synthesis
+
+        text = _say_text(args)
+        # The voice speaks while the pipeline loads (~1 s of imports) and the photo is read.
+        speaking = start_synthesis(
+            text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
+        )
         return _say_started(args, takes, text, speaking, started)
 
 
@@ -807,6 +837,7 @@ def _say_started(args: argparse.Namespace, takes: range, text: str, speaking, st
     head_motion = 0.0 if args.still else args.head_motion
     portrait = _open_portrait(args)
     output_size(portrait, size=args.size, crop=args.crop)
+    _prepare_frames(args, portrait, started)
     seed = say_seed(text, portrait) if args.seed is None else args.seed
     said = dirfa.say(
         portrait,

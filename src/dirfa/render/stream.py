@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -106,18 +107,30 @@ def render_frames(
     encoder. If a worker dies or cannot start, the remaining frames are rendered here. assets: the
     renderer's precomputed background and colours (compose.render_assets), computed here when None.
     started: processes started ahead (RenderWorkers), used instead of starting workers - 1 for the clip,
-    whatever its length (their start-up is paid already); this call takes them over and stops them."""
+    whatever its length (their start-up is paid already); this call takes them over and stops them. If it
+    was prepared (RenderWorkers.prepare) with this clip's scene, its renderers are set up already."""
     done = 0
-    if assets is None:
-        assets = render_assets(image, rig)
     elsewhere = renders_elsewhere(n_frames, workers=workers, started=started)
-    ahead = started.take() if started is not None else []
+    ahead = started._hand_over() if started is not None else _Ahead([], [], None, None)
+    try:
+        if ahead.scene is not None and not _same_scene(ahead.scene, (image, rig, plan, assets)):
+            log.debug("the clip's scene is not the one prepared ahead: the workers are sent this one")
+            ahead = _Ahead(ahead.processes, ahead.setups, None, None)
+        if ahead.scene is not None:
+            image, rig, plan, assets = ahead.scene  # the same scene, as prepared (its assets computed)
+        elif assets is None:
+            assets = render_assets(image, rig)
+    except BaseException:
+        ahead.stop()  # taken over: stopped here
+        raise
     pool = None
     if elsewhere:
         try:
-            pool = _Pool(image, rig, plan, curves, assets, workers=workers - 1, started=ahead)
+            pool = _Pool(image, rig, plan, curves, assets, workers=workers - 1, ahead=ahead)
         except OSError as exc:  # no shared memory (/dev/shm missing or full), no processes left
             log.warning("cannot start render workers (%s); rendering in this process", exc)
+    else:
+        ahead.stop()
     lost = None
     try:
         if pool is not None:
@@ -126,7 +139,7 @@ def render_frames(
             except _WorkerLost as exc:
                 lost = exc  # reported below, with the frames then rendered here
         # Made after the workers have their clip: they set up their renderers (~1 s at 1536 px) meanwhile.
-        renderer = FrameRenderer(image, rig, plan, assets)
+        renderer = ahead.renderer or FrameRenderer(image, rig, plan, assets)
     except BaseException:
         if pool is not None:
             pool.close()
@@ -143,9 +156,11 @@ def render_frames(
                 costs.local(1000 * (time.thread_time() - begun))
                 yield frame
                 done += 1
-            for frame in pool.frames(done, n_frames, renderer, curves, costs=costs):
-                done += 1
-                yield frame
+            # A clip all rendered here while the workers were still starting does not wait for them.
+            if done < n_frames:
+                for frame in pool.frames(done, n_frames, renderer, curves, costs=costs):
+                    done += 1
+                    yield frame
         except _WorkerLost as exc:
             log.warning("render worker stopped (%s); rendering the remaining frames in this process", exc)
         finally:
@@ -221,19 +236,24 @@ def _no_sigint_while_starting() -> Iterator[None]:
 class RenderWorkers:
     """Render processes started before their clip is known, so that a short clip can use them: a fresh
     interpreter takes ~1 s to start and import the renderer (too long to pay inside a 5 s reply's render),
-    which they spend while the caller synthesises, analyses and animates. Give them to render_frames
-    (`started`), which takes them over; close() stops any not taken (a context manager does it too).
+    which they spend while the caller synthesises, analyses and animates. `prepare` hands them the scene
+    (picture, rig, framing, assets) as soon as it is known, so that they (and this process) set up their
+    renderers meanwhile too. Give them to render_frames (`started`), which takes them over; close() stops
+    any not taken (a context manager does it too).
 
     Raises OSError if a process cannot start."""
 
     def __init__(self, n_workers: int) -> None:
         self._processes: list[ChildProcess] = []
+        self._setups: list[_Setup] = []
+        self._scene: _Scene | None = None
+        self._renderer: FrameRenderer | None = None
         try:
             with _no_sigint_while_starting():
                 for _ in range(max(0, n_workers)):
                     # The first message is only the source digest: the clip follows once they say "started".
                     self._processes.append(
-                        ChildProcess(_work, (), name="dirfa-render", payload=(SOURCE_DIGEST, None))
+                        ChildProcess(_run_worker, (), name="dirfa-render", payload=(SOURCE_DIGEST, None))
                     )
         except BaseException:
             self.close()
@@ -244,17 +264,38 @@ class RenderWorkers:
         """Processes started and not yet taken."""
         return len(self._processes)
 
+    def prepare(
+        self, image: np.ndarray, rig: Rig, plan: OutputPlan, assets: RenderAssets | None = None
+    ) -> None:
+        """Set up the renderers of the clip to come (render_frames with these same arguments) now: each
+        process is sent the scene once it has started (from a thread: this call does not wait for them) and
+        builds its renderer while the caller analyses the speech (unpickling the rig and building the
+        renderer take ~0.25 s at 512 px on the 2-core machine, ~0.7 s when it is busy), and this process
+        builds its own here. Called once; a later call changes nothing. A clip with another scene still
+        renders right (it is sent the workers with the clip), only without this head start."""
+        if self._scene is not None:
+            return
+        if assets is None:
+            assets = render_assets(image, rig)
+        self._scene = (image, rig, plan, assets)
+        for process in self._processes:
+            self._setups.append(_Setup(process, self._scene))
+        self._renderer = FrameRenderer(image, rig, plan, assets)
+
     def take(self) -> list[ChildProcess]:
         """The processes, handed over to the caller (this object then holds none)."""
-        taken, self._processes = self._processes, []
-        return taken
+        return self._hand_over().processes
+
+    def _hand_over(self) -> _Ahead:
+        """Everything set up ahead (processes, their scene senders, the scene, this process's renderer),
+        handed over to render_frames (this object then holds none of it)."""
+        ahead = _Ahead(self._processes, self._setups, self._scene, self._renderer)
+        self._processes, self._setups, self._scene, self._renderer = [], [], None, None
+        return ahead
 
     def close(self) -> None:
         """Stop the processes not taken (killed: they may still be starting)."""
-        for process in self._processes:
-            process.kill()
-        for process in self.take():
-            process.close(grace_s=STOP_GRACE_S)
+        self._hand_over().stop()
 
     def __enter__(self) -> RenderWorkers:
         return self
@@ -263,8 +304,102 @@ class RenderWorkers:
         self.close()
 
 
-# Where a worker is in its start-up: started without its clip (RenderWorkers), its clip sent, ready for frames.
-_STARTING, _SENT, _READY = "starting", "sent", "ready"
+# (picture, rig, framing, assets): what a clip is rendered from, besides its curves.
+_Scene = tuple[np.ndarray, Rig, OutputPlan, RenderAssets]
+
+
+def _same_scene(a: _Scene, b: tuple) -> bool:
+    """Whether two scenes give the same frames: the same objects (a prepared avatar's level), or equal
+    values (a rig remade the same way, e.g. Rig.closed_at_rest, shares all but a few small arrays)."""
+    image, rig, plan, assets = b
+    return (
+        a[2] == plan
+        and _same_value(a[0], image)
+        and (assets is None or _same_value(a[3], assets))
+        and _same_value(a[1], rig)
+    )
+
+
+def _same_value(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+    if dataclasses.is_dataclass(a):
+        return all(_same_value(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if hasattr(a, "tocsr"):  # the rig's sparse neighbour matrix
+        return a.shape == b.shape and (a != b).nnz == 0
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+class _Setup:
+    """Sends a worker started ahead its scene once it says "started" (a thread: the caller goes on).
+
+    The worker reads the scene (megabytes) and builds its renderer while the caller works; the pool takes the
+    worker over when the thread has finished (`done`): `failure` then says why the worker is unusable."""
+
+    def __init__(self, process: ChildProcess, scene: _Scene) -> None:
+        self.failure: str | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(process, scene), name="dirfa-render-scene", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, process: ChildProcess, scene: _Scene) -> None:
+        try:
+            reply = process.receive(timeout_s=WORKER_TIMEOUT_S)
+            if reply != "started":
+                self.failure = f"failed: {reply}"
+                return
+            process.send(("scene", *scene))
+        except ChildSilent:
+            self.failure = f"did not start in {WORKER_TIMEOUT_S:.0f} s"
+        except ChildLost as exc:
+            self.failure = str(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. a scene that does not pickle: the caller renders
+            self.failure = f"could not be sent its scene ({type(exc).__name__}: {exc})"
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def join(self) -> None:
+        self._thread.join()
+
+
+@dataclasses.dataclass
+class _Ahead:
+    """What RenderWorkers set up before the clip: its processes, the threads sending them their scene (one
+    per process, or none if the scene was not prepared), the scene and this process's renderer for it."""
+
+    processes: list[ChildProcess]
+    setups: list[_Setup]
+    scene: _Scene | None
+    renderer: FrameRenderer | None
+
+    def stop(self) -> None:
+        """Stop the processes (killed: they may still be starting or reading their scene)."""
+        for process in self.processes:
+            process.kill()
+        for setup in self.setups:  # a killed worker's pipe is closed: its sender stops at once
+            setup.join()
+        for process in self.processes:
+            process.close(grace_s=STOP_GRACE_S)
+        self.processes, self.setups = [], []
+
+
+# Where a worker is in its start-up: started without its clip (RenderWorkers), sent its scene ahead
+# (RenderWorkers.prepare), its clip sent, ready for frames.
+_STARTING, _PREPARING, _SENT, _READY = "starting", "preparing", "sent", "ready"
 
 
 class _Pool:
@@ -282,13 +417,15 @@ class _Pool:
         assets: RenderAssets,
         *,
         workers: int,
-        started: list[ChildProcess],
+        ahead: _Ahead,
     ) -> None:
-        """workers: processes to start for the clip, unless `started` (RenderWorkers.take()) has some."""
-        self._workers: list[ChildProcess] = list(started)
+        """workers: processes to start for the clip, unless `ahead` (RenderWorkers) has some; those sent
+        their scene ahead are sent only the curves (ahead.scene: the same scene as this clip's)."""
+        self._workers: list[ChildProcess] = list(ahead.processes)
+        self._setups: list[_Setup | None] = list(ahead.setups) or [None] * len(self._workers)
         self.n_workers = len(self._workers) or workers
         self.n_slots = self.n_workers * FRAMES_IN_FLIGHT
-        self._state = [_STARTING] * len(self._workers)
+        self._state = [_STARTING if setup is None else _PREPARING for setup in self._setups]
         self._senders: list[threading.Thread] = []
         self.made = 0  # frames the workers have rendered
         shape = (plan.height, plan.width, 3)
@@ -306,14 +443,21 @@ class _Pool:
             self._close_processes()
             raise
         self._slots: np.ndarray | None = np.ndarray((self.n_slots, *shape), np.uint8, buffer=self._shm.buf)
-        # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders.
-        self._clip = (self._shm.name, self.n_slots, shape, image, rig, plan, dict(curves), assets)
+        # The picture, rig and curves (megabytes) go to each worker as its payload, while this one renders;
+        # a worker sent the scene ahead gets only the curves.
+        clip = ("clip", self._shm.name, self.n_slots, shape)
+        self._clip = (*clip, (image, rig, plan, assets), dict(curves))
+        # What a worker sent its scene ahead gets: only the curves if that was this clip's scene.
+        self._after_scene = (*clip, None, dict(curves)) if ahead.scene is not None else self._clip
         try:
             with _no_sigint_while_starting():
                 while len(self._workers) < self.n_workers:
                     self._workers.append(
-                        ChildProcess(_work, (), name="dirfa-render", payload=(SOURCE_DIGEST, self._clip))
+                        ChildProcess(
+                            _run_worker, (), name="dirfa-render", payload=(SOURCE_DIGEST, self._clip)
+                        )
                     )
+                    self._setups.append(None)
                     self._state.append(_SENT)
         except BaseException:
             self.close()
@@ -323,6 +467,12 @@ class _Pool:
         """Whether every worker has started and is waiting for frames (does not wait). Raises _WorkerLost."""
         for worker, process in enumerate(self._workers):
             if self._state[worker] == _READY:
+                continue
+            if self._state[worker] == _PREPARING:
+                setup = self._setups[worker]
+                if setup is not None and not setup.done:
+                    continue  # still starting, or reading its scene
+                self._advance(worker)
                 continue
             try:
                 waiting = process.has_message()
@@ -334,11 +484,20 @@ class _Pool:
 
     def _advance(self, worker: int) -> None:
         """Take the worker's next start-up answer (waiting for it): "started" is answered with the clip
-        (sent from a thread: it may be megabytes, and the worker reads it while this process renders)."""
-        if self._state[worker] == _STARTING:
-            self._receive(worker, "started")
+        (sent from a thread: it may be megabytes, and the worker reads it while this process renders); a
+        worker sent its scene ahead is sent the curves once that is done."""
+        if self._state[worker] in (_STARTING, _PREPARING):
+            setup = self._setups[worker]
+            if setup is None:
+                self._receive(worker, "started")
+                clip = self._clip
+            else:
+                setup.join()
+                if setup.failure is not None:
+                    raise _WorkerLost(f"worker {worker} {setup.failure}")
+                clip = self._after_scene
             sender = threading.Thread(
-                target=self._send_clip, args=(worker,), name="dirfa-render-setup", daemon=True
+                target=self._send_clip, args=(worker, clip), name="dirfa-render-setup", daemon=True
             )
             sender.start()
             self._senders.append(sender)
@@ -347,9 +506,9 @@ class _Pool:
             self._receive(worker, "ready")
             self._state[worker] = _READY
 
-    def _send_clip(self, worker: int) -> None:
+    def _send_clip(self, worker: int, clip: tuple) -> None:
         with contextlib.suppress(ChildLost):  # a dead worker is noticed when we wait for it
-            self._workers[worker].send(self._clip)
+            self._workers[worker].send(clip)
 
     def frames(
         self,
@@ -415,8 +574,12 @@ class _Pool:
             yield frame
 
     def _close_processes(self) -> None:
-        for sender in self._senders:  # a killed worker's pipe is closed: its sender has stopped or soon will
+        # A killed worker's pipe is closed: its senders have stopped or soon will.
+        for sender in self._senders:
             sender.join()
+        for setup in self._setups:
+            if setup is not None:
+                setup.join()
         for process in self._workers:
             process.close(grace_s=STOP_GRACE_S)
 
@@ -455,12 +618,24 @@ class _Pool:
             self._shm.unlink()
 
 
+def _run_worker(conn: Connection) -> None:
+    """A render process: _work, then exit at once. Python's own exit (tearing down NumPy, OpenCV, SciPy...)
+    takes ~0.1 s, ~0.4 s on a busy machine, which the parent would wait for after the clip's last frame;
+    this process holds nothing that needs it (its shared memory is closed, its pipe flushed with each send)."""
+    try:
+        _work(conn)
+    finally:
+        conn.close()
+        os._exit(0)
+
+
 def _work(conn: Connection) -> None:
     """A render worker: receives (the parent's SOURCE_DIGEST, its clip or None) and, running other code than
-    the parent, says why it declines; without a clip it says "started" and receives the clip next. The clip is
-    (shared memory name, slots, frame shape, picture, rig, plan, curves, assets). It then says "ready" and
-    renders the frames it is told into their slots until told to stop (None) or until the parent's end of
-    the pipe closes."""
+    the parent, says why it declines; without a clip it says "started" and receives the clip next, or first
+    the scene ("scene", picture, rig, plan, assets), for which it builds its renderer while the parent works,
+    and then the clip. The clip is ("clip", shared memory name, slots, frame shape, scene or None for the one
+    sent ahead, curves). It then says "ready" and renders the frames it is told into their slots until told
+    to stop (None) or until the parent's end of the pipe closes."""
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)  # the processes are the parallelism; OpenCV's own threads would only contend
@@ -474,14 +649,21 @@ def _work(conn: Connection) -> None:
             if clip is None:
                 conn.send("started")
                 clip = conn.recv()
+            renderer = None
+            if clip is not None and clip[0] == "scene":
+                renderer = FrameRenderer(*clip[1:])
+                clip = conn.recv()
         except (EOFError, OSError):
             return
         if clip is None:
             return
-        shm_name, n_slots, shape, image, rig, plan, curves, assets = clip
+        _, shm_name, n_slots, shape, scene, curves = clip
         shm = shared_memory.SharedMemory(name=shm_name)
         slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
-        renderer = FrameRenderer(image, rig, plan, assets)
+        if scene is not None:
+            renderer = FrameRenderer(*scene)
+        if renderer is None:
+            raise ValueError("no scene to render")
         conn.send("ready")
         while True:
             try:

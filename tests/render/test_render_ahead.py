@@ -1,0 +1,222 @@
+"""Render processes set up ahead (RenderWorkers.prepare, api.prepare_frames): sent their scene before the
+clip's curves exist, they render the frames of one process; a worker that never got its scene, or a clip with
+another scene, still gives the right frames, and nothing is left behind."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import multiprocessing
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dirfa import api
+from dirfa.avatar import prepare
+from dirfa.motion.tracks import Tracks
+from dirfa.render import stream
+from dirfa.render.compose import FrameRenderer, plan_output
+
+N_FRAMES = 60  # shorter than MIN_FRAMES_FOR_WORKERS: only processes started ahead render such a clip
+
+
+@pytest.fixture(scope="module")
+def curves() -> dict[str, np.ndarray]:
+    """Talking-like curves: the jaw and lips moving, a blink, the head turning."""
+    t = np.arange(N_FRAMES) / 25.0
+    return {
+        "jawOpen": (0.3 + 0.3 * np.sin(2 * np.pi * 3 * t)).astype(np.float32),
+        "mouthClose": (np.sin(2 * np.pi * 1.3 * t) > 0.8).astype(np.float32),
+        "eyeBlinkLeft": np.exp(-(((t - 1.2) / 0.08) ** 2)).astype(np.float32),
+        "eyeBlinkRight": np.exp(-(((t - 1.2) / 0.08) ** 2)).astype(np.float32),
+        "headYaw": (8 * np.sin(2 * np.pi * 0.5 * t)).astype(np.float32),
+    }
+
+
+def _digest(frame: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(frame).tobytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def reference(astronaut, portrait, rig, curves) -> list[str]:
+    """Digests of the frames rendered in this process alone."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    return [_digest(f) for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=1)]
+
+
+def _shared_memory() -> set[str]:
+    shm, prefix = Path("/dev/shm"), f"dirfa_{os.getpid()}_"
+    return {p.name for p in shm.iterdir() if p.name.startswith(prefix)} if shm.is_dir() else set()
+
+
+@pytest.fixture
+def clips_sent(monkeypatch) -> list[tuple]:
+    """The clip messages this process sends its workers (the scene is None when they have it already)."""
+    sent: list[tuple] = []
+    send = stream._Pool._send_clip
+
+    def spy(self, worker: int, clip: tuple) -> None:  # noqa: ANN001
+        sent.append(clip)
+        send(self, worker, clip)
+
+    monkeypatch.setattr(stream._Pool, "_send_clip", spy)
+    return sent
+
+
+@pytest.fixture
+def renderers_built(monkeypatch) -> list[FrameRenderer]:
+    """The FrameRenderers render.stream builds in this process."""
+    built: list[FrameRenderer] = []
+
+    def build(*args: object) -> FrameRenderer:
+        built.append(FrameRenderer(*args))
+        return built[-1]
+
+    monkeypatch.setattr(stream, "FrameRenderer", build)
+    return built
+
+
+def _made(log_text: str) -> int:
+    return int(re.search(r"render workers made (\d+) of", log_text).group(1))
+
+
+def _wait_for_the_scene(started: stream.RenderWorkers) -> None:
+    """As a caller's speech analysis would: long enough for the workers to start and be sent their scene."""
+    for setup in started._setups:
+        setup.join()
+
+
+@pytest.mark.parametrize("rig_given", ["the same rig", "an equal copy"])
+def test_workers_sent_their_scene_ahead_render_the_frames_of_one_process(
+    astronaut, portrait, rig, curves, reference, clips_sent, renderers_built, caplog, rig_given
+) -> None:
+    """The workers get the picture and rig at prepare(), the curves alone with the clip; this process renders
+    with the renderer it built at prepare(). A rig equal in value (remade, as Rig.closed_at_rest remakes it
+    for every call) is the same scene."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    before = _shared_memory()
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    clip_rig = rig if rig_given == "the same rig" else dataclasses.replace(rig)
+    with stream.RenderWorkers(1) as started:
+        started.prepare(astronaut, rig, plan)
+        assert len(renderers_built) == 1
+        _wait_for_the_scene(started)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(
+                astronaut, clip_rig, plan, curves, N_FRAMES, workers=2, started=started
+            )
+        ]
+    assert "render worker stopped" not in caplog.text
+    assert _made(caplog.text) > 0
+    assert frames == reference
+    assert [clip[4] for clip in clips_sent] == [None]  # the curves only: the worker had its scene
+    assert len(renderers_built) == 1  # this process's, built at prepare()
+    assert multiprocessing.active_children() == []
+    assert _shared_memory() == before
+
+
+def test_a_clip_with_another_scene_than_prepared_sends_its_own(
+    astronaut, portrait, rig, curves, reference, clips_sent, caplog
+) -> None:
+    """Prepared for a face-centred crop, then asked for the whole picture: the workers are sent the clip's
+    scene with its curves and render its frames."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    crop = plan_output(astronaut.shape, portrait.face_box, size=256, crop=True)
+    assert crop != plan
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1) as started:
+        started.prepare(astronaut, rig, crop)
+        _wait_for_the_scene(started)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
+        ]
+    assert "render worker stopped" not in caplog.text
+    assert frames == reference
+    assert len(clips_sent) == 1 and clips_sent[0][4][2] == plan
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("failure", ["killed", "running other code"])
+def test_a_worker_that_never_got_its_scene_leaves_the_frames_to_this_process(
+    astronaut, portrait, rig, curves, reference, clips_sent, caplog, monkeypatch, failure
+) -> None:
+    """A worker killed while it is sent its scene, or one that declines it (its render code differs from this
+    process's), is reported once, and this process renders every frame."""
+    if failure == "running other code":
+        monkeypatch.setattr(stream, "SOURCE_DIGEST", "the code before an edit")
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    before = _shared_memory()
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1) as started:
+        started.prepare(astronaut, rig, plan)
+        if failure == "killed":
+            os.kill(multiprocessing.active_children()[0].pid, 9)
+        _wait_for_the_scene(started)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
+        ]
+    assert caplog.text.count("render worker stopped") == 1
+    if failure == "running other code":
+        assert "its dirfa source differs" in caplog.text
+    assert _made(caplog.text) == 0
+    assert clips_sent == []  # nothing more goes down a failed worker's pipe
+    assert frames == reference
+    assert multiprocessing.active_children() == []
+    assert _shared_memory() == before
+
+
+def test_workers_prepared_and_not_used_are_stopped(astronaut, portrait, rig) -> None:
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    with stream.RenderWorkers(2) as started:
+        started.prepare(astronaut, rig, plan)
+        assert len(multiprocessing.active_children()) == 2
+    assert multiprocessing.active_children() == []
+
+
+def test_prepare_frames_sets_up_what_frames_renders(portrait, curves, clips_sent, caplog) -> None:
+    """api.prepare_frames with the arguments `frames` gets (an avatar, a size, the mouth closed at rest, as
+    `dirfa say` passes them) prepares the very scene frames() renders: the worker is sent only the curves,
+    and the frames are those of one process."""
+    avatar = prepare(portrait, widths_px=())
+    tracks = Tracks(fps=25, curves=curves, n_frames=N_FRAMES)
+    options = {"size": 384, "close_mouth": True}
+    alone = [_digest(frame.image) for frame in api.frames(avatar, tracks, **options)]
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1) as started:
+        api.prepare_frames(avatar, started, **options)
+        _wait_for_the_scene(started)
+        frames = [
+            _digest(frame.image)
+            for frame in api.frames(avatar, tracks, workers=2, started=started, **options)
+        ]
+    assert "render worker stopped" not in caplog.text
+    assert _made(caplog.text) > 0
+    assert [clip[4] for clip in clips_sent] == [None]
+    assert frames == alone
+    assert multiprocessing.active_children() == []
+
+
+def test_a_clip_rendered_here_before_the_workers_start_does_not_wait_for_them(
+    astronaut, portrait, rig, curves, reference, clips_sent
+) -> None:
+    """A clip so short (a one-word reply) that this process renders it all while its worker is still starting
+    (~1 s) ends without it: the worker is stopped, never sent the clip nor waited for."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    n_frames = 3
+    short = {name: values[:n_frames] for name, values in curves.items()}
+    with stream.RenderWorkers(1) as started:
+        started.prepare(astronaut, rig, plan)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(astronaut, rig, plan, short, n_frames, workers=2, started=started)
+        ]
+        assert multiprocessing.active_children() == []  # stopped with the clip
+    assert frames == reference[:n_frames]
+    assert clips_sent == []
