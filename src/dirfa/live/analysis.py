@@ -40,18 +40,36 @@ DECODER_FRAMES_PER_S = 100  # pocketsphinx's usual 10 ms frames (speech.phonemes
 # what the phone decoder does (~40 % of the file settings' CPU) and closes the same 26 of 29 p/b/m; 200 HMMs
 # or 2x frame downsampling (ds=2) lose one more.
 LIVE_WORD_SETTINGS: dict[str, object] = {"maxhmmpf": 300, "maxwpf": 5}
-# Files are decoded with the cepstral mean of the whole clip; a live decoder starts from the model's initial
-# mean and pocketsphinx updates it only every few seconds, so the first seconds of a session are heard
-# badly (nshmyrev on pocketsphinx-ruby#10: "Decoder requires CMN estimations in the beginning"). The mean is
-# re-estimated from the utterance so far every CMN_STEP_S while it is younger than CMN_ADAPT_S: on the five
-# pocketsphinx-testdata clips the p/b/m closed rose from 23 to 26 of 29 (from 18 to 20 without words).
-CMN_ADAPT_S = 3.0
+# Files are decoded with the cepstral mean of the whole clip (pocketsphinx's batch CMN); a live decoder
+# starts from the model's initial mean (40,3,-1,0...), which pocketsphinx weighs as 500 frames of audio
+# (CMN_WIN in its cmn_live.c) and moves only slowly: 5 s into a LibriVox clip its c0 had come from 40 to 48 of
+# the clip's 53, and the phone decoder heard b/p as d/t that the batch mean hears as b/p (nshmyrev on
+# pocketsphinx-ruby#10: "Decoder requires CMN estimations in the beginning"). So every CMN_STEP_S the mean is
+# set to the exact mean of the utterance's cepstra so far (CepstralMean): at the end of a clip it is the
+# file's mean. Same steps however the audio is chunked.
 CMN_STEP_S = 0.1
+# pocketsphinx's front end: 410-sample windows (25.625 ms at 16 kHz) every 160 samples (its -wlen, -frate
+# defaults); a cepstrum is computed, and counted in the live mean, once its window is full.
+_FE_WINDOW = 410
+_FE_SHIFT = 160
+_CMN_WIN = 500  # frames the mean set on a live decoder counts as (cmn_live.c's CMN_WIN)
+# A decoder reused from the session's previous utterance starts from that utterance's mean (the same voice
+# and channel, most likely), counted as this many frames of the new one; a fresh decoder's initial mean
+# (cmninit, 40,3,-1: not this voice's) counts for nothing.
+CMN_PRIOR_FRAMES = 100
 # A partial hypothesis ends in a word forced to end at the newest frame; words that end this long before the
 # newest audio are taken as heard. 0: every word, the newest too (its p/b/m is usually its first sound, heard
 # by then; a wrong guess there lies in frames that are not final yet and is decoded again). Measured: 0 and
 # 0.1 s close the same p/b/m on the testdata clips, 0.2 s three fewer.
 WORD_MARGIN_S = 0.0
+# File mode judges voice activity and loudness against the whole clip's levels (speech.prosody.LevelScale:
+# the 10th/95th percentile of its 10 ms hop levels, and of its speech hops'). A stream judges them against
+# every hop heard so far in the utterance (look-ahead included), kept in histograms of LEVEL_BIN_DB bins: the
+# same statistics as the file's by the end of the clip. (Judged against the last ~1.4 s only, as the
+# analysis window saw them, the floor of a stretch of continuous speech is speech, and a fifth of the
+# frames of pocketsphinx-testdata's LibriVox clips came out silent where the file hears speech.)
+LEVEL_BIN_DB = 0.05  # percentiles within 0.025 dB of numpy's
+LEVEL_RANGE_DB = (speech_prosody.SILENCE_DB - 1.0, 20.0)
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,87 @@ def frame_speech(
         energy_db=np.asarray(prosody.energy_db[lo:hi], np.float32),
         voiced=np.asarray(prosody.voiced[lo:hi], bool),
     )
+
+
+class CepstralMean:
+    """Keeps a live pocketsphinx decoder's cepstral mean at the exact mean of the utterance's cepstra so far.
+
+    pocketsphinx adds each new cepstrum to a sum that starts as the mean it was set to times _CMN_WIN; its
+    get_cmn(update=True) returns that sum over the frame count. From the frames computed since the mean was
+    last set, the sum of their cepstra follows, and the mean of all the utterance's is set back."""
+
+    def __init__(self, decoder: object) -> None:
+        self.decoder = decoder
+        self._set = self._parse(decoder.get_cmn(False))
+        initial = self._parse(str(decoder.config["cmninit"]))
+        fresh = np.array_equal(self._set[: initial.size], initial) and not self._set[initial.size :].any()
+        self._prior = 0 if fresh else CMN_PRIOR_FRAMES
+        self._sum = self._set * self._prior
+        self._frames = 0  # cepstra of the utterance so far
+
+    @staticmethod
+    def _parse(text: str) -> np.ndarray:
+        return np.array([float(v) for v in text.split(",")])
+
+    def update(self, samples: int) -> None:
+        """After `samples` samples of the utterance have been given to the decoder."""
+        frames = max(0, (samples - _FE_WINDOW) // _FE_SHIFT + 1)
+        new = frames - self._frames
+        if new <= 0:
+            return
+        blended = self._parse(self.decoder.get_cmn(True))
+        self._sum += blended * (_CMN_WIN + new) - self._set * _CMN_WIN
+        self._frames = frames
+        self._set = self._sum / (frames + self._prior)
+        self.decoder.set_cmn(",".join(f"{v:.4f}" for v in self._set))
+
+
+class LevelHistory:
+    """The 10 ms hop levels (dBFS) heard so far, and those of the hops found to be speech, as histograms:
+    their percentiles are the stream's causal estimate of a file's speech.prosody.LevelScale."""
+
+    def __init__(self) -> None:
+        lo_db, hi_db = LEVEL_RANGE_DB
+        self._bins = int(round((hi_db - lo_db) / LEVEL_BIN_DB)) + 1
+        self.levels = np.zeros(self._bins, np.int64)
+        self.speech = np.zeros(self._bins, np.int64)
+
+    def _index(self, level_db: np.ndarray) -> np.ndarray:
+        at = np.round((np.asarray(level_db, np.float64) - LEVEL_RANGE_DB[0]) / LEVEL_BIN_DB)
+        return np.clip(at, 0, self._bins - 1).astype(np.int64)
+
+    def add(self, level_db: np.ndarray, *, speech: bool = False) -> None:
+        """Count hops' levels (into the speech histogram with speech=True)."""
+        counts = np.bincount(self._index(level_db), minlength=self._bins)
+        if speech:
+            self.speech += counts
+        else:
+            self.levels += counts
+
+    def _percentiles(self, counts: np.ndarray, extra_db: np.ndarray, q: tuple[float, ...]) -> list[float]:
+        """numpy's (linear) percentiles of the counted levels and `extra_db`, from the histogram."""
+        counts = counts + np.bincount(self._index(extra_db), minlength=self._bins)
+        cumulative = np.cumsum(counts)
+        total = int(cumulative[-1])
+        out = []
+        for one in q:
+            rank = one / 100.0 * (total - 1)
+            below = int(math.floor(rank))
+            at = np.searchsorted(cumulative, [below, min(below + 1, total - 1)], side="right")
+            values = LEVEL_RANGE_DB[0] + at * LEVEL_BIN_DB
+            out.append(float(values[0] + (rank - below) * (values[1] - values[0])))
+        return out
+
+    def scale(self, speech_db: np.ndarray | None = None) -> speech_prosody.LevelScale:
+        """The scale of the hops counted so far, with `speech_db` the levels of speech hops not counted yet."""
+        if int(self.levels.sum()) == 0:
+            return speech_prosody.LevelScale(speech_prosody.SILENCE_DB, speech_prosody.SILENCE_DB)
+        floor_db, peak_db = self._percentiles(self.levels, np.zeros(0), (10.0, 95.0))
+        lo_db = hi_db = None
+        speech_db = np.zeros(0) if speech_db is None else np.asarray(speech_db, np.float64)
+        if int(self.speech.sum()) + speech_db.size >= 3:
+            lo_db, hi_db = self._percentiles(self.speech, speech_db, (10.0, 95.0))
+        return speech_prosody.LevelScale(floor_db, peak_db, lo_db, hi_db)
 
 
 class ChunkResampler:
@@ -174,6 +273,7 @@ class StreamAnalyzer:
         self._decoders = decoder if decoder is not None else decoders()
         for one in self._running():
             one.start_utt()
+        self._means = [CepstralMean(one) for one in self._running()]
         self._audio = np.zeros(0, np.float32)  # the last HISTORY_S + of the utterance
         self._audio_start = 0  # sample index of _audio[0] in the utterance
         self._total = 0  # samples pushed
@@ -182,6 +282,11 @@ class StreamAnalyzer:
         # YIN frames already tracked, from hop _pitch_hop0 (10 ms hops counted from the utterance's start)
         self._pitch = speech_prosody.PitchTrack(np.zeros(0), np.zeros(0))
         self._pitch_hop0 = 0
+        # Level statistics of the utterance so far: hops before _level_hops are in _levels.levels, speech
+        # hops before _speech_hops in _levels.speech (those of frames already final).
+        self._levels = LevelHistory()
+        self._level_hops = 0
+        self._speech_hops = 0
         self._finished = False
 
     @property
@@ -232,23 +337,19 @@ class StreamAnalyzer:
                 one.end_utt()
 
     def _decode(self, pcm: bytes) -> None:
-        """Feed 16-bit PCM to the decoders; while the utterance is younger than CMN_ADAPT_S, in CMN_STEP_S
-        pieces with the cepstral mean re-estimated after each (the same steps however the audio is chunked)."""
+        """Feed 16-bit PCM to the decoders in CMN_STEP_S pieces, the cepstral mean set to the utterance's so
+        far after each (the same steps however the audio is chunked)."""
         step = 2 * int(CMN_STEP_S * SAMPLE_RATE_HZ)  # bytes
         at = 0
         while at < len(pcm):
-            done = self._decoded
-            if done >= 2 * int(CMN_ADAPT_S * SAMPLE_RATE_HZ):
-                piece = pcm[at:]
-            else:
-                piece = pcm[at : at + step - done % step]
+            piece = pcm[at : at + step - self._decoded % step]
             for one in self._running():
                 one.process_raw(piece, False, False)
             self._decoded += len(piece)
             at += len(piece)
-            if self._decoded % step == 0 and done < 2 * int(CMN_ADAPT_S * SAMPLE_RATE_HZ):
-                for one in self._running():
-                    one.get_cmn(True)  # re-estimated from the utterance so far (see CMN_ADAPT_S)
+            if self._decoded % step == 0:
+                for mean in self._means:
+                    mean.update(self._decoded // 2)
 
     def _running(self) -> list[object]:
         return [d for d in (self._decoders.phones, self._decoders.words) if d is not None]
@@ -300,13 +401,7 @@ class StreamAnalyzer:
             n_all += pad
             offset += pad
         pitch = self._known_pitch(audio_from)
-        voice_all = speech_prosody.analyze(
-            audio,
-            sample_rate_hz=SAMPLE_RATE_HZ,
-            fps=self.fps,
-            n_frames=n_all,
-            pitch=pitch,
-        )
+        voice_all = self._prosody(audio, audio_from, n_all, pitch, final)
         self._keep_pitch(audio_from, pitch)
         voice = speech_prosody.Prosody(
             fps=self.fps,
@@ -328,6 +423,60 @@ class StreamAnalyzer:
         self.emitted = final
         self._trim()
         return out
+
+    def _prosody(
+        self,
+        audio: np.ndarray,
+        audio_from: int,
+        n_frames: int,
+        pitch: speech_prosody.PitchTrack | None,
+        final: int,
+    ) -> speech_prosody.Prosody:
+        """speech.prosody.analyze of the window `audio` (utterance sample audio_from on), voice activity and
+        loudness judged against the levels of the whole utterance so far (LevelHistory) rather than the
+        window's own; the speech hops of frames before `final` are counted for later updates."""
+        self._count_levels()
+        duration_s = max(n_frames / self.fps, audio.size / SAMPLE_RATE_HZ)
+        n = int(np.ceil(duration_s / speech_prosody.HOP_S)) + 1
+        hops = speech_prosody.analyze_hops(audio, SAMPLE_RATE_HZ, n, pitch, self._levels.scale())
+        # Utterance hop index of each window hop (the window starts on the 10 ms grid at 25 fps; at other
+        # rates to within half a hop); the silence padded before the utterance is not counted.
+        index = np.round((audio_from + np.arange(n) * _PITCH_HOP) / _PITCH_HOP).astype(np.int64)
+        real = (index >= 0) & (index < self._level_hops)
+        done_hop = int(math.floor((final - 0.5) / self.fps / speech_prosody.HOP_S)) + 1
+        if self._finished:
+            done_hop = self._level_hops
+        new = real & hops.speech & (index >= self._speech_hops)
+        settled = new & (index < done_hop)
+        self._levels.add(hops.level_db[settled], speech=True)
+        scale = self._levels.scale(hops.level_db[new & ~settled])
+        self._speech_hops = max(self._speech_hops, done_hop)
+        return speech_prosody.per_video_frame(hops, fps=self.fps, n_frames=n_frames, scale=scale)
+
+    def _count_levels(self) -> None:
+        """Count the levels of the hops whose 25 ms window the audio now covers (all of them, as a file
+        counts them, once the utterance is finished)."""
+        hop = _PITCH_HOP
+        half = int(round(0.025 * SAMPLE_RATE_HZ)) // 2
+        if self._finished:
+            # As analyze() counts a file's: up to the last video frame, the audio past the end silent.
+            frames = int(math.ceil(self.duration_s * self.fps - 1e-6))
+            end_s = max(frames / self.fps, self.duration_s)
+            until = int(np.ceil(end_s / speech_prosody.HOP_S)) + 1
+        else:
+            until = max((self._total - half) // hop + 1, 0)
+        first = self._level_hops
+        if until <= first:
+            return
+        # From two hops before the first (no window there reaches before the piece), or the utterance start.
+        lead = min(first, 2)
+        start = (first - lead) * hop
+        if start < self._audio_start:  # not kept any more (cannot happen: counted on every update)
+            lead, start = 0, self._audio_start
+        piece = self._audio[start - self._audio_start :]
+        levels_db = speech_prosody.level_hops_db(piece, SAMPLE_RATE_HZ, until - first + lead)[lead:]
+        self._levels.add(levels_db)
+        self._level_hops = until
 
     def _known_pitch(self, audio_from: int) -> speech_prosody.PitchTrack | None:
         """The pitch frames already tracked for audio starting at utterance sample `audio_from` (None when that

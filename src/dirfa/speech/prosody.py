@@ -50,13 +50,37 @@ class Prosody:
 
 
 @dataclass(frozen=True)
-class _Frames:
-    """10 ms analysis frames: level (dB), f0 (Hz, 0 unvoiced), voiced, speech."""
+class HopFrames:
+    """10 ms analysis frames (hop k centred on k * HOP_S): level_db (n,) RMS over 25 ms in dBFS, f0_hz (n,)
+    0 unvoiced, voiced (n,) bool, speech (n,) bool voice activity."""
 
     level_db: np.ndarray
     f0_hz: np.ndarray
     voiced: np.ndarray
     speech: np.ndarray
+
+
+@dataclass(frozen=True)
+class LevelScale:
+    """The levels that voice activity and loudness are judged against, in dBFS. floor_db: the noise floor
+    (10th percentile of the hops' levels), peak_db: the speech level (their 95th percentile); speech_lo_db,
+    speech_hi_db: the loudness scale (10th and 95th percentile of the speech hops' levels; None with fewer
+    than 3 speech hops). A file's come from the whole clip (analyze without a scale); a live stream's from
+    the audio heard so far (live.analysis), which is why they are a parameter."""
+
+    floor_db: float
+    peak_db: float
+    speech_lo_db: float | None = None
+    speech_hi_db: float | None = None
+
+
+def level_scale(level_db: np.ndarray, speech: np.ndarray | None = None) -> LevelScale:
+    """The clip-wide scale of some hops' levels (and their voice activity, for the loudness scale)."""
+    floor_db, peak_db = (float(v) for v in np.percentile(level_db, [10, 95]))
+    lo_db = hi_db = None
+    if speech is not None and int(np.count_nonzero(speech)) >= 3:
+        lo_db, hi_db = (float(v) for v in np.percentile(level_db[speech], [10, 95]))
+    return LevelScale(floor_db, peak_db, lo_db, hi_db)
 
 
 def frame_signal(x: np.ndarray, *, length: int, hop: int, n: int, start: int = 0) -> np.ndarray:
@@ -195,22 +219,34 @@ def _smooth_length(n: int) -> int:
         n += 1
 
 
-def _analyze_frames(
-    samples: np.ndarray, sample_rate_hz: int, n: int, pitch: PitchTrack | None = None
-) -> _Frames:
-    # float32 samples: a 10-minute clip's copies stay tens of megabytes each; sums are taken in float64.
+def level_hops_db(samples: np.ndarray, sample_rate_hz: int, n: int) -> np.ndarray:
+    """(n,) RMS level in dBFS over 25 ms centred on each 10 ms hop (SILENCE_DB for digital silence)."""
     x = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     hop = int(round(HOP_S * sample_rate_hz))
     length = int(round(0.025 * sample_rate_hz))
-    # RMS over 25 ms centred on each frame, from a running sum of squares (no frame matrix in memory).
+    # From a running sum of squares (no frame matrix in memory).
     squares = np.zeros(x.shape[0] + 1)
     np.cumsum(np.square(x, dtype=np.float64), out=squares[1:])
     lo = np.clip(np.arange(n) * hop - length // 2, 0, x.shape[0])
     rms = np.sqrt(np.maximum(squares[np.clip(lo + length, 0, x.shape[0])] - squares[lo], 0.0) / length)
-    level_db = np.where(rms > 1e-5, 20 * np.log10(np.maximum(rms, 1e-12)), SILENCE_DB)
-    if x.size < 2 * length:
+    return np.where(rms > 1e-5, 20 * np.log10(np.maximum(rms, 1e-12)), SILENCE_DB)
+
+
+def analyze_hops(
+    samples: np.ndarray,
+    sample_rate_hz: int,
+    n: int,
+    pitch: PitchTrack | None = None,
+    scale: LevelScale | None = None,
+) -> HopFrames:
+    """n 10 ms analysis frames of mono samples; voice activity judged against `scale` (None: the clip's own,
+    level_scale of these hops)."""
+    # float32 samples: a 10-minute clip's copies stay tens of megabytes each; sums are taken in float64.
+    x = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    level_db = level_hops_db(x, sample_rate_hz, n)
+    if x.size < 2 * int(round(0.025 * sample_rate_hz)):
         empty = np.zeros(n, dtype=bool)
-        return _Frames(level_db, np.zeros(n), empty, empty.copy())
+        return HopFrames(level_db, np.zeros(n), empty, empty.copy())
 
     # Pitch on the band that carries the fundamental, so fricative noise and formants do not fool YIN.
     band = zero_phase_band_pass(
@@ -222,8 +258,9 @@ def _analyze_frames(
 
     # Voice activity: loud enough above the clip's noise floor and within reach of the speech level. The noise
     # floor is the 10th percentile of frame levels (most clips have some pause), the speech level the 95th.
-    floor_db = np.percentile(level_db, 10)
-    peak_db = np.percentile(level_db, 95)
+    if scale is None:
+        scale = level_scale(level_db)
+    floor_db, peak_db = scale.floor_db, scale.peak_db
     loud = (level_db > max(floor_db + 10.0, peak_db - 35.0)) & (level_db > -65.0)
     # Any phonation, including phrase-final creak below F0_MIN_HZ, marks speech; single frames are noise.
     phonation = (
@@ -241,24 +278,39 @@ def _analyze_frames(
     speech = loud & near_voice
     speech = binary_closing(np.pad(speech, 10), structure=np.ones(11, dtype=bool))[10:-10]
     speech = binary_opening(speech, structure=np.ones(5, dtype=bool))
-    return _Frames(level_db, f0, voiced, speech)
+    return HopFrames(level_db, f0, voiced, speech)
 
 
 def analyze(
-    samples: np.ndarray, *, sample_rate_hz: int, fps: float, n_frames: int, pitch: PitchTrack | None = None
+    samples: np.ndarray,
+    *,
+    sample_rate_hz: int,
+    fps: float,
+    n_frames: int,
+    pitch: PitchTrack | None = None,
+    scale: LevelScale | None = None,
 ) -> Prosody:
     """Prosody of mono samples (-1..1) per video frame at `fps`, for `n_frames` frames.
 
     Audio shorter than the video reads as silence at the end; longer audio is ignored past the last frame.
     pitch: YIN's frames already known for the start of this audio (reused), and on return all of them.
+    scale: the levels to judge voice activity and loudness against (None: this clip's own).
     """
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"speech samples must be mono, shape (n,), got {x.shape}")
     duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
     n = int(np.ceil(duration_s / HOP_S)) + 1
-    frames = _analyze_frames(x, sample_rate_hz, n, pitch)
+    frames = analyze_hops(x, sample_rate_hz, n, pitch, scale)
+    return per_video_frame(frames, fps=fps, n_frames=n_frames, scale=scale)
 
+
+def per_video_frame(
+    frames: HopFrames, *, fps: float, n_frames: int, scale: LevelScale | None = None
+) -> Prosody:
+    """10 ms analysis frames -> Prosody per video frame; loudness on `scale`'s speech levels (None: those of
+    these frames' speech)."""
+    n = int(frames.level_db.shape[0])
     # Video frame i averages the analysis frames within half a video frame of t_i (at least the nearest one).
     t = np.arange(n_frames) / fps
     half = 0.5 / fps
@@ -284,9 +336,10 @@ def analyze(
     f0_hz = np.where(voiced, f0_sum / np.maximum(voiced_fraction, 1e-9), 0.0)
 
     loudness = np.zeros(n_frames)
-    speech_db = frames.level_db[frames.speech]
-    if speech_db.size >= 3:
-        lo_db, hi_db = np.percentile(speech_db, [10, 95])
+    if scale is None:
+        scale = level_scale(frames.level_db, frames.speech)
+    lo_db, hi_db = scale.speech_lo_db, scale.speech_hi_db
+    if lo_db is not None and hi_db is not None:
         loudness = np.clip((energy_db - lo_db) / max(hi_db - lo_db, 6.0), 0.0, 1.0)
         loudness = np.where(speech, loudness, 0.0)
 
