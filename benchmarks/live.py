@@ -10,6 +10,8 @@ per frame against the frame's real-time budget; a run against the same run witho
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -212,11 +214,18 @@ def latency_figures(avatar_path: Path) -> list[list[object]]:
 # --- real-time capacity ----------------------------------------------------------------------------------
 
 
-MODES = {"say": "say(text)", "push": "pushed audio", "push-phones": "pushed audio, words=False"}
+MODES = {
+    "say": "say(text)",
+    "say-async": "say(text), aframes() (the WebRTC pump's stream)",
+    "push": "pushed audio",
+    "push-phones": "pushed audio, words=False",
+}
 
 
 def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: str) -> None:
-    """One session consuming paced frames for `seconds` while speaking; writes its counts as JSON.
+    """One session consuming paced frames for `seconds` while speaking (Session.frames, or for a mode ending in
+    "-async" Session.aframes on an event loop, the stream the service's WebRTC pump takes); writes its counts
+    as JSON.
 
     Lateness is counted against the session's own pacing (Session.frames: a stall of more than MAX_LATE_S
     starts a new clock, and the frames after it are judged against that), so one stall shows as one stall and
@@ -230,17 +239,21 @@ def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: 
     pcm, rate = read_pcm(clips()[0])
     pcm = np.tile(pcm, int(seconds / (pcm.size / rate)) + 1)
     s = Session(avatar, size=512, fps=FPS, render=render, words=mode != "push-phones")
+    speaks = mode.startswith("say")
     s.wait_ready()
     s.next_frame()  # the first frame pays for lazy imports
     cpu0, children0, wall0 = cpu_s(), children_cpu_s(), time.perf_counter()
-    if mode == "say":
+    if speaks:
         s.say(LONG_TEXT)
     n = 0
     late_s = []
     step = rate // 10
     start, first = time.perf_counter(), None
-    for frame in s.frames():
-        if mode != "say":  # 100 ms chunks as they would be spoken
+
+    def take(frame) -> bool:
+        """Count one paced frame; False once there are enough."""
+        nonlocal n, start, first
+        if not speaks:  # 100 ms chunks as they would be spoken
             while frame.index * rate // FPS + rate // 5 >= n * step and n * step < pcm.size:
                 s.push_audio(pcm[n * step : (n + 1) * step], rate)
                 n += 1
@@ -249,8 +262,21 @@ def _live_child(avatar_path: str, seconds: float, render: bool, mode: str, out: 
         late_s.append(now - (start + (frame.index - first) / FPS))
         if late_s[-1] > MAX_LATE_S:  # as the session does: a new clock after a long stall
             start, first = now, frame.index
-        if len(late_s) >= seconds * FPS:
-            break
+        return len(late_s) < seconds * FPS
+
+    if mode.endswith("-async"):  # on an event loop, as serve.webrtc.LiveSession.pump takes them
+
+        async def consume() -> None:
+            async with contextlib.aclosing(s.aframes()) as frames:
+                async for frame in frames:
+                    if not take(frame):
+                        return
+
+        asyncio.run(consume())
+    else:
+        for frame in s.frames():
+            if not take(frame):
+                break
     cpu, wall = cpu_s() - cpu0, time.perf_counter() - wall0
     children = children_cpu_s() - children0
     s.close()
@@ -280,6 +306,7 @@ def capacity_figures(avatar_path: Path, tmp: Path, *, seconds: float) -> list[li
     for render, mode, count in [
         (True, "say", 1),
         (True, "say", 2),
+        (True, "say-async", 2),
         (True, "push", 1),
         (True, "push", 2),
         (True, "push-phones", 1),

@@ -12,7 +12,6 @@ import fractions
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
@@ -113,14 +112,13 @@ class LiveAudioTrack(MediaStreamTrack):
 
 class LiveSession:
     """One client's session: the dirfa.live Session, its peer connection (None for a tracks-only session),
-    and a pump that takes one frame per 1/fps from the session (rendered in a thread) and hands it to the
-    tracks and the WebSocket / SSE watchers."""
+    and a pump that takes the session's paced frames (Session.aframes) and hands them to the tracks and the
+    WebSocket / SSE watchers."""
 
     def __init__(self, session_id: str, session, pc: RTCPeerConnection | None, on_orphan=None) -> None:
         self.id, self.session, self.pc = session_id, session, pc
         self.video, self.audio = _Feed(VIDEO_QUEUE_FRAMES), _Feed()
         self.watchers: set[_Feed] = set()
-        self.render_thread = ThreadPoolExecutor(1, thread_name_prefix=f"dirfa-live-{session_id[:6]}")
         self.pump_task: asyncio.Task | None = None
         self.closed = False
         self.first_frame_s: float | None = None
@@ -133,15 +131,17 @@ class LiveSession:
         self.pump_task = asyncio.get_running_loop().create_task(self.pump())
 
     async def pump(self) -> None:
-        """Real-time pacing on the event loop's clock; a frame that took too long is not caught up with
-        a burst (the clock restarts), so a slow machine shows fewer frames rather than a growing lag."""
+        """The session's paced stream (Session.aframes) to the tracks and watchers: each frame is handed out at
+        its time on the event loop's clock, rendered ahead in the session's thread while speech is queued (a
+        render stalled by the other session or the voice costs no late frame), and a stall of more than a
+        second starts a new clock rather than a burst of catching up (a slow machine shows a frame late, not a
+        growing lag). An interrupt replaces the speech frames made ahead before they reach the tracks."""
         loop = asyncio.get_running_loop()
-        fps = self.session.fps
-        start = loop.time()
-        count = 0
+        frames = self.session.aframes()
         try:
-            while not self.closed:
-                frame = await loop.run_in_executor(self.render_thread, self.session.next_frame)
+            async for frame in frames:
+                if self.closed:
+                    return
                 if self.first_frame_s is None:
                     self.first_frame_s = time.monotonic()
                 if self.pc is not None:
@@ -155,16 +155,12 @@ class LiveSession:
                     if self.on_orphan is not None:
                         loop.create_task(self.on_orphan(self.id))
                     return
-                count += 1
-                delay = start + count / fps - loop.time()
-                if delay < -1.0:
-                    start, count = loop.time(), 0
-                elif delay > 0:
-                    await asyncio.sleep(delay)
-        except Exception as exc:  # a closed session, a render error: end the tracks
+        except Exception as exc:  # a render error: end the tracks
             if not self.closed:
                 log.warning("live session %s stopped: %s", self.id, exc)
         finally:
+            with contextlib.suppress(Exception):  # (contextlib.aclosing is Python 3.10+)
+                await frames.aclose()
             self.video.put(None)
             self.audio.put(None)
             for watcher in list(self.watchers):
@@ -306,7 +302,6 @@ class LiveSession:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.pump_task, 5.0)
         await asyncio.get_running_loop().run_in_executor(None, self.session.close)
-        self.render_thread.shutdown(wait=False)
 
 
 def _frame_json(frame) -> dict:
