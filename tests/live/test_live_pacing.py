@@ -1,18 +1,29 @@
 """Live pacing: say() synthesises a bounded distance ahead of playback, a paced stream counts its late frames
 against its own clock (a long stall restarts the clock once instead of making every frame late), renders
 speech frames ahead so a stalled render does not hold the stream back, and drops the frames made ahead when
-interrupted, making them again idle with the same indices and motion."""
+interrupted, making them again idle with the same indices and motion; a burst of pushed speech reaches the
+decoders in small pieces (they hold the GIL while they decode), analysed as chunks arriving at real time are."""
 
 from __future__ import annotations
 
 import threading
 import time
+import wave
 
 import numpy as np
 import pytest
 
 from dirfa.live import Session
-from dirfa.live.session import MAX_LATE_S, RELEASE_S, RENDER_AHEAD_FRAMES, SYNTH_AHEAD_S, _Clock
+from dirfa.live.analysis import StreamAnalyzer
+from dirfa.live.session import (
+    DECODE_PIECE_S,
+    MAX_LATE_S,
+    RELEASE_S,
+    RENDER_AHEAD_FRAMES,
+    SYNTH_AHEAD_S,
+    _Clock,
+)
+from dirfa.media.audio import SAMPLE_RATE_HZ
 
 FPS = 25
 # Four sentences, ~12 s with the default voice; each phrase at most ~4 s.
@@ -143,3 +154,47 @@ def test_interrupt_drops_the_frames_made_ahead_and_keeps_their_motion(avatar):
     for name, limit in [("headYaw", 1.8), ("headPitch", 1.8), ("headRoll", 1.8), ("jawOpen", 0.6)]:
         values = np.array([f.curves[name] for f in frames])
         assert np.abs(np.diff(values)).max() < limit, name
+
+
+def _delivered_mouths(avatar, pcm: np.ndarray, rate_hz: int, chunk: int) -> np.ndarray:
+    """The speech frames' mouths a session makes of `pcm` pushed in chunks of `chunk` samples (all at once)."""
+    with Session(avatar, render=False, fps=FPS, audio_rate_hz=rate_hz) as session:
+        assert session.wait_ready(60.0)
+        deliver, mouths = session._deliver, []
+
+        def kept(frames, generation):
+            mouths.extend(f.mouth for f in frames)
+            return deliver(frames, generation)
+
+        session._deliver = kept
+        for lo in range(0, pcm.size, chunk):
+            session.push_audio(pcm[lo : lo + chunk], rate_hz)
+        session.end_audio()
+        for _ in range(3000):  # bounded: until the utterance is spoken
+            frame = session.next_frame()
+            if frame.index > 0 and not session.speaking:
+                break
+            if not frame.speaking:
+                time.sleep(0.01)  # the analysis gets the CPU
+        assert not session.errors
+    return np.array(mouths)
+
+
+def test_a_burst_of_pushed_speech_reaches_the_decoders_in_small_pieces(avatar, librivox_clip, monkeypatch):
+    # pocketsphinx holds the GIL for a whole decode call, so a burst handed over in one piece would keep the
+    # paced stream from handing out its frame; in DECODE_PIECE_S pieces it is analysed exactly as the same
+    # speech arriving in 100 ms chunks (a speech service streaming at real time) is.
+    with wave.open(str(librivox_clip), "rb") as src:
+        pcm, rate_hz = np.frombuffer(src.readframes(src.getnframes()), "<i2"), src.getframerate()
+    assert rate_hz == SAMPLE_RATE_HZ  # no resampling: the analysis sees the samples pushed
+    sizes = []
+    push = StreamAnalyzer.push
+    monkeypatch.setattr(
+        StreamAnalyzer, "push", lambda self, samples: sizes.append(len(samples)) or push(self, samples)
+    )
+    burst = _delivered_mouths(avatar, pcm, rate_hz, pcm.size)
+    assert sum(sizes) == pcm.size and max(sizes) <= DECODE_PIECE_S * SAMPLE_RATE_HZ
+    chunked = _delivered_mouths(avatar, pcm, rate_hz, rate_hz // 10)
+    assert len(burst) == int(np.ceil(pcm.size / (rate_hz / FPS)))
+    assert burst[:, 0].max() > 0.2  # it spoke
+    np.testing.assert_array_equal(burst, chunked)

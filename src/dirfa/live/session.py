@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
+import dataclasses
 import itertools
 import logging
 import math
@@ -25,13 +27,13 @@ import numpy as np
 from dirfa.avatar import Avatar, open_avatar, prepare
 from dirfa.errors import InputError
 from dirfa.face.landmarks import Portrait
+from dirfa.live import phrase_process
 from dirfa.live.analysis import (
     ChunkResampler,
     FrameSpeech,
     StreamAnalyzer,
     decoders,
     frame_speech,
-    resample,
     warm_up,
 )
 from dirfa.live.steady import SteadyMouth
@@ -58,6 +60,12 @@ RELEASE_S = 0.08
 # frame a little late beats a gap of silence in the middle of a word.
 UNDERRUN_WAIT_S = 0.04
 ANALYSIS_STEP_S = 0.4  # pushed audio analysed at most this much at a time: the look-ahead and one batch
+# ... and handed to the analysis this much at a time: pocketsphinx holds the GIL for the whole of a decode call
+# (~9 ms of CPU per 0.1 s of audio for each of the phone and word decoders; a 0.4 s step held it for 20-90 ms,
+# benchmarks/live_pacing.py, GIL holds), and while it does the paced stream cannot hand out its frame: a frame
+# due then went out late however far ahead it was rendered. 50 ms pieces hold it ~5 ms at a time; a burst is
+# then analysed as audio arriving in small chunks at real time is (the analysis emits frames by count).
+DECODE_PIECE_S = 0.05
 VISEME_SHARPNESS = 0.02  # softmax temperature over squared mouth distances: the nearest viseme dominates
 MAX_LATE_S = 1.0  # a paced stream this far behind its clock starts a new clock instead of rushing
 # say() synthesises its next phrase only once less than this much of its speech is still queued: the voice
@@ -81,6 +89,11 @@ SILENCE_DB = -90.0  # energy of an idle frame for the motion stream (speech.pros
 # reaches idle no later than without them). Idle, a stream renders only the frame due next,
 # so speech starting (say(), push_audio()) is in the very next frame made, as before.
 RENDER_AHEAD_FRAMES = 3
+# say()'s phrases are analysed (prosody, mouth curves, resampling: ~60-100 ms of CPU a phrase) in a helper
+# process rather than on the voice thread: there they contended for the GIL with the paced stream's thread
+# (no single long hold: the same CPU of pure Python delays it as much; benchmarks/live_pacing.py, gil).
+# Off: in the voice thread, as before (the same numbers; benchmarks compare the two).
+PHRASES_APART = True
 
 
 class SessionClosed(InputError):
@@ -126,7 +139,24 @@ class _Made:
     frame: LiveFrame
     generation: int  # the session's generation when its speech was taken: older ones are stale
     row: dict[str, float]  # the motion stream's row it used (the stream's frames are final)
-    before: tuple  # the session's per-frame state before it was made (Session._frame_state)
+    before: _FrameState  # the session's per-frame state before it was made
+
+
+@dataclass
+class _FrameState:
+    """What making a frame changes on the session besides its queues and the motion rows (Session._state); each
+    frame made ahead keeps a copy from before it was made (_Made.before), to make it again after an interrupt.
+    Making a frame replaces these fields (and SteadyMouth's), never changes them in place: copy() is shallow."""
+
+    steady: SteadyMouth  # no one-frame mouth states: the curves last shown, the last two frames' states
+    last_mouth: np.ndarray  # (len(MOUTH_TRACKS),) the mouth last shown
+    index: int = 0  # the number of the next frame to make
+    was_speaking: bool = False  # the last frame made was a speech frame
+    release_from: np.ndarray | None = None  # the mouth speech stopped on, eased to rest over RELEASE_S
+    release_frame: int = 0  # frames of that release made
+
+    def copy(self) -> _FrameState:
+        return dataclasses.replace(self, steady=copy.copy(self.steady))
 
 
 class _Pushed:
@@ -205,12 +235,16 @@ class Session:
         else:
             self.width = self.height = 0
         # No one-frame mouth or teeth state: measured on the rig as rendered (tracks only: on the tracks).
-        self._steady = SteadyMouth(self._renderer.rig if self._renderer is not None else None)
+        self._state = _FrameState(
+            steady=SteadyMouth(self._renderer.rig if self._renderer is not None else None),
+            last_mouth=np.zeros(len(MOUTH_TRACKS), np.float32),
+        )
         # The file mode's motion generator, fed frame by frame (see _motion): seed, head_motion and emotions
         # as in `dirfa animate`, so a session speaking a clip moves as the clip's video does.
         self._stream = MotionStream(fps, MotionOptions(seed=seed, head_motion=head_motion))
         self._committed = 0  # queued speech frames (from the front of _frames) already in the stream
-        self._rows: collections.deque[dict[str, float]] = collections.deque()  # final motion, from _index
+        # The motion stream's final rows, from the frame _state.index on.
+        self._rows: collections.deque[dict[str, float]] = collections.deque()
         self._keys: list[tuple[float, str, float]] = []  # the emotion timeline so far
         self._cond = threading.Condition()
         self._next_lock = threading.Lock()  # one frame at a time, in order
@@ -221,11 +255,6 @@ class Session:
         self._generation = 0  # raised by interrupt(): work of an older generation is dropped
         self._closed = False
         self._listening = False
-        self._index = 0
-        self._last_mouth = np.zeros(len(MOUTH_TRACKS), np.float32)
-        self._release_from: np.ndarray | None = None
-        self._release_frame = 0
-        self._was_speaking = False
         self._decoder: object | None = None  # pocketsphinx's, kept between pushed utterances
         self._warm = threading.Event()
         self.errors: list[str] = []  # what went wrong in the background (a voice failing mid-text...)
@@ -308,7 +337,7 @@ class Session:
         if emotion is not None:
             ((_, name, intensity),) = parse_emotion(emotion).keys
         with self._cond:
-            self._add_emotion(self._index / self.fps, name, intensity, ease=True)
+            self._add_emotion(self._state.index / self.fps, name, intensity, ease=True)
 
     def listen(self, listening: bool = True) -> None:
         """While listening (and not speaking) the face attends: small backchannel nods every few seconds."""
@@ -377,32 +406,6 @@ class Session:
             assert made is not None
             return made.frame
 
-    def _frame_state(self) -> tuple:
-        """What making a frame changes (besides the queues and the motion rows), to undo it (_drop_stale)."""
-        steady = self._steady
-        return (
-            self._index,
-            self._was_speaking,
-            self._last_mouth,
-            self._release_from,
-            self._release_frame,
-            steady.previous,
-            steady.shown,
-        )
-
-    def _set_frame_state(self, state: tuple) -> None:
-        """Put back what _frame_state() took."""
-        steady = self._steady
-        (
-            self._index,
-            self._was_speaking,
-            self._last_mouth,
-            self._release_from,
-            self._release_frame,
-            steady.previous,
-            steady.shown,
-        ) = state
-
     def _make(self, *, ahead: bool) -> _Made | None:
         """Make the next frame (under _next_lock). ahead: only when a speech frame is queued for it (None
         otherwise): idle frames are made just in time."""
@@ -410,23 +413,24 @@ class Session:
             self._check_open()
             if ahead and not self._frames:
                 return None
-            if not ahead and not self._frames and self._jobs and self._was_speaking:
+            state = self._state
+            if not ahead and not self._frames and self._jobs and state.was_speaking:
                 # Mid-utterance and the next frames are still being made: wait a little rather than
                 # put an idle frame in the middle of a word.
                 self._cond.wait(timeout=UNDERRUN_WAIT_S)
                 self._check_open()
-            before = self._frame_state()
+            before = state.copy()
             generation = self._generation
             item = self._frames.popleft() if self._frames else None
             if item is not None and len(self._frames) == int(SYNTH_AHEAD_S * self.fps):
                 self._cond.notify_all()  # room for the voice's next phrase (_room_for_speech)
-            self._was_speaking = item is not None
-            motion = self._motion(self._index, item)
-            index = self._index
-            self._index += 1
+            state.was_speaking = item is not None
+            index = state.index
+            motion = self._motion(index, item)
+            state.index += 1
             upcoming = self._frames[0].mouth if item is not None and self._frames else None
         mouth = self._mouth(item)
-        curves, pose = self._steady.step(
+        curves, pose = state.steady.step(
             _with_mouth(motion, mouth), None if upcoming is None else _with_mouth(motion, upcoming)
         )
         image = None
@@ -453,7 +457,7 @@ class Session:
             if not stale:
                 return
             dropped = [self._ahead.pop() for _ in range(len(self._ahead) - stale[0])][::-1]
-            self._set_frame_state(dropped[0].before)
+            self._state = dropped[0].before
             # The motion stream's rows are final: the frames made again take the same ones, in order.
             self._rows.extendleft(made.row for made in reversed(dropped))
 
@@ -504,9 +508,9 @@ class Session:
         with self._cond:
             self._cond.notify_all()
 
-    def _upcoming(self) -> LiveFrame:
+    def _upcoming(self, *, block: bool = True) -> LiveFrame | None:
         """The frame a paced stream hands out next (made by _render_ahead), not yet taken: an interrupt may still
-        replace it. SessionClosed when the session is closed."""
+        replace it. block=False: None when it is not made yet. SessionClosed when the session is closed."""
         with self._cond:
             while True:
                 self._check_open()
@@ -514,6 +518,8 @@ class Session:
                     raise self._ahead_error
                 if self._ahead and self._ahead[0].generation == self._generation:
                     return self._ahead[0].frame
+                if not block:
+                    return None
                 self._cond.wait(timeout=0.5)
 
     def _take(self, frame: LiveFrame) -> bool:
@@ -597,18 +603,19 @@ class Session:
 
     def _mouth(self, item: _SpeechFrame | None) -> np.ndarray:
         """The frame's mouth; after speech stops, the last mouth eased to rest over RELEASE_S."""
+        state = self._state
         if item is not None:
-            self._release_from = None
-            self._last_mouth = item.mouth
+            state.release_from = None
+            state.last_mouth = item.mouth
             return item.mouth
-        if self._release_from is None:
-            self._release_from = self._last_mouth
-            self._release_frame = 0
-        self._release_frame += 1
+        if state.release_from is None:
+            state.release_from = state.last_mouth
+            state.release_frame = 0
+        state.release_frame += 1
         steps = max(1, math.ceil(RELEASE_S * self.fps))
-        share = max(0.0, 1.0 - self._release_frame / steps)
-        self._last_mouth = (self._release_from * share).astype(np.float32)
-        return self._last_mouth
+        share = max(0.0, 1.0 - state.release_frame / steps)
+        state.last_mouth = (state.release_from * share).astype(np.float32)
+        return state.last_mouth
 
     def _visemes(self, mouth: np.ndarray) -> dict[str, float]:
         distance = ((self._viseme_targets - mouth[None, :]) ** 2).sum(axis=1)
@@ -645,12 +652,13 @@ class Session:
         try:
             while True:
                 try:
-                    frame = await asyncio.to_thread(self._upcoming)
+                    # Made ahead, the frame is usually there already: waited for in a thread only when not
+                    # (the loop's default threads also run, e.g., aiortc's encoders).
+                    frame = self._upcoming(block=False) or await asyncio.to_thread(self._upcoming)
                 except SessionClosed:
                     return
-                wait_s = clock.due_s(frame.index) - loop.time()
-                if wait_s > 0.0:
-                    await asyncio.sleep(wait_s)
+                # Every frame awaits once at least: frames caught up on after a stall leave the loop its turn.
+                await asyncio.sleep(max(0.0, clock.due_s(frame.index) - loop.time()))
                 if not self._take(frame):
                     continue
                 clock.wait_s(frame.index, loop.time())
@@ -664,6 +672,8 @@ class Session:
         try:
             from dirfa.voice import synthesize
 
+            if PHRASES_APART:  # the helper's imports (~1 s) run beside the rest of the warm-up
+                phrase_process.start()
             self._decoder = warm_up(self.fps, with_words=self.words)
             # One short phrase through the voice: its engine starts (festival's process takes ~1 s) and its
             # first phrase's code paths run now, so the first say() is as quick as the later ones.
@@ -737,18 +747,23 @@ class Session:
 
     def _phrase_frames(self, synthesis: Synthesis) -> list[_SpeechFrame]:
         """A synthesised phrase as speech frames."""
-        from dirfa.speech import coarticulation
-        from dirfa.speech import prosody as speech_prosody
-
         audio = synthesis.audio
         n_frames = max(1, int(math.ceil(audio.duration_s * self.fps - 1e-6)))
-        voice = speech_prosody.analyze(
-            audio.samples, sample_rate_hz=audio.sample_rate_hz, fps=self.fps, n_frames=n_frames
-        )
-        # The synthesiser's own phone timings: no recognition.
-        mouth = coarticulation.mouth_curves(synthesis.timeline, voice, fps=self.fps, n_frames=n_frames)
         played, rate_hz = audio.playable()
-        sound = resample(np.asarray(played, np.float32), rate_hz, self.audio_rate_hz)
+        # Prosody, mouth curves from the synthesiser's own phone timings (no recognition) and the sound at
+        # the stream's rate: in the helper process unless PHRASES_APART is off (live.phrase_process).
+        analyse = phrase_process.analyse if PHRASES_APART else phrase_process.analyse_here
+        done = analyse(
+            audio.samples,
+            audio.sample_rate_hz,
+            synthesis.timeline,
+            fps=self.fps,
+            n_frames=n_frames,
+            played=played,
+            played_rate_hz=rate_hz,
+            out_rate_hz=self.audio_rate_hz,
+        )
+        voice, mouth, sound = done.voice, done.mouth, done.sound
         emotions = {}
         if synthesis.expressions is not None:
             for time_s, name, intensity in synthesis.expressions.keys:
@@ -829,10 +844,12 @@ class Session:
                 ended = job.ended and not job.chunks
             samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
             sound = np.concatenate([sound, to_output(samples, final=ended)])
-            results = [analyzer.push(to_analysis(samples, final=ended))]
-            if ended:
-                results.append(analyzer.finish())
-            for speech in results:
+            analysed = to_analysis(samples, final=ended)
+            # DECODE_PIECE_S at a time, each piece's frames delivered as soon as they are made.
+            piece = int(DECODE_PIECE_S * SAMPLE_RATE_HZ)
+            pieces = [analysed[lo : lo + piece] for lo in range(0, analysed.size, piece)]
+            for k in range(len(pieces) + ended):
+                speech = analyzer.push(pieces[k]) if k < len(pieces) else analyzer.finish()
                 if speech is None:
                     continue
                 frames = self._frames_of(speech, sound, 0)
