@@ -53,15 +53,19 @@ def test_blinks_close_fully_and_both_lids_move_together(takes):
         assert np.abs(curves["eyeBlinkLeft"] - curves["eyeBlinkRight"]).max() < 0.2
 
 
-def test_blinks_gather_at_phrase_ends(takes):
+def test_blinks_gather_at_phrase_ends(takes, prosody_60s):
     stream0 = takes[0][0]
     n = len(stream0.cues.speech)
     window = np.zeros(n, dtype=bool)
     for phrase in stream0.cues.phrases:
         if phrase.end is not None:
             window[phrase.end : phrase.end + int(0.6 * FPS)] = True
-    apexes = np.concatenate([stream.blinker.apexes for stream, _ in takes])
-    assert window[apexes].mean() > 1.8 * window.mean()
+    more = [_run(prosody_60s, seed=seed)[0] for seed in range(100, 108)]
+    apexes = np.concatenate([stream.blinker.apexes for stream in [s for s, _ in takes] + more])
+    # Over 64 takes the share in the windows is 1.84 +- 0.10 times their share of the clip (1.99 +- 0.09 with
+    # one sequential generator, 2026-12-02); one take's ratio varies by ~0.8, so 16 takes are pooled and the
+    # bound leaves ~1.7 standard errors: without the phrase-end boost it is ~1.0.
+    assert window[apexes].mean() > 1.5 * window.mean()
 
 
 def test_blink_schedules_differ_across_inputs(prosody_60s):

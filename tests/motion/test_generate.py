@@ -102,7 +102,9 @@ def test_a_timeline_changes_expression_over_time(mouth_8s, prosody_8s):
     take = _take(mouth_8s, prosody_8s, expressions=parse_timeline("0:happy,4:angry:0.6"))
     smile, frown = take.curves["mouthSmileLeft"], take.curves["browDownLeft"]
     assert smile[:90].min() > 0.5 and smile[125:].mean() < 0.1  # (a brief smile in a pause may remain)
-    assert frown[125:].min() >= 0.4
+    # angry at 0.6 is browDown 0.54; the intensity wanders by EXPRESSION_DRIFT (0.2) times a unit-ish noise, so
+    # a few seconds may dip to ~2 standard deviations below: 0.54 * (1 - 2 * 0.2) ~ 0.32.
+    assert frown[125:].min() >= 0.3
 
 
 def test_switches(mouth_8s, prosody_8s):

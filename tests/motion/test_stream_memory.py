@@ -123,12 +123,14 @@ def test_an_hour_of_idle_and_speech_keeps_every_container_bounded():
     late = minutes[60]
     for path, items in late.items():
         assert items <= bounds.get(path, bound), f"{path} holds {items} items after an hour"
-    # flat: an hour in, no container holds more than it did at its largest between minutes 10 and 20
+    # flat: an hour in, no container holds more than it did at its largest between minutes 10 and 20 (the
+    # event records hold the events of the last few minutes, a random count: a quarter more is allowed; a
+    # container that grew with the hour would hold ~5 times as much)
     for path, items in late.items():
         if path in bounds:  # these fill up to their own window over the first ~40 minutes
             continue
         early_peak = max(minutes[m].get(path, 0) for m in range(10, 21))
-        assert items <= max(early_peak, 16), (
+        assert items <= 1.25 * max(early_peak, 16), (
             f"{path}: {items} items at 60 min, at most {early_peak} at 10-20 min"
         )
 

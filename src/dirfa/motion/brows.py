@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dirfa.motion.cues import CueTracker, FrameHistory, Phrase
-from dirfa.motion.schedule import Ahead, envelope
+from dirfa.motion.schedule import Ahead, Draws, envelope
 
 # Brow raises accompany many pitch accents and mark new topics: Flecha-Garcia (2010, Speech Communication
 # 52:542) found them on ~40 % of accents in instructions dialogues, more at the start of new topics; Cave et
@@ -34,26 +34,37 @@ PITCH_BROW = 0.15
 # Strain: a frown (AU4) when the voice is very loud, e.g. shouting.
 STRAIN_LOUDNESS = 0.85
 STRAIN_WEIGHT = 0.35
+# Event kinds of the brows' draws (schedule.Draws).
+_ACCENT, _PHRASE_START, _PHRASE_END = range(3)
 
 
 class BrowMotion:
     """Causal brow raises and frowns (see the module docstring)."""
 
-    def __init__(self, fps: float, *, rng: np.random.Generator, liveliness: float = 1.0) -> None:
+    def __init__(self, fps: float, *, seed: np.random.SeedSequence, liveliness: float = 1.0) -> None:
         self.fps = float(fps)
-        self.rng = rng
+        self.draws = Draws(seed, self.fps, variant=Draws.variant_of(float(liveliness)))
+        rng = self.draws.take
         self.liveliness = float(liveliness)
         self.inner, self.outer_left, self.outer_right, self.wide = Ahead(), Ahead(), Ahead(), Ahead()
         self.last_raise = -(10**9)
         self.raises = FrameHistory()  # onsets (records: a stream drops old ones)
         self.down_right_share = float(rng.uniform(0.9, 1.0))  # the two brows frown a little unequally
 
-    def _raise(self, onset: int, weight: float, rise_s: float, hold_s: float, fall_s: float) -> None:
+    def _raise(
+        self,
+        onset: int,
+        weight: float,
+        rise_s: float,
+        hold_s: float,
+        fall_s: float,
+        rng: np.random.Generator,
+    ) -> None:
         shape = envelope(round(rise_s * self.fps), round(hold_s * self.fps), round(fall_s * self.fps))
         # Inner and outer parts rise together (AU1 + AU2); the outer ends differ a little, as real brows do.
         self.inner.maximum(onset, weight * shape)
-        self.outer_left.maximum(onset, weight * float(self.rng.uniform(0.6, 0.95)) * shape)
-        self.outer_right.maximum(onset, weight * float(self.rng.uniform(0.6, 0.95)) * shape)
+        self.outer_left.maximum(onset, weight * float(rng.uniform(0.6, 0.95)) * shape)
+        self.outer_right.maximum(onset, weight * float(rng.uniform(0.6, 0.95)) * shape)
         if weight >= WIDE_MIN_WEIGHT:
             self.wide.maximum(onset, WIDE_SHARE * weight * shape)
         self.raises.append(onset)
@@ -62,26 +73,28 @@ class BrowMotion:
         spacing = RAISE_MIN_SPACING_S / max(self.liveliness, 0.5)
         if strength < RAISE_MIN_STRENGTH or (frame - self.last_raise) / self.fps < spacing:
             return
-        if self.rng.random() < min(RAISE_PROBABILITY * strength * self.liveliness, 0.95):
+        rng = self.draws.event(_ACCENT, frame)
+        if rng.random() < min(RAISE_PROBABILITY * strength * self.liveliness, 0.95):
             rise_s, hold_s, fall_s = RAISE_TIMING_S
-            weight = float(self.rng.uniform(*RAISE_WEIGHT)) * strength
+            weight = float(rng.uniform(*RAISE_WEIGHT)) * strength
             # The raise peaks on the accented syllable (or as soon after as it can start).
             onset = max(frame - int(round(rise_s * self.fps)), now)
-            self._raise(onset, weight, rise_s, float(self.rng.uniform(0.5, 1.5)) * hold_s, fall_s)
+            self._raise(onset, weight, rise_s, float(rng.uniform(0.5, 1.5)) * hold_s, fall_s, rng)
             self.last_raise = frame
 
     def on_phrase_start(self, phrase: Phrase, now: int) -> None:
-        if (
-            phrase.pause_before_s >= TOPIC_PAUSE_S
-            and self.rng.random() < TOPIC_RAISE_PROBABILITY * self.liveliness
-        ):
-            self._raise(max(phrase.start, now), float(self.rng.uniform(0.25, 0.5)), 0.2, 0.4, 0.4)
+        if phrase.pause_before_s < TOPIC_PAUSE_S:
+            return
+        rng = self.draws.event(_PHRASE_START, phrase.start)
+        if rng.random() < TOPIC_RAISE_PROBABILITY * self.liveliness:
+            self._raise(max(phrase.start, now), float(rng.uniform(0.25, 0.5)), 0.2, 0.4, 0.4, rng)
             self.last_raise = phrase.start
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         if phrase.question:
-            weight = float(self.rng.uniform(*QUESTION_WEIGHT))
-            self._raise(now, weight, 0.2, QUESTION_HOLD_S, 0.4)
+            rng = self.draws.event(_PHRASE_END, phrase.end if phrase.end is not None else now)
+            weight = float(rng.uniform(*QUESTION_WEIGHT))
+            self._raise(now, weight, 0.2, QUESTION_HOLD_S, 0.4, rng)
 
     def step(self, frame: int, cues: CueTracker) -> dict[str, float]:
         """The brow and lid-raise weights at `frame`."""

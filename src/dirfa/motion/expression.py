@@ -317,17 +317,19 @@ PURSE_WEIGHT = (0.15, 0.3)
 EXPRESSION_DRIFT = 0.2  # relative wander of an emotion's intensity (time constant EXPRESSION_DRIFT_S)
 EXPRESSION_DRIFT_S = 2.5
 GESTURE_TRACKS = ("mouthSmileLeft", "mouthSmileRight", "mouthRollLower", "mouthPucker")
+_PHRASE_END = 0  # the event kind of a gesture's draws (schedule.Draws)
 
 
 class MouthGestures:
     """Causal non-speech mouth shapes (smiles, lip presses, pursing) in and around pauses, and the slow wander
     of the chosen emotion's intensity. Pressed and pursed lips give way as soon as speech resumes."""
 
-    def __init__(self, fps: float, *, rng: np.random.Generator, liveliness: float = 1.0) -> None:
-        from dirfa.motion.schedule import Ahead
+    def __init__(self, fps: float, *, seed: np.random.SeedSequence, liveliness: float = 1.0) -> None:
+        from dirfa.motion.schedule import Ahead, Draws
 
         self.fps = float(fps)
-        self.rng = rng
+        self.draws = Draws(seed, self.fps, variant=Draws.variant_of(float(liveliness)))
+        rng = self.draws.take
         self.liveliness = float(liveliness)
         self.curves = {name: Ahead() for name in GESTURE_TRACKS}
         self.gate = 1.0  # 0 while speaking, eases to 1 in pauses (pressed or pursed lips only)
@@ -338,20 +340,23 @@ class MouthGestures:
     def on_phrase_end(self, phrase, now: int) -> None:
         from dirfa.motion.schedule import envelope
 
-        if phrase.end is None or self.rng.random() >= min(GESTURE_AFTER_PHRASE * self.liveliness, 0.9):
+        if phrase.end is None:
             return
-        kind = self.rng.choice(list(GESTURE_WEIGHTS), p=list(GESTURE_WEIGHTS.values()))
+        rng = self.draws.event(_PHRASE_END, phrase.end)
+        if rng.random() >= min(GESTURE_AFTER_PHRASE * self.liveliness, 0.9):
+            return
+        kind = rng.choice(list(GESTURE_WEIGHTS), p=list(GESTURE_WEIGHTS.values()))
         onset = max(phrase.end - int(0.1 * self.fps), now)
-        hold = int(self.rng.uniform(0.3, 1.2) * self.fps)
+        hold = int(rng.uniform(0.3, 1.2) * self.fps)
         shape = envelope(int(0.25 * self.fps), hold, int(0.4 * self.fps))
         if kind == "smile":
-            weight = float(self.rng.uniform(*SMILE_WEIGHT))
+            weight = float(rng.uniform(*SMILE_WEIGHT))
             self.curves["mouthSmileLeft"].maximum(onset, weight * shape)
             self.curves["mouthSmileRight"].maximum(onset, weight * self.smile_side * shape)
         elif kind == "press":
-            self.curves["mouthRollLower"].maximum(onset, float(self.rng.uniform(*PRESS_WEIGHT)) * shape)
+            self.curves["mouthRollLower"].maximum(onset, float(rng.uniform(*PRESS_WEIGHT)) * shape)
         else:
-            self.curves["mouthPucker"].maximum(onset, float(self.rng.uniform(*PURSE_WEIGHT)) * shape)
+            self.curves["mouthPucker"].maximum(onset, float(rng.uniform(*PURSE_WEIGHT)) * shape)
         self.count += 1
 
     def step(self, frame: int, *, speaking: bool) -> tuple[dict[str, float], float]:
@@ -365,7 +370,7 @@ class MouthGestures:
         values["mouthPucker"] *= self.gate
         slow, smooth = self._drift
         a = math.exp(-dt / EXPRESSION_DRIFT_S)
-        slow = a * slow + math.sqrt(1 - a * a) * float(self.rng.standard_normal())
+        slow = a * slow + math.sqrt(1 - a * a) * float(self.draws.frame.standard_normal())
         smooth += (slow - smooth) * (1 - math.exp(-dt / 0.5))
         self._drift = [slow, smooth]
         return values, 1.0 + EXPRESSION_DRIFT * smooth

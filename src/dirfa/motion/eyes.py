@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from dirfa.motion.cues import CueTracker, FrameHistory, Phrase
-from dirfa.motion.schedule import Ahead
+from dirfa.motion.schedule import Ahead, Draws
 
 # Spontaneous blink rates: Bentivoglio et al. (1997, Movement Disorders 12:1028) measured 17 blinks/min at
 # rest and 26/min during conversation in 150 healthy adults, with a wide spread between people (SD ~ 10-15
@@ -53,6 +53,8 @@ AVERT_PITCH_DEG = (-3.0, 4.0)  # mean and std: people look down more than up whe
 AVERT_S = (0.4, 1.6)  # how long an aversion lasts
 CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1.5 s, clipped)
 CAMERA_JITTER_DEG = 0.5  # fixations "at the camera" are not all on the same point
+# Event kinds of the eyes' draws (schedule.Draws).
+_BLINK, _GAZE_SHIFT_BLINK, _PHRASE_START, _SACCADE = range(4)
 
 
 def blink_profile(t_s: np.ndarray, *, close_s: float, open_s: float) -> np.ndarray:
@@ -70,10 +72,11 @@ class Blinker:
     ends; extra blinks with large gaze shifts. Causal: a blink is decided at the frame its lid starts down."""
 
     def __init__(
-        self, fps: float, *, rng: np.random.Generator, rate_per_min: float | None, lookahead: int
+        self, fps: float, *, seed: np.random.SeedSequence, rate_per_min: float | None, lookahead: int
     ) -> None:
         self.fps = float(fps)
-        self.rng = rng
+        self.draws = Draws(seed, self.fps)
+        rng = self.draws.take
         self.rate_per_min = rate_per_min
         self.lookahead = lookahead
         self.factor = float(rng.lognormal(0.0, RATE_LOG_SIGMA)) if rate_per_min is None else 1.0
@@ -98,8 +101,11 @@ class Blinker:
             self.boost_until = phrase.end + int(round(PHRASE_END_WINDOW_S * self.fps))
             self.boost_from = phrase.end
 
-    def on_gaze_shift(self, size_deg: float) -> None:
-        if size_deg >= GAZE_SHIFT_BLINK_DEG and self.rng.random() < GAZE_SHIFT_BLINK_PROBABILITY:
+    def on_gaze_shift(self, size_deg: float, frame: int) -> None:
+        if (
+            size_deg >= GAZE_SHIFT_BLINK_DEG
+            and self.draws.event(_GAZE_SHIFT_BLINK, frame).random() < GAZE_SHIFT_BLINK_PROBABILITY
+        ):
             self._wanted = True
 
     def step(self, frame: int, cues: CueTracker, *, end: int | None) -> tuple[float, float]:
@@ -118,22 +124,23 @@ class Blinker:
             self.clock += gain * per_min / (60.0 * self.fps * (1.0 + DOUBLE_BLINK_PROBABILITY))
             due = self.clock >= self.threshold or self._wanted
             if due and frame >= self.free_from:
-                self._start(frame, end)
+                rng = self.draws.event(_BLINK, frame)
+                self._start(frame, end, rng)
                 self._wanted = False
                 self.threshold = max(self.threshold, self.clock) + float(
-                    self.rng.lognormal(self._mu, INTERVAL_LOG_SIGMA)
+                    rng.lognormal(self._mu, INTERVAL_LOG_SIGMA)
                 )
             elif self._wanted and frame >= self.free_from + int(0.3 * self.fps):
                 self._wanted = False
         return self.left.take(frame), self.right.take(frame)
 
-    def _start(self, frame: int, end: int | None) -> None:
-        duration_s = float(self.rng.uniform(*BLINK_DURATION_S))
+    def _start(self, frame: int, end: int | None, rng: np.random.Generator) -> None:
+        duration_s = float(rng.uniform(*BLINK_DURATION_S))
         close_s = CLOSE_FRACTION * duration_s
         open_s = duration_s - close_s
         apex = frame + max(int(math.ceil(close_s * self.fps)), 1)
-        double = self.rng.random() < DOUBLE_BLINK_PROBABILITY
-        second_close_s = float(self.rng.uniform(0.05, 0.08))
+        double = rng.random() < DOUBLE_BLINK_PROBABILITY
+        second_close_s = float(rng.uniform(0.05, 0.08))
         # The second closure comes while the lid is still mostly down (two frames, ~80 ms, after the first): at
         # video frame rates a lid that opens between the two reads as a flicker.
         second = apex + max(int(round(0.08 * self.fps)), 2)
@@ -144,18 +151,18 @@ class Blinker:
             # The clip ends before this blink would be over: no blink, and no half blink, at the end.
             self.free_from = 10**12
             return
-        open_until = self._draw(apex, close_s, open_s)
+        open_until = self._draw(apex, close_s, open_s, rng)
         self.apexes.append(apex)
         if double:
-            open_until = self._draw(second, second_close_s, open_s)
+            open_until = self._draw(second, second_close_s, open_s, rng)
             self.apexes.append(second)
         self.free_from = open_until + int(math.ceil(MIN_GAP_S * self.fps))
 
-    def _draw(self, apex: int, close_s: float, open_s: float) -> int:
+    def _draw(self, apex: int, close_s: float, open_s: float, rng: np.random.Generator) -> int:
         """Draw one blink into both curves; return the first frame with the lids open again."""
         # The two lids move together; the opening speed differs by a few percent between eyes.
-        open_left = open_s * float(self.rng.uniform(0.95, 1.05))
-        open_right = open_s * float(self.rng.uniform(0.95, 1.05))
+        open_left = open_s * float(rng.uniform(0.95, 1.05))
+        open_right = open_s * float(rng.uniform(0.95, 1.05))
         first = int(math.floor(apex - close_s * self.fps))
         last = int(math.ceil(apex + max(open_left, open_right) * self.fps))
         t = (np.arange(first, last + 1) - apex) / self.fps
@@ -169,29 +176,31 @@ class Gazer:
     into eye angles against the head pose, as the vestibulo-ocular reflex holds a target while the head moves.
     """
 
-    def __init__(self, fps: float, *, rng: np.random.Generator) -> None:
+    def __init__(self, fps: float, *, seed: np.random.SeedSequence) -> None:
         self.fps = float(fps)
-        self.rng = rng
+        self.draws = Draws(seed, self.fps)
+        rng = self.draws.take
         self.target = (0.0, 0.0)
         self.start = (0.0, 0.0)
         self.saccade_from = 0
-        self.until = int(self._camera_s() * fps * rng.uniform(0.2, 1.0))
+        self.until = int(self._camera_s(rng) * fps * rng.uniform(0.2, 1.0))
         self.averted = False
         # records, by event number (a stream drops old ones: MotionStream._forget)
         self.shifts = FrameHistory()  # every saccade's frame
         self.aversions = FrameHistory()  # the frames where a look away starts
-        self._pending_avert: float | None = None
+        # a look away decided at a phrase start: its side and the draws of its target and length
+        self._pending_avert: tuple[float, np.random.Generator] | None = None
 
-    def _camera_s(self) -> float:
-        return float(np.clip(self.rng.lognormal(math.log(1.5), 0.6), *CAMERA_FIXATION_S))
+    @staticmethod
+    def _camera_s(rng: np.random.Generator) -> float:
+        return float(np.clip(rng.lognormal(math.log(1.5), 0.6), *CAMERA_FIXATION_S))
 
     def on_phrase_start(self, phrase: Phrase, now: int, head_turn_sign: float) -> None:
         # Look away as speech is planned at the start of an utterance, often where the head turns.
-        if self.rng.random() < AVERT_AT_PHRASE_START:
-            side = (
-                head_turn_sign if head_turn_sign and self.rng.random() < 0.7 else self.rng.choice([-1.0, 1.0])
-            )
-            self._pending_avert = float(side)
+        rng = self.draws.event(_PHRASE_START, phrase.start)
+        if rng.random() < AVERT_AT_PHRASE_START:
+            side = head_turn_sign if head_turn_sign and rng.random() < 0.7 else rng.choice([-1.0, 1.0])
+            self._pending_avert = (float(side), rng)
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         # ... and back to the listener as the utterance ends.
@@ -202,19 +211,21 @@ class Gazer:
         """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0)."""
         shift = 0.0
         if self._pending_avert is not None and not self.averted:
-            self._set(frame, self._avert_target(self._pending_avert), averted=True)
+            side, rng = self._pending_avert
+            self._set(frame, self._avert_target(side, rng), averted=True, rng=rng)
             shift = self._size()
         elif frame >= self.until:
+            rng = self.draws.event(_SACCADE, frame)
             if self.averted:
-                self._set(frame, self._camera_target(), averted=False)
+                self._set(frame, self._camera_target(rng), averted=False, rng=rng)
             else:
                 p = AVERT_PER_S_SPEAKING * cues.activity[frame] + AVERT_PER_S_QUIET * (
                     1 - cues.activity[frame]
                 )
-                if self.rng.random() < min(p * (self.until - self.saccade_from) / self.fps, 0.8):
-                    self._set(frame, self._avert_target(self.rng.choice([-1.0, 1.0])), averted=True)
+                if rng.random() < min(p * (self.until - self.saccade_from) / self.fps, 0.8):
+                    self._set(frame, self._avert_target(rng.choice([-1.0, 1.0]), rng), averted=True, rng=rng)
                 else:
-                    self._set(frame, self._camera_target(), averted=False)
+                    self._set(frame, self._camera_target(rng), averted=False, rng=rng)
             shift = self._size()
         self._pending_avert = None
         progress = self._progress(frame)
@@ -225,22 +236,26 @@ class Gazer:
     def _size(self) -> float:
         return math.hypot(self.target[0] - self.start[0], self.target[1] - self.start[1])
 
-    def _avert_target(self, side: float) -> tuple[float, float]:
-        yaw = side * float(self.rng.uniform(*AVERT_YAW_DEG))
-        pitch = float(np.clip(self.rng.normal(*AVERT_PITCH_DEG), -9.0, 5.0))
+    @staticmethod
+    def _avert_target(side: float, rng: np.random.Generator) -> tuple[float, float]:
+        yaw = side * float(rng.uniform(*AVERT_YAW_DEG))
+        pitch = float(np.clip(rng.normal(*AVERT_PITCH_DEG), -9.0, 5.0))
         return yaw, pitch
 
-    def _camera_target(self) -> tuple[float, float]:
-        return float(self.rng.normal(0.0, CAMERA_JITTER_DEG)), float(self.rng.normal(0.0, CAMERA_JITTER_DEG))
+    @staticmethod
+    def _camera_target(rng: np.random.Generator) -> tuple[float, float]:
+        return float(rng.normal(0.0, CAMERA_JITTER_DEG)), float(rng.normal(0.0, CAMERA_JITTER_DEG))
 
-    def _set(self, frame: int, target: tuple[float, float], *, averted: bool) -> None:
+    def _set(
+        self, frame: int, target: tuple[float, float], *, averted: bool, rng: np.random.Generator
+    ) -> None:
         progress = self._progress(frame)
         current = (
             self.start[0] + (self.target[0] - self.start[0]) * progress,
             self.start[1] + (self.target[1] - self.start[1]) * progress,
         )
         self.start, self.target, self.saccade_from, self.averted = current, target, frame, averted
-        length_s = float(self.rng.uniform(*AVERT_S)) if averted else self._camera_s()
+        length_s = float(rng.uniform(*AVERT_S)) if averted else self._camera_s(rng)
         self.until = frame + max(int(round(length_s * self.fps)), 1)
         self.shifts.append(frame)
         if averted:

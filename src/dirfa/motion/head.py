@@ -24,11 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dirfa.motion.cues import CueTracker, Phrase
-from dirfa.motion.schedule import Ahead, raised_cosine
+from dirfa.motion.schedule import Ahead, Draws, raised_cosine
 
 AXES = ("yaw", "pitch", "roll")
 # Soft limit of every angle (tanh), degrees: the renderer realises +-20 deg yaw, +-15 deg pitch cleanly.
 LIMIT_DEG = {"yaw": 22.0, "pitch": 16.0, "roll": 12.0}
+# Event kinds of this generator's draws (schedule.Draws).
+_PHRASE_START, _PHRASE_END, _ACCENT, _LISTEN_NOD = range(4)
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,10 @@ def style_for(amount: float) -> HeadStyle:
 class HeadMotion:
     """Causal head motion, one frame at a time (see the module docstring)."""
 
-    def __init__(self, fps: float, *, rng: np.random.Generator, amount: float) -> None:
+    def __init__(self, fps: float, *, seed: np.random.SeedSequence, amount: float) -> None:
         self.fps = float(fps)
-        self.rng = rng
+        self.draws = Draws(seed, self.fps, variant=Draws.variant_of(float(amount)))
+        rng = self.draws.take
         self.amount = float(amount)
         self.still = self.amount <= 0.0
         self.style = style_for(max(self.amount, 1e-6))
@@ -154,38 +157,39 @@ class HeadMotion:
         if self.still:
             return
         gain = self.style.topic_gain if phrase.pause_before_s >= TOPIC_PAUSE_S else 1.0
+        rng = self.draws.event(_PHRASE_START, phrase.start)
         for axis, sigma in zip(AXES, self.style.posture_deg):
             # A new posture, partly anchored to the resting one so the head wanders but comes back; a turn
             # more often goes back across than further out (speakers address the listener from both sides).
-            size = abs(float(self.rng.normal(0.0, gain * sigma)))
-            across = self.rng.random() < 0.65
-            side = -np.sign(self.position[axis] - self.rest[axis]) if across else self.rng.choice([-1.0, 1.0])
+            size = abs(float(rng.normal(0.0, gain * sigma)))
+            across = rng.random() < 0.65
+            side = -np.sign(self.position[axis] - self.rest[axis]) if across else rng.choice([-1.0, 1.0])
             self.posture[axis] = 0.5 * self.rest[axis] + float(side or 1.0) * size
         self.last_shift = phrase.start
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         if self.still or phrase.end is None:
             return
-        if self.rng.random() < self.style.end_nod_probability:
-            self._nod(phrase.end - 1, self.rng.uniform(0.4, 0.8) * self.style.nod_deg, 0.22, now)
+        rng = self.draws.event(_PHRASE_END, phrase.end)
+        if rng.random() < self.style.end_nod_probability:
+            self._nod(phrase.end - 1, rng.uniform(0.4, 0.8) * self.style.nod_deg, 0.22, now)
 
     def on_accent(self, frame: int, strength: float, now: int) -> None:
         if self.still:
             return
-        if self.rng.random() < self.style.nod_probability * (0.4 + 0.6 * strength):
-            self._nod(frame, strength * self.rng.uniform(0.6, 1.2) * self.style.nod_deg, 0.16, now)
+        rng = self.draws.event(_ACCENT, frame)
+        if rng.random() < self.style.nod_probability * (0.4 + 0.6 * strength):
+            self._nod(frame, strength * rng.uniform(0.6, 1.2) * self.style.nod_deg, 0.16, now)
             for axis in ("yaw", "roll"):
-                side = (
-                    self.style.side_deg * strength * self.rng.choice([-1.0, 1.0]) * self.rng.uniform(0.3, 1.0)
-                )
+                side = self.style.side_deg * strength * rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 1.0)
                 self._bump(axis, frame, side, 0.24, now)
         # Mid-phrase posture shifts on strong accents, likelier the longer the head has held its posture (a
         # long phrase is not one frozen pose: Hadar et al. 1983 found postural shifts every few seconds).
         held_s = (frame - self.last_shift) / self.fps
         chance = self.style.shift_per_accent * strength + (LONG_HOLD_SHIFT if held_s > LONG_HOLD_S else 0.0)
-        if strength > 0.4 and self.rng.random() < chance:
+        if strength > 0.4 and rng.random() < chance:
             for axis, sigma in zip(AXES, self.style.posture_deg):
-                self.posture[axis] += float(self.rng.normal(0.0, 0.6 * sigma))
+                self.posture[axis] += float(rng.normal(0.0, 0.6 * sigma))
             self.last_shift = frame
 
     def _nod(self, frame: int, depth_deg: float, half_s: float, now: int) -> None:
@@ -217,8 +221,9 @@ class HeadMotion:
         if listening and not talking:
             self._listen_clock -= dt * LISTEN_NODS_PER_MIN / 60.0
             if self._listen_clock <= 0.0:
-                self._nod(frame, self.rng.uniform(0.6, 1.2) * LISTEN_NOD_DEG * self.amount, 0.2, frame)
-                self._listen_clock = float(self.rng.gamma(3.0, 1.0 / 3.0))
+                rng = self.draws.event(_LISTEN_NOD, frame)
+                self._nod(frame, rng.uniform(0.6, 1.2) * LISTEN_NOD_DEG * self.amount, 0.2, frame)
+                self._listen_clock = float(rng.gamma(3.0, 1.0 / 3.0))
         if not talking:
             # Settling: in a pause the posture relaxes towards the resting one.
             relax = dt / PAUSE_SETTLE_S
@@ -241,7 +246,7 @@ class HeadMotion:
             )
             self.position[axis] += self.velocity[axis] * dt
             angles.append(self.position[axis] + self._drift(axis, drift_sigma * (0.6 + 0.4 * activity)))
-        self._breath_phase += 2 * math.pi * dt * float(self.rng.uniform(0.2, 0.3))
+        self._breath_phase += 2 * math.pi * dt * float(self.draws.frame.uniform(0.2, 0.3))
         breath = BREATH_DEG * min(self.amount, 1.0) * (1.0 - activity) * math.sin(self._breath_phase)
         angles[1] += breath
         out = []
@@ -257,7 +262,7 @@ class HeadMotion:
         dt = 1.0 / self.fps
         slow, smooth = self.drift[axis]
         a = math.exp(-dt / 1.5)
-        slow = a * slow + math.sqrt(1 - a * a) * float(self.rng.standard_normal()) * sigma
+        slow = a * slow + math.sqrt(1 - a * a) * float(self.draws.frame.standard_normal()) * sigma
         b = math.exp(-dt / 0.4)
         smooth = b * smooth + (1 - b) * slow
         self.drift[axis] = [slow, smooth]

@@ -79,3 +79,51 @@ def envelope(rise: int, hold: int, fall: int) -> np.ndarray:
     up = 0.5 - 0.5 * np.cos(np.pi * np.arange(1, rise + 1) / (rise + 1))
     down = 0.5 + 0.5 * np.cos(np.pi * np.arange(1, fall + 1) / (fall + 1))
     return np.concatenate([up, np.ones(hold), down, [0.0]])
+
+
+# Draws are keyed by the time of the event they are for, in bins this wide: an event that moves by a frame or
+# two (a speech onset decided a frame earlier by the live analysis) usually keeps its draws, and an event that
+# appears or vanishes changes only its own bin's.
+EVENT_BIN_S = 0.5
+_TAKE, _FRAME, _EVENT = 0, 1, 2
+
+
+class Draws:
+    """The random numbers of one motion generator, local in time.
+
+    One shared Generator drawn in order would let one extra or missing event (a phrase, an accent) shift every
+    later draw, so a one-frame difference in the input turns the whole rest of the clip (the live analysis
+    differs from the file's on a few frames in a hundred). Here each event gets its own Generator, seeded from
+    (the generator's seed, the event's kind, the EVENT_BIN_S bin of its frame, its rank among that kind's
+    events in the bin): a small change in the input changes only the events it touches. `take` draws once per
+    take (the resting posture, a take's blink rate); `frame` draws the per-frame noise, a fixed count every
+    frame, so it stays in step whatever the events.
+
+    variant: a livelier style (head_motion above 1) draws its own numbers (see variant_of), so it is livelier in
+    kind, not the natural take's events scaled up.
+    """
+
+    def __init__(self, seed: np.random.SeedSequence, fps: float, *, variant: int = 0) -> None:
+        self._entropy = [int(word) for word in seed.generate_state(4)] + ([int(variant)] if variant else [])
+        self.bin_frames = max(int(round(EVENT_BIN_S * float(fps))), 1)
+        self.take = self._generator(_TAKE)
+        self.frame = self._generator(_FRAME)
+        self._last: dict[int, tuple[int, int]] = {}  # kind -> (bin, events of that kind seen in it)
+
+    @staticmethod
+    def variant_of(liveliness: float) -> int:
+        """The draws' variant at this liveliness: 0 (the natural take's) up to 1, where a style is the natural one
+        scaled down; above it, one per hundredth."""
+        return 0 if liveliness <= 1.0 else int(round(100 * liveliness))
+
+    def _generator(self, *key: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([*self._entropy, *key]))
+
+    def event(self, kind: int, frame: int) -> np.random.Generator:
+        """A Generator for one event of `kind` (a small int, distinct per event type) at `frame`. Events of a kind
+        come in time order, so only the bin of the last one is remembered (memory stays bounded)."""
+        key = int(frame) // self.bin_frames
+        last_bin, count = self._last.get(kind, (None, 0))
+        rank = count if last_bin == key else 0
+        self._last[kind] = (key, rank + 1)
+        return self._generator(_EVENT, int(kind), 2 * key if key >= 0 else -2 * key - 1, rank)

@@ -82,16 +82,18 @@ class MotionStream:
         ).spawn(5)
         amount = float(self.options.head_motion)
         liveliness = 1.0 if amount <= 1.0 else min(amount, 2.5)
-        self.head = HeadMotion(self.fps, rng=np.random.default_rng(head_seed), amount=amount)
+        # Each generator's draws are keyed by the time of the event they are for (schedule.Draws), so the
+        # analysis of pushed audio, which differs from the file's on a few frames, changes only those events.
+        self.head = HeadMotion(self.fps, seed=head_seed, amount=amount)
         self.blinker = Blinker(
             self.fps,
-            rng=np.random.default_rng(blink_seed),
+            seed=blink_seed,
             rate_per_min=self.options.blink_rate_per_min,
             lookahead=self.lookahead,
         )
-        self.gazer = Gazer(self.fps, rng=np.random.default_rng(gaze_seed))
-        self.brows = BrowMotion(self.fps, rng=np.random.default_rng(brow_seed), liveliness=liveliness)
-        self.gestures = MouthGestures(self.fps, rng=np.random.default_rng(mouth_seed), liveliness=liveliness)
+        self.gazer = Gazer(self.fps, seed=gaze_seed)
+        self.brows = BrowMotion(self.fps, seed=brow_seed, liveliness=liveliness)
+        self.gestures = MouthGestures(self.fps, seed=mouth_seed, liveliness=liveliness)
         self.mouth: dict[str, FrameHistory] = {}
         self.listening = FrameHistory()
         self.history = None if history_s is None else max(int(round(history_s * self.fps)), 0)
@@ -279,7 +281,7 @@ class MotionStream:
             self._events(i, last=ended and i == available - 1)
         gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues)
         if shift:
-            self.blinker.on_gaze_shift(shift)
+            self.blinker.on_gaze_shift(shift, i)
         # The head follows a look away part of the way (gaze leads, the head follows: Freedman & Sparks 1997).
         self.head.gaze_offset_yaw = self.gazer.target[0] if self.gazer.averted else 0.0
         self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
