@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import wave
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -134,7 +135,9 @@ def test_webrtc_tracks_get_the_frames_rendered_ahead(avatar, librivox_clip):
 
     with wave.open(str(librivox_clip), "rb") as src:
         pcm, rate_hz = np.frombuffer(src.readframes(src.getnframes()), "<i2"), src.getframerate()
-    out = asyncio.run(_run(avatar, np.tile(pcm, 2), rate_hz))
+    # in a thread of its own: the page tests' session-wide playwright keeps an event loop in this one
+    with ThreadPoolExecutor(1) as thread:
+        out = thread.submit(asyncio.run, _run(avatar, np.tile(pcm, 2), rate_hz)).result()
     gate = out["gate"]
     assert "index" in gate, out["errors"]
     # The frame before the stalled one went out on the video track while the stalled one was being made.
