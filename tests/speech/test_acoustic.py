@@ -1,10 +1,7 @@
 """The language-independent mouth path, and the English-or-not check that chooses between the two paths.
 
-Measured english_confidence (timeline + prosody only / with samples, speech.language's model on the first
-10 s): LibriVox read English 0.65-1.0 / 0.99-1.0, RD_Radio English 0.96-0.99 / 0.98-0.99; shared japanese.wav
-0.58 / 0.22, bus_chinese.wav 0.50 / 0.51, fayu.wav (French) - / 0.61 (both taken for English: see
-benchmarks/language.py), itosinger1.wav (singing) 0.12 / 0.19; espeak-ng Japanese 0.70 / 0.00-0.04.
-tests/speech/test_language.py has the check on degraded English.
+english_confidence per clip and degradation, for the model speech.language ships, is in benchmarks/RESULTS.md
+("English detection"; benchmarks/language.py prints it). tests/speech/test_language.py has the check on degraded English.
 """
 
 from __future__ import annotations
