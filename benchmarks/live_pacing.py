@@ -623,6 +623,34 @@ def gil_table(avatar) -> str:
     )
 
 
+def _paced_wakeups(modes, set_mode, rounds: int, round_s: float) -> dict:
+    """A paced thread (sleeping to each 40 ms frame mark, as Session.frames does) in this thread: each of
+    `modes` in turn for round_s (set_mode(mode) switches what runs beside it), `rounds` times; how late each
+    wake-up was, ms, per mode."""
+    late: dict = {mode: [] for mode in modes}
+    for _ in range(rounds):
+        for mode in modes:
+            set_mode(mode)
+            start = time.perf_counter()
+            for k in range(int(round_s * FPS)):
+                due = start + k / FPS
+                time.sleep(max(0.0, due - time.perf_counter()))
+                late[mode].append(1000 * (time.perf_counter() - due))
+    return late
+
+
+def _lateness_cells(values: list[float]) -> list:
+    """Wake-ups, median / p99 / max ms late, and how many were over half a frame late."""
+    v = np.array(values)
+    return [
+        len(v),
+        f"{np.median(v):.1f}",
+        f"{np.percentile(v, 99):.1f}",
+        f"{v.max():.1f}",
+        int((v > 500 / FPS).sum()),
+    ]
+
+
 def wake_table(rounds: int = 6, round_s: float = 2.0) -> str:
     """A paced thread (sleeping to each 40 ms frame mark, as Session.frames does) beside a thread analysing
     pushed speech (StreamAnalyzer, phones and words) at twice real time, handing it over in 0.4 s steps or in
@@ -653,35 +681,17 @@ def wake_table(rounds: int = 6, round_s: float = 2.0) -> str:
             state["at"] += step
             time.sleep(max(0.0, 0.2 - (time.perf_counter() - t0)))  # 0.4 s of speech every 0.2 s
 
-    late: dict[float, list[float]] = {0.4: [], DECODE_PIECE_S: []}
     worker = threading.Thread(target=analyse)
     worker.start()
     try:
-        for _ in range(rounds):
-            for piece_s in (0.4, DECODE_PIECE_S):
-                state["piece_s"] = piece_s
-                start = time.perf_counter()
-                for k in range(int(round_s * FPS)):
-                    due = start + k / FPS
-                    time.sleep(max(0.0, due - time.perf_counter()))
-                    late[piece_s].append(1000 * (time.perf_counter() - due))
+        late = _paced_wakeups(
+            (0.4, DECODE_PIECE_S), lambda piece_s: state.update(piece_s=piece_s), rounds, round_s
+        )
     finally:
         state["stop"] = True
         worker.join()
         analyzer.close()
-    rows = []
-    for piece_s, values in late.items():
-        v = np.array(values)
-        rows.append(
-            [
-                f"{piece_s * 1000:.0f} ms",
-                len(v),
-                f"{np.median(v):.1f}",
-                f"{np.percentile(v, 99):.1f}",
-                f"{v.max():.1f}",
-                int((v > 500 / FPS).sum()),
-            ]
-        )
+    rows = [[f"{piece_s * 1000:.0f} ms", *_lateness_cells(values)] for piece_s, values in late.items()]
     header = ["analysis handed", "wake-ups", "median late ms", "p99 ms", "max ms", "late > 1/2 frame"]
     return (
         "A paced thread beside pushed-speech analysis at twice real time (the same work; 0.4 s steps and 50 ms "
@@ -747,34 +757,14 @@ def phrase_table(rounds: int = 8, round_s: float = 2.0) -> str:
             work[state["where"]]()
             time.sleep(max(0.0, 0.25 - (time.perf_counter() - t0)))
 
-    late: dict[str, list[float]] = {where: [] for where in work}
     worker = threading.Thread(target=analyse)
     worker.start()
     try:
-        for _ in range(rounds):
-            for where in late:
-                state["where"] = where
-                start = time.perf_counter()
-                for k in range(int(round_s * FPS)):
-                    due = start + k / FPS
-                    time.sleep(max(0.0, due - time.perf_counter()))
-                    late[where].append(1000 * (time.perf_counter() - due))
+        late = _paced_wakeups(list(work), lambda where: state.update(where=where), rounds, round_s)
     finally:
         state["stop"] = True
         worker.join()
-    rows = []
-    for where, values in late.items():
-        v = np.array(values)
-        rows.append(
-            [
-                where,
-                len(v),
-                f"{np.median(v):.1f}",
-                f"{np.percentile(v, 99):.1f}",
-                f"{v.max():.1f}",
-                int((v > 500 / FPS).sum()),
-            ]
-        )
+    rows = [[where, *_lateness_cells(values)] for where, values in late.items()]
     header = ["phrase analysis in", "wake-ups", "median late ms", "p99 ms", "max ms", "late > 1/2 frame"]
     return (
         f"A paced thread beside a said phrase's analysis ({said.audio.duration_s:.1f} s phrase: prosody, mouth "
@@ -829,16 +819,8 @@ def nice_table(rounds: int = 8, round_s: float = 3.0, niceness: int = 10) -> str
     voice = threading.Thread(target=synthesise)
     render.start()
     voice.start()
-    late: dict[str, list[float]] = {name: [] for name in servers}
     try:
-        for _ in range(rounds):
-            for which in servers:
-                state["which"] = which
-                start = time.perf_counter()
-                for k in range(int(round_s * FPS)):
-                    due = start + k / FPS
-                    time.sleep(max(0.0, due - time.perf_counter()))
-                    late[which].append(1000 * (time.perf_counter() - due))
+        late = _paced_wakeups(list(servers), lambda which: state.update(which=which), rounds, round_s)
     finally:
         state["stop"] = True
         stop.set()
@@ -846,20 +828,14 @@ def nice_table(rounds: int = 8, round_s: float = 3.0, niceness: int = 10) -> str
         render.join()
         for server in servers.values():
             server.close()
-    rows = []
-    for which, values in late.items():
-        v = np.array(values)
-        rows.append(
-            [
-                f"festival at {which}",
-                len(v),
-                f"{np.median(v):.1f}",
-                f"{np.percentile(v, 99):.1f}",
-                f"{v.max():.1f}",
-                int((v > 500 / FPS).sum()),
-                f"{np.median(synth_ms[which]):.0f} / {max(synth_ms[which]):.0f}",
-            ]
-        )
+    rows = [
+        [
+            f"festival at {which}",
+            *_lateness_cells(values),
+            f"{np.median(synth_ms[which]):.0f} / {max(synth_ms[which]):.0f}",
+        ]
+        for which, values in late.items()
+    ]
     header = [
         "festival",
         "wake-ups",
