@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_live_words import closed_bilabials  # lips shut on the rig during each true p/b/m
 
-from dirfa.api import steady_mouth
 from dirfa.live.analysis import CepstralMean, LevelHistory, StreamAnalyzer, decoders
 from dirfa.speech import phonemes
 from dirfa.speech import prosody as speech_prosody
@@ -24,7 +24,6 @@ FPS = 25
 RATE_HZ = 16000
 CHUNK = RATE_HZ // 10  # 100 ms, as a speech service sends them
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
-CLOSED_ABOVE_REST = 0.03  # benchmarks/lipsync.py's threshold (mouth widths above the face's rest gap)
 
 
 @pytest.fixture(scope="module")
@@ -129,24 +128,6 @@ def test_pushed_bilabials_close_as_in_the_file(avatar, clips):
     # but at most one (a word not yet recognised 200 ms after it).
     import dirfa
 
-    rig = avatar.rig
-    width = rig.frame.mouth_px
-    closed_below = rig.pose({}).mouth_open_px / width + CLOSED_ABOVE_REST
-
-    def closed(curves: dict[str, np.ndarray], truth: phonemes.PhoneTimeline) -> set[tuple[str, float]]:
-        posed = steady_mouth(rig, curves)
-        n = len(next(iter(posed.values())))
-        gaps = np.array(
-            [rig.pose({k: float(v[i]) for k, v in posed.items()}).mouth_open_px / width for i in range(n)]
-        )
-        t = np.arange(n) / FPS
-        out = set()
-        for phone, start, end in zip(truth.phones, truth.start_s, truth.end_s):
-            window = gaps[(t >= start - 0.5 / FPS) & (t <= end + 0.5 / FPS)]
-            if phone in BILABIALS and window.size and window.min() < closed_below:
-                out.add((phone, round(float(start), 2)))
-        return out
-
     found = decoders()
     shut_file, shut_live, total = 0, 0, 0
     for name, (samples, text) in sorted(clips.items()):
@@ -155,7 +136,7 @@ def test_pushed_bilabials_close_as_in_the_file(avatar, clips):
         file = dirfa.analyze_speech(dirfa.load_audio(LIBRIVOX / f"{name}.wav"), fps=FPS).mouth
         live = push(samples, StreamAnalyzer(fps=FPS, decoder=found))
         curves = {track: live["mouth"][:, j] for j, track in enumerate(MOUTH_TRACKS)}
-        in_file, in_live = closed(file, truth), closed(curves, truth)
+        in_file, in_live = closed_bilabials(avatar, file, truth), closed_bilabials(avatar, curves, truth)
         shut_file += len(in_file)
         shut_live += len(in_live & in_file)
     assert total == 29
