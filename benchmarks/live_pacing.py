@@ -588,8 +588,10 @@ def gil_table(avatar) -> str:
                 hold,
             ]
         )
-        args, kwargs = _phrase_inputs(said, s.audio_rate_hz)
-        same_cpu_s = min(cpu_s_of(lambda: phrase_process.analyse_here(*args, **kwargs)) for _ in range(3))
+        same_cpu_s = min(
+            cpu_s_of(lambda: phrase_process.analyse_here(said, fps=FPS, out_rate_hz=s.audio_rate_hz))
+            for _ in range(3)
+        )
         cpu, hold = gil_hold_ms(lambda: _pure_python(same_cpu_s))
         rows.append(["pure Python, as much CPU as a said phrase's analysis", f"{cpu:.1f}", hold])
         for apart, where in (
@@ -699,17 +701,6 @@ def wake_table(rounds: int = 6, round_s: float = 2.0) -> str:
     )
 
 
-def _phrase_inputs(said, rate_hz: int = 48000) -> tuple[tuple, dict]:
-    """A said phrase as Session._phrase_frames hands it to live.phrase_process (analyse / analyse_here)."""
-    import math
-
-    audio = said.audio
-    played, played_rate_hz = audio.playable()
-    n = int(math.ceil(audio.duration_s * FPS - 1e-6))
-    kwargs = dict(fps=FPS, n_frames=n, played=played, played_rate_hz=played_rate_hz, out_rate_hz=rate_hz)
-    return (audio.samples, audio.sample_rate_hz, said.timeline), kwargs
-
-
 def _pure_python(cpu_s: float) -> None:
     """Pure Python work for cpu_s of this thread's CPU: it gives the GIL up only at the switch interval."""
     t0 = time.thread_time()
@@ -726,9 +717,9 @@ def phrase_table(rounds: int = 8, round_s: float = 2.0) -> str:
     from dirfa.voice import synthesize
 
     said = synthesize(TEXT.split(". ")[2] + ".")
-    args, kwargs = _phrase_inputs(said)
-    here = phrase_process.analyse_here(*args, **kwargs)
-    apart = phrase_process.analyse(*args, **kwargs)  # starts the helper
+    kwargs = dict(fps=FPS, out_rate_hz=48000)
+    here = phrase_process.analyse_here(said, **kwargs)
+    apart = phrase_process.analyse(said, **kwargs)  # starts the helper
     fields = ("energy_db", "loudness", "f0_hz", "voiced", "speech")
     identical = (
         all(np.array_equal(getattr(here.voice, f), getattr(apart.voice, f)) for f in fields)
@@ -738,15 +729,15 @@ def phrase_table(rounds: int = 8, round_s: float = 2.0) -> str:
     )
     c0 = time.thread_time()
     for _ in range(5):
-        phrase_process.analyse_here(*args, **kwargs)
+        phrase_process.analyse_here(said, **kwargs)
     cpu_s = (time.thread_time() - c0) / 5
     c0 = time.thread_time()
     for _ in range(5):
-        phrase_process.analyse(*args, **kwargs)
+        phrase_process.analyse(said, **kwargs)
     apart_cpu_s = (time.thread_time() - c0) / 5
     work = {
-        "thread (before)": lambda: phrase_process.analyse_here(*args, **kwargs),
-        "helper process (now)": lambda: phrase_process.analyse(*args, **kwargs),
+        "thread (before)": lambda: phrase_process.analyse_here(said, **kwargs),
+        "helper process (now)": lambda: phrase_process.analyse(said, **kwargs),
         "pure Python, same CPU, thread": lambda: _pure_python(cpu_s),
     }
     state = {"where": "thread (before)", "stop": False}

@@ -3,8 +3,6 @@ thread, the work really done apart, a dead or confused helper replaced without l
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -21,14 +19,6 @@ def said():
     return synthesize(TEXT)
 
 
-def _inputs(said, out_rate_hz: int = 48000) -> tuple[tuple, dict]:
-    audio = said.audio
-    played, rate_hz = audio.playable()
-    n_frames = int(math.ceil(audio.duration_s * FPS - 1e-6))
-    kwargs = dict(fps=FPS, n_frames=n_frames, played=played, played_rate_hz=rate_hz, out_rate_hz=out_rate_hz)
-    return (audio.samples, audio.sample_rate_hz, said.timeline), kwargs
-
-
 def _assert_identical(a: phrase_process.PhraseAnalysis, b: phrase_process.PhraseAnalysis) -> None:
     for field in ("energy_db", "loudness", "f0_hz", "voiced", "speech"):
         x, y = getattr(a.voice, field), getattr(b.voice, field)
@@ -43,8 +33,7 @@ def _assert_identical(a: phrase_process.PhraseAnalysis, b: phrase_process.Phrase
 
 
 def test_helper_gives_exactly_the_in_thread_analysis(said, monkeypatch):
-    args, kwargs = _inputs(said)
-    here = phrase_process.analyse_here(*args, **kwargs)
+    here = phrase_process.analyse_here(said, fps=FPS, out_rate_hz=48000)
     assert here.mouth["jawOpen"].max() > 0.2 and here.voice.speech.any()  # a real phrase, really analysed
 
     def not_here(*a, **k):
@@ -53,26 +42,24 @@ def test_helper_gives_exactly_the_in_thread_analysis(said, monkeypatch):
     # In this process analyse_here now fails: the answer below can only have come from the helper.
     monkeypatch.setattr(phrase_process, "analyse_here", not_here)
     for out_rate_hz in (48000, 16000):
-        args, kwargs = _inputs(said, out_rate_hz)
         monkeypatch.undo()
-        expected = phrase_process.analyse_here(*args, **kwargs)
+        expected = phrase_process.analyse_here(said, fps=FPS, out_rate_hz=out_rate_hz)
         monkeypatch.setattr(phrase_process, "analyse_here", not_here)
-        _assert_identical(phrase_process.analyse(*args, **kwargs), expected)
+        _assert_identical(phrase_process.analyse(said, fps=FPS, out_rate_hz=out_rate_hz), expected)
 
 
 def test_a_dead_helper_is_replaced_and_the_phrase_still_analysed(said, monkeypatch):
     monkeypatch.setattr(phrase_process, "_FAILURES", 0)
-    args, kwargs = _inputs(said)
-    expected = phrase_process.analyse_here(*args, **kwargs)
+    expected = phrase_process.analyse_here(said, fps=FPS, out_rate_hz=48000)
     phrase_process.start()
     first = phrase_process._HELPER
     assert first is not None
     first.process.kill()
     first.process.wait()
-    _assert_identical(phrase_process.analyse(*args, **kwargs), expected)
+    _assert_identical(phrase_process.analyse(said, fps=FPS, out_rate_hz=48000), expected)
     again = phrase_process._HELPER
     assert again is not None and again is not first and again.alive
-    _assert_identical(phrase_process.analyse(*args, **kwargs), expected)
+    _assert_identical(phrase_process.analyse(said, fps=FPS, out_rate_hz=48000), expected)
 
 
 def test_a_bad_request_is_answered_with_an_error_and_the_helper_goes_on(said):
@@ -82,8 +69,10 @@ def test_a_bad_request_is_answered_with_an_error_and_the_helper_goes_on(said):
     with pytest.raises(RuntimeError, match="KeyError"):
         helper.ask({"samples": np.zeros(10, np.float32)})
     assert helper.alive
-    args, kwargs = _inputs(said)
-    _assert_identical(phrase_process.analyse(*args, **kwargs), phrase_process.analyse_here(*args, **kwargs))
+    _assert_identical(
+        phrase_process.analyse(said, fps=FPS, out_rate_hz=48000),
+        phrase_process.analyse_here(said, fps=FPS, out_rate_hz=48000),
+    )
 
 
 def test_session_phrase_frames_are_the_same_apart_or_in_thread(avatar, said, monkeypatch):

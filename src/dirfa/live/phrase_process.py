@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import math
 import os
 import select
 import struct
@@ -25,12 +26,16 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dirfa.speech import coarticulation
 from dirfa.speech import prosody as speech_prosody
 from dirfa.speech.phonemes import PhoneTimeline
+
+if TYPE_CHECKING:
+    from dirfa.voice.synthesis import Synthesis
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +59,29 @@ class PhraseAnalysis:
     sound: np.ndarray
 
 
-def analyse_here(
+def n_frames_of(synthesis: Synthesis, fps: float) -> int:
+    """Video frames a said phrase fills (at least one)."""
+    return max(1, int(math.ceil(synthesis.audio.duration_s * fps - 1e-6)))
+
+
+def analyse_here(synthesis: Synthesis, *, fps: float, out_rate_hz: int) -> PhraseAnalysis:
+    """The analysis itself, in this thread: prosody of the phrase's analysis samples, mouth curves from the
+    synthesiser's own phone timings (no recognition), and its playable sound resampled to out_rate_hz."""
+    audio = synthesis.audio
+    played, played_rate_hz = audio.playable()
+    return _analyse(
+        audio.samples,
+        audio.sample_rate_hz,
+        synthesis.timeline,
+        fps=fps,
+        n_frames=n_frames_of(synthesis, fps),
+        played=played,
+        played_rate_hz=played_rate_hz,
+        out_rate_hz=out_rate_hz,
+    )
+
+
+def _analyse(
     samples: np.ndarray,
     sample_rate_hz: int,
     timeline: PhoneTimeline,
@@ -65,8 +92,7 @@ def analyse_here(
     played_rate_hz: int,
     out_rate_hz: int,
 ) -> PhraseAnalysis:
-    """The analysis itself, in this thread: prosody of `samples`, mouth curves from the synthesiser's own
-    phone timings (no recognition), and `played` resampled to out_rate_hz."""
+    """analyse_here on the arrays themselves (what the helper process receives)."""
     from dirfa.live.analysis import resample
 
     voice = speech_prosody.analyze(samples, sample_rate_hz=sample_rate_hz, fps=fps, n_frames=n_frames)
@@ -75,28 +101,22 @@ def analyse_here(
     return PhraseAnalysis(voice, mouth, sound)
 
 
-def analyse(
-    samples: np.ndarray,
-    sample_rate_hz: int,
-    timeline: PhoneTimeline,
-    *,
-    fps: float,
-    n_frames: int,
-    played: np.ndarray,
-    played_rate_hz: int,
-    out_rate_hz: int,
-) -> PhraseAnalysis:
+def analyse(synthesis: Synthesis, *, fps: float, out_rate_hz: int) -> PhraseAnalysis:
     """analyse_here's result, computed in the helper process (started on first use); in this thread when
     the helper cannot be used."""
+    audio, timeline = synthesis.audio, synthesis.timeline
+    played, played_rate_hz = audio.playable()
     request = {
-        "samples": np.asarray(samples, np.float32),
+        "samples": np.asarray(audio.samples, np.float32),
         "played": np.asarray(played, np.float32),
         "phones": np.asarray(timeline.phones, dtype=str),
         "start_s": np.asarray(timeline.start_s, np.float64),
         "end_s": np.asarray(timeline.end_s, np.float64),
         "method": np.asarray(timeline.method, dtype=str),
         "fps": np.float64(fps),
-        "rates_hz": np.asarray([sample_rate_hz, n_frames, played_rate_hz, out_rate_hz], np.int64),
+        "rates_hz": np.asarray(
+            [audio.sample_rate_hz, n_frames_of(synthesis, fps), played_rate_hz, out_rate_hz], np.int64
+        ),
     }
     helper = _helper()
     if helper is not None:
@@ -105,16 +125,7 @@ def analyse(
         except Exception as exc:  # noqa: BLE001 - the phrase is analysed here instead; the next gets a new helper
             log.warning("phrase analysis process failed (%s); analysing in this thread", exc)
             _failed(helper)
-    return analyse_here(
-        samples,
-        sample_rate_hz,
-        timeline,
-        fps=fps,
-        n_frames=n_frames,
-        played=played,
-        played_rate_hz=played_rate_hz,
-        out_rate_hz=out_rate_hz,
-    )
+    return analyse_here(synthesis, fps=fps, out_rate_hz=out_rate_hz)
 
 
 def start() -> None:
@@ -277,7 +288,7 @@ def _answer(request: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         end_s=request["end_s"],
         method=str(request["method"]),
     )
-    done = analyse_here(
+    done = _analyse(
         request["samples"],
         sample_rate_hz,
         timeline,

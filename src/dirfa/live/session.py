@@ -747,22 +747,11 @@ class Session:
 
     def _phrase_frames(self, synthesis: Synthesis) -> list[_SpeechFrame]:
         """A synthesised phrase as speech frames."""
-        audio = synthesis.audio
-        n_frames = max(1, int(math.ceil(audio.duration_s * self.fps - 1e-6)))
-        played, rate_hz = audio.playable()
         # Prosody, mouth curves from the synthesiser's own phone timings (no recognition) and the sound at
         # the stream's rate: in the helper process unless PHRASES_APART is off (live.phrase_process).
         analyse = phrase_process.analyse if PHRASES_APART else phrase_process.analyse_here
-        done = analyse(
-            audio.samples,
-            audio.sample_rate_hz,
-            synthesis.timeline,
-            fps=self.fps,
-            n_frames=n_frames,
-            played=played,
-            played_rate_hz=rate_hz,
-            out_rate_hz=self.audio_rate_hz,
-        )
+        done = analyse(synthesis, fps=self.fps, out_rate_hz=self.audio_rate_hz)
+        n_frames = phrase_process.n_frames_of(synthesis, self.fps)
         voice, mouth, sound = done.voice, done.mouth, done.sound
         emotions = {}
         if synthesis.expressions is not None:
