@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
-import subprocess
 import sys
 import tempfile
 import time
@@ -93,20 +91,8 @@ def cut_clip(path: Path, seconds: float, tmp: Path) -> Path:
 
 def load_revision(rev: str) -> object:
     """speech/coarticulation.py as of git revision `rev`, as a module beside the working tree's."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:src/dirfa/speech/coarticulation.py"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp(prefix="dirfa_coart_")) / "coarticulation_baseline.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("coarticulation_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    folder = tempfile.mkdtemp(prefix="dirfa_coart_")
+    return results_md.module_at(rev, "src/dirfa/speech/coarticulation.py", "coarticulation_baseline", folder)
 
 
 @contextlib.contextmanager

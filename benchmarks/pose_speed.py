@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
-import subprocess
-import sys
 import tempfile
 import time
 import wave
@@ -40,19 +37,7 @@ SIZE = 512
 
 def baseline_modules(rev: str, folder: Path) -> dict[str, object]:
     """The baseline's three modules, imported under their own names (baseline_rig, ...)."""
-    modules = {}
-    for name, path in FILES.items():
-        source = subprocess.run(
-            ["git", "show", f"{rev}:{path}"], cwd=REPO, check=True, capture_output=True
-        ).stdout
-        file = folder / f"baseline_{name}.py"
-        file.write_bytes(source)
-        spec = importlib.util.spec_from_file_location(f"baseline_{name}", file)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # (dataclasses look their module up while the class is made)
-        spec.loader.exec_module(module)
-        modules[name] = module
-    return modules
+    return {name: results_md.module_at(rev, path, f"baseline_{name}", folder) for name, path in FILES.items()}
 
 
 def live_curves(n_frames: int, portrait: Path) -> list[dict[str, float]]:

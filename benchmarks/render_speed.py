@@ -7,8 +7,6 @@ warp + remap + compose part and the mouth/lids drawing, and how much the frames 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,28 +23,10 @@ DEFAULT_PORTRAITS = [REPO / "examples/portrait.jpg"] + [
 ]
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def old_modules(rev: str, folder: Path) -> ModuleType:
     """compose.py and warp.py as they were at `rev` (git show: read-only), the old compose using the old warp."""
-    for name in ("warp", "compose"):
-        text = subprocess.run(
-            ["git", "show", f"{rev}:src/dirfa/render/{name}.py"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        (folder / f"old_{name}.py").write_text(text)
-    old_warp = _load("old_render_warp", folder / "old_warp.py")
-    old_compose = _load("old_render_compose", folder / "old_compose.py")
+    old_warp = results_md.module_at(rev, "src/dirfa/render/warp.py", "old_render_warp", folder)
+    old_compose = results_md.module_at(rev, "src/dirfa/render/compose.py", "old_render_compose", folder)
     old_compose.warp = old_warp
     return old_compose
 

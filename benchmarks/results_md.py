@@ -6,11 +6,14 @@ Benchmarks measure; they never fail on a threshold. Each run appends one section
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -92,3 +95,19 @@ def append(title: str, body: str, *, command: str) -> None:
     with RESULTS.open("a", encoding="utf-8") as f:
         f.write(header + section)
     print(f"\nappended to {RESULTS}")
+
+
+def module_at(rev: str, path: str, name: str, folder: Path) -> ModuleType:
+    """The repository file `path` as of git revision `rev` (git show: read-only), written into `folder` and
+    imported as module `name`, beside the working tree's (old code against new in one process)."""
+    source = subprocess.run(
+        ["git", "show", f"{rev}:{path}"], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    file = Path(folder) / f"{name}.py"
+    file.write_bytes(source)
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # (dataclasses look their module up while the class is made)
+    spec.loader.exec_module(module)
+    return module
