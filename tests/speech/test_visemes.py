@@ -70,6 +70,15 @@ def test_export_cues_reads_back_the_shapes():
     assert cues[1] == (0.4, 0.48, "PBM")
 
 
+def test_a_short_opening_between_closures_is_not_labelled_shut():
+    # "Bob" said fast: two frames open between the b's, each nearest another open shape (a 40 ms cue each,
+    # under min_duration_s): they make one open cue, not part of a PBM spanning the word.
+    sequence = [("rest", 4), ("PBM", 3), ("AA", 1), ("AE", 1), ("PBM", 3), ("rest", 4)]
+    cues = export_cues(curves_of(sequence), fps=25.0)
+    assert [v for _, _, v in cues] == ["rest", "PBM", "AA", "PBM", "rest"]
+    assert cues[2] == (0.28, 0.36, "AA")
+
+
 def test_cue_writers(tmp_path):
     cues = [(0.0, 0.4, "rest"), (0.4, 0.48, "PBM"), (0.48, 0.7, "AA")]
     write_cues_json(cues, tmp_path / "cues.json")

@@ -149,7 +149,9 @@ def export_cues(
 
     Each frame gets the viseme whose target is nearest to the frame's mouth (weighted squared distance over
     MOUTH_TRACKS; absent tracks count as 0); runs of one viseme become one cue, and cues shorter than
-    min_duration_s merge into the previous one — except closures (PBM, FV), which an animator must not lose.
+    min_duration_s merge into the previous one — except closures (PBM, FV), which an animator must not lose,
+    and except into a closure: a short opening after one stays a cue of its own (and takes in the short ones
+    after it), so an open mouth is never labelled shut.
     Works for both the phone path and the acoustic path, and says what the video shows.
     """
     n_frames = max((len(v) for v in curves.values()), default=0)
@@ -171,10 +173,11 @@ def export_cues(
             cues[-1][1] = frame + 1
         else:
             cues.append([frame, frame + 1, label])
+    closures = ("PBM", "FV")
     merged: list[list] = []
     for cue in cues:
-        short = (cue[1] - cue[0]) / fps < min_duration_s and cue[2] not in ("PBM", "FV")
-        if merged and (short or merged[-1][2] == cue[2]):
+        short = (cue[1] - cue[0]) / fps < min_duration_s and cue[2] not in closures
+        if merged and (merged[-1][2] == cue[2] or (short and merged[-1][2] not in closures)):
             merged[-1][1] = cue[1]
         else:
             merged.append(cue)
