@@ -126,6 +126,23 @@ PHOTO_TURN_MIN_DEG = 3.0
 FAR_SIDE_EASE_BAND_PER_HALF_FACE = 0.1
 FAR_SIDE_FULL_TURN_DEG = 8.0
 FAR_SIDE_SPLIT_PER_HALF_FACE = 0.15  # the far side blends into the near one over +-this round the midline
+# Turning a turned face further away (yaw of the photo's own turn's sign), its far side goes behind the nose.
+# At the outline's eased depth (the 0.35 half-face easing of depth_offset) the far eye's outer corner, which in
+# a turned face lies on the outline (full3.png: 1 px inside it, and 0.9 eye distances nearer the camera than
+# the outline's depth there), stayed with the outline while the nose slid over its inner corner: at yaw -20 on
+# full3.png / full_body_2.png (~32 deg from the camera in all) the far eye's corners met (its width 0.04 /
+# 0.09 of the near eye's) and it was a dark sliver under the nose with a torn strip above it, where a real face
+# still shows the eye. Now the far side turns away at its own depth except within
+# FAR_SIDE_AWAY_BAND_PER_HALF_FACE of the outline (Rig.turn_away_depth_offset; at 0.1, as for the turn back,
+# the far cheek folded into dark specks at yaw -10: the side turning away is the one that compresses against
+# its outline), and the far eye with the skin within AWAY_EYE_REACH_PER_EYES of it turns at its own depth
+# too (Rig.turn_away_eye_depth_offset), blended in over the first AWAY_EYE_FULL_DEG of the turn, so the eye
+# keeps an opening beside the nose: on full3.png its width goes 0.81 (rest), 0.58 (-10), 0.62 (-15), 0.65
+# (-20) of the near eye's (the band alone: 0.43 at -10, ~0.1 at -20). Not in full from the start: at yaw -10
+# the eye at its own depth drags the cheek below it over its outline into a line of dark specks (12 folds).
+FAR_SIDE_AWAY_BAND_PER_HALF_FACE = 0.2
+AWAY_EYE_REACH_PER_EYES = 0.15
+AWAY_EYE_FULL_DEG = 20.0
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 # In a large photo a sliver a pixel high is still a sliver: _unfold ignores triangles under this share of the
 # eye distance too (0.75 %: 1.5 px at 200 px). A 0.7 px sliver at art_3.png's jaw flipping by 0.4 px at yaw
@@ -262,6 +279,11 @@ class Rig:
     # (N,) depth_offset for a yaw that turns the photo's turn back (yaw * photo_turn_deg < 0): the far side at
     # its own depth (see FAR_SIDE_EASE_BAND_PER_HALF_FACE); None: depth_offset for every yaw.
     frontalise_depth_offset: np.ndarray | None = None
+    # (N,) depth_offset for a yaw that turns the photo's turn further away (yaw * photo_turn_deg > 0): the far
+    # side at its own depth (see FAR_SIDE_AWAY_BAND_PER_HALF_FACE), and the same with the far eye at its own
+    # depth, which the turn blends into (AWAY_EYE_FULL_DEG); None: depth_offset for every yaw.
+    turn_away_depth_offset: np.ndarray | None = None
+    turn_away_eye_depth_offset: np.ndarray | None = None
 
     @property
     def n_vertices(self) -> int:
@@ -516,8 +538,13 @@ class Rig:
         pick = slice(None) if ids is None else ids
         pitch_offset = None if self.pitch_depth_offset is None else self.pitch_depth_offset[pick]
         front = None if self.frontalise_depth_offset is None else self.frontalise_depth_offset[pick]
+        away = None
+        if self.turn_away_depth_offset is not None and self.turn_away_eye_depth_offset is not None:
+            away = (self.turn_away_depth_offset[pick], self.turn_away_eye_depth_offset[pick])
         weights, offset = self.head_weight[pick], self.depth_offset[pick]
-        return self._turn_head(points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset, front)
+        return self._turn_head(
+            points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset, front, away
+        )
 
     def _turn_head(
         self,
@@ -529,9 +556,11 @@ class Rig:
         offset: np.ndarray,
         pitch_offset: np.ndarray | None,
         frontalise_offset: np.ndarray | None = None,
+        away_offset: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """_rotate_head, given the points' head weights, rotation depth offsets, nodding depth offsets and
-        the rotation depth offsets of a turn back towards the camera (Rig.frontalise_depth_offset)."""
+        the rotation depth offsets of a turn back towards the camera (Rig.frontalise_depth_offset) and of a
+        turn further away (Rig.turn_away_depth_offset, Rig.turn_away_eye_depth_offset)."""
         if not (yaw_deg or pitch_deg or roll_deg):
             return points
         axes = self._posing.axes
@@ -549,6 +578,9 @@ class Rig:
         # near side (FAR_SIDE_EASE_BAND_PER_HALF_FACE).
         if frontalise_offset is not None and yaw_deg * self.photo_turn_deg < 0:
             offset = frontalise_offset
+        elif away_offset is not None and yaw_deg * self.photo_turn_deg > 0:
+            eye = float(_smoothstep(0.0, AWAY_EYE_FULL_DEG, np.array(abs(yaw_deg))))
+            offset = away_offset[0] + (away_offset[1] - away_offset[0]) * eye
         return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
 
     def realised_yaw_deg(self, yaw_deg: float) -> float:
@@ -692,7 +724,11 @@ class _Posing:
         weights = np.repeat(rig.head_weight[with_lids, None], 3, axis=1)
         front = rig.frontalise_depth_offset
         front_lids = None if front is None else front[with_lids]
-        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch, front_lids)
+        away = None
+        if rig.turn_away_depth_offset is not None and rig.turn_away_eye_depth_offset is not None:
+            away = (rig.turn_away_depth_offset, rig.turn_away_eye_depth_offset)
+        away_lids = None if away is None else (away[0][with_lids], away[1][with_lids])
+        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch, front_lids, away_lids)
         # Rig.mouth_open_px's lip rows alone: their rows of the shapes and of the lips' spread, head weights
         # and offsets. Exact only where nothing else in pose() moves them (eyeball edges, lids, gaze; the
         # relaxation leaves inner-lip vertices alone): otherwise it poses the whole rig.
@@ -714,6 +750,7 @@ class _Posing:
             rig.depth_offset[rows],
             pitch_lips,
             None if front is None else front[rows],
+            None if away is None else (away[0][rows], away[1][rows]),
         )
         height_src = triangle_heights(rig.points_xyz[:, :2], rig.skin_triangles)
         usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
@@ -1104,10 +1141,8 @@ def build_rig(portrait: Portrait) -> Rig:
     # Turning a turned face back: its far side at its own depth, but for a thin band at the outline (see
     # FAR_SIDE_EASE_BAND_PER_HALF_FACE).
     photo_turn_deg = math.degrees(math.atan(turn_slope))
-    frontalise_depth_offset = None
+    frontalise_depth_offset = turn_away_depth_offset = turn_away_eye_depth_offset = None
     if abs(photo_turn_deg) >= PHOTO_TURN_MIN_DEG:
-        band = 1 - _smoothstep(0.0, FAR_SIDE_EASE_BAND_PER_HALF_FACE * half_face, np.clip(inside, 0, None))
-        far_own = own_depth + (outline_depth - own_depth) * band
         oval_u = uv[oval_ids, 0]
         split = FAR_SIDE_SPLIT_PER_HALF_FACE * half_face
         # The far side is the image-left one (-u) for a face turned towards the viewer's left (turn < 0).
@@ -1116,9 +1151,27 @@ def build_rig(portrait: Portrait) -> Rig:
         far = far * float(
             _smoothstep(PHOTO_TURN_MIN_DEG, FAR_SIDE_FULL_TURN_DEG, np.array(abs(photo_turn_deg)))
         )
-        frontalise_depth_offset = _rotation_offsets(
-            depth + (far_own - depth) * far, points, ball_pairs, eyeball_xyz
+
+        def far_side_offset(band_per_half_face: float, keep_eyes: bool = False) -> np.ndarray:
+            # The far side at its own depth, but for a band at the outline (which keeps the outline's).
+            band = 1 - _smoothstep(0.0, band_per_half_face * half_face, np.clip(inside, 0, None))
+            if keep_eyes:
+                band = band * _smoothstep(0.0, AWAY_EYE_REACH_PER_EYES * eyes_px, eye_distance)
+            far_own = own_depth + (outline_depth - own_depth) * band
+            return _rotation_offsets(depth + (far_own - depth) * far, points, ball_pairs, eyeball_xyz)
+
+        frontalise_depth_offset = far_side_offset(FAR_SIDE_EASE_BAND_PER_HALF_FACE)
+        eye_distance = np.minimum(
+            *(
+                _polygon_distance(landmarks[:, :2], landmarks[list(up) + list(low[-2:0:-1]), :2])
+                for up, low in (
+                    (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+                    (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
+                )
+            )
         )
+        turn_away_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE)
+        turn_away_eye_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE, keep_eyes=True)
     # In a turned face the far cheek's own landmarks project past the face outline (the surface turns away
     # behind the silhouette) and their triangles overlap the outline's strip into the hair. Nodding at their
     # own, deeper depth they slid against that strip and tore it into a staircase of skin and hair
@@ -1191,6 +1244,8 @@ def build_rig(portrait: Portrait) -> Rig:
         # Deeper on the viewer's left (a negative slope) is a face turned towards the viewer's left (-yaw).
         photo_turn_deg=photo_turn_deg,
         frontalise_depth_offset=frontalise_depth_offset,
+        turn_away_depth_offset=turn_away_depth_offset,
+        turn_away_eye_depth_offset=turn_away_eye_depth_offset,
     )
 
 
