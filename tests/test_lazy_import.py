@@ -46,16 +46,18 @@ def test_unknown_name_is_an_attribute_error():
         raise AssertionError("dirfa.no_such_name resolved")
 
 
-def test_an_english_reply_never_imports_scipy_signal():
+def test_an_english_reply_never_imports_scipy_signal_or_ndimage():
     # Its import alone took ~1.4 s, the largest wait before `dirfa say`'s first frame: the pitch filter and the
     # accent peaks are numpy (checked against scipy.signal in tests/speech/test_prosody.py, test_cues.py).
+    # scipy.ndimage (~0.2 s of CPU) neither: speech.filters has its smoothing and morphology
+    # (tests/speech/test_filters.py).
     code = (
         "import sys, dirfa; "
         "said = dirfa.say(None, 'Hello there, my friend. How are you?', fps=25, seed=0); "
-        "print(said.tracks.n_frames, 'scipy.signal' in sys.modules)"
+        "print(said.tracks.n_frames, 'scipy.signal' in sys.modules, 'scipy.ndimage' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
-    n_frames, imported = out.stdout.split()
-    assert int(n_frames) > 25 and imported == "False"
+    n_frames, signal, ndimage = out.stdout.split()
+    assert int(n_frames) > 25 and signal == "False" and ndimage == "False"

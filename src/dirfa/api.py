@@ -402,7 +402,13 @@ def frames(
     lips or a toothy smile rests with its lips shut (default: its own mouth is the rest pose). started:
     render processes started ahead (dirfa.render.stream.RenderWorkers, e.g. before the speech analysis), used
     whatever the clip's length; this call takes them over and stops them (see prepare_frames)."""
-    image, rig, plan, assets = _scene(portrait, size=size, crop=crop, rig=rig, close_mouth=close_mouth)
+    # The scene prepare_frames made from these same arguments (a photo's rig is not built twice), else made now.
+    prepared = None
+    if started is not None and rig is None:
+        prepared = started.prepared((portrait, size, crop, close_mouth))
+    image, rig, plan, assets = prepared or _scene(
+        portrait, size=size, crop=crop, rig=rig, close_mouth=close_mouth
+    )
     curves = steady_mouth(rig, tracks.curves)
     images = render_frames(
         image, rig, plan, curves, tracks.n_frames, workers=workers, assets=assets, started=started
@@ -423,7 +429,8 @@ def prepare_frames(
     `started`'s processes are sent the picture, rig and framing (they build their renderers while this one
     analyses the speech and makes the motion), and this process builds its own renderer now. Then pass
     `started` to frames/render. Does not wait for the processes; cheapest with an Avatar."""
-    started.prepare(*_scene(portrait, size=size, crop=crop, rig=None, close_mouth=close_mouth))
+    scene = _scene(portrait, size=size, crop=crop, rig=None, close_mouth=close_mouth)
+    started.prepare(*scene, source=(portrait, size, crop, close_mouth))
 
 
 def _scene(

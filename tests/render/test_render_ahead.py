@@ -203,6 +203,34 @@ def test_prepare_frames_sets_up_what_frames_renders(portrait, curves, clips_sent
     assert multiprocessing.active_children() == []
 
 
+def test_prepare_frames_from_a_photo_builds_its_rig_once(portrait, curves, monkeypatch) -> None:
+    """Given a Portrait (a photo, no avatar), prepare_frames builds the rig and frames() renders with that
+    scene: the rig is not built a second time, and the frames are those frames() makes alone."""
+    tracks = Tracks(fps=25, curves=curves, n_frames=N_FRAMES)
+    options = {"size": 256, "crop": True}
+    alone = [_digest(frame.image) for frame in api.frames(portrait, tracks, **options)]
+    built: list[object] = []
+    build_rig = api.build_rig
+
+    def counted(*args: object, **kwargs: object) -> object:
+        built.append(build_rig(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(api, "build_rig", counted)
+    with stream.RenderWorkers(0) as started:
+        api.prepare_frames(portrait, started, **options)
+        assert len(built) == 1
+        frames = [_digest(frame.image) for frame in api.frames(portrait, tracks, started=started, **options)]
+    assert len(built) == 1
+    assert frames == alone
+    # Other arguments than prepared: the scene is made again for them.
+    with stream.RenderWorkers(0) as started:
+        api.prepare_frames(portrait, started, **options)
+        other = [_digest(f.image) for f in api.frames(portrait, tracks, started=started, size=256)]
+    assert len(built) == 3
+    assert other != alone
+
+
 def test_a_clip_rendered_here_before_the_workers_start_does_not_wait_for_them(
     astronaut, portrait, rig, curves, reference, clips_sent
 ) -> None:

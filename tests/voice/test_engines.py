@@ -119,6 +119,32 @@ def test_festival_starts_afresh_after_its_process_dies() -> None:
     assert [p for p, _, _ in festival.speak("Bob met Pam.", kal).phones] == BOB
 
 
+@pytest.mark.timeout(90)
+def test_festival_speaks_a_phrase_too_big_for_its_heap_with_the_full_heap(monkeypatch) -> None:
+    # festival starts with a small Lisp heap (HEAP_CELLS); a phrase that does not fit crashes it ("ran out
+    # of storage"). Here a heap of 60,000 cells loads slt and says a short phrase, but not this sentence:
+    # it must come out as festival's default heap says it, and the larger festival then stays for the next.
+    slt = _voice(festival, "slt")
+    text = "The weather today is mild, with a light breeze from the west, and tomorrow rain on the hills."
+    festival.close_all()
+    try:
+        expected = festival.speak(text, slt)
+        assert festival._SERVERS["slt"].heap_cells == festival.HEAP_CELLS
+        festival.close_all()
+        monkeypatch.setattr(festival, "HEAP_CELLS", 60_000)
+        assert festival.speak("Bob met Pam.", slt).phones  # fits
+        small = festival._SERVERS["slt"]
+        spoken = festival.speak(text, slt)
+        assert not small.alive
+        assert festival._SERVERS["slt"].heap_cells == festival.FULL_HEAP_CELLS
+        assert spoken.phones == expected.phones
+        np.testing.assert_array_equal(spoken.samples, expected.samples)
+        assert festival.speak("Bob met Pam.", slt).phones
+        assert festival._SERVERS["slt"].heap_cells == festival.FULL_HEAP_CELLS  # not started again
+    finally:
+        festival.close_all()
+
+
 @pytest.mark.timeout(60)
 def test_espeak_speaks_before_its_voices_were_listed() -> None:
     voice = next((v for v in espeak.voices() if v.language == "de"), None)

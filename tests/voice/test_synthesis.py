@@ -177,3 +177,23 @@ def test_prepare_voice_starts_the_engine_before_the_first_phrase() -> None:
     assert server.process.poll() is None  # running, waiting for the first phrase
     first = next(synthesize_phrases("Hello there. How are you?"))
     assert festival._SERVERS[voice.name] is server and first.audio.duration_s > 0.3
+
+
+def test_the_default_voice_is_found_without_listing_the_other_engines(monkeypatch) -> None:
+    """No voice and English (or no language): the default voice, the one list_voices() names, found
+    without running flite or loading espeak-ng to list theirs."""
+    from dirfa.voice import espeak, flite
+
+    listed = next((v for v in list_voices() if v.name == DEFAULT_VOICE), None)
+    if listed is None:
+        pytest.skip(f"voice {DEFAULT_VOICE} is not installed")
+
+    def listing() -> None:
+        raise AssertionError("another engine's voices were listed")
+
+    monkeypatch.setattr(flite, "voices", listing)
+    monkeypatch.setattr(espeak, "voices", listing)
+    for language in (None, "en", "EN_us", "auto"):
+        assert find_voice(None, language) == listed
+    with pytest.raises(AssertionError):
+        find_voice(None, "de")  # another language: every engine's voices are looked at

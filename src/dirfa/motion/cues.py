@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, median_filter
+
+from dirfa.speech.filters import binary_closing, binary_opening, gaussian_filter1d, median_filter
 
 # Pauses shorter than this do not end a phrase. Goldman-Eisler (1968) and most pause studies since treat
 # silences of about 250 ms and more as real pauses; shorter gaps are stop closures and hesitations.

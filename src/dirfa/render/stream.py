@@ -247,6 +247,7 @@ class RenderWorkers:
         self._processes: list[ChildProcess] = []
         self._setups: list[_Setup] = []
         self._scene: _Scene | None = None
+        self._source: tuple = ()
         self._renderer: FrameRenderer | None = None
         try:
             with _no_sigint_while_starting():
@@ -265,22 +266,42 @@ class RenderWorkers:
         return len(self._processes)
 
     def prepare(
-        self, image: np.ndarray, rig: Rig, plan: OutputPlan, assets: RenderAssets | None = None
+        self,
+        image: np.ndarray,
+        rig: Rig,
+        plan: OutputPlan,
+        assets: RenderAssets | None = None,
+        *,
+        source: tuple = (),
     ) -> None:
         """Set up the renderers of the clip to come (render_frames with these same arguments) now: each
         process is sent the scene once it has started (from a thread: this call does not wait for them) and
         builds its renderer while the caller analyses the speech (unpickling the rig and building the
         renderer take ~0.25 s at 512 px on the 2-core machine, ~0.7 s when it is busy), and this process
         builds its own here. Called once; a later call changes nothing. A clip with another scene still
-        renders right (it is sent the workers with the clip), only without this head start."""
+        renders right (it is sent the workers with the clip), only without this head start.
+
+        source: what the caller made the scene from (e.g. its photo and framing), for `prepared`."""
         if self._scene is not None:
             return
         if assets is None:
             assets = render_assets(image, rig)
         self._scene = (image, rig, plan, assets)
+        self._source = source
         for process in self._processes:
             self._setups.append(_Setup(process, self._scene))
         self._renderer = FrameRenderer(image, rig, plan, assets)
+
+    def prepared(self, source: tuple) -> _Scene | None:
+        """The scene `prepare` was given with this `source` (item by item the same objects, or equal numbers,
+        strings or None), so that the caller need not make it again (e.g. build the rig twice); else None."""
+        if self._scene is None or len(source) != len(self._source):
+            return None
+        plain = (type(None), bool, int, float, str)
+        for a, b in zip(source, self._source):
+            if a is not b and not (isinstance(a, plain) and type(a) is type(b) and a == b):
+                return None
+        return self._scene
 
     def take(self) -> list[ChildProcess]:
         """The processes, handed over to the caller (this object then holds none)."""
@@ -291,6 +312,7 @@ class RenderWorkers:
         handed over to render_frames (this object then holds none of it)."""
         ahead = _Ahead(self._processes, self._setups, self._scene, self._renderer)
         self._processes, self._setups, self._scene, self._renderer = [], [], None, None
+        self._source = ()
         return ahead
 
     def close(self) -> None:

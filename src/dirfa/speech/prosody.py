@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import binary_closing, binary_opening, median_filter
+
+from dirfa.speech.filters import binary_closing, binary_opening, median_filter
 
 HOP_S = 0.01  # analysis frames every 10 ms, as in most speech front ends
 WINDOW_S = 0.04  # YIN integration window of 20 ms plus lags up to 22 ms (45 Hz creak)

@@ -41,6 +41,15 @@ _HTS_PARAMS = {"slt": "cmu_us_slt_arctic_hts::hts_engine_params"}
 # kal's intonation targets (festvox kal_diphone.scm: int_lr_params target_f0_mean 105, target_f0_std 14);
 # --pitch scales both.
 _KAL_F0_MEAN_HZ, _KAL_F0_STD_HZ = 105.0, 14.0
+# festival's Lisp heap, in cells (`festival --heap`). Its default, 10,000,000 (`festival --help`), is ~330 MB
+# that festival touches as it starts: ~0.2 s of page faults (system CPU) before the voice loads, in every
+# `dirfa say`. A fifth of it (~85 MB, 0.05 s) holds a phrase of ordinary text: 400 characters (phrases.py's
+# longest) of words, or of digits, needed less than 1,000,000 (slt). The speech is the same whatever the heap
+# (same WAV bytes). A phrase that still runs out ("SIOD ERROR: ran out of storage", then a segfault: e.g.
+# 400 characters of 7-digit numbers at 1,000,000) is spoken again by a festival with the default heap.
+HEAP_CELLS = 2_000_000
+FULL_HEAP_CELLS = 10_000_000
+_OUT_OF_STORAGE = "ran out of storage"
 
 
 def available() -> bool:
@@ -73,16 +82,21 @@ def voices() -> tuple[Voice, ...]:
     )
 
 
+class _OutOfStorage(DirfaError):
+    """festival's Lisp heap was too small for a phrase (festival then crashed)."""
+
+
 class _Server:
     """A running `festival --pipe` with one voice loaded; one request at a time (guarded by a lock)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, heap_cells: int | None = None) -> None:
         self.name = name
+        self.heap_cells = heap_cells or HEAP_CELLS
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="dirfa-festival-"))
         # festival writes through C stdio, fully buffered into a pipe: stdbuf makes it line-buffered so
         # each answer arrives as soon as it is printed.
-        command = ["festival", "--pipe"]
+        command = ["festival", "--heap", str(self.heap_cells), "--pipe"]
         if shutil.which("stdbuf"):
             command = ["stdbuf", "-oL", *command]
         self.process = subprocess.Popen(
@@ -130,6 +144,11 @@ class _Server:
                 raise DirfaError(f"festival did not answer within {TIMEOUT_S:.0f} s") from None
             if line is None:
                 self.close()
+                if any(_OUT_OF_STORAGE in said for said in out):
+                    raise _OutOfStorage(
+                        f"festival ran out of memory on a phrase (a heap of {self.heap_cells} cells) — split "
+                        "the text into shorter sentences"
+                    )
                 raise DirfaError("festival stopped unexpectedly — run `festival` to check its installation")
             if line.strip() == _DONE:
                 break
@@ -194,13 +213,16 @@ _SERVERS: dict[str, _Server] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def _server(name: str) -> _Server:
+def _server(name: str, heap_cells: int | None = None) -> _Server:
+    """The voice's running festival, started (again) if there is none, it has died, or its heap is smaller
+    than `heap_cells` (default HEAP_CELLS)."""
+    heap_cells = heap_cells or HEAP_CELLS
     with _SERVERS_LOCK:
         server = _SERVERS.get(name)
-        if server is None or not server.alive:
+        if server is None or not server.alive or server.heap_cells < heap_cells:
             if server is not None:
                 server.close()
-            server = _SERVERS[name] = _Server(name)
+            server = _SERVERS[name] = _Server(name, heap_cells)
         return server
 
 
@@ -239,4 +261,9 @@ def start_ahead(voice: str | None, language: str | None) -> None:
 
 def speak(text: str, voice: Voice, *, rate: float = 1.0, pitch: float = 1.0) -> Spoken:
     """Synthesise plain ASCII `text` with festival voice `voice` (a name in VOICES)."""
-    return _server(voice.name).speak(text, rate=rate, pitch=pitch)
+    try:
+        return _server(voice.name).speak(text, rate=rate, pitch=pitch)
+    except _OutOfStorage as exc:
+        # Rare (see HEAP_CELLS): spoken again with festival's own heap, which then serves the later phrases.
+        log.info("%s; speaking the phrase again with %d cells", exc, FULL_HEAP_CELLS)
+        return _server(voice.name, FULL_HEAP_CELLS).speak(text, rate=rate, pitch=pitch)
