@@ -120,11 +120,14 @@ def test_rest_silence_and_the_phones_not_loudness_set_the_opening():
     curves = mouth_curves(timeline, prosody, fps=25.0, n_frames=n)
     assert np.all(curves["jawOpen"][:8] < 0.02) and np.all(curves["jawOpen"][-8:] < 0.02)
     # Real speakers' mouths follow loudness only weakly (issue 13): the same phones said at the clip's
-    # loudest or quietest open the jaw nearly alike (the loudness drive was 0.8..1.25, now 0.9..1.1).
+    # loudest or quietest open the mouth alike; each vowel opens to its own degree from the phones (the
+    # loudness drive was 0.8..1.25, then 0.9..1.1, now none).
     phones = list(zip(timeline.phones, np.diff(timeline.end_s, prepend=0)))
     loud = mouth_curves(timeline, synthetic(phones, 1.0)[1], fps=25.0, n_frames=n)
     quiet = mouth_curves(timeline, synthetic(phones, 0.0)[1], fps=25.0, n_frames=n)
-    assert quiet["jawOpen"].max() * 1.3 > loud["jawOpen"].max() > quiet["jawOpen"].max() > 0.3
+    assert quiet["jawOpen"].max() > 0.3
+    for name in ("jawOpen", "mouthClose", "mouthLowerDownLeft", "mouthFunnel"):
+        np.testing.assert_allclose(loud[name], quiet[name], atol=1e-6)
     silent, sil_prosody = synthetic([(SILENCE, 2.0)])
     assert all(np.all(c == 0) for c in mouth_curves(silent, sil_prosody, fps=25.0, n_frames=50).values())
 
@@ -221,6 +224,19 @@ def test_the_lips_approach_a_p_and_part_after_it_over_a_frame():
     before, after = shut[0] - 1, shut[-1] + 1
     assert 0.3 <= close[before] < 0.99 and 0.3 <= close[after] < 0.99, close.round(2)
     assert np.abs(np.diff(close)).max() <= LIPS_MAX_SPEED_PER_S / 25.0 + 1e-6
+
+
+def test_an_h_after_a_pause_does_not_open_the_mouth_earlier():
+    """An h is breath the jaw opens through for its vowel: "ha" after a pause leaves rest the same time ahead
+    of the voice as "a" does (from the h's start, a synthesised "hello" led its sound by 3-4 frames)."""
+    plain, plain_prosody = synthetic([(SILENCE, 0.8), ("AA", 0.25), ("T", 0.06), (SILENCE, 0.8)])
+    breathy, breathy_prosody = synthetic(
+        [(SILENCE, 0.72), ("HH", 0.08), ("AA", 0.25), ("T", 0.06), (SILENCE, 0.8)]
+    )
+    n = plain_prosody.speech.shape[0]
+    jaw = mouth_curves(plain, plain_prosody, fps=25.0, n_frames=n)["jawOpen"]
+    jaw_h = mouth_curves(breathy, breathy_prosody, fps=25.0, n_frames=n)["jawOpen"]
+    np.testing.assert_allclose(jaw_h[10:20], jaw[10:20], atol=0.03)
 
 
 def test_the_mouth_starts_opening_before_the_voice_after_a_pause():

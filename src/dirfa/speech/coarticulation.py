@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline
 from dirfa.speech.prosody import Prosody
@@ -40,9 +39,13 @@ LEAD_S = 0.02
 # fall from 75 to 68 / 68 / 64 of 78 and p/b/m from 58 to 56-57 / 55 of 58 (benchmarks/lipsync.py
 # --geometry's scoring: short vowels before a closure lose their open frames), as shifting the whole blend
 # did before. Showing only the opening tracks 40 ms further ahead moves the lead by +4 ms and costs open
-# vowels. Synthesised speech (`say`) already leads by ~3 frames by tests/live/test_session.py's measure
-# (its phrases start with a breathy h the jaw opens through): ONSET_LEAD_S 40 ms, not 60, keeps it there
-# once loudness no longer damps the jaw at quiet onsets (_stress_gains).
+# vowels. The lead is set by the p/b/m closures (their lips shut where the sound goes quiet): over the 12
+# LibriVox and radio takes (pooled), showing everything else (jaw, lips, f/v tucks) 60 ms earlier moves it
+# from +25 to +41 ms and costs 7 open vowels; showing the whole mouth 40 ms earlier, closures included,
+# gives +67 ms and r 0.31 at lag 0 (real speakers: ~80 ms, 0.16-0.28) but 70 / 78 open vowels and 57 / 58
+# p/b/m on lipsync.py's in-sync scoring (77 and 58 counted a frame wider). ONSET_LEAD_S counts from the
+# voice, after an h (_gestures), so synthesised phrases ("hello", "how") lead by ~2 frames by
+# tests/live/test_session.py's measure, not 3-4; 40 / 100 / 150 ms move the recorded clips' lead by ~1 ms.
 ONSET_LEAD_S = 0.04  # with OPEN_LEAD_S the jaw starts 100-140 ms before the voice, mostly open at it
 OPEN_LEAD_S = 0.08
 
@@ -77,20 +80,14 @@ _TYPICAL_RATIO = 0.5
 _RATE_BEFORE_S = 2.0
 _RATE_AFTER_S = 0.5
 # Gain of a vowel of typical length: with the phrase-position factor the vowels' mean gain is 1.07, that of the
-# loudness gain this replaces (the same LibriVox and radio clips), so the mouth opens as far on average.
-_STRESS_CENTRE = 1.09
+# loudness gain this replaces (the same LibriVox and radio clips), so the mouth opens as far on average; x1.025
+# since the weak loudness emphasis that followed it (0.9..1.1, mean 1.025 at the vowels) is gone too.
+_STRESS_CENTRE = 1.12
 _STRESS_SLOPE = 0.25  # per doubling of the duration ratio
 _STRESS_RANGE = (0.9, 1.25)
 _PHRASE_ONSET_GAIN = 1.06  # at a phrase's start ...
 _PHRASE_LATE_GAIN = 0.96  # ... declining to this over _PHRASE_DECLINE_S
 _PHRASE_DECLINE_S = 2.5
-# What is left of the loudness drive: the jaw gain spans this much over the clip's loudness range (0.45 before,
-# 0.8..1.25). Kept because without it synthesised speech (`say`) led its sound by 4 frames (160 ms) by
-# tests/live/test_session.py's measure, past the ~125 ms at which video ahead of its sound is noticed (ITU-R
-# BT.1359): its phones keep the jaw low on loud sonorants (the r of "there") that loudness opened. With 0.2 it
-# leads by 3 frames as before. Recorded speech (aperture~loudness r at lag 0, median over the 12 LibriVox and
-# radio takes): 0.42 with none, 0.45 with 0.2, 0.48 with the full drive.
-_EMPHASIS = 0.2
 
 _IDX = {name: i for i, name in enumerate(MOUTH_TRACKS)}
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -212,9 +209,13 @@ def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
             # The rest pose holds from a quarter into the pause (carry-over of the last sound) until
             # ONSET_LEAD_S before the next speech, whatever the pause's length: the mouth then leaves rest a
             # fixed time ahead of the voice (with the middle half, the longer the pause the earlier: ~0.14 s
-            # ahead after a 1.2 s pause, ~0.06 s after a 0.4 s one).
+            # ahead after a 1.2 s pause, ~0.06 s after a 0.4 s one). An h after the pause is breath that the
+            # jaw opens through for its vowel (HH is that vowel said breathily): the voice starts after it, and
+            # the lead counts from there (from the h, a phrase starting "how" or "hello" led its sound by
+            # 3-4 frames once loudness no longer damped its onset).
             lo = start + 0.25 * duration
-            hi = end - ONSET_LEAD_S if k + 1 < len(segments) else end - 0.25 * duration
+            voice_s = segments[k + 1][2] if k + 1 < len(segments) and segments[k + 1][0] == "HH" else end
+            hi = voice_s - ONSET_LEAD_S if k + 1 < len(segments) else end - 0.25 * duration
             core = (lo, max(hi, lo)) if k > 0 else (start, max(hi, start))
             gestures.append(_Gesture("rest", start, end, _TARGETS["rest"], rest.alphas(), rest, core))
             continue
@@ -364,8 +365,9 @@ def _stress_gains(segments: list[tuple[str, float, float]]) -> list[float]:
     where there are fewer than three); the log ratio sets the gain. A phrase's first syllables are said more
     strongly than its later ones (Vayra & Fowler 1992, Phonetica 49:48: opening gestures decline across an
     utterance; Fougeron & Keating 1997, JASA 101:3728: strengthening at domain onsets), counted from the
-    phrase's start. The gain looks at most _RATE_AFTER_S ahead. Loudness drives the jaw only weakly now
-    (_emphasis_gain): real speakers' mouth opening tracks it only weakly (r 0.16-0.28, issue 13).
+    phrase's start. The gain looks at most _RATE_AFTER_S ahead. Loudness does not drive the jaw: each vowel
+    opens to its own degree from the phones (real speakers' mouth opening tracks loudness only weakly, r
+    0.16-0.28, issue 13).
     """
     vowels = []  # (segment index, start_s, duration ratio)
     for k, (phone, start, end) in enumerate(segments):
@@ -395,17 +397,6 @@ def _stress_gains(segments: list[tuple[str, float, float]]) -> list[float]:
     return gains
 
 
-def _emphasis_gain(prosody: Prosody, t: np.ndarray) -> np.ndarray:
-    """A weak jaw gain from the clip-relative loudness: 1 - _EMPHASIS / 2 (quiet) .. 1 + _EMPHASIS / 2 (loud)."""
-    loud = np.asarray(prosody.loudness, dtype=np.float64)
-    if loud.size == 0 or _EMPHASIS <= 0:
-        return np.ones(t.shape[0])
-    # Smooth over ~120 ms so the gain follows phrases and stressed syllables, not single frames.
-    loud = gaussian_filter1d(loud, sigma=max(0.06 * prosody.fps, 0.5), mode="nearest")
-    frame_t = np.arange(loud.shape[0]) / prosody.fps
-    return 1.0 + _EMPHASIS * (np.interp(t, frame_t, loud) - 0.5)
-
-
 def mouth_curves(
     timeline: PhoneTimeline, prosody: Prosody, *, fps: float, n_frames: int, lead_s: float = LEAD_S
 ) -> dict[str, np.ndarray]:
@@ -428,9 +419,6 @@ def mouth_curves(
     ahead = int(round(OPEN_LEAD_S / step_s))
     t_ext = np.concatenate([t, t[-1] + step_s * np.arange(1, ahead + 1)])
     blended = _blend(_gestures(segments), t_ext)
-    gain = _emphasis_gain(prosody, t_ext - lead_s)
-    for name in _GROUPS["jaw"]:
-        blended[:, _IDX[name]] *= gain
     opening = [_IDX[name] for name in _GROUPS["jaw"] + _GROUPS["upper"]]
     blended[: t.shape[0], opening] = np.maximum(blended[: t.shape[0], opening], blended[ahead:, opening])
     blended = blended[: t.shape[0]]
