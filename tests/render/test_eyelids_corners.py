@@ -115,3 +115,38 @@ def test_a_white_sliver_in_the_eyes_lower_half_is_no_hair(close_up):
     above_eye = foot + (head - foot) * 0.35
     assert alpha_at(above_eye) > 0.5
     assert alpha_at(in_lower_half) < 0.1
+
+
+def test_a_lash_clump_at_the_outer_corner_leaves_no_bump_on_the_closed_lash_line(astronaut):
+    """Review (issue 14, happy.png): heavy mascara at the outer corner (on a small face, eyes ~28 px wide) stayed
+    on the closed lash line as a dark bump at its outer end: squeezed onto the lid edge, where the cover thins
+    out, it lay below the reach of the lash removal. The astronaut at 1.5x with her right eye's outer half
+    lined thick (0.12 eye widths): closed, the dark above the lash line over its outer 15 % (the sum of
+    1 - luminance / the lid's, per column, between the lid edge and 0.15 eye widths above it) stays under
+    0.4 (it was 0.48, 0.68 at its peak; 0.32 now, the lash line's own top)."""
+    image = cv2.resize(astronaut[20:230, 130:320], None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
+    portrait = load_portrait(image)
+    rig = build_rig(portrait)
+    lid, eye_w, _ = _right_lid(rig)
+    lined = image.copy()
+    thickness = max(1, int(round(0.12 * eye_w)))
+    cv2.polylines(
+        lined, [np.round(lid[:5] * 16).astype(np.int32)], False, (25, 20, 22), thickness, cv2.LINE_AA, 4
+    )
+    renderer = FrameRenderer(lined, rig, plan_output(lined.shape, portrait.face_box))
+    params = {"eyeBlinkRight": 1.0, "eyeBlinkLeft": 1.0}
+    lum = renderer.render(params).astype(np.float32).mean(axis=2)
+    closed = rig.pose(params).upper_lids_xy[0].astype(np.float64)
+    ys, xs = np.indices(lum.shape)
+    order = np.argsort(closed[:, 0])
+    edge = np.interp(xs, closed[order, 0], closed[order, 1])
+    left, span = float(closed[:, 0].min()), float(np.ptp(closed[:, 0]))
+    on_lid = (xs > left) & (xs < left + span)
+    skin = float(np.median(lum[on_lid & (ys < edge - 0.2 * eye_w) & (ys > edge - 0.3 * eye_w)]))
+    dark = np.clip(1.0 - lum / skin, 0.0, 1.0) * ((ys <= edge) & (ys > edge - 0.15 * eye_w))
+
+    def per_column(start: float, stop: float) -> float:
+        columns = (xs[0] >= left + start * span) & (xs[0] < left + stop * span)
+        return float(dark[:, columns].sum()) / max(int(columns.sum()), 1)
+
+    assert per_column(0.0, 0.15) < 0.4

@@ -64,6 +64,8 @@ LASH_REMOVE_PER_EYE = 0.4
 # sits short of the visible corner; stopped at 0.25 its tail was left as a coloured stroke beside the lid)
 LASH_REMOVE_PAST_CORNER = 0.32
 LASH_REMOVE_PAST_INNER = 0.04  # ... but not past the inner corner (share of the eye width, +-: soft)
+# ... and from this far (px) below the moving lid edge (the new lash line is drawn over it afterwards)
+LASH_REMOVE_BELOW_PX = 1.0
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
@@ -422,6 +424,28 @@ def _broad_hair(
     return broad * near
 
 
+def _hair_like(pixels: np.ndarray, skin: np.ndarray, eye_w: float) -> np.ndarray | None:
+    """(H, W) float32 0..1: how far each pixel of (H, W, 3) `pixels` is a light, neutral lock of hair rather than
+    skin, by colour alone against the skin tones `skin` (N, 3) (as _broad_hair, without its patch tests), None
+    where the skin is too neutral itself to tell them apart, or they add up to less than a patch of
+    BROAD_HAIR_MIN_AREA (eye width `eye_w` px): a highlight, no lock."""
+    skin_rgb = np.asarray(skin, np.float32).reshape(-1, 3).mean(axis=0)
+    skin_lum = max(float(np.mean(skin_rgb)), 1.0)
+    skin_chroma = float(np.max(skin_rgb) - np.min(skin_rgb)) / skin_lum
+    if skin_chroma < BROAD_HAIR_SKIN_CHROMA:
+        return None
+    lum = _mean3(pixels)
+    spread = np.maximum(np.maximum(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+    spread -= np.minimum(np.minimum(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+    neutral = 1.0 - _smoothstep(
+        BROAD_HAIR_NEUTRAL[0] * skin_chroma,
+        BROAD_HAIR_NEUTRAL[1] * skin_chroma,
+        spread / np.maximum(lum, 1.0),
+    )
+    pale = neutral * _smoothstep(BROAD_HAIR_LIGHT[0] * skin_lum, BROAD_HAIR_LIGHT[1] * skin_lum, lum)
+    return pale.astype(np.float32) if float(pale.sum()) >= BROAD_HAIR_MIN_AREA * eye_w * eye_w else None
+
+
 def _outer_reach(image: np.ndarray, lid: np.ndarray, outer_first: bool) -> float:
     """How far (eye widths, at most OUTER_REACH_MAX) the photo's upper lid line runs on past the outer corner
     landmark, which sits short of a painted or made-up eye's visible corner: along the corner-to-corner line
@@ -622,12 +646,14 @@ def _remove_lashes(
     reach_px: float,
     strength: float,
     inner_s: float = 0.5,
+    hair: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
     edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
     features narrower than its kernel and keeps broad shading (a socket shadow) as it is. Returns the
     skin's smooth, lash-free colour around each pixel. `inner_s`: where the inner corner is (0 or 1; 0.5:
-    neither corner)."""
+    neither corner); `hair`: how far each pixel is a light, neutral lock of hair (_hair_like), not filled
+    from."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
     lum = _mean3(patch)
@@ -643,6 +669,10 @@ def _remove_lashes(
     lash = np.maximum(lash, glint)
     # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
     keep = (1.0 - lash).astype(np.float32)
+    # (not from a light lock among them: lashes filled from a white lock and the skin together were a pale
+    # smudge, a haze over the closed lid under the lock, full3)
+    if hair is not None:
+        keep *= 1.0 - hair
     sigma = max(1.0, 0.35 * size)
     weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.GaussianBlur(patch * _rgb(keep), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
@@ -659,7 +689,9 @@ def _remove_lashes(
     past_corner = np.clip(np.maximum(-s, s - 1.0) / max(0.25 * past_s, 1e-3), 0.0, 1.0)
     # (there its lower boundary fades over a longer way: no hard-edged tab of filled skin at the corner)
     soft = 1.5 + past_corner * (LASH_CORNER_SOFT_PER_EYE * eye_w)
-    low = _smoothstep(0.0, soft, d + soft * past_corner)
+    # (down to the new lash line's top: a lash clump squeezed onto the edge at a corner, where the cover thins
+    # out, otherwise stayed on it as a dark bump: happy.png's outer third)
+    low = _smoothstep(0.0, soft, d + soft * past_corner + LASH_REMOVE_BELOW_PX)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
     zone_glint = zone  # (glints go past the inner corner too: glitter liner starts right at it)
     if inner_s in (0.0, 1.0):
@@ -802,7 +834,11 @@ def draw_lids(
         # (the skin's grain is read before: a painting's dark and light brush marks look like lashes and
         # strands to the filters below, which would leave the lid smooth)
         raw = patch.copy()
-        _remove_lashes(patch, s, d, open_h - edge_h, eye_w, past / span_w, reach_lashes, fade_lashes, inner_s)
+        # (and any light, neutral lock of hair there, found by its colour: see _hair_like and its uses below)
+        pale = _hair_like(raw, colours.lid_light[side], eye_w)
+        _remove_lashes(
+            patch, s, d, open_h - edge_h, eye_w, past / span_w, reach_lashes, fade_lashes, inner_s, pale
+        )
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
@@ -826,10 +862,14 @@ def draw_lids(
             )
         sigma = max(1.0, TONE_SMOOTH_PER_EYE * eye_w)
         smooth = _blur(bare, sigma)
-        if strands is not None:
+        # Nor is any light, neutral lock the grid has not found (its soft edge over the lid): read as the lid's
+        # tone there, the lid came out pale and soft under it, a haze (full3's white lock).
+        if strands is not None or pale is not None:
             # (the skin between them: normalised convolution; under a broad lock the skin further round
             # it, at HAIR_TONE_REACH times the reach; the plain blur only where there is none at all)
-            keep = 1.0 - strands[..., 3]
+            keep = np.ones(s.shape, np.float32) if strands is None else 1.0 - strands[..., 3]
+            if pale is not None:
+                keep = np.minimum(keep, 1.0 - pale)
             for reach in (HAIR_TONE_REACH, 1.0):
                 weight = _blur(keep, reach * sigma)
                 between = _blur(bare * _rgb(keep), reach * sigma)
@@ -843,8 +883,8 @@ def draw_lids(
         r0 = int(reached[0]) & ~1
         rows = slice(r0, int(reached[-1]) + 1)
         cover_all, cover = cover, cover[rows]
-        s, d, top, full, above, u, v, inside_s = (
-            field[rows] for field in (s, d, top, full, above, u, v, inside_s)
+        s, d, top, full, above, u, v, inside_s, travel = (
+            field[rows] for field in (s, d, top, full, above, u, v, inside_s, travel)
         )
         drawn = patch[rows]  # (a view: drawn in place)
         # (a row and a column of window coordinates: every use below broadcasts them with a full field)
@@ -951,6 +991,15 @@ def draw_lids(
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
         lash_a = lash_a * fade_in
         drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
+        # A light lock over the skin above the open lid (where the photo shows no eye) stays in front of the
+        # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3).
+        if pale is not None:
+            shown = raw[rows]
+            lighter = _mean3(shown) - _mean3(drawn)
+            lock = (
+                pale[rows] * _smoothstep(0.0, 1.5, d - travel) * cover * _smoothstep(*HAIR_OVER_LID, lighter)
+            )
+            drawn += _rgb(lock) * (shown - drawn)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
         if strands is not None:
             hair_a = strands[..., 3] * np.maximum(cover, lash_a)

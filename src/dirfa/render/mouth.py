@@ -69,6 +69,8 @@ LOWER_TOOTH_ENDS = (0.10, 0.19, 0.26, 0.31, 0.35)
 UPPER_CROWN = (0.115, 0.099, 0.106, 0.09, 0.08)
 LOWER_CROWN = (0.09, 0.09, 0.095, 0.085, 0.08)
 CROWN_FULL = 0.21  # whole upper central crown (~10.5 mm): above it, when a smile lifts the lip, the gum
+GUM_SCALLOP = 0.02  # the gum's scallop over each upper tooth, share of the mouth width (~1 mm)
+GUM_SCALLOP_FULL_PX = 4.0  # ... on teeth this wide (px) or wider; none on teeth under half that wide
 # The incisal corners round off by this share of the crown: a small notch between two upper teeth; the
 # lower incisors' edges are nearly straight. The corner away from the midline (distal) is the rounder one.
 UPPER_TOOTH_ROUNDING = 0.22
@@ -158,12 +160,18 @@ CARRY_DETAIL = 0.35
 MIN_LIFT_PX = 0.25  # lips moved less than this off the photo's rest (px) have uncovered nothing
 MIN_CARRY_PX = 1.0  # ... and its teeth are carried up only past a lip lifted this far (less: sub-pixel)
 OWN_TEETH_CHROMA = (0.18, 0.26)
+# Where the photo's enamel is shown (carried up, or over the synthesised row once the jaw drops), its mask loses
+# islands and holes narrower than this share of the mouth width (~2.5 mm, under half a central incisor) and
+# ramps in over it: see _steady.
+MASK_CLEAN = 0.05
 # The photo's teeth are measured over its central incisors (this share of the mouth width either side of the
 # midline); the synthesised crowns take their length, within these shares of UPPER_CROWN: a relaxed lip
 # shows 1-4 mm of the upper centrals (Vig & Brundo 1978). Not much longer: where the photo's upper teeth touch
 # its lower ones the measure runs on into them, and the synthesised laterals hung below the photo's.
 PHOTO_CROWN_ACROSS = 0.1
 PHOTO_CROWN_SCALE = (0.35, 1.15)
+# The photo's teeth "right under its lip" (see _photo_crown_scale): this far (px) below its inner-lip landmarks.
+LIP_LIGHT_DEPTH_PX = 1.0
 # ... a pixel short of their edge: ending on it, the synthesised crowns showed as a pale band under the photo's
 # teeth's own dark rim (a crack across the teeth on full3).
 CROWN_UNDER_OWN_PX = 1.0
@@ -465,12 +473,14 @@ def _photo_teeth_colour(photo: PhotoMouth, colours: MouthColours) -> np.ndarray 
 
 
 # Per photo, outline and size (known by id() and a weak reference, as _CORNER_REACH below): its crown scale.
-_PHOTO_CROWN: dict[tuple[int, bytes, float], tuple[weakref.ref, float]] = {}
+_PHOTO_CROWN: dict[tuple[int, bytes, float], tuple[weakref.ref, tuple[float, float]]] = {}
 
 
-def _photo_crown_scale(photo: PhotoMouth, colours: MouthColours, mouth_px: float) -> float:
+def _photo_crown_scale(photo: PhotoMouth, colours: MouthColours, mouth_px: float) -> tuple[float, float]:
     """How far the photo's own upper teeth show below its upper inner lip in the middle of the mouth, as a
     share of the synthesised central crown (UPPER_CROWN[0]), within PHOTO_CROWN_SCALE; 1 when too few show.
+    And how light the photo is right under that lip (its first LIP_LIGHT_DEPTH_PX) against its teeth's body
+    (0..1; 0 when too few show): the synthesised row's shade under the lip goes no deeper (see draw_mouth).
     The synthesised row under and beside the photo's teeth takes their length: longer, it hung a second row
     of crowns under them; drawn only outside them, a wide opening was a void beside a sliver of teeth (full3).
     Read on a grid hanging from the photo's upper inner lip (half-pixel steps), not inside its lower lip: the
@@ -503,13 +513,15 @@ def _photo_crown_scale(photo: PhotoMouth, colours: MouthColours, mouth_px: float
         if len(rows):
             gaps = np.nonzero(np.diff(rows) > 2)[0]  # (over a pixel: the dark between upper and lower teeth)
             lengths.append(float(depth[rows[gaps[0]] if len(gaps) else rows[-1]]) + 0.5 - CROWN_UNDER_OWN_PX)
-    scale = 1.0
+    scale, light = 1.0, 0.0
     if len(lengths) >= 0.3 * len(u):
         scale = float(np.clip(np.median(lengths) / (UPPER_CROWN[0] * mouth_px), *PHOTO_CROWN_SCALE))
+        body = float(np.median(level[enamel]))
+        light = min(float(np.median(level[depth <= LIP_LIGHT_DEPTH_PX])) / max(body, 1.0), 1.0)
     if len(_PHOTO_CROWN) > 16:
         _PHOTO_CROWN.clear()
-    _PHOTO_CROWN[key] = (weakref.ref(photo.image), scale)
-    return scale
+    _PHOTO_CROWN[key] = (weakref.ref(photo.image), (scale, light))
+    return scale, light
 
 
 def _photo_share(photo: PhotoMouth, mouth_px: float) -> float:
@@ -604,6 +616,19 @@ def _teeth_like_level(level: np.ndarray, colours: MouthColours) -> np.ndarray:
     return _smooth01((level - lo) / max(hi - lo, 1.0)).astype(np.float32)
 
 
+def _steady(mask: np.ndarray, mouth_px: float) -> np.ndarray:
+    """A per-pixel 0..1 mask of the photo's enamel with its specks taken out and its ends softened inwards:
+    islands and holes under MASK_CLEAN of the mouth width along the rows (an opening, then a closing) go, and
+    its ends ramp down inside the enamel over that width (across the rows it is kept: the teeth's edges).
+    Per pixel, where the photo's teeth end among its lips' and corners' darker pixels, the mask flickered
+    between them and the synthesised row: light and dark specks at the row's end (the astronaut's smile)."""
+    size = max(3, int(round(MASK_CLEAN * mouth_px)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1))
+    clean = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    clean = cv2.morphologyEx(clean, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    return np.minimum(clean, cv2.blur(clean, (size, 1), borderType=cv2.BORDER_REPLICATE))
+
+
 def _mean3(image: np.ndarray) -> np.ndarray:
     """The mean of the three channels of (..., 3) `image`: the same numbers as image.mean(axis=2), a tenth of
     its time (numpy reduces a short last axis slowly)."""
@@ -660,6 +685,15 @@ def _row(ends: tuple[float, ...], mouth_px: float) -> np.ndarray:
     """Tooth boundaries in pixels from the midline, starting at 0. (Cached, like the other tooth-row
     constants below: the same every frame of a face. Read-only.)"""
     return np.concatenate([[0.0], np.asarray(ends) * mouth_px]).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _scallops(mouth_px: float, detail: float) -> np.ndarray:
+    """Per upper tooth, the depth (px) of the gum's scallop over it: GUM_SCALLOP of the mouth width, times
+    `detail`, faded out over teeth narrower than GUM_SCALLOP_FULL_PX (none under half of that). Read-only."""
+    widths = np.diff(_row(UPPER_TOOTH_ENDS, mouth_px))
+    resolved = np.clip((widths - 0.5 * GUM_SCALLOP_FULL_PX) / (0.5 * GUM_SCALLOP_FULL_PX), 0.0, 1.0)
+    return (GUM_SCALLOP * mouth_px * detail * resolved * resolved * (3.0 - 2.0 * resolved)).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=64)
@@ -847,9 +881,10 @@ def draw_mouth(
     colour = None
     first = _colours_first(colours)  # (colours channel first: see _channels_first)
     # (with the photo's mouth shown, its crowns as long as the photo's own teeth: the row continues them)
-    crown_scale = 1.0
+    crown_scale, own_lip_light = 1.0, 0.0
     if photo is not None and share > 0.0:
-        crown_scale = 1.0 + share * (_photo_crown_scale(photo, colours, w) - 1.0)
+        own_crown, own_lip_light = _photo_crown_scale(photo, colours, w)
+        crown_scale = 1.0 + share * (own_crown - 1.0)
     if drawn:
         # The lower teeth in the face's light on the same enamel as the upper: the face's teeth hue (a photo's
         # teeth in a pink-lit mouth gave them a pink cast against the lower lip) at the upper teeth's level.
@@ -897,9 +932,16 @@ def draw_mouth(
     lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
     contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
     lip_shade *= 1.0 - (CONTACT_SHADOW_DEPTH * (0.5 + 0.5 * detail)) * contact
-    # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth.
+    if own_lip_light > 0.0:
+        # No deeper than the photo's own teeth are under its lip: its teeth, lit up to the lip, sat between a
+        # shaded synthesised top row and the photo's lip rim lifted over it, a line through the teeth (full3).
+        lip_shade = np.maximum(lip_shade, share * own_lip_light)
+    # Above the crowns (a smile lifting the lip) the gum shows, scalloped around each tooth: as much as the
+    # teeth are resolved (detail), and not round teeth a few pixels wide (the back ones of a small mouth),
+    # where the scallops crossed a pixel row tooth by tooth as light and dark specks (the astronaut's smile).
     cs = 2.0 * (s - np.floor(s)) - 1.0
-    gum_line = v_up + float(UPPER_CROWN[0] * crown_scale - CROWN_FULL) * w + 0.02 * w * cs * cs
+    gum_line = v_up + float(UPPER_CROWN[0] * crown_scale - CROWN_FULL) * w
+    gum_line += _per_tooth(s, _scallops(w, detail), 0.25) * (cs * cs)
     gum = _soft(gum_line - v, AA_PX + 0.01 * w)
     # Under the photo's own teeth (carried by the skull, as these are; they go over them below) the row runs on
     # to the corners in their tone, and shows where a lifted lip uncovers no enamel of the photo's: without
@@ -923,7 +965,8 @@ def draw_mouth(
         # its own tone and width) in the lip's shade, then the gum: a dark gap there hung them in the air.
         # Only where the photo has teeth: towards its corners it has lips, which carried up read as blobs.
         if continued is not None and drawn:
-            own = continued * (lip_shade * (0.85 + 0.15 * inside))
+            # (its shade warm, as the synthesised row's: scaled down, enamel read grey-green against the lips)
+            own = first.cavity + (continued - first.cavity) * (lip_shade * (0.85 + 0.15 * inside))
             own = own + (first.gums * (per_tooth * lip_shade) - own) * gum
             red, green, blue = continued
             level = (red + green + blue) / 3  # (= the channels' mean, as _mean3)
@@ -932,7 +975,7 @@ def draw_mouth(
             enamel = _teeth_like_level(level, colours) * _smooth01(
                 (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
             )
-            a_own = a_up * (share * within * (1.0 - opening) * enamel)
+            a_own = a_up * (share * within * (1.0 - opening) * _steady(enamel, w))
             colour = colour * (1.0 - a_own) + own * a_own
         if continued is not None:
             # (and as the lip lifts off them, the photo's lip shadow along their tops goes with it)
@@ -951,7 +994,7 @@ def draw_mouth(
             own_teeth = _teeth_like_level(level, colours) * _smooth01(
                 (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
             )
-            cover *= share * (1.0 - dropped * (1.0 - own_teeth))
+            cover *= share * (1.0 - dropped * (1.0 - _steady(own_teeth, w)))
             # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
             shade = 1.0 - 0.2 * dropped * (1.0 - inside)
             texture *= shade
