@@ -4,7 +4,8 @@ motion have the statistics of real speakers?
 1. Angles: for every portrait in /work/shared/data/portraits (or FOLDER) plus examples/portrait.jpg, render
    headYaw -20..20, headPitch -15..15 and headRoll -10..10 (384 px face crops), re-detect the face with
    mediapipe's face mesh and fit its rotation against the rest frame (dirfa.motion.measure: Umeyama on the 3D
-   landmarks; beside it the 2D-only weak-perspective fit), and print the requested-vs-measured slope per axis.
+   landmarks; beside it the 2D-only weak-perspective fit), and print the requested-vs-measured slope per axis
+   (pitch also from the same frames mirrored left-right: mediapipe's reading of a nod is not mirror-symmetric).
    Writes a contact sheet per portrait at yaw +-20, pitch +-15, roll +-10 to --out, with the folded-triangle
    count and whether any background pixel away from the person changed.
 2. Tracks: for every speech clip in /work/shared/data/speech plus a 60 s LibriVox reading (pocketsphinx
@@ -56,6 +57,10 @@ def slope(asked: np.ndarray, measured: np.ndarray) -> float:
     return float(asked @ measured / (asked @ asked))
 
 
+def mirror(picture: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(picture[:, ::-1])
+
+
 def angle_rows(path: Path, out: Path) -> list[object]:
     """One portrait: slopes per axis (rigid 3D fit, and 2D fit for yaw/pitch), sheet written to `out`."""
     from PIL import Image
@@ -76,9 +81,11 @@ def angle_rows(path: Path, out: Path) -> list[object]:
     for axis, values in SWEEPS.items():
         key = {"headYaw": "yaw_deg", "headPitch": "pitch_deg", "headRoll": "roll_deg"}[axis]
         asked = np.array(values)
-        seen = [find_faces(renderer.render({axis: v})) for v in values]
+        pictures = [renderer.render({axis: v}) for v in values]
+        seen = [find_faces(picture) for picture in pictures]
         if not all(seen):
             slopes.append("lost")
+            slopes += ["lost"] * ((axis != "headRoll") + (axis == "headPitch"))
             continue
         rigid = np.array([getattr(relative_angles(rest, f[0]), key) for f in seen])
         slopes.append(f"{slope(asked, rigid):.2f}")
@@ -86,6 +93,17 @@ def angle_rows(path: Path, out: Path) -> list[object]:
         if axis != "headRoll":
             flat = np.array([getattr(projected_angles(rest, f[0]), key) for f in seen])
             slopes.append(f"{slope(asked, flat):.2f}")
+        if axis == "headPitch":
+            # The same frames mirrored left-right (a nod reads the same in a mirror): mediapipe disagrees with
+            # itself between a picture and its mirror by up to ~0.25 in the up/down split (issue 13).
+            mirrored = [find_faces(mirror(picture)) for picture in pictures]
+            mirrored_rest = find_faces(mirror(renderer.render({})))
+            if mirrored_rest and all(mirrored):
+                back = [getattr(relative_angles(mirrored_rest[0], f[0]), key) for f in mirrored]
+                slopes.append(f"{slope(asked, np.array(back)):.2f}")
+                details.append("Pitch mirrored " + " ".join(f"{m:+.0f}" for m in back))
+            else:
+                slopes.append("lost")
     # Contact sheet and artefact counts at the extremes.
     person = rig.person
     if person is not None:
@@ -227,6 +245,7 @@ def main() -> None:
             "yaw slope (2D fit)",
             "pitch slope (3D)",
             "pitch slope (2D)",
+            "pitch slope (3D, mirrored)",
             "roll slope",
             "folds (6 poses)",
             "background px moved",
@@ -244,7 +263,8 @@ def main() -> None:
             f"through 0. Yaw slopes {min(yaw):.2f}-{max(yaw):.2f} (median {np.median(yaw):.2f}), pitch "
             f"{min(pitch):.2f}-{max(pitch):.2f} (median {np.median(pitch):.2f}); with the rig's first rotation "
             "depth (x0.4, before issue 13) the same measure gave ~0.4 yaw and ~0.35 pitch. Background px moved: pixels over "
-            "a tenth of a face away from the person layer that changed, summed over the sheet's poses.\n\n"
+            "a tenth of a face away from the person layer that changed, summed over the sheet's poses. Pitch "
+            "(3D, mirrored): the 3D fit on the same frames mirrored left-right (rest frame mirrored too).\n\n"
             + table
         )
     if not args.skip_tracks:

@@ -143,6 +143,10 @@ FAR_SIDE_SPLIT_PER_HALF_FACE = 0.15  # the far side blends into the near one ove
 FAR_SIDE_AWAY_BAND_PER_HALF_FACE = 0.2
 AWAY_EYE_REACH_PER_EYES = 0.15
 AWAY_EYE_FULL_DEG = 20.0
+# Nodding, the far side of a turned face has its depth's slope across the picture limited (see build_rig).
+# At 2 no wedge under the far eye at pitch +-4..8 on full3.png / full_body_2.png, their re-detected pitch
+# slopes 0.06 / 0.02 under before (benchmarks/motion.py); 3 (mesh only) over-read full3.png's nod at 1.21.
+PITCH_FAR_DEPTH_SLOPE = 2.0
 MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and overlap by under a pixel
 # In a large photo a sliver a pixel high is still a sliver: _unfold ignores triangles under this share of the
 # eye distance too (0.75 %: 1.5 px at 200 px). A 0.7 px sliver at art_3.png's jaw flipping by 0.4 px at yaw
@@ -773,6 +777,19 @@ def _neighbour_mean(n: int, triangles: np.ndarray):
     return diags(1.0 / degree) @ m
 
 
+def _limit_depth_slope(depth: np.ndarray, xy: np.ndarray, slope: float) -> np.ndarray:
+    """depth with its slope across the picture at most `slope` depth px per image px: the mean of the largest
+    such field under `depth` and the smallest above it (each point against every other by image distance,
+    not mesh paths: a turned face's outline folds over the cheek's landmarks beyond it). Where depth is
+    already that smooth it is unchanged; a step meets halfway, the deep side coming forward, the shallow back."""
+    from scipy.spatial.distance import cdist  # imported here: only rig building needs it
+
+    reach = slope * cdist(xy, xy)
+    under = np.minimum(depth, (depth[None] + reach).min(axis=1))
+    over = np.maximum(depth, (depth[None] - reach).max(axis=1))
+    return 0.5 * (under + over)
+
+
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
@@ -1141,7 +1158,7 @@ def build_rig(portrait: Portrait) -> Rig:
     # Turning a turned face back: its far side at its own depth, but for a thin band at the outline (see
     # FAR_SIDE_EASE_BAND_PER_HALF_FACE).
     photo_turn_deg = math.degrees(math.atan(turn_slope))
-    frontalise_depth_offset = turn_away_depth_offset = turn_away_eye_depth_offset = None
+    frontalise_depth_offset = turn_away_depth_offset = turn_away_eye_depth_offset = far_side = None
     if abs(photo_turn_deg) >= PHOTO_TURN_MIN_DEG:
         oval_u = uv[oval_ids, 0]
         split = FAR_SIDE_SPLIT_PER_HALF_FACE * half_face
@@ -1172,6 +1189,7 @@ def build_rig(portrait: Portrait) -> Rig:
         )
         turn_away_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE)
         turn_away_eye_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE, keep_eyes=True)
+        far_side = far
     # In a turned face the far cheek's own landmarks project past the face outline (the surface turns away
     # behind the silhouette) and their triangles overlap the outline's strip into the hair. Nodding at their
     # own, deeper depth they slid against that strip and tore it into a staircase of skin and hair
@@ -1180,6 +1198,21 @@ def build_rig(portrait: Portrait) -> Rig:
     pitch_depth[beyond] = pitch_depth[oval_ids[nearest[beyond]]]
     pitch_depth_offset = np.zeros(n, np.float32)
     pitch_depth_offset[:N_LANDMARKS] = pitch_depth - landmarks[:, 2]
+    if far_side is not None:
+        # The far outline of a turned face is mediapipe's silhouette, ~90 depth px deeper than the cheek and
+        # eye corner 3-5 px beside it (full3.png), the rings round it (which nod at their own depth) deeper
+        # still: at a nod of 4 deg the cheek and outline moved ~7 px apart and the photo's shadow under the
+        # far eye stretched into a hard brown wedge (full_body_2.png: torn triangles). On the far side the
+        # nodding depth of the mesh and rings has its slope limited to PITCH_FAR_DEPTH_SLOPE, the step met
+        # halfway, so the parallax spreads from the cheek over the outline into the hair. Only lowering the
+        # outline (the cheek kept) read 0.80 / 0.73 of the nod on full3.png / full_body_2.png (1.09 / 0.90
+        # before; mediapipe reads the nod partly from the outline lagging the face); halfway 1.03 / 0.88.
+        mesh_rings = np.r_[0:468, ring_slice]
+        nod_depth = points[mesh_rings, 2] + pitch_depth_offset[mesh_rings]
+        limited = _limit_depth_slope(nod_depth, points[mesh_rings, :2], PITCH_FAR_DEPTH_SLOPE)
+        weight = np.concatenate([far_side[:468], np.tile(far_side[oval_ids], len(RING_SCALES))])
+        pitch_depth_offset[mesh_rings] += (limited - nod_depth) * weight
+        pitch_depth[:468] = points[:468, 2] + pitch_depth_offset[:468]
     for side, pairs in enumerate(ball_pairs):
         start = int(pairs[0, 0])
         ids = np.arange(start, start + len(eyeball_xyz[side]))
