@@ -111,3 +111,20 @@ def test_a_session_can_leave_the_words_out(avatar):
     with Session(avatar, render=False, fps=FPS, audio_rate_hz=RATE_HZ) as session:
         assert session.wait_ready()
         assert session._decoder.words is not None
+
+
+def test_pushed_words_close_the_bilabials_a_narrow_search_lost(avatar, speech):
+    # A session's first utterance (fresh decoders), pushed in 100 ms chunks: every p/b/m of these two clips
+    # (13) shuts the lips, as in the file. With the word decoder pruned to 300 HMMs a frame two stayed open:
+    # the m of "been made" (heard "been they've" until after its frames were final) and the p of "ill
+    # disposed" (heard "disco" 200 ms after it).
+    pcm, truth = speech
+    with wave.open(str(CLIP.with_name("sense_and_sensibility_01_austen_64kb-0880.wav")), "rb") as src:
+        pcm_0880 = np.frombuffer(src.readframes(src.getnframes()), "<i2")
+    truth_0880 = phonemes.align(
+        pcm_0880 / 32768.0, sample_rate_hz=RATE_HZ, text="he was not an ill disposed young man"
+    )
+    for samples, said in ((pcm, truth), (pcm_0880, truth_0880)):
+        true = {round(float(s), 2) for p, s in zip(said.phones, said.start_s) if p in BILABIALS}
+        shut = closed_bilabials(avatar, analyse(samples, decoders()), said)
+        assert shut == true, sorted(true - shut)

@@ -34,12 +34,17 @@ MIN_UPDATE_FRAMES = 4  # analyse again once this many more frames can be made fi
 PITCH_SETTLE_S = 0.25
 _PITCH_HOP = int(round(speech_prosody.HOP_S * SAMPLE_RATE_HZ))  # samples per pitch frame
 DECODER_FRAMES_PER_S = 100  # pocketsphinx's usual 10 ms frames (speech.phonemes uses the same)
-# The word decoder's search, bounded for a live session's CPU budget: at most 300 active HMMs and 5 word
-# exits per 10 ms frame, where file mode allows 1000 HMMs and any number of exits (speech.words._FAST).
-# Measured on the five pocketsphinx-testdata clips pushed in 100 ms chunks: the word decoder then costs about
-# what the phone decoder does (~40 % of the file settings' CPU) and closes the same 26 of 29 p/b/m; 200 HMMs
-# or 2x frame downsampling (ds=2) lose one more.
-LIVE_WORD_SETTINGS: dict[str, object] = {"maxhmmpf": 300, "maxwpf": 5}
+# The word decoder's search, bounded for a live session's CPU budget: acoustic scores computed on every other
+# 10 ms frame (ds=2, pocketsphinx's frame downsampling; times stay in 10 ms frames), at most 600 active HMMs
+# and 5 word exits per frame, where file mode scores every frame with 1000 HMMs and any number of exits
+# (speech.words._FAST). Measured on pocketsphinx-testdata pushed in 100 ms chunks (the five LibriVox clips,
+# cards/*.wav, goforward.raw): it costs what 300 HMMs on every frame did (~3 ms a frame, as the phone
+# decoder), and its partial hypotheses, pruned less, keep words 300 HMMs lost ("been made" was "been
+# they've"; "ill disposed" 200 ms after its p is "adults bow", a bilabial where the p is): p/b/m closed 28 of
+# 29 on LibriVox (was 26), 32 of 35 on all (was 30); open vowels shut 1 of 25 as in file mode (was 2).
+# 800 or 1000 HMMs close the same; 600-2000 with 4 Gaussians a mixture (topn=4) cost 1.5-2.6x and lose
+# goforward's "meters".
+LIVE_WORD_SETTINGS: dict[str, object] = {"maxhmmpf": 600, "maxwpf": 5, "ds": 2}
 # Files are decoded with the cepstral mean of the whole clip (pocketsphinx's batch CMN); a live decoder
 # starts from the model's initial mean (40,3,-1,0...), which pocketsphinx weighs as 500 frames of audio
 # (CMN_WIN in its cmn_live.c) and moves only slowly: 5 s into a LibriVox clip its c0 had come from 40 to 48 of

@@ -176,8 +176,8 @@ class Session:
     crop: a face-centred square. render=False makes a tracks-only session (no images, a fraction of the cost).
     voice/language: the dirfa.voice voice for say(). audio_rate_hz must be a whole multiple of fps.
     close_mouth: rest with the lips shut when the photo's mouth is open (default: the photo's own mouth).
-    words: decode words in pushed audio as well as phones, for the p/b/m closures the phones miss (~90 % of a
-    file's closures instead of ~65 %); it costs ~2 ms of CPU a frame (benchmarks/RESULTS.md, live capacity),
+    words: decode words in pushed audio as well as phones, for the p/b/m closures the phones miss (~97 % of a
+    file's closures instead of ~83 %); it costs ~2 ms of CPU a frame (benchmarks/RESULTS.md, live capacity),
     which two rendered 512 px sessions on a 2-core machine may need: words=False saves it."""
 
     def __init__(
