@@ -75,6 +75,33 @@ def test_lower_teeth_are_lit_nearly_as_the_upper(renderer, rig, closed):
         assert lower.mean() >= 0.83 * upper.mean(), (jaw, lower.mean(), upper.mean())
 
 
+def test_lower_teeth_take_the_upper_teeths_tone_in_a_pink_light(astronaut):
+    """Review (issue 14, full3): in a pink-lit photo the lower teeth were the face's near-neutral teeth tone while
+    her own upper teeth are pinkish: grey-green under them, against her pink lips. The astronaut's photo in a
+    pink light (green x0.86, blue x0.9): green over the mean of red and blue, as a share of the level, in the
+    lower incisors is no more than 0.03 above the upper's (upper -0.10; the lower teeth were at -0.045)."""
+    from dirfa.face.landmarks import load_portrait
+    from dirfa.face.rig import build_rig
+    from dirfa.render.compose import FrameRenderer, plan_output
+
+    image = np.clip(astronaut * np.array([1.0, 0.86, 0.9]), 0, 255).astype(np.uint8)
+    portrait = load_portrait(image)
+    rig = build_rig(portrait)
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+
+    def green_excess(rgb: np.ndarray) -> float:
+        return float((rgb[1] - 0.5 * (rgb[0] + rgb[2])) / rgb.mean())
+
+    for jaw in (0.6, 1.0):
+        frame = renderer.render_pose(rig.pose({"jawOpen": jaw})).astype(np.float64)
+        _, g = _frame(renderer, rig, {"jawOpen": jaw})
+        upper = g["inside"] & (g["au"] < 0.1) & (g["upper"] >= 0.02) & (g["upper"] < 0.07)
+        lower = g["inside"] & (g["au"] < 0.1) & (g["lower"] >= 0.005) & (g["lip"] < -0.01)
+        assert upper.sum() >= 6 and lower.sum() >= 6
+        up, low = frame[upper].mean(axis=0), frame[lower].mean(axis=0)
+        assert green_excess(low) <= green_excess(up) + 0.03, (jaw, up, low)
+
+
 def test_an_open_photo_mouth_opened_wider_keeps_its_row_of_teeth(renderer, rig):
     """Review (issue 14, full3): a photo's open mouth opened wider showed its own few teeth beside a void,
     where its canines were in the dark. The row runs on to the corners in the photo's teeth tone, darkening
@@ -146,3 +173,43 @@ def test_an_opened_jaw_draws_no_dark_line_under_the_upper_lip(renderer, rig):
     rest = darkest_row({})
     for jaw in (0.6, 1.0):
         assert darkest_row({"jawOpen": jaw}) >= rest - 3.0, jaw
+
+
+def test_a_smiles_row_ends_without_a_saw_of_pixel_steps(astronaut):
+    """Review (issue 14, art_10): along a smile's upper row at its ends, where the teeth are a few pixels wide,
+    the notch rounded into each incisal corner was as deep as a tooth was wide: a saw of pixel steps under the
+    upper lip. The astronaut at 1.5x (a 64 px mouth, art_10's) drawn without her photo's own teeth, smile .8 +
+    jaw .4: per pixel column at |u| 0.2-0.42 mouth widths, how much of it is lit as teeth; the mean absolute
+    second difference of that along the row, each side (it was 1.00 / 1.39 px)."""
+    from dirfa.face.landmarks import load_portrait
+    from dirfa.face.rig import build_rig
+    from dirfa.render.compose import FrameRenderer, plan_output
+
+    image = cv2.resize(astronaut, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
+    portrait = load_portrait(image)
+    rig = build_rig(portrait)
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    renderer._photo_mouth = lambda pose: None  # (the synthesised row, as on a closed-mouthed portrait)
+    lum, g = _frame(renderer, rig, {"jawOpen": 0.4, "mouthSmileLeft": 0.8, "mouthSmileRight": 0.8})
+    zone = g["inside"] & (g["au"] >= 0.2) & (g["au"] < 0.42) & (g["upper"] > -0.15) & (g["upper"] < 0.12)
+    teeth = np.clip((lum - 60.0) / 100.0, 0.0, 1.0) * zone
+    columns = np.nonzero(zone.sum(axis=0) >= 3)[0]
+    for side in (columns[columns < columns.mean()], columns[columns >= columns.mean()]):
+        assert len(side) >= 8
+        assert np.abs(np.diff(teeth[:, side].sum(axis=0), 2)).mean() < 1.2
+
+
+@pytest.mark.parametrize("smile,jaw", [(1.0, 0.2), (0.8, 0.4)])
+def test_a_smiles_row_is_as_long_beside_her_own_teeth(example, smile, jaw):
+    """Review (issue 14): at the astronaut's broad smile the synthesised teeth beside her own long ones filled
+    less of the lips' gap than hers do (held to TEETH_REVEAL): a step in the row's lower edge where they meet,
+    the dark below them a wedge growing towards the corners. Below her photo's teeth line, the share of dark
+    pixels (luminance < 110) at |u| 0.25-0.35 mouth widths is within 0.2 of the middle's (|u| < 0.15); it was
+    0.77 and 0.57 against 0.25 and 0.29."""
+    renderer, rig = example
+    lum, g = _frame(renderer, rig, {"jawOpen": jaw, "mouthSmileLeft": smile, "mouthSmileRight": smile})
+    below = g["inside"] & (g["upper"] > 0.0)
+    sides = below & (g["au"] >= 0.25) & (g["au"] < 0.35)
+    middle = below & (g["au"] < 0.15)
+    assert sides.sum() >= 20 and middle.sum() >= 20
+    assert (lum[sides] < 110).mean() <= (lum[middle] < 110).mean() + 0.2

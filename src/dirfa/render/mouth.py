@@ -76,6 +76,7 @@ GUM_SCALLOP_FULL_PX = 4.0  # ... on teeth this wide (px) or wider; none on teeth
 UPPER_TOOTH_ROUNDING = 0.22
 LOWER_TOOTH_ROUNDING = 0.06
 DISTAL_ROUNDING = 0.6  # the distal corner rounds off this much more than the mesial one
+ROUNDING_FULL_PX = 8.0  # ... on teeth this wide (px) or wider; none on teeth under half that wide
 # No real row is even: each crown is a little longer or shorter than its neighbour across the midline
 # (shares of the mouth width, ~0.2-0.3 mm; right side of the picture, then left).
 UPPER_CROWN_OFFSETS = ((0.0, 0.003, -0.002, 0.002, 0.0), (0.002, -0.002, 0.003, -0.001, 0.0))
@@ -108,6 +109,8 @@ CONTACT_SHADOW = 0.03
 # of the mouth width, so the edge never kinks).
 TEETH_REVEAL = 0.62
 TEETH_REVEAL_SOFT = 0.02
+# Beside a photo's own teeth the row fills as much of the gap as they fill of the photo's, up to this share.
+PHOTO_REVEAL_MAX = 0.85
 # Through barely parted lips little light reaches the teeth: they dim to this share of their light at a
 # closed mouth and come up to full light once the lips are this share of the mouth width apart (~7 mm).
 # Without it the first frames of an opening flash a thin white line between the lips.
@@ -772,10 +775,13 @@ def _teeth_row(
         crown = np.interp(s + np.float32(len(crowns) + 1) * (u < 0), knots, crown_values).astype(np.float32)
     c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth, mesial to distal
     c2 = c * c
-    # Rounded incisal corners, the distal one more (the mesial corners of the centrals are near square).
-    crown *= 1.0 - (rounding * detail) * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
-    # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
     widths = np.interp(s, widths_at, widths).astype(np.float32)
+    # Rounded incisal corners, the distal one more (the mesial corners of the centrals are near square),
+    # faded out on teeth narrower than ROUNDING_FULL_PX: on teeth a few pixels wide the notch between two was
+    # as deep as they were wide, a saw of pixel steps along a smile's row at its ends (art_10).
+    resolved = _smooth01((widths - 0.5 * ROUNDING_FULL_PX) * (2.0 / ROUNDING_FULL_PX))
+    crown *= 1.0 - (rounding * detail) * resolved * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
+    # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
     gap_px = (1.0 - np.abs(c)) * 0.5 * widths
     # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar.
     depth = TOOTH_GAP_DEPTH * max(detail, 0.4)
@@ -814,8 +820,7 @@ def draw_mouth(
         if shown >= 1.0 and abs(gap_px - photo_gap) <= MIN_LIFT_PX and lift_px <= MIN_LIFT_PX:
             return
         inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), shown)
-    # (the upper teeth meet the photo's own, so take their tone; the lower ones keep the face's light: a
-    # photo's teeth in a pink-lit mouth gave them a pink cast that vanished against the lower lip)
+    # (the upper teeth meet the photo's own, so take their tone; so do the lower ones, below)
     upper_tone = colours.teeth
     own_tone = _photo_teeth_colour(photo, colours) if photo is not None and shown > 0 else None
     if own_tone is not None:  # (as _with_photo_teeth)
@@ -881,15 +886,20 @@ def draw_mouth(
     colour = None
     first = _colours_first(colours)  # (colours channel first: see _channels_first)
     # (with the photo's mouth shown, its crowns as long as the photo's own teeth: the row continues them)
-    crown_scale, own_lip_light = 1.0, 0.0
+    crown_scale, own_lip_light, reveal = 1.0, 0.0, TEETH_REVEAL
     if photo is not None and share > 0.0:
         own_crown, own_lip_light = _photo_crown_scale(photo, colours, w)
         crown_scale = 1.0 + share * (own_crown - 1.0)
+        # (and they fill as much of the lips' gap as the photo's own teeth fill of its gap: held to
+        # TEETH_REVEAL, a smile's synthesised row beside her long own teeth ended higher, a step in the row's
+        # lower edge where they meet, and its gum a dark band above the shortened crowns; the astronaut)
+        fill = own_crown * float(UPPER_CROWN[0]) * w / max(photo_gap, 1.0)
+        reveal += share * max(min(fill, PHOTO_REVEAL_MAX) - TEETH_REVEAL, 0.0)
     if drawn:
-        # The lower teeth in the face's light on the same enamel as the upper: the face's teeth hue (a photo's
-        # teeth in a pink-lit mouth gave them a pink cast against the lower lip) at the upper teeth's level.
-        lower_tone = colours.teeth * (float(np.mean(upper_tone)) / max(float(np.mean(colours.teeth)), 1.0))
-        lower_tone = np.clip(lower_tone, 0.0, 255.0).astype(np.float32)[:, None, None]
+        # The lower teeth in the face's light on the same enamel as the upper, in the upper teeth's tone (a
+        # photo's own in enamel's warm order, see _ivory): in the synthesised tone's neutral hue at their level
+        # they read grey-green against the pink lips of a pink-lit photo whose upper teeth are pinkish (full3).
+        lower_tone = upper_tone.astype(np.float32)[:, None, None]
         colour = _cavity(
             first,
             u,
@@ -918,7 +928,7 @@ def draw_mouth(
     # all but their incisal ends (the edges keep their shape, moved up behind the lip), a wide one shows
     # them whole; a smooth maximum, so the edge follows the gap without a kink.
     excess = (v_up + float(UPPER_CROWN[0]) * crown_scale * w) - (
-        lip_top + TEETH_REVEAL * np.maximum(lip_low - lip_top, 0.0)
+        lip_top + reveal * np.maximum(lip_low - lip_top, 0.0)
     )
     soft = TEETH_REVEAL_SOFT * w + 0.5
     edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
