@@ -8,6 +8,8 @@ WORD_CHECK_S seconds with posteriors: speech.words.recognize_words), once, into 
 - the held-out confusion: the logistic model of speech.language is refitted with each speaker (English) or
   language (other) left out and scores the cases it has not seen; the shared recordings in
   ../shared/data/speech are never fitted on, only scored (by the model fitted on everything else);
+- candidate inputs (the share of English function words among the decoded words; a PRLM phone-bigram
+  log-likelihood ratio learnt per fold) are scored held out beside the shipped ones (not shipped: no gain);
 - the coefficients fitted on all training cases (what speech/language.py holds) are printed;
 - the decision as shipped (speech.acoustic.english_confidence >= dirfa.api.ENGLISH_THRESHOLD) on every case.
 
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -295,24 +298,133 @@ def probability(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def held_out(
-    cases: list[dict], *, inputs: int | None = None, train_kinds: tuple[str, ...] = TRAIN_KINDS
+    cases: list[dict],
+    *,
+    inputs: int | None = None,
+    train_kinds: tuple[str, ...] = TRAIN_KINDS,
+    extra: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(English) of every case from a model that never saw its speaker/language (cases of other kinds,
     the shared recordings among them: the model of all training cases), scaled down for singing as
-    speech.language does, and that model's coefficients. inputs: the first this many model inputs only."""
+    speech.language does, and that model's coefficients. inputs: the first this many model inputs only.
+    extra: a candidate input beside them, (n,) for every case given the mask of the cases fitted on (so
+    that an input learnt from data, a phone bigram, is learnt without the held-out cases too)."""
     from dirfa.speech import language
 
-    x = np.array([c["x"] for c in cases])[:, :inputs]
+    base = np.array([c["x"] for c in cases])[:, :inputs]
     y = np.array([c["truth"] == "English" for c in cases], float)
     group = np.array([c["group"] for c in cases])
     train = np.array([c["kind"] in train_kinds for c in cases])
+
+    def columns(fitted: np.ndarray) -> np.ndarray:
+        return base if extra is None else np.c_[base, extra(fitted)]
+
     p = np.zeros(len(cases))
     for g in np.unique(group[train]):
-        test = group == g
-        p[test] = probability(fit_logistic(x[train & ~test], y[train & ~test]), x[test])
+        test, fitted = group == g, train & (group != g)
+        x = columns(fitted)
+        p[test] = probability(fit_logistic(x[fitted], y[fitted]), x[test])
+    x = columns(train)
     w = fit_logistic(x[train], y[train])
     p[~train] = probability(w, x[~train])
     return p * np.array([1.0 - language.SINGING_CUT * c["singing"] for c in cases]), w
+
+
+# The 100 most frequent words of written English (Brown corpus ranks, Francis & Kucera 1982), nearly all
+# function words: in English speech about half the words said; a candidate input (candidates()).
+FUNCTION_WORDS = frozenset(
+    "the of and to a in that is was he for it with as his on be at by i this had not are but from or have an "
+    "they which one you were her all she there would their we him been has when who will more no if out so "
+    "said what up its about into than them can only other new some could time these two may then do first "
+    "any my now such like our over man me even most made after also did many before must through back years "
+    "where much your way well down should because each just those people how too little state good very make "
+    "world still own see men work long get here between both life being under never day same another know "
+    "while last might us great old year off come since against go came right used take three".split()
+)
+
+
+def function_word_share(analysis: dict) -> float:
+    """Share of the check's decoded words (those starting in its first WORD_CHECK_S s) that are FUNCTION_WORDS."""
+    from dirfa.speech import acoustic
+
+    heard = analysis["words"]
+    said = [w for w, s in zip(heard.words, heard.start_s) if s < acoustic.WORD_CHECK_S]
+    return float(np.mean([w in FUNCTION_WORDS for w in said])) if said else 0.0
+
+
+def loop_phones(analysis: dict) -> list[int]:
+    """The phone loop's phones in the first WORD_CHECK_S s as indices (0 = utterance start, silence left out)."""
+    from dirfa.speech import acoustic
+    from dirfa.speech.phonemes import ARPABET
+
+    index = {p: i + 1 for i, p in enumerate(ARPABET)}
+    timeline = analysis["timeline"]
+    return [0] + [
+        index[p]
+        for p, s in zip(timeline.phones, timeline.start_s)
+        if s < acoustic.WORD_CHECK_S and p in index
+    ]
+
+
+def phone_bigram_llr(cases: list[dict], fitted: np.ndarray) -> np.ndarray:
+    """PRLM (Zissman 1996, phone recognition followed by language modelling): bigram models of the phone
+    loop's phones, one trained on the fitted English cases and one on the fitted other cases (add-0.5
+    smoothing); per case, the mean log-likelihood ratio English / other of its phone bigrams."""
+    n = max(max(c["loop_phones"]) for c in cases) + 1
+    models = []
+    for english in (True, False):
+        counts = np.full((n, n), 0.5)
+        for c, f in zip(cases, fitted):
+            if f and (c["truth"] == "English") == english:
+                np.add.at(counts, (c["loop_phones"][:-1], c["loop_phones"][1:]), 1.0)
+        models.append(np.log(counts / counts.sum(axis=1, keepdims=True)))
+    out = np.zeros(len(cases))
+    for i, c in enumerate(cases):
+        a, b = np.array(c["loop_phones"][:-1], int), np.array(c["loop_phones"][1:], int)
+        out[i] = float(np.mean(models[0][a, b] - models[1][a, b])) if a.size else 0.0
+    return out
+
+
+def shares_row(cases: list[dict], label: str, taken: np.ndarray) -> list[str]:
+    """label, then the share taken for English of each class and kind that recipes() shows."""
+    row = [label]
+    for truth, kind in (
+        ("English", "recorded"),
+        ("English", "shared"),
+        ("other", "synthetic"),
+        ("other", "festival"),
+        ("other", "shared"),
+    ):
+        pick = np.array([c["truth"] == truth and c["kind"] == kind for c in cases])
+        row.append(f"{100 * taken[pick].mean():.1f} %" if pick.any() else "-")
+    return row
+
+
+def candidates(cases: list[dict], threshold: float) -> str:
+    """Held-out shares with each candidate input beside the shipped three, at `threshold` and at the
+    threshold that keeps 95 % of the held-out testdata English."""
+    rows = []
+    english = np.array([c["truth"] == "English" and c["kind"] == "recorded" for c in cases])
+    for label, extra in (
+        ("shipped inputs", None),
+        ("+ function-word share", lambda fitted: np.array([c["function_share"] for c in cases])),
+        ("+ phone-bigram LLR (PRLM)", lambda fitted: phone_bigram_llr(cases, fitted)),
+    ):
+        p = held_out(cases, extra=extra)[0]
+        rows.append(shares_row(cases, f"{label}, threshold {threshold}", p >= threshold))
+        at = float(np.quantile(p[english], 0.05))
+        rows.append(shares_row(cases, f"{label}, threshold {at:.2f}", p >= at))
+    return results_md.table(RECIPE_HEADER, rows)
+
+
+RECIPE_HEADER = (
+    "model (held out; festival scored unseen in the first)",
+    "testdata English as English",
+    "shared English as English",
+    "espeak-ng other as English",
+    "festival other as English",
+    "shared other as English",
+)
 
 
 def recipes(cases: list[dict], threshold: float) -> str:
@@ -325,26 +437,8 @@ def recipes(cases: list[dict], threshold: float) -> str:
         ("fit + phones/word + phone disagreement, + festival (shipped)", None, TRAIN_KINDS),
     ):
         taken = held_out(cases, inputs=inputs, train_kinds=kinds)[0] >= threshold
-        row = [label]
-        for truth, kind in (
-            ("English", "recorded"),
-            ("English", "shared"),
-            ("other", "synthetic"),
-            ("other", "festival"),
-            ("other", "shared"),
-        ):
-            pick = np.array([c["truth"] == truth and c["kind"] == kind for c in cases])
-            row.append(f"{100 * taken[pick].mean():.1f} %" if pick.any() else "-")
-        rows.append(row)
-    header = [
-        "model (held out; festival scored unseen in the first)",
-        "testdata English as English",
-        "shared English as English",
-        "espeak-ng other as English",
-        "festival other as English",
-        "shared other as English",
-    ]
-    return results_md.table(header, rows)
+        rows.append(shares_row(cases, label, taken))
+    return results_md.table(RECIPE_HEADER, rows)
 
 
 def tables(cases: list[dict], score: np.ndarray, threshold: float) -> str:
@@ -435,6 +529,8 @@ def main() -> None:
         case["x"] = features(analysis)
         case["cpu_s"] = analysis["cpu_s"]
         case["singing"] = language.singing(analysis["timeline"], analysis["prosody"])
+        case["function_share"] = function_word_share(analysis)
+        case["loop_phones"] = loop_phones(analysis)
         # Exactly what dirfa.api decides with --language auto.
         case["shipped"] = acoustic.english_confidence(
             analysis["timeline"], analysis["prosody"], words=analysis["words"]
@@ -470,6 +566,8 @@ def main() -> None:
         f"Held out (each speaker / language scored by a model fitted without it; threshold {ENGLISH_THRESHOLD}):"
         f"\n\n{tables(cases, score, ENGLISH_THRESHOLD)}\n"
         f"Held out, by recipe (threshold {ENGLISH_THRESHOLD}):\n\n{recipes(cases, ENGLISH_THRESHOLD)}\n\n"
+        f"Held out, candidate inputs beside the shipped three (not shipped):\n\n"
+        f"{candidates(cases, ENGLISH_THRESHOLD)}\n\n"
         f"Held out, other thresholds (English: recorded, festival/flite and shared, not espeak-ng):\n\n"
         f"{results_md.table(trade_header, trade)}\n\n"
         f"As shipped (speech/language.py's coefficients, fitted on all training cases: in-sample for them):"
