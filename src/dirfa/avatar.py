@@ -334,6 +334,15 @@ def _encode(value: object, arrays: dict[str, np.ndarray]) -> object:
         key = f"a{len(arrays)}"
         arrays[key] = value
         return {"a": key}
+    if isinstance(value, face_rig.NeighbourMean):  # the rig's sparse neighbour matrix, in CSR form
+        return {
+            "csr": [
+                _encode(value.data, arrays),
+                _encode(value.indices, arrays),
+                _encode(value.indptr, arrays),
+            ],
+            "shape": list(value.shape),
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         name = type(value).__name__
         if _CLASSES.get(name) is not type(value):
@@ -354,12 +363,6 @@ def _encode(value: object, arrays: dict[str, np.ndarray]) -> object:
         return {"v": float(value)}
     if value is None or isinstance(value, str):
         return {"v": value}
-    if hasattr(value, "tocsr"):  # the rig's sparse neighbour matrix
-        csr = value.tocsr()
-        return {
-            "csr": [_encode(csr.data, arrays), _encode(csr.indices, arrays), _encode(csr.indptr, arrays)],
-            "shape": list(csr.shape),
-        }
     raise TypeError(f"cannot save a {type(value).__name__}")
 
 
@@ -378,10 +381,8 @@ def _decode(item: object, arrays: Mapping[str, np.ndarray]) -> object:
     if "v" in item:
         return item["v"]
     if "csr" in item:
-        from scipy.sparse import csr_matrix
-
         data, indices, indptr = (_decode(v, arrays) for v in item["csr"])
-        return csr_matrix((data, indices, indptr), shape=tuple(int(n) for n in item["shape"]))
+        return face_rig.NeighbourMean(data, indices, indptr, tuple(int(n) for n in item["shape"]))
     raise ValueError("malformed description")
 
 

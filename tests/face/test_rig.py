@@ -455,3 +455,24 @@ def test_stray_hairs_joined_to_the_person_move_with_them():
     assert wisps[45:60, 102:109].any()
     assert not wisps[15:30, 15:45].any()
     assert not wisps[35:55, 155:165].any()
+
+
+def test_neighbour_mean_products_are_scipys_bit_for_bit(rig):
+    # Rig.neighbours is plain arrays (no scipy.sparse to import where a rig is loaded or unpickled); its
+    # products must be SciPy's own to the bit, or _unfold would move vertices differently than before.
+    from scipy.sparse import csr_matrix
+
+    m = rig.neighbours
+    reference = csr_matrix((m.data, m.indices, m.indptr), shape=m.shape)
+    assert np.diff(m.indptr).min() < np.diff(m.indptr).max()  # rows of several lengths (padding is tested)
+    rng = np.random.default_rng(0)
+    n = m.shape[0]
+    for _ in range(20):
+        for x in (
+            (rng.random(n) > 0.8).astype(np.float64),  # _unfold's patch
+            (rng.standard_normal((n, 2)) * 300).astype(np.float32),  # positions, displacements
+            rng.standard_normal(n),
+        ):
+            expected, got = reference @ x, m @ x
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            assert got.tobytes() == expected.tobytes()

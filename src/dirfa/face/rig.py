@@ -143,6 +143,16 @@ FAR_SIDE_SPLIT_PER_HALF_FACE = 0.15  # the far side blends into the near one ove
 FAR_SIDE_AWAY_BAND_PER_HALF_FACE = 0.2
 AWAY_EYE_REACH_PER_EYES = 0.15
 AWAY_EYE_FULL_DEG = 20.0
+# ... and that far side's rotation depth has its slope across the picture limited to AWAY_DEPTH_SLOPE depth px
+# per image px (_limit_depth_slope, the step met halfway). The band climbs from the eye's and cheek's own depth
+# to the outline's (mediapipe's silhouette, ~100 depth px deeper) within ~20 px: 5 depth px per px, so a turn
+# away of a few degrees already squeezed the skin under the far eye and at its outer corner to 0.4 of its area
+# (full3.png at yaw -5), at yaw -10 nod -6 folded it (0.05; a notch in the hair strand over the eye's corner),
+# and at -15 / -20 the band folded into a dotted dark line along the far cheek and a brown smear over the far
+# eye. Limited to 2, the squeeze spreads over the cheek: smallest area near that corner at yaw -5 / -10 (nod
+# -6) 0.64 / 0.48, folds over benchmarks/motion.py's six poses on full3.png / full_body_2.png 82 / 89 -> 4 / 3,
+# their re-detected yaw 1.00 / 0.92 -> 0.95 / 0.93 (at 3: 24 / 31 folds, and the dark line at -20 stayed).
+AWAY_DEPTH_SLOPE = 2.0
 # Nodding, the far side of a turned face has its depth's slope across the picture limited (see build_rig).
 # At 2 no wedge under the far eye at pitch +-4..8 on full3.png / full_body_2.png, their re-detected pitch
 # slopes 0.06 / 0.02 under before (benchmarks/motion.py); 3 (mesh only) over-read full3.png's nod at 1.21.
@@ -271,7 +281,7 @@ class Rig:
     rest_gap_px: np.ndarray  # (C,) inner-lip gap kept at rest: the photo's, when it is only a lip line
     pinned: np.ndarray  # (N,) bool: inner-lip and lid-edge vertices, never moved to unfold the mesh
     still_outline: np.ndarray  # (36,) the outermost ring, which never moves: beyond it the photo is untouched
-    neighbours: object  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
+    neighbours: NeighbourMean  # sparse (N, N) matrix: mean over each vertex's skin-mesh neighbours
     # (H, W) uint8, 255 = the person (moves with the mesh), 0 = the background behind them (stays still);
     # None when the segmentation was not trusted: then the mesh alone decides what moves.
     person: np.ndarray | None = None
@@ -777,6 +787,50 @@ def _neighbour_mean(n: int, triangles: np.ndarray):
     return diags(1.0 / degree) @ m
 
 
+@dataclass(frozen=True, eq=False)
+class NeighbourMean:
+    """A sparse (N, N) matrix (Rig.neighbours: the mean over each vertex's skin-mesh neighbours) in SciPy's
+    CSR layout: row i's entries are data[indptr[i]:indptr[i + 1]] in columns indices[...]. `m @ x` ((N,) or
+    (N, K) x) is computed in NumPy in the order of SciPy's csr_matvec (each row's sum from 0, its entries in
+    stored order, in float64), so the products are bit for bit SciPy's. Not a scipy.sparse matrix: loading an
+    avatar or unpickling a rig in a render worker then needs no scipy.sparse (~0.1 s of CPU to import)."""
+
+    data: np.ndarray  # (nnz,) float64
+    indices: np.ndarray  # (nnz,) column of each entry
+    indptr: np.ndarray  # (N + 1,) where each row's entries start
+    shape: tuple[int, int]
+
+    @staticmethod
+    def from_csr(matrix: object) -> NeighbourMean:
+        """The same matrix, from a scipy.sparse one (as _neighbour_mean builds it)."""
+        csr = matrix.tocsr()  # type: ignore[attr-defined]
+        return NeighbourMean(csr.data, csr.indices, csr.indptr, tuple(int(n) for n in csr.shape))
+
+    @functools.cached_property
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(D, N) weights and columns: row i's k-th entry at [k, i], D its most entries; rows with fewer are
+        padded with weight 0 (adding 0 * x to a sum that starts at +0 changes no bit, for finite x)."""
+        counts = np.diff(self.indptr)
+        rank = np.arange(int(counts.max(initial=0)))[:, None]
+        real = rank < counts[None, :]
+        at = np.where(real, self.indptr[None, :-1] + rank, 0)
+        return np.where(real, self.data[at], 0.0), np.where(real, self.indices[at], 0).astype(np.intp)
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        n = self.shape[0]
+        dtype = np.result_type(self.data.dtype, x.dtype)  # SciPy's upcast: float64 here
+        weights, columns = self._table
+        # x's columns as rows (K, N): np.take along the last axis gathers ~8x faster than x[columns].
+        values = np.ascontiguousarray(x.astype(dtype, copy=False).reshape(n, -1).T)
+        products = np.take(values, columns, axis=1)  # (K, D, N)
+        products *= weights
+        out = np.zeros((values.shape[0], n), dtype)
+        for k in range(products.shape[1]):  # entry by entry, in stored order, as csr_matvec sums each row
+            out += products[:, k]
+        return np.ascontiguousarray(out.T).reshape(n, *x.shape[1:])
+
+
 def _limit_depth_slope(depth: np.ndarray, xy: np.ndarray, slope: float) -> np.ndarray:
     """depth with its slope across the picture at most `slope` depth px per image px: the mean of the largest
     such field under `depth` and the smallest above it (each point against every other by image distance,
@@ -1169,12 +1223,16 @@ def build_rig(portrait: Portrait) -> Rig:
             _smoothstep(PHOTO_TURN_MIN_DEG, FAR_SIDE_FULL_TURN_DEG, np.array(abs(photo_turn_deg)))
         )
 
-        def far_side_offset(band_per_half_face: float, keep_eyes: bool = False) -> np.ndarray:
+        def far_side_offset(
+            band_per_half_face: float, keep_eyes: bool = False, slope: float | None = None
+        ) -> np.ndarray:
             # The far side at its own depth, but for a band at the outline (which keeps the outline's).
             band = 1 - _smoothstep(0.0, band_per_half_face * half_face, np.clip(inside, 0, None))
             if keep_eyes:
                 band = band * _smoothstep(0.0, AWAY_EYE_REACH_PER_EYES * eyes_px, eye_distance)
             far_own = own_depth + (outline_depth - own_depth) * band
+            if slope is not None:
+                far_own = _limit_depth_slope(far_own, landmarks[:, :2], slope)
             return _rotation_offsets(depth + (far_own - depth) * far, points, ball_pairs, eyeball_xyz)
 
         frontalise_depth_offset = far_side_offset(FAR_SIDE_EASE_BAND_PER_HALF_FACE)
@@ -1187,8 +1245,10 @@ def build_rig(portrait: Portrait) -> Rig:
                 )
             )
         )
-        turn_away_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE)
-        turn_away_eye_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE, keep_eyes=True)
+        turn_away_depth_offset = far_side_offset(FAR_SIDE_AWAY_BAND_PER_HALF_FACE, slope=AWAY_DEPTH_SLOPE)
+        turn_away_eye_depth_offset = far_side_offset(
+            FAR_SIDE_AWAY_BAND_PER_HALF_FACE, keep_eyes=True, slope=AWAY_DEPTH_SLOPE
+        )
         far_side = far
     # In a turned face the far cheek's own landmarks project past the face outline (the surface turns away
     # behind the silhouette) and their triangles overlap the outline's strip into the hair. Nodding at their
@@ -1196,6 +1256,14 @@ def build_rig(portrait: Portrait) -> Rig:
     # (full3.png, full_body_2.png at pitch +-15): they nod with the outline point nearest to them.
     beyond = np.nonzero(inside < 0)[0]
     pitch_depth[beyond] = pitch_depth[oval_ids[nearest[beyond]]]
+    # Their triangles lie over the strip from the outline to the first ring, which below the ears moves with
+    # less of the head (RING_HEAD_WEIGHT_BOTTOM): taking the whole head's motion they slid over the strip, and
+    # the photo's jaw edge, which both carry, showed twice, a dotted dark line inside the far jaw (full3.png at
+    # pitch +8..+15; 0.6 px median, up to 2.4 px apart on the turned astronaut at pitch +-12). They take the
+    # head weight the strip has where they lie (0.2 px median, under 1 px).
+    to_ring = np.linalg.norm(ring_xyz[nearest[beyond], :2] - oval_xy[nearest[beyond]], axis=1)
+    into_strip = np.clip(-inside[beyond] / np.maximum(to_ring, 1.0), 0.0, 1.0)
+    head_weight[beyond] = 1.0 + (ring_head[nearest[beyond]] - 1.0) * into_strip
     pitch_depth_offset = np.zeros(n, np.float32)
     pitch_depth_offset[:N_LANDMARKS] = pitch_depth - landmarks[:, 2]
     if far_side is not None:
@@ -1271,7 +1339,7 @@ def build_rig(portrait: Portrait) -> Rig:
         rest_gap_px=rest_gap.astype(np.float32),
         pinned=pinned,
         still_outline=ring_ids[-1].astype(np.int32),
-        neighbours=_neighbour_mean(n, np.concatenate(skin)),
+        neighbours=NeighbourMean.from_csr(_neighbour_mean(n, np.concatenate(skin))),
         person=_person_layer(portrait.image, landmarks, ring_xyz[-n_oval:, :2]),
         pitch_depth_offset=pitch_depth_offset,
         # Deeper on the viewer's left (a negative slope) is a face turned towards the viewer's left (-yaw).

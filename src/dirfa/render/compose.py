@@ -211,10 +211,17 @@ def render_assets(image: np.ndarray, rig: Rig) -> RenderAssets:
 class FrameRenderer:
     """Renders single frames of one portrait; reuses what does not change between frames.
 
-    assets: precomputed by render_assets (a prepared avatar holds them); computed here when not given."""
+    assets: precomputed by render_assets (a prepared avatar holds them); computed here when not given.
+    doubled: another renderer's `doubled` for the same picture, rig and assets (render workers get this
+    process's with their scene), instead of making it again."""
 
     def __init__(
-        self, image: np.ndarray, rig: Rig, plan: OutputPlan, assets: RenderAssets | None = None
+        self,
+        image: np.ndarray,
+        rig: Rig,
+        plan: OutputPlan,
+        assets: RenderAssets | None = None,
+        doubled: np.ndarray | None = None,
     ) -> None:
         self.image = image
         self.rig = rig
@@ -239,8 +246,12 @@ class FrameRenderer:
             # (and costs less than two).
             self.source = np.ascontiguousarray(np.dstack([source, rig.person]))
         # The source doubled for the cheap sampling outside the face (warp.remap): made here, at start-up,
-        # not in the first frame (~60 ms at 512 px on the 2-core machine).
-        self._doubled = warp.doubled_source(self.image if self.source is None else self.source)
+        # not in the first frame (~45-60 ms of CPU at 512 px on the 2-core machine), unless given.
+        source = self.image if self.source is None else self.source
+        shape = (2 * source.shape[0] - 1, 2 * source.shape[1] - 1, *source.shape[2:])
+        if doubled is None or doubled.shape != shape or doubled.dtype != source.dtype:
+            doubled = warp.doubled_source(source)
+        self.doubled = doubled
 
     def render_pose(self, pose: Pose) -> np.ndarray:
         """The full source-resolution picture for one posed rig (uint8 RGB)."""
@@ -281,7 +292,7 @@ class FrameRenderer:
         )
         source = self.image if self.source is None else self.source
         # The lid edges over the eyeballs mix both layers (anti-aliased); all of it is person (opaque).
-        warped_px = warp.remap(source, map_x, map_y, warped.edge, doubled=self._doubled, fine=fine)
+        warped_px = warp.remap(source, map_x, map_y, warped.edge, doubled=self.doubled, fine=fine)
         if self.source is None:
             patch, alpha = warped_px, None
         else:
