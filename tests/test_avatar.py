@@ -166,6 +166,30 @@ def test_the_photo_cache_is_hit_the_second_time(portrait_jpg, tmp_path, monkeypa
     assert dirfa.load_avatar(cached[0]).portrait.n_faces == 1
 
 
+def test_an_avatar_prepared_by_other_rig_code_is_prepared_again(saved, portrait_jpg, tmp_path, monkeypatch):
+    """The same dirfa version with an edited rig (a working copy, a patched install): a saved avatar holds
+    the old code's rig, so it is refused, and the photo cache prepares the photo again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dirfa.open_avatar(portrait_jpg, widths_px=())
+    assert len(list(avatar_module.cache_folder().glob("*.avatar"))) == 1
+    real = avatar_module.source_digest
+
+    def edited(modules):
+        return real(modules) + ("-edited" if "dirfa.face.rig" in modules else "")
+
+    monkeypatch.setattr(avatar_module, "source_digest", edited)
+    avatar_module._schema_digest.cache_clear()
+    try:
+        with pytest.raises(InputError, match="prepared by another version of dirfa"):
+            dirfa.load_avatar(saved)
+        dirfa.open_avatar(portrait_jpg, widths_px=())
+        assert len(list(avatar_module.cache_folder().glob("*.avatar"))) == 2
+    finally:
+        monkeypatch.undo()
+        avatar_module._schema_digest.cache_clear()
+    assert dirfa.load_avatar(saved).portrait.n_faces == 1
+
+
 def test_an_avatar_file_opens_as_itself(saved):
     assert dirfa.open_avatar(saved).name == dirfa.load_avatar(saved).name
 

@@ -8,6 +8,7 @@ which api.frames/render/say and live.Session take wherever they take a Portrait.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ from dirfa.face import landmarks as face_landmarks
 from dirfa.face import rig as face_rig
 from dirfa.media.files import atomic_output
 from dirfa.render import compose, eyelids, mouth
+from dirfa.sources import source_digest
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +71,26 @@ def _schema() -> dict[str, list[str]]:
     return {name: [f.name for f in dataclasses.fields(cls)] for name, cls in sorted(_CLASSES.items())}
 
 
+# The modules whose code decides what an avatar holds. Their source is part of the schema digest: an avatar
+# (or a cached one) prepared by other code of the same version, e.g. an edited rig, is prepared again instead
+# of rendering with a rig its code no longer makes.
+_PREPARING_MODULES = (
+    "dirfa.face.landmarks",
+    "dirfa.face.topology",
+    "dirfa.face.rig",
+    "dirfa.render.mouth",
+    "dirfa.render.eyelids",
+    "dirfa.render.compose",
+    __name__,
+)
+
+
+@functools.cache
 def _schema_digest() -> str:
     from dirfa import __version__
 
-    text = json.dumps([FORMAT_VERSION, __version__, _schema()], sort_keys=True)
+    code = source_digest(_PREPARING_MODULES)
+    text = json.dumps([FORMAT_VERSION, __version__, _schema(), code], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

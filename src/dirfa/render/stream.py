@@ -8,12 +8,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import hashlib
 import logging
 import os
 import secrets
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -26,6 +24,7 @@ import numpy as np
 from dirfa.child_process import ChildLost, ChildProcess, ChildSilent
 from dirfa.face.rig import Rig
 from dirfa.render.compose import FrameRenderer, OutputPlan, RenderAssets, render_assets
+from dirfa.sources import source_digest
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +44,7 @@ _FRAME_MODULES = (
 )
 
 
-def _source_digest() -> str:
-    """SHA-1 of the source files of _FRAME_MODULES, as they are on disk now."""
-    digest = hashlib.sha1()
-    for name in _FRAME_MODULES:
-        try:
-            with open(sys.modules[name].__file__ or "", "rb") as source:
-                digest.update(source.read())
-        except (OSError, AttributeError, TypeError):  # no source file (frozen, zipped): nothing to compare
-            digest.update(name.encode())
-    return digest.hexdigest()
-
-
-SOURCE_DIGEST = _source_digest()
+SOURCE_DIGEST = source_digest(_FRAME_MODULES)
 
 FRAMES_IN_FLIGHT = 3  # per worker: one being rendered, the others waiting, so a worker never idles
 WORKER_TIMEOUT_S = 60.0  # a frame takes milliseconds; a minute without one means a stuck worker
