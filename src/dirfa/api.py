@@ -168,7 +168,7 @@ def _analyze(
     word_job: words.WordJob | None,
     workers: int,
 ) -> Speech:
-    from dirfa.speech import acoustic, words
+    from dirfa.speech import acoustic, closures, words
 
     samples, rate = audio.samples, audio.sample_rate_hz
     voice = speech_prosody.analyze(samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames)
@@ -192,6 +192,8 @@ def _analyze(
                 timeline = None
         if timeline is not None:
             timeline = words.add_bilabials(timeline, heard)
+            # Recognised p/b/m kept to where the sound lets the lips shut (not on loud vowels).
+            timeline = closures.closures_in_quiet(timeline, samples, sample_rate_hz=rate)
     if timeline is None:
         mouth = acoustic.acoustic_curves(
             samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames, prosody=voice
