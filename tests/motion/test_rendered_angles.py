@@ -137,6 +137,18 @@ def turned(portrait, rig):
     return turned, build_rig(turned)
 
 
+def _past_the_outline(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The face outline's landmark ids, and the landmarks that lie outside it (a turned face's far cheek)."""
+    oval = np.array(topo.face_oval())
+    contour = landmarks[oval, :2].reshape(-1, 1, 2).astype(np.float32)
+    inside = np.array(
+        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in landmarks[:, :2]]
+    )
+    beyond = np.nonzero(inside < 0)[0]
+    assert len(beyond) >= 10
+    return oval, beyond
+
+
 def test_the_far_cheek_of_a_turned_face_nods_with_its_outline(turned):
     # Some of the far cheek's landmarks of a turned face lie past the face outline, over the strip into the
     # hair. Nodding at their own, deeper depth they moved 7-8 px (median) more or less than the outline beside
@@ -145,13 +157,7 @@ def test_the_far_cheek_of_a_turned_face_nods_with_its_outline(turned):
     turned, turned_rig = turned
     assert abs(turned_rig.photo_turn_deg) > 8.0
     landmarks = turned.landmarks_xyz
-    oval = np.array(topo.face_oval())
-    contour = landmarks[oval, :2].reshape(-1, 1, 2).astype(np.float32)
-    inside = np.array(
-        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in landmarks[:, :2]]
-    )
-    beyond = np.nonzero(inside < 0)[0]
-    assert len(beyond) >= 10
+    oval, beyond = _past_the_outline(landmarks)
     nearest = oval[
         np.argmin(np.linalg.norm(landmarks[beyond, None, :2] - landmarks[None, oval, :2], axis=2), axis=1)
     ]
@@ -162,15 +168,9 @@ def test_the_far_cheek_of_a_turned_face_nods_with_its_outline(turned):
         assert np.median(apart) < 0.03 * eyes_px and apart.max() < 0.15 * eyes_px, (pitch, apart.round(1))
 
 
-def test_a_nod_does_not_stretch_the_far_cheek_under_the_eye_of_a_turned_face(turned):
-    # The far outline of a turned face is mediapipe's silhouette, far deeper than the cheek and eye corner a
-    # few px beside it: nodding each at its own depth, a nod of 4 deg pulled them apart and the photo's
-    # shadow under the far eye stretched into a hard wedge (full3.png, full_body_2.png). Here (the turned
-    # astronaut) the skin triangles within 0.35 eye distances of the far eye's outer corner changed area to
-    # 0.42-1.7x at pitch +4, 0.34-1.5x at -4 and up to 2.4x at +8; with the far side's nodding depth
-    # slope-limited, 0.93-1.18x, 0.82-1.06x and up to 1.36x.
-    turned, rig = turned
-    assert rig.photo_turn_deg > 8.0  # turned towards the viewer's right: the left eye (outer corner 263) far
+def _far_eye_area_ratios(rig, params: dict[str, float]) -> np.ndarray:
+    """Posed over rest area of the skin triangles within 0.35 eye distances of the far eye's outer corner
+    (263: the turned astronaut looks towards the viewer's right), slivers left out."""
     xy = rig.points_xyz[:, :2]
     eyes_px = float(np.linalg.norm(xy[33] - xy[263]))
     triangles = rig.skin_triangles
@@ -183,8 +183,20 @@ def test_a_nod_does_not_stretch_the_far_cheek_under_the_eye_of_a_turned_face(tur
     near = np.linalg.norm(xy[triangles].mean(axis=1) - xy[263], axis=1) < 0.35 * eyes_px
     near &= np.abs(rest) > 1.0  # not the slivers
     assert near.sum() > 50
+    return areas(rig.pose(params).points_xy)[near] / rest[near]
+
+
+def test_a_nod_does_not_stretch_the_far_cheek_under_the_eye_of_a_turned_face(turned):
+    # The far outline of a turned face is mediapipe's silhouette, far deeper than the cheek and eye corner a
+    # few px beside it: nodding each at its own depth, a nod of 4 deg pulled them apart and the photo's
+    # shadow under the far eye stretched into a hard wedge (full3.png, full_body_2.png). Here (the turned
+    # astronaut) the skin triangles within 0.35 eye distances of the far eye's outer corner changed area to
+    # 0.42-1.7x at pitch +4, 0.34-1.5x at -4 and up to 2.4x at +8; with the far side's nodding depth
+    # slope-limited, 0.93-1.18x, 0.82-1.06x and up to 1.36x.
+    _, rig = turned
+    assert rig.photo_turn_deg > 8.0  # turned towards the viewer's right: the left eye (outer corner 263) far
     for pitch, most in ((4.0, 1.3), (-4.0, 1.3), (8.0, 1.6)):
-        ratio = areas(rig.pose({"headPitch": pitch}).points_xy)[near] / rest[near]
+        ratio = _far_eye_area_ratios(rig, {"headPitch": pitch})
         assert 1 / most < ratio.min() and ratio.max() < most, (pitch, ratio.min(), ratio.max())
 
 
@@ -240,18 +252,6 @@ def test_turning_a_turned_face_further_away_does_not_squeeze_the_skin_round_the_
     # slope-limited (rig.AWAY_DEPTH_SLOPE), 0.77 / 0.60 at +5, 0.53 / 0.44 at +10, none folded at +15.
     _, rig = turned
     assert rig.photo_turn_deg > 8.0  # turned towards the viewer's right: +yaw turns it further away
-    xy = rig.points_xyz[:, :2]
-    eyes_px = float(np.linalg.norm(xy[33] - xy[263]))
-    triangles = rig.skin_triangles
-
-    def areas(points: np.ndarray) -> np.ndarray:
-        a, b, c = points[triangles[:, 0]], points[triangles[:, 1]], points[triangles[:, 2]]
-        return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
-
-    rest = areas(xy)
-    near = np.linalg.norm(xy[triangles].mean(axis=1) - xy[263], axis=1) < 0.35 * eyes_px
-    near &= np.abs(rest) > 1.0  # not the slivers
-    assert near.sum() > 50
     for yaw, pitch, least in (
         (5.0, 0.0, 0.6),
         (5.0, -6.0, 0.5),
@@ -259,7 +259,7 @@ def test_turning_a_turned_face_further_away_does_not_squeeze_the_skin_round_the_
         (10.0, -6.0, 0.35),
         (15.0, 0.0, 0.1),
     ):
-        ratio = areas(rig.pose({"headYaw": yaw, "headPitch": pitch}).points_xy)[near] / rest[near]
+        ratio = _far_eye_area_ratios(rig, {"headYaw": yaw, "headPitch": pitch})
         assert least < ratio.min() and ratio.max() < 1.6, (yaw, pitch, ratio.min(), ratio.max())
 
 
@@ -271,13 +271,7 @@ def test_the_far_cheek_past_the_outline_moves_with_the_strip_under_it(turned):
     # 2.4 px; they take the strip's head weight where they lie.
     turned, rig = turned
     landmarks = turned.landmarks_xyz
-    oval = np.array(topo.face_oval())
-    contour = landmarks[oval, :2].reshape(-1, 1, 2).astype(np.float32)
-    inside = np.array(
-        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in landmarks[:, :2]]
-    )
-    beyond = np.nonzero(inside < 0)[0]
-    assert len(beyond) >= 10
+    oval, beyond = _past_the_outline(landmarks)
     xy = rig.points_xyz[:, :2]
     ring = 478 + np.arange(len(oval))  # the first ring, point k outside outline point k
     strip = []
