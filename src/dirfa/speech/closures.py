@@ -53,11 +53,11 @@ def closures_in_quiet(timeline: PhoneTimeline, samples: np.ndarray, *, sample_ra
     k = 0
     while k < len(phones):
         phone, start, end = phones[k]
-        lo = min(int(round(start / HOP_S)), n - 1)
-        hi = min(max(int(round(end / HOP_S)), lo + 1), n)
         if phone not in BILABIALS:
             k += 1
             continue
+        lo = min(int(round(start / HOP_S)), n - 1)
+        hi = min(max(int(round(end / HOP_S)), lo + 1), n)
         reference = level_db[max(lo - context, 0) : hi + context].max()
         drop = level_db[lo:hi] - reference
         shut = np.nonzero(drop <= -SHUT_DB)[0]

@@ -89,9 +89,9 @@ class _OutOfStorage(DirfaError):
 class _Server:
     """A running `festival --pipe` with one voice loaded; one request at a time (guarded by a lock)."""
 
-    def __init__(self, name: str, heap_cells: int | None = None) -> None:
+    def __init__(self, name: str, heap_cells: int) -> None:
         self.name = name
-        self.heap_cells = heap_cells or HEAP_CELLS
+        self.heap_cells = heap_cells
         self.lock = threading.Lock()
         self.folder = Path(tempfile.mkdtemp(prefix="dirfa-festival-"))
         # festival writes through C stdio, fully buffered into a pipe: stdbuf makes it line-buffered so
