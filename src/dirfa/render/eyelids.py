@@ -187,6 +187,23 @@ LASH_FRINGE_SHARE = 0.8
 LASH_FRINGE_OPACITY = 0.6
 LASH_STRANDS = 97
 LASH_LIGHTER_THAN_SKIN = 0.5  # the lash colour is never lighter than this share of the lid skin
+# The photo's own upper lashes, which stand up from the open lid edge, hang down from the closed one: read once
+# in the photo, on a grid in lid coordinates (s along the landmarks' lid 0..1, height above its edge up to
+# PHOTO_LASH_H_PER_EYE eye widths, but no more than PHOTO_LASH_PER_BROW of the way to the brow, whose hairs are
+# dark and thin too), PHOTO_LASH_MAX_PX grid px per eye width. A lash pixel is darker than a grey-level
+# closing PHOTO_LASH_WIDTH_PER_EYE wide by PHOTO_LASH_DARKER_BY (luminance 0..255, starts..full); its
+# coverage is how far it is from the skin (the closing) towards the lash colour.
+PHOTO_LASH_H_PER_EYE = 0.3
+PHOTO_LASH_PER_BROW = 0.5
+PHOTO_LASH_MAX_PX = 160
+PHOTO_LASH_WIDTH_PER_EYE = 0.12
+PHOTO_LASH_DARKER_BY = (5.0, 15.0)
+# A lash found at its tip is carried down to the edge, fading by this per grid row (see _photo_lashes).
+PHOTO_LASH_ROOT_KEEP = 0.92
+# Seen from the front, lashes hanging from a closed lid are foreshortened (they point down and forwards, off
+# the eyeball): drawn this share of their open length below the edge, at most PHOTO_LASH_OPACITY.
+PHOTO_LASH_DROP = 0.7
+PHOTO_LASH_OPACITY = 0.85
 
 
 @dataclass(frozen=True)
@@ -205,7 +222,10 @@ class LidColours:
     and hair_px: (2,) its grid px per eye width; lid_light: (2, REFERENCE_COLUMNS, 3) the tone a closed lid
     is at least as light as, between the brow bone's and the under-eye skin's, and lid_pull: (2,) how far
     towards it (0 where the whole socket is in shadow, see LID_LIT_REGION); outer_reach_per_eye: (2,) how far
-    the photo's lid line runs on past the outer corner landmark, in eye widths (see _outer_reach)."""
+    the photo's lid line runs on past the outer corner landmark, in eye widths (see _outer_reach);
+    photo_lashes: per eye an (H, W) float32 grid of the photo's upper lashes' coverage 0..1 above the open lid
+    edge, row 0 at the edge, column 0 at the landmarks' first corner, photo_lash_px: (2,) its grid px per eye
+    width (see _photo_lashes)."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -218,6 +238,8 @@ class LidColours:
     lid_light: np.ndarray
     lid_pull: np.ndarray
     outer_reach_per_eye: np.ndarray
+    photo_lashes: tuple[np.ndarray, ...]
+    photo_lash_px: np.ndarray
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -476,6 +498,46 @@ def _outer_reach(image: np.ndarray, lid: np.ndarray, outer_first: bool) -> float
     return reach / eye_w if reach > 1.0 else 0.0
 
 
+def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np.ndarray, int]:
+    """(H, W) float32: the coverage 0..1 of the photo's upper lashes above an open lid edge (9, 2), on a grid
+    of lid coordinates (row k at k / px eye widths above the edge, column j at s = j / px along the corner-to-
+    corner line), and its px per eye width (see PHOTO_LASH_*)."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
+    px = int(min(max(round(eye_w), 8), PHOTO_LASH_MAX_PX))
+    reach = max(min(PHOTO_LASH_H_PER_EYE * eye_w, PHOTO_LASH_PER_BROW * brow_up_px), 2.0)
+    rows = max(2, int(np.ceil(reach / eye_w * px)) + 1)
+    s = np.arange(px + 1, dtype=np.float32) / px
+    lid_s = (lid - lid[0]) @ along / eye_w
+    order = np.argsort(lid_s)
+    edge_h = np.interp(s, lid_s[order], ((lid - lid[0]) @ up)[order]).astype(np.float32)
+    h = edge_h[None, :] + (np.arange(rows, dtype=np.float32) * (eye_w / px))[:, None]
+    xy = lid[0] + (s[None, :, None] * eye_w) * along + h[..., None] * up
+    lum = _mean3(_sample(image, xy))
+    # (a closing along the lid only: lashes are thin across it, a crease or a fold above the lid is a line along
+    # it, which would hang below the closed lid as a second lash line: art_17)
+    size = max(3, int(round(PHOTO_LASH_WIDTH_PER_EYE * px)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1))
+    skin = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    # (less what a closing up the lid finds: a crease is thin that way, a lash is not; a crease that does not
+    # run quite along the lid is thin both ways)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, size))
+    line = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE) - lum
+    darker = skin - lum - line
+    # (how far from the skin towards the darkest lash: a strand thinner than a pixel is partly skin)
+    darkest = float(np.percentile(lum, 2))
+    coverage = np.clip(darker / np.maximum(skin - darkest, 1.0), 0.0, 1.0)
+    coverage *= _smoothstep(PHOTO_LASH_DARKER_BY[0], PHOTO_LASH_DARKER_BY[1], darker)
+    # (fading out over the top rows: no hard edge where the grid stops)
+    coverage *= _smoothstep(float(rows - 1), 0.6 * (rows - 1), np.arange(rows, dtype=np.float32))[:, None]
+    # A lash runs from its tip down to the lid edge, where the lashes merge into the lid line and the closing
+    # along the lid no longer tells them apart: carried down from the tip (fading a little), a flipped lash
+    # hangs from the closed edge instead of floating below it as a loose dash (full_body_2).
+    for row in range(rows - 2, -1, -1):
+        np.maximum(coverage[row], PHOTO_LASH_ROOT_KEEP * coverage[row + 1], out=coverage[row])
+    return coverage.astype(np.float32), px
+
+
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     """The photo's lid skin (texture, grain and median colour, from the band between the lashes and the
     brow) and its lash colour, for both eyes."""
@@ -484,7 +546,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
-    hairs, hair_px, lights, shares, reaches = [], [], [], [], []
+    hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px = ([] for _ in range(7))
     for upper, lower, brow in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
@@ -539,6 +601,9 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         shares.append(share)
         brows.append(brow_up / eye_w)
         reaches.append(_outer_reach(image, lid, outer_first=upper is topo.EYE_RIGHT_UPPER))
+        grid, px = _photo_lashes(image, lid, brow_up)
+        photo_lashes.append(grid)
+        lash_px.append(px)
     return LidColours(
         skin=np.array(skins, np.float32),
         lash=np.array(lashes, np.float32),
@@ -552,6 +617,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         lid_light=np.array(lights, np.float32),
         lid_pull=np.array(shares, np.float32),
         outer_reach_per_eye=np.array(reaches, np.float32),
+        photo_lashes=tuple(photo_lashes),
+        photo_lash_px=np.array(lash_px, np.float32),
     )
 
 
@@ -764,6 +831,9 @@ def draw_lids(
         reach = max(reach, 2.0)
         lash_px = max(LASH_MIN_PX, LASH_PER_EYE * eye_w) * (0.6 + 0.4 * b)  # at its thickest
         hang = int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px)) + 2  # the lashes reach below the edge
+        # ... and the photo's own, hanging down from it
+        photo_lashes, lash_grid_px = colours.photo_lashes[side], float(colours.photo_lash_px[side])
+        hang = max(hang, int(np.ceil(PHOTO_LASH_DROP * len(photo_lashes) / lash_grid_px * eye_w)) + 2)
         past = LASH_REMOVE_PAST_CORNER * eye_w
         # (not as far as the brow: its hairs are dark and thin too)
         reach_lashes = min(
@@ -924,7 +994,15 @@ def draw_lids(
         # (each pass over the band reads from elsewhere along the lid: no texture repeating down it in streaks)
         hop = np.floor((full + above - d) / band)
         hop = (np.mod(hop * 0.618, 1.0) - 0.5) * (GRAIN_HOP_PER_EYE * eye_w)
-        grain = _sample_at(fine, xs + shift * up[0] + hop * along[0], ys + shift * up[1] + hop * along[1])
+        # (read at whole pixels: interpolated between them, the grain is blurred by up to half its energy, and
+        # the lid came out smoother than the skin it was copied from, an airbrushed patch: art_5, art_13)
+        grain = cv2.remap(
+            fine,
+            np.round(xs + shift * up[0] + hop * along[0]).astype(np.float32),
+            np.round(ys + shift * up[1] + hop * along[1]).astype(np.float32),
+            cv2.INTER_NEAREST,
+            borderMode=cv2.BORDER_REFLECT_101,
+        )
         limit = np.minimum(GRAIN_MAX_SHARE * _rgb(_mean3(tone)), GRAIN_CLIP_SIGMAS * texture + 0.5)
         # As textured as the skin around it (a smooth band above a brush-stroked face would leave a smooth
         # lid): the copied grain is scaled to the skin's robust deviation, within DETAIL_GAIN..GRAIN_GAIN_MAX,
@@ -990,6 +1068,19 @@ def draw_lids(
         fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
         lash_a = lash_a * fade_in
+        # The photo's own lashes hang down from the edge below it (flipped: what stood PHOTO_LASH_DROP * k px
+        # above the open edge hangs k px below the closed one), over the synthesised line: the closed eye
+        # keeps the photo's lashes, as long, dense and uneven as they were.
+        s_landmarks = (s * span_w + float((lid_open[0] - open_first) @ along)) * (1.0 / eye_w)
+        hanging = cv2.remap(
+            photo_lashes,
+            (s_landmarks * lash_grid_px).astype(np.float32),
+            ((-d / PHOTO_LASH_DROP) * (lash_grid_px / eye_w)).astype(np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
+        lash_a = np.maximum(lash_a, (PHOTO_LASH_OPACITY * fade_in) * hanging * below)
         drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
         # A light lock over the skin above the open lid (where the photo shows no eye) stays in front of the
         # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3).
