@@ -645,13 +645,14 @@ def _workers(args: argparse.Namespace) -> int:
     return default_workers() if workers is None else max(1, workers)
 
 
-def _render_workers(args: argparse.Namespace):  # noqa: ANN202 - a render.stream.RenderWorkers
+def _render_workers(args: argparse.Namespace, *, at_prepare: bool = False):  # noqa: ANN202 - a render.stream.RenderWorkers
     """Render processes started now, before the speech is analysed: they take ~1 s to start, which would not
-    pay inside a short clip's render, and are ready by the time its frames are (none with --workers 1)."""
+    pay inside a short clip's render, and are ready by the time its frames are (none with --workers 1).
+    at_prepare: started by _prepare_frames instead, as copies of this process with its renderer built."""
     from dirfa.render.stream import RenderWorkers
 
     try:
-        return RenderWorkers(_workers(args) - 1)
+        return RenderWorkers(_workers(args) - 1, at_prepare=at_prepare)
     except OSError as exc:  # no processes left: the frames are rendered here
         log.warning("cannot start render workers (%s); rendering in this process", exc)
         return RenderWorkers(0)
@@ -812,17 +813,18 @@ def _say(args: argparse.Namespace) -> int:
     from dirfa.voice import festival
 
     festival.start_ahead(args.voice, args.language)  # the voice loads (~0.8 s) while the text is read
-    # The render process next: its ~1 s of start-up must be over, and its scene read, by the first frame; the
-    # synthesis has time (it waits for festival's voice anyway).
-    with _render_workers(args) as started:
-        # Imported after festival starts: the synthesis pulls in PyAV and the speech modules (~0.15 s).
-        from dirfa.voice import start_synthesis
+    # Imported after festival starts: the synthesis pulls in PyAV and the speech modules (~0.15 s).
+    from dirfa.voice import start_synthesis
 
-        text = _say_text(args)
-        # The voice speaks while the pipeline loads (~1 s of imports) and the photo is read.
-        speaking = start_synthesis(
-            text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
-        )
+    text = _say_text(args)
+    # The voice speaks while the pipeline loads (~1 s of imports) and the photo is read.
+    speaking = start_synthesis(
+        text, voice=args.voice, language=args.language, rate=args.rate, pitch=args.pitch
+    )
+    # The render processes are copies of this one made once the avatar is read and its renderer built
+    # (RenderWorkers at_prepare): no start-up of their own, and the renderer's imports are not paid before the
+    # voice has its text.
+    with _render_workers(args, at_prepare=True) as started:
         return _say_started(args, takes, text, speaking, started)
 
 

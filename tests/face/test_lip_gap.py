@@ -82,3 +82,41 @@ def test_no_one_frame_lip_or_teeth_state_on_the_posed_rig(rig, tracks, closed):
                 found[f"{name} {state}"] = frames
     assert opened > 100  # the clips do open and shut the mouth
     assert not found, found
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open_rest", "closed_rest"])
+def test_lip_gaps_of_all_frames_at_once_equal_each_frames(rig, closed):
+    """Rig.mouth_open_px_frames (steady_mouth's first measure) against mouth_open_px frame by frame, on
+    speech-like mouths with head turns, nods and tilts: equal within float rounding."""
+    rig = rig.closed_at_rest() if closed else rig
+    poses = _poses(120)
+    names = sorted({name for pose in poses for name in pose})
+    curves = {name: np.array([pose.get(name, 0.0) for pose in poses], np.float32) for name in names}
+    each = [rig.mouth_open_px({name: float(curves[name][f]) for name in names}) for f in range(len(poses))]
+    at_once = rig.mouth_open_px_frames(curves, len(poses))
+    assert at_once.shape == (len(poses),)
+    assert np.abs(at_once - each).max() < 1e-4
+    assert np.ptp(at_once) > 5  # the poses open the lips in many ways
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open_rest", "closed_rest"])
+def test_steady_mouth_makes_the_curves_a_call_per_frame_makes(rig, tracks, closed):
+    """steady_mouth measures every frame at once first (api._LipGaps): the curves are exactly those measured
+    with Rig.mouth_open_px frame by frame, as it did before."""
+    from dirfa.speech import coarticulation
+
+    rig = rig.closed_at_rest() if closed else rig
+    rest, width = rig.mouth_open_px({}), max(rig.frame.mouth_px, 1e-3)
+
+    def gap(values: dict[str, np.ndarray], frame: int) -> float:
+        return (rig.mouth_open_px({name: float(v[frame]) for name, v in values.items()}) - rest) / width
+
+    changed = 0
+    for curves in tracks.values():
+        each = coarticulation.no_single_frames(curves, openness=gap, states=LIP_GAP_STATES)
+        at_once = steady_mouth(rig, curves)
+        assert each.keys() == at_once.keys()
+        for name in each:
+            assert np.array_equal(each[name], at_once[name]), name
+        changed += sum(int((each[name] != np.asarray(curves[name], np.float32)).sum()) for name in each)
+    assert changed > 0  # some one-frame states were there to mend

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dirfa.face import rig as rig_module
 from dirfa.face import topology as topo
 from dirfa.face.rig import _wisps, build_rig
 from dirfa.render.warp import Region, folded_triangles, rasterize_ids
@@ -316,6 +317,25 @@ def test_head_yaw_moves_the_nose_more_than_the_ears(rig, sign):
     assert nose > 3.0  # px, on a 93 px face
     assert nose > 1.5 * ears.max()
     assert abs(shift[topo.NOSE_TIP, 1]) < 0.3 * nose
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_head_yaw_keeps_the_near_jaw_edge_with_the_outline(rig, sign):
+    """The photo's jaw edge lies a little past mediapipe's outline, in the band out to the rig's jaw-edge
+    ring. Turning the face away from it (the near side: the viewer's left for +yaw) that band keeps its
+    width, near enough: stretched with the strip (1.5x at 20 deg before), the near jaw looked broad and swollen."""
+    oval = np.array(topo.face_oval())
+    ring = rig_module.N_LANDMARKS + rig_module.NEAR_JAW_RING * len(oval) + np.arange(len(oval))
+    uv = rig.frame.uv(rig.points_xyz[:, :2])
+    half_face = float(np.ptp(uv[oval, 0])) / 2
+    below_ears = uv[oval, 1] > uv[[EAR_RIGHT, EAR_LEFT], 1].mean()
+    near = below_ears & (sign * uv[oval, 0] < -0.5 * half_face)
+    assert near.sum() >= 4
+    xy = rig.pose({"headYaw": 20.0 * sign}).points_xy
+    rest = np.linalg.norm(rig.points_xyz[ring, :2] - rig.points_xyz[oval, :2], axis=1)[near]
+    posed = np.linalg.norm(xy[ring] - xy[oval], axis=1)[near]
+    assert np.all(posed < 1.3 * rest), np.round(posed / rest, 2)  # (at most 1.2 here)
+    assert np.all(posed > 0.85 * rest), np.round(posed / rest, 2)
 
 
 @pytest.mark.parametrize("sign", [1, -1])

@@ -48,6 +48,10 @@ def _head(rig: Rig, points: np.ndarray, yaw: float, pitch: float, roll: float, i
     # (a turn back towards the camera of a face turned in the photo has its own rotation depth)
     turning_back = rig.frontalise_depth_offset is not None and yaw * rig.photo_turn_deg < 0
     offset = rig.frontalise_depth_offset[pick] if turning_back else rig.depth_offset[pick]
+    if rig.near_side_head_weight is not None and yaw:
+        # (the near side's jaw edge turns with the outline, grown in over the first degrees of the turn)
+        t = min(abs(yaw) / rig_module.NEAR_SIDE_FULL_DEG, 1.0)
+        weights = weights + rig.near_side_head_weight[0 if yaw > 0 else 1][pick] * t * t * (3 - 2 * t)
     return rig._rotate_about_pivot(points, rotation, offset, rig_module.ROTATION_DEPTH_SCALE, weights)
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +252,125 @@ def test_a_clip_rendered_here_before_the_workers_start_does_not_wait_for_them(
         assert multiprocessing.active_children() == []  # stopped with the clip
     assert frames == reference[:n_frames]
     assert clips_sent == []
+
+
+# Run in a fresh interpreter that never loads mediapipe (a prepared avatar), as `dirfa say` does: a fork of this
+# test process, which found the astronaut's face with mediapipe, is what _can_fork rules out.
+_FORKED = r"""
+import hashlib, json, logging, multiprocessing, os, sys
+import numpy as np
+from dirfa.avatar import load_avatar
+from dirfa.render import stream
+
+records = []
+handler = logging.Handler()
+handler.emit = lambda record: records.append(record.getMessage())
+logging.getLogger("dirfa.render.stream").addHandler(handler)
+logging.getLogger("dirfa.render.stream").setLevel(logging.DEBUG)
+level, plan = load_avatar(sys.argv[1]).for_output(size=None, crop=False)
+scene = (level.portrait.image, level.rig, plan, level.assets)
+with np.load(sys.argv[2]) as data:
+    curves = {name: data[name] for name in data.files}
+n = len(curves["jawOpen"])
+digest = lambda frame: hashlib.sha1(np.ascontiguousarray(frame).tobytes()).hexdigest()
+alone = [digest(f) for f in stream.render_frames(*scene[:3], curves, n, workers=1, assets=scene[3])]
+before = multiprocessing.active_children()
+with stream.RenderWorkers(1, at_prepare=True) as started:
+    started.prepare(*scene)
+    kinds = [type(p).__name__ for p in started._processes]
+    pid = started._processes[0].pid
+    if sys.argv[3] == "kill":
+        os.kill(os.getpid(), 9)
+    frames = [digest(f) for f in stream.render_frames(*scene[:3], curves, n, workers=2, started=started)]
+print(json.dumps({
+    "before": len(before), "kinds": kinds, "same": frames == alone, "log": records,
+    "mediapipe": "mediapipe" in sys.modules, "left": len(multiprocessing.active_children()),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def avatar_and_curves(portrait, curves, tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("forked")
+    avatar = prepare(portrait, widths_px=()).save(folder / "face.avatar")
+    np.savez(folder / "curves.npz", **curves)
+    return Path(avatar), folder / "curves.npz"
+
+
+def _run_forked(avatar_and_curves: tuple[Path, Path], what: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _FORKED, *map(str, avatar_and_curves), what],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_workers_started_at_prepare_are_forked_and_render_the_frames_of_one_process(
+    avatar_and_curves,
+) -> None:
+    """RenderWorkers(at_prepare=True), as `dirfa say` makes them from a prepared avatar: nothing starts until
+    prepare(), which forks the worker with this process's renderer built; it is sent only the curves with the
+    clip, renders its share, and the frames are those of one process; nothing is left running."""
+    done = _run_forked(avatar_and_curves, "render")
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["before"] == 0 and found["kinds"] == ["_ForkedChild"] and not found["mediapipe"]
+    assert found["same"], found["log"]
+    assert not any("render worker stopped" in line for line in found["log"]), found["log"]
+    assert found["left"] == 0
+
+
+def test_a_forked_worker_ends_when_this_process_goes(avatar_and_curves) -> None:
+    """A forked worker closes its copy of this process's end of the pipe: when the process that made it dies
+    without a word (killed), the worker sees its pipe end and exits, rather than waiting for ever."""
+    done = _run_forked(avatar_and_curves, "kill")
+    assert done.returncode == -9, done.stderr[-2000:]
+    # The worker was forked before the kill: it is the only process still running that script.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _still_running(_FORKED_MARK):
+        time.sleep(0.2)
+    assert not _still_running(_FORKED_MARK)
+
+
+_FORKED_MARK = "from dirfa.avatar import load_avatar"
+
+
+def _still_running(mark: str) -> bool:
+    """Whether a process of this user whose command line holds `mark` runs (zombies aside)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if mark in cmdline and state != "Z":
+            return True
+    return False
+
+
+def test_workers_started_at_prepare_are_fresh_interpreters_where_a_fork_is_unsafe(
+    astronaut, portrait, rig, curves, reference, clips_sent, caplog
+) -> None:
+    """In this process mediapipe is loaded (it found the astronaut's face): prepare() starts fresh interpreters
+    then and sends them the scene; the frames are those of one process, and nothing is left behind."""
+    assert not stream._can_fork()
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    before = _shared_memory()
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1, at_prepare=True) as started:
+        assert multiprocessing.active_children() == [] and started.count == 0
+        started.prepare(astronaut, rig, plan)
+        assert [type(p) for p in started._processes] == [stream.ChildProcess]
+        _wait_for_the_scene(started)
+        frames = [
+            _digest(f)
+            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
+        ]
+    assert "render worker stopped" not in caplog.text
+    assert frames == reference
+    assert [clip[4] for clip in clips_sent] == [None]
+    assert multiprocessing.active_children() == []
+    assert _shared_memory() == before

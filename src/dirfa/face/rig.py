@@ -24,6 +24,14 @@ RING_SCALES = (1.28, 1.7, 2.3)
 RING_HEAD_WEIGHT_TOP = (1.0, 0.55, 0.0)  # above the ears: hair moves with the skull
 RING_HEAD_WEIGHT_BOTTOM = (0.45, 0.12, 0.0)  # below the jaw: the neck turns a little, the body not
 RING_JAW_WEIGHT = (0.45, 0.12, 0.0)  # skin under the chin follows the jaw part way
+# On the near side of a turn (the side the face turns away from) the first ring below the ears turns with
+# NEAR_JAW_RING_WEIGHT of the head, not RING_HEAD_WEIGHT_BOTTOM (see Rig.near_side_head_weight), blended into
+# the far side over +-NEAR_SIDE_SPLIT_PER_HALF_FACE of the half-face round the midline, and in full from a
+# turn of NEAR_SIDE_FULL_DEG on (less, it grows in, so the roll of a face towards the camera is as before).
+NEAR_JAW_RING = 0
+NEAR_JAW_RING_WEIGHT = 0.9
+NEAR_SIDE_SPLIT_PER_HALF_FACE = 0.3
+NEAR_SIDE_FULL_DEG = 2.0
 HAIR_EXTRA_SCALE = 0.22  # the rings reach further above the forehead, where hair has volume
 # The person layer (render.compose keeps the background behind the person still): the segmentation's
 # soft edge is tightened to PERSON_EDGE (probabilities), then widened by PERSON_GROW_PER_FACE of the face
@@ -54,6 +62,8 @@ JAW_MAX_LIP_GAP_PER_MOUTH = 0.38
 JAW_MIN_LIP_PARTING_PER_MOUTH = 0.08  # the lips' own share, however long the lower face
 # Lips meet this far from the upper lip when they close (the lower lip travels further: it rides the jaw).
 LIP_CLOSE_UPPER_SHARE = 0.35
+# Closing a photo's open mouth, the lips' outer (vermilion) border travels this share of their inner line's way.
+LIP_BORDER_FOLLOW = 0.3
 # A closed eyelid meets the lower lid this far up the eye opening (the lower lid rises a little).
 LID_MEET_SHARE = 0.2
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
@@ -298,6 +308,10 @@ class Rig:
     # depth, which the turn blends into (AWAY_EYE_FULL_DEG); None: depth_offset for every yaw.
     turn_away_depth_offset: np.ndarray | None = None
     turn_away_eye_depth_offset: np.ndarray | None = None
+    # (2, N) head weight added for the turn (yaw and roll, not the nod) on the near side of a turn, [0] for
+    # +yaw, [1] for -yaw: the first ring below the ears, so the photo's jaw edge just past the outline turns
+    # nearly with it (see NEAR_JAW_RING_WEIGHT and build_rig); None: none.
+    near_side_head_weight: np.ndarray | None = None
 
     @property
     def n_vertices(self) -> int:
@@ -471,6 +485,107 @@ class Rig:
         xy = points[:, :2].astype(np.float32)
         return float(np.max((xy[n_cols:] - xy[:n_cols]) @ self.frame.ey)) if n_cols else 0.0
 
+    def mouth_open_px_frames(self, curves: Mapping[str, np.ndarray], n_frames: int) -> np.ndarray:
+        """mouth_open_px for every frame of `curves` (track name -> (n_frames,) values; absent: rest) at
+        once, as (n_frames,) float64: the same steps on arrays of frames, in float64 throughout (the per-frame
+        method does some in float32), so equal to it within float rounding (~1e-5 px; tests/face/
+        test_lip_gap.py), not bit for bit. ~15-20x cheaper than a call per frame (127 frames of a 5 s reply:
+        2-3 ms of CPU against 40-58 ms on the busy 2-core machine, 2026-12-02). Poses each frame whole where
+        the lips' rows alone are not exact."""
+        c = self._posing
+        if not c.lip_only:
+            return np.array(
+                [
+                    self.pose({name: float(v[f]) for name, v in curves.items()}).mouth_open_px
+                    for f in range(n_frames)
+                ]
+            )
+        zeros = np.zeros(n_frames)
+
+        def track(name: str) -> np.ndarray:
+            return np.asarray(curves[name], np.float64)[:n_frames] if name in curves else zeros
+
+        rows, n_cols = c.lip_rows, len(self.lips.upper)
+        ey3 = c.ey3.astype(np.float64)
+        jaw_open = np.clip(track("jawOpen"), 0.0, 1.0)
+        close = np.clip(track("mouthClose"), 0.0, 1.0)
+        roll = np.clip(track("mouthRollLower"), 0.0, 1.0)
+        pressed = 1.0 - ROUNDING_GIVE_WAY * close
+        weights = np.stack(
+            [track(name) * (pressed if rounds else 1.0) for name, rounds in c.names] or [zeros], axis=1
+        )[:, : len(c.names)]
+        points = self.points_xyz[rows].astype(np.float64) + (weights @ c.lip_shapes).reshape(n_frames, -1, 3)
+        parting = (weights @ c.parting).reshape(n_frames, n_cols, 3)
+        parting[:, :, :2] += (jaw_open[:, None] * self.jaw_lip_parting_px[None, :])[..., None] * self.frame.ey
+
+        def rotate_jaw(xyz: np.ndarray, theta: np.ndarray) -> np.ndarray:  # _rotate_jaw, frames of theta
+            ey, hinge = c.ey3_64, self.hinge_xyz
+            down = theta[:, None] * float(self.jaw_lever_px) * self.jaw_falloff[rows].astype(np.float64)
+            back = theta[:, None] * ((xyz[..., 0] - hinge[0]) * ey[0] + (xyz[..., 1] - hinge[1]) * ey[1])
+            return xyz + np.stack([down * ey[0], down * ey[1], back], axis=-1) * c.jaw_weight3[rows]
+
+        rest_lips = rotate_jaw(points, np.full(n_frames, self.jaw_rest_rad))
+        points = rotate_jaw(points, self.jaw_rest_rad + self.jaw_max_rad * jaw_open)
+        upper, lower = slice(None, n_cols), slice(n_cols, None)
+        jaw_gap = (points[:, lower] - rest_lips[:, lower]) - (points[:, upper] - rest_lips[:, upper])
+        opening = np.clip((jaw_gap + parting) @ ey3, 0.0, None)
+        target_gap = (opening + self.rest_gap_px) * ((1 - close) * (1 - 0.85 * roll))[:, None]
+        excess = (points[:, lower] - points[:, upper]) - target_gap[..., None] * ey3
+        excess[..., 2] = 0
+        share_up = (LIP_CLOSE_UPPER_SHARE * (1 - roll) * (1 - 0.3 * jaw_open))[:, None, None]
+        points = points + c.lip_spread @ np.concatenate([excess * share_up, -excess * (1 - share_up)], axis=1)
+
+        # _turn_head, frame by frame only for the 3 x 3 rotations.
+        weights3, offset, pitch_offset, front, away = c.head_lips
+        yaw = np.array([self.realised_yaw_deg(float(v)) for v in track("headYaw")])
+        pitch, head_roll = track("headPitch"), track("headRoll")
+        axes = self._posing.axes
+
+        def about_pivot(xyz: np.ndarray, rotation: np.ndarray, depth_offset: np.ndarray, scale: np.ndarray):  # noqa: ANN202
+            flat = xyz.copy()
+            flat[..., 2] = (
+                self.pivot_xyz[2] + (xyz[..., 2] + depth_offset - self.pivot_xyz[2]) * scale[:, None]
+            )
+            shift = self.pivot_xyz - np.einsum("fij,j->fi", rotation, self.pivot_xyz)
+            rotated = flat @ rotation.transpose(0, 2, 1) + shift[:, None, :]
+            rotated[..., 2] = xyz[..., 2] + (rotated[..., 2] - flat[..., 2])
+            return xyz + (rotated - xyz) * weights3
+
+        def rotations(axis: _Axis, angle_deg: np.ndarray) -> np.ndarray:  # _Axis.rotation of each frame
+            cos, sin = (f(np.radians(angle_deg))[:, None, None] for f in (np.cos, np.sin))
+            return _EYE3 * cos + sin * axis.cross + (1 - cos) * axis.outer
+
+        nods = rotations(axes[0], -pitch)
+        rotation = rotations(axes[2], head_roll) @ rotations(axes[1], -yaw) @ nods
+        nodding = pitch != 0
+        if pitch_offset is not None and nodding.any():
+            scale = PITCH_DEPTH_SCALE * np.where(pitch > 0, PITCH_UP_GAIN, 1.0)
+            nodded = about_pivot(points[nodding], nods[nodding], pitch_offset, scale[nodding])
+            points = points.copy()
+            points[nodding] = nodded
+            rotation[nodding] = rotation[nodding] @ nods[nodding].transpose(0, 2, 1)
+        offsets = np.broadcast_to(offset, (n_frames, len(offset))).astype(np.float64)
+        towards = yaw * self.photo_turn_deg
+        if front is not None:
+            offsets[towards < 0] = front
+        if away is not None:
+            eye = _smoothstep(0.0, AWAY_EYE_FULL_DEG, np.abs(yaw))[:, None]
+            blended = away[0] + (away[1] - away[0]) * eye
+            offsets[towards > 0] = blended[towards > 0]
+        turning = (yaw != 0) | (pitch != 0) | (head_roll != 0)
+        if turning.any():
+            points = points.copy()
+            points[turning] = about_pivot(
+                points[turning],
+                rotation[turning],
+                offsets[turning],
+                np.full(int(turning.sum()), ROTATION_DEPTH_SCALE),
+            )
+        xy = points[..., :2].astype(np.float32)
+        if not n_cols:
+            return zeros.copy()
+        return np.max((xy[:, lower] - xy[:, upper]) @ self.frame.ey, axis=1).astype(np.float64)
+
     def _unfold(self, xy: np.ndarray) -> np.ndarray:
         """Relax the mesh around any triangle that flipped over, until none does.
 
@@ -556,8 +671,9 @@ class Rig:
         if self.turn_away_depth_offset is not None and self.turn_away_eye_depth_offset is not None:
             away = (self.turn_away_depth_offset[pick], self.turn_away_eye_depth_offset[pick])
         weights, offset = self.head_weight[pick], self.depth_offset[pick]
+        near = None if self.near_side_head_weight is None else self.near_side_head_weight[:, pick]
         return self._turn_head(
-            points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset, front, away
+            points, yaw_deg, pitch_deg, roll_deg, weights, offset, pitch_offset, front, away, near
         )
 
     def _turn_head(
@@ -571,10 +687,12 @@ class Rig:
         pitch_offset: np.ndarray | None,
         frontalise_offset: np.ndarray | None = None,
         away_offset: tuple[np.ndarray, np.ndarray] | None = None,
+        near_weight: np.ndarray | None = None,
     ) -> np.ndarray:
         """_rotate_head, given the points' head weights, rotation depth offsets, nodding depth offsets and
         the rotation depth offsets of a turn back towards the camera (Rig.frontalise_depth_offset) and of a
-        turn further away (Rig.turn_away_depth_offset, Rig.turn_away_eye_depth_offset)."""
+        turn further away (Rig.turn_away_depth_offset, Rig.turn_away_eye_depth_offset), and the near side's
+        extra head weight for the turn (Rig.near_side_head_weight)."""
         if not (yaw_deg or pitch_deg or roll_deg):
             return points
         axes = self._posing.axes
@@ -595,6 +713,11 @@ class Rig:
         elif away_offset is not None and yaw_deg * self.photo_turn_deg > 0:
             eye = float(_smoothstep(0.0, AWAY_EYE_FULL_DEG, np.array(abs(yaw_deg))))
             offset = away_offset[0] + (away_offset[1] - away_offset[0]) * eye
+        if near_weight is not None and yaw_deg:
+            # The near side's jaw edge turns with the outline (NEAR_JAW_RING), growing in over the first
+            # NEAR_SIDE_FULL_DEG so the roll of a head facing the camera is unchanged.
+            grow = float(_smoothstep(0.0, NEAR_SIDE_FULL_DEG, np.array(abs(yaw_deg))))
+            weights = weights + near_weight[0 if yaw_deg > 0 else 1] * grow
         return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
 
     def realised_yaw_deg(self, yaw_deg: float) -> float:
@@ -742,7 +865,9 @@ class _Posing:
         if rig.turn_away_depth_offset is not None and rig.turn_away_eye_depth_offset is not None:
             away = (rig.turn_away_depth_offset, rig.turn_away_eye_depth_offset)
         away_lids = None if away is None else (away[0][with_lids], away[1][with_lids])
-        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch, front_lids, away_lids)
+        near = rig.near_side_head_weight
+        near_lids = None if near is None else np.repeat(near[:, with_lids, None], 3, axis=2)
+        self.head_with_lids = (weights, rig.depth_offset[with_lids], pitch, front_lids, away_lids, near_lids)
         # Rig.mouth_open_px's lip rows alone: their rows of the shapes and of the lips' spread, head weights
         # and offsets. Exact only where nothing else in pose() moves them (eyeball edges, lids, gaze; the
         # relaxation leaves inner-lip vertices alone): otherwise it poses the whole rig.
@@ -1139,6 +1264,22 @@ def build_rig(portrait: Portrait) -> Rig:
 
     # --- lips: columns, and how skin follows them ---------------------------------------------------
     lip_follow = np.where(in_lips, 1.0, _gauss(lip_distance, 0.22 * mouth)) * is_face
+    if not photo_closed:
+        # Closing a photo's open mouth rolls its lips' red out over the teeth (the inner line moves, the
+        # vermilion border much less): slid whole, a smile's thin upper lip shut to a thin line (issue 14).
+        # (Their own parting as the jaw opens past the photo's moves the borders less too: lips a few px fuller.)
+        inner_lips = np.concatenate(
+            [points[list(topo.LIP_UPPER_INNER), :2], points[list(topo.LIP_LOWER_INNER[::-1]), :2]]
+        )
+        ids = np.nonzero(in_lips)[0]
+        border = outer_lips.reshape(-1, 1, 2).astype(np.float32)
+        to_border = np.array(
+            [max(cv2.pointPolygonTest(border, (float(x), float(y)), True), 0.0) for x, y in points[ids, :2]]
+        )
+        to_inner = _polygon_distance(points[ids, :2], inner_lips)
+        depth = to_border / np.maximum(to_border + to_inner, 1e-3)
+        lip_follow *= LIP_BORDER_FOLLOW
+        lip_follow[ids] = LIP_BORDER_FOLLOW + (1.0 - LIP_BORDER_FOLLOW) * depth
     lip_follow[~is_lm] = 0.0
     lips = _columns(uv, topo.LIP_UPPER_INNER, topo.LIP_LOWER_INNER, lip_follow, uv[:, 1] <= v_sep)
     rest_gap = np.clip(uv[lips.lower, 1] - uv[lips.upper, 1], 0, None)
@@ -1184,6 +1325,24 @@ def build_rig(portrait: Portrait) -> Rig:
     # --- head weights ---------------------------------------------------------------------------------
     head_weight = np.ones(n, np.float32)
     head_weight[ring_slice] = ring_head
+    # The photo's jaw edge lies a little past mediapipe's outline (sad1.png: 4-7 px at the jaw angle, on a
+    # 45 px half-face), in the strip to the first ring, which below the ears takes 0.45 of the head's turn.
+    # On the near side of a turn the outline moves away from that ring, and the strip stretched the jaw edge
+    # into a broad, swollen jaw (sad1.png at yaw 20: the skin past the outline at the jaw angle 4 -> 15 px;
+    # art_13.png, art_1.png, art_10.png alike). There the first ring takes NEAR_JAW_RING_WEIGHT of the turn
+    # (4 -> 6 px), the strip beyond it (neck, background) taking the stretch. The far side, which compresses
+    # against its outline, keeps the strip's weight: a ring turning in full with the far outline kinked the
+    # far jaw line (tried: a fourth ring at 1.1x the outline).
+    near_ids = ring_ids[NEAR_JAW_RING]
+    oval_u_all = uv[list(topo.face_oval()), 0]
+    ring_u = uv[near_ids, 0] - 0.5 * float(oval_u_all.min() + oval_u_all.max())
+    split_u = NEAR_SIDE_SPLIT_PER_HALF_FACE * 0.5 * float(np.ptp(oval_u_all))
+    target = NEAR_JAW_RING_WEIGHT * edge_hold[near_ids - N_LANDMARKS]
+    extra = np.clip(target - head_weight[near_ids], 0.0, None)
+    near_side_head_weight = np.zeros((2, n), np.float32)
+    right = _smoothstep(-split_u, split_u, ring_u)  # the viewer's right side of the face
+    near_side_head_weight[0, near_ids] = extra * (1 - right)  # +yaw turns the face to the viewer's right
+    near_side_head_weight[1, near_ids] = extra * right
     pivot_xy = frame.origin + hinge_uv[1] * frame.ey
     pivot_xyz = np.array([*pivot_xy, float(landmarks[:468, 2].mean()) + 0.9 * face_depth], np.float32)
     # Near the face outline the surface turns away from the camera and mediapipe's depth climbs steeply;
@@ -1347,6 +1506,7 @@ def build_rig(portrait: Portrait) -> Rig:
         frontalise_depth_offset=frontalise_depth_offset,
         turn_away_depth_offset=turn_away_depth_offset,
         turn_away_eye_depth_offset=turn_away_eye_depth_offset,
+        near_side_head_weight=near_side_head_weight,
     )
 
 

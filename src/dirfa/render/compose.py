@@ -245,8 +245,9 @@ class FrameRenderer:
             # The person's share as a fourth channel: one bicubic remap moves colour and coverage together
             # (and costs less than two).
             self.source = np.ascontiguousarray(np.dstack([source, rig.person]))
-        # The source doubled for the cheap sampling outside the face (warp.remap): made here, at start-up,
-        # not in the first frame (~45-60 ms of CPU at 512 px on the 2-core machine), unless given.
+        # The source doubled (warp.doubled_source), which warp.remap samples: sharper in the face, cheaper
+        # outside it. Made here, at start-up, not in the first frame (~60-80 ms of CPU at 512 px on the
+        # 2-core machine), unless given.
         source = self.image if self.source is None else self.source
         shape = (2 * source.shape[0] - 1, 2 * source.shape[1] - 1, *source.shape[2:])
         if doubled is None or doubled.shape != shape or doubled.dtype != source.dtype:
@@ -281,8 +282,8 @@ class FrameRenderer:
         )
         map_x, map_y = warped.map_x, warped.map_y
         _hold_picture_edges(map_x, map_y, region, width, height)
-        # The face (the sharp box) is sampled bicubically; hair, neck and background, which move by fractions
-        # of a pixel, bilinearly from the doubled source at a fifth of the cost (warp.remap).
+        # The face (the sharp box) is sampled bicubically from the doubled source; hair, neck and background,
+        # which move by fractions of a pixel, bilinearly from it at a fifth of the cost (warp.remap).
         face = boxes[0]
         fine = warp.Region(
             max(face.x0, region.x0) - region.x0,
@@ -298,7 +299,8 @@ class FrameRenderer:
         else:
             # cv2 splits the channels off several times faster than numpy copies a strided view.
             patch, alpha = cv2.cvtColor(warped_px, cv2.COLOR_RGBA2RGB), cv2.extractChannel(warped_px, 3)
-        if pose.mouth_open_px > 0.3:
+        # (and on a photo with an open mouth however shut: closed, its lips' seam is drawn; issue 14)
+        if pose.mouth_open_px > 0.3 or self.rig.photo_gap_px >= PHOTO_MOUTH_MIN_GAP * self.rig.frame.mouth_px:
             mouth.draw_mouth(
                 patch,
                 (region.x0, region.y0),

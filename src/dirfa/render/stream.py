@@ -8,14 +8,18 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import gc
 import logging
+import multiprocessing
 import os
 import secrets
 import signal
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection
 
 import cv2
@@ -228,24 +232,34 @@ class RenderWorkers:
     renderers meanwhile too. Give them to render_frames (`started`), which takes them over; close() stops
     any not taken (a context manager does it too).
 
+    at_prepare: start nothing now; `prepare` starts the processes once this process has built its renderer,
+    as copies of this process (fork) that have that renderer already, with no start-up of their own (a fresh
+    interpreter spends ~0.45 s of CPU on its imports, and ~0.1-0.25 s more on the scene). Where a fork is not
+    safe (see _can_fork), `prepare` starts fresh interpreters then and sends them the scene.
+
     Raises OSError if a process cannot start."""
 
-    def __init__(self, n_workers: int) -> None:
+    def __init__(self, n_workers: int, *, at_prepare: bool = False) -> None:
         self._processes: list[ChildProcess] = []
-        self._setups: list[_Setup] = []
+        self._setups: list[_Setup | _Forked] = []
         self._scene: _Scene | None = None
         self._source: tuple = ()
         self._renderer: FrameRenderer | None = None
+        self._to_start = max(0, n_workers) if at_prepare else 0
         try:
-            with _no_sigint_while_starting():
-                for _ in range(max(0, n_workers)):
-                    # The first message is only the source digest: the clip follows once they say "started".
-                    self._processes.append(
-                        ChildProcess(_run_worker, (), name="dirfa-render", payload=(SOURCE_DIGEST, None))
-                    )
+            self._spawn(0 if at_prepare else n_workers)
         except BaseException:
             self.close()
             raise
+
+    def _spawn(self, n_workers: int) -> None:
+        """Start n_workers fresh interpreters (added to the processes)."""
+        with _no_sigint_while_starting():
+            for _ in range(max(0, n_workers)):
+                # The first message is only the source digest: the clip follows once they say "started".
+                self._processes.append(
+                    ChildProcess(_run_worker, (), name="dirfa-render", payload=(SOURCE_DIGEST, None))
+                )
 
     @property
     def count(self) -> int:
@@ -278,6 +292,25 @@ class RenderWorkers:
         # This process's renderer first: the workers are sent its doubled source with the scene (~4 MB at
         # 512 px, copied in milliseconds; making it again costs each ~45 ms of CPU).
         self._renderer = FrameRenderer(image, rig, plan, assets)
+        to_start, self._to_start = self._to_start, 0
+        if to_start and _can_fork():
+            try:
+                # The clip's shared memory is registered with multiprocessing's resource tracker, by this
+                # process and by each worker: started now, the copies share it. (Otherwise each copy would start
+                # one of its own, a fresh interpreter, before it says "ready", and that one would report the
+                # memory as leaked when it ends.)
+                resource_tracker.ensure_running()
+                with _no_sigint_while_starting():
+                    for _ in range(to_start):
+                        self._processes.append(_ForkedChild(self._renderer))
+                        self._setups.append(_Forked())
+            except OSError as exc:  # no processes left: the clip renders with those started, or here
+                log.warning("cannot start render workers (%s); rendering in this process", exc)
+            return
+        try:
+            self._spawn(to_start)
+        except OSError as exc:
+            log.warning("cannot start render workers (%s); rendering in this process", exc)
         for process in self._processes:
             self._setups.append(_Setup(process, (*self._scene, self._renderer.doubled)))
 
@@ -384,6 +417,51 @@ class _Setup:
 
     def join(self) -> None:
         self._thread.join()
+
+
+def _can_fork() -> bool:
+    """Whether a render worker may be a copy of this process (fork) rather than a fresh interpreter: on Linux
+    (macOS's system libraries are not safe in a forked child), and not once mediapipe is loaded (its threads
+    hold locks a copy would inherit held; dirfa loads it only to find a face in a photo not prepared yet).
+    The copy runs only the renderer this process built before the fork (NumPy, OpenCV): OpenCV 4.11's
+    pthreads pool survives a fork (checked on the 2-core machine: 20 forks while another thread ran cv2.remap
+    on the pool, each child then remapping with one thread, none hung)."""
+    return sys.platform == "linux" and "mediapipe" not in sys.modules
+
+
+class _Forked:
+    """The setup of a forked worker: it has its scene already (a copy of this process's renderer)."""
+
+    failure: str | None = None
+    done = True
+
+    def join(self) -> None:
+        pass
+
+
+class _ForkedChild(ChildProcess):
+    """A render worker forked from this process: it starts with `renderer` (already built) and waits for its
+    clip, as a worker sent its scene ahead does."""
+
+    def __init__(self, renderer: FrameRenderer) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, theirs = context.Pipe()
+        try:
+            self._process = context.Process(
+                target=_run_forked, args=(theirs, self._conn, renderer), name="dirfa-render", daemon=True
+            )
+            with warnings.catch_warnings():
+                # Python 3.12 warns of any fork in a process with threads (here: the voice's, the encoder's);
+                # the copy runs none of their code (see _can_fork).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._process.start()
+        except BaseException:
+            self._conn.close()
+            raise
+        finally:
+            theirs.close()
+        self._sender = threading.Thread(name="dirfa-render-setup")  # no payload to send: done at once
+        self._sender.start()
 
 
 @dataclasses.dataclass
@@ -639,6 +717,29 @@ def _run_worker(conn: Connection) -> None:
         os._exit(0)
 
 
+def _run_forked(conn: Connection, parents_end: Connection, renderer: FrameRenderer) -> None:
+    """A render process forked from the parent with its renderer built (_ForkedChild): _serve_frames, then
+    exit at once (as _run_worker)."""
+    try:
+        # The parent's end of the pipe, copied by the fork, closed here: else the parent's death would never
+        # show as the end of the pipe, and this process would wait for ever.
+        parents_end.close()
+        # The objects inherited from the parent are left out of garbage collection: collecting them would
+        # touch (and so copy) every page they are on.
+        gc.freeze()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        cv2.setNumThreads(1)
+        try:
+            clip = conn.recv()
+        except (EOFError, OSError):
+            return
+        if clip is not None:
+            _serve_frames(conn, clip, renderer)
+    finally:
+        conn.close()
+        os._exit(0)
+
+
 def _work(conn: Connection) -> None:
     """A render worker: receives (the parent's SOURCE_DIGEST, its clip or None) and, running other code than
     the parent, says why it declines; without a clip it says "started" and receives the clip next, or first
@@ -650,7 +751,6 @@ def _work(conn: Connection) -> None:
     # Ctrl-C reaches the whole process group; the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)  # the processes are the parallelism; OpenCV's own threads would only contend
-    shm = slots = None
     try:
         try:
             source_digest, clip = conn.recv()
@@ -666,8 +766,20 @@ def _work(conn: Connection) -> None:
                 clip = conn.recv()
         except (EOFError, OSError):
             return
-        if clip is None:
-            return
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which renders the frames itself
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(f"{type(exc).__name__}: {exc}"[:500])
+        return
+    if clip is not None:
+        _serve_frames(conn, clip, renderer)
+
+
+def _serve_frames(conn: Connection, clip: tuple, renderer: FrameRenderer | None) -> None:
+    """A render worker's clip ("clip", shared memory name, slots, frame shape, scene or None for the one the
+    worker has already, curves): says "ready", then renders the frames it is told into their slots until
+    told to stop (None) or until the parent's end of the pipe closes."""
+    shm = slots = None
+    try:
         _, shm_name, n_slots, shape, scene, curves = clip
         shm = shared_memory.SharedMemory(name=shm_name)
         slots = np.ndarray((n_slots, *shape), np.uint8, buffer=shm.buf)
