@@ -52,6 +52,9 @@ AVERT_YAW_DEG = (5.0, 13.0)  # sideways size of an aversion (uniform, random sid
 AVERT_PITCH_DEG = (-3.0, 4.0)  # mean and std: people look down more than up when thinking
 AVERT_S = (0.4, 1.6)  # how long an aversion lasts
 CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1.5 s, clipped)
+# The first frames look at the camera (the rest pose a clip starts from); a look away at the first phrase
+# start waits this long. Short: the eyes lead speech planning by a saccade, and the first word is ~0.2 s in.
+GAZE_START_HOLD_S = 0.12
 CAMERA_JITTER_DEG = 0.5  # fixations "at the camera" are not all on the same point
 # Event kinds of the eyes' draws (schedule.Draws).
 _BLINK, _GAZE_SHIFT_BLINK, _PHRASE_START, _SACCADE = range(4)
@@ -185,6 +188,9 @@ class Gazer:
         self.saccade_from = 0
         self.until = int(self._camera_s(rng) * fps * rng.uniform(0.2, 1.0))
         self.averted = False
+        # A clip opens, and ends (settle), looking exactly at the camera: the rest pose, so clips join.
+        self.hold_until = int(round(GAZE_START_HOLD_S * fps))
+        self.settled = False
         # records, by event number (a stream drops old ones: MotionStream._forget)
         self.shifts = FrameHistory()  # every saccade's frame
         self.aversions = FrameHistory()  # the frames where a look away starts
@@ -210,6 +216,16 @@ class Gazer:
     def step(self, frame: int, cues: CueTracker) -> tuple[float, float, float]:
         """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0)."""
         shift = 0.0
+        if frame < self.hold_until or self.settled:
+            # Held on the camera at the start (a look away decided now waits), or settled at the end.
+            if self.settled:
+                self._pending_avert = None
+            progress = self._progress(frame)
+            return (
+                self.start[0] + (self.target[0] - self.start[0]) * progress,
+                self.start[1] + (self.target[1] - self.start[1]) * progress,
+                0.0,
+            )
         if self._pending_avert is not None and not self.averted:
             side, rng = self._pending_avert
             self._set(frame, self._avert_target(side, rng), averted=True, rng=rng)
@@ -232,6 +248,19 @@ class Gazer:
         yaw = self.start[0] + (self.target[0] - self.start[0]) * progress
         pitch = self.start[1] + (self.target[1] - self.start[1]) * progress
         return yaw, pitch, shift
+
+    def settle(self, frame: int) -> None:
+        """Back to the camera from `frame` on (one saccade, exactly on it) and stay: the clip's end, where a
+        speaker looks back at the listener (Kendon 1967)."""
+        if self.settled:
+            return
+        progress = self._progress(frame)
+        self.start = (
+            self.start[0] + (self.target[0] - self.start[0]) * progress,
+            self.start[1] + (self.target[1] - self.start[1]) * progress,
+        )
+        self.target, self.saccade_from, self.averted, self.settled = (0.0, 0.0), frame, False, True
+        self._pending_avert = None
 
     def _size(self) -> float:
         return math.hypot(self.target[0] - self.start[0], self.target[1] - self.start[1])

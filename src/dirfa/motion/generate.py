@@ -71,7 +71,8 @@ def generate(
     mouth: lip-sync weight curves by ARKit name, each (n_frames,). prosody: per-frame prosody at `fps` (arrays of
     about n_frames; a frame or two of rounding difference is padded or cut), or None for silence.
     The clip runs through stream.MotionStream in one chunk, so a streamed take is this one, frame for frame.
-    jawOpen and mouthClose pass through unchanged unless an expression (surprise) opens the jaw.
+    jawOpen and mouthClose pass through unchanged unless an expression (surprise) opens the jaw, except at
+    the clip's ends: the clip starts and ends at the rest pose (stream.START_S, SETTLE_S, ANTICIPATION_S).
     """
     from dirfa.motion.stream import MotionStream
 

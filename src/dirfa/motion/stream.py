@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from dirfa.motion.brows import BrowMotion
-from dirfa.motion.cues import CueTracker, FrameHistory, ProsodyLike
+from dirfa.motion.cues import CueTracker, FrameHistory, ProsodyLike, conform
 from dirfa.motion.expression import (
     EXPRESSION_TRACKS,
     ExpressionTimeline,
@@ -38,6 +38,27 @@ EXPRESSION_BLOCK_S = 30.0  # expression curves are computed this far at a time
 # only need their own row. The margin keeps a clip of up to 2 * HISTORY_S whole for inspection (tests, the
 # debug log read its cues) and makes the drop (a list copy) rare: at most 2 * HISTORY_S of frames are kept.
 HISTORY_S = 120.0
+# Clips start and end at the rest pose (the photo: head square, eyes on the camera and open, brows and mouth at
+# rest), so clips played back to back (an assistant's replies) join without a jump. START_S: the head, brows
+# and mouth gestures grow from rest over the first frames. SETTLE_S: over the last frames they relax back to
+# it, as a speaker relaxes after the last word (~0.3-0.6 s); at most the look-ahead, the frames a stream
+# finalises once it knows the input has ended, so a streamed take still equals the offline one. The eyes look
+# back at the camera as the settle starts (Gazer.settle).
+START_S = 0.4
+SETTLE_S = 0.48
+# Before the clip's first voice the mouth stays at rest and opens only in this window before it: the jaw and
+# lips leave rest ~100-300 ms ahead of the voice at an onset from rest (Chandrasekaran et al. 2009), and the
+# lip sync's own lead (speech.coarticulation ONSET_LEAD_S + OPEN_LEAD_S) is 100-140 ms.
+ANTICIPATION_S = 0.2
+# After the last voice the lip-sync curves relax to rest by the last frame; when the clip ends in speech (cut
+# mid-word) they still do so over at least this long.
+MOUTH_SETTLE_MIN_S = 0.12
+
+
+def _smoothstep(x: float) -> float:
+    """0 at x <= 0, 1 at x >= 1, smooth (zero slope) at both ends."""
+    x = min(max(x, 0.0), 1.0)
+    return x * x * (3.0 - 2.0 * x)
 
 
 def _screen(base: float, overlay: float) -> float:
@@ -105,6 +126,12 @@ class MotionStream:
         self._ends_done = 0
         self._expression: dict[str, np.ndarray] = {}
         self._expression_start = self._expression_end = 0  # the frames [start, end) _expression covers
+        self._start_frames = max(int(round(START_S * self.fps)), 1)
+        self._settle_frames = max(min(int(round(SETTLE_S * self.fps)), self.lookahead), 1)
+        self._anticipation_frames = max(int(round(ANTICIPATION_S * self.fps)), 1)
+        self._mouth_min_frames = max(int(round(MOUTH_SETTLE_MIN_S * self.fps)), 1)
+        self._first_voice: int | None = None  # the first and last frames with voice activity received
+        self._last_voice: int | None = None
 
     @property
     def n_received(self) -> int:
@@ -139,6 +166,11 @@ class MotionStream:
             if len(values) < before + n:
                 values.extend([0.0] * (before + n - len(values)))
         self.cues.extend(prosody_chunk, n)
+        if prosody_chunk is not None:
+            voice = np.flatnonzero(conform(prosody_chunk.speech, n) > 0.5)
+            if voice.size:
+                self._first_voice = before + int(voice[0]) if self._first_voice is None else self._first_voice
+                self._last_voice = before + int(voice[-1])
         self.listening.extend([bool(listening)] * n)
         return self._run(ended=False)
 
@@ -279,6 +311,9 @@ class MotionStream:
         cues = self.cues
         if events:
             self._events(i, last=ended and i == available - 1)
+        end_known = ended and i + self.lookahead >= available
+        if end_known and i >= available - self._settle_frames:
+            self.gazer.settle(i)
         gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues)
         if shift:
             self.blinker.on_gaze_shift(shift, i)
@@ -287,8 +322,16 @@ class MotionStream:
         self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
         yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i])
         end = available if ended and i + self.lookahead >= available else None
+        gain = self._motion_gain(i, end)
+        yaw, pitch, roll = gain * yaw, gain * pitch, gain * roll
         blink_left, blink_right = self.blinker.step(i, cues, end=end)
-        values: dict[str, float] = {name: curve[i] for name, curve in self.mouth.items()}
+        lead, tail = self._mouth_gains(i, end, available)
+        # A lip closure before the first voice is no parted mouth (a p or m is shut before its sound): only
+        # the opening tracks wait for the anticipation window.
+        values: dict[str, float] = {
+            name: (tail if name == "mouthClose" else lead * tail) * curve[i]
+            for name, curve in self.mouth.items()
+        }
         values.update(
             headYaw=yaw, headPitch=pitch, headRoll=roll, eyeBlinkLeft=blink_left, eyeBlinkRight=blink_right
         )
@@ -298,17 +341,47 @@ class MotionStream:
             values.update(gazeYaw=gaze_yaw - yaw, gazePitch=gaze_pitch - pitch - dip)
         else:
             values.update(gazeYaw=0.0, gazePitch=0.0)
-        values.update(self.brows.step(i, cues))
+        values.update({name: gain * weight for name, weight in self.brows.step(i, cues).items()})
         soon = any(cues.speech[k] for k in range(i, min(i + 3, len(cues.speech))))
         gestures, intensity = self.gestures.step(i, speaking=soon)
         for name, weight in gestures.items():
-            values[name] = _screen(min(max(values.get(name, 0.0), 0.0), 1.0), weight)
+            values[name] = _screen(min(max(values.get(name, 0.0), 0.0), 1.0), gain * weight)
+        # The emotion's intensity wanders mid-clip; at the ends it is the one asked for.
+        intensity = 1.0 + (intensity - 1.0) * gain
         if self.options.expressions is not None:
             self._overlay_expression(values, i, intensity)
         # A closing lid covers a raised one: the blink wins over eyeWide.
         values["eyeWideLeft"] *= 1.0 - blink_left
         values["eyeWideRight"] *= 1.0 - blink_right
         return values
+
+    def _motion_gain(self, i: int, end: int | None) -> float:
+        """0 at the first frame and, once the end is known, at the last; 1 between START_S and SETTLE_S."""
+        gain = _smoothstep(i / self._start_frames)
+        if end is not None:
+            gain *= _smoothstep((end - 1 - i) / self._settle_frames)
+        return gain
+
+    def _mouth_gains(self, i: int, end: int | None, available: int) -> tuple[float, float]:
+        """The lip-sync curves' weights at frame i, (lead, tail): lead is 0 before the clip's first voice until
+        ANTICIPATION_S ahead of it, tail relaxes from 1 to 0 after the last voice by the last frame.
+
+        The first voice is looked for within the look-ahead only (so a stream decides as offline does); with
+        none in reach the curves pass unchanged (the lip sync's own rest in a long pause, and a whisper
+        without voice activity keeps its lips)."""
+        lead = tail = 1.0
+        first = self._first_voice
+        if first is not None and i < first <= min(i + self.lookahead, available - 1):
+            a = self._anticipation_frames
+            lead = _smoothstep((i - (first - a)) / a)
+        if end is not None:
+            last = end - 1
+            voice = self._last_voice if self._last_voice is not None else -1
+            start = min(max(voice + 1, last - self.lookahead), last - self._mouth_min_frames)
+            start = max(start, last - self.lookahead)
+            if i > start:
+                tail = _smoothstep((last - i) / (last - start))
+        return lead, tail
 
     def _overlay_expression(self, values: dict[str, float], i: int, intensity: float) -> None:
         """Lay the emotion timeline over the frame, its intensity wandering a little, keeping lip closure."""

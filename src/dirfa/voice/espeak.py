@@ -23,6 +23,9 @@ LIBRARY = "libespeak-ng.so.1"
 RATE_WPM = 175  # espeak-ng's default speaking rate (words per minute); --rate scales it
 MIN_RATE_WPM, MAX_RATE_WPM = 80, 450  # espeak-ng's accepted range (speak_lib.h, espeakRATE)
 PITCH = 50  # espeak-ng's default base pitch on its 0-100 scale; --pitch scales it
+# Silence around each phrase, as festival's voices have (slt ~0.17 s before, ~0.2 s after: measured).
+LEAD_IN_S = 0.17
+TRAIL_S = 0.2
 
 # speak_lib.h (espeak-ng, API revision 12): constants used here.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -209,9 +212,18 @@ def speak(text: str, voice: Voice, *, rate: float = 1.0, pitch: float = 1.0) -> 
     if error != 0:
         raise DirfaError(f"espeak-ng failed to synthesise the text (error {error})")
     samples = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
-    return Spoken(
-        samples=samples, rate_hz=state.rate_hz, phones=tuple(_phones(events, len(samples), state.rate_hz))
-    )
+    return _with_silences(Spoken(samples, state.rate_hz, tuple(_phones(events, len(samples), state.rate_hz))))
+
+
+def _with_silences(spoken: Spoken) -> Spoken:
+    """The phrase between LEAD_IN_S and TRAIL_S of silence, as festival's and flite's voices put around it:
+    espeak-ng starts its first sound on the first sample and stops on the last, which leaves the face no
+    frames to open its mouth before the voice or to settle after it (motion.stream ANTICIPATION_S, SETTLE_S)."""
+    rate = spoken.rate_hz
+    lead, trail = round(LEAD_IN_S * rate), round(TRAIL_S * rate)
+    samples = np.concatenate([np.zeros(lead, np.float32), spoken.samples, np.zeros(trail, np.float32)])
+    shift_s = lead / rate
+    return Spoken(samples, rate, tuple((p, a + shift_s, b + shift_s) for p, a, b in spoken.phones))
 
 
 def _phones(events: list[tuple[int, str]], n_samples: int, rate_hz: int) -> list[tuple[str, float, float]]:
