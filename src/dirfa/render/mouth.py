@@ -91,6 +91,11 @@ LOWER_TOOTH_LIGHT = (0.93, 0.85, 0.68, 0.5, 0.36, 0.27)
 TOOTH_GAP_DEPTH = 0.2  # darkening at the separation between two teeth (on a large mouth)
 DETAIL_FROM_MOUTH_PX = 24.0  # below this mouth width tooth gaps and rounding are sub-pixel: left out
 DETAIL_FULL_MOUTH_PX = 80.0
+# ... but a tooth this wide (px) shows its separations and its convex face in part, from the second in full,
+# however small the mouth (see _teeth_row). From 3 px, a smile's canines and premolars on a 64 px mouth were
+# striped by their separations (a saw along the row's ends); under 4 px they keep the mouth-wide detail.
+TOOTH_RESOLVED_PX = (4.0, 7.0)
+_RESOLVED_SPAN = 1.0 / (TOOTH_RESOLVED_PX[1] - TOOTH_RESOLVED_PX[0])
 # Tongue: its dorsum rises this share of the teeth's opening above the lower incisors' edges, over this
 # half width; its silhouette at the back is soft (it recedes into the dark).
 TONGUE_RISE = 0.55
@@ -99,6 +104,13 @@ TONGUE_HALF_WIDTH = 0.34
 # LIP_SHADOW_DEPTH at the lip (a little more on a large mouth, where the shade is resolved).
 LIP_SHADOW = 0.08
 LIP_SHADOW_DEPTH = 0.4
+# On a small mouth (detail 0) the shadow keeps this share of its depth: at 0.55 a small face scaled up to
+# 1024 px (sad1) showed its teeth lit to the lip, a flat white block.
+SMALL_LIP_SHADOW = 0.75
+# Besides each tooth's own light (UPPER_TOOTH_LIGHT), the row darkens smoothly by up to this share from the
+# midline to its ends: the arch curves away from the light within each tooth too, so the centrals are not
+# one flat white surface.
+ARCH_SHADE = 0.12
 # Right under the lip the teeth are in its contact shadow (as deep as this, over AA_PX plus this share of
 # the mouth width): the teeth meet the lip's shade softly instead of a hard pale edge under it.
 CONTACT_SHADOW_DEPTH = 0.45
@@ -120,6 +132,15 @@ TEETH_LIT_OPENING = 0.15
 # mouth width from each inner corner and pulled in from it by CORNER_INSET (the corner itself is lip).
 CORNER_ROUND = 0.17
 CORNER_INSET = 0.025
+# A photo's open mouth closed: its lips' inner rims, lit against its teeth, met as a pale line (the astronaut's
+# smile). Closed lips meet in a soft dark seam, the shadow between them: drawn along the lips' meeting line,
+# darkening them up to SEAM_DEPTH of the way to the cavity's colour, over a half width (one sigma) of
+# SEAM_WIDTH of the mouth width (~0.6 mm), at least SEAM_MIN_PX; in as far as the lips have closed the
+# photo's gap.
+SEAM_DEPTH = 0.55
+SEAM_WIDTH = 0.012
+SEAM_MIN_PX = 0.6
+SLIT_OF_PHOTO_GAP = 0.5  # see draw_mouth
 # The lower teeth fade in as the lower lip uncovers them, over this many pixels plus share of the mouth.
 LOWER_TEETH_FADE_PX = 1.5
 LOWER_TEETH_FADE = 0.035
@@ -783,10 +804,14 @@ def _teeth_row(
     crown *= 1.0 - (rounding * detail) * resolved * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
     # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
     gap_px = (1.0 - np.abs(c)) * 0.5 * widths
-    # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar.
-    depth = TOOTH_GAP_DEPTH * max(detail, 0.4)
+    # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar; and a tooth
+    # wide enough to show its separation and its convex face in pixels (TOOTH_RESOLVED_PX) shows them whole,
+    # whatever the mouth's width: on a small face drawn at its source size and scaled up (sad1, a 44 px
+    # mouth at 1024 px) the centrals and laterals were a flat white block with the mouth-wide detail.
+    seen = np.maximum(detail, _smooth01((widths - TOOTH_RESOLVED_PX[0]) * _RESOLVED_SPAN))
+    depth = TOOTH_GAP_DEPTH * np.maximum(seen, 0.4)
     # Each labial face is convex: it turns away from the light towards its distal side more than its mesial.
-    turn = (0.1 + 0.08 * c) * detail
+    turn = (0.1 + 0.08 * c) * seen
     surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * 1.4)) * (1.0 - turn * c2)
     return s, crown, surface
 
@@ -819,6 +844,9 @@ def draw_mouth(
         lift_px = float(np.max((photo.dst_xy[1:10] - inner_polygon_xy[1:10]) @ np.asarray(ey)))
         if shown >= 1.0 and abs(gap_px - photo_gap) <= MIN_LIFT_PX and lift_px <= MIN_LIFT_PX:
             return
+        if gap_px < photo_gap:
+            closed = float(_smooth01(1.0 - max(gap_px, 0.0) / max(photo_gap, 1e-3)))
+            _draw_seam(canvas, origin_xy, inner_polygon_xy, ex, ey, float(mouth_px), colours, closed)
         inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), shown)
     # (the upper teeth meet the photo's own, so take their tone; so do the lower ones, below)
     upper_tone = colours.teeth
@@ -937,7 +965,7 @@ def draw_mouth(
     # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
     # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
     reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
-    depth = LIP_SHADOW_DEPTH * (0.55 + 0.45 * detail)
+    depth = LIP_SHADOW_DEPTH * (SMALL_LIP_SHADOW + (1.0 - SMALL_LIP_SHADOW) * detail)
     below_lip = v - lip_top
     lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
     contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
@@ -958,11 +986,13 @@ def draw_mouth(
     # it an open photo mouth opened wider was a sliver of its teeth over a void (full3), a smile's carried
     # teeth ragged over dark blobs.
     if drawn:
-        incisal = 1.0 - (0.16 * detail) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
+        # (half of it on a small mouth: its crowns a few pixels tall, lit to their edge, read as a flat block)
+        incisal = 1.0 - (0.16 * max(detail, 0.5)) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
         slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
             _smooth01(opening_px / (TEETH_LIT_OPENING * w))
         )
-        shade = per_tooth * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
+        arch = 1.0 - ARCH_SHADE * _smooth01(au * (1.0 / float(ends[-1])))
+        shade = per_tooth * arch * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
         # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
         teeth = first.cavity + (upper_tone[:, None, None] - first.cavity) * shade
         teeth = teeth + (first.gums * (per_tooth * lip_shade) - teeth) * gum
@@ -1021,8 +1051,54 @@ def draw_mouth(
         colour = target + (texture - target) * cover
     elif keep > 0.0:
         colour = colour * (1.0 - keep) + (target + (texture - target) * cover) * keep
+    if keep > 0.0 and opening_px < photo_gap:
+        # Lips closing over the photo's teeth shade them as they shade the synthesised ones (TEETH_SLIT_LIGHT),
+        # over the last SLIT_OF_PHOTO_GAP of its gap: lit as in the photo, its teeth squeezed between closing
+        # lips were a white line before the seam (the astronaut); dimmed over all of it, grey teeth.
+        light = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
+            _smooth01(opening_px / max(SLIT_OF_PHOTO_GAP * photo_gap, 1e-3))
+        )
+        colour = first.cavity + (colour - first.cavity) * light
     out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = _clamp(out + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
+
+
+def _draw_seam(
+    canvas: np.ndarray,
+    origin_xy: tuple[int, int],
+    inner_polygon_xy: np.ndarray,
+    ex: np.ndarray,
+    ey: np.ndarray,
+    mouth_px: float,
+    colours: MouthColours,
+    closed: float,
+) -> None:
+    """Darken the lips along their meeting line (in place): the seam between closed lips, `closed` (0..1) of
+    SEAM_DEPTH deep, from one inner corner to the other. inner_polygon_xy: the posed inner-lip outline (20
+    points, as draw_mouth's), image pixels; `origin_xy` the image position of canvas pixel (0, 0)."""
+    if closed <= 0.0:
+        return
+    ex, ey = np.asarray(ex, np.float32), np.asarray(ey, np.float32)
+    sigma = max(SEAM_WIDTH * mouth_px, SEAM_MIN_PX)
+    poly = np.asarray(inner_polygon_xy, np.float32) - np.array(origin_xy, np.float32)
+    window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=int(np.ceil(3 * sigma)) + 1)
+    if window.width < 2 or window.height < 2:
+        return
+    centre = poly.mean(axis=0)
+    xs = np.arange(window.x0, window.x1, dtype=np.float32) - centre[0]
+    ys = np.arange(window.y0, window.y1, dtype=np.float32)[:, None] - centre[1]
+    u, v = xs * ex[0] + ys * ex[1], xs * ey[0] + ys * ey[1]
+    ipoly = (poly - centre) @ np.stack([ex, ey], axis=1)
+    top = _line_v(ipoly[:11, 0], ipoly[:11, 1], u)
+    bottom = np.concatenate([ipoly[:1], ipoly[11:][::-1], ipoly[10:11]])
+    middle = 0.5 * (top + _line_v(bottom[:, 0], bottom[:, 1], u))
+    u_left, u_right = sorted((float(ipoly[0, 0]), float(ipoly[10, 0])))
+    along = _soft(np.minimum(u - u_left, u_right - u), AA_PX)
+    across = (v - middle) * (1.0 / sigma)
+    a = (SEAM_DEPTH * closed) * along * np.exp(-0.5 * across * across)
+    target = canvas[window.slices].astype(np.float32)
+    out = target + (colours.cavity.astype(np.float32) - target) * a[..., None]
+    canvas[window.slices] = _clamp(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _cavity(
