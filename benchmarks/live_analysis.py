@@ -9,6 +9,8 @@ into motion.stream.MotionStream as a session feeds them when the audio is ahead 
 motion.generate.generate of the file's analysis, same seed. p/b/m: closed on examples/portrait.jpg's rig
 (its posed inner-lip gap, benchmarks/lipsync.py's threshold) during the phones of the LibriVox transcripts'
 forced alignment; also with the decoders carried over from the previous clip (a session's next utterance).
+Lips shut in loud frames: frames within 20 dB of the clip's loudest with jawOpen x (1 - mouthClose) < 0.1
+(speech.closures' measure), pushed vs file.
 Run it under PYTHONPATH=<an older tree>/src to measure an older analysis the same way. Measures only.
 """
 
@@ -75,6 +77,15 @@ def live_motion(frames: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for k, v in stream.finish().items():
         out.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def shut_loud(mouth: dict[str, np.ndarray], energy_db: np.ndarray) -> tuple[int, int]:
+    """Frames within 20 dB of the clip's loudest (file prosody) with the lips nearly shut (jawOpen x
+    (1 - mouthClose) < 0.1; the measure of speech.closures' radio-clip figure): (shut, loud frames)."""
+    n = min(energy_db.size, mouth["jawOpen"].size)
+    loud = energy_db[:n] >= energy_db.max() - 20.0
+    shut = mouth["jawOpen"][:n] * (1.0 - mouth["mouthClose"][:n]) < 0.1
+    return int(np.sum(loud & shut)), int(np.sum(loud))
 
 
 def corr(a: np.ndarray, b: np.ndarray) -> float:
@@ -148,6 +159,12 @@ def main() -> None:
         sums["voiced"][1] += n
         jaw_live = live["mouth"][:, MOUTH_TRACKS.index("jawOpen")]
         m = min(n, speech.n_frames)
+        live_mouth = {name: live["mouth"][:m, j] for j, name in enumerate(MOUTH_TRACKS)}
+        shut_live, loud = shut_loud(live_mouth, speech.prosody.energy_db[:m])
+        shut_file, _ = shut_loud({k: v[:m] for k, v in speech.mouth.items()}, speech.prosody.energy_db[:m])
+        sums["shut_live"] = sums.get("shut_live", 0) + shut_live
+        sums["shut_file"] = sums.get("shut_file", 0) + shut_file
+        sums["loud"] = sums.get("loud", 0) + loud
         pbm = ""
         if path.stem in texts:
             truth = phonemes.align(samples, sample_rate_hz=RATE_HZ, text=texts[path.stem])
@@ -174,6 +191,7 @@ def main() -> None:
                 f"{corr(live['loudness'][:m], speech.prosody.loudness[:m]):.2f}",
                 f"{corr(jaw_live[:m], speech.mouth['jawOpen'][:m]):.2f}",
                 pbm,
+                f"{shut_live} vs {shut_file} of {loud}",
             ]
         )
         print(" | ".join(rows[-1]), flush=True)
@@ -198,6 +216,7 @@ def main() -> None:
             "",
             "",
             f"{sums['live'][0]}/{sums['live'][1]} vs {sums['file'][0]}/{sums['file'][1]}",
+            f"{sums['shut_live']} vs {sums['shut_file']} of {sums['loud']}",
         ]
     )
     cells = ["all (frames pooled)"]
@@ -214,6 +233,7 @@ def main() -> None:
         "loudness r",
         "jaw r",
         "p/b/m closed live vs file",
+        "lips shut in loud frames live vs file",
     ]
     body = [
         "Pushed in 100 ms chunks vs the file, per frame (25 fps), fresh decoders:\n\n"

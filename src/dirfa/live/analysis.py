@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dirfa.media.audio import SAMPLE_RATE_HZ
-from dirfa.speech import coarticulation, phonemes, words
+from dirfa.speech import closures, coarticulation, phonemes, words
 from dirfa.speech import prosody as speech_prosody
 from dirfa.speech.visemes import MOUTH_TRACKS
 
@@ -423,6 +423,10 @@ class StreamAnalyzer:
         heard = self._heard(start_s)
         if heard is not None:
             timeline = words.add_bilabials(timeline, heard)
+        # As in file mode (api._analyze): p/b/m kept to where the 1-4 kHz band goes quiet. Causal: a closure's
+        # reference is the loudest band level within closures.CONTEXT_S of it in the audio heard so far.
+        start = int(round(start_s * SAMPLE_RATE_HZ)) - audio_from
+        timeline = closures.closures_in_quiet(timeline, audio[start:], sample_rate_hz=SAMPLE_RATE_HZ)
         mouth = coarticulation.mouth_curves(timeline, voice, fps=self.fps, n_frames=n_all - offset)
         out = frame_speech(mouth, voice, self.emitted - first, final - first)
         self.emitted = final

@@ -1,7 +1,8 @@
 """Lip closures where the sound says the lips can be shut: recognised p/b/m moved into their quiet stretch.
 
 Speech stage, between recognition (phonemes.recognize + words.add_bilabials) and coarticulation:
-PhoneTimeline + samples -> PhoneTimeline.
+PhoneTimeline + samples -> PhoneTimeline. Pushed audio (live.analysis) runs it on each update's window, the
+reference then being what has been heard so far.
 
 With the lips shut the sound radiates through the nose at most (m) or not at all (p, b): the band where
 vowels put their second and third formants loses most of its energy. Measured (benchmarks: 1-4 kHz level

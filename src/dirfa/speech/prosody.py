@@ -5,6 +5,7 @@ Speech stage, beside phonemes: feeds mouth opening (coarticulation, acoustic) an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,7 +192,9 @@ def zero_phase_band_pass(x: np.ndarray, sample_rate_hz: int, low_hz: float, high
     context = int(_BAND_CONTEXT_S * sample_rate_hz)
     pad = min(context, n - 1)
     extended = np.concatenate([2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]])
-    size = _smooth_length(_BAND_BLOCK + 2 * context)
+    # Sized to the input (a live update's ~1.4 s window needs no 65536-sample transform), with room for the
+    # response's tails either side so nothing wraps round.
+    size = _smooth_length(min(_BAND_BLOCK + 2 * context, n + 2 * pad + 2 * context))
     omega = np.linspace(0.0, np.pi, size // 2 + 1)
     warped = 2.0 * np.tan(np.minimum(omega, np.pi * (1.0 - 1e-9)) / 2.0)
     low, high = (2.0 * np.tan(np.pi * f / sample_rate_hz) for f in (low_hz, high_hz))
@@ -208,6 +211,7 @@ def zero_phase_band_pass(x: np.ndarray, sample_rate_hz: int, low_hz: float, high
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def _smooth_length(n: int) -> int:
     """The least length >= n with no prime factor above 5 (a fast FFT size)."""
     while True:
