@@ -34,7 +34,20 @@ X264_PRESET = "veryfast"
 # larger and PSNR 0.02-0.08 dB lower (no difference to see in the frames).
 X264_MOTION = "me=dia:subme=1"
 # Constant rate factor: 18-23 is x264's "visually transparent to good" range; 20 keeps lips and teeth crisp.
+# (live/record.py's zerolatency stream, which has never had B-frames, uses this one.)
 DEFAULT_CRF = 20
+# No B-frames. veryfast's three B-frames between P-frames get a coarser quantiser than the P-frames (mb-tree:
+# nothing references them), so the moving face lost detail on three frames of four and got it back on the
+# fourth: a visible "breathing" softness. Measured with benchmarks/encode_detail.py (4 s takes of four
+# portraits at 512 px; face box's Laplacian variance after decoding as a share of the raw frame's): B-frames
+# at CRF 20 keep 73 % on average, lowest 56 %, changing 10.0 points from frame to frame; without B-frames at
+# CRF 21, 76 %, lowest 65 %, 1.4 points, for a file 1.26x larger, face PSNR 0.14 dB lower and x264 CPU
+# 0.77-0.86x (two runs). At CRF 20 the file grows 1.5x; at 22 it keeps 72 % at 1.05x. psy-rd and deblock
+# -1:-1 (tune=film) changed nothing at subme=1, pbratio/ipratio nothing under mb-tree; aq-mode=0 or CRF 18
+# cost 1.4x the file and still swing 8-9.5 points.
+X264_FRAME_TYPES = "bframes=0"
+# write_video's CRF with X264_FRAME_TYPES: one step coarser than DEFAULT_CRF, for the file size (see above).
+WRITE_CRF = 21
 # A keyframe re-encodes the whole picture, and the still background changes by its coding error (~3 levels
 # on full3, one frame): a visible "refresh". x264's default of one every 250 frames (10 s) pulses through a
 # talking head; one every KEYFRAME_EVERY_S keeps most clips in one GOP and long ones seekable.
@@ -221,7 +234,9 @@ class _Encoder:
         stream.options = {
             "crf": str(crf),
             "preset": X264_PRESET,
-            "x264-params": f"keyint={keyint}:min-keyint={min(keyint, max(1, round(fps)))}:{X264_MOTION}",
+            "x264-params": (
+                f"keyint={keyint}:min-keyint={min(keyint, max(1, round(fps)))}:{X264_MOTION}:{X264_FRAME_TYPES}"
+            ),
         }
         stream.codec_context.thread_count = ENCODER_THREADS
         # Frames are sRGB (BT.709 primaries), converted to limited-range YUV with the BT.601 matrix (what
@@ -325,7 +340,7 @@ def write_video(
     fps: int,
     audio_source: Path | None,
     audio_duration_s: float | None = None,
-    crf: int = DEFAULT_CRF,
+    crf: int = WRITE_CRF,
     audio_samples: np.ndarray | None = None,
     audio_rate_hz: int | None = None,
     encode_in_thread: bool | None = None,
