@@ -72,7 +72,14 @@ LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below 
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
 GLINT_LIGHTER_BY = (12.0, 35.0)  # ... and over the opening's at which it starts/ends being a glint
-GLINT_OF_SKIN = (1.1, 1.3)  # ... where this much lighter than the window's upper quartile (starts..full)
+# ... where this much lighter than the skin around it (starts..full): the mean luminance of the pixels around that
+# are no lashes. (Against the window's upper quartile, ~105 on art_5 with its bright cheek and
+# brow, the glitter of its lash line (~100 in a ~75 socket) stayed on the half-closed lid as pale specks;
+# against the lid's own quartile, art_1's painted lid highlights were filled as dark blotches.)
+GLINT_OF_SKIN = (1.1, 1.3)
+# Glints narrower than this (share of the eye width) are specks, not a lock of light hair (see _hair_like): the
+# lid is not drawn under them as it is under a lock (art_5's glitter, light and neutral, came back as specks).
+GLINT_SPECK_PER_EYE = 0.06
 # Hair strands in front of the eye stay in front of the closing lid, where the photo has them (they hang
 # from the head, not from the lid). They are found once, in the photo, on a grid in lid coordinates: s
 # along the lid (0..1 corner to corner) between HAIR_S, height above the corner-to-corner line between
@@ -112,6 +119,26 @@ CORNER_TAPER_S = 0.1  # the lash line fades out over this share of the lid at ea
 # ... centred this far past the outer corner landmark, which sits short of the visible corner: ending inside
 # it, the new lash line left the photo's liner wing and lower-lid liner beside it as a loose stroke.
 LASH_PAST_OUTER_S = 0.05
+# ... and, at a pale inner corner (see INNER_PALE_*), this far past the inner one: a closed lid's line runs into
+# it (ending inside it, the photo's pale corner showed beyond its end as a crescent: sad1; elsewhere it ends
+# inside, as before: run into the astronaut's corner, its end was a sharper edge than her skin's there).
+LASH_PAST_INNER_S = 0.0
+# The cover is whole up to a little past the inner corner landmark and fades out between these shares of the
+# lid past it (the landmark sits inside the visible corner), reaching
+# at least INNER_REACH_PER_EYE above the open edge there (at full closure) over the inner INNER_REACH_S of
+# the lid (fading over the second share): the photo's inner corner above the landmark, often a white highlight
+# on the lid margin (sad1: ~0.05-0.2 eye widths above it, up to ~0.15 past it), is lid skin on a closed eye.
+COVER_PAST_INNER_S = (0.03, 0.18)
+INNER_REACH_PER_EYE = 0.2
+# ... on an eye whose inner corner is pale: the 90th percentile of the photo's luminance there (INNER_PALE_S along
+# the lid from the landmark, INNER_PALE_H above its edge, eye widths) at least INNER_PALE_OF_LIGHT of the lid's
+# light tone (starts..full). Measured: sad1's left eye 1.08, art_13's right 1.36, art_17 1.11 / 1.06, happy 1.04
+# / 0.95; the others 0.3-0.95 (art_3's corners, by a painted grey-blue patch, 0.93 / 0.9: reaching up there the
+# cover read its tone from that patch and greyed the corner).
+INNER_PALE_S = (-0.15, 0.1)
+INNER_PALE_H = (0.03, 0.2)
+INNER_PALE_OF_LIGHT = (0.97, 1.03)
+INNER_REACH_S = (0.1, 0.3)
 COVER_TAPER_S, COVER_PAST_CORNER_S = (
     0.15,
     0.08,
@@ -225,7 +252,8 @@ class LidColours:
     the photo's lid line runs on past the outer corner landmark, in eye widths (see _outer_reach);
     photo_lashes: per eye an (H, W) float32 grid of the photo's upper lashes' coverage 0..1 above the open lid
     edge, row 0 at the edge, column 0 at the landmarks' first corner, photo_lash_px: (2,) its grid px per eye
-    width (see _photo_lashes)."""
+    width (see _photo_lashes); inner_pale: (2,) 0..1 how far the photo's inner corner is pale against the lid
+    (see _inner_pale)."""
 
     skin: np.ndarray
     lash: np.ndarray
@@ -240,6 +268,7 @@ class LidColours:
     outer_reach_per_eye: np.ndarray
     photo_lashes: tuple[np.ndarray, ...]
     photo_lash_px: np.ndarray
+    inner_pale: np.ndarray
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -498,6 +527,24 @@ def _outer_reach(image: np.ndarray, lid: np.ndarray, outer_first: bool) -> float
     return reach / eye_w if reach > 1.0 else 0.0
 
 
+def _inner_pale(image: np.ndarray, lid: np.ndarray, inner_first: bool, light: np.ndarray) -> float:
+    """0..1: how far the photo's inner eye corner, above the landmarks' lid edge (9, 2), is pale against the
+    lid's light tone `light` (REFERENCE_COLUMNS, 3) (see INNER_PALE_*)."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
+    from_inner = np.linspace(INNER_PALE_S[0], INNER_PALE_S[1], 12, dtype=np.float32)
+    s = from_inner if inner_first else 1.0 - from_inner
+    lid_s = (lid - lid[0]) @ along / eye_w
+    order = np.argsort(lid_s)
+    edge_h = np.interp(s, lid_s[order], ((lid - lid[0]) @ up)[order]).astype(np.float32)
+    h = edge_h[None, :] + np.linspace(*INNER_PALE_H, 8, dtype=np.float32)[:, None] * eye_w
+    xy = lid[0] + (s[None, :, None] * eye_w) * along + h[..., None] * up
+    lum = _mean3(_sample(image, xy))
+    end = light[0] if inner_first else light[-1]
+    ratio = float(np.percentile(lum, 90)) / max(float(np.mean(end)), 1.0)
+    return _ramp(INNER_PALE_OF_LIGHT[0], INNER_PALE_OF_LIGHT[1], ratio)
+
+
 def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tuple[np.ndarray, int]:
     """(H, W) float32: the coverage 0..1 of the photo's upper lashes above an open lid edge (9, 2), on a grid
     of lid coordinates (row k at k / px eye widths above the edge, column j at s = j / px along the corner-to-
@@ -546,7 +593,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     cv2.fillPoly(face, [np.round(landmarks_xy[list(topo.face_oval())]).astype(np.int32)], 255)
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
-    hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px = ([] for _ in range(7))
+    hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px, pales = ([] for _ in range(8))
     for upper, lower, brow in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
         (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
@@ -604,6 +651,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         grid, px = _photo_lashes(image, lid, brow_up)
         photo_lashes.append(grid)
         lash_px.append(px)
+        pales.append(_inner_pale(image, lid, inner_first=upper is not topo.EYE_RIGHT_UPPER, light=light))
     return LidColours(
         skin=np.array(skins, np.float32),
         lash=np.array(lashes, np.float32),
@@ -619,6 +667,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         outer_reach_per_eye=np.array(reaches, np.float32),
         photo_lashes=tuple(photo_lashes),
         photo_lash_px=np.array(lash_px, np.float32),
+        inner_pale=np.array(pales, np.float32),
     )
 
 
@@ -672,11 +721,18 @@ def _blur(image: np.ndarray, sigma_x: float, sigma_y: float | None = None) -> np
     return cv2.blur(once, (kx, ky), borderType=cv2.BORDER_REPLICATE)
 
 
-def _reach_along(s: np.ndarray, reach: float, eye_w: float) -> np.ndarray:
+def _reach_along(
+    s: np.ndarray, reach: float, eye_w: float, from_inner: np.ndarray | None = None, inner_px: float = 0.0
+) -> np.ndarray:
     """How far the cover goes above the open lid edge at lid position `s` (0..1 corner to corner), in
-    pixels: `reach` in the middle, tapering towards the corners (a crescent, no straight sides)."""
+    pixels: `reach` in the middle, tapering towards the corners (a crescent, no straight sides); and at
+    least `inner_px` at the inner corner (`from_inner`: s measured from it), fading over INNER_REACH_S."""
     taper = np.sqrt(np.clip(4 * s * (1 - s), 0.0, 1.0))
-    return np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w).astype(np.float32)
+    above = np.maximum(reach * taper, CORNER_REACH_PER_EYE * eye_w)
+    if from_inner is not None and inner_px > 0:
+        corner = 1.0 - _smoothstep(INNER_REACH_S[0], INNER_REACH_S[1], from_inner)
+        above = np.maximum(above, inner_px * corner)
+    return above.astype(np.float32)
 
 
 def _ring_hue(
@@ -717,10 +773,9 @@ def _remove_lashes(
 ) -> np.ndarray:
     """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
     edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
-    features narrower than its kernel and keeps broad shading (a socket shadow) as it is. Returns the
-    skin's smooth, lash-free colour around each pixel. `inner_s`: where the inner corner is (0 or 1; 0.5:
+    features narrower than its kernel and keeps broad shading (a socket shadow) as it is. `inner_s`: where the inner corner is (0 or 1; 0.5:
     neither corner); `hair`: how far each pixel is a light, neutral lock of hair (_hair_like), not filled
-    from."""
+    from. Returns how far each pixel is a glint speck (0..1, narrower than GLINT_SPECK_PER_EYE)."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
     lum = _mean3(patch)
@@ -729,9 +784,16 @@ def _remove_lashes(
     # Glints (glitter, a wet liner, a catchlight stretched up) are no skin either: smeared into the fill
     # they leave a pale blotch at the corner. Filled too.
     lighter = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
-    # (and light for the skin: skin between a brow's and the lashes' dark hairs is lighter than the opening)
+    # (and light for the skin around it: skin between a brow's and the lashes' dark hairs is lighter than the
+    # opening, but not than the skin beside it)
+    # (the skin around: the mean of the pixels that are no lashes, weighted as the fill below; a median over the
+    # kernel took art_1's painted lid strokes for glints and filled them as dark streaks)
+    sigma = max(1.0, 0.35 * size)
+    keep = (1.0 - lash).astype(np.float32)
+    around = cv2.GaussianBlur(lum * keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    around /= np.maximum(cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE), 1e-3)
     glint = _smoothstep(GLINT_LIGHTER_BY[0], GLINT_LIGHTER_BY[1], lighter) * _smoothstep(
-        GLINT_OF_SKIN[0], GLINT_OF_SKIN[1], lum / max(float(np.percentile(lum[::2, ::2], 75)), 1.0)
+        GLINT_OF_SKIN[0], GLINT_OF_SKIN[1], lum / np.maximum(around, 1.0)
     )
     lash = np.maximum(lash, glint)
     # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
@@ -740,13 +802,22 @@ def _remove_lashes(
     # smudge, a haze over the closed lid under the lock, full3)
     if hair is not None:
         keep *= 1.0 - hair
-    sigma = max(1.0, 0.35 * size)
     weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.GaussianBlur(patch * _rgb(keep), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = closed / _rgb(np.maximum(weight, 1e-3))
     lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin nearby (a wide dark patch): leave it
+    soft_px = max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w)
+    speck = np.zeros_like(lum)
+    if glint.max() > 0.05:
+        small = max(3, int(round(GLINT_SPECK_PER_EYE * eye_w)) | 1)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (small, small))
+        narrow = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+        speck = _blur(
+            (glint * _smoothstep(GLINT_LIGHTER_BY[0], GLINT_LIGHTER_BY[1], narrow)).astype(np.float32),
+            soft_px,
+        )
     if not lash.any():
-        return closed
+        return speck
     # Where: above the lid edge (its own new lash line is drawn afterwards), along the lid and a little past
     # its corners (lash clumps and liner tails), up to a crescent above the open edge.
     along_s = _smoothstep(-past_s, -0.5 * past_s, s) * _smoothstep(1.0 + past_s, 1.0 + 0.5 * past_s, s)
@@ -766,14 +837,13 @@ def _remove_lashes(
         past_inner = -s if inner_s == 0.0 else s - 1.0
         zone = zone * (1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner))
     # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline)
-    soft_px = max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w)
     lash = _blur(lash.astype(np.float32), soft_px)
     w = lash * zone
     if glint.max() > 0.05:
         w = np.maximum(w, _blur(glint.astype(np.float32), soft_px) * zone_glint)
     w = _rgb(strength * w)
     patch += w * (closed - patch)
-    return closed
+    return speck
 
 
 def _along(columns: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -877,19 +947,29 @@ def draw_lids(
         taper = 0.5 * CORNER_TAPER_S
         # (right eye: corners outer..inner)
         outer = -LASH_PAST_OUTER_S if side == 0 else 1.0 + LASH_PAST_OUTER_S
-        first, last = (outer, 1.0 - taper) if side == 0 else (taper, outer)
+        # (the inner end inside its landmark, or, at a pale inner corner, at it: see LASH_PAST_INNER_S)
+        inner_pale = float(colours.inner_pale[side])
+        inner_end = taper + inner_pale * (-LASH_PAST_INNER_S - taper)
+        inner = 1.0 - inner_end if side == 0 else inner_end
+        first, last = (outer, inner) if side == 0 else (inner, outer)
         inside_s = _smoothstep(first - taper, first + taper, s) * _smoothstep(last + taper, last - taper, s)
         # Covered: from the lid edge (anti-aliased) up to the open edge and on above it, where the warp
         # shows the lashes pulled down, by a reach that tapers towards the corners (a crescent); its
         # upper part blends into the warped skin.
-        above = _reach_along(s, reach, eye_w)
+        from_inner = 1.0 - s if side == 0 else s  # right eye: corners outer..inner
+        above = _reach_along(s, reach, eye_w, from_inner, INNER_REACH_PER_EYE * eye_w * b * inner_pale)
         top = travel + above
         feather = np.maximum(FEATHER_SHARE * above, 1.0)
         fade_in = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
         # (the cover fades out over a longer way across each corner than the lash line: no hard-sided tab
         # of the photo's corner skin beside it)
         past_s = COVER_PAST_CORNER_S
-        ends = _smoothstep(-past_s, COVER_TAPER_S, s) * _smoothstep(1.0 + past_s, 1.0 - COVER_TAPER_S, s)
+        from_outer = s if side == 0 else 1.0 - s
+        ends_inner = _smoothstep(-past_s, COVER_TAPER_S, from_inner)
+        if inner_pale > 0:  # (a pale inner corner: whole to past it)
+            whole = _smoothstep(-COVER_PAST_INNER_S[1], -COVER_PAST_INNER_S[0], from_inner)
+            ends_inner += inner_pale * (np.maximum(whole, ends_inner) - ends_inner)
+        ends = _smoothstep(-past_s, COVER_TAPER_S, from_outer) * ends_inner
         cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (ends * fade_in)
         if cover.max() <= 0:
             continue
@@ -906,8 +986,17 @@ def draw_lids(
         raw = patch.copy()
         # (and any light, neutral lock of hair there, found by its colour: see _hair_like and its uses below)
         pale = _hair_like(raw, colours.lid_light[side], eye_w)
-        _remove_lashes(
-            patch, s, d, open_h - edge_h, eye_w, past / span_w, reach_lashes, fade_lashes, inner_s, pale
+        speck = _remove_lashes(
+            patch,
+            s,
+            d,
+            open_h - edge_h,
+            eye_w,
+            past / span_w,
+            reach_lashes,
+            fade_lashes,
+            inner_s,
+            pale,
         )
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
@@ -1087,9 +1176,9 @@ def draw_lids(
         if pale is not None:
             shown = raw[rows]
             lighter = _mean3(shown) - _mean3(drawn)
-            lock = (
-                pale[rows] * _smoothstep(0.0, 1.5, d - travel) * cover * _smoothstep(*HAIR_OVER_LID, lighter)
-            )
+            # (not a glint speck: glitter is light and neutral too, but no lock)
+            lock = pale[rows] * (1.0 - speck[rows]) * _smoothstep(0.0, 1.5, d - travel)
+            lock *= cover * _smoothstep(*HAIR_OVER_LID, lighter)
             drawn += _rgb(lock) * (shown - drawn)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
         if strands is not None:
