@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from dirfa.face import topology as topo
 from dirfa.face.landmarks import load_portrait
@@ -15,14 +14,6 @@ from dirfa.render import eyelids
 from dirfa.render.compose import FrameRenderer, plan_output
 
 WING_PER_EYE = 0.2  # the painted liner runs this far past the outer corner landmark (eye widths)
-
-
-@pytest.fixture(scope="module")
-def close_up(astronaut):
-    """The astronaut's face 4x (eyes ~74 px wide), her portrait and rig."""
-    image = cv2.resize(astronaut[20:230, 130:320], None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    portrait = load_portrait(image)
-    return image, portrait, build_rig(portrait)
 
 
 def _right_lid(rig) -> tuple[np.ndarray, float, np.ndarray]:

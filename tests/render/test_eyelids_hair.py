@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from dirfa.face import topology as topo
 from dirfa.face.landmarks import load_portrait
@@ -13,14 +12,6 @@ from dirfa.face.rig import build_rig
 from dirfa.render.compose import FrameRenderer, plan_output
 
 LOCK_RGB = np.array([232.0, 231.0, 228.0])  # white-grey hair: light and nearly neutral, unlike skin
-
-
-@pytest.fixture(scope="module")
-def close_up(astronaut):
-    """The astronaut's face 4x (eyes ~74 px wide), her portrait and rig."""
-    image = cv2.resize(astronaut[20:230, 130:320], None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    portrait = load_portrait(image)
-    return image, portrait, build_rig(portrait)
 
 
 def _lock_over_the_lid(image: np.ndarray, rig) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from dirfa.face import topology as topo
-from dirfa.face.landmarks import load_portrait
-from dirfa.face.rig import build_rig
 from dirfa.render.compose import FrameRenderer, plan_output
 
 STRAND_PER_EYE = 0.2  # painted lashes this long (eye widths), up from the open lid edge
@@ -18,14 +15,6 @@ BAND_PER_EYE = (
     0.09,
     0.13,
 )  # below the closed edge: past the drawn lash line's fringe, within the hanging lashes
-
-
-@pytest.fixture(scope="module")
-def close_up(astronaut):
-    """The astronaut's face 4x (eyes ~74 px wide), her portrait and rig."""
-    image = cv2.resize(astronaut[20:230, 130:320], None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    portrait = load_portrait(image)
-    return image, portrait, build_rig(portrait)
 
 
 def _right_lid(rig) -> tuple[np.ndarray, float, np.ndarray]:

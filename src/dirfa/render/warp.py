@@ -660,19 +660,22 @@ def remap(
     if doubled is None or fine is None or fine.width <= 0 or fine.height <= 0:
         fine = Region(0, 0, width, height)
     out = np.empty((height, width) + image.shape[2:], image.dtype)
+
+    def from_doubled(region: Region, interpolation: int) -> None:
+        out[region.slices] = cv2.remap(
+            doubled,
+            map_x[region.slices] * 2,
+            map_y[region.slices] * 2,
+            interpolation,
+            borderMode=cv2.BORDER_REFLECT_101,
+        ).reshape(out[region.slices].shape)
+
     if doubled is None:
         out[fine.slices] = cv2.remap(
             image, map_x[fine.slices], map_y[fine.slices], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
         )
     else:
-        out[fine.slices] = cv2.remap(
-            doubled,
-            map_x[fine.slices] * 2,
-            map_y[fine.slices] * 2,
-            cv2.INTER_CUBIC,
-            borderMode=cv2.BORDER_REFLECT_101,
-        ).reshape(out[fine.slices].shape)
-    if doubled is not None:
+        from_doubled(fine, cv2.INTER_CUBIC)
         # The rest, in up to four strips around `fine`: above, below, left and right of it.
         for strip in (
             Region(0, 0, width, fine.y0),
@@ -681,13 +684,7 @@ def remap(
             Region(fine.x1, fine.y0, width, fine.y1),
         ):
             if strip.width > 0 and strip.height > 0:
-                out[strip.slices] = cv2.remap(
-                    doubled,
-                    map_x[strip.slices] * 2,
-                    map_y[strip.slices] * 2,
-                    cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REFLECT_101,
-                ).reshape(out[strip.slices].shape)
+                from_doubled(strip, cv2.INTER_LINEAR)
     if edge is None or len(edge.rows) == 0:
         return out
     # Sampled as the face around them is: bicubically from the doubled source when there is one.
