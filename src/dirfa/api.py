@@ -361,62 +361,15 @@ def steady_mouth(rig: Rig, curves: dict[str, np.ndarray]) -> dict[str, np.ndarra
     values (a photo with an open rest pose parts its lips from their rest gap, mouthClose shuts them below it;
     a closed one missed a one-frame mouth and teeth event on happy.png's acoustic path). Measured on every face
     with Rig.mouth_open_px, the lips' rows alone (~0.3 ms a frame against ~1-4 ms for a whole pose), before
-    the first frame: every frame at once first (Rig.mouth_open_px_frames: ~5 ms for a 5 s reply instead of
-    ~50 ms), a frame again alone once its curves have been changed, or where the two could decide differently
-    (see _LipGaps)."""
-    gaps = _LipGaps(rig, curves)
-    return coarticulation.no_single_frames(curves, openness=gaps.gap, states=LIP_GAP_STATES)
+    the first frame."""
+    rest = rig.mouth_open_px({})
+    width = max(rig.frame.mouth_px, 1e-3)
 
-
-class _LipGaps:
-    """The openness steady_mouth measures (the lip gap over its rest, in mouth widths), frame by frame as
-    Rig.mouth_open_px gives it, all frames taken from one Rig.mouth_open_px_frames call while their curves
-    are those it measured. That call differs from a frame's own by float rounding (~3e-5 px, under 1e-6
-    mouth widths); a frame nearer than DECIDES of a state bound, or of its other neighbour (what
-    coarticulation.no_single_frames compares), is measured alone, so the curves come out the same as with
-    a call per frame (tests/face/test_lip_gap.py; only a changed frame, measured alone, could still tie
-    within DECIDES with an unchanged neighbour measured at once)."""
-
-    DECIDES = 1e-4  # mouth widths: 100x the largest difference measured (tests/face/test_lip_gap.py)
-
-    def __init__(self, rig: Rig, curves: dict[str, np.ndarray]) -> None:
-        self._rig = rig
-        self._rest = rig.mouth_open_px({})
-        self._width = max(rig.frame.mouth_px, 1e-3)
-        # As no_single_frames hands them to `gap` before it changes any.
-        self._measured = {name: np.asarray(curve, np.float32).copy() for name, curve in curves.items()}
-        self._gaps: np.ndarray | None = None
-
-    def _alone(self, values: dict[str, np.ndarray], frame: int) -> float:
+    def gap(values: dict[str, np.ndarray], frame: int) -> float:
         params = {name: float(curve[frame]) for name, curve in values.items()}
-        return (self._rig.mouth_open_px(params) - self._rest) / self._width
+        return (rig.mouth_open_px(params) - rest) / width
 
-    def _all(self) -> np.ndarray:
-        measured = self._measured
-        n_frames = min((len(curve) for curve in measured.values()), default=0)
-        gaps = (self._rig.mouth_open_px_frames(measured, n_frames) - self._rest) / self._width
-        bounds = np.array([bound for pair in LIP_GAP_STATES for bound in pair])
-        near = np.zeros(n_frames, bool)
-        if n_frames:
-            near = np.abs(gaps[:, None] - bounds[None, :]).min(axis=1) < self.DECIDES
-        close_pair = np.nonzero(np.abs(gaps[2:] - gaps[:-2]) < self.DECIDES)[0]
-        near[close_pair] = True
-        near[close_pair + 2] = True
-        for frame in np.nonzero(near)[0]:
-            gaps[frame] = self._alone(measured, int(frame))
-        return gaps
-
-    def gap(self, values: dict[str, np.ndarray], frame: int) -> float:
-        """The openness of `frame` of `values` (no_single_frames' `openness`)."""
-        measured = self._measured
-        same = values.keys() == measured.keys() and all(
-            values[name][frame] == measured[name][frame] for name in values
-        )
-        if not same:
-            return self._alone(values, frame)
-        if self._gaps is None:
-            self._gaps = self._all()
-        return float(self._gaps[frame])
+    return coarticulation.no_single_frames(curves, openness=gap, states=LIP_GAP_STATES)
 
 
 def output_size(
