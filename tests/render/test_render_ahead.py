@@ -45,6 +45,14 @@ def _digest(frame: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(frame).tobytes()).hexdigest()
 
 
+def _rendered(astronaut, rig, plan, curves, started: stream.RenderWorkers) -> list[str]:
+    """Digests of the frames rendered by this process and the workers `started`."""
+    return [
+        _digest(f)
+        for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
+    ]
+
+
 @pytest.fixture(scope="module")
 def reference(astronaut, portrait, rig, curves) -> list[str]:
     """Digests of the frames rendered in this process alone."""
@@ -136,10 +144,7 @@ def test_a_clip_with_another_scene_than_prepared_sends_its_own(
     with stream.RenderWorkers(1) as started:
         started.prepare(astronaut, rig, crop)
         _wait_for_the_scene(started)
-        frames = [
-            _digest(f)
-            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
-        ]
+        frames = _rendered(astronaut, rig, plan, curves, started)
     assert "render worker stopped" not in caplog.text
     assert frames == reference
     assert len(clips_sent) == 1 and clips_sent[0][4][2] == plan
@@ -162,10 +167,7 @@ def test_a_worker_that_never_got_its_scene_leaves_the_frames_to_this_process(
         if failure == "killed":
             os.kill(multiprocessing.active_children()[0].pid, 9)
         _wait_for_the_scene(started)
-        frames = [
-            _digest(f)
-            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
-        ]
+        frames = _rendered(astronaut, rig, plan, curves, started)
     assert caplog.text.count("render worker stopped") == 1
     if failure == "running other code":
         assert "its dirfa source differs" in caplog.text
@@ -365,10 +367,7 @@ def test_workers_started_at_prepare_are_fresh_interpreters_where_a_fork_is_unsaf
         started.prepare(astronaut, rig, plan)
         assert [type(p) for p in started._processes] == [stream.ChildProcess]
         _wait_for_the_scene(started)
-        frames = [
-            _digest(f)
-            for f in stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
-        ]
+        frames = _rendered(astronaut, rig, plan, curves, started)
     assert "render worker stopped" not in caplog.text
     assert frames == reference
     assert [clip[4] for clip in clips_sent] == [None]
