@@ -68,7 +68,7 @@ def angle_rows(path: Path, out: Path) -> list[object]:
     import dirfa
     from dirfa.face.landmarks import find_faces
     from dirfa.face.rig import build_rig
-    from dirfa.motion.measure import projected_angles, relative_angles
+    from dirfa.motion.measure import projected_angles, relative_angles, rigid_ids
     from dirfa.render.compose import FrameRenderer, plan_output
     from dirfa.render.warp import folded_triangles
 
@@ -78,6 +78,12 @@ def angle_rows(path: Path, out: Path) -> list[object]:
     renderer = FrameRenderer(portrait.image, rig, plan)
     rest = find_faces(renderer.render({}))[0]
     slopes, details = [], []
+    # The rig's own landmarks in the crop's pixels (to compare what mediapipe sees with what the rig asked).
+    x0, y0, x1, _ = plan.box
+
+    def in_crop(xy: np.ndarray) -> np.ndarray:
+        return (xy[:468] - np.array([x0, y0])) * (plan.width / (x1 - x0))
+
     for axis, values in SWEEPS.items():
         key = {"headYaw": "yaw_deg", "headPitch": "pitch_deg", "headRoll": "roll_deg"}[axis]
         asked = np.array(values)
@@ -85,7 +91,7 @@ def angle_rows(path: Path, out: Path) -> list[object]:
         seen = [find_faces(picture) for picture in pictures]
         if not all(seen):
             slopes.append("lost")
-            slopes += ["lost"] * ((axis != "headRoll") + (axis == "headPitch"))
+            slopes += ["lost"] * ((axis != "headRoll") + 2 * (axis == "headPitch"))
             continue
         rigid = np.array([getattr(relative_angles(rest, f[0]), key) for f in seen])
         slopes.append(f"{slope(asked, rigid):.2f}")
@@ -94,6 +100,15 @@ def angle_rows(path: Path, out: Path) -> list[object]:
             flat = np.array([getattr(projected_angles(rest, f[0]), key) for f in seen])
             slopes.append(f"{slope(asked, flat):.2f}")
         if axis == "headPitch":
+            # mediapipe's 2D landmark motion over the rig's own (the fit's landmarks): does the picture show
+            # the nod the rig made, whatever the 3D fit then reads from it?
+            ids = rigid_ids(rest)
+            rig_rest = in_crop(rig.points_xyz[:, :2])[ids]
+            seen_2d = np.concatenate([(f[0][ids, :2] - rest[ids, :2]).ravel() for f in seen])
+            asked_2d = np.concatenate(
+                [(in_crop(rig.pose({axis: v}).points_xy)[ids] - rig_rest).ravel() for v in values]
+            )
+            slopes.append(f"{slope(asked_2d, seen_2d):.2f}")
             # The same frames mirrored left-right (a nod reads the same in a mirror): mediapipe disagrees with
             # itself between a picture and its mirror by up to ~0.25 in the up/down split (issue 13).
             mirrored = [find_faces(mirror(picture)) for picture in pictures]
@@ -245,6 +260,7 @@ def main() -> None:
             "yaw slope (2D fit)",
             "pitch slope (3D)",
             "pitch slope (2D)",
+            "pitch 2D landmark motion seen / rig's",
             "pitch slope (3D, mirrored)",
             "roll slope",
             "folds (6 poses)",
@@ -264,7 +280,9 @@ def main() -> None:
             f"{min(pitch):.2f}-{max(pitch):.2f} (median {np.median(pitch):.2f}); with the rig's first rotation "
             "depth (x0.4, before issue 13) the same measure gave ~0.4 yaw and ~0.35 pitch. Background px moved: pixels over "
             "a tenth of a face away from the person layer that changed, summed over the sheet's poses. Pitch "
-            "(3D, mirrored): the 3D fit on the same frames mirrored left-right (rest frame mirrored too).\n\n"
+            "(3D, mirrored): the 3D fit on the same frames mirrored left-right (rest frame mirrored too). Pitch 2D "
+            "landmark motion seen / rig's: mediapipe's 2D landmark displacements over the rig's own posed ones "
+            "(the fit's landmarks, crop px, slope through 0): 1.0 means the picture shows the nod the rig made.\n\n"
             + table
         )
     if not args.skip_tracks:

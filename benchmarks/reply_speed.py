@@ -127,16 +127,30 @@ sys.meta_path.insert(0, Hook())
 mark("import dirfa.cli", "start")
 from dirfa import cli
 mark("import dirfa.cli", "end")
-try:
-    sys.argv = ["dirfa", *sys.argv[1:]]
-    code = cli.main()  # as the dirfa command calls it (no argv)
-finally:
+
+
+def returned():
     mark("main returned", "end")
     def save():
         with open(os.environ["DIRFA_TIMELINE_OUT"], "w") as out:
             json.dump(events, out)
     atexit.register(save)
     atexit.register(mark, "atexit handlers", "start")  # registered last: runs first
+
+
+if hasattr(cli, "_end_process"):  # main() ends the process itself (its exit handlers, then os._exit)
+    end_process = cli._end_process
+
+    def ending(code):
+        returned()
+        end_process(code)
+
+    cli._end_process = ending
+try:
+    sys.argv = ["dirfa", *sys.argv[1:]]
+    code = cli.main()  # as the dirfa command calls it (no argv)
+finally:
+    returned()
 sys.exit(code)
 """
 
@@ -182,15 +196,19 @@ def table(events: list, wall_s: float) -> list[list[object]]:
     return rows
 
 
-# The stages compared by --against: (row label, stage name, what of it: "end" ms since launch or "ms" long).
+# The stages compared by --against: (row label, stage name, what of it: "start" or "end" ms since launch, "ms"
+# long, "span" from the first's start to the second's end, "after": the second's end after the first's).
 COMPARED = (
+    ("festival started (ms since launch)", "festival process start + voice", "start"),
     ("synthesis done (ms since launch)", "wait for synthesis", "end"),
     ("import dirfa.api (ms)", "import dirfa.api", "ms"),
     ("speech analysis + motion + steady_mouth (ms)", ("speech analysis", "steady_mouth"), "span"),
     ("first frame (ms since launch)", "render_frames: first item", "end"),
     ("pool.ready() polls (ms)", "pool.ready() polls", "ms"),
     ("render_frames (ms)", "render_frames", "ms"),
+    ("stop the render workers (ms)", "stop the render workers", "ms"),
     ("main returned (ms since launch)", "main returned", "end"),
+    ("main returned to process exit (ms)", ("main returned", "CPU, all processes"), "after"),
 )
 
 
@@ -242,11 +260,11 @@ def compare(command: list[str], env: dict[str, str], tmp: Path, sources: dict[st
             print(f"run {run + 1} {label}: {wall:.2f} s wall, load {os.getloadavg()[0]:.1f}", flush=True)
 
     def stage_ms(span: dict, name: object, what: str) -> float:
-        if what == "span":
+        if what in ("span", "after"):
             first, last = name
-            return span.get(last, (nan, nan))[1] - span.get(first, (nan, nan))[0]
+            return span.get(last, (nan, nan))[1] - span.get(first, (nan, nan))[0 if what == "span" else 1]
         start, end = span.get(name, (nan, nan))
-        return end if what == "end" else end - start
+        return {"start": start, "end": end}.get(what, end - start)
 
     old, new = labels[0], labels[-1]
     rows = []

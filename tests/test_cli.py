@@ -478,6 +478,28 @@ def test_closed_stdout_pipe_is_quiet(tmp_path) -> None:
     assert process.returncode == 1
 
 
+@pytest.mark.parametrize(("argv", "status"), [(["tracks"], 0), (["visemes", "/no/such/speech.wav"], 2)])
+def test_the_command_ends_with_its_output_written_and_exit_handlers_run(argv, status, tmp_path) -> None:
+    """The `dirfa` command ends its process itself once its work is done (its exit handlers, then os._exit,
+    as a render worker ends: no teardown of every module and object, ~30-60 ms after a reply): its output is
+    all written, the exit handlers (festival's, logging's, any caller's) have run, the status is its own."""
+    code = (
+        "import atexit, sys\n"
+        "from dirfa import cli\n"
+        f"atexit.register(lambda: open({str(tmp_path / 'exit')!r}, 'w').write('ran'))\n"
+        f"sys.argv = ['dirfa', *{argv!r}]\n"
+        "sys.exit(cli.main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == status, done.stderr
+    assert (tmp_path / "exit").read_text() == "ran"
+    if status == 0:
+        assert done.stderr == b""
+        assert "jawOpen" in json.loads(done.stdout)  # all of it, flushed
+    else:
+        assert done.stderr.decode().startswith("dirfa: error: ") and done.stdout == b""
+
+
 def _children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*/children"):

@@ -97,6 +97,21 @@ def test_lips_shut_on_every_bilabial_and_open_on_vowels(said: Said) -> None:
     assert opened >= 0.9 * vowels, f"{opened}/{vowels} open vowels opened"
 
 
+def test_say_stops_its_voice_once_the_speech_is_made(portrait_jpg, cli, tmp_path) -> None:
+    """festival is needed only for the speech: `dirfa say` stops it then, in the background (a process ending
+    while the speech is analysed), not in the exit handlers after the last frame."""
+    import time
+
+    from dirfa.voice import festival
+
+    run = cli("say", portrait_jpg, "Hi there.", "-o", tmp_path / "hi.mp4", "--size", "128", "-q")
+    assert run.code == 0, run.err
+    deadline = time.monotonic() + 30
+    while festival._SERVERS and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert festival._SERVERS == {}
+
+
 def test_markup_emotion_reaches_the_animation() -> None:
     import dirfa
 

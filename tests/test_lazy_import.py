@@ -61,3 +61,11 @@ def test_an_english_reply_never_imports_scipy_signal_or_ndimage():
     )
     n_frames, signal, ndimage = out.stdout.split()
     assert int(n_frames) > 25 and signal == "False" and ndimage == "False"
+
+
+def test_the_voice_starts_before_numpy_loads():
+    # `dirfa say` starts festival (festival.start_ahead) before anything else: its module loads no NumPy, so
+    # the voice loads (~0.3 s) while NumPy and the rest of dirfa are imported, not after them.
+    code = "import sys, dirfa.cli; from dirfa.voice import festival; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -82,3 +82,66 @@ def test_no_one_frame_lip_or_teeth_state_on_the_posed_rig(rig, tracks, closed):
                 found[f"{name} {state}"] = frames
     assert opened > 100  # the clips do open and shut the mouth
     assert not found, found
+
+
+def _turned_photo(rig):  # noqa: ANN001, ANN202
+    """The rig with a photo turned 8 degrees and the rotation depth offsets such a photo has (a turn back
+    towards the camera and one further away each take their own), so every branch of the head's turn runs."""
+    import dataclasses
+
+    offset = rig.depth_offset
+    return dataclasses.replace(
+        rig,
+        photo_turn_deg=8.0,
+        frontalise_depth_offset=(0.5 * offset).astype(np.float32),
+        turn_away_depth_offset=(1.5 * offset).astype(np.float32),
+        turn_away_eye_depth_offset=(2.0 * offset).astype(np.float32),
+    )
+
+
+@pytest.mark.parametrize("variant", ["open_rest", "closed_rest", "turned_photo"])
+def test_a_frames_lip_gap_is_the_same_measured_alone_or_among_others(rig, variant):
+    """Rig.mouth_open_px_frames (steady_mouth's measure of a whole clip at once) and Rig.mouth_open_px (one
+    frame) are one posing path: a frame's gap is the same bit for bit measured alone, among all the frames
+    or among a few, whether the frames beside it turn, nod and tilt the head or hold it still."""
+    rig = {"open_rest": rig, "closed_rest": rig.closed_at_rest(), "turned_photo": _turned_photo(rig)}[variant]
+    poses = _poses(120)
+    names = sorted({name for pose in poses for name in pose})
+    curves = {name: np.array([pose.get(name, 0.0) for pose in poses], np.float32) for name in names}
+    at_once = rig.mouth_open_px_frames(curves, len(poses))
+    alone = [rig.mouth_open_px({name: float(curves[name][f]) for name in names}) for f in range(len(poses))]
+    assert at_once.shape == (len(poses),)
+    assert np.array_equal(at_once, alone)
+    assert np.array_equal(
+        rig.mouth_open_px_frames({k: v[30:37] for k, v in curves.items()}, 7), at_once[30:37]
+    )
+    still = sum(not any(pose.get(k) for k in ("headYaw", "headPitch", "headRoll")) for pose in poses)
+    assert 5 < still < len(poses) - 5  # still heads and turned ones side by side
+    # The whole pose's gap, within float rounding (the lips' rows alone, in float64).
+    whole = [
+        rig.pose({name: float(curves[name][f]) for name in names}).mouth_open_px for f in range(len(poses))
+    ]
+    assert np.abs(at_once - whole).max() < 1e-3
+    assert np.ptp(at_once) > 5
+
+
+def test_steady_mouth_makes_the_curves_a_measure_per_frame_makes(rig, tracks):
+    """steady_mouth measures every frame at once, then a frame alone once it has changed it: the curves are
+    those a Rig.mouth_open_px call per frame makes (as steady_mouth measured before)."""
+    from dirfa.speech import coarticulation
+
+    for rest in (rig, rig.closed_at_rest()):
+        base, width = rest.mouth_open_px({}), max(rest.frame.mouth_px, 1e-3)
+
+        def gap(values: dict[str, np.ndarray], frame: int, rest=rest, base=base, width=width) -> float:
+            return (rest.mouth_open_px({name: float(v[frame]) for name, v in values.items()}) - base) / width
+
+        changed = 0
+        for curves in tracks.values():
+            each = coarticulation.no_single_frames(curves, openness=gap, states=LIP_GAP_STATES)
+            at_once = steady_mouth(rest, curves)
+            assert each.keys() == at_once.keys()
+            for name in each:
+                assert np.array_equal(each[name], at_once[name]), name
+            changed += sum(int((each[name] != np.asarray(curves[name], np.float32)).sum()) for name in each)
+        assert changed > 0  # some one-frame states were there to mend

@@ -132,6 +132,31 @@ def test_workers_sent_their_scene_ahead_render_the_frames_of_one_process(
     assert _shared_memory() == before
 
 
+def test_a_worker_ends_once_every_frame_is_handed_out(
+    astronaut, portrait, rig, curves, reference, caplog
+) -> None:
+    """Once every frame of the clip is handed out, each worker is told to stop after its last one: it has
+    ended by the time this process takes the last frame (while it encodes the last frames, in `dirfa say`),
+    and closing the pool does not wait ~10-15 ms for a process to end."""
+    plan = plan_output(astronaut.shape, portrait.face_box)
+    caplog.set_level(logging.DEBUG, logger="dirfa.render.stream")
+    with stream.RenderWorkers(1) as started:
+        started.prepare(astronaut, rig, plan)
+        _wait_for_the_scene(started)
+        worker = started._processes[0]
+        frames = stream.render_frames(astronaut, rig, plan, curves, N_FRAMES, workers=2, started=started)
+        digests = [_digest(next(frames)) for _ in range(N_FRAMES)]  # every frame; the clip not yet closed
+        deadline = time.monotonic() + 30
+        while worker._process.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ended = not worker._process.is_alive()
+        assert next(frames, None) is None
+    assert ended
+    assert digests == reference
+    assert _made(caplog.text) > 0 and "render worker stopped" not in caplog.text
+    assert multiprocessing.active_children() == []
+
+
 def test_a_clip_with_another_scene_than_prepared_sends_its_own(
     astronaut, portrait, rig, curves, reference, clips_sent, caplog
 ) -> None:

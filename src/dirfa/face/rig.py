@@ -172,6 +172,11 @@ MIN_FOLD_HEIGHT_PX = 0.5  # thinner triangles have no reliable orientation, and 
 # eye distance too (0.75 %: 1.5 px at 200 px). A 0.7 px sliver at art_3.png's jaw flipping by 0.4 px at yaw
 # -20 had the relaxation drag the cheek outline 60 px across the hair beside it (a streaked hair block).
 UNFOLD_MIN_HEIGHT_PER_EYES = 0.0075
+# A sliver is flipped away (_flip_slivers) when the two triangles that replace it and its neighbour both reach
+# at least this many times as far across as it does; passes repeat while any flips, at most this many.
+SLIVER_FLIP_GAIN = 2.0
+SLIVER_FLIP_PASSES = 4
+SLIVER_SETTLE_SHARES = (1.0, 0.6, 0.3)  # of the way back onto its side a turned sliver's corner may move
 UNFOLD_ITERATIONS = 40  # an adult eyeball is ~24 mm across, the eye opening ~29 mm wide
 UNFOLD_STALL = 10  # steps without a better result before a stage of _unfold is given up
 
@@ -447,43 +452,61 @@ class Rig:
         )
 
     def mouth_open_px(self, params: Mapping[str, float]) -> float:
-        """pose(params).mouth_open_px (the largest inner-lip gap) from the lips' rows alone: the same steps
-        on 2 x 11 vertices instead of the whole mesh (no lids, gaze or relaxation, which never move the inner
-        lips), ~10x cheaper. Equal to the full pose's within float rounding (tests/face/test_lip_gap.py)."""
+        """pose(params).mouth_open_px (the largest inner-lip gap) from the lips' rows alone:
+        mouth_open_px_frames of one frame."""
+        curves = {name: np.array([float(value)]) for name, value in params.items()}
+        return float(self.mouth_open_px_frames(curves, 1)[0])
+
+    def mouth_open_px_frames(self, curves: Mapping[str, np.ndarray], n_frames: int) -> np.ndarray:
+        """mouth_open_px of frames 0 .. n_frames-1 of `curves` (track name -> per-frame values; absent: rest),
+        (n_frames,) float64: pose()'s steps on the lips' rows alone, 2 x 11 vertices instead of the whole mesh
+        (no lids, gaze or relaxation, which never move the inner lips; ~10x cheaper than a pose), and on all
+        the frames at once, the jaw and head through pose()'s own _rotate_jaw and _turn_head given arrays of
+        frames (~10x cheaper again than a call per frame). mouth_open_px is this for one frame: every step
+        is elementwise or a product per frame, so a frame's value is the same measured alone or among others
+        (tests/face/test_lip_gap.py). Equal to the whole pose's within float rounding (this works in
+        float64, pose() partly in float32)."""
         c = self._posing
         if not c.lip_only:
-            return self.pose(params).mouth_open_px
-        p = params.get
-        rows, lips = c.lip_rows, self.lips
-        n_cols = len(lips.upper)
-        points = self.points_xyz[rows].copy()
-        jaw_open = _unit(p("jawOpen", 0.0))
-        parting = np.zeros((n_cols, 3), np.float32)
-        parting[:, :2] = jaw_open * self.jaw_lip_parting_px[:, None] * self.frame.ey
-        close = _unit(p("mouthClose", 0.0))
+            return np.array(
+                [
+                    self.pose({name: float(v[f]) for name, v in curves.items()}).mouth_open_px
+                    for f in range(n_frames)
+                ],
+                np.float64,
+            )
+        zeros = np.zeros(n_frames)
+
+        def track(name: str) -> np.ndarray:
+            return np.asarray(curves[name], np.float64)[:n_frames] if name in curves else zeros
+
+        rows, n_cols, ey = c.lip_rows, len(self.lips.upper), c.ey3_64
+        jaw_open = np.clip(track("jawOpen"), 0.0, 1.0)
+        close = np.clip(track("mouthClose"), 0.0, 1.0)
+        roll = np.clip(track("mouthRollLower"), 0.0, 1.0)
         pressed = 1.0 - ROUNDING_GIVE_WAY * close
-        weights = np.array(
-            [float(p(name, 0.0)) * (pressed if rounds else 1.0) for name, rounds in c.names], np.float32
-        )
-        if weights.any():
-            points += np.einsum("k,kn->n", weights, c.lip_shapes).reshape(points.shape)
-            parting += np.einsum("k,kn->n", weights, c.parting).reshape(parting.shape)
-        theta = self.jaw_rest_rad + self.jaw_max_rad * jaw_open
-        rest_lips = self._rotate_jaw(points, self.jaw_rest_rad, rows)
-        points = self._rotate_jaw(points, theta, rows)
-        jaw_gap = (points[n_cols:] - rest_lips[n_cols:]) - (points[:n_cols] - rest_lips[:n_cols])
-        ey = c.ey3
+        # (frames, 1, shapes): a (1, shapes) x (shapes, values) product per frame
+        weights = np.stack([track(name) * (pressed if rounds else 1.0) for name, rounds in c.names], axis=-1)
+        weights = weights[:, None, :]
+        points = self.points_xyz[rows].astype(np.float64) + (weights @ c.lip_shapes).reshape(n_frames, -1, 3)
+        parting = (weights @ c.parting).reshape(n_frames, n_cols, 3)
+        parting[..., :2] += (jaw_open[:, None] * self.jaw_lip_parting_px)[..., None] * ey[:2]
+        rest_lips = self._rotate_jaw(points, np.full(n_frames, self.jaw_rest_rad), rows)
+        points = self._rotate_jaw(points, self.jaw_rest_rad + self.jaw_max_rad * jaw_open, rows)
+        upper, lower = slice(None, n_cols), slice(n_cols, None)
+        jaw_gap = (points[:, lower] - rest_lips[:, lower]) - (points[:, upper] - rest_lips[:, upper])
         opening = np.clip((jaw_gap + parting) @ ey, 0.0, None)
-        roll = _unit(p("mouthRollLower", 0.0))
-        target_gap = (opening + self.rest_gap_px) * (1 - close) * (1 - 0.85 * roll)
-        excess = (points[n_cols:] - points[:n_cols]) - target_gap[:, None] * ey
-        excess[:, 2] = 0
-        share_up = LIP_CLOSE_UPPER_SHARE * (1 - roll) * (1 - 0.3 * jaw_open)
-        points += c.lip_spread @ np.concatenate([excess * share_up, -excess * (1 - share_up)])
-        angles = (self.realised_yaw_deg(p("headYaw", 0.0)), p("headPitch", 0.0), p("headRoll", 0.0))
-        points = self._turn_head(points, *angles, *c.head_lips)
-        xy = points[:, :2].astype(np.float32)
-        return float(np.max((xy[n_cols:] - xy[:n_cols]) @ self.frame.ey)) if n_cols else 0.0
+        target_gap = (opening + self.rest_gap_px) * ((1 - close) * (1 - 0.85 * roll))[:, None]
+        excess = (points[:, lower] - points[:, upper]) - target_gap[..., None] * ey
+        excess[..., 2] = 0
+        share_up = (LIP_CLOSE_UPPER_SHARE * (1 - roll) * (1 - 0.3 * jaw_open))[:, None, None]
+        points = points + c.lip_spread @ np.concatenate([excess * share_up, -excess * (1 - share_up)], axis=1)
+        yaw = np.array([self.realised_yaw_deg(v) for v in track("headYaw").tolist()], np.float64)
+        points = self._turn_head(points, yaw, track("headPitch"), track("headRoll"), *c.head_lips)
+        if not n_cols:
+            return zeros.copy()
+        xy = points[..., :2].astype(np.float32)
+        return np.max((xy[:, lower] - xy[:, upper]) @ self.frame.ey, axis=1).astype(np.float64)
 
     def _unfold(self, xy: np.ndarray) -> np.ndarray:
         """Relax the mesh around any triangle that flipped over, until none does.
@@ -532,14 +555,91 @@ class Rig:
             else:
                 xy = xy.copy()
                 xy[patch] = 0.5 * xy[patch] + 0.5 * (self.neighbours @ xy)[patch]
-        return best
+        return self._settle_slivers(best)
 
-    def _rotate_jaw(self, points: np.ndarray, theta: float, rows: np.ndarray | None = None) -> np.ndarray:
+    def _settle_slivers(self, xy: np.ndarray) -> np.ndarray:
+        """The photo's slivers that _unfold does not judge (see _Posing.slivers), posed turned over: the far
+        corner c of each that crossed its long side a-b by over half MIN_FOLD_HEIGHT_PX, against the
+        orientation its neighbours imply, is put back on its side of a-b, as far from it as in the photo (where
+        along it, as projected; a pinned c stays and a or b moves onto the line through c and the other, as
+        far from c as it was). The sliver is as thin as in the photo again, instead of a triangle a pixel or
+        two high lying over its neighbours and painting the photo's pixels along a-b there (full3.png's far
+        jaw at yaw -20 and pitch +12..+15: a dark dash, dots). Corners a few slivers share are settled over two passes; a corner whose move would fold
+        another triangle by over MIN_FOLD_HEIGHT_PX (slivers judged as here) moves a smaller share of the way
+        (SLIVER_SETTLE_SHARES), or not at all."""
+        a, b, c, orientation, mover, thick = self._posing.slivers
+        if not len(c):
+            return xy
+        out = xy
+        judged = self._posing.orientation
+        tris = self.skin_triangles
+        for _ in range(2):
+            pa, pb, pc = out[a].astype(np.float64), out[b].astype(np.float64), out[c].astype(np.float64)
+            side, off = pb - pa, pc - pa
+            length2 = side[:, 0] * side[:, 0] + side[:, 1] * side[:, 1]
+            cross = side[:, 0] * off[:, 1] - side[:, 1] * off[:, 0]
+            height = cross / np.sqrt(np.maximum(length2, 1e-12))
+            turned = (orientation != 0) & (np.sign(height) != orientation)
+            turned &= np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX
+            turned &= length2 > 1e-6
+            if not turned.any():
+                break
+            along = np.clip((off * side).sum(axis=1) / np.maximum(length2, 1e-12), 0.0, 1.0)
+            # c put back on its side of a-b, as far from it as in the photo
+            normal = np.stack([-side[:, 1], side[:, 0]], axis=1)
+            normal /= np.sqrt(np.maximum(length2, 1e-12))[:, None]
+            onto = pa + along[:, None] * side + (orientation * thick)[:, None] * normal
+            to_c = pc - pb, pc - pa
+            reach = np.linalg.norm(pa - pc, axis=1), np.linalg.norm(pb - pc, axis=1)
+            past_c = (  # a (or b) put on the line from b (or a) through c, beyond c
+                pc + to_c[0] * (reach[0] / np.maximum(reach[1], 1e-9))[:, None],
+                pc + to_c[1] * (reach[1] / np.maximum(reach[0], 1e-9))[:, None],
+            )
+            target = np.where((mover == 0)[:, None], onto, np.where((mover == 1)[:, None], *past_c))
+            vertex = np.where(mover == 0, c, np.where(mover == 1, a, b))
+            before = triangle_heights(out, tris)
+            folded_before = (
+                (judged != 0) & (np.sign(before) != judged) & (np.abs(before) > MIN_FOLD_HEIGHT_PX)
+            )
+            moved, pending = out.copy(), turned.copy()
+            for share in SLIVER_SETTLE_SHARES:
+                trial = moved.copy()
+                at = vertex[pending]
+                trial[at] = (out[at] + share * (target[pending] - out[at])).astype(out.dtype)
+                after = triangle_heights(trial, tris)
+                folds = (judged != 0) & (np.sign(after) != judged) & (np.abs(after) > MIN_FOLD_HEIGHT_PX)
+                blocked = np.zeros(len(out), bool)
+                blocked[tris[folds & ~folded_before].ravel()] = True
+                ok = pending & ~blocked[vertex]
+                moved[vertex[ok]] = trial[vertex[ok]]
+                pending &= ~ok
+                if not pending.any():
+                    break
+            out = moved
+        # Moves that together still folded a triangle (over the passes) are taken back.
+        height = triangle_heights(xy, tris)
+        folded_before = (judged != 0) & (np.sign(height) != judged) & (np.abs(height) > MIN_FOLD_HEIGHT_PX)
+        for _ in range(4):
+            height = triangle_heights(out, tris)
+            folds = (judged != 0) & (np.sign(height) != judged) & (np.abs(height) > MIN_FOLD_HEIGHT_PX)
+            back = np.unique(tris[folds & ~folded_before].ravel())
+            if not len(back):
+                break
+            out = out.copy() if out is xy else out
+            out[back] = xy[back]
+        return out
+
+    def _rotate_jaw(
+        self, points: np.ndarray, theta: float | np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """Open (theta > 0) or close the jaw about the hinge, linearised and in 2.5D: jaw points travel
         down by theta times the lips' lever arm, less towards the jaw angles (nearer the hinge), and back.
         (Using each landmark's own depth makes neighbours move unequally — mediapipe's depth is noisy at
-        the jaw line — and folds the mesh.) `points` are all rig vertices, or copies of the vertices `rows`."""
-        if theta == 0:
+        the jaw line — and folds the mesh.) `points` are all rig vertices, or copies of the vertices `rows`;
+        or frames of them, (F, R, 3), with theta (F,) radians, one per frame."""
+        if np.ndim(theta):
+            theta = np.asarray(theta, np.float64)[:, None]  # (F, 1): against (F, R) coordinates
+        elif theta == 0:
             return points
         c = self._posing
         ey, hinge = c.ey3_64, self.hinge_xyz
@@ -548,10 +648,10 @@ class Rig:
         down = (theta * self.jaw_lever_px * falloff).astype(np.float64)
         # (coordinate by coordinate, in float64 as the matrix products were: numpy is slow along 3-long axes)
         back = theta * (
-            (points[:, 0] - hinge[0]).astype(np.float64) * ey[0]
-            + (points[:, 1] - hinge[1]).astype(np.float64) * ey[1]
+            (points[..., 0] - hinge[0]).astype(np.float64) * ey[0]
+            + (points[..., 1] - hinge[1]).astype(np.float64) * ey[1]
         )
-        move = np.column_stack([down * ey[0], down * ey[1], back])  # (down the face, and back)
+        move = np.stack([down * ey[0], down * ey[1], back], axis=-1)  # (down the face, and back)
         return points + move * weight
 
     def _rotate_head(
@@ -578,9 +678,9 @@ class Rig:
     def _turn_head(
         self,
         points: np.ndarray,
-        yaw_deg: float,
-        pitch_deg: float,
-        roll_deg: float,
+        yaw_deg: float | np.ndarray,
+        pitch_deg: float | np.ndarray,
+        roll_deg: float | np.ndarray,
         weights: np.ndarray,
         offset: np.ndarray,
         pitch_offset: np.ndarray | None,
@@ -591,32 +691,49 @@ class Rig:
         """_rotate_head, given the points' head weights, rotation depth offsets, nodding depth offsets and
         the rotation depth offsets of a turn back towards the camera (Rig.frontalise_depth_offset) and of a
         turn further away (Rig.turn_away_depth_offset, Rig.turn_away_eye_depth_offset), and the near side's
-        extra head weight for the turn (Rig.near_side_head_weight)."""
-        if not (yaw_deg or pitch_deg or roll_deg):
+        extra head weight for the turn (Rig.near_side_head_weight).
+
+        Frames: points (F, R, 3) and each angle (F,), one per frame, weights per coordinate ((R, 3), or
+        near_weight (2, R, 3)); each frame is turned by the same steps as alone (a frame's zero angle turns
+        by the identity, which leaves its points as they are)."""
+        frames = np.ndim(yaw_deg) > 0
+        if not (frames or yaw_deg or pitch_deg or roll_deg):
             return points
         axes = self._posing.axes
+        radians = np.radians if frames else math.radians
+
+        def per_frame(values: np.ndarray, dims: int) -> np.ndarray | float:
+            # A value per frame against (F, ...) arrays of `dims` more dimensions, or one number.
+            return values.reshape(-1, *(1,) * dims) if frames else float(values)
+
+        def pick(where: np.ndarray | bool, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            # Per-vertex a (R,) or (F, R) where (in the frames where) `where`, else b.
+            return np.where(per_frame(np.asarray(where), 1), a, b) if frames else (a if where else b)
+
         # Signs: +yaw turns the face towards the viewer's right, +pitch lifts the chin, +roll tilts the
         # top of the head towards the viewer's right (clockwise on screen).
-        nod = axes[0].rotation(-math.radians(pitch_deg))
-        rotation = axes[2].rotation(math.radians(roll_deg)) @ axes[1].rotation(-math.radians(yaw_deg)) @ nod
-        if pitch_offset is not None and pitch_deg:
+        nod = axes[0].rotation(-radians(pitch_deg))
+        rotation = axes[2].rotation(radians(roll_deg)) @ axes[1].rotation(-radians(yaw_deg)) @ nod
+        if pitch_offset is not None and (frames or pitch_deg):
             # The nod first, about its own depth field (see _pitch_depth), then the turn and tilt.
-            scale = PITCH_DEPTH_SCALE * (PITCH_UP_GAIN if pitch_deg > 0 else 1.0)
+            scale = PITCH_DEPTH_SCALE * per_frame(np.where(np.asarray(pitch_deg) > 0, PITCH_UP_GAIN, 1.0), 1)
             points = self._rotate_about_pivot(points, nod, pitch_offset, scale, weights)
-            rotation = rotation @ nod.T
+            rotation = rotation @ np.swapaxes(nod, -1, -2)
         # The rotation depth is mediapipe's, eased at the outline (depth_offset) so the cheeks do not fold
         # under, and scaled by ROTATION_DEPTH_SCALE (see there); a turned face turning back eases only its
         # near side (FAR_SIDE_EASE_BAND_PER_HALF_FACE).
-        if frontalise_offset is not None and yaw_deg * self.photo_turn_deg < 0:
-            offset = frontalise_offset
-        elif away_offset is not None and yaw_deg * self.photo_turn_deg > 0:
-            eye = float(_smoothstep(0.0, AWAY_EYE_FULL_DEG, np.array(abs(yaw_deg))))
-            offset = away_offset[0] + (away_offset[1] - away_offset[0]) * eye
-        if near_weight is not None and yaw_deg:
+        towards = np.asarray(yaw_deg) * self.photo_turn_deg
+        if frontalise_offset is not None and np.any(towards < 0):
+            offset = pick(towards < 0, frontalise_offset, offset)
+        if away_offset is not None and np.any(towards > 0):
+            eye = per_frame(_smoothstep(0.0, AWAY_EYE_FULL_DEG, np.abs(np.asarray(yaw_deg))), 1)
+            offset = pick(towards > 0, away_offset[0] + (away_offset[1] - away_offset[0]) * eye, offset)
+        if near_weight is not None and (frames or yaw_deg):
             # The near side's jaw edge turns with the outline (NEAR_JAW_RING), growing in over the first
             # NEAR_SIDE_FULL_DEG so the roll of a head facing the camera is unchanged.
-            grow = float(_smoothstep(0.0, NEAR_SIDE_FULL_DEG, np.array(abs(yaw_deg))))
-            weights = weights + near_weight[0 if yaw_deg > 0 else 1] * grow
+            grow = per_frame(_smoothstep(0.0, NEAR_SIDE_FULL_DEG, np.abs(np.asarray(yaw_deg))), 2)
+            side = np.where(np.asarray(yaw_deg) > 0, 0, 1)
+            weights = weights + near_weight[side if frames else int(side)] * grow
         return self._rotate_about_pivot(points, rotation, offset, ROTATION_DEPTH_SCALE, weights)
 
     def realised_yaw_deg(self, yaw_deg: float) -> float:
@@ -638,13 +755,15 @@ class Rig:
         self, points: np.ndarray, rotation: np.ndarray, offset: np.ndarray, scale: float, weights: np.ndarray
     ) -> np.ndarray:
         """Rotate `points` about the pivot at their rotation depth (z + offset, scaled about the pivot),
-        each vertex taking its `weights` share; z keeps its own depth plus the rotation's change of it."""
+        each vertex taking its `weights` share; z keeps its own depth plus the rotation's change of it.
+        Frames (see _turn_head): points (F, R, 3), rotation (F, 3, 3), scale (F, 1)."""
         flat = points.copy()
-        depth = flat[:, 2] + offset
-        flat[:, 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * scale
+        depth = flat[..., 2] + offset
+        flat[..., 2] = self.pivot_xyz[2] + (depth - self.pivot_xyz[2]) * scale
         # (the pivot's part of the rotation added once: numpy is slow broadcasting along a 3-long axis)
-        rotated = flat @ rotation.T + (self.pivot_xyz - self.pivot_xyz @ rotation.T)
-        rotated[:, 2] = points[:, 2] + (rotated[:, 2] - flat[:, 2])
+        transposed = np.swapaxes(rotation, -1, -2)
+        rotated = flat @ transposed + (self.pivot_xyz - self.pivot_xyz @ transposed)[..., None, :]
+        rotated[..., 2] = points[..., 2] + (rotated[..., 2] - flat[..., 2])
         # (weights (N,) or, faster, already repeated per coordinate (N, 3))
         return points + (rotated - points) * (weights[:, None] if weights.ndim == 1 else weights)
 
@@ -661,6 +780,45 @@ def triangle_heights(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     area2 = dx2 * dy0 - dx0 * dy2
     longest = np.maximum(np.maximum(dx0 * dx0 + dy0 * dy0, dx1 * dx1 + dy1 * dy1), dx2 * dx2 + dy2 * dy2)
     return area2 / np.maximum(np.sqrt(longest), 1e-9)
+
+
+def _edge_triangles(triangles: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """Each undirected edge (low id first) -> the rows of the triangles that have it."""
+    edges: dict[tuple[int, int], list[int]] = {}
+    for row, (a, b, c) in enumerate(triangles.tolist()):
+        for u, v in ((a, b), (b, c), (c, a)):
+            edges.setdefault((u, v) if u < v else (v, u), []).append(row)
+    return edges
+
+
+def triangle_orientation(
+    xy: np.ndarray, triangles: np.ndarray, min_height_px: float = MIN_FOLD_HEIGHT_PX
+) -> np.ndarray:
+    """(T,) +1, -1 or 0: the orientation each triangle has in the layout `xy`, as judged for folds.
+
+    A triangle reaching over `min_height_px` across has its own sign (triangle_heights). A thinner sliver's
+    sign is noise (a landmark a fraction of a pixel off its neighbours' line), so it takes the orientation its
+    judged neighbours imply across the edges it shares with them (a consistently oriented mesh runs a shared
+    edge in opposite directions on its two sides), weighted by their heights: a posed sliver of the other
+    sign is folded over them, like any triangle. A sliver among slivers only (a fan of landmarks nearly in a
+    row, as at a small face's mouth corners) has no orientation to judge it by: 0."""
+    height = triangle_heights(xy, triangles)
+    orientation = np.where(height < 0, -1.0, 1.0)
+    known = np.abs(height) > min_height_px
+    if known.all():
+        return orientation
+    # Across a shared edge u-v: +1 if the two triangles run it in opposite directions (same orientation).
+    edges = _edge_triangles(triangles)
+    runs = [((a, b), (b, c), (c, a)) for a, b, c in triangles.tolist()]
+    for row in np.nonzero(~known)[0].tolist():
+        total = 0.0
+        for u, v in runs[row]:
+            for other in edges[(u, v) if u < v else (v, u)]:
+                if other != row and known[other]:
+                    same = 1.0 if (v, u) in runs[other] else -1.0
+                    total += same * orientation[other] * abs(float(height[other]))
+        orientation[row] = np.sign(total)
+    return orientation
 
 
 _EZ = np.array([0.0, 0.0, 1.0])
@@ -680,8 +838,13 @@ class _Axis:
         self.cross = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
         self.outer = np.outer([x, y, z], [x, y, z])
 
-    def rotation(self, angle: float) -> np.ndarray:
-        c, s = math.cos(angle), math.sin(angle)
+    def rotation(self, angle: float | np.ndarray) -> np.ndarray:
+        """(3, 3), or (F, 3, 3) for (F,) angles (each as it alone gives)."""
+        if np.ndim(angle):
+            c = np.array([math.cos(a) for a in angle.tolist()])[:, None, None]
+            s = np.array([math.sin(a) for a in angle.tolist()])[:, None, None]
+        else:
+            c, s = math.cos(angle), math.sin(angle)
         return _EYE3 * c + s * self.cross + (1 - c) * self.outer
 
 
@@ -789,11 +952,33 @@ class _Posing:
             pitch_lips,
             None if front is None else front[rows],
             None if away is None else (away[0][rows], away[1][rows]),
+            None if near is None else np.repeat(near[:, rows, None], 3, axis=2),
         )
         height_src = triangle_heights(rig.points_xyz[:, :2], rig.skin_triangles)
         usable = np.abs(height_src) > max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
         movable = (rig.head_weight > 0) & ~rig.pinned  # the still background and closed lips/lids stay
         self.unfold = (np.sign(height_src), usable, movable)
+        # The slivers _unfold leaves alone (Rig._settle_slivers): long side a-b, far corner c, the orientation
+        # their neighbours imply (triangle_orientation; their own is landmark noise) and the corner to move.
+        limit = max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
+        orientation = triangle_orientation(rig.points_xyz[:, :2], rig.skin_triangles, limit)
+        corners = rig.skin_triangles[~usable]
+        src = rig.points_xyz[:, :2].astype(np.float64)
+        sides = np.stack(
+            [((src[corners[:, (k + 1) % 3]] - src[corners[:, k]]) ** 2).sum(1) for k in range(3)], 1
+        )
+        k = np.argmax(sides, axis=1) if len(corners) else np.zeros(0, int)
+        rows = np.arange(len(corners))
+        a, b, c = corners[rows, k], corners[rows, (k + 1) % 3], corners[rows, (k + 2) % 3]
+        # Which corner settles it: c, or where c is pinned (an inner-lip or lid-edge vertex) a, else b.
+        mover = np.where(movable[c], 0, np.where(movable[a], 1, np.where(movable[b], 2, -1)))
+        # (a sliver already turned over in the photo, against its neighbours, is left as the photo has it)
+        keep = (mover >= 0) & (orientation[~usable] != 0)
+        keep &= np.sign(height_src[~usable]) == orientation[~usable]
+        thick = np.abs(height_src[~usable])  # (c goes back to its photo distance from a-b)
+        self.slivers = (a[keep], b[keep], c[keep], orientation[~usable][keep], mover[keep], thick[keep])
+        # (T,) every skin triangle's orientation as render.warp.folded_triangles judges it (at its threshold)
+        self.orientation = triangle_orientation(rig.points_xyz[:, :2], rig.skin_triangles, MIN_FOLD_HEIGHT_PX)
 
 
 def _neighbour_mean(n: int, triangles: np.ndarray):
@@ -950,6 +1135,67 @@ def _strip(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
     return np.concatenate(
         [np.column_stack([inner[i], inner[j], outer[i]]), np.column_stack([inner[j], outer[j], outer[i]])]
     ).astype(np.int32)
+
+
+def _flip_slivers(xy: np.ndarray, triangles: np.ndarray, min_height_px: float) -> np.ndarray:
+    """`triangles` with their slivers flipped away: a triangle under `min_height_px` across (its corner c a
+    fraction of a pixel off its longest side a-b) and the triangle x-a-b across that side become c-x-a and
+    c-x-b, the quadrilateral's other diagonal (an edge flip), when c lies inside the angle a-x-b, so the two
+    new triangles have the old pair's orientation and cover the same ground, and both reach at least
+    SLIVER_FLIP_GAIN times as far across as the sliver (and over half MIN_FOLD_HEIGHT_PX). No fold count
+    judges such a sliver (its orientation in the photo is landmark noise), and posed, c crossing a-b by a
+    pixel or two folded it over its neighbours, painting the photo's pixels along a-b into a dark dash or
+    dots at a turned jaw (full3.png at pitch +12..+15 and yaw -20); after the flip c moving across a-b
+    only widens or narrows thick triangles. Thinnest first; repeated while a pass flips any."""
+    tris = np.array(triangles, np.int32, copy=True)
+    pts = np.asarray(xy, np.float64)
+
+    def side(o: int, p: int, q: int) -> float:  # twice the signed area of o, p, q
+        (ox, oy), (px, py), (qx, qy) = pts[o], pts[p], pts[q]
+        return (px - ox) * (qy - oy) - (py - oy) * (qx - ox)
+
+    def height_of(o: int, p: int, q: int) -> float:
+        longest = max(
+            np.hypot(*(pts[p] - pts[o])), np.hypot(*(pts[q] - pts[p])), np.hypot(*(pts[o] - pts[q]))
+        )
+        return abs(side(o, p, q)) / max(float(longest), 1e-9)
+
+    for _ in range(SLIVER_FLIP_PASSES):
+        height = np.abs(triangle_heights(pts, tris))
+        edges = _edge_triangles(tris)
+        flips = 0
+        for row in np.argsort(height).tolist():
+            if height[row] > min_height_px:
+                continue
+            corners = tris[row].tolist()
+            lengths = [np.hypot(*(pts[corners[(k + 1) % 3]] - pts[corners[k]])) for k in range(3)]
+            k = int(np.argmax(lengths))
+            a, b, c = corners[k], corners[(k + 1) % 3], corners[(k + 2) % 3]
+            ab = (a, b) if a < b else (b, a)
+            across = [r for r in edges[ab] if r != row]
+            if len(across) != 1:
+                continue  # a side on the mesh's border (eye, mouth, the outermost ring)
+            other = across[0]
+            x = next(v for v in tris[other].tolist() if v not in (a, b))
+            if ((c, x) if c < x else (x, c)) in edges:
+                continue
+            # c inside the angle a-x-b: on b's side of x-a and on a's side of x-b.
+            if side(x, a, c) * side(x, a, b) <= 0 or side(x, b, c) * side(x, b, a) <= 0:
+                continue
+            thinnest = min(height_of(c, x, a), height_of(c, x, b))
+            if thinnest < max(SLIVER_FLIP_GAIN * height[row], 0.5 * MIN_FOLD_HEIGHT_PX):
+                continue
+            tris[row], tris[other] = (c, x, a), (c, x, b)
+            del edges[ab]
+            for u, v, r in ((a, c, row), (b, c, other), (a, x, row), (b, x, other)):
+                key = (u, v) if u < v else (v, u)
+                edges[key] = [r if t in (row, other) else t for t in edges[key]]
+            edges[(c, x) if c < x else (x, c)] = [row, other]
+            height[row] = height[other] = np.inf  # not again in this pass
+            flips += 1
+        if not flips:
+            break
+    return tris
 
 
 def _columns(
@@ -1360,6 +1606,9 @@ def build_rig(portrait: Portrait) -> Rig:
     # Far triangles first: where the nose or a cheek overlaps its surroundings in a turned head, the nearer
     # surface is drawn last and hides the farther one, as it would in the photo of a turned head.
     skin_all = np.concatenate(skin).astype(np.int32)
+    # Slivers too thin for _unfold and the fold count to judge are flipped away where they can be.
+    sliver_px = max(MIN_FOLD_HEIGHT_PX, UNFOLD_MIN_HEIGHT_PER_EYES * eyes_px)
+    skin_all = _flip_slivers(points[:, :2], skin_all, sliver_px)
     depth = points[:, 2] + depth_offset
     skin_by_depth = skin_all[np.argsort(-depth[skin_all].mean(axis=1), kind="stable")]
 
@@ -1397,7 +1646,7 @@ def build_rig(portrait: Portrait) -> Rig:
         rest_gap_px=rest_gap.astype(np.float32),
         pinned=pinned,
         still_outline=ring_ids[-1].astype(np.int32),
-        neighbours=NeighbourMean.from_csr(_neighbour_mean(n, np.concatenate(skin))),
+        neighbours=NeighbourMean.from_csr(_neighbour_mean(n, skin_all)),
         person=_person_layer(portrait.image, landmarks, ring_xyz[-n_oval:, :2]),
         pitch_depth_offset=pitch_depth_offset,
         # Deeper on the viewer's left (a negative slope) is a face turned towards the viewer's left (-yaw).

@@ -486,8 +486,8 @@ class _Ahead:
 
 
 # Where a worker is in its start-up: started without its clip (RenderWorkers), sent its scene ahead
-# (RenderWorkers.prepare), its clip sent, ready for frames.
-_STARTING, _PREPARING, _SENT, _READY = "starting", "preparing", "sent", "ready"
+# (RenderWorkers.prepare), its clip sent, ready for frames; then told to stop after the frames it was sent.
+_STARTING, _PREPARING, _SENT, _READY, _STOPPING = "starting", "preparing", "sent", "ready", "stopping"
 
 
 class _Pool:
@@ -637,6 +637,14 @@ class _Pool:
                 self._send(worker, (index, slot))
                 pending.append((index, worker, slot))
                 sent += 1
+            if handed == n_frames:
+                # Every frame handed out: each worker stops after its last one, so that it has ended (~10-15 ms
+                # for a process to end) while this one takes and encodes the last frames, and close() does
+                # not wait for it.
+                for worker in range(self.n_workers):
+                    if self._state[worker] == _READY:
+                        self._send(worker, None)
+                        self._state[worker] = _STOPPING
 
         for index in range(first, n_frames):
             if index > first:
@@ -697,7 +705,8 @@ class _Pool:
             if self._state[worker] == _READY:
                 with contextlib.suppress(ChildLost):
                     process.send(None)
-            else:  # it may still be reading its payload: no other message may go down its pipe now
+            elif self._state[worker] != _STOPPING:
+                # It may still be reading its payload: no other message may go down its pipe now.
                 process.kill()
         self._close_processes()
         self._slots = None  # the view must go before the memory it looks at

@@ -12,7 +12,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from dirfa.face.rig import triangle_heights
+from dirfa.face.rig import triangle_heights, triangle_orientation
 
 SUBPIXEL_BITS = 4  # cv2 fill functions take fixed-point vertices: 1/16 px precision
 MAX_BACKWARD_STRETCH = 8.0  # a target triangle shrunk more than this (Frobenius norm) samples by its centre
@@ -797,8 +797,8 @@ def folded_triangles(
 
     A fold shows when the flipped triangle reaches more than `min_height_px` across (its height over its
     longest side): thinner slivers overlap their neighbours by less than a pixel. Triangles thinner than
-    that in the photo have no reliable orientation (landmark noise) and are not judged."""
-    h_src = triangle_heights(src_xy, triangles)
+    that in the photo have no reliable orientation of their own (landmark noise): they are judged by the
+    orientation their neighbours imply (face.rig.triangle_orientation), where they have judged neighbours."""
+    expected = triangle_orientation(src_xy, triangles, min_height_px)
     h_dst = triangle_heights(dst_xy, triangles)
-    judged = np.abs(h_src) > min_height_px
-    return np.nonzero(judged & (np.sign(h_src) != np.sign(h_dst)) & (np.abs(h_dst) > min_height_px))[0]
+    return np.nonzero((expected != 0) & (np.sign(h_dst) != expected) & (np.abs(h_dst) > min_height_px))[0]
