@@ -167,3 +167,53 @@ def test_pushed_audio_shuts_the_lips_on_loud_sound_only_where_the_file_does(clip
     assert in_file >= 50, in_file
     assert only_live <= 5, only_live
     assert both >= 0.8 * in_file, (both, in_file)
+
+
+def test_each_update_reads_only_the_phones_and_words_of_its_window(clips, monkeypatch):
+    # An update reads only the phones and words that end inside its window (a 60 s utterance has ~700 phones
+    # and ~150 words, and reading all of them on every update cost ~2 ms of CPU a frame by its end). The
+    # frames are those of reading everything decoded so far and leaving out what ends before the window.
+    from dirfa.live import analysis
+    from dirfa.speech import words
+
+    samples = np.concatenate([clips[name][0] for name in sorted(clips)[:2]])
+
+    def stream() -> dict[str, np.ndarray]:
+        analyzer = StreamAnalyzer(fps=FPS, decoder=decoders())
+        parts = [analyzer.push(samples[lo : lo + CHUNK // 2]) for lo in range(0, samples.size, CHUNK // 2)]
+        parts.append(analyzer.finish())
+        parts = [p for p in parts if p is not None]
+        return {k: np.concatenate([getattr(p, k) for p in parts]) for k in ("mouth", "loudness", "speech")}
+
+    windowed = stream()
+    read = {"phones": [0, 0], "words": [0, 0]}  # (read by the windowed analysis, decoded in all)
+
+    def every_phone(self, after_s):
+        frame_s = 1.0 / analysis.DECODER_FRAMES_PER_S
+        found = [
+            (phonemes._normalise_phone(seg.word), seg.start_frame * frame_s, (seg.end_frame + 1) * frame_s)
+            for seg in self._decoders.phones.seg()
+        ]
+        kept = [one for one in found if one[2] > after_s]
+        read["phones"][0] += len(kept)
+        read["phones"][1] += len(found)
+        return kept
+
+    decoded_words = words.decoded_words
+
+    def every_word(decoder, *, posteriors=False, after_s=None):
+        found = decoded_words(decoder, posteriors=posteriors)
+        kept = [w for w in found if after_s is None or w[2] > after_s]
+        read["words"][0] += len(kept)
+        read["words"][1] += len(found)
+        return kept
+
+    monkeypatch.setattr(StreamAnalyzer, "_segments", every_phone)
+    monkeypatch.setattr(words, "decoded_words", every_word)
+    whole = stream()
+    # The window is a small part of what was decoded (so the test reads a long enough utterance) ...
+    assert read["phones"][0] < 0.5 * read["phones"][1] and read["words"][0] < 0.5 * read["words"][1], read
+    # ... and the frames are the same, to the bit.
+    assert windowed["mouth"].shape[0] == int(np.ceil(samples.size / RATE_HZ * FPS))
+    for name in windowed:
+        np.testing.assert_array_equal(windowed[name], whole[name], err_msg=name)

@@ -80,3 +80,20 @@ def test_the_pitch_band_pass_is_a_butterworth_run_both_ways(librivox):
     for hz, kept in ((10.0, False), (200.0, True), (4000.0, False)):
         out = zero_phase_band_pass(np.sin(2 * np.pi * hz * t).astype(np.float32), RATE_HZ, 40.0, 1000.0)
         assert (np.abs(out[2000:-2000]).max() > 0.95) == kept, hz
+
+
+def test_pitch_frames_transformed_at_their_own_length_are_the_double_length_ones(librivox, monkeypatch):
+    # YIN's correlation of each 10 ms frame is taken over transforms of the frame's own length (a live session
+    # tracks every update's new frames); transforms of twice that length, as before, cannot wrap round and
+    # give the same track. Shorter ones than the frame would wrap and fail this.
+    from dirfa.speech import prosody
+
+    samples = next(iter(librivox.values()))[0].astype(np.float32)
+    band = zero_phase_band_pass(samples, RATE_HZ, *prosody.PITCH_BAND_HZ)
+    n = int(samples.size / RATE_HZ / prosody.HOP_S)
+    f0, aperiodicity = prosody._yin_block(band, sample_rate_hz=RATE_HZ, start=0, n=n)
+    monkeypatch.setattr(prosody, "_smooth_length", lambda size: 1 << int(np.ceil(np.log2(2 * size))))
+    f0_double, aperiodicity_double = prosody._yin_block(band, sample_rate_hz=RATE_HZ, start=0, n=n)
+    assert np.sum(aperiodicity < 0.3) > 0.3 * n  # voiced speech was tracked
+    np.testing.assert_allclose(aperiodicity, aperiodicity_double, atol=1e-9)
+    np.testing.assert_allclose(f0, f0_double, rtol=1e-9)

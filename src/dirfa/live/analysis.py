@@ -315,7 +315,7 @@ class StreamAnalyzer:
         # would come too late for the frame after it.)
         if final - self.emitted < MIN_UPDATE_FRAMES:
             return None
-        return self._emit(final, self._segments())
+        return self._emit(final)
 
     def finish(self) -> FrameSpeech | None:
         """The utterance is complete: every remaining frame (None if there are none)."""
@@ -327,7 +327,7 @@ class StreamAnalyzer:
         final = int(math.ceil(self.duration_s * self.fps - 1e-6))
         if final <= self.emitted:
             return None
-        return self._emit(final, self._segments())
+        return self._emit(final)
 
     @property
     def decoder(self) -> Decoders:
@@ -359,12 +359,15 @@ class StreamAnalyzer:
     def _running(self) -> list[object]:
         return [d for d in (self._decoders.phones, self._decoders.words) if d is not None]
 
-    def _segments(self) -> list[tuple[str, float, float]]:
+    def _segments(self, after_s: float) -> list[tuple[str, float, float]]:
+        """The phones decoded so far that end after after_s (an update's window starts there)."""
         frame_s = 1.0 / DECODER_FRAMES_PER_S
-        return [
-            (phonemes._normalise_phone(seg.word), seg.start_frame * frame_s, (seg.end_frame + 1) * frame_s)
-            for seg in self._decoders.phones.seg()
-        ]
+        out = []
+        for seg in self._decoders.phones.seg():
+            end_s = (seg.end_frame + 1) * frame_s
+            if end_s > after_s:
+                out.append((phonemes._normalise_phone(seg.word), seg.start_frame * frame_s, end_s))
+        return out
 
     def _heard(self, start_s: float) -> words.Words | None:
         """The words decoded so far that end after start_s, in times from start_s (None without a word
@@ -373,7 +376,7 @@ class StreamAnalyzer:
             return None
         until_s = self.duration_s - (0.0 if self._finished else WORD_MARGIN_S)
         found = [
-            w for w in words.decoded_words(self._decoders.words) if w[2] > start_s and w[2] <= until_s + 1e-9
+            w for w in words.decoded_words(self._decoders.words, after_s=start_s) if w[2] <= until_s + 1e-9
         ]
         return words.Words(
             tuple(w[0] for w in found),
@@ -384,7 +387,7 @@ class StreamAnalyzer:
             self.duration_s - start_s,
         )
 
-    def _emit(self, final: int, segments: list[tuple[str, float, float]]) -> FrameSpeech:
+    def _emit(self, final: int) -> FrameSpeech:
         """Frames emitted..final-1, from the audio since a little before them."""
         first = max(0, self.emitted - int(round(CONTEXT_S * self.fps)))
         # The loudness scale comes from the speech heard so far (up to HISTORY_S more), as a listener's would:
@@ -418,7 +421,7 @@ class StreamAnalyzer:
         )
         start_s = first / self.fps
         window_s = self.duration_s - start_s
-        shifted = [(p, a - start_s, b - start_s) for p, a, b in segments if b > start_s]
+        shifted = [(p, a - start_s, b - start_s) for p, a, b in self._segments(start_s)]
         timeline = phonemes._timeline(shifted, window_s, "recognition")
         heard = self._heard(start_s)
         if heard is not None:

@@ -5,6 +5,7 @@ Speech stage, first step: 16 kHz mono samples -> PhoneTimeline, which visemes/co
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -131,6 +132,7 @@ def _chunk_bounds(pcm16: np.ndarray) -> list[tuple[int, int]]:
 # --- building timelines ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)  # a live session reads every phone of its utterance on each update
 def _normalise_phone(name: str) -> str:
     """ARPAbet without stress digits; anything else pocketsphinx emits (SIL, +NSN+, +SPN+, +BREATH+...) -> SIL."""
     base = re.sub(r"\d", "", name.strip().upper())

@@ -136,7 +136,11 @@ def _yin_block(x: np.ndarray, *, sample_rate_hz: int, start: int, n: int) -> tup
     tau_min = int(sample_rate_hz / F0_MAX_HZ)
     tau_max = int(np.ceil(sample_rate_hz / _CREAK_MIN_HZ))
     frames = frame_signal(x, length=w + tau_max + 1, hop=hop, n=n, start=start)
-    size = 1 << int(np.ceil(np.log2(2 * frames.shape[1])))
+    # r below needs lags up to tau_max of the first W samples: (W - 1) + tau_max < the frame's length, so a
+    # circular correlation of frame-length transforms has no wrap-around there (twice that length, as this
+    # was, gives the same numbers to ~1e-15 at 4-6x the FFT time; a live session tracks every update's new
+    # frames).
+    size = _smooth_length(frames.shape[1])
     spec = np.fft.rfft(frames, size, axis=1)
     head = np.fft.rfft(frames[:, :w], size, axis=1)
     # r(tau) = sum_{j<W} x_j x_{j+tau}, by cross-correlating the first W samples with the whole frame.

@@ -6,6 +6,7 @@ Speech stage, beside phonemes.recognize: samples -> Words; Words + PhoneTimeline
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import re
@@ -131,26 +132,27 @@ def word_decoder(*, posteriors: bool = False, **settings: object) -> object:
 
 
 def decoded_words(
-    decoder: object, *, posteriors: bool = False
+    decoder: object, *, posteriors: bool = False, after_s: float | None = None
 ) -> list[tuple[str, float, float, float, tuple[str, ...]]]:
     """The words of a word decoder's current hypothesis (at the end of an utterance, or a partial one during
     it): (word, start_s, end_s, posterior or 1.0, ARPAbet pronunciation) from the utterance's start; fillers
-    and silences left out."""
+    and silences left out, and with after_s those that end by then."""
     out = []
     for seg in decoder.seg():
-        if seg.word.startswith(("<", "[", "+")):
+        end_s = (seg.end_frame + 1) / 100.0
+        if seg.word.startswith(("<", "[", "+")) or (after_s is not None and end_s <= after_s):
             continue
-        pron = decoder.lookup_word(seg.word) or ""
-        out.append(
-            (
-                re.sub(r"\(\d+\)$", "", seg.word),  # alternative pronunciations are "word(2)"
-                seg.start_frame / 100.0,
-                (seg.end_frame + 1) / 100.0,
-                float(seg.prob) if posteriors else 1.0,
-                tuple(re.sub(r"\d", "", p) for p in pron.split()),
-            )
-        )
+        word, pron = _spelling(seg.word, decoder.lookup_word(seg.word) or "")
+        out.append((word, seg.start_frame / 100.0, end_s, float(seg.prob) if posteriors else 1.0, pron))
     return out
+
+
+# A live session reads every word of its utterance so far on each update (~10 a second of speech).
+@functools.lru_cache(maxsize=4096)
+def _spelling(name: str, pron: str) -> tuple[str, tuple[str, ...]]:
+    """A decoded word's name without its alternative's number ("word(2)") and its ARPAbet phones without
+    stress digits."""
+    return re.sub(r"\(\d+\)$", "", name), tuple(re.sub(r"\d", "", p) for p in pron.split())
 
 
 def _fits(decoder: object) -> list[float]:
