@@ -38,6 +38,20 @@ MIN_VOWEL_S = 0.06
 CLOSED_ABOVE_REST = 0.03
 OPEN_ABOVE_REST = 0.08
 MAX_LAG_FRAMES = 8  # cross-correlation search range, each way
+
+
+def on_screen(t: np.ndarray, start: float, end: float, fps: float) -> np.ndarray:
+    """Frames on screen while a phone sounds: frame i is shown from i / fps until (i + 1) / fps.
+
+    Open vowels are scored over these frames (issue 13). The window used before, frame times i / fps within
+    half a frame of the phone, is half a frame late on screen: it counted a frame shown wholly after the
+    vowel and left out one shown over its first 20 ms, so a mouth that opens for a vowel as its sound starts
+    (or a little before, as real mouths do) lost the vowel. p/b/m keep that window (their closure must show
+    no earlier than it).
+    """
+    return (t < end) & (t + 1.0 / fps > start)
+
+
 MODES = ("audio", "text")
 
 
@@ -190,6 +204,10 @@ def score_clip(gaps: np.ndarray, timeline, env: np.ndarray, *, rest: float, fps:
             values = values[np.isfinite(values)]
             found.append(values)
         strict, loose = found
+        if is_vowel:
+            shown = gaps[on_screen(t, start, end, fps)]
+            shown = shown[np.isfinite(shown)]
+            strict = shown if shown.size else strict
         if strict.size == 0:
             s.undetected_phones += 1
             continue
@@ -264,7 +282,8 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
         width = rig.frame.mouth_px
         px_256 = 256.0 / max(float(portrait.face_width_px), 1.0)  # pixels of a 256 px wide face per photo px
         rest = rig.pose({}).mouth_open_px / width
-        counts = dict(closed=0, bilabials=0, opened=0, vowels=0, mouth=0, teeth=0, lids=0, frames=0)
+        counts = dict(closed=0, bilabials=0, opened=0, opened_before=0, vowels=0, mouth=0, teeth=0, lids=0)
+        counts["frames"] = 0
         openings = []
         for (clip, _), anim in tracks.items():
             _, timeline = truth[clip]
@@ -285,9 +304,12 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
                     counts["bilabials"] += 1
                     counts["closed"] += int(window.min() < rest + CLOSED_ABOVE_REST)
                 elif phone in OPEN_VOWELS and end - start >= MIN_VOWEL_S:
+                    shown = gaps[on_screen(t, start, end, fps)]
+                    shown = shown if shown.size else window
                     counts["vowels"] += 1
-                    counts["opened"] += int(window.max() > rest + OPEN_ABOVE_REST)
-                    openings.append((window.max() - rest) * width * px_256)
+                    counts["opened"] += int(shown.max() > rest + OPEN_ABOVE_REST)
+                    counts["opened_before"] += int(window.max() > rest + OPEN_ABOVE_REST)
+                    openings.append((shown.max() - rest) * width * px_256)
             counts["mouth"] += one_frame_events(gaps - rest, *MOUTH_STATES)
             counts["teeth"] += one_frame_events(gaps - rest, *TEETH_STATES)
             counts["lids"] += sum(one_frame_events(blinks[:, k], *LID_STATES) for k in (0, 1))
@@ -297,6 +319,7 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
                 path.name,
                 f"{width:.0f}",
                 pct(counts["opened"], counts["vowels"]),
+                pct(counts["opened_before"], counts["vowels"]),
                 pct(counts["closed"], counts["bilabials"]),
                 f"{np.percentile(openings, 10):.1f} / {np.median(openings):.1f}" if openings else "-",
                 counts["mouth"],
@@ -310,6 +333,7 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
         "portrait",
         "mouth px",
         "open vowels opened",
+        "(old window)",
         "p/b/m closed",
         "open-vowel opening px at a 256 px face: 10th pct / median",
         "1-frame mouth",
@@ -486,9 +510,11 @@ def main() -> None:
             method = (
                 "The rig's own inner-lip gap (Rig.pose(...).mouth_open_px, in mouth widths) for the tracks "
                 "`dirfa.animate` makes of the five LibriVox clips (audio only and --text, seed 0), scored as "
-                f"the rendered benchmark scores re-detected gaps: open vowels > rest + {OPEN_ABOVE_REST}, p/b/m "
-                f"< rest + {CLOSED_ABOVE_REST}. Opening px: the largest gap above rest during each open vowel "
-                "in pixels when the face is 256 px wide. One-frame events: a state lasting a single frame "
+                f"the rendered benchmark scores re-detected gaps: open vowels > rest + {OPEN_ABOVE_REST} in a "
+                "frame on screen while the vowel sounds (frame i shown from i/fps to (i+1)/fps; old window: "
+                "i/fps within half a frame of the phone, half a frame late on screen), p/b/m < rest + "
+                f"{CLOSED_ABOVE_REST} with i/fps within half a frame of the phone. Opening px: the largest gap "
+                "above rest while each open vowel is on screen in pixels when the face is 256 px wide. One-frame events: a state lasting a single frame "
                 f"between two of the other (mouth closed/open {MOUTH_STATES}, teeth hidden/shown {TEETH_STATES} "
                 f"mouth widths above rest, lids open/shut {LID_STATES} eyeBlink, with hysteresis). "
                 f"Total {elapsed:.0f} s."
@@ -575,7 +601,8 @@ def main() -> None:
             "in both modes. A p/b/m counts as closed when some frame with time i/fps inside the phone, "
             "widened by half a frame each side, has gap < rest + "
             f"{CLOSED_ABOVE_REST}; an open vowel (AA AE AH AO AW AY EH EY OW, >= {MIN_VOWEL_S * 1000:.0f} ms) "
-            f"as opened when some such frame has gap > rest + {OPEN_ABOVE_REST}. (±1 fr): the same with the "
+            f"as opened when some frame on screen while it sounds (frame i from i/fps to (i+1)/fps) has gap > "
+            f"rest + {OPEN_ABOVE_REST}. (±1 fr): the same with the "
             "window widened by one more frame each side — dirfa shows each frame's mouth "
             f"{1000 * LEAD_S:.0f} ms ahead of its sound (speech.coarticulation.LEAD_S). "
             "Lag: best cross-correlation "

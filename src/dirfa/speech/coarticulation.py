@@ -14,7 +14,7 @@ from dirfa.speech.phonemes import SILENCE, PhoneTimeline
 from dirfa.speech.prosody import Prosody
 from dirfa.speech.visemes import DIPHTHONGS, MOUTH_TRACKS, PHONE_TO_VISEME, VISEME_TARGETS, VOWELS
 
-__all__ = ["LEAD_S", "MOUTH_TRACKS", "ONSET_LEAD_S", "OPEN_LEAD_S", "mouth_curves"]
+__all__ = ["LEAD_S", "MOUTH_TRACKS", "ONSET_LEAD_S", "OPEN_LEAD_S", "SHAPE_LEAD_S", "mouth_curves"]
 
 # The mouth is shown this much ahead of the sound it makes. Articulators move before their acoustic effect:
 # lips close and open ~20-100 ms before the burst or voicing they shape (anticipatory movement; e.g. Chandrasekaran
@@ -30,24 +30,33 @@ LEAD_S = 0.02
 # speech the jaw starts towards a vowel during the consonant before it (Lofqvist & Gracco 1999, JASA
 # 105:1864). ONSET_LEAD_S: the rest pose of a pause lets go this long before the speech after it, whatever
 # the pause's length. OPEN_LEAD_S: the opening tracks (jaw, lower and upper lip) show the wider of now and
-# this much later, so a mouth opens that much earlier and closes on time, and a vowel's widest frames stay
-# inside its phone. Lip closures and tucks (p, b, m, f, v) keep LEAD_S (_hold_envelope, _frame_holds): a p
-# stays shut on every frame that shows it. Measured on real speech (benchmarks/motion.py and
-# benchmarks/mouth_timing.py, aperture vs loudness cross-correlation): the mouth led by 22-33 ms with LEAD_S
-# alone, 31-50 ms with OPEN_LEAD_S. The measured lead follows the closures: moving LEAD_S (the closures with
-# it) to 40 / 60 / 80 ms gives +46 / +63 / +80 ms over the LibriVox and radio clips, but open vowels opened
-# fall from 75 to 68 / 68 / 64 of 78 and p/b/m from 58 to 56-57 / 55 of 58 (benchmarks/lipsync.py
-# --geometry's scoring: short vowels before a closure lose their open frames), as shifting the whole blend
-# did before. Showing only the opening tracks 40 ms further ahead moves the lead by +4 ms and costs open
-# vowels. The lead is set by the p/b/m closures (their lips shut where the sound goes quiet): over the 12
-# LibriVox and radio takes (pooled), showing everything else (jaw, lips, f/v tucks) 60 ms earlier moves it
-# from +25 to +41 ms and costs 7 open vowels; showing the whole mouth 40 ms earlier, closures included,
-# gives +67 ms and r 0.31 at lag 0 (real speakers: ~80 ms, 0.16-0.28) but 70 / 78 open vowels and 57 / 58
-# p/b/m on lipsync.py's in-sync scoring (77 and 58 counted a frame wider). ONSET_LEAD_S counts from the
-# voice, after an h (_gestures), so synthesised phrases ("hello", "how") lead by ~2 frames by
-# tests/live/test_session.py's measure, not 3-4; 40 / 100 / 150 ms move the recorded clips' lead by ~1 ms.
-ONSET_LEAD_S = 0.04  # with OPEN_LEAD_S the jaw starts 100-140 ms before the voice, mostly open at it
-OPEN_LEAD_S = 0.08
+# this much later (after SHAPE_LEAD_S), so a mouth opens that much earlier again and closes no later. Lip
+# closures and tucks (p, b, m, f, v) keep LEAD_S (_hold_envelope, _frame_holds): a p stays shut on every frame
+# that shows it. History (benchmarks/motion.py, benchmarks/mouth_timing.py: aperture vs loudness
+# cross-correlation over LibriVox and radio clips): LEAD_S alone led by 22-33 ms; OPEN_LEAD_S 80 ms 31-50 ms
+# (+23 ms pooled over 12 takes by RESULTS.md "Mouth timing by movement class"). Moving LEAD_S (the closures
+# with it) to 40 / 60 / 80 ms gives +46 / +63 / +80 ms, but shuts short vowels before a closure (open vowels
+# 75 -> 68 / 68 / 64 of 78, p/b/m 58 -> 56-57 / 55 on benchmarks/lipsync.py --geometry). ONSET_LEAD_S counts
+# from the voice, after an h (_gestures), so synthesised phrases ("hello", "how") lead by ~2 frames by
+# tests/live/test_session.py's measure, not 3-4.
+ONSET_LEAD_S = 0.08  # with OPEN_LEAD_S the jaw starts ~140-160 ms before the voice, mostly open at it
+OPEN_LEAD_S = 0.04  # on top of SHAPE_LEAD_S: an opening is shown up to 80 ms ahead of its sound
+# Which lead each class of movement gets (issue 13: "the mouth leads the sound by its real anticipation").
+# The jaw and lip shapes (everything but the lip closure and tuck) reach each segment's target by about its
+# acoustic start and leave it for the next one before it ends: the blend is shown up to SHAPE_LEAD_S ahead
+# (about half a jaw transition of 80-100 ms), so a transition is mostly done at its acoustic landmark, as in
+# articulatory data: the jaw and tongue start towards a vowel during the consonant before it (Lofqvist &
+# Gracco 1999) and the jaw rises towards a consonant during the vowel before it. The lead is a share of the
+# segment's length (SHAPE_LEAD_SHARE), not a fixed time: articulatory timing keeps its phase within the
+# syllable across speaking rates (Tuller & Kelso 1984, JASA 76:1030), and a fixed 40 ms would show a 50 ms
+# vowel of fast speech during the consonant before it (under a p's closure, shut). Lip closures and tucks keep
+# LEAD_S: a p/b/m is an acoustic landmark itself (the sound drops because the lips meet, and returns at the
+# burst because they part), so every frame that shows the closure is shut (_hold_envelope, _frame_holds).
+# Measured over the 12 LibriVox and radio takes (tracks; RESULTS.md "Mouth timing by movement class"): see
+# there; the whole mouth 40 ms earlier, closures included, gives more lead (+57 ms pooled, r 0.35) but shuts
+# p/b/m a frame before their sound and parts them before their burst.
+SHAPE_LEAD_S = 0.04
+SHAPE_LEAD_SHARE = 1.0 / 3.0
 
 # Sub-frame evaluation points: keeps 20-30 ms closures of fast speech from falling between frames.
 _SUBSAMPLES = 8
@@ -270,26 +279,32 @@ def _blend(gestures: list[_Gesture], t: np.ndarray) -> np.ndarray:
 def _hold_envelope(
     segments: list[tuple[str, float, float]], wanted: frozenset[str], t: np.ndarray
 ) -> np.ndarray:
-    """1 over the middle of each wanted phone, raised-cosine ramps into its neighbours, max over phones.
+    """1 from each wanted phone's start to 3/4 of it, raised-cosine ramps into its neighbours, max over phones.
 
     A hard constraint on top of the blend: bilabials must shut the lips and labiodentals must tuck the lower
     lip however fast the speech, because lip-readers notice a missing closure first. Ramps take at most half
-    of the neighbouring segment, so a short vowel between two closures still opens.
+    of the neighbouring segment (the closing one under a third), so a short vowel between two closures still
+    opens. The closure is complete at the phone's acoustic start (the sound drops because the lips meet: their
+    closing movement comes before it), and the lips part over its burst within 30 ms.
     """
     env = np.zeros(t.shape[0])
     for k, (phone, start, end) in enumerate(segments):
         if phone not in wanted:
             continue
         duration = end - start
-        hold_lo, hold_hi = start + 0.25 * duration, end - 0.25 * duration
+        hold_lo, hold_hi = start, end - 0.25 * duration
         prev_s = segments[k - 1][2] - segments[k - 1][1] if k > 0 else 0.1
         if k > 0 and segments[k - 1][0] == SILENCE:
             # After a pause the lips take their place before the voice, as the rest of the mouth gets ready
-            # (ONSET_LEAD_S, OPEN_LEAD_S): from rest straight into the closure, not open and shut again.
-            hold_lo = start - min(ONSET_LEAD_S + OPEN_LEAD_S, 0.5 * prev_s)
+            # (ONSET_LEAD_S, OPEN_LEAD_S, SHAPE_LEAD_S): from rest straight into the closure, not open and shut
+            # again.
+            hold_lo = start - min(ONSET_LEAD_S + OPEN_LEAD_S + SHAPE_LEAD_S, 0.5 * prev_s)
         next_s = segments[k + 1][2] - segments[k + 1][1] if k + 1 < len(segments) else 0.1
-        ramp_in = float(np.clip(0.5 * prev_s, 0.015, 0.07))
-        ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.07))
+        # The closing ramp takes under a third of the segment before (a short vowel between two closures
+        # keeps its open middle: at 300 words a minute "mop" has 80 ms of vowel).
+        ramp_in = float(np.clip(0.3 * prev_s, 0.015, 0.07))
+        # The lips part fast at a burst (the air pressed behind them pushes them apart).
+        ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.03))
         lo, hi = np.searchsorted(t, [hold_lo - ramp_in, hold_hi + ramp_out])
         tt = t[lo:hi]
         e = np.ones(tt.shape[0])
@@ -353,6 +368,22 @@ def _frame_holds(
     return held
 
 
+def _shape_lead(segments: list[tuple[str, float, float]], t: np.ndarray, step_s: float) -> np.ndarray:
+    """How far ahead the jaw and lip shapes are shown at each of the evenly spaced times `t`: SHAPE_LEAD_SHARE
+    of the length of the segment sounding then, at most SHAPE_LEAD_S, smoothed over 2 * SHAPE_LEAD_S so that
+    shown time never runs backwards (the lead changes by at most SHAPE_LEAD_S over that span). None in pauses
+    and an h (breath): how far the mouth leaves rest ahead of the voice is ONSET_LEAD_S's."""
+    if not segments or t.shape[0] == 0:
+        return np.zeros(t.shape[0])
+    starts = np.array([start for _, start, _ in segments])
+    lengths = np.array([0.0 if phone in (SILENCE, "HH") else end - start for phone, start, end in segments])
+    k = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(segments) - 1)
+    lead = np.minimum(SHAPE_LEAD_SHARE * lengths[k], SHAPE_LEAD_S)
+    half = max(int(round(SHAPE_LEAD_S / step_s)), 1)
+    padded = np.concatenate([np.full(half, lead[0]), lead, np.full(half, lead[-1])])
+    return np.convolve(padded, np.full(2 * half + 1, 1.0 / (2 * half + 1)), mode="valid")
+
+
 def _stress_gains(segments: list[tuple[str, float, float]]) -> list[float]:
     """Jaw gain per segment (1 for consonants and pauses): how strongly each vowel is said, from the phones.
 
@@ -402,9 +433,10 @@ def mouth_curves(
 ) -> dict[str, np.ndarray]:
     """Mouth-track curves {name in MOUTH_TRACKS: (n_frames,) float32 in 0..1} for a phone timeline.
 
-    Frame i shows the mouth of time i / fps + lead_s. Each frame is the mean of _SUBSAMPLES points across its
-    1 / fps window (no aliasing), except lip closure and tuck, which take the window's maximum so that a
-    closure shorter than a frame still shows fully in the frame nearest to it.
+    Frame i shows the mouth of time i / fps + lead_s (its jaw and lip shapes up to SHAPE_LEAD_S further on,
+    its opening OPEN_LEAD_S further still). Each frame is the mean of _SUBSAMPLES points across its 1 / fps window
+    (no aliasing), except lip closure and tuck, which take the window's maximum so that a closure shorter than
+    a frame still shows fully in the frame nearest to it.
     """
     n_tracks = len(MOUTH_TRACKS)
     if n_frames <= 0:
@@ -418,7 +450,7 @@ def mouth_curves(
     step_s = 1.0 / (fps * _SUBSAMPLES)
     ahead = int(round(OPEN_LEAD_S / step_s))
     t_ext = np.concatenate([t, t[-1] + step_s * np.arange(1, ahead + 1)])
-    blended = _blend(_gestures(segments), t_ext)
+    blended = _blend(_gestures(segments), t_ext + _shape_lead(segments, t_ext, step_s))
     opening = [_IDX[name] for name in _GROUPS["jaw"] + _GROUPS["upper"]]
     blended[: t.shape[0], opening] = np.maximum(blended[: t.shape[0], opening], blended[ahead:, opening])
     blended = blended[: t.shape[0]]
