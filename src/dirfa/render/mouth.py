@@ -141,10 +141,19 @@ SEAM_DEPTH = 0.55
 SEAM_WIDTH = 0.012
 SEAM_MIN_PX = 0.6
 SLIT_OF_PHOTO_GAP = 0.5  # see draw_mouth
+# Dimmed between closing lips, teeth take this share (at the deepest shade, TEETH_SLIT_LIGHT) of the warm
+# shade's hue (_in_lips_shade): the light there is bounced off the lips and the mouth's walls.
+SLIT_WARMTH = 0.6
 # The lower teeth fade in as the lower lip uncovers them, over this many pixels plus share of the mouth.
 LOWER_TEETH_FADE_PX = 1.5
 LOWER_TEETH_FADE = 0.035
 LOWER_SLIVER_LIGHT = 0.6  # and are this much less lit while only a sliver of them shows
+# ... column by column too: lit fully where the lower lip uncovers at least this share of what it uncovers at
+# most, dimmer towards where it covers them (the corners); and the row darkens smoothly along the arch by up
+# to LOWER_ARCH_SHADE at its end, with the square of the distance (a surface turning from the light: flat in
+# front; the upper row has ARCH_SHADE, but the lower incisors must stay lit nearly as the upper's).
+LOWER_UNCOVERED = 0.5
+LOWER_ARCH_SHADE = 0.3
 # Whole lower central crown below its edge (~9 mm, Wheeler's: 9.0 mm), gum below it; the crowns darken by
 # LOWER_TEETH_DOWN towards it and by LOWER_LIP_SHADOW in the lower lip's shade (over LIP_SHADOW above it).
 LOWER_CROWN_FULL = 0.18
@@ -240,7 +249,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     lip = np.median(image[lip_mask], axis=0) if lip_mask.sum() > 10 else np.array([150.0, 90.0, 90.0])
     lip = lip.astype(np.float32)
 
-    sclera_pixels = []
+    sclera_pixels, despeckled = [], []
     for upper, lower, iris in (
         (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.IRIS_RIGHT),
         (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.IRIS_LEFT),
@@ -252,6 +261,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         ys, xs = np.nonzero(mask)
         keep = np.hypot(xs - centre[0], ys - centre[1]) > radius
         sclera_pixels.append(image[ys[keep], xs[keep]])
+        despeckled.append(_despeckled(image, ys[keep], xs[keep]))
     sclera = np.concatenate(sclera_pixels).astype(np.float32)
     face_mask = _polygon_mask((height, width), landmarks_xy[list(topo.face_oval())]) > 128
     face = image[face_mask & ~lips_in].astype(np.float32)
@@ -281,7 +291,9 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     if len(sclera) >= 12:
         luminance = sclera.mean(axis=1)
         sclera_level = float(np.mean(np.median(sclera[luminance >= np.percentile(luminance, 80)], axis=0)))
-        sclera_top = float(np.percentile(luminance, SCLERA_TOP_PERCENTILE))
+        # (read where specks are filtered out: a small eye's brightest pixels are its catchlights, and sad1's
+        # two brightest of 97 let her teeth rise to 1.1 x her lit skin, bright cream teeth that popped)
+        sclera_top = float(np.percentile(np.concatenate(despeckled), SCLERA_TOP_PERCENTILE))
     else:  # tiny or hidden eyes
         sclera_level, sclera_top = 0.0, 255.0
     # Lighter than the lit skin by enamel's albedo, compressed near white as a picture's tone curve is.
@@ -366,6 +378,17 @@ def _band_colour(pixels: np.ndarray, percentiles: tuple[float, float]) -> np.nda
     lo, hi = np.percentile(level, percentiles)
     band = pixels[(level >= lo) & (level <= hi)]
     return (band if len(band) else pixels).mean(axis=0).astype(np.float32)
+
+
+def _despeckled(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The mean-RGB levels (float32) at pixels (ys, xs) of `image` after a 3 x 3 median filter (over their
+    bounding box and a pixel round it): specks of a few pixels, a catchlight, drop to their surroundings."""
+    if len(ys) == 0:
+        return np.zeros(0, np.float32)
+    y0, x0 = max(int(ys.min()) - 1, 0), max(int(xs.min()) - 1, 0)
+    y1, x1 = min(int(ys.max()) + 2, image.shape[0]), min(int(xs.max()) + 2, image.shape[1])
+    box = cv2.medianBlur(np.ascontiguousarray(image[y0:y1, x0:x1]), 3)
+    return box[ys - y0, xs - x0].astype(np.float32).mean(axis=1)
 
 
 @dataclass(frozen=True)
@@ -1058,9 +1081,26 @@ def draw_mouth(
         light = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
             _smooth01(opening_px / max(SLIT_OF_PHOTO_GAP * photo_gap, 1e-3))
         )
-        colour = first.cavity + (colour - first.cavity) * light
+        colour = _in_lips_shade(colour, light, first)
     out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = _clamp(out + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
+
+
+def _in_lips_shade(colour: np.ndarray, light: float, colours: MouthColours) -> np.ndarray:
+    """`colour` (3, H, W) dimmed to `light` (0..1) of its way from the cavity's colour, and warmed towards the
+    cavity's hue as it dims: the light left between closing lips is bounced off the lips and the mouth's walls.
+    Dimmed at their own hue, the astronaut's flash-white teeth read grey between her closing lips (0.78 as warm
+    as the lips, (R - B) / level, at mouthClose 0.7; now 0.94). `colours` channel first (_colours_first)."""
+    dimmed = colours.cavity + (colour - colours.cavity) * light
+    warmth = SLIT_WARMTH * (1.0 - light)
+    if warmth <= 0.0:
+        return dimmed
+    return dimmed * (1.0 + warmth * (_shade_tint(colours) - 1.0))
+
+
+def _shade_tint(colours: MouthColours) -> np.ndarray:
+    """The warm shade's hue, (3, 1, 1) around 1 (mean 1): the cavity's (its lips' shade)."""
+    return (colours.cavity / max(float(colours.cavity.mean()), 1.0)).astype(np.float32)
 
 
 def _draw_seam(
@@ -1167,9 +1207,15 @@ def _cavity(
         # just above it (a darkening from the edges down made a wide opening's lower teeth a grey slab).
         down = 1.0 - LOWER_TEETH_DOWN * _smooth01((v - edge) * (1.0 / (LOWER_CROWN_FULL * w + 1.0)))
         down *= 1.0 - LOWER_LIP_SHADOW * (1.0 - _smooth01((lip_low - v) * (1.0 / (LIP_SHADOW * w + 1.0))))
-        # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in.
-        sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * low_fade
-        shade = per_tooth * down * gaps * ((0.9 + 0.1 * inside) * sliver)
+        # A sliver of them just uncovered is also in the lower lip's shade: dimmed as well as faded in, column
+        # by column (towards the corners, where the lip covers them again, they go into its shade and the
+        # cheeks'), and the row darkens smoothly along the arch as the upper one does (ARCH_SHADE). With only
+        # the per-tooth steps a wide opening's lower row ran lit to the lip corners: a pale strip (art_17).
+        uncovered = _smooth01((lip_low - v_low) * (1.0 / (LOWER_UNCOVERED * max(lower_shows, AA_PX))))
+        sliver = LOWER_SLIVER_LIGHT + (1.0 - LOWER_SLIVER_LIGHT) * (low_fade * uncovered)
+        along = _clamp(au * (1.0 / float(ends[-1])), 0.0, 1.0)
+        arch = 1.0 - LOWER_ARCH_SHADE * (along * along)  # (a surface turning away: flat in front, cos-like)
+        shade = per_tooth * arch * down * gaps * ((0.9 + 0.1 * inside) * sliver)
         lower = colours.cavity + (lower_tone - colours.cavity) * shade
         # Below the crowns (a lower lip pulled well down) the gum.
         gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)
