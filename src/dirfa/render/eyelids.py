@@ -63,6 +63,9 @@ LASH_REMOVE_PER_EYE = 0.4
 # (0.32: a painted or made-up liner wing runs ~0.3 eye widths past mediapipe's outer corner landmark, which
 # sits short of the visible corner; stopped at 0.25 its tail was left as a coloured stroke beside the lid)
 LASH_REMOVE_PAST_CORNER = 0.32
+# (the canvas the lids are drawn on may end before that: their changes fade out over this share of the eye width
+# towards its edge)
+CANVAS_FADE_PER_EYE = 0.12
 LASH_REMOVE_PAST_INNER = 0.04  # ... but not past the inner corner (share of the eye width, +-: soft)
 # ... and from this far (px) below the moving lid edge (the new lash line is drawn over it afterwards)
 LASH_REMOVE_BELOW_PX = 1.0
@@ -80,6 +83,9 @@ GLINT_OF_SKIN = (1.1, 1.3)
 # Glints narrower than this (share of the eye width) are specks, not a lock of light hair (see _hair_like): the
 # lid is not drawn under them as it is under a lock (art_5's glitter, light and neutral, came back as specks).
 GLINT_SPECK_PER_EYE = 0.06
+# ... and lighter than that narrow opening by at least this many times its median over the lid's window (the skin's own
+# fine grain: a brush-stroked painting's light marks are texture, not glitter to fill).
+GLINT_SPECK_OF_GRAIN = 6.0
 # Hair strands in front of the eye stay in front of the closing lid, where the photo has them (they hang
 # from the head, not from the lid). They are found once, in the photo, on a grid in lid coordinates: s
 # along the lid (0..1 corner to corner) between HAIR_S, height above the corner-to-corner line between
@@ -199,6 +205,15 @@ LID_BULGE = 0.05
 LID_EDGE_SHADE = 0.08
 LID_CORNER_SHADE = 0.06
 LID_CREASE_SHADE = 0.03
+# The closing lid and its lashes shade the eyeball just under their edge: the eye still showing below it is darkened
+# by up to LID_SHADOW at the edge, fading out over LID_SHADOW_PER_EYE (eye widths) or LID_SHADOW_OF_SLIT of the slit
+# still open, whichever is less, growing in over LID_SHADOW_BLINK of closure (a half-closed lid leaves the iris below
+# it as it was). Unshaded, the iris in the narrow slit of a nearly closed eye kept its full colour: a bright blue seam
+# under the lash line (art_17).
+LID_SHADOW = 0.6
+LID_SHADOW_PER_EYE = 0.1
+LID_SHADOW_OF_SLIT = 1.5
+LID_SHADOW_BLINK = (0.4, 0.8)
 # Lash line: thickness at its thickest (share of the eye width), and how it runs along the lid (inner
 # corner -> outer corner): thin at the inner corner, thickest over the middle and outer third (the upper
 # lashes are longest and densest there: Thibaut et al. 2010, "Human eyelash characterization").
@@ -795,6 +810,17 @@ def _remove_lashes(
     glint = _smoothstep(GLINT_LIGHTER_BY[0], GLINT_LIGHTER_BY[1], lighter) * _smoothstep(
         GLINT_OF_SKIN[0], GLINT_OF_SKIN[1], lum / np.maximum(around, 1.0)
     )
+    # Specks: light dots narrower than GLINT_SPECK_PER_EYE, lighter than the skin around them at all (white glitter
+    # on a light face is only ~1.2x its skin, short of GLINT_OF_SKIN, and was left on the closed lid), filled too.
+    small = max(3, int(round(GLINT_SPECK_PER_EYE * eye_w)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (small, small))
+    narrow = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    # (and standing out of the skin's own grain: a painting's fine light brush marks are its texture, no glitter)
+    grain = GLINT_SPECK_OF_GRAIN * float(np.median(narrow[::2, ::2]))
+    speck = _smoothstep(max(GLINT_LIGHTER_BY[0], grain), max(GLINT_LIGHTER_BY[1], grain + 23.0), narrow)
+    speck *= _smoothstep(1.0, GLINT_OF_SKIN[0], lum / np.maximum(around, 1.0))
+    speck = speck.astype(np.float32)
+    glint = np.maximum(glint, speck)
     lash = np.maximum(lash, glint)
     # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
     keep = (1.0 - lash).astype(np.float32)
@@ -807,15 +833,10 @@ def _remove_lashes(
     closed = closed / _rgb(np.maximum(weight, 1e-3))
     lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin nearby (a wide dark patch): leave it
     soft_px = max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w)
-    speck = np.zeros_like(lum)
-    if glint.max() > 0.05:
-        small = max(3, int(round(GLINT_SPECK_PER_EYE * eye_w)) | 1)
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (small, small))
-        narrow = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
-        speck = _blur(
-            (glint * _smoothstep(GLINT_LIGHTER_BY[0], GLINT_LIGHTER_BY[1], narrow)).astype(np.float32),
-            soft_px,
-        )
+    if speck.any():
+        # (whole at the speck itself: blurred alone, a glint a pixel or two wide kept only ~60 % of its mask and
+        # stayed on the closing lid as a pale speck, art_5's glitter)
+        speck = np.maximum(speck, _blur(speck, soft_px))
     if not lash.any():
         return speck
     # Where: above the lid edge (its own new lash line is drawn afterwards), along the lid and a little past
@@ -840,10 +861,29 @@ def _remove_lashes(
     lash = _blur(lash.astype(np.float32), soft_px)
     w = lash * zone
     if glint.max() > 0.05:
-        w = np.maximum(w, _blur(glint.astype(np.float32), soft_px) * zone_glint)
+        w = np.maximum(w, np.maximum(glint, _blur(glint.astype(np.float32), soft_px)) * zone_glint)
     w = _rgb(strength * w)
     patch += w * (closed - patch)
     return speck
+
+
+def _canvas_edge_fade(shape: tuple[int, ...], window, fade_px: float) -> np.ndarray | None:
+    """(H, W) float32 over `window` (a warp.Region): 0 at the sides of a canvas of `shape` that the window reaches,
+    rising to 1 over fade_px; None where it reaches none."""
+    height, width = shape[:2]
+    x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
+    if x0 > 0 and y0 > 0 and x1 < width and y1 < height:
+        return None
+    xs, ys = np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32)
+    dx, dy = np.full_like(xs, 1e6), np.full_like(ys, 1e6)
+    for near, reached, distance in ((dx, x0 == 0, xs), (dx, x1 == width, width - 1 - xs)):
+        if reached:
+            np.minimum(near, distance, out=near)
+    for near, reached, distance in ((dy, y0 == 0, ys), (dy, y1 == height, height - 1 - ys)):
+        if reached:
+            np.minimum(near, distance, out=near)
+    fade_px = max(fade_px, 2.0)
+    return _smoothstep(0.0, fade_px, np.minimum(dy[:, None], dx[None, :])).astype(np.float32)
 
 
 def _along(columns: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -971,6 +1011,10 @@ def draw_lids(
             ends_inner += inner_pale * (np.maximum(whole, ends_inner) - ends_inner)
         ends = _smoothstep(-past_s, COVER_TAPER_S, from_outer) * ends_inner
         cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (ends * fade_in)
+        # The canvas (the warped region) may end inside the window, short of where the lash removal past the
+        # corners fades out: there the lid's changes fade out too, or they stopped at its edge in a straight
+        # line, a pale tab beside a painted liner wing (art_1's left eye, art_3's right).
+        at_edge = _canvas_edge_fade(canvas.shape, window, CANVAS_FADE_PER_EYE * eye_w)
         if cover.max() <= 0:
             continue
         # The closed lid is the skin just above it carried on down to the lash line: its tone is that of the
@@ -1061,6 +1105,10 @@ def draw_lids(
         fine = raw - fine
         # (lines along the lid, a crease or a fold, are its shading: mirrored down they would run as stripes)
         fine -= _blur(fine, max(1.0, GRAIN_LINES_PER_EYE * eye_w), 0.0)
+        # (nor are glitter specks above the cover: copied down as grain they came back on the closed lid as pale
+        # specks, art_5)
+        if speck.any():
+            fine *= _rgb(1.0 - speck)
         if strands is not None:  # (hair in front is no skin grain: the lid does not wear its pattern)
             fine *= _rgb(1.0 - strands[..., 3])
             strands = strands[rows]
@@ -1144,6 +1192,12 @@ def draw_lids(
         skin = tone * _rgb(shade) + grain
         a = _rgb(cover)
         drawn += a * (skin - drawn)
+        # The eyeball in the lid's shade under its edge (the slit still open: the full travel's remaining share).
+        slit = np.minimum((LID_SHADOW_OF_SLIT * (1.0 - b)) * full, LID_SHADOW_PER_EYE * eye_w)
+        under = np.clip(-d / np.maximum(slit, 0.5), 0.0, 1.0)
+        shadow = (LID_SHADOW * _ramp(*LID_SHADOW_BLINK, b)) * (1.0 - under)
+        shadow *= np.clip(0.5 - d, 0.0, 1.0) * inside_s
+        drawn *= _rgb(1.0 - shadow)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
         # thickest over the middle and outer third, in the photo's lash colour.
         from_inner = np.clip(1 - s if side == 0 else s, 0.0, 1.0)  # right eye: corners outer..inner
@@ -1191,4 +1245,6 @@ def draw_lids(
                 lighter = _mean3(colour) - _mean3(under_hair)
                 hair_a = (hair_a[part] * _smoothstep(*HAIR_OVER_LID, lighter))[..., None]
                 under_hair += hair_a * (colour - under_hair)
+        if at_edge is not None:
+            patch = raw + _rgb(at_edge) * (patch - raw)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
