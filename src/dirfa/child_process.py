@@ -1,5 +1,5 @@
-"""A second process on a pipe: started fresh, sent its (large) first message from a thread, waited on while
-checked to be alive, and stopped without leaving anything behind.
+"""A second process on a pipe: started fresh (or forked), sent its (large) first message from a thread, waited
+on while checked to be alive, and stopped without leaving anything behind.
 
 Beside the stages: speech.words decodes words in one, render.stream renders frames in several.
 """
@@ -10,7 +10,9 @@ import contextlib
 import multiprocessing
 import threading
 import time
+import warnings
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 
 POLL_S = 0.2  # how often a wait for the child checks that it is still alive
 # A killed process is gone within milliseconds; one that is not after this long is stuck in the kernel, and
@@ -32,22 +34,45 @@ class ChildProcess:
     `payload` is the first message down the pipe, sent from a thread: the child takes a second or so to start
     (a fresh interpreter, imports) before it reads it, and meanwhile the parent gets on with its own work.
     Send nothing else until the child has answered (its answer shows the payload arrived): two messages
-    written at once would interleave. Raises OSError if the process cannot start (no processes left)."""
+    written at once would interleave. None: no first message.
 
-    def __init__(self, target: Callable[..., None], args: tuple, *, name: str, payload: object) -> None:
-        # "spawn": a fresh interpreter; forking a process that runs mediapipe's threads is unsafe.
-        context = multiprocessing.get_context("spawn")
+    fork: the child is a copy of this process (target and args need not pickle, nothing is imported again)
+    rather than a fresh interpreter. Only for a target that runs none of the code of this process's other
+    threads (the copy has none of them, but their state and any locks they held, as they were) and is safe
+    in a fork on this platform: the caller decides.
+
+    Raises OSError if the process cannot start (no processes left)."""
+
+    def __init__(
+        self,
+        target: Callable[..., None],
+        args: tuple,
+        *,
+        name: str,
+        payload: object = None,
+        fork: bool = False,
+    ) -> None:
+        # "spawn" unless asked: a fresh interpreter; forking a process that runs mediapipe's threads is unsafe.
+        context = multiprocessing.get_context("fork" if fork else "spawn")
         self._conn, theirs = context.Pipe()
+        if fork:  # the copy closes its copy of our end first (_in_fork)
+            target, args = _in_fork, (self._conn, target, *args)
         try:
             self._process = context.Process(target=target, args=(theirs, *args), name=name, daemon=True)
-            self._process.start()
+            with warnings.catch_warnings():
+                if fork:
+                    # Python 3.12 warns of any fork in a process with threads: the caller vouches for the copy.
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                self._process.start()
         except BaseException:
             self._conn.close()
             raise
         finally:
             theirs.close()  # the child has its own copy: once it ends, our reads see the end of the pipe
-        self._sender = threading.Thread(target=self._send_payload, args=(payload,), name=f"{name}-setup")
-        self._sender.start()
+        self._sender: threading.Thread | None = None
+        if payload is not None:
+            self._sender = threading.Thread(target=self._send_payload, args=(payload,), name=f"{name}-setup")
+            self._sender.start()
 
     def _send_payload(self, payload: object) -> None:
         with contextlib.suppress(OSError, ValueError):  # a dead child is noticed when we wait for it
@@ -99,9 +124,17 @@ class ChildProcess:
         """Give the child grace_s to end (after a message that tells it to, or `kill`), kill it if it has not,
         and free the pipe. A child that may still be reading its payload must be killed first: otherwise
         this waits until it has read it."""
-        self._sender.join()  # a killed child's end is closed, so the sender has stopped or soon will
+        if self._sender is not None:
+            self._sender.join()  # a killed child's end is closed, so the sender has stopped or soon will
         self._process.join(timeout=grace_s)
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=REAP_S)
         self._conn.close()
+
+
+def _in_fork(conn: Connection, parents_end: Connection, target: Callable[..., None], *args: object) -> None:
+    """A forked child: close its copy of the parent's end of the pipe, then run target(conn, *args). Else the
+    parent's death would never show as the end of the pipe, and a child waiting on it would wait for ever."""
+    parents_end.close()
+    target(conn, *args)

@@ -6,6 +6,7 @@ Subcommands: animate (photo + speech -> MP4), render (photo + speech + edited an
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import errno
 import json
@@ -1149,30 +1150,40 @@ def _terminate_as_exception() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `dirfa ARGS` (argv; None: the command line, sys.argv), returning its exit status; for the command
-    line the process then ends at once (see _end_process)."""
+    line the process then ends with it as soon as its exit handlers have run (see _FastExit)."""
     code = _main(argv)
     if argv is None:
-        _end_process(code)
+        _FAST_EXIT.status = code
     return code
 
 
-def _end_process(code: int) -> None:
-    """End the `dirfa` command's process with `code` now its work is done: the exit handlers run (festival,
-    logging, multiprocessing) and the standard streams are flushed, as at any exit, but the interpreter does
-    not tear down every module and object it holds, which the kernel frees at once anyway (~30-60 ms after a
-    reply on the 2-core machine, after its video is written). A render worker ends the same way. While a
-    thread other than daemons still runs (a library's), this returns: the interpreter waits for it."""
-    import atexit
-    import threading
+class _FastExit:
+    """Ends the `dirfa` command's process once Python's exit handlers have run: the non-daemon threads are
+    waited for and the exit handlers run (festival's, multiprocessing's, any caller's), as at any exit, and
+    the standard streams are flushed, but the interpreter does not tear down every module and object it holds,
+    which the kernel frees at once anyway (~30-60 ms after a reply on the 2-core machine, after its video is
+    written). A render worker ends the same way. Does nothing unless main() ran for the command line.
 
-    first = threading.main_thread()
-    if any(t is not first and not t.daemon and t.is_alive() for t in threading.enumerate()):
-        return
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a reader gone away (BrokenPipeError): nothing left to tell it
-            stream.flush()
-    os._exit(code)
+    Registered when this module is imported, before the command imports what registers its own handlers:
+    they run last registered first, so this one runs after them. One registered before this module was
+    imported would not run; for the command that is only logging's (cli imports logging), run here."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+
+    def __call__(self) -> None:
+        if self.status is None:
+            return
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            # A reader gone away (BrokenPipeError): nothing left to tell it.
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(self.status)
+
+
+_FAST_EXIT = _FastExit()
+atexit.register(_FAST_EXIT)
 
 
 def _main(argv: Sequence[str] | None) -> int:

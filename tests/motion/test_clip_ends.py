@@ -14,29 +14,17 @@ import pytest
 from dirfa import api
 from dirfa.media.audio import load_audio
 from dirfa.motion.head import MAX_SPEED_DEG_S
-from dirfa.motion.stream import ANTICIPATION_S
+from dirfa.motion.stream import ANTICIPATION_S, MOTION_TRACKS
 from dirfa.voice.synthesis import list_voices
 
 FPS = 25.0
 DATA = Path("/usr/share/pocketsphinx/test/data")
-ANGLES = ("headYaw", "headPitch", "headRoll", "gazeYaw", "gazePitch")
-FACE = (
-    "eyeBlinkLeft",
-    "eyeBlinkRight",
-    "browInnerUp",
-    "browOuterUpLeft",
-    "browOuterUpRight",
-    "browDownLeft",
-    "browDownRight",
-    "eyeWideLeft",
-    "eyeWideRight",
-)
-GESTURES = (  # the mouth's own gestures, also lip-sync tracks (pucker, smile)
-    "mouthSmileLeft",
-    "mouthSmileRight",
-    "mouthRollLower",
-    "mouthPucker",
-)
+# The tracks the motion writes besides lip sync's: the head's and eyes' angles, the rest of the face, and the
+# mouth's own gestures (also lip-sync tracks: pucker, smile).
+HEAD = tuple(name for name in MOTION_TRACKS if name.startswith("head"))
+ANGLES = HEAD + tuple(name for name in MOTION_TRACKS if name.startswith("gaze"))
+GESTURES = tuple(name for name in MOTION_TRACKS if name.startswith("mouth"))
+FACE = tuple(name for name in MOTION_TRACKS if name not in ANGLES + GESTURES)
 OPENING = (
     "jawOpen",
     "mouthLowerDownLeft",
@@ -117,7 +105,7 @@ def test_recorded_clips_end_at_rest_and_settle_smoothly(recorded):
         assert _rest_error(curves, 0, ANGLES + FACE) < 0.01
         assert _rest_error(curves, last, ANGLES + FACE + GESTURES + OPENING + ("mouthClose",)) < 0.01
         # The settle is a movement within a head's speed, not a jump on the last frame.
-        head = np.stack([curves[name] for name in ANGLES[:3]])
+        head = np.stack([curves[name] for name in HEAD])
         steps_deg_s = np.abs(np.diff(head[:, -15:], axis=1)).max(axis=0) * FPS
         assert steps_deg_s.max() <= MAX_SPEED_DEG_S, steps_deg_s
         # ... that eases into the rest pose (slow on the last frames) rather than stopping mid-turn

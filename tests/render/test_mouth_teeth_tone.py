@@ -6,23 +6,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from test_mouth import INNER_LOOP, OUTER_LOOP, _fill, _luminance
 from test_mouth_teeth import _frame
 
 from dirfa.face import topology as topo
 from dirfa.render import mouth
-
-INNER_LOOP = list(topo.LIP_UPPER_INNER) + list(topo.LIP_LOWER_INNER[-2:0:-1])
-OUTER_LOOP = list(topo.LIP_UPPER_OUTER) + list(topo.LIP_LOWER_OUTER[-2:0:-1])
-
-
-def _luminance(rgb: np.ndarray) -> np.ndarray:
-    return np.asarray(rgb, np.float64) @ [0.299, 0.587, 0.114]  # ITU-R BT.601
-
-
-def _fill(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
-    return mask > 0
 
 
 def _eye_whites(xy: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, list[tuple[int, int]]]:

@@ -17,6 +17,7 @@ from dirfa.motion.brows import BrowMotion
 from dirfa.motion.cues import CueTracker, FrameHistory, ProsodyLike, conform
 from dirfa.motion.expression import (
     EXPRESSION_TRACKS,
+    GESTURE_TRACKS,
     ExpressionTimeline,
     MouthGestures,
     expression_curves,
@@ -25,7 +26,7 @@ from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
 from dirfa.motion.head import HeadMotion
 from dirfa.motion.tracks import TRACK_SPECS
 
-__all__ = ["HISTORY_S", "LOOKAHEAD_S", "MotionStream"]
+__all__ = ["HISTORY_S", "LOOKAHEAD_S", "MOTION_TRACKS", "MotionStream"]
 
 # How far ahead of the frame it emits the motion may look: enough to see a pause is a phrase end (0.25 s)
 # and an accent's peak (0.15 s), and to start a nod or head turn a little before its syllable, as speakers
@@ -53,6 +54,24 @@ ANTICIPATION_S = 0.2
 # After the last voice the lip-sync curves relax to rest by the last frame; when the clip ends in speech (cut
 # mid-word) they still do so over at least this long.
 MOUTH_SETTLE_MIN_S = 0.12
+# The tracks the stream writes besides lip sync's (and the expressions'): head, eyes, brows, mouth gestures.
+MOTION_TRACKS = (
+    "headYaw",
+    "headPitch",
+    "headRoll",
+    "eyeBlinkLeft",
+    "eyeBlinkRight",
+    "gazeYaw",
+    "gazePitch",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "browDownLeft",
+    "browDownRight",
+    "eyeWideLeft",
+    "eyeWideRight",
+    *GESTURE_TRACKS,
+)
 
 
 def _smoothstep(x: float) -> float:
@@ -404,7 +423,7 @@ class MotionStream:
             values[name] = _screen(min(max(values.get(name, 0.0), 0.0), 1.0), weight)
 
     def _pack(self, rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-        names = list(self.mouth) + [n for n in _MOTION_TRACKS if n not in self.mouth]
+        names = list(self.mouth) + [n for n in MOTION_TRACKS if n not in self.mouth]
         if self.options.expressions is not None:
             names += [n for n in EXPRESSION_TRACKS if n not in names]
         for row in rows:
@@ -442,25 +461,3 @@ class _Checkpoint:
             getattr(tracker, name).rewind(mark)
         for name, value in self.values.items():
             setattr(tracker, name, value)
-
-
-_MOTION_TRACKS = (
-    "headYaw",
-    "headPitch",
-    "headRoll",
-    "eyeBlinkLeft",
-    "eyeBlinkRight",
-    "gazeYaw",
-    "gazePitch",
-    "browInnerUp",
-    "browOuterUpLeft",
-    "browOuterUpRight",
-    "browDownLeft",
-    "browDownRight",
-    "eyeWideLeft",
-    "eyeWideRight",
-    "mouthSmileLeft",
-    "mouthSmileRight",
-    "mouthRollLower",
-    "mouthPucker",
-)

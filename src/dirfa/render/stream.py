@@ -10,14 +10,12 @@ import contextlib
 import dataclasses
 import gc
 import logging
-import multiprocessing
 import os
 import secrets
 import signal
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection
@@ -293,26 +291,30 @@ class RenderWorkers:
         # 512 px, copied in milliseconds; making it again costs each ~45 ms of CPU).
         self._renderer = FrameRenderer(image, rig, plan, assets)
         to_start, self._to_start = self._to_start, 0
-        if to_start and _can_fork():
-            try:
-                # The clip's shared memory is registered with multiprocessing's resource tracker, by this
-                # process and by each worker: started now, the copies share it. (Otherwise each copy would start
-                # one of its own, a fresh interpreter, before it says "ready", and that one would report the
-                # memory as leaked when it ends.)
-                resource_tracker.ensure_running()
-                with _no_sigint_while_starting():
-                    for _ in range(to_start):
-                        self._processes.append(_ForkedChild(self._renderer))
-                        self._setups.append(_Forked())
-            except OSError as exc:  # no processes left: the clip renders with those started, or here
-                log.warning("cannot start render workers (%s); rendering in this process", exc)
-            return
+        forked = bool(to_start) and _can_fork()
         try:
-            self._spawn(to_start)
-        except OSError as exc:
+            if forked:
+                self._fork(to_start)
+            else:
+                self._spawn(to_start)
+        except OSError as exc:  # no processes left: the clip renders with those started, or here
             log.warning("cannot start render workers (%s); rendering in this process", exc)
-        for process in self._processes:
-            self._setups.append(_Setup(process, (*self._scene, self._renderer.doubled)))
+        if not forked:
+            for process in self._processes:
+                self._setups.append(_Setup(process, (*self._scene, self._renderer.doubled)))
+
+    def _fork(self, n_workers: int) -> None:
+        """Start n_workers copies of this process, each with its renderer (added to the processes)."""
+        assert self._renderer is not None
+        # The clip's shared memory is registered with multiprocessing's resource tracker, by this process and
+        # by each worker: started now, the copies share it. (Otherwise each copy would start one of its own, a
+        # fresh interpreter, before it says "ready", and that one would report the memory as leaked when it
+        # ends.)
+        resource_tracker.ensure_running()
+        with _no_sigint_while_starting():
+            for _ in range(n_workers):
+                self._processes.append(_ForkedChild(self._renderer))
+                self._setups.append(_Forked())
 
     def prepared(self, source: tuple) -> _Scene | None:
         """The scene `prepare` was given with this `source` (item by item the same objects, or equal numbers,
@@ -441,27 +443,11 @@ class _Forked:
 
 class _ForkedChild(ChildProcess):
     """A render worker forked from this process: it starts with `renderer` (already built) and waits for its
-    clip, as a worker sent its scene ahead does."""
+    clip, as a worker sent its scene ahead does. It runs only the renderer, none of the code of this process's
+    other threads (the voice's, the encoder's), so their state copied mid-work is never touched (_can_fork)."""
 
     def __init__(self, renderer: FrameRenderer) -> None:
-        context = multiprocessing.get_context("fork")
-        self._conn, theirs = context.Pipe()
-        try:
-            self._process = context.Process(
-                target=_run_forked, args=(theirs, self._conn, renderer), name="dirfa-render", daemon=True
-            )
-            with warnings.catch_warnings():
-                # Python 3.12 warns of any fork in a process with threads (here: the voice's, the encoder's);
-                # the copy runs none of their code (see _can_fork).
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._process.start()
-        except BaseException:
-            self._conn.close()
-            raise
-        finally:
-            theirs.close()
-        self._sender = threading.Thread(name="dirfa-render-setup")  # no payload to send: done at once
-        self._sender.start()
+        super().__init__(_run_forked, (renderer,), name="dirfa-render", fork=True)
 
 
 @dataclasses.dataclass
@@ -726,13 +712,10 @@ def _run_worker(conn: Connection) -> None:
         os._exit(0)
 
 
-def _run_forked(conn: Connection, parents_end: Connection, renderer: FrameRenderer) -> None:
+def _run_forked(conn: Connection, renderer: FrameRenderer) -> None:
     """A render process forked from the parent with its renderer built (_ForkedChild): _serve_frames, then
     exit at once (as _run_worker)."""
     try:
-        # The parent's end of the pipe, copied by the fork, closed here: else the parent's death would never
-        # show as the end of the pipe, and this process would wait for ever.
-        parents_end.close()
         # The objects inherited from the parent are left out of garbage collection: collecting them would
         # touch (and so copy) every page they are on.
         gc.freeze()
