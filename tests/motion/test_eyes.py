@@ -119,6 +119,42 @@ def test_lid_shuts_faster_than_it_opens():
     assert np.abs(np.diff(lid[t < 0])).max() > 1.8 * np.abs(np.diff(lid[t > 0])).max()
 
 
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_no_lid_shuts_or_opens_in_one_frame(prosody_60s, fps):
+    """A closing lid shows on its way down: no frame step takes a lid from open (< 0.2) to shut (> 0.8) or back,
+    over many takes and clip lengths at both video frame rates, and lids open more slowly than they close.
+    (Before: a 150 ms blink closed over 52 ms, 0.13 -> 1.0 in one frame at 25 fps.)"""
+    # (the 25 fps prosody, each frame's values held over the frames of `fps` that fall in it)
+    n = int(len(prosody_60s.speech) * fps / FPS)
+    at = (np.arange(n) * FPS / fps).astype(int)
+    prosody = dataclasses.replace(
+        prosody_60s, **{f.name: getattr(prosody_60s, f.name)[at] for f in dataclasses.fields(prosody_60s)}
+    )
+    rising = falling = blinks = 0
+    for seed in range(16):
+        for seconds in (40.0, 9.7, 4.3):
+            part = _cut(prosody, 0, min(int(seconds * fps), n))
+            take = generate(
+                {},
+                part,
+                fps=fps,
+                n_frames=len(part.speech),
+                options=MotionOptions(seed=seed, blink_rate_per_min=45.0),
+            )
+            for name in ("eyeBlinkLeft", "eyeBlinkRight"):
+                lid = take.curves[name]
+                step = np.diff(lid)
+                jumps = np.flatnonzero(
+                    ((lid[:-1] < 0.2) & (lid[1:] > 0.8)) | ((lid[:-1] > 0.8) & (lid[1:] < 0.2))
+                )
+                assert not jumps.size, (fps, seed, seconds, name, lid[jumps[0] - 2 : jumps[0] + 4])
+                rising += int(np.sum(step > 1e-6))
+                falling += int(np.sum(step < -1e-6))
+                blinks += int(np.sum((lid[1:] >= 0.99) & (lid[:-1] < 0.99)))
+    assert blinks > 400  # (many blinks of every length drawn)
+    assert falling > 1.4 * rising  # frames spent opening against frames spent closing
+
+
 @given(st.floats(0.03, 0.2), st.floats(0.05, 0.4), st.floats(-1.0, 1.0))
 def test_blink_profile_is_a_weight(close_s, open_s, t):
     value = float(blink_profile(np.array([t]), close_s=close_s, open_s=open_s)[0])

@@ -32,9 +32,16 @@ BASE_SHARE = 0.7
 GAZE_SHIFT_BLINK_PROBABILITY = 0.35
 GAZE_SHIFT_BLINK_DEG = 6.0
 # A spontaneous blink lasts ~100-400 ms; the lid comes down about twice as fast as it goes up (VanderWerf et
-# al. 2003, J Neurophysiol 89:2784; Trutoiu et al. 2011 found the asymmetric profile looks more natural).
-BLINK_DURATION_S = (0.15, 0.35)
-CLOSE_FRACTION = 0.35
+# al. 2003, J Neurophysiol 89:2784; Trutoiu et al. 2011 found the asymmetric profile looks more natural). The
+# lid takes ~70-100 ms from the start of its movement to full closure (Stern, Walrath & Goldstein 1984,
+# Psychophysiology 21:22: "around 100 ms"; search-coil down phases of spontaneous blinks are shorter, ~65 ms),
+# and closes 40-47 % faster than it opens (Sforza et al. 2008, Ophthalmic Physiol Opt 28:345): the closing is
+# drawn from CLOSE_S, the opening OPEN_OVER_CLOSE times as long (whole blinks ~0.2-0.35 s).
+CLOSE_S = (0.07, 0.10)
+OPEN_OVER_CLOSE = (1.6, 2.5)
+# ... and at video frame rates the closing spans at least this many frame steps, so some frame shows the lid on
+# its way down (at 25 fps a 50 ms closing went from 0.13 to shut in one frame: a lid that pops shut).
+MIN_CLOSE_FRAMES = 2.0
 DOUBLE_BLINK_PROBABILITY = 0.07
 BLINK_GAZE_DIP_DEG = (
     2.0  # the eyes dip down and in during a blink (Collewijn et al. 1985, J Neurophysiol 54:11)
@@ -138,12 +145,11 @@ class Blinker:
         return self.left.take(frame), self.right.take(frame)
 
     def _start(self, frame: int, end: int | None, rng: np.random.Generator) -> None:
-        duration_s = float(rng.uniform(*BLINK_DURATION_S))
-        close_s = CLOSE_FRACTION * duration_s
-        open_s = duration_s - close_s
+        close_s = max(float(rng.uniform(*CLOSE_S)), MIN_CLOSE_FRAMES / self.fps)
+        open_s = close_s * float(rng.uniform(*OPEN_OVER_CLOSE))
         apex = frame + max(int(math.ceil(close_s * self.fps)), 1)
         double = rng.random() < DOUBLE_BLINK_PROBABILITY
-        second_close_s = float(rng.uniform(0.05, 0.08))
+        second_close_s = max(float(rng.uniform(0.05, 0.08)), MIN_CLOSE_FRAMES / self.fps)
         # The second closure comes while the lid is still mostly down (two frames, ~80 ms, after the first): at
         # video frame rates a lid that opens between the two reads as a flicker.
         second = apex + max(int(round(0.08 * self.fps)), 2)
