@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import results_md
@@ -261,31 +262,58 @@ def one_frame_events(values: np.ndarray, low: float, high: float) -> int:
     return events
 
 
-def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts: dict, fps: float) -> str:
+def geometry_scores(
+    portraits: list[Path],
+    clips: list[str],
+    truth: dict,
+    texts: dict,
+    fps: float,
+    variants: dict[str, ModuleType | None] | None = None,
+) -> str:
     """Per portrait: open vowels opened and p/b/m closed by the rig's own inner-lip gap (in mouth widths,
     over the phone times of the alignment), the smallest open-vowel opening in pixels at a 256 px face, and
-    one-frame mouth/teeth/lid events; over the LibriVox clips in both modes. Returns the Markdown text."""
+    one-frame mouth/teeth/lid events; over the LibriVox clips in both modes. Returns the Markdown text.
+
+    variants: label -> a coarticulation module (None: the working tree's), each scored on the same speech
+    analysis (the phones and prosody are found once; each module makes its own mouth curves from them)."""
+    import dataclasses
+
     import dirfa
     from dirfa.api import steady_mouth
     from dirfa.face.rig import build_rig
 
-    tracks = {}
+    variants = variants or {"now": None}
+    tracks: dict[str, dict] = {label: {} for label in variants}
     for clip in clips:
         audio, _ = truth[clip]
         for mode in MODES:
             text = texts[clip] if mode == "text" else None
-            tracks[clip, mode] = dirfa.animate(audio, fps=fps, text=text, seed=0)
+            speech = dirfa.analyze_speech(audio, fps=fps, text=text)
+            for label, module in variants.items():
+                own = speech
+                if module is not None and speech.timeline is not None:
+                    mouth = module.mouth_curves(
+                        speech.timeline, speech.prosody, fps=fps, n_frames=speech.n_frames
+                    )
+                    own = dataclasses.replace(
+                        speech, mouth={name: np.asarray(c, np.float32) for name, c in mouth.items()}
+                    )
+                tracks[label][clip, mode] = dirfa.animate(audio, fps=fps, text=text, seed=0, speech=own)
     rows = []
-    for path in portraits:
-        portrait = dirfa.load_portrait(path)
-        rig = build_rig(portrait)
+    rigs: dict[Path, tuple] = {}
+    for path, label in [(path, label) for path in portraits for label in variants]:
+        if path not in rigs:
+            rigs.clear()  # one face at a time
+            rigs[path] = (dirfa.load_portrait(path),)
+            rigs[path] += (build_rig(rigs[path][0]),)
+        portrait, rig = rigs[path]
         width = rig.frame.mouth_px
         px_256 = 256.0 / max(float(portrait.face_width_px), 1.0)  # pixels of a 256 px wide face per photo px
         rest = rig.pose({}).mouth_open_px / width
         counts = dict(closed=0, bilabials=0, opened=0, opened_before=0, vowels=0, mouth=0, teeth=0, lids=0)
         counts["frames"] = 0
         openings = []
-        for (clip, _), anim in tracks.items():
+        for (clip, _), anim in tracks[label].items():
             _, timeline = truth[clip]
             n = anim.n_frames
             curves = steady_mouth(rig, anim.curves)  # what dirfa.frames renders on this face
@@ -317,6 +345,7 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
         rows.append(
             [
                 path.name,
+                label,
                 f"{width:.0f}",
                 pct(counts["opened"], counts["vowels"]),
                 pct(counts["opened_before"], counts["vowels"]),
@@ -331,6 +360,7 @@ def geometry_scores(portraits: list[Path], clips: list[str], truth: dict, texts:
         print(" | ".join(str(c) for c in rows[-1]))
     header = [
         "portrait",
+        "coarticulation",
         "mouth px",
         "open vowels opened",
         "(old window)",
@@ -460,6 +490,11 @@ def main() -> None:
         help="only the rig's lip opening (no rendering) on these portraits (default: every shared portrait)",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --geometry: also the coarticulation of this git revision, on the same analyses (old vs new)",
+    )
+    parser.add_argument(
         "--acoustic",
         action="store_true",
         help="only the acoustic path's closed-frame share in voiced non-English speech (no rendering)",
@@ -503,7 +538,13 @@ def main() -> None:
     if args.geometry is not None:
         started = time.perf_counter()
         faces = args.geometry or [EXAMPLE_PORTRAIT, *sorted(SHARED_PORTRAITS.glob("*.png"))]
-        text = geometry_scores(faces, clips, truth, texts, float(args.fps))
+        variants: dict[str, ModuleType | None] = {}
+        if args.baseline:
+            import mouth_timing
+
+            variants[args.baseline] = mouth_timing.load_revision(args.baseline)
+        variants["now"] = None
+        text = geometry_scores(faces, clips, truth, texts, float(args.fps), variants)
         elapsed = time.perf_counter() - started
         print(f"\n{text}\n\nbenchmark took {elapsed:.0f} s")
         if not args.no_append:

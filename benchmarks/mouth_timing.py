@@ -8,11 +8,12 @@ best correlation, sub-frame (a parabola through the peak), + = the mouth leads t
 0.16-0.28, the mouth ~2 frames (~80 ms) ahead (issue 13).
 
     .venv/bin/python benchmarks/mouth_timing.py [--baseline REV] [--size 384] [--seconds 7] [--no-append]
-        [--portrait FACE ...] [--sheet OUT_DIR]
+        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only]
 
 --baseline REV: also the coarticulation of git revision REV (speech/coarticulation.py read with `git show`,
 loaded beside the working tree's), in the same run, on the same clips and portraits: before and after side by
-side. --sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
+side. --tracks-only: the tracks alone (no rendering) over 12 takes, and the jaw while the lips are shut.
+--sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
 waveform under them and each frame's time marked. Measures only, never fails.
 """
 
@@ -44,20 +45,25 @@ CLIPS = (
 PORTRAITS = (REPO / "examples" / "portrait.jpg", SHARED / "portraits" / "art_13.png")
 
 
-def lagged_r(mouth: np.ndarray, loud: np.ndarray) -> tuple[float, float, float]:
+def lagged_r(
+    mouth: np.ndarray, loud: np.ndarray, where: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """(r at lag 0, best lag in ms (sub-frame; + = mouth leads), r at the best lag). The lag is +-inf when the
-    best correlation lies at the edge of the search (no peak within +-MAX_LAG frames)."""
+    best correlation lies at the edge of the search (no peak within +-MAX_LAG frames). where: only the pairs
+    of frames (i, i + lag) that are both True in it count (None: all)."""
     ok = np.isfinite(mouth)
     if ok.sum() < 10 or np.nanstd(mouth) == 0 or np.std(loud) == 0:
         return float("nan"), float("nan"), float("nan")
     idx = np.arange(mouth.shape[0])
     m = np.interp(idx, idx[ok], mouth[ok])
+    keep = np.ones(m.shape[0], bool) if where is None else np.asarray(where, bool)
     corr = []
     for k in range(-MAX_LAG, MAX_LAG + 1):
         # lag k: the mouth at frame i against the sound at frame i + k.
         a = m[max(0, -k) : m.shape[0] - max(0, k)]
         b = loud[max(0, k) : loud.shape[0] - max(0, -k)]
-        corr.append(float(np.corrcoef(a, b)[0, 1]))
+        both = keep[max(0, -k) : m.shape[0] - max(0, k)] & keep[max(0, k) : loud.shape[0] - max(0, -k)]
+        corr.append(float(np.corrcoef(a[both], b[both])[0, 1]))
     best = int(np.nanargmax(corr))
     frac = 0.0
     if 0 < best < len(corr) - 1:
@@ -66,6 +72,15 @@ def lagged_r(mouth: np.ndarray, loud: np.ndarray) -> tuple[float, float, float]:
     if best in (0, len(corr) - 1):
         return corr[MAX_LAG], float(np.sign(best - MAX_LAG)) * np.inf, corr[best]
     return corr[MAX_LAG], (best - MAX_LAG + frac) / FPS * 1000.0, corr[best]
+
+
+def away_from_closures(timeline: object, n_frames: int, margin: int = 3) -> np.ndarray:
+    """(n_frames,) True for frames at least `margin` frames from every p/b/m of the phone timeline."""
+    away = np.ones(n_frames, bool)
+    for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
+        if phone in ("P", "B", "M"):
+            away[max(0, int(start * FPS) - margin) : int(end * FPS) + margin + 1] = False
+    return away
 
 
 def video_aperture(landmarks: np.ndarray) -> float:
@@ -216,6 +231,107 @@ def measure(
     return rows
 
 
+def transcripts() -> dict[str, str]:
+    """LibriVox clip stem -> transcript (pocketsphinx-testdata's transcription file)."""
+    out = {}
+    path = TESTDATA / "librivox" / "transcription"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        words, _, stem = line.rpartition("(")
+        out[stem.strip(" )")] = words.replace("<s>", "").replace("</s>", "").strip()
+    return out
+
+
+def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
+    """Tracks r and lead over many takes, no rendering: every LibriVox clip of pocketsphinx-testdata audio only
+    and with its transcript, and the two radio clips; each variant's mouth from the same speech analysis.
+    Returns (per-take table, summary table)."""
+    import dataclasses
+
+    import dirfa
+
+    takes = []
+    for stem, text in sorted(transcripts().items()):
+        takes += [
+            (TESTDATA / "librivox" / f"{stem}.wav", None),
+            (TESTDATA / "librivox" / f"{stem}.wav", text),
+        ]
+    takes += [(SHARED / "speech" / f"RD_Radio{k}_000.wav", None) for k in (36, 40)]
+    per_take, pooled = [], {name: ([], [], []) for name in variants}
+    masks: list[tuple[np.ndarray, np.ndarray]] = []  # (within speech, away from p/b/m) per take
+    for path, text in takes:
+        if not path.exists():
+            continue
+        audio = dirfa.load_audio(path)
+        speech = dirfa.analyze_speech(audio, fps=FPS, text=text)
+        loud = np.asarray(speech.prosody.loudness, np.float64)[: speech.n_frames]
+        row = [path.stem[-16:], "text" if text else "audio"]
+        # Speech at least 3 frames from a pause; frames at least 3 from a p/b/m (lip closures are acoustic
+        # landmarks: the sound drops as the lips meet and returns as they part, so they cannot lead it).
+        voiced = np.asarray(speech.prosody.speech, bool)[: speech.n_frames]
+        inside = voiced.copy()
+        for d in range(1, 4):
+            inside[d:] &= voiced[:-d]
+            inside[:-d] &= voiced[d:]
+        away = (
+            away_from_closures(speech.timeline, speech.n_frames)
+            if speech.timeline is not None
+            else np.ones(speech.n_frames, bool)
+        )
+        masks.append((inside, away))
+        for name, module in variants.items():
+            own = speech
+            if module is not None and speech.timeline is not None:
+                mouth = module.mouth_curves(
+                    speech.timeline, speech.prosody, fps=FPS, n_frames=speech.n_frames
+                )
+                own = dataclasses.replace(
+                    speech, mouth={k: np.asarray(v, np.float32) for k, v in mouth.items()}
+                )
+            c = dirfa.animate(audio, fps=FPS, text=text, seed=0, speech=own).curves
+            jaw, close = np.asarray(c["jawOpen"], np.float64), np.asarray(c["mouthClose"], np.float64)
+            aperture = jaw * (1 - close)
+            r0, lead, _ = lagged_r(aperture, loud)
+            row += [f"{r0:.2f}", f"{lead:+.0f}"]
+            pooled[name][0].append(aperture)
+            pooled[name][1].append(loud)
+            pooled[name][2].append((r0, lead, jaw[close >= 0.95]))
+        per_take.append(row)
+        print(" | ".join(row), flush=True)
+    header = ["take", "mode"] + [f"{name} {what}" for name in variants for what in ("r lag 0", "lead ms")]
+    summary = []
+    inside_all = np.concatenate([m[0] for m in masks]) if masks else np.zeros(0, bool)
+    away_all = np.concatenate([m[1] for m in masks]) if masks else np.zeros(0, bool)
+    for name, (apertures, louds, stats) in pooled.items():
+        series = (np.concatenate(apertures), np.concatenate(louds))
+        r0, lead, _ = lagged_r(*series)
+        r_in, lead_in, _ = lagged_r(*series, where=inside_all)
+        r_away, lead_away, _ = lagged_r(*series, where=away_all)
+        r_both, lead_both, _ = lagged_r(*series, where=inside_all & away_all)
+        leads = [s[1] for s in stats if np.isfinite(s[1])]
+        shut = np.concatenate([s[2] for s in stats])
+        summary.append(
+            [
+                name,
+                f"{np.median([s[0] for s in stats]):.2f} / {r0:.2f}",
+                f"{np.median(leads):+.0f} / {lead:+.0f}",
+                f"{r_in:.2f}, {lead_in:+.0f}",
+                f"{r_away:.2f}, {lead_away:+.0f}",
+                f"{r_both:.2f}, {lead_both:+.0f}",
+                f"{shut.mean():.3f} / {np.percentile(shut, 90):.3f}" if shut.size else "-",
+            ]
+        )
+    summary_header = [
+        "coarticulation",
+        "r lag 0 median / pooled",
+        "lead ms median / pooled",
+        "within speech: r, lead",
+        "away from p/b/m: r, lead",
+        "both: r, lead",
+        "jawOpen while the lips are shut: mean / 90th pct",
+    ]
+    return results_md.table(header, per_take), results_md.table(summary_header, summary)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,6 +342,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=7.0)
     parser.add_argument("--sheet", type=Path, help="write contact sheets (PNG) to this folder")
     parser.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
+    parser.add_argument(
+        "--tracks-only",
+        action="store_true",
+        help="only the tracks, over every LibriVox clip (audio only and --text) and both radio clips (no video)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     portraits = args.portrait or list(PORTRAITS)
@@ -233,6 +354,27 @@ def main() -> None:
     if args.baseline:
         variants[args.baseline] = load_revision(args.baseline)
     variants["now"] = None
+    if args.tracks_only:
+        per_take, summary = tracks_only(variants)
+        elapsed = time.perf_counter() - started
+        print(f"\n{per_take}\n\n{summary}\n\n({elapsed:.0f} s)")
+        if not args.no_append:
+            method = (
+                "Tracks only (no video): `dirfa.animate` (seed 0) of the 5 LibriVox clips, audio only and with "
+                "--text, and RD_Radio36/40; each coarticulation's mouth from the same speech analysis. Aperture "
+                "jawOpen * (1 - mouthClose) against speech.prosody loudness: r at lag 0 and the lag of the best r "
+                "(sub-frame, + = mouth leads; +-inf: no peak within +-200 ms), per take, then the median over the "
+                "takes and pooled (all takes' frames in one series); pooled again over pairs of frames both "
+                "within speech (3+ frames from a pause), both 3+ frames from any p/b/m of the take's phones, and "
+                "both. Jaw while shut: jawOpen on frames with mouthClose >= 0.95. Real speakers (issue 13): r "
+                f"0.16-0.28, lead ~80 ms. Total {elapsed:.0f} s."
+            )
+            results_md.append(
+                "Mouth timing on the tracks of 12 takes (benchmarks/mouth_timing.py --tracks-only)",
+                method + "\n\n" + summary + "\n\n" + per_take,
+                command=" ".join(["benchmarks/mouth_timing.py", *sys.argv[1:]]),
+            )
+        return
     if args.sheet:
         args.sheet.mkdir(parents=True, exist_ok=True)
     rows = []

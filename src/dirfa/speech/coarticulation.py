@@ -14,7 +14,15 @@ from dirfa.speech.phonemes import SILENCE, PhoneTimeline
 from dirfa.speech.prosody import Prosody
 from dirfa.speech.visemes import DIPHTHONGS, MOUTH_TRACKS, PHONE_TO_VISEME, VISEME_TARGETS, VOWELS
 
-__all__ = ["LEAD_S", "MOUTH_TRACKS", "ONSET_LEAD_S", "OPEN_LEAD_S", "SHAPE_LEAD_S", "mouth_curves"]
+__all__ = [
+    "JAW_RELEASE_SHARE",
+    "LEAD_S",
+    "MOUTH_TRACKS",
+    "ONSET_LEAD_S",
+    "OPEN_LEAD_S",
+    "SHAPE_LEAD_S",
+    "mouth_curves",
+]
 
 # The mouth is shown this much ahead of the sound it makes. Articulators move before their acoustic effect:
 # lips close and open ~20-100 ms before the burst or voicing they shape (anticipatory movement; e.g. Chandrasekaran
@@ -63,6 +71,18 @@ _SUBSAMPLES = 8
 _REST_PAUSE_S = 0.3  # pauses at least this long relax fully to rest; shorter ones are bridged
 _BRIDGE_PAUSE_S = 0.12  # pauses up to this long (stop closures, word joins) barely pull towards rest
 _JAW_AT_CLOSURE = 0.08  # jaw while the lips are pressed together (p, b, m): nearly shut
+# ... as the closure starts. The jaw then heads for the next sound inside it, the lips kept shut by the upper
+# lip coming down and the lips pressing (Löfqvist & Gracco 1997, JSLHR 40:877: in bilabial stops the jaw's
+# opening movement for the vowel begins before the oral release), so the lips part onto an opening mouth and
+# the aperture grows fast at the release. The jaw gets this share of its way to where the blend (already
+# heading for the next sound) has it, rising over the closure's middle half: from a quarter into the phone to
+# where its lips start to part. A closure before a pause or another closure stays shut as before (the blend's
+# jaw there is low anyway). Not all the way: the rig draws the pressed lips over the lowered jaw, stretched.
+JAW_RELEASE_SHARE = 0.6
+# The whole share in a closure this long or longer and before a sound this long or longer; none in one half as
+# long or before a sound half as long (a 60 ms vowel between two closures).
+_RELEASE_CLOSURE_S = 0.07
+_RELEASE_NEXT_S = 0.12
 # The jaw travels its speech range (jawOpen ~0.1 to 0.7) in no less than ~0.08 s: peak jaw speeds in speech
 # are ~100-150 mm/s over a 10-15 mm range. Faster, an "a" before a "p" shuts in one frame.
 JAW_MAX_SPEED_PER_S = 8.0
@@ -316,13 +336,43 @@ def _hold_envelope(
     return env
 
 
-def _apply_holds(values: np.ndarray, closure: np.ndarray, tuck: np.ndarray) -> np.ndarray:
-    """Impose lip closure (p, b, m) and lower-lip tuck (f, v) envelopes on blended or sampled tracks."""
+def _jaw_release(segments: list[tuple[str, float, float]], t: np.ndarray) -> np.ndarray:
+    """How far (0..JAW_RELEASE_SHARE) the jaw inside each p/b/m's closure has gone towards the blend's jaw at
+    the times `t`: 0 until a quarter into the phone, a raised-cosine rise to the share where its hold ends
+    (_hold_envelope: the lips start to part), held through their parting."""
+    env = np.zeros(t.shape[0])
+    for k, (phone, start, end) in enumerate(segments):
+        if phone not in ("P", "B", "M"):
+            continue
+        duration = end - start
+        lo, hi = start + 0.25 * duration, end - 0.25 * duration
+        next_s = segments[k + 1][2] - segments[k + 1][1] if k + 1 < len(segments) else 0.1
+        ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.03))  # as _hold_envelope's parting
+        # Less in a short closure and before a short sound: the jaw's excursion shrinks with the time it has
+        # (Lindblom 1963). A closure of one frame shows the jaw up, and a 60 ms vowel between two closures
+        # does not part the lips wide for a single frame.
+        time_for_it = min(duration / _RELEASE_CLOSURE_S, next_s / _RELEASE_NEXT_S)
+        share = JAW_RELEASE_SHARE * float(np.clip(2.0 * time_for_it - 1.0, 0.0, 1.0))
+        a, b = np.searchsorted(t, [lo, hi + ramp_out])
+        x = np.clip((t[a:b] - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+        env[a:b] = np.maximum(env[a:b], share * (0.5 - 0.5 * np.cos(np.pi * x)))
+    return env
+
+
+def _apply_holds(
+    values: np.ndarray, closure: np.ndarray, tuck: np.ndarray, release: np.ndarray | None = None
+) -> np.ndarray:
+    """Impose lip closure (p, b, m) and lower-lip tuck (f, v) envelopes on blended or sampled tracks.
+
+    release: _jaw_release's share at the same times (None: the jaw held nearly shut through every closure)."""
     v = values.copy()
     jaw = _IDX["jawOpen"]
     v[:, _IDX["mouthClose"]] = closure
     v[:, _IDX["mouthRollLower"]] = _TUCK * tuck
-    v[:, jaw] = v[:, jaw] * (1 - closure) + closure * np.minimum(v[:, jaw], _JAW_AT_CLOSURE)
+    shut = np.minimum(v[:, jaw], _JAW_AT_CLOSURE)
+    if release is not None:
+        shut += release * np.maximum(v[:, jaw] - _JAW_AT_CLOSURE, 0.0)
+    v[:, jaw] = v[:, jaw] * (1 - closure) + closure * shut
     v[:, jaw] = v[:, jaw] * (1 - tuck) + tuck * np.minimum(v[:, jaw], _JAW_AT_TUCK)
     # Pressed lips cannot funnel or bare the teeth.
     for name in ("mouthFunnel",) + _GROUPS["upper"] + ("mouthLowerDownLeft", "mouthLowerDownRight"):
@@ -456,12 +506,14 @@ def mouth_curves(
     blended = blended[: t.shape[0]]
     closure = _hold_envelope(segments, frozenset({"P", "B", "M"}), t)
     tuck = _hold_envelope(segments, frozenset({"F", "V"}), t)
-    fine = _apply_holds(blended, closure, tuck).reshape(n_frames, _SUBSAMPLES, n_tracks)
+    release = _jaw_release(segments, t)
+    fine = _apply_holds(blended, closure, tuck, release).reshape(n_frames, _SUBSAMPLES, n_tracks)
 
     frames = fine.mean(axis=1)
     closure_f = _frame_holds(segments, frozenset({"P", "B", "M"}), closure, fps=fps, lead_s=lead_s)
     tuck_f = _frame_holds(segments, frozenset({"F", "V"}), tuck, fps=fps, lead_s=lead_s)
-    frames = _apply_holds(frames, closure_f, tuck_f)
+    release_f = release.reshape(n_frames, _SUBSAMPLES).mean(axis=1)
+    frames = _apply_holds(frames, closure_f, tuck_f, release_f)
     frames = np.clip(np.nan_to_num(frames), 0.0, 1.0)
     frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
     frames[:, _IDX["mouthClose"]] = _lips_in_time(frames[:, _IDX["mouthClose"]], LIPS_MAX_SPEED_PER_S / fps)
