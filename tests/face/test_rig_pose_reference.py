@@ -68,6 +68,7 @@ def _unfold(rig: Rig, xy: np.ndarray) -> np.ndarray:
     floor = max(rig_module.MIN_FOLD_HEIGHT_PX, rig_module.UNFOLD_MIN_HEIGHT_PER_EYES * rig.frame.eyes_px)
     usable = np.abs(height_src) > floor
     movable = (rig.head_weight > 0) & ~rig.pinned
+    start = xy
     best, best_rank, since_best, stage = xy, None, 0, 1
     for iteration in range(rig_module.UNFOLD_ITERATIONS):
         height = _heights(xy, tris)
@@ -91,6 +92,15 @@ def _unfold(rig: Rig, xy: np.ndarray) -> np.ndarray:
             stage, since_best = 2, 0
         elif stage == 1 and iteration >= rig_module.UNFOLD_ITERATIONS // 2:
             stage, since_best = 2, 0
+        if stage == 2 and since_best == 0 and best is start and xy is not start:
+            # (a first stage that never bettered the pose is dropped: the second starts from the pose)
+            xy = start
+            height = _heights(xy, tris)
+            folded = (
+                usable
+                & (np.sign(height) != np.sign(height_src))
+                & (np.abs(height) > 0.5 * rig_module.MIN_FOLD_HEIGHT_PX)
+            )
         patch = np.zeros(len(xy), bool)
         patch[tris[folded].ravel()] = True
         patch |= (rig.neighbours @ patch.astype(np.float64)) > 0

@@ -136,6 +136,16 @@ PHOTO_TURN_MIN_DEG = 3.0
 FAR_SIDE_EASE_BAND_PER_HALF_FACE = 0.1
 FAR_SIDE_FULL_TURN_DEG = 8.0
 FAR_SIDE_SPLIT_PER_HALF_FACE = 0.15  # the far side blends into the near one over +-this round the midline
+# ... and its outline turns back along the near side's outline's depth profile (at the same height), put back
+# through its own deepest point against it, this share of the way from its own depth. mediapipe puts a turned
+# face's far outline on the side of the head, at cheekbone height ~0.7 half-faces deeper than the near one on
+# full3.png (~0.5 at the jaw) and nearly as deep as the turn's pivot: turning back, the outline there moved
+# 0.11-0.12 half-faces while the jaw's moved 0.24-0.27 (full3.png, full_body_2.png at yaw +20; frontal faces
+# 0.56-0.85 of the jaw's): a cheek bulging over a receding jaw. Along the near side's profile the jaw and temple
+# turn as the cheekbone does (0.62 / 0.68 of the jaw's). At the near side's depth itself the cheek followed the
+# jaw instead (0.82-0.87) and looked slimmer, but the re-detected yaw fell to 0.83 / 0.80 (benchmarks/motion.py):
+# mediapipe reads a turn from the outline at cheekbone height staying put, as a real head's silhouette does.
+FAR_SIDE_MIRRORED_OUTLINE = 1.0
 # Turning a turned face further away (yaw of the photo's own turn's sign), its far side goes behind the nose.
 # At the outline's eased depth (the 0.35 half-face easing of depth_offset) the far eye's outer corner, which in
 # a turned face lies on the outline (full3.png: 1 px inside it, and 0.9 eye distances nearer the camera than
@@ -527,11 +537,18 @@ class Rig:
         # stage for the second, the second for good): in a large picture a fold the relaxation cannot mend
         # (1536 px, a 0.5-2 px fold at a mouth corner, a 0.2-0.7 px one at 512 px, under the threshold) used
         # to run all UNFOLD_ITERATIONS steps on nearly every frame, 7x the pose's cost, for its first result.
+        # A first stage that never improved on the pose itself is dropped, and the second starts from the pose:
+        # smoothing the displacement can spread folds instead of undoing them, and relaxing the positions from
+        # there stalled on a new fold (full3.png at pitch -15: 4 folds where the chin meets the strip under it
+        # became 20 along the far jaw, then settled at 4 there, a 2 px dark speck; from the pose, none).
+        start, folded_start = xy, None
         best, best_rank, stalled = xy, None, 0
         smoothing = True  # first stage: smooth the displacement; then the positions
         for iteration in range(UNFOLD_ITERATIONS):
             height = triangle_heights(xy, tris)
             folded = usable & (np.sign(height) != sign_src) & (np.abs(height) > 0.5 * MIN_FOLD_HEIGHT_PX)
+            if folded_start is None:
+                folded_start = folded
             fold_px = np.abs(height[folded])
             rank = (int((fold_px > MIN_FOLD_HEIGHT_PX).sum()), float(fold_px.sum()))
             if best_rank is None or rank < best_rank:
@@ -544,6 +561,8 @@ class Rig:
                 break
             if smoothing and (iteration >= UNFOLD_ITERATIONS // 2 or stalled >= UNFOLD_STALL):
                 smoothing, stalled = False, 0
+                if best is start:
+                    xy, folded = start, folded_start
             patch = np.zeros(len(xy), bool)
             patch[tris[folded].ravel()] = True
             patch |= (self.neighbours @ patch.astype(np.float64)) > 0
@@ -570,9 +589,10 @@ class Rig:
         a, b, c, orientation, mover, thick = self._posing.slivers
         if not len(c):
             return xy
-        out = xy
-        judged = self._posing.orientation
-        tris = self.skin_triangles
+        # Only the triangles round the corners that settle (`vertex`, one per sliver) can change: the rest keep
+        # their heights, and fold or not as in `xy`, whatever is moved. Those are judged alone (`tris`).
+        vertex, _, tris, judged = self._posing.sliver_moves
+        out, folded_xy = xy, None
         for _ in range(2):
             pa, pb, pc = out[a].astype(np.float64), out[b].astype(np.float64), out[c].astype(np.float64)
             side, off = pb - pa, pc - pa
@@ -596,11 +616,12 @@ class Rig:
                 pc + to_c[1] * (reach[1] / np.maximum(reach[0], 1e-9))[:, None],
             )
             target = np.where((mover == 0)[:, None], onto, np.where((mover == 1)[:, None], *past_c))
-            vertex = np.where(mover == 0, c, np.where(mover == 1, a, b))
             before = triangle_heights(out, tris)
             folded_before = (
                 (judged != 0) & (np.sign(before) != judged) & (np.abs(before) > MIN_FOLD_HEIGHT_PX)
             )
+            if folded_xy is None:
+                folded_xy = folded_before  # (the first pass starts from xy)
             moved, pending = out.copy(), turned.copy()
             for share in SLIVER_SETTLE_SHARES:
                 trial = moved.copy()
@@ -616,16 +637,15 @@ class Rig:
                 if not pending.any():
                     break
             out = moved
+        if out is xy:
+            return xy  # (no sliver turned)
         # Moves that together still folded a triangle (over the passes) are taken back.
-        height = triangle_heights(xy, tris)
-        folded_before = (judged != 0) & (np.sign(height) != judged) & (np.abs(height) > MIN_FOLD_HEIGHT_PX)
         for _ in range(4):
             height = triangle_heights(out, tris)
             folds = (judged != 0) & (np.sign(height) != judged) & (np.abs(height) > MIN_FOLD_HEIGHT_PX)
-            back = np.unique(tris[folds & ~folded_before].ravel())
+            back = np.unique(tris[folds & ~folded_xy].ravel())
             if not len(back):
                 break
-            out = out.copy() if out is xy else out
             out[back] = xy[back]
         return out
 
@@ -808,16 +828,36 @@ def triangle_orientation(
     if known.all():
         return orientation
     # Across a shared edge u-v: +1 if the two triangles run it in opposite directions (same orientation).
-    edges = _edge_triangles(triangles)
-    runs = [((a, b), (b, c), (c, a)) for a, b, c in triangles.tolist()]
-    for row in np.nonzero(~known)[0].tolist():
-        total = 0.0
-        for u, v in runs[row]:
-            for other in edges[(u, v) if u < v else (v, u)]:
-                if other != row and known[other]:
-                    same = 1.0 if (v, u) in runs[other] else -1.0
-                    total += same * orientation[other] * abs(float(height[other]))
-        orientation[row] = np.sign(total)
+    # Half-edges (row t, side k: corner k to corner k + 1) sorted by their undirected edge, stably (so rows in
+    # order): a half-edge's partners are its neighbours in that order with the same edge, within the largest
+    # number of triangles any edge has.
+    tris = np.asarray(triangles, np.int64)
+    start, end = tris.ravel(), np.roll(tris, -1, axis=1).ravel()
+    key = np.minimum(start, end) * (int(tris.max()) + 1) + np.maximum(start, end)
+    order = np.argsort(key, kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    sorted_key = key[order]
+    widest = int(np.unique(key, return_counts=True)[1].max())
+    rows = np.nonzero(~known)[0]
+    halves = (3 * rows[:, None] + np.arange(3)).ravel()  # (each unknown row's sides, in order)
+    weight = orientation * np.abs(height)  # (a judged triangle's say: its orientation, by its height)
+    terms = []
+    for step in [*range(-widest + 1, 0), *range(1, widest)]:  # (partners in row order)
+        at = position[halves] + step
+        inside = (at >= 0) & (at < len(order))
+        other = order[np.clip(at, 0, len(order) - 1)]
+        partner = inside & (sorted_key[np.clip(at, 0, len(order) - 1)] == key[halves])
+        other_row = other // 3
+        partner &= (other_row != halves // 3) & known[other_row]
+        same = np.where(start[other] == end[halves], 1.0, -1.0)
+        terms.append(np.where(partner, same * weight[other_row], 0.0).reshape(len(rows), 3))
+    total = np.zeros(len(rows))
+    # (summed side by side, each side's partners in row order: the order of a loop over them)
+    for side in range(3):
+        for term in terms:
+            total = total + term[:, side]
+    orientation[rows] = np.sign(total)
     return orientation
 
 
@@ -979,6 +1019,14 @@ class _Posing:
         self.slivers = (a[keep], b[keep], c[keep], orientation[~usable][keep], mover[keep], thick[keep])
         # (T,) every skin triangle's orientation as render.warp.folded_triangles judges it (at its threshold)
         self.orientation = triangle_orientation(rig.points_xyz[:, :2], rig.skin_triangles, MIN_FOLD_HEIGHT_PX)
+        # All that Rig._settle_slivers can change: the corner each sliver settles by, and the rows of the skin
+        # triangles that have one of them as a corner, with their corners (as intp: indexes faster) and
+        # orientation.
+        vertex = np.where(mover == 0, c, np.where(mover == 1, a, b))[keep]
+        touched = np.zeros(n, bool)
+        touched[vertex] = True
+        near = np.nonzero(touched[rig.skin_triangles].any(axis=1))[0]
+        self.sliver_moves = (vertex, near, rig.skin_triangles[near].astype(np.intp), self.orientation[near])
 
 
 def _neighbour_mean(n: int, triangles: np.ndarray):
@@ -1127,6 +1175,34 @@ def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
     return cv2.dilate(joined.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
 
 
+def _over_strip(
+    xy: np.ndarray, ids: np.ndarray, strip: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points `ids` that lie over a triangle of `strip`: those ids (K,), the corners of the (first) triangle
+    each lies in (K, 3) and their barycentric weights there (K, 3)."""
+    a, b, c = (xy[strip[:, k]].astype(np.float64) for k in range(3))
+    e1, e2 = b - a, c - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    usable = np.abs(det) > 1e-9
+    det = np.where(usable, det, 1.0)
+    found, corners, weights = [], [], []
+    for i in np.asarray(ids).tolist():
+        d = xy[i].astype(np.float64) - a
+        s = (d[:, 0] * e2[:, 1] - d[:, 1] * e2[:, 0]) / det
+        t = (e1[:, 0] * d[:, 1] - e1[:, 1] * d[:, 0]) / det
+        over = usable & (s >= -1e-6) & (t >= -1e-6) & (s + t <= 1 + 1e-6)
+        if over.any():
+            row = int(np.argmax(over))
+            found.append(i)
+            corners.append(strip[row])
+            weights.append([1 - s[row] - t[row], s[row], t[row]])
+    return (
+        np.array(found, np.int64),
+        np.array(corners, np.int64).reshape(-1, 3),
+        np.array(weights, np.float64).reshape(-1, 3),
+    )
+
+
 def _strip(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
     """Triangles joining two closed loops of equal length."""
     n = len(inner)
@@ -1149,15 +1225,17 @@ def _flip_slivers(xy: np.ndarray, triangles: np.ndarray, min_height_px: float) -
     only widens or narrows thick triangles. Thinnest first; repeated while a pass flips any."""
     tris = np.array(triangles, np.int32, copy=True)
     pts = np.asarray(xy, np.float64)
+    at = pts.tolist()  # (as Python floats: the same numbers, without numpy's cost per scalar)
 
     def side(o: int, p: int, q: int) -> float:  # twice the signed area of o, p, q
-        (ox, oy), (px, py), (qx, qy) = pts[o], pts[p], pts[q]
+        (ox, oy), (px, py), (qx, qy) = at[o], at[p], at[q]
         return (px - ox) * (qy - oy) - (py - oy) * (qx - ox)
 
+    def length(p: int, q: int) -> float:  # (numpy's hypot: math.hypot may round otherwise)
+        return np.hypot(at[q][0] - at[p][0], at[q][1] - at[p][1])
+
     def height_of(o: int, p: int, q: int) -> float:
-        longest = max(
-            np.hypot(*(pts[p] - pts[o])), np.hypot(*(pts[q] - pts[p])), np.hypot(*(pts[o] - pts[q]))
-        )
+        longest = max(length(o, p), length(p, q), length(q, o))
         return abs(side(o, p, q)) / max(float(longest), 1e-9)
 
     for _ in range(SLIVER_FLIP_PASSES):
@@ -1168,7 +1246,7 @@ def _flip_slivers(xy: np.ndarray, triangles: np.ndarray, min_height_px: float) -
             if height[row] > min_height_px:
                 continue
             corners = tris[row].tolist()
-            lengths = [np.hypot(*(pts[corners[(k + 1) % 3]] - pts[corners[k]])) for k in range(3)]
+            lengths = [length(corners[k], corners[(k + 1) % 3]) for k in range(3)]
             k = int(np.argmax(lengths))
             a, b, c = corners[k], corners[(k + 1) % 3], corners[(k + 2) % 3]
             ab = (a, b) if a < b else (b, a)
@@ -1528,18 +1606,38 @@ def build_rig(portrait: Portrait) -> Rig:
         )
 
         def far_side_offset(
-            band_per_half_face: float, keep_eyes: bool = False, slope: float | None = None
+            band_per_half_face: float,
+            keep_eyes: bool = False,
+            slope: float | None = None,
+            outline: np.ndarray | None = None,
         ) -> np.ndarray:
-            # The far side at its own depth, but for a band at the outline (which keeps the outline's).
+            # The far side at its own depth, but for a band at the outline (which keeps the outline's, or
+            # `outline`'s: (36,) depths of the outline points).
             band = 1 - _smoothstep(0.0, band_per_half_face * half_face, np.clip(inside, 0, None))
             if keep_eyes:
                 band = band * _smoothstep(0.0, AWAY_EYE_REACH_PER_EYES * eyes_px, eye_distance)
-            far_own = own_depth + (outline_depth - own_depth) * band
+            at_outline = outline_depth if outline is None else outline[nearest]
+            far_own = own_depth + (at_outline - own_depth) * band
             if slope is not None:
                 far_own = _limit_depth_slope(far_own, landmarks[:, :2], slope)
             return _rotation_offsets(depth + (far_own - depth) * far, points, ball_pairs, eyeball_xyz)
 
-        frontalise_depth_offset = far_side_offset(FAR_SIDE_EASE_BAND_PER_HALF_FACE)
+        # Its outline turns back along the near side's outline's depth at the same height, put back through its
+        # own deepest point against that (see FAR_SIDE_MIRRORED_OUTLINE); the rings beyond it with it (their
+        # depth is halfway to the back of the face).
+        far_oval = (-towards_far[oval_ids] if photo_turn_deg < 0 else towards_far[oval_ids]) > 0
+        v_near = uv[oval_ids[~far_oval], 1]
+        order = np.argsort(v_near)
+        oval_z = landmarks[oval_ids, 2].astype(np.float64)
+        near_z = np.interp(uv[oval_ids, 1], v_near[order], oval_z[~far_oval][order])
+        down = (uv[oval_ids, 1] - uv[oval_ids, 1].min()) / max(float(np.ptp(uv[oval_ids, 1])), 1.0)
+        sides = far_oval & (far[oval_ids] > 0.5 * far.max()) & (down > 0.2) & (down < 0.9)  # temple to jaw
+        if sides.any():
+            near_z = near_z + float((oval_z - near_z)[sides].max())
+        mirrored = np.where(far_oval, oval_z + FAR_SIDE_MIRRORED_OUTLINE * (near_z - oval_z), oval_z)
+        frontalise_depth_offset = far_side_offset(FAR_SIDE_EASE_BAND_PER_HALF_FACE, outline=mirrored)
+        ring_shift = (mirrored - oval_z) / 2 * far[oval_ids]
+        frontalise_depth_offset[ring_slice] = np.tile(ring_shift, len(RING_SCALES)).astype(np.float32)
         eye_distance = np.minimum(
             *(
                 _polygon_distance(landmarks[:, :2], landmarks[list(up) + list(low[-2:0:-1]), :2])
@@ -1568,6 +1666,15 @@ def build_rig(portrait: Portrait) -> Rig:
     to_ring = np.linalg.norm(ring_xyz[nearest[beyond], :2] - oval_xy[nearest[beyond]], axis=1)
     into_strip = np.clip(-inside[beyond] / np.maximum(to_ring, 1.0), 0.0, 1.0)
     head_weight[beyond] = 1.0 + (ring_head[nearest[beyond]] - 1.0) * into_strip
+    # Turning, they take the near side's extra head weight of the strip where they lie (NEAR_JAW_RING_WEIGHT),
+    # and a turned face turning back turns them at the strip's depth there: at the outline's they slid 0.5-0.7 px
+    # (median, up to 2.7) against the strip on full3.png and full_body_2.png at yaw +20, now 0.1 (up to 1.1); with
+    # the far outline at the near side's depth itself 3 px, and the photo's cheek edge showed twice (a dashed line).
+    on_strip, corners, shares = _over_strip(points[:, :2], beyond, _strip(oval_ids, ring_ids[0]))
+    near_side_head_weight[:, on_strip] = (near_side_head_weight[:, corners] * shares).sum(axis=2)
+    if frontalise_depth_offset is not None:
+        turn_depth = points[:, 2] + frontalise_depth_offset
+        frontalise_depth_offset[on_strip] = (turn_depth[corners] * shares).sum(axis=1) - points[on_strip, 2]
     pitch_depth_offset = np.zeros(n, np.float32)
     pitch_depth_offset[:N_LANDMARKS] = pitch_depth - landmarks[:, 2]
     if far_side is not None:
