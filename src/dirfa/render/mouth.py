@@ -49,6 +49,9 @@ TEETH_MIN_WARMTH = 0.03  # blue at least this share of the level below green: iv
 CORNER_WARMTH = 0.45
 # The cavity (near the lips, at the back) and the tongue keep at least these shares of the lit skin's level.
 CAVITY_OF_SKIN = 0.3
+# Through a slit no taller than this share of the mouth width the cavity keeps its warm tone (see _cavity): the
+# astronaut's smile and "ee" were ringed by a band of the mouth's back colour (lum ~35), a mouthguard's outline.
+SLIT_DEEP = 0.2
 DEEP_OF_SKIN = 0.11
 TONGUE_OF_SKIN = 0.5
 BOUNCE_NEUTRAL = 0.25  # share of that lift that is neutral (unsaturated bounce light)
@@ -100,6 +103,13 @@ _RESOLVED_SPAN = 1.0 / (TOOTH_RESOLVED_PX[1] - TOOTH_RESOLVED_PX[0])
 # half width; its silhouette at the back is soft (it recedes into the dark).
 TONGUE_RISE = 0.55
 TONGUE_HALF_WIDTH = 0.34
+# Through a narrower gap the tongue, close behind the lower incisors, fills more of what shows between the upper
+# crowns' edges and the lower teeth (or the lower lip where it covers them): TONGUE_NARROW_RISE of it, down to
+# TONGUE_RISE once that gap is TONGUE_WIDE_GAP of the mouth width. Drawn only past the crowns' full length, a
+# speech "ee" or a medium "eh" showed a black slit under the teeth and no tongue (the astronaut, art_1).
+TONGUE_NARROW_RISE = 0.8
+TONGUE_WIDE_GAP = 0.15
+TONGUE_NARROW_LIGHT = 0.25  # and its top, dark at the back of a wide mouth, is this much lighter there
 # The upper lip shades the teeth for this share of the mouth width below it, darkening them by up to
 # LIP_SHADOW_DEPTH at the lip (a little more on a large mouth, where the shade is resolved).
 LIP_SHADOW = 0.08
@@ -650,6 +660,19 @@ def _past_photo_corners(
     return out
 
 
+def _enamel(texture: np.ndarray, colours: MouthColours) -> np.ndarray:
+    """(H, W) 0..1: how much each pixel of a (3, H, W) photo texture is its teeth's enamel: lit like teeth (see
+    PHOTO_TEETH_LIGHT) and nearly neutral (see OWN_TEETH_CHROMA)."""
+    red, green, blue = texture
+    level = (red + green + blue) / 3
+    chroma = (np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)) / (
+        np.maximum(level, 1.0)
+    )
+    return _teeth_like_level(level, colours) * _smooth01(
+        (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
+    )
+
+
 def _teeth_like(texture: np.ndarray, colours: MouthColours) -> np.ndarray:
     """(H, W, 1) 0..1: how much each pixel of the photo's mouth interior is lit like its teeth rather than
     dark like the gap behind them (see PHOTO_TEETH_LIGHT)."""
@@ -780,8 +803,11 @@ def _row_plan(
     # linearly from one tooth's centre to the next (a blend of half a tooth), and the row keeps its symmetry.
     blend = 0.5 - (0.5 - CROWN_BLEND) * detail
     if offsets is not None:
-        # Both sides in one lookup: the left side's teeth numbered on after the right's, one tooth apart.
-        sides = np.concatenate([base + np.asarray(offsets[0], np.float32) * (mouth_px * detail), base[:1]])
+        # Both sides in one lookup: the left side's teeth numbered on after the right's, two teeth apart.
+        # (after the right side's last tooth, that tooth again and then the central: at the row's end the
+        # right side's crowns ran on towards the central's length, a hook; the left side's meet the midline)
+        right = base + np.asarray(offsets[0], np.float32) * (mouth_px * detail)
+        sides = np.concatenate([right, right[-1:], base[:1]])
         base = np.concatenate([sides, base + np.asarray(offsets[1], np.float32) * (mouth_px * detail)])
     return (
         ends_px,
@@ -813,10 +839,8 @@ def _teeth_row(
     )
     au = np.abs(u) if au is None else au
     s = np.interp(au, ends_px, index).astype(np.float32)
-    if offsets is None:
-        crown = np.interp(s, knots, crown_values).astype(np.float32)
-    else:
-        crown = np.interp(s + np.float32(len(crowns) + 1) * (u < 0), knots, crown_values).astype(np.float32)
+    at = s if offsets is None else s + np.float32(len(crowns) + 2) * (u < 0)  # (where to look up crowns)
+    crown = np.interp(at, knots, crown_values).astype(np.float32)
     c = 2.0 * (s - np.floor(s)) - 1.0  # -1 .. 1 across each tooth, mesial to distal
     c2 = c * c
     widths = np.interp(s, widths_at, widths).astype(np.float32)
@@ -824,9 +848,22 @@ def _teeth_row(
     # faded out on teeth narrower than ROUNDING_FULL_PX: on teeth a few pixels wide the notch between two was
     # as deep as they were wide, a saw of pixel steps along a smile's row at its ends (art_10).
     resolved = _smooth01((widths - 0.5 * ROUNDING_FULL_PX) * (2.0 / ROUNDING_FULL_PX))
-    crown *= 1.0 - (rounding * detail) * resolved * (c2 * c2 * c2) * (1.0 + DISTAL_ROUNDING * c)
     # Distance to the nearest separation in pixels; a separation is a soft dark line about a pixel wide.
     gap_px = (1.0 - np.abs(c)) * 0.5 * widths
+    # Each corner is a quarter circle of radius `radius` px (as far along the edge as up the tooth). Rounded
+    # off within the last few per cent of the tooth's width (as c ** 6), art_10's central lost 1.8 px of its
+    # distal corner within half a pixel of the separation: a notch in the row's edge, under the lateral's.
+    share = (rounding * detail) * resolved
+    radius = crown * (share * (1.0 + DISTAL_ROUNDING * c))
+    # ... and the notch between two teeth goes no higher than the neighbour's own rounded corner: the longer
+    # tooth's corner rounds off at most down to it (a V deeper than both edges reads as a chip, art_10's).
+    towards = np.where(c > 0.0, np.float32(1.0), np.float32(-1.0))
+    other = np.interp(np.floor(at) + 0.5 + towards, knots, crown_values).astype(np.float32)
+    radius = np.minimum(
+        radius, np.maximum(crown - other * (1.0 - share * (1.0 - DISTAL_ROUNDING * towards)), 0.0)
+    )
+    corner = _clamp(1.0 - gap_px / np.maximum(radius, 1e-3), 0.0, 1.0)
+    crown -= radius * (1.0 - np.sqrt(1.0 - corner * corner))
     # Small mouths keep a faint midline, so the two centrals still read as teeth, not a bar; and a tooth
     # wide enough to show its separation and its convex face in pixels (TOOTH_RESOLVED_PX) shows them whole,
     # whatever the mouth's width: on a small face drawn at its source size and scaled up (sad1, a 44 px
@@ -932,6 +969,21 @@ def draw_mouth(
         share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
         dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
         keep = share * (1.0 - dropped)
+    # The photo's teeth seen through its narrow gap are in its lips' shade (full3's at level 146 in a face whose
+    # light gives teeth 209): as the jaw opens the lips past its gap, or a smile lifts its lip off them, they
+    # come into that light, their level raised towards the synthesised tone's at their own hue (relit, a
+    # factor). Carried at their shaded level, full3's smile was a dull grey-beige row.
+    relit = 1.0
+    if own_tone is not None:
+        exposed = max(dropped, float(_smooth01((lift_px - MIN_LIFT_PX) / (PHOTO_FILTER_DROP * w))))
+        lit = min(
+            float(colours.teeth.mean()) / max(float(own_tone.mean()), 1.0), 255.0 / float(own_tone.max())
+        )
+        relit = 1.0 + max(lit - 1.0, 0.0) * exposed
+        # (and the lips' pink bounce in that shade goes: half way to the synthesised tone's hue, as lit)
+        own_lit = own_tone * relit
+        own_lit += (relit - 1.0) / max(lit - 1.0, 1e-6) * 0.5 * (colours.teeth - own_lit)
+        upper_tone = (colours.teeth + shown * (own_lit - colours.teeth)).astype(np.float32)
     # With keep 1 the warped photo and its skull-carried teeth are the whole mouth: nothing synthesised shows.
     drawn = keep < 1.0
     colour = None
@@ -946,29 +998,14 @@ def draw_mouth(
         # lower edge where they meet, and its gum a dark band above the shortened crowns; the astronaut)
         fill = own_crown * float(UPPER_CROWN[0]) * w / max(photo_gap, 1.0)
         reveal += share * max(min(fill, PHOTO_REVEAL_MAX) - TEETH_REVEAL, 0.0)
-    if drawn:
-        # The lower teeth in the face's light on the same enamel as the upper, in the upper teeth's tone (a
-        # photo's own in enamel's warm order, see _ivory): in the synthesised tone's neutral hue at their level
-        # they read grey-green against the pink lips of a pink-lit photo whose upper teeth are pinkish (full3).
-        lower_tone = upper_tone.astype(np.float32)[:, None, None]
-        colour = _cavity(
-            first,
-            u,
-            v,
-            au,
-            v_up,
-            v_low,
-            lip_low,
-            inside,
-            w,
-            detail,
-            up,
-            low,
-            lower_shows,
-            lower_tone,
-            float(UPPER_CROWN[0]) * crown_scale * w,
-        )
-
+    # The upper central crowns' edge as drawn below, and the lower lip, at the midline: the tongue shows between.
+    crown0 = float(UPPER_CROWN[0]) * crown_scale * w
+    edge0 = float(np.interp(0.0, *_sorted(up))) + crown0
+    lip0 = float("inf")
+    if len(poly) == 20:
+        top0, lip0 = (float(np.interp(0.0, *_sorted(line))) for line in (ipoly[:11], lip_bottom))
+        excess0 = edge0 - (top0 + reveal * max(lip0 - top0, 0.0))
+        edge0 -= 0.5 * (excess0 + np.sqrt(excess0 * excess0 + (TEETH_REVEAL_SOFT * w + 0.5) ** 2))
     # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
     ends = _row(UPPER_TOOTH_ENDS, w)
     s, crown, gaps = _teeth_row(
@@ -983,7 +1020,40 @@ def draw_mouth(
     )
     soft = TEETH_REVEAL_SOFT * w + 0.5
     edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
-    a_up = _soft(edge - v, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
+    row = _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
+    a_up = _soft(edge - v, AA_PX) * row
+    # (the mouth behind them shows below their edges, or below the upper lip past the row's ends)
+    slit_top = lip_top + np.maximum(edge - lip_top, 0.0) * row
+    # Through barely parted lips little light comes in (see TEETH_SLIT_LIGHT): on the teeth, and the tongue.
+    slit_light = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
+        _smooth01(opening_px / (TEETH_LIT_OPENING * w))
+    )
+    if drawn:
+        # The lower teeth in the face's light on the same enamel as the upper, in the upper teeth's tone (a
+        # photo's own in enamel's warm order, see _ivory): in the synthesised tone's neutral hue at their level
+        # they read grey-green against the pink lips of a pink-lit photo whose upper teeth are pinkish (full3).
+        lower_tone = upper_tone.astype(np.float32)[:, None, None]
+        colour = _cavity(
+            first,
+            u,
+            v,
+            au,
+            v_up,
+            v_low,
+            lip_low,
+            slit_top,
+            inside,
+            w,
+            detail,
+            up,
+            low,
+            lower_shows,
+            lower_tone,
+            edge0,
+            lip0,
+            slit_light,
+        )
+
     per_tooth = _per_tooth(s, UPPER_TOOTH_LIGHT, 0.25)
     # The upper lip's shadow on the teeth, and the last ~1 mm of the incisal edge, thin and translucent.
     # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
@@ -1011,9 +1081,7 @@ def draw_mouth(
     if drawn:
         # (half of it on a small mouth: its crowns a few pixels tall, lit to their edge, read as a flat block)
         incisal = 1.0 - (0.16 * max(detail, 0.5)) * _smooth01(1.0 - (edge - v) * (1.0 / (0.03 * w + 0.5)))
-        slit = TEETH_SLIT_LIGHT + (1.0 - TEETH_SLIT_LIGHT) * float(
-            _smooth01(opening_px / (TEETH_LIT_OPENING * w))
-        )
+        slit = slit_light
         arch = 1.0 - ARCH_SHADE * _smooth01(au * (1.0 / float(ends[-1])))
         shade = per_tooth * arch * lip_shade * incisal * gaps * ((0.85 + 0.15 * inside) * slit)
         # Shade is warm: the teeth darken towards the mouth's own red-brown, not towards olive grey.
@@ -1024,6 +1092,10 @@ def draw_mouth(
         texture, cover, opening, continued, within = _photo_interior(
             photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
         )
+        if relit > 1.0:  # (its enamel relit as its tone is, above; not its dark gap nor its lips)
+            texture *= 1.0 + (relit - 1.0) * _enamel(texture, colours)
+            if continued is not None:
+                continued *= 1.0 + (relit - 1.0) * _enamel(continued, colours)
         # Where the lip lifts off them (a smile, a wide jaw), its teeth are carried on upwards (each tooth
         # its own tone and width) in the lip's shade, then the gum: a dark gap there hung them in the air.
         # Only where the photo has teeth: towards its corners it has lips, which carried up read as blobs.
@@ -1149,6 +1221,7 @@ def _cavity(
     v_up: np.ndarray,
     v_low: np.ndarray,
     lip_low: np.ndarray,
+    slit_top: np.ndarray,
     inside: np.ndarray,
     w: float,
     detail: float,
@@ -1156,39 +1229,57 @@ def _cavity(
     low: np.ndarray,
     lower_shows: float,
     lower_tone: np.ndarray,
-    crown_px: float,
+    edge_px: float,
+    lip_px: float,
+    light_in: float,
 ) -> np.ndarray:
     """(3, H, W) float32 colour of the mouth behind the upper teeth: the cavity, the tongue and the lower teeth
     (draw_mouth's face coordinates u, v, au = |u| and teeth lines v_up, v_low of each pixel; the lower lip
-    lip_low; the lips' shadow `inside`; mouth width w px; tooth detail 0..1; the teeth lines' knots up, low;
-    how far the lower lip has dropped below the lower teeth's edges, lower_shows px; the lower teeth's lit
-    colour lower_tone, (3, 1, 1); the upper central crown's length crown_px). `colours` are channel first
-    (_colours_first)."""
+    lip_low; what covers the mouth above each pixel (the upper teeth's edges, or the upper lip) slit_top; the
+    lips' shadow `inside`; mouth width w px; tooth detail 0..1; the teeth lines' knots up, low; how far the
+    lower lip has dropped below the lower teeth's edges, lower_shows px; the lower teeth's lit colour
+    lower_tone, (3, 1, 1); where the upper central crowns' edge is drawn and the lower lip is at the midline,
+    edge_px and lip_px, on v; the light let in by the lips' opening, light_in, 0..1). `colours` are channel
+    first (_colours_first)."""
     # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
     # (under the palate) and in the corners (the cheeks).
     height = np.maximum(v_low - v_up, 1.0)
     lower_share = _clamp((v - v_up) / height, 0.0, 1.0)
     warmth = _clamp(0.55 * lower_share + 2.2 * (1.0 - inside), 0.0, 1.0)
     warmth *= _clamp(1.0 - (au * (1.0 / (0.5 * w))) ** 2, CORNER_WARMTH, 1.0)
+    # Through a slit (between the upper teeth or lip above and the lower teeth or lip below) the back of the
+    # mouth is not seen, only the tongue and walls close behind the lips in the light coming through: it is
+    # as dark as the back only as far as that slit is tall (SLIT_DEEP of the mouth width).
+    slit = np.minimum(lip_low, v_low) - slit_top
+    warmth = 1.0 - (1.0 - warmth) * _smooth01(slit * (1.0 / (SLIT_DEEP * w)))
     deep = colours.cavity_deep
     colour = deep + (colours.cavity - deep) * warmth
 
     # Tongue: a soft mass behind the lower incisors, rising with the teeth's opening, lit on its front
     # (near the lower teeth) and receding into the dark at its back (its top silhouette).
-    centre_open = float(np.interp(0.0, *_sorted(low))) - float(np.interp(0.0, *_sorted(up)))
-    # (below the upper crowns as drawn: a photo's short ones show more of it, full3)
-    rise = TONGUE_RISE * max(centre_open - crown_px, 0.0)
-    if rise > 0.0 and lower_shows > -1.5 * rise - 2.0:
+    # It shows below the upper crowns as drawn (a photo's short ones show more of it, full3), above the lower
+    # teeth or, where the lower lip covers them, above the lip: `shown` px of it at the midline.
+    low0 = float(np.interp(0.0, *_sorted(low)))
+    bottom = min(low0, lip_px)
+    gap = max(bottom - edge_px, 0.0)
+    narrow = 1.0 - float(_smooth01(gap / (TONGUE_WIDE_GAP * w)))
+    shown = (TONGUE_RISE + (TONGUE_NARROW_RISE - TONGUE_RISE) * narrow) * gap
+    rise = (low0 - bottom) + shown
+    if shown > 0.0 and lower_shows > -1.5 * rise - 2.0:
         across = au * (1.0 / (TONGUE_HALF_WIDTH * w))
         dome = np.sqrt(_clamp(1.0 - across * across, 0.0, 1.0))
         top = v_low - rise * dome
         below = v - top
-        soft = AA_PX + 0.15 * rise
+        soft = AA_PX + 0.15 * shown
         # It fades in as it rises (no pop when the opening crosses a threshold between two frames).
-        fade_in = min(rise / (0.03 * w + 1.0), 1.0)
+        fade_in = min(shown / (0.03 * w + 1.0), 1.0)
         tongue_a = _soft(below, soft) * (_smooth01((1.0 - across) * 4.0) * fade_in)
-        lit = _smooth01(below * (1.0 / (0.5 * rise + 0.02 * w + 1.0)))
-        light = (0.5 + 0.5 * lit) * (1.0 - 0.4 * across * across) * (0.8 + 0.2 * inside)
+        lit = _smooth01(below * (1.0 / (0.5 * shown + 0.02 * w + 1.0)))
+        # (through a narrow gap its dorsum is seen close behind the teeth, in the light coming in: lit more)
+        floor = 0.5 + TONGUE_NARROW_LIGHT * narrow
+        light = (
+            (floor + (1.0 - floor) * lit) * (1.0 - 0.4 * across * across) * (0.8 + 0.2 * inside) * light_in
+        )
         # The median groove down the tongue's middle.
         groove = 1.0 - (0.18 * detail) * np.exp(-((u * (1.0 / (0.035 * w + 0.5))) ** 2))
         shade = light * groove
