@@ -134,3 +134,32 @@ def test_the_lids_changes_fade_out_at_the_edge_of_the_warped_region(close_up):
     assert change[rows, inside : inside + 3].max() > 20  # (the wing is filled there, inside the region)
     # (before: the wing filled right up to the edge, ~170 levels lighter than the photo beyond it)
     assert change[rows, 0].max() < 2 and change[rows, 1].max() < 10
+
+
+def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up):
+    """Review (issue 14, art_5.png): a band of glitter along the lash line, light and neutral like a lock of white
+    hair, was put back in front of the closed lid as a pale cluster (the lid keeps a lock that hangs over it). Dense
+    2 px glitter 0.01-0.1 eye widths above both open lid edges: closed, the lid shows no more light specks than
+    without it (before: 22 against 0, a cluster by the right eye's inner corner)."""
+    image, portrait, rig = close_up
+    glittery = image.copy()
+    rng = np.random.default_rng(7)
+    for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
+        lid, eye_w, up = _lid(rig, ids)
+        for t in np.linspace(0.05, 0.95, 400):
+            x, y = np.round(_on_edge(lid, t) + up * rng.uniform(0.01, 0.1) * eye_w).astype(int)
+            glittery[y : y + 2, x : x + 2] = rng.uniform(200, 250) * np.array([1.0, 0.98, 0.95])
+    pose = rig.pose(CLOSED)
+    frame = FrameRenderer(glittery, rig, plan_output(glittery.shape, portrait.face_box)).render_pose(pose)
+    plain = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box)).render_pose(pose)
+    ys, xs = np.indices(frame.shape[:2])
+    on_lids = np.zeros(frame.shape[:2], bool)
+    for side in (0, 1):
+        closed, open_edge = pose.upper_lids_xy[side], pose.upper_lids_open_xy[side]
+        eye_w = float(np.linalg.norm(open_edge[-1] - open_edge[0]))
+        order = np.argsort(closed[:, 0])
+        edge = np.interp(xs, closed[order, 0], closed[order, 1])
+        left, right = float(closed[:, 0].min()), float(closed[:, 0].max())
+        inside = (xs > left + 0.05 * (right - left)) & (xs < right - 0.05 * (right - left))
+        on_lids |= inside & (ys < edge - 2) & (ys > edge - 0.45 * eye_w)
+    assert _light_specks(frame, on_lids) <= _light_specks(plain, on_lids) + 3

@@ -69,17 +69,28 @@ CANVAS_FADE_PER_EYE = 0.12
 LASH_REMOVE_PAST_INNER = 0.04  # ... but not past the inner corner (share of the eye width, +-: soft)
 # ... and from this far (px) below the moving lid edge (the new lash line is drawn over it afterwards)
 LASH_REMOVE_BELOW_PX = 1.0
+# ... and, by the outer corner of a shut lid, this much further (eye widths), fading out over LASH_REMOVE_BELOW_OUTER_S
+# of the lid from the corner and growing in over LASH_REMOVE_BELOW_BLINK of closure: there the closed edge rises into
+# the corner landmark and the photo's squeezed corner lashes and lower-lid mascara below it stood above the new
+# line's end as a dark knob (happy.png's right eye).
+LASH_REMOVE_BELOW_OUTER_PER_EYE = 0.06
+LASH_REMOVE_BELOW_OUTER_S = 0.15
+LASH_REMOVE_BELOW_BLINK = (0.6, 0.9)
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
+# Past the lid's corners, lashes with too little skin near them for the fill are filled from this many times as far
+# (see _remove_lashes).
+FILL_WIDE = 3.0
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
 GLINT_LIGHTER_BY = (12.0, 35.0)  # ... and over the opening's at which it starts/ends being a glint
 # ... where this much lighter than the skin around it (starts..full): the mean luminance of the pixels around that
 # are no lashes. (Against the window's upper quartile, ~105 on art_5 with its bright cheek and
 # brow, the glitter of its lash line (~100 in a ~75 socket) stayed on the half-closed lid as pale specks;
-# against the lid's own quartile, art_1's painted lid highlights were filled as dark blotches.)
-GLINT_OF_SKIN = (1.1, 1.3)
+# against the lid's own quartile, art_1's painted lid highlights were filled as dark blotches. From 1.1..1.3 the end
+# of art_5's glitter band by its outer corner, ~1.15-1.35x its skin, was half filled: a pale wedge on the closed lid.)
+GLINT_OF_SKIN = (1.02, 1.12)
 # Glints narrower than this (share of the eye width) are specks, not a lock of light hair (see _hair_like): the
 # lid is not drawn under them as it is under a lock (art_5's glitter, light and neutral, came back as specks).
 GLINT_SPECK_PER_EYE = 0.06
@@ -120,6 +131,11 @@ BROAD_HAIR_NEUTRAL = (0.35, 0.6)
 BROAD_HAIR_LIGHT = (0.85, 0.95)
 BROAD_HAIR_MIN_AREA = 0.01
 HAIR_OVER_LID = (2.0, 14.0)
+# A light, neutral patch over the lid is a lock of hair only where it reaches this far (eye widths) above the open lid
+# edge (hair hangs from the head): art_5's glitter along the lash line, light and neutral, was put back in front of the
+# closed lid as a pale cluster by its outer corner. LOCK_RIM_PX: the soft rim kept round a lock.
+LOCK_REACH_PER_EYE = 0.25
+LOCK_RIM_PX = 2.0
 HAIR_TONE_REACH = 4.0  # drawn where this much lighter than the lid (luminance 0..255), starts..full
 CORNER_TAPER_S = 0.1  # the lash line fades out over this share of the lid at each corner
 # ... centred this far past the outer corner landmark, which sits short of the visible corner: ending inside
@@ -490,6 +506,24 @@ def _broad_hair(
     return broad * near
 
 
+def _hanging_from_above(pale: np.ndarray, above_open: np.ndarray, reach_px: float) -> np.ndarray | None:
+    """`pale` (_hair_like) with only the patches that reach `reach_px` above the open lid edge (`above_open`: each
+    pixel's height above it, px), None when none does: a lock hangs from the head; light, neutral patches along
+    the lash line (glitter, a wet liner) are no hair."""
+    count, labels = cv2.connectedComponents((pale > 0.5).astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return None
+    keep = np.zeros(count, bool)
+    keep[labels[above_open >= reach_px]] = True
+    keep[0] = False
+    if not keep.any():
+        return None
+    # (with the soft rim round each kept patch)
+    size = 2 * int(np.ceil(LOCK_RIM_PX)) + 1
+    near = cv2.dilate(keep[labels].astype(np.uint8), np.ones((size, size), np.uint8))
+    return pale * near
+
+
 def _hair_like(pixels: np.ndarray, skin: np.ndarray, eye_w: float) -> np.ndarray | None:
     """(H, W) float32 0..1: how far each pixel of (H, W, 3) `pixels` is a light, neutral lock of hair rather than
     skin, by colour alone against the skin tones `skin` (N, 3) (as _broad_hair, without its patch tests), None
@@ -785,12 +819,15 @@ def _remove_lashes(
     strength: float,
     inner_s: float = 0.5,
     hair: np.ndarray | None = None,
+    below_outer_px: float = 0.0,
 ) -> np.ndarray:
     """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
     edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
     features narrower than its kernel and keeps broad shading (a socket shadow) as it is. `inner_s`: where the inner corner is (0 or 1; 0.5:
     neither corner); `hair`: how far each pixel is a light, neutral lock of hair (_hair_like), not filled
-    from. Returns how far each pixel is a glint speck (0..1, narrower than GLINT_SPECK_PER_EYE)."""
+    from; `below_outer_px`: how much further below the lid edge to fill by the outer corner (see
+    LASH_REMOVE_BELOW_OUTER_PER_EYE). Returns how far each pixel is a glint speck (0..1, narrower than
+    GLINT_SPECK_PER_EYE)."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
     lum = _mean3(patch)
@@ -831,7 +868,17 @@ def _remove_lashes(
     weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.GaussianBlur(patch * _rgb(keep), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = closed / _rgb(np.maximum(weight, 1e-3))
-    lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin nearby (a wide dark patch): leave it
+    near = np.clip(weight / 0.2, 0.0, 1.0)
+    # Past the corners (where the cover does not reach) a dark lash clump in a shadowed corner, far from the skin,
+    # is filled from the skin further round, FILL_WIDE times as far: left, a clump past art_17's outer corner stayed
+    # beside the closed lid as a grey smudge. (Over the lid a wide dark patch is the socket's shade: kept.)
+    outside = np.clip(np.maximum(-s, s - 1.0) / max(0.25 * past_s, 1e-3), 0.0, 1.0)
+    if (lash * (1.0 - near) * outside).max() > 0.05:
+        wide_weight = _blur(keep, FILL_WIDE * sigma)
+        wide = _blur(patch * _rgb(keep), FILL_WIDE * sigma) / _rgb(np.maximum(wide_weight, 1e-3))
+        closed += _rgb((1.0 - near) * outside) * (wide - closed)
+        weight = weight + outside * (wide_weight - weight)
+    lash = lash * np.clip(weight / 0.2, 0.0, 1.0)  # no skin even there (a wide dark patch): leave it
     soft_px = max(1.0, LASH_MASK_SOFT_PER_EYE * eye_w)
     if speck.any():
         # (whole at the speck itself: blurred alone, a glint a pixel or two wide kept only ~60 % of its mask and
@@ -845,12 +892,16 @@ def _remove_lashes(
     arch = np.sqrt(np.clip(4 * s * (1 - s), 0.0, 1.0))
     top = travel + reach_px * np.maximum(arch, 0.9)
     # Past the corners there is no lid edge to keep clear: a liner wing starts right at the corner's height.
-    past_corner = np.clip(np.maximum(-s, s - 1.0) / max(0.25 * past_s, 1e-3), 0.0, 1.0)
+    past_corner = outside
     # (there its lower boundary fades over a longer way: no hard-edged tab of filled skin at the corner)
     soft = 1.5 + past_corner * (LASH_CORNER_SOFT_PER_EYE * eye_w)
     # (down to the new lash line's top: a lash clump squeezed onto the edge at a corner, where the cover thins
     # out, otherwise stayed on it as a dark bump: happy.png's outer third)
-    low = _smoothstep(0.0, soft, d + soft * past_corner + LASH_REMOVE_BELOW_PX)
+    below = LASH_REMOVE_BELOW_PX
+    if below_outer_px > 0 and inner_s in (0.0, 1.0):
+        from_outer = s if inner_s == 1.0 else 1.0 - s
+        below = below + below_outer_px * (1.0 - _smoothstep(0.0, LASH_REMOVE_BELOW_OUTER_S, from_outer))
+    low = _smoothstep(0.0, soft, d + soft * past_corner + below)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
     zone_glint = zone  # (glints go past the inner corner too: glitter liner starts right at it)
     if inner_s in (0.0, 1.0):
@@ -1041,6 +1092,7 @@ def draw_lids(
             fade_lashes,
             inner_s,
             pale,
+            LASH_REMOVE_BELOW_OUTER_PER_EYE * eye_w * _ramp(*LASH_REMOVE_BELOW_BLINK, b),
         )
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
@@ -1086,6 +1138,7 @@ def draw_lids(
         r0 = int(reached[0]) & ~1
         rows = slice(r0, int(reached[-1]) + 1)
         cover_all, cover = cover, cover[rows]
+        d_all, travel_all = d, travel
         s, d, top, full, above, u, v, inside_s, travel = (
             field[rows] for field in (s, d, top, full, above, u, v, inside_s, travel)
         )
@@ -1226,12 +1279,16 @@ def draw_lids(
         lash_a = np.maximum(lash_a, (PHOTO_LASH_OPACITY * fade_in) * hanging * below)
         drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
         # A light lock over the skin above the open lid (where the photo shows no eye) stays in front of the
-        # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3).
+        # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3). (Only a patch
+        # hanging from above: glitter along the lash line is light and neutral too, see LOCK_REACH_PER_EYE.)
+        locks = None
         if pale is not None:
+            locks = _hanging_from_above(pale, d_all - travel_all, LOCK_REACH_PER_EYE * eye_w)
+        if locks is not None:
             shown = raw[rows]
             lighter = _mean3(shown) - _mean3(drawn)
             # (not a glint speck: glitter is light and neutral too, but no lock)
-            lock = pale[rows] * (1.0 - speck[rows]) * _smoothstep(0.0, 1.5, d - travel)
+            lock = locks[rows] * (1.0 - speck[rows]) * _smoothstep(0.0, 1.5, d - travel)
             lock *= cover * _smoothstep(*HAIR_OVER_LID, lighter)
             drawn += _rgb(lock) * (shown - drawn)
         # The photo's hair strands in front of the eye go back on top, where they were relative to the eye.
