@@ -2,8 +2,10 @@
 and is other speech (festival's recorded voices in 7 languages, espeak-ng in 24, the shared non-English
 recordings) taken for something else?
 
-Each case is analysed as `--language auto` does it (prosody, and the English word decoding of the first
-WORD_CHECK_S seconds with posteriors: speech.words.recognize_words), once, into --cache. Then:
+Each case is analysed as `--language auto` does it, once, into --cache: prosody, the phone loop and the English
+word decoding of the first WORD_CHECK_S seconds with posteriors (speech.words.recognize_words), and what
+speech.language.check adds: the channel (degradation measures) and, where the clip sounds noisy, both decodings
+again on the noise-suppressed audio (cached under a digest of that code, redone when it changes). Then:
 
 - the held-out confusion: the logistic model of speech.language is refitted with each speaker (English) or
   language (other) left out and scores the cases it has not seen; the shared recordings in
@@ -11,9 +13,14 @@ WORD_CHECK_S seconds with posteriors: speech.words.recognize_words), once, into 
 - candidate inputs (the share of English function words among the decoded words; a PRLM phone-bigram
   log-likelihood ratio learnt per fold) are scored held out beside the shipped ones (not shipped: no gain);
 - the coefficients fitted on all training cases (what speech/language.py holds) are printed;
-- the decision as shipped (speech.acoustic.english_confidence >= dirfa.api.ENGLISH_THRESHOLD) on every case.
+- the decision as shipped (speech.language.check's confidence >= dirfa.api.ENGLISH_THRESHOLD) on every case;
+- the previous recipe (the clip's own decodings, three inputs) held out beside the shipped one.
 
     .venv/bin/python benchmarks/language.py [--quick] [--jobs 2] [--cache DIR] [--cached-only] [--no-append]
+    .venv/bin/python benchmarks/language.py --cost OLD_SRC   (analyze_speech's CPU, old source against new)
+
+The full run analyses 595 cases, ~5-10 CPU s each (noisy ones twice that): an hour or more of CPU; run it under
+nice, and rerun with --cached-only to score what is cached.
 
 Training data: English = pocketsphinx-testdata (LibriVox, goforward, numbers, something, cards, tidigits) and
 English from festival (slt, kal) and flite (rms, awb, slt, kal) so that "synthetic" is not what tells the
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import pickle
 import subprocess
 import sys
@@ -261,20 +269,74 @@ def analyse(samples: np.ndarray) -> dict:
     return {"prosody": voice, "timeline": timeline, "words": heard, "cpu_s": time.process_time() - started}
 
 
-def _case(job: tuple[Path, np.ndarray, str]) -> None:
-    path, clean, name = job
-    if not path.exists():
-        x = np.clip(degrade.DEGRADATIONS[name](clean), -1.0, 1.0).astype(np.float32)
-        path.write_bytes(pickle.dumps(analyse(x)))
-
-
-def features(analysis: dict) -> np.ndarray:
+def hear(samples: np.ndarray) -> dict:
+    """What speech.language.check adds to the decision: the channel of the check's seconds, and where it
+    is noisy their noise-suppressed decodings (CPU seconds of each)."""
     from dirfa.speech import acoustic, language
 
-    evidence = language.measure(
-        analysis["words"], analysis["prosody"], until_s=acoustic.WORD_CHECK_S, timeline=analysis["timeline"]
+    head = samples[: int(acoustic.WORD_CHECK_S * RATE_HZ)]
+    started = time.process_time()
+    heard = language.channel(head, sample_rate_hz=RATE_HZ)
+    channel_cpu_s = time.process_time() - started
+    cleaned, cleaned_cpu_s = None, 0.0
+    if heard.noisy:
+        started = time.process_time()
+        cleaned = language.hear_cleaned(head, sample_rate_hz=RATE_HZ, until_s=acoustic.WORD_CHECK_S)
+        cleaned_cpu_s = time.process_time() - started
+    return {
+        "channel": heard,
+        "cleaned": cleaned,
+        "channel_cpu_s": channel_cpu_s,
+        "cleaned_cpu_s": cleaned_cpu_s,
+    }
+
+
+def check_digest() -> str:
+    """A digest of the code and constants behind hear(): a cached channel or cleaned decoding is used only
+    while they are unchanged (the model's coefficients are not among them)."""
+    import inspect
+
+    from dirfa.speech import filters, language
+
+    parts = [inspect.getsource(f) for f in (filters.stft, filters.istft, filters.suppress_noise)]
+    parts += [inspect.getsource(f) for f in (language.channel, language.hear_cleaned, language.Channel)]
+    parts += [
+        repr(getattr(language, name))
+        for name in (
+            "SPEECH_BAND_HZ",
+            "HIGH_BAND_HZ",
+            "NARROW_DB",
+            "NOISE_SPREAD_DB",
+            "NOISY_SPREAD_DB",
+            "FALL_DB",
+        )
+    ]
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:8]
+
+
+def _case(job: tuple[Path, Path, np.ndarray, str]) -> None:
+    """Analyses one case into the cache: the decodings every clip gets (path), what the check adds (heard)."""
+    path, heard, clean, name = job
+    if path.exists() and heard.exists():
+        return
+    x = np.clip(degrade.DEGRADATIONS[name](clean), -1.0, 1.0).astype(np.float32)
+    if not path.exists():
+        path.write_bytes(pickle.dumps(analyse(x)))
+    if not heard.exists():
+        heard.write_bytes(pickle.dumps(hear(x)))
+
+
+def evidence(analysis: dict, heard: dict, *, cleaned: bool = True) -> object:
+    """speech.language.Evidence of a case: from its own decodings with the channel's measures, or (cleaned)
+    from a noisy clip's noise-suppressed decodings, as speech.language.check weighs it."""
+    from dirfa.speech import acoustic, language
+
+    words, timeline = analysis["words"], analysis["timeline"]
+    if cleaned and heard["cleaned"] is not None:
+        words, timeline = heard["cleaned"].words, heard["cleaned"].timeline
+    return language.measure(
+        words, analysis["prosody"], until_s=acoustic.WORD_CHECK_S, timeline=timeline, heard=heard["channel"]
     )
-    return language.model_inputs(evidence)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0) -> np.ndarray:
@@ -303,15 +365,19 @@ def held_out(
     inputs: int | None = None,
     train_kinds: tuple[str, ...] = TRAIN_KINDS,
     extra: Callable[[np.ndarray], np.ndarray] | None = None,
+    key: str = "x",
+    settle: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(English) of every case from a model that never saw its speaker/language (cases of other kinds,
     the shared recordings among them: the model of all training cases), scaled down for singing as
     speech.language does, and that model's coefficients. inputs: the first this many model inputs only.
     extra: a candidate input beside them, (n,) for every case given the mask of the cases fitted on (so
-    that an input learnt from data, a phone bigram, is learnt without the held-out cases too)."""
+    that an input learnt from data, a phone bigram, is learnt without the held-out cases too). key: the
+    cases' inputs to use ("x": as shipped; "x_raw": the clip's own decodings, with the channel's measures).
+    settle: doubtful probabilities lifted where the words are confident (speech.language.settle_doubt)."""
     from dirfa.speech import language
 
-    base = np.array([c["x"] for c in cases])[:, :inputs]
+    base = np.array([c[key] for c in cases])[:, :inputs]
     y = np.array([c["truth"] == "English" for c in cases], float)
     group = np.array([c["group"] for c in cases])
     train = np.array([c["kind"] in train_kinds for c in cases])
@@ -327,6 +393,8 @@ def held_out(
     x = columns(train)
     w = fit_logistic(x[train], y[train])
     p[~train] = probability(w, x[~train])
+    if settle:
+        p = np.array([language.settle_doubt(float(v), c["evidence"]) for v, c in zip(p, cases)])
     return p * np.array([1.0 - language.SINGING_CUT * c["singing"] for c in cases]), w
 
 
@@ -400,15 +468,55 @@ def shares_row(cases: list[dict], label: str, taken: np.ndarray) -> list[str]:
     return row
 
 
+def _interactions(case: dict) -> tuple[float, float]:
+    e = case["evidence"]
+    fit = np.nan_to_num(e.fit_per_frame, nan=-10.0)
+    return fit * e.noise, fit * e.reverberance
+
+
+def doubt(cases: list[dict], score: np.ndarray, threshold: float) -> str:
+    """ "When in doubt, prefer the English path where its word decoding is confident" (issue 14): held-out
+    shares when a case scored in [low, threshold) is taken for English if its words' mean posterior (or the
+    share of speech covered by words of posterior > 0.5) reaches a cut. Tuned on these cases (in-sample)."""
+    rows = [shares_row(cases, f"none, {threshold}", score >= threshold)]
+    measures = {
+        "posterior": lambda e: e.posterior,
+        "confident_cover": lambda e: e.confident_cover,
+        # of the words' time, the share decoded with posterior > 0.5 (the prosody's speech left out: under
+        # noise it finds less speech than there is, and the cover above 1 then)
+        "confident share": lambda e: e.confident_cover / e.cover if e.cover > 0 else 0.0,
+    }
+    for low in (0.3, 0.4):
+        for name, cut in (
+            ("posterior", 0.6),
+            ("posterior", 0.7),
+            ("confident_cover", 0.7),
+            ("confident share", 0.6),
+            ("confident share", 0.7),
+            ("confident share", 0.8),
+        ):
+            value = np.array([measures[name](c["evidence"]) for c in cases])
+            taken = (score >= threshold) | ((score >= low) & (value >= cut))
+            rows.append(shares_row(cases, f"{low}-{threshold}: {name} >= {cut}", taken))
+    return results_md.table(("rule (held out)", *RECIPE_HEADER[1:]), rows)
+
+
 def candidates(cases: list[dict], threshold: float) -> str:
     """Held-out shares with each candidate input beside the shipped three, at `threshold` and at the
     threshold that keeps 95 % of the held-out testdata English."""
     rows = []
     english = np.array([c["truth"] == "English" and c["kind"] == "recorded" for c in cases])
     for label, extra in (
-        ("shipped inputs", None),
+        ("shipped inputs (no doubt rule)", None),
         ("+ function-word share", lambda fitted: np.array([c["function_share"] for c in cases])),
         ("+ phone-bigram LLR (PRLM)", lambda fitted: phone_bigram_llr(cases, fitted)),
+        ("+ fit x noise, fit x reverberance", lambda fitted: np.array([_interactions(c) for c in cases])),
+        (
+            "+ the clip's own fit (noisy clips: before suppression)",
+            lambda fitted: np.array(
+                [np.nan_to_num(c["evidence_raw"].fit_per_frame, nan=-10.0) for c in cases]
+            ),
+        ),
     ):
         p = held_out(cases, extra=extra)[0]
         rows.append(shares_row(cases, f"{label}, threshold {threshold}", p >= threshold))
@@ -428,34 +536,89 @@ RECIPE_HEADER = (
 
 
 def recipes(cases: list[dict], threshold: float) -> str:
-    """Held-out shares for the previous recipe (fit and phones per word, espeak-ng as the other languages),
-    the same inputs with festival's voices added, and the shipped one (+ the phone disagreement)."""
+    """Held-out shares for the previous recipe (fit, phones per word and phone disagreement from the clip's
+    own decodings), with the channel's degradation measures added, with noisy clips heard noise-suppressed,
+    and both (shipped); at `threshold` and at the threshold that keeps 95 % of held-out testdata English."""
     rows = []
-    for label, inputs, kinds in (
-        ("fit + phones/word, other = espeak-ng only (before)", 2, ("recorded", "synthetic")),
-        ("fit + phones/word, other = espeak-ng + festival", 2, TRAIN_KINDS),
-        ("fit + phones/word + phone disagreement, + festival (shipped)", None, TRAIN_KINDS),
+    english = np.array([c["truth"] == "English" and c["kind"] == "recorded" for c in cases])
+    for label, key, inputs in (
+        ("before: own decodings, fit + phones/word + disagreement", "x_raw", 3),
+        ("own decodings + degradation measures", "x_raw", None),
+        ("noisy clips noise-suppressed, the three inputs", "x", 3),
+        ("noisy clips noise-suppressed + degradation measures", "x", None),
     ):
-        taken = held_out(cases, inputs=inputs, train_kinds=kinds)[0] >= threshold
-        rows.append(shares_row(cases, label, taken))
+        p = held_out(cases, inputs=inputs, key=key)[0]
+        rows.append(shares_row(cases, f"{label}, {threshold}", p >= threshold))
+        at = float(np.quantile(p[english], 0.05))
+        rows.append(shares_row(cases, f"{label}, {at:.2f}", p >= at))
+    p = held_out(cases, settle=True)[0]
+    rows.append(
+        shares_row(
+            cases, f"the same, doubtful and confidently decoded lifted (shipped), {threshold}", p >= threshold
+        )
+    )
     return results_md.table(RECIPE_HEADER, rows)
+
+
+def comparison(cases: list[dict], new: np.ndarray, old: np.ndarray, threshold: float) -> str:
+    """The confusion (held out) of the shipped recipe, the previous one's in brackets, by kind of speech
+    and by degradation."""
+    taken_new, taken_old = new >= threshold, old >= threshold
+    rows = []
+    for label, pick in KINDS:
+        keys = [i for i, c in enumerate(cases) if pick(c)]
+        if keys:
+            n_new, n_old = int(taken_new[keys].sum()), int(taken_old[keys].sum())
+            rows.append(
+                [
+                    label,
+                    len(keys),
+                    f"{n_new} ({n_old})",
+                    f"{100 * n_new / len(keys):.1f} % ({100 * n_old / len(keys):.1f})",
+                ]
+            )
+    out = results_md.table(["speech", "cases", "taken for English", "share English"], rows)
+    by = []
+    for name in degrade.DEGRADATIONS:
+        en = [i for i, c in enumerate(cases) if c["degradation"] == name and c["truth"] == "English"]
+        en = [i for i in en if cases[i]["kind"] != "espeak English"]
+        other = [i for i, c in enumerate(cases) if c["degradation"] == name and c["truth"] == "other"]
+        noisy = sum(cases[i]["noisy"] for i in en + other)
+        if en or other:
+            by.append(
+                [
+                    name,
+                    f"{noisy}/{len(en) + len(other)}",
+                    f"{taken_new[en].sum()}/{len(en)} ({taken_old[en].sum()}/{len(en)})",
+                    f"{taken_new[other].sum()}/{len(other)} ({taken_old[other].sum()}/{len(other)})"
+                    if other
+                    else "-",
+                ]
+            )
+    header = [
+        "degradation",
+        "heard noise-suppressed",
+        "English detected (no espeak-ng)",
+        "other taken for English",
+    ]
+    return f"{out}\n\nBy degradation (before in brackets):\n\n{results_md.table(header, by)}\n"
+
+
+KINDS: tuple[tuple[str, Callable[[dict], bool]], ...] = (
+    ("English, recorded (testdata)", lambda c: c["truth"] == "English" and c["kind"] == "recorded"),
+    ("English, festival/flite", lambda c: c["truth"] == "English" and c["kind"] == "synthetic"),
+    ("English, shared radio (never fitted)", lambda c: c["truth"] == "English" and c["kind"] == "shared"),
+    ("English, espeak-ng (not fitted)", lambda c: c["kind"] == "espeak English"),
+    ("other, espeak-ng", lambda c: c["truth"] == "other" and c["kind"] == "synthetic"),
+    ("other, festival (recorded voices)", lambda c: c["truth"] == "other" and c["kind"] == "festival"),
+    ("other, shared recordings (never fitted)", lambda c: c["truth"] == "other" and c["kind"] == "shared"),
+)
 
 
 def tables(cases: list[dict], score: np.ndarray, threshold: float) -> str:
     english = score >= threshold
     rows = []
-    for label, pick in (
-        ("English, recorded (testdata)", lambda c: c["truth"] == "English" and c["kind"] == "recorded"),
-        ("English, festival/flite", lambda c: c["truth"] == "English" and c["kind"] == "synthetic"),
-        ("English, shared radio (never fitted)", lambda c: c["truth"] == "English" and c["kind"] == "shared"),
-        ("English, espeak-ng (not fitted)", lambda c: c["kind"] == "espeak English"),
-        ("other, espeak-ng", lambda c: c["truth"] == "other" and c["kind"] == "synthetic"),
-        ("other, festival (recorded voices)", lambda c: c["truth"] == "other" and c["kind"] == "festival"),
-        (
-            "other, shared recordings (never fitted)",
-            lambda c: c["truth"] == "other" and c["kind"] == "shared",
-        ),
-    ):
+    for label, pick in KINDS:
         keys = [i for i, c in enumerate(cases) if pick(c)]
         if keys:
             n_en = int(sum(english[i] for i in keys))
@@ -487,6 +650,73 @@ def tables(cases: list[dict], score: np.ndarray, threshold: float) -> str:
     )
 
 
+COST_SCRIPT = """
+import json, resource, sys, time
+import numpy as np
+from dirfa.api import analyze_speech
+from dirfa.media.audio import Audio
+
+def cpu():
+    return sum(resource.getrusage(w).ru_utime + resource.getrusage(w).ru_stime
+               for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+samples = np.load(sys.argv[1]).astype(np.float32)
+audio = Audio(samples=samples, sample_rate_hz=16000, source=None)
+analyze_speech(Audio(samples=samples[:16000], sample_rate_hz=16000, source=None), language="auto")  # warm
+started = cpu()
+speech = analyze_speech(audio, language="auto")
+import dirfa
+print(json.dumps({"cpu_s": cpu() - started, "method": speech.method, "file": dirfa.__file__}))
+"""
+
+
+def cost_table(old_src: Path, rounds: int) -> str:
+    """CPU of dirfa.analyze_speech (language auto, the check included) on clean and noisy English clips,
+    the old source (old_src, e.g. `git archive HEAD src`) and this tree alternating, each in a fresh process
+    (warmed on a second of the clip first); returns a table of medians and ratios."""
+    new_src = results_md.REPO / "src"
+    clips = {}
+    for stem, x in (
+        ("something", read(TESTDATA / "something.raw")),
+        ("LibriVox 0870", read(sorted((TESTDATA / "librivox").glob("*0870.wav"))[0])[: int(MAX_S * RATE_HZ)]),
+    ):
+        clips[f"{stem}, clean"] = x
+        clips[f"{stem}, noise 10 dB"] = degrade.DEGRADATIONS["noise 10 dB"](x)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dirfa-language-cost-") as tmpdir:
+        for label, x in clips.items():
+            npy = Path(tmpdir) / "clip.npy"
+            np.save(npy, np.clip(x, -1.0, 1.0).astype(np.float32))
+            runs: dict[str, list[float]] = {"old": [], "new": []}
+            methods = {}
+            for _ in range(rounds):
+                for version, src in (("old", old_src), ("new", new_src)):
+                    done = subprocess.run(
+                        [sys.executable, "-c", COST_SCRIPT, str(npy)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"},
+                    )
+                    reply = json.loads(done.stdout.strip().splitlines()[-1])
+                    runs[version].append(reply["cpu_s"])
+                    methods[version] = reply["method"]
+            old, new = np.median(runs["old"]), np.median(runs["new"])
+            rows.append(
+                [
+                    label,
+                    f"{x.size / RATE_HZ:.1f}",
+                    f"{old:.2f} ({methods['old']})",
+                    f"{new:.2f} ({methods['new']})",
+                    f"{new - old:+.2f}",
+                    f"{new / old:.2f}",
+                ]
+            )
+            print(rows[-1], file=sys.stderr)
+    header = ["clip", "s", "old CPU s (path)", "new CPU s (path)", "added", "new / old"]
+    return results_md.table(header, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -500,44 +730,95 @@ def main() -> None:
     parser.add_argument(
         "--cached-only", action="store_true", help="score only the cases already analysed into --cache"
     )
+    parser.add_argument("--note", default="", help="prose for RESULTS.md, after the opening paragraph")
+    parser.add_argument("--scores", type=Path, help="also write each case's scores here (JSON lines)")
+    parser.add_argument(
+        "--cost",
+        type=Path,
+        metavar="OLD_SRC",
+        help="only time analyze_speech, OLD_SRC (a src/ of the previous code) against this tree, alternating",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="--cost: runs of each version per clip")
     args = parser.parse_args()
+    if args.cost is not None:
+        started = time.perf_counter()
+        text = cost_table(args.cost, args.rounds)
+        print(text)
+        if not args.no_append:
+            results_md.append(
+                "English detection: the check's cost (benchmarks/language.py --cost)",
+                "CPU of dirfa.analyze_speech with --language auto (the language check included), the previous "
+                "source and this tree alternating in fresh processes, medians of "
+                f"{args.rounds} runs each. Total {time.perf_counter() - started:.0f} s.\n\n" + text + "\n",
+                command=" ".join(["benchmarks/language.py", *sys.argv[1:]]),
+            )
+        return
     from dirfa.api import ENGLISH_THRESHOLD
     from dirfa.speech import acoustic, language
 
     started = time.perf_counter()
     args.cache.mkdir(parents=True, exist_ok=True)
+    digest = check_digest()
     cases, jobs = [], []
     with tempfile.TemporaryDirectory(prefix="dirfa-language-") as tmpdir:
         for source in sources(Path(tmpdir), quick=args.quick):
             for name in degradations(source, quick=args.quick):
                 key = hashlib.sha1(source.samples.tobytes() + name.encode()).hexdigest()[:16]
-                path = args.cache / f"{key}.pkl"
-                cases.append({**vars(source), "degradation": name, "path": path})
-                jobs.append((path, source.samples, name))
-    todo = [job for job in jobs if not job[0].exists()]
+                path, heard = args.cache / f"{key}.pkl", args.cache / f"{key}-heard-{digest}.pkl"
+                cases.append({**vars(source), "degradation": name, "path": path, "heard": heard})
+                jobs.append((path, heard, source.samples, name))
+    todo = [job for job in jobs if not (job[0].exists() and job[1].exists())]
+    # In a random order (fixed): the cases cached so far are a fair sample if the run is cut short.
+    todo = [todo[i] for i in np.random.default_rng(0).permutation(len(todo))]
     if args.cached_only:
-        cases = [case for case in cases if case["path"].exists()]
+        cases = [case for case in cases if case["path"].exists() and case["heard"].exists()]
         todo = []
-    print(f"{len(cases)} cases, {len(todo)} to analyse", file=sys.stderr)
+    print(f"{len(cases)} cases, {len(todo)} to analyse (check code {digest})", file=sys.stderr)
     with Pool(args.jobs) as pool:
         for k, _ in enumerate(pool.imap_unordered(_case, todo), 1):
             if k % 10 == 0:
-                print(f"  {k}/{len(todo)}", file=sys.stderr)
+                print(f"  {k}/{len(todo)} {time.strftime('%H:%M:%S')}", file=sys.stderr)
     for case in cases:
         analysis = pickle.loads(case.pop("path").read_bytes())
+        heard = pickle.loads(case.pop("heard").read_bytes())
         case.pop("samples")
-        case["x"] = features(analysis)
+        case["evidence"] = evidence(analysis, heard)
+        case["evidence_raw"] = evidence(analysis, heard, cleaned=False)
+        # A clip with no scored word (none in these cases so far) has no fit: taken as worse than any.
+        case["x"] = np.nan_to_num(language.model_inputs(case["evidence"]), nan=-10.0)
+        case["x_raw"] = np.nan_to_num(language.model_inputs(case["evidence_raw"]), nan=-10.0)
+        case["noisy"] = heard["cleaned"] is not None
+        case["spread_db"] = heard["channel"].spread_db
         case["cpu_s"] = analysis["cpu_s"]
+        case["added_cpu_s"] = heard["channel_cpu_s"] + heard["cleaned_cpu_s"]
         case["singing"] = language.singing(analysis["timeline"], analysis["prosody"])
         case["function_share"] = function_word_share(analysis)
         case["loop_phones"] = loop_phones(analysis)
-        # Exactly what dirfa.api decides with --language auto.
-        case["shipped"] = acoustic.english_confidence(
-            analysis["timeline"], analysis["prosody"], words=analysis["words"]
+        # Exactly what dirfa.api decides with --language auto (speech.language.check, its parts cached).
+        case["shipped"] = language.english_confidence(
+            analysis["words"],
+            analysis["timeline"],
+            analysis["prosody"],
+            until_s=acoustic.WORD_CHECK_S,
+            heard=heard["channel"],
+            cleaned=heard["cleaned"],
         )
-    score, w = held_out(cases)
+    score, w = held_out(cases, settle=True)
+    before = held_out(cases, key="x_raw", inputs=3)[0]
     shipped = np.array([c["shipped"] for c in cases])
+    if args.scores is not None:
+        with args.scores.open("w") as f:
+            for c, new, old, as_shipped in zip(cases, score, before, shipped):
+                row = {
+                    k: c[k] for k in ("truth", "group", "kind", "name", "degradation", "noisy", "spread_db")
+                }
+                row.update(
+                    held_out=new, before=old, shipped=as_shipped, x=list(c["x"]), x_raw=list(c["x_raw"])
+                )
+                f.write(json.dumps(row, default=float) + "\n")
     cpu = np.array([c["cpu_s"] for c in cases])
+    added = np.array([c["added_cpu_s"] for c in cases])
+    noisy = np.array([c["noisy"] for c in cases])
     trade = []
     english = np.array([c["truth"] == "English" and c["kind"] != "espeak English" for c in cases])
     synthetic_other = np.array([c["truth"] == "other" and c["kind"] == "synthetic" for c in cases])
@@ -562,19 +843,36 @@ def main() -> None:
         "shared other as English",
     ]
     coefficients = ", ".join(f"{n} {v:+.3f}" for n, v in zip(("intercept", *language.MODEL_INPUTS), w))
+
+    def cost(pick: np.ndarray) -> str:
+        if not pick.any():
+            return "none"
+        ratio = (cpu[pick] + added[pick]) / np.maximum(cpu[pick], 1e-9)
+        return (
+            f"{pick.sum()} cases, added median {np.median(added[pick]):.3f} s (max {added[pick].max():.3f}) "
+            f"beside the check's word decoding's median {np.median(cpu[pick]):.2f} s, ratio median "
+            f"{np.median(ratio):.2f}"
+        )
+
     text = (
-        f"Held out (each speaker / language scored by a model fitted without it; threshold {ENGLISH_THRESHOLD}):"
+        f"Held out, shipped recipe against the previous one (in brackets), threshold {ENGLISH_THRESHOLD}:\n\n"
+        f"{comparison(cases, score, before, ENGLISH_THRESHOLD)}\n"
+        f"Held out, by recipe (threshold {ENGLISH_THRESHOLD} and each recipe's 95 %-testdata-English point):"
+        f"\n\n{recipes(cases, ENGLISH_THRESHOLD)}\n\n"
+        f"Held out, shipped recipe (each speaker / language scored by a model fitted without it):"
         f"\n\n{tables(cases, score, ENGLISH_THRESHOLD)}\n"
-        f"Held out, by recipe (threshold {ENGLISH_THRESHOLD}):\n\n{recipes(cases, ENGLISH_THRESHOLD)}\n\n"
-        f"Held out, candidate inputs beside the shipped three (not shipped):\n\n"
+        f"Held out, candidate inputs beside the shipped ones (not shipped):\n\n"
         f"{candidates(cases, ENGLISH_THRESHOLD)}\n\n"
+        f"Held out, the model's score with rules for doubtful cases (speech.language.settle_doubt ships one):\n\n"
+        f"{doubt(cases, held_out(cases)[0], ENGLISH_THRESHOLD)}\n\n"
         f"Held out, other thresholds (English: recorded, festival/flite and shared, not espeak-ng):\n\n"
         f"{results_md.table(trade_header, trade)}\n\n"
         f"As shipped (speech/language.py's coefficients, fitted on all training cases: in-sample for them):"
         f"\n\n{tables(cases, shipped, ENGLISH_THRESHOLD)}\n"
         f"Fitted on all training cases: {coefficients}.\n"
         f"CPU of the check's word decoding per case (<= {MAX_S:.0f} s of audio): median {np.median(cpu):.1f} s, "
-        f"max {cpu.max():.1f} s.\n"
+        f"max {cpu.max():.1f} s. Added by the channel and the noise-suppressed decodings (CPU s per case): "
+        f"noisy clips {cost(noisy)}; other clips {cost(~noisy)}.\n"
     )
     print(text)
     elapsed = time.perf_counter() - started
@@ -582,9 +880,17 @@ def main() -> None:
     if not args.no_append:
         results_md.append(
             "English detection (benchmarks/language.py)",
-            (__doc__ or "").split("\n\n")[0] + f" Total {elapsed:.0f} s.\n\n" + text,
-            command=" ".join(["benchmarks/language.py", *sys.argv[1:]]),
+            (__doc__ or "").split("\n\n")[0]
+            + f" Total {elapsed:.0f} s.\n\n"
+            + (f"{args.note.strip()}\n\n" if args.note.strip() else "")
+            + text,
+            command=" ".join(["benchmarks/language.py", *_shown(sys.argv[1:])]),
         )
+
+
+def _shown(argv: list[str]) -> list[str]:
+    """The command line as RESULTS.md shows it: --note's prose is in the section already."""
+    return [("..." if k and argv[k - 1] == "--note" else a) for k, a in enumerate(argv)]
 
 
 if __name__ == "__main__":

@@ -186,7 +186,9 @@ def _analyze(
             word_job = _start_words(samples, sample_rate_hz=rate, language=language, workers=workers)
         heard = word_job.result()
         if language == "auto" and voice.speech.any():  # silence needs no decision
-            confidence = acoustic.english_confidence(timeline, voice, words=heard)
+            confidence = acoustic.english_confidence(
+                timeline, voice, words=heard, samples=samples, sample_rate_hz=rate
+            )
             log.info("English confidence %.2f", confidence)
             if confidence < ENGLISH_THRESHOLD:
                 timeline = None

@@ -254,7 +254,9 @@ def english_confidence(
     """0..1: how plausible it is that this is spoken English, so that the phone path will look right.
 
     Given the words (speech.words.recognize_words with posteriors_s=WORD_CHECK_S, reused from the decoding
-    the lip closures need) or the samples (decoded here), it is speech.language's model: how well English
+    the lip closures need) and/or the samples (the words decoded here if not given; the recording's
+    degradation measured, and a noisy clip's first seconds decoded again noise-suppressed: speech.language.check;
+    without samples the clip is taken as clean), it is speech.language's model: how well English
     words fit the sound, frame by frame, against the best the acoustic model can do, which holds up under
     reverb, noise and the phone band (see benchmarks/language.py), scaled down for singing. From the timeline
     and prosody alone it only detects singing and non-speech (sustained vowels, long voiced runs, noise
@@ -267,6 +269,15 @@ def english_confidence(
     if words is None and samples is not None:
         words = recognize_words(
             samples, sample_rate_hz=sample_rate_hz, posteriors_s=WORD_CHECK_S, max_s=WORD_CHECK_S
+        )
+    if words is not None and samples is not None:  # the channel measured, noisy clips heard cleaned
+        return language.check(
+            samples,
+            sample_rate_hz=sample_rate_hz,
+            words=words,
+            timeline=timeline,
+            prosody=prosody,
+            until_s=WORD_CHECK_S,
         )
     if words is not None:
         return language.english_confidence(words, timeline, prosody, until_s=WORD_CHECK_S)
