@@ -79,7 +79,11 @@ def test_happy_smiles_through_closed_lips(mouth_8s, prosody_8s):
     assert np.array_equal(happy.curves["jawOpen"], neutral.curves["jawOpen"])
     closed = mouth_8s["mouthClose"] == 1.0
     assert closed.any() and np.all(happy.curves["mouthClose"][closed] == 1.0)
-    assert happy.curves["mouthSmileLeft"].min() > 0.4 and happy.curves["cheekSquintRight"].min() > 0.2
+    # The smile holds through the clip; rounded sounds (oo, w) lower it (test_a_smile_gives_way_to_rounded_sounds).
+    rounded = mouth_8s["mouthFunnel"] > 0.05
+    assert rounded.any() and not rounded.all()
+    assert happy.curves["mouthSmileLeft"][~rounded].min() > 0.4 and happy.curves["mouthSmileLeft"].min() > 0.2
+    assert happy.curves["cheekSquintRight"].min() > 0.2
     assert neutral.curves["mouthSmileLeft"].mean() < 0.1  # now and then a brief smile, no more
 
 
@@ -171,3 +175,21 @@ def test_generated_tracks_survive_json(tmp_path, mouth_8s, prosody_8s):
     )
     for name in take.curves:
         assert np.allclose(loaded.curves[name], take.curves[name], atol=6e-5)
+
+
+def test_a_smile_gives_way_to_rounded_sounds(mouth_8s, prosody_8s):
+    """A happy face still rounds its lips for oo/w/o: where lip sync rounds the lips, the emotion's smile is
+    lowered (it kept its full weight and all but cancelled the rounding), and where it does not, it stays."""
+    mouth = dict(mouth_8s)
+    rounding = np.zeros(N)
+    for start in np.flatnonzero(prosody_8s.speech)[45::60]:  # an "oo" of 0.4 s in each stretch of speech
+        rounding[start : start + 12] = 0.8
+    mouth["mouthPucker"] = rounding
+    take = _take(mouth, prosody_8s, expressions=parse_emotion("happy"), seed=3)
+    smile = take.curves["mouthSmileLeft"]
+    inside = np.arange(N) > FPS  # past the clip's start, where the emotion has its full weight
+    rounded = inside & (rounding > 0.5)
+    spread = inside & (rounding < 0.05)
+    assert rounded.sum() >= 5 and spread.sum() >= 20
+    assert np.median(smile[rounded]) < 0.6 * np.median(smile[spread])
+    assert np.median(smile[spread]) > 0.5

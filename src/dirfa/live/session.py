@@ -40,7 +40,7 @@ from dirfa.live.steady import SteadyMouth
 from dirfa.media.audio import SAMPLE_RATE_HZ
 from dirfa.motion.expression import ExpressionTimeline, parse_emotion
 from dirfa.motion.generate import MotionOptions
-from dirfa.motion.stream import MotionStream
+from dirfa.motion.stream import ROUNDING_TRACKS, MotionStream, smile_under_rounding
 from dirfa.speech.visemes import MOUTH_TRACKS, VISEME_TARGETS
 
 if TYPE_CHECKING:  # dirfa.voice loads when say() is first used
@@ -896,6 +896,7 @@ class _FrameProsody:
 
 
 _CLOSE = MOUTH_TRACKS.index("mouthClose")
+_ROUNDING = tuple(MOUTH_TRACKS.index(name) for name in ROUNDING_TRACKS)
 
 
 def _with_mouth(motion: dict[str, float], mouth: np.ndarray) -> dict[str, float]:
@@ -909,6 +910,7 @@ def _with_mouth(motion: dict[str, float], mouth: np.ndarray) -> dict[str, float]
             # Surprise drops the jaw, but never through a p/b/m closure (as motion.stream does).
             base *= 1.0 - min(max(float(mouth[_CLOSE]), 0.0), 1.0)
         curves[name] = value if base is None else value + base - value * base
+    smile_under_rounding(curves, max(float(mouth[_ROUNDING[0]]), float(mouth[_ROUNDING[1]])))
     return curves
 
 

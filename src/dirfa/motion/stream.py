@@ -26,7 +26,14 @@ from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
 from dirfa.motion.head import HeadMotion
 from dirfa.motion.tracks import TRACK_SPECS
 
-__all__ = ["HISTORY_S", "LOOKAHEAD_S", "MOTION_TRACKS", "MotionStream"]
+__all__ = [
+    "HISTORY_S",
+    "LOOKAHEAD_S",
+    "MOTION_TRACKS",
+    "ROUNDING_TRACKS",
+    "MotionStream",
+    "smile_under_rounding",
+]
 
 # How far ahead of the frame it emits the motion may look: enough to see a pause is a phrase end (0.25 s)
 # and an accent's peak (0.15 s), and to start a nod or head turn a little before its syllable, as speakers
@@ -54,6 +61,12 @@ ANTICIPATION_S = 0.2
 # After the last voice the lip-sync curves relax to rest by the last frame; when the clip ends in speech (cut
 # mid-word) they still do so over at least this long.
 MOUTH_SETTLE_MIN_S = 0.12
+# Rounded speech sounds (oo, w, o) pull the lip corners in through a smile: a speaker smiling while saying
+# "you" rounds the lips and the smile gives way at the corners (AU18 lip pucker against AU12's pull). The
+# emotion's smile is lowered by this share of the lip sync's rounding, so a happy face still says "to see you".
+ROUNDING_OVER_SMILE = 0.8
+_SMILE_TRACKS = ("mouthSmileLeft", "mouthSmileRight")
+ROUNDING_TRACKS = ("mouthPucker", "mouthFunnel")
 # The tracks the stream writes besides lip sync's (and the expressions'): head, eyes, brows, mouth gestures.
 MOTION_TRACKS = (
     "headYaw",
@@ -351,6 +364,10 @@ class MotionStream:
             name: (tail if name == "mouthClose" else lead * tail) * curve[i]
             for name, curve in self.mouth.items()
         }
+        # The lip sync's rounding (not a pursing gesture's in a pause: a happy face may purse and keep its smile).
+        rounding = max(
+            (float(self.mouth[name][i]) for name in ROUNDING_TRACKS if name in self.mouth), default=0.0
+        )
         values.update(
             headYaw=yaw, headPitch=pitch, headRoll=roll, eyeBlinkLeft=blink_left, eyeBlinkRight=blink_right
         )
@@ -369,6 +386,7 @@ class MotionStream:
         intensity = 1.0 + (intensity - 1.0) * gain
         if self.options.expressions is not None:
             self._overlay_expression(values, i, intensity)
+        smile_under_rounding(values, rounding)
         # A closing lid covers a raised one: the blink wins over eyeWide.
         values["eyeWideLeft"] *= 1.0 - blink_left
         values["eyeWideRight"] *= 1.0 - blink_right
@@ -433,6 +451,16 @@ class MotionStream:
         if not rows:  # a live session's every frame asks; one shared empty array, never written to
             return dict.fromkeys(names, _NO_FRAMES)
         return {name: np.array([row.get(name, 0.0) for row in rows], dtype=np.float64) for name in names}
+
+
+def smile_under_rounding(values: dict[str, float], rounding: float) -> None:
+    """Lower a frame's smile (the emotion's and the gestures') by ROUNDING_OVER_SMILE of the lip sync's rounding
+    (0..1, the larger of its mouthPucker and mouthFunnel), in place: the file mode's stream and a live session's
+    frames (which lay the lip sync over the stream's motion) both end with this."""
+    keep = 1.0 - ROUNDING_OVER_SMILE * min(max(rounding, 0.0), 1.0)
+    for name in _SMILE_TRACKS:
+        if name in values:
+            values[name] *= keep
 
 
 _NO_FRAMES = np.zeros(0)
