@@ -54,16 +54,7 @@ def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up):
     renderer = FrameRenderer(glittery, rig, plan_output(glittery.shape, portrait.face_box))
     pose = rig.pose(CLOSED)
     frame = renderer.render_pose(pose)
-    ys, xs = np.indices(frame.shape[:2])
-    on_lids = np.zeros(frame.shape[:2], bool)
-    for side in (0, 1):
-        closed, open_edge = pose.upper_lids_xy[side], pose.upper_lids_open_xy[side]
-        eye_w = float(np.linalg.norm(open_edge[-1] - open_edge[0]))
-        order = np.argsort(closed[:, 0])
-        edge = np.interp(xs, closed[order, 0], closed[order, 1])
-        left, right = float(closed[:, 0].min()), float(closed[:, 0].max())
-        inside = (xs > left + 0.1 * (right - left)) & (xs < right - 0.1 * (right - left))
-        on_lids |= inside & (ys < edge - 2) & (ys > edge - 0.45 * eye_w)
+    on_lids = _over_closed_lids(pose, frame.shape[:2], ends=0.1)
     plain = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box)).render_pose(pose)
     # (the lid's own grain has a few such pixels without any glitter)
     assert _light_specks(frame, on_lids) <= _light_specks(plain, on_lids) + 3
@@ -152,14 +143,21 @@ def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up)
     pose = rig.pose(CLOSED)
     frame = FrameRenderer(glittery, rig, plan_output(glittery.shape, portrait.face_box)).render_pose(pose)
     plain = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box)).render_pose(pose)
-    ys, xs = np.indices(frame.shape[:2])
-    on_lids = np.zeros(frame.shape[:2], bool)
+    on_lids = _over_closed_lids(pose, frame.shape[:2], ends=0.05)
+    assert _light_specks(frame, on_lids) <= _light_specks(plain, on_lids) + 3
+
+
+def _over_closed_lids(pose, shape: tuple[int, int], *, ends: float) -> np.ndarray:
+    """The skin over both closed upper lids: from 2 px above the closed line up to 0.45 eye widths, leaving out
+    `ends` of the line's width at each end."""
+    ys, xs = np.indices(shape)
+    on_lids = np.zeros(shape, bool)
     for side in (0, 1):
         closed, open_edge = pose.upper_lids_xy[side], pose.upper_lids_open_xy[side]
         eye_w = float(np.linalg.norm(open_edge[-1] - open_edge[0]))
         order = np.argsort(closed[:, 0])
         edge = np.interp(xs, closed[order, 0], closed[order, 1])
         left, right = float(closed[:, 0].min()), float(closed[:, 0].max())
-        inside = (xs > left + 0.05 * (right - left)) & (xs < right - 0.05 * (right - left))
+        inside = (xs > left + ends * (right - left)) & (xs < right - ends * (right - left))
         on_lids |= inside & (ys < edge - 2) & (ys > edge - 0.45 * eye_w)
-    assert _light_specks(frame, on_lids) <= _light_specks(plain, on_lids) + 3
+    return on_lids

@@ -63,7 +63,8 @@ ANTICIPATION_S = 0.2
 MOUTH_SETTLE_MIN_S = 0.12
 # Rounded speech sounds (oo, w, o) pull the lip corners in through a smile: a speaker smiling while saying
 # "you" rounds the lips and the smile gives way at the corners (AU18 lip pucker against AU12's pull). The
-# emotion's smile is lowered by this share of the lip sync's rounding, so a happy face still says "to see you".
+# smile (the emotion's and a gesture's) is lowered by this share of the lip sync's rounding, so a happy face
+# still says "to see you".
 ROUNDING_OVER_SMILE = 0.8
 _SMILE_TRACKS = ("mouthSmileLeft", "mouthSmileRight")
 ROUNDING_TRACKS = ("mouthPucker", "mouthFunnel")
