@@ -1243,11 +1243,3 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return 1
-    finally:
-        if argv is None:  # the command line: the process ends next
-            # The interpreter's shutdown then skips collecting the objects alive now (SciPy, OpenCV and
-            # PyAV's modules...): exiting takes ~0.2 s instead of ~0.4 s on the 2-core machine. Finalizers and
-            # atexit handlers still run. (Not for in-process callers, whose objects would never be collected.)
-            import gc
-
-            gc.freeze()
