@@ -122,7 +122,8 @@ def test_open_mouth_is_dark_with_teeth_showing(astronaut, painted, open_pose, li
     interior = cv2.erode(_fill(astronaut.shape[:2], polygon).astype(np.uint8), np.ones((3, 3), np.uint8))
     luminance = _luminance(painted[interior.astype(bool)])
     assert luminance.mean() < 0.75 * _luminance(lip_colour)
-    assert (luminance < 60).mean() > 0.3  # the cavity
+    # The cavity (over the tongue, lit to its top since the review of full3's "maroon void": 0.22 of it, was 0.31)
+    assert (luminance < 60).mean() > 0.15
     assert (luminance > 150).mean() > 0.05  # the teeth
 
 

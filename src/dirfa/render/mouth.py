@@ -101,7 +101,8 @@ TOOTH_RESOLVED_PX = (4.0, 7.0)
 _RESOLVED_SPAN = 1.0 / (TOOTH_RESOLVED_PX[1] - TOOTH_RESOLVED_PX[0])
 # Tongue: its dorsum rises this share of the teeth's opening above the lower incisors' edges, over this
 # half width; its silhouette at the back is soft (it recedes into the dark).
-TONGUE_RISE = 0.55
+# (at 0.55 a wide opening was a dark void over a low pink dome: full3, review of 2026-12-03)
+TONGUE_RISE = 0.7
 TONGUE_HALF_WIDTH = 0.34
 # Through a narrower gap the tongue, close behind the lower incisors, fills more of what shows between the upper
 # crowns' edges and the lower teeth (or the lower lip where it covers them): TONGUE_NARROW_RISE of it, down to
@@ -109,7 +110,12 @@ TONGUE_HALF_WIDTH = 0.34
 # speech "ee" or a medium "eh" showed a black slit under the teeth and no tongue (the astronaut, art_1).
 TONGUE_NARROW_RISE = 0.8
 TONGUE_WIDE_GAP = 0.15
-TONGUE_NARROW_LIGHT = 0.25  # and its top, dark at the back of a wide mouth, is this much lighter there
+# Its top is lit at least TONGUE_TOP_LIGHT of its front through a wide gap, TONGUE_NARROW_LIGHT through a narrow
+# one (seen close behind the teeth, in the light coming in), over a silhouette soft over TONGUE_SOFT of what shows
+# of it (plus AA_PX): at 0.5 and 0.15 a wide opening's tongue was a dim pink glow in a dark maroon hole (full3).
+TONGUE_TOP_LIGHT = 0.7
+TONGUE_NARROW_LIGHT = 0.75
+TONGUE_SOFT = 0.06
 # The upper lip shades the teeth for this share of the mouth width below it, darkening them by up to
 # LIP_SHADOW_DEPTH at the lip (a little more on a large mouth, where the shade is resolved).
 LIP_SHADOW = 0.08
@@ -213,6 +219,16 @@ MASK_CLEAN = 0.05
 # its lower ones the measure runs on into them, and the synthesised laterals hung below the photo's.
 PHOTO_CROWN_ACROSS = 0.1
 PHOTO_CROWN_SCALE = (0.35, 1.15)
+# A photo whose upper lip covers most of its teeth (its crowns shorter than the synthesised, PHOTO_CROWN_SCALE) shows
+# more of them as the jaw opens wide: the stretched lip thins and its inner rim rolls up off the crowns. They
+# lengthen by LIP_ROLL of the way to the full crown as the lips' gap goes from LIP_ROLL_GAP[0] to [1] of the
+# mouth width: at their photo's length full3's row was a 2 px ribbon over a void at jawOpen .7.
+LIP_ROLL = 0.5
+LIP_ROLL_GAP = (0.15, 0.45)
+# The photo's dark gap past its inner corners, carried by the warp, is closed over (see _mend_corner_tails): lines
+# narrower than TAIL_CLOSE of the mouth width, within its reach plus TAIL_MARGIN of the mouth width of each corner.
+TAIL_CLOSE = 0.08
+TAIL_MARGIN = 0.05
 # The photo's teeth "right under its lip" (see _photo_crown_scale): this far (px) below its inner-lip landmarks.
 LIP_LIGHT_DEPTH_PX = 1.0
 # ... a pixel short of their edge: ending on it, the synthesised crowns showed as a pale band under the photo's
@@ -907,6 +923,7 @@ def draw_mouth(
         if gap_px < photo_gap:
             closed = float(_smooth01(1.0 - max(gap_px, 0.0) / max(photo_gap, 1e-3)))
             _draw_seam(canvas, origin_xy, inner_polygon_xy, ex, ey, float(mouth_px), colours, closed)
+        posed_corners = inner_polygon_xy[[0, 10]].astype(np.float32)
         inner_polygon_xy = _past_photo_corners(inner_polygon_xy, photo, float(mouth_px), shown)
     # (the upper teeth meet the photo's own, so take their tone; so do the lower ones, below)
     upper_tone = colours.teeth
@@ -969,6 +986,8 @@ def draw_mouth(
         share = float(_smooth01((photo_gap / w - PHOTO_TEETH_FROM) / (PHOTO_TEETH_FULL - PHOTO_TEETH_FROM)))
         dropped = float(_smooth01((opening_px - photo_gap) / (PHOTO_FILTER_DROP * w)))
         keep = share * (1.0 - dropped)
+        if dropped > 0.0 and len(poly) == 20:
+            _mend_corner_tails(canvas, origin_xy, posed_corners, photo, w, share * dropped)
     # The photo's teeth seen through its narrow gap are in its lips' shade (full3's at level 146 in a face whose
     # light gives teeth 209): as the jaw opens the lips past its gap, or a smile lifts its lip off them, they
     # come into that light, their level raised towards the synthesised tone's at their own hue (relit, a
@@ -992,7 +1011,9 @@ def draw_mouth(
     crown_scale, own_lip_light, reveal = 1.0, 0.0, TEETH_REVEAL
     if photo is not None and share > 0.0:
         own_crown, own_lip_light = _photo_crown_scale(photo, colours, w)
-        crown_scale = 1.0 + share * (own_crown - 1.0)
+        rolled = float(_smooth01((opening_px / w - LIP_ROLL_GAP[0]) / (LIP_ROLL_GAP[1] - LIP_ROLL_GAP[0])))
+        shown_crown = own_crown + max(1.0 - own_crown, 0.0) * (LIP_ROLL * rolled)  # (see LIP_ROLL)
+        crown_scale = 1.0 + share * (shown_crown - 1.0)
         # (and they fill as much of the lips' gap as the photo's own teeth fill of its gap: held to
         # TEETH_REVEAL, a smile's synthesised row beside her long own teeth ended higher, a step in the row's
         # lower edge where they meet, and its gum a dark band above the shortened crowns; the astronaut)
@@ -1093,7 +1114,9 @@ def draw_mouth(
             photo, (x0 + origin_xy[0], y0 + origin_xy[1]), alpha.shape, ex, ey, w, lift_px > MIN_CARRY_PX
         )
         if relit > 1.0:  # (its enamel relit as its tone is, above; not its dark gap nor its lips)
-            texture *= 1.0 + (relit - 1.0) * _enamel(texture, colours)
+            # (with the separations between its teeth, which the enamel mask keeps (_steady): left at their shaded
+            # level beside relit enamel they were dark specks along full3's row)
+            texture *= 1.0 + (relit - 1.0) * _steady(_enamel(texture, colours), w)
             if continued is not None:
                 continued *= 1.0 + (relit - 1.0) * _enamel(continued, colours)
         # Where the lip lifts off them (a smile, a wide jaw), its teeth are carried on upwards (each tooth
@@ -1129,7 +1152,12 @@ def draw_mouth(
             own_teeth = _teeth_like_level(level, colours) * _smooth01(
                 (OWN_TEETH_CHROMA[1] - chroma) * (1.0 / (OWN_TEETH_CHROMA[1] - OWN_TEETH_CHROMA[0]))
             )
-            cover *= share * (1.0 - dropped * (1.0 - _steady(own_teeth, w)))
+            # ... within the synthesised row's outline, and never its dark pixels over that row (the mask's closing
+            # keeps them, between its teeth and under a soft incisal edge): cut per pixel, its enamel made the row's
+            # lower edge ragged and specked (full3's short teeth opened wide: a thin torn line); the row's own edge
+            # is smooth, and under the photo's teeth it shows its own enamel in their tone.
+            kept = _steady(own_teeth, w) * (1.0 - a_up * (1.0 - own_teeth))
+            cover *= share * (1.0 - dropped * (1.0 - kept * a_up))
             # The lips' shade on its teeth comes in as the jaw drops (at rest the photo has its own shading).
             shade = 1.0 - 0.2 * dropped * (1.0 - inside)
             texture *= shade
@@ -1173,6 +1201,47 @@ def _in_lips_shade(colour: np.ndarray, light: float, colours: MouthColours) -> n
 def _shade_tint(colours: MouthColours) -> np.ndarray:
     """The warm shade's hue, (3, 1, 1) around 1 (mean 1): the cavity's (its lips' shade)."""
     return (colours.cavity / max(float(colours.cavity.mean()), 1.0)).astype(np.float32)
+
+
+def _mend_corner_tails(
+    canvas: np.ndarray,
+    origin_xy: tuple[int, int],
+    corners_xy: np.ndarray,
+    photo: PhotoMouth,
+    mouth_px: float,
+    strength: float,
+) -> None:
+    """Lighten the photo's dark gap past its inner corners where the warp has carried it (in place): lines darker
+    than their surroundings and narrower than TAIL_CLOSE of the mouth width (a grey closing: only lightens), within
+    the gap's reach (_photo_corner_reach) plus TAIL_MARGIN of the mouth width of each posed inner corner, fading
+    out to twice that, `strength` (0..1) of the way (less for a gap reaching less than TAIL_CLOSE past the corner). The warp turns that strip down with the lower lip as the jaw
+    opens: a dark tail ran on past the lips' corner (full3). corners_xy: the posed inner corners, image px."""
+    size = max(3, int(round(TAIL_CLOSE * mouth_px)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    for corner, reach in zip(corners_xy, _photo_corner_reach(photo, mouth_px), strict=True):
+        if reach <= 0.0:
+            continue
+        near = reach + TAIL_MARGIN * mouth_px + 1.0
+        # (a gap that ends within a few pixels of the corner leaves no tail: mended as much less, and the corners
+        # of a photo's smile, dark creases rather than its gap, are left as they are: the astronaut's)
+        weight = strength * float(_smooth01(reach / (TAIL_CLOSE * mouth_px)))
+        centre = corner - np.asarray(origin_xy, np.float32)
+        half = int(np.ceil(2.0 * near)) + size
+        x0, y0 = max(int(centre[0]) - half, 0), max(int(centre[1]) - half, 0)
+        x1, y1 = (
+            min(int(centre[0]) + half + 1, canvas.shape[1]),
+            min(int(centre[1]) + half + 1, canvas.shape[0]),
+        )
+        if x1 - x0 < size or y1 - y0 < size:
+            continue
+        patch = canvas[y0:y1, x0:x1]
+        closed = cv2.morphologyEx(patch, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+        xs = np.arange(x0, x1, dtype=np.float32) - centre[0]
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] - centre[1]
+        distance = np.sqrt(xs * xs + ys * ys)
+        a = weight * _smooth01((2.0 * near - distance) * (1.0 / near))
+        out = patch.astype(np.float32) + (closed.astype(np.float32) - patch) * a[..., None]
+        canvas[y0:y1, x0:x1] = _clamp(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _draw_seam(
@@ -1270,13 +1339,13 @@ def _cavity(
         dome = np.sqrt(_clamp(1.0 - across * across, 0.0, 1.0))
         top = v_low - rise * dome
         below = v - top
-        soft = AA_PX + 0.15 * shown
+        soft = AA_PX + TONGUE_SOFT * shown
         # It fades in as it rises (no pop when the opening crosses a threshold between two frames).
         fade_in = min(shown / (0.03 * w + 1.0), 1.0)
         tongue_a = _soft(below, soft) * (_smooth01((1.0 - across) * 4.0) * fade_in)
         lit = _smooth01(below * (1.0 / (0.5 * shown + 0.02 * w + 1.0)))
         # (through a narrow gap its dorsum is seen close behind the teeth, in the light coming in: lit more)
-        floor = 0.5 + TONGUE_NARROW_LIGHT * narrow
+        floor = TONGUE_TOP_LIGHT + (TONGUE_NARROW_LIGHT - TONGUE_TOP_LIGHT) * narrow
         light = (
             (floor + (1.0 - floor) * lit) * (1.0 - 0.4 * across * across) * (0.8 + 0.2 * inside) * light_in
         )
