@@ -11,7 +11,9 @@ again on the noise-suppressed audio (cached under a digest of that code, redone 
   language (other) left out and scores the cases it has not seen; the shared recordings in
   ../shared/data/speech are never fitted on, only scored (by the model fitted on everything else);
 - candidate inputs (the share of English function words among the decoded words; a PRLM phone-bigram
-  log-likelihood ratio learnt per fold) are scored held out beside the shipped ones (not shipped: no gain);
+  log-likelihood ratio learnt per fold; the fit and posterior spread over the words, the phone loop's ER share
+  and consonant runs, voiced runs, products of the inputs: more_candidates) are scored held out beside the
+  shipped ones (not shipped: no gain);
 - the coefficients fitted on all training cases (what speech/language.py holds) are printed;
 - the decision as shipped (speech.language.check's confidence >= dirfa.api.ENGLISH_THRESHOLD) on every case;
 - the previous recipe (the clip's own decodings, three inputs) held out beside the shipped one.
@@ -434,6 +436,42 @@ def loop_phones(analysis: dict) -> list[int]:
     ]
 
 
+def more_candidates(analysis: dict, heard: dict) -> dict[str, float]:
+    """Session 12's candidate inputs, from the decodings the check weighs (a noisy clip's noise-suppressed
+    ones) and the prosody: the 25th percentile of the words' fits (the poorly fitting words rather than the
+    mean), the median word posterior, the phone loop's share of ER (the r-coloured vowel few other languages
+    have), its mean run of consonants between vowels (English clusters against CV languages), and the mean
+    voiced run (s)."""
+    from dirfa.speech import acoustic
+    from dirfa.speech.phonemes import SILENCE
+    from dirfa.speech.visemes import VOWELS
+
+    words, timeline = analysis["words"], analysis["timeline"]
+    if heard["cleaned"] is not None:
+        words, timeline = heard["cleaned"].words, heard["cleaned"].timeline
+    keep = np.asarray(words.start_s) < acoustic.WORD_CHECK_S
+    fit = np.asarray(words.fit_per_frame)[keep] if words.fit_per_frame is not None else np.zeros(0)
+    fit = fit[np.isfinite(fit)]
+    prob = np.asarray(words.prob)[keep]
+    phones = [
+        p for p, s in zip(timeline.phones, timeline.start_s) if s < acoustic.WORD_CHECK_S and p != SILENCE
+    ]
+    vowel = np.array([p in VOWELS for p in phones], dtype=bool)
+    edges = np.diff(np.concatenate([[1], vowel.astype(np.int8), [1]]))
+    consonant_runs = np.nonzero(edges == 1)[0] - np.nonzero(edges == -1)[0]
+    voice = analysis["prosody"]
+    voiced = np.asarray(voice.voiced, dtype=np.int8)[: int(acoustic.WORD_CHECK_S * voice.fps)]
+    steps = np.diff(np.concatenate([[0], voiced, [0]]))
+    voiced_runs_s = (np.nonzero(steps == -1)[0] - np.nonzero(steps == 1)[0]) / voice.fps
+    return {
+        "fit_q25": float(np.percentile(fit, 25.0)) if fit.size else -10.0,
+        "posterior_median": float(np.median(prob)) if prob.size else 0.0,
+        "er_share": float(np.mean([p == "ER" for p in phones])) if phones else 0.0,
+        "consonant_run": float(consonant_runs.mean()) if consonant_runs.size else 0.0,
+        "voiced_run_s": float(voiced_runs_s.mean()) if voiced_runs_s.size else 0.0,
+    }
+
+
 def phone_bigram_llr(cases: list[dict], fitted: np.ndarray) -> np.ndarray:
     """PRLM (Zissman 1996, phone recognition followed by language modelling): bigram models of the phone
     loop's phones, one trained on the fitted English cases and one on the fitted other cases (add-0.5
@@ -501,6 +539,17 @@ def doubt(cases: list[dict], score: np.ndarray, threshold: float) -> str:
     return results_md.table(("rule (held out)", *RECIPE_HEADER[1:]), rows)
 
 
+def column(cases: list[dict], name: str) -> np.ndarray:
+    return np.array([c["more"][name] for c in cases])
+
+
+def products(cases: list[dict]) -> np.ndarray:
+    """Every product of two of the shipped inputs (squares included): 21 columns."""
+    x = np.array([c["x"] for c in cases])
+    n = x.shape[1]
+    return np.stack([x[:, i] * x[:, j] for i in range(n) for j in range(i, n)], axis=1)
+
+
 def candidates(cases: list[dict], threshold: float) -> str:
     """Held-out shares with each candidate input beside the shipped three, at `threshold` and at the
     threshold that keeps 95 % of the held-out testdata English."""
@@ -511,6 +560,12 @@ def candidates(cases: list[dict], threshold: float) -> str:
         ("+ function-word share", lambda fitted: np.array([c["function_share"] for c in cases])),
         ("+ phone-bigram LLR (PRLM)", lambda fitted: phone_bigram_llr(cases, fitted)),
         ("+ fit x noise, fit x reverberance", lambda fitted: np.array([_interactions(c) for c in cases])),
+        ("+ 25th percentile of the word fits", lambda fitted: column(cases, "fit_q25")),
+        ("+ median word posterior", lambda fitted: column(cases, "posterior_median")),
+        ("+ ER share of the phone loop", lambda fitted: column(cases, "er_share")),
+        ("+ mean consonant run of the phone loop", lambda fitted: column(cases, "consonant_run")),
+        ("+ mean voiced run", lambda fitted: column(cases, "voiced_run_s")),
+        ("+ every product of two inputs", lambda fitted: products(cases)),
         (
             "+ the clip's own fit (noisy clips: before suppression)",
             lambda fitted: np.array(
@@ -794,6 +849,7 @@ def main() -> None:
         case["singing"] = language.singing(analysis["timeline"], analysis["prosody"])
         case["function_share"] = function_word_share(analysis)
         case["loop_phones"] = loop_phones(analysis)
+        case["more"] = more_candidates(analysis, heard)
         # Exactly what dirfa.api decides with --language auto (speech.language.check, its parts cached).
         case["shipped"] = language.english_confidence(
             analysis["words"],
