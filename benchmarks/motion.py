@@ -15,9 +15,13 @@ motion have the statistics of real speakers?
    test data), three takes (the default input-derived seed and two more): head yaw/pitch/roll std and share
    of energy under 2 Hz, brow range and raises/min, gaze shifts/min, blinks/min, first blink, seed diversity
    (mean |d yaw| between takes, aperture correlation), mouth-vs-loudness correlation and lead.
+3. Blinks: short `dirfa say` texts, the pocketsphinx-testdata recordings and the 60 s reading, 20 seeds each,
+   with the Blinker of eyes.py at --blinks-against (default HEAD) and the working tree's, in one run: blinks/min
+   spread, share of 5 s windows with 4 blinks or more, inter-blink intervals (min, share under 1 s, CV),
+   blinks at pauses and gaze shifts against chance, frames shut per blink, open eyes at the clip's end.
 
-    .venv/bin/python benchmarks/motion.py [--portraits FOLDER] [--speech FOLDER] [--skip-angles | --skip-tracks]
-        [--out FOLDER] [--no-append] [--note "what changed"]
+    .venv/bin/python benchmarks/motion.py [--portraits FOLDER] [--speech FOLDER] [--skip-angles] [--skip-tracks]
+        [--skip-blinks] [--blinks-against REV] [--out FOLDER] [--no-append] [--note "what changed"]
 
 Measures only, never fails. Look at the sheets.
 """
@@ -361,6 +365,169 @@ def track_rows(path: Path, *, head_motion: float) -> list[list[object]]:
     return rows
 
 
+SAY_TEXTS = (
+    "Hello! I am happy to see you. Shall we begin the exercise now?",
+    "Good morning. Today we will talk about the weather.",
+    "Thanks for coming. Please take a seat and relax.",
+    "I am sorry, I did not catch that. Could you say it again?",
+    "Let's look at the results together. They are better than expected.",
+    "Great job! You finished the first part. Now take a short break.",
+    "Breathe in slowly. Hold it. And now breathe out.",
+    "Here is a question for you. What is your favourite colour?",
+    "Oh, what a lovely surprise! I did not expect you so early.",
+    "Okay. Let's try that once more, a little slower this time.",
+    "Hello everyone, and welcome to today's lesson. We are going to learn how to make bread at home.",
+    "Before we start, please check that your microphone is working. Then click the blue button to join.",
+    "Let me tell you a short story. Once upon a time, there was a small cat who lived by the sea.",
+    "Your order has been shipped. It should arrive within three days. Thank you for shopping with us.",
+    "Now, lift your arms slowly above your head. Hold that position, and breathe in deeply. Very good.",
+    "Congratulations on your new job! I hope you enjoy it. Tell me all about your first day.",
+)
+BLINK_SEEDS = 20
+BURST_FRAMES = 6  # apexes closer than 0.24 s are one double blink
+
+
+def blink_inputs() -> dict[str, list[tuple[dict, object, int]]]:
+    """Speech analyses (mouth, prosody, frames) of short `dirfa say` texts (2.9-6.5 s), the pocketsphinx-testdata
+    recordings (2.8-7.1 s) and the 60 s LibriVox reading."""
+    import dirfa
+    from dirfa.media.audio import Audio
+
+    sets: dict[str, list[tuple[dict, object, int]]] = {
+        "say texts": [],
+        "testdata recordings": [],
+        "60 s reading": [],
+    }
+    for text in SAY_TEXTS:
+        try:
+            synthesis = dirfa.synthesize(text)
+        except Exception as error:  # no voice on this machine: the other sets still run
+            print(f"(say texts skipped: {error})")
+            break
+        speech = dirfa.analyze_speech(synthesis.audio, fps=FPS, timeline=synthesis.timeline)
+        sets["say texts"].append((speech.mouth, speech.prosody, speech.n_frames))
+    root = LIBRIVOX.parent
+    for path in sorted(LIBRIVOX.glob("*.wav")) + [
+        root / f"{n}.raw" for n in ("goforward", "numbers", "something")
+    ]:
+        if not path.exists():
+            continue
+        if path.suffix == ".raw":
+            samples = np.frombuffer(path.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
+            audio = Audio(samples=samples, sample_rate_hz=16000, source=None)
+        else:
+            audio = dirfa.load_audio(path)
+        speech = dirfa.analyze_speech(audio, fps=FPS, language="en")
+        sets["testdata recordings"].append((speech.mouth, speech.prosody, speech.n_frames))
+    reading = librivox_reading()
+    if reading is not None:
+        speech = dirfa.analyze_speech(dirfa.load_audio(reading), fps=FPS, language="en")
+        sets["60 s reading"].append((speech.mouth, speech.prosody, speech.n_frames))
+    return {name: clips for name, clips in sets.items() if clips}
+
+
+def blink_figures(clips: list[tuple[dict, object, int]], blinker: type) -> dict[str, float]:
+    """Blink statistics of BLINK_SEEDS takes of each clip, with `blinker` as the stream's Blinker."""
+    from dirfa.motion import stream as motion_stream
+    from dirfa.motion.generate import MotionOptions
+
+    kept = motion_stream.Blinker
+    motion_stream.Blinker = blinker
+    try:
+        rates, intervals, windows, cvs, closed = [], [], [], [], []
+        inside = total = 0
+        pause_share, gaze_hits, gaze_share, end_open = [], 0, [], []
+        for mouth, prosody, n in clips:
+            for seed in range(BLINK_SEEDS):
+                stream = motion_stream.MotionStream(FPS, MotionOptions(seed=seed))
+                first = stream.push(mouth, prosody)
+                rest = stream.finish()
+                lid = np.maximum(
+                    np.concatenate([first["eyeBlinkLeft"], rest["eyeBlinkLeft"]]),
+                    np.concatenate([first["eyeBlinkRight"], rest["eyeBlinkRight"]]),
+                )
+                apexes = list(stream.blinker.apexes)
+                starts = [a for i, a in enumerate(apexes) if i == 0 or a - apexes[i - 1] > BURST_FRAMES]
+                starts_a = np.array(starts, dtype=int)
+                rates.append(60.0 * len(starts) / (n / FPS))
+                gaps = np.diff(starts_a) / FPS
+                intervals.append(gaps)
+                if gaps.size >= 5:
+                    cvs.append(gaps.std() / gaps.mean())
+                win = int(5 * FPS)
+                if n >= 4.5 * FPS:  # the first 5 s of a clip (all of one of 4.5-5 s), then every further 5 s
+                    windows += [
+                        int(np.sum((starts_a >= s) & (starts_a < s + win)))
+                        for s in range(0, max(n - win, 0) + 1, win)
+                    ]
+                pause = np.zeros(n, dtype=bool)
+                for phrase in stream.cues.phrases:
+                    if phrase.end is not None and phrase.end < n - FPS:
+                        pause[phrase.end : phrase.end + int(0.6 * FPS)] = True
+                inside += int(pause[starts_a].sum())
+                total += len(starts)
+                pause_share.append(pause.mean())
+                gaze = np.zeros(n, dtype=bool)
+                for shift in stream.gazer.shifts:
+                    gaze[shift : shift + int(0.3 * FPS)] = True
+                gaze_hits += int(gaze[starts_a].sum())
+                gaze_share.append(gaze.mean())
+                closed += [
+                    (
+                        int(np.sum(lid[max(a - 4, 0) : a + 6] >= 0.5)),
+                        int(np.sum(lid[max(a - 3, 0) : a + 4] >= 0.9)),
+                    )
+                    for a in starts
+                ]
+                end_open.append(bool(np.all(lid[-3:] == 0.0)))
+    finally:
+        motion_stream.Blinker = kept
+    gaps = np.concatenate(intervals)
+    rates_a = np.array(rates)
+    return {
+        "takes": len(rates),
+        "blinks/min mean": rates_a.mean(),
+        "blinks/min p10-p90": f"{np.percentile(rates_a, 10):.0f}-{np.percentile(rates_a, 90):.0f}",
+        ">= 4 in 5 s": f"{np.mean(np.array(windows) >= 4):.1%} of {len(windows)}" if windows else "-",
+        "interval min / p5 / median s": f"{gaps.min():.2f} / {np.percentile(gaps, 5):.2f} / {np.median(gaps):.2f}",
+        "intervals < 1 s": f"{np.mean(gaps < 1.0):.1%}",
+        "interval CV in a take": f"{np.mean(cvs):.2f}" if cvs else "-",
+        "at pauses (x chance)": f"{inside / max(total, 1) / max(np.mean(pause_share), 1e-9):.2f}",
+        "at gaze shifts (x chance)": f"{gaze_hits / max(total, 1) / max(np.mean(gaze_share), 1e-9):.2f}",
+        "frames per blink lid >= 0.5 / >= 0.9": " / ".join(f"{v:.2f}" for v in np.mean(closed, axis=0)),
+        "last 3 frames open": f"{np.mean(end_open):.0%}",
+    }
+
+
+def blink_section(against: str, out: Path) -> str:
+    """Blink statistics of the Blinker in eyes.py at `against` and in the working tree, on the same clips and
+    seeds in one run; prints them and returns the RESULTS.md section."""
+    from dirfa.motion import eyes
+
+    old = results_md.module_at(against, "src/dirfa/motion/eyes.py", "eyes_before", out)
+    sets = blink_inputs()
+    rows = []
+    for name, clips in sets.items():
+        for label, blinker in ((f"eyes.py at {against}", old.Blinker), ("working tree", eyes.Blinker)):
+            figures = blink_figures(clips, blinker)
+            rows.append([name, label, *(f"{v:.1f}" if isinstance(v, float) else v for v in figures.values())])
+            print(" | ".join(map(str, rows[-1])), flush=True)
+    header = ["clips", "blinker", *figures.keys()]
+    table = results_md.table(header, rows)
+    print(f"\n{table}")
+    return (
+        "### Blink timing\n\n"
+        f"Clips: {', '.join(f'{name} ({len(clips)})' for name, clips in sets.items())}; seeds 0-{BLINK_SEEDS - 1} "
+        "each, the same takes with the old and the new Blinker (eyes.py at the given revision, imported beside the "
+        "working tree's; everything else as in the tree). A double blink counts once; intervals are from blink to "
+        "blink. >= 4 in 5 s: share of 5 s windows (a clip's first 5 s, or all of a 4.5-5 s clip; then each further "
+        "5 s) with 4 blinks or more. At pauses: share of blinks in the 0.6 s after a phrase end (not the clip's "
+        "last second) over that window's share of the clip; at gaze shifts: in the 0.3 s after any saccade. Targets "
+        "(docs/motion.md): ~26/min speaking with a wide spread, intervals rarely under 1 s outside double blinks, "
+        "CV ~0.4-0.7, more blinks at pauses and gaze shifts than by chance.\n\n" + table
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -370,6 +537,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=results_md.BENCH_DIR / "out")
     parser.add_argument("--skip-angles", action="store_true")
     parser.add_argument("--skip-tracks", action="store_true")
+    parser.add_argument("--skip-blinks", action="store_true")
+    parser.add_argument(
+        "--blinks-against",
+        default="HEAD",
+        help="git revision whose eyes.py Blinker the blink figures compare with",
+    )
     parser.add_argument("--head-motion", type=float, default=1.0)
     parser.add_argument("--no-append", action="store_true", help="print only, do not touch RESULTS.md")
     parser.add_argument("--note", default="", help="a 'what changed' paragraph for the RESULTS.md section")
@@ -462,6 +635,8 @@ def main() -> None:
             "and the lag of the best correlation (sub-frame, + = mouth leads); real speakers: r 0.16-0.28, lead "
             "~80 ms (issue 13).\n\n" + table
         )
+    if not args.skip_blinks:
+        sections.append(blink_section(args.blinks_against, args.out))
     print(f"\n({time.perf_counter() - started:.0f} s)")
     if sections and not args.no_append:
         results_md.append(

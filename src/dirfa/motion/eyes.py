@@ -15,22 +15,43 @@ from dirfa.motion.schedule import Ahead, Draws
 
 # Spontaneous blink rates: Bentivoglio et al. (1997, Movement Disorders 12:1028) measured 17 blinks/min at
 # rest and 26/min during conversation in 150 healthy adults, with a wide spread between people (SD ~ 10-15
-# /min; some speakers blink over 50 times a minute). Each take draws its own rate around these.
+# /min; some speakers blink over 50 times a minute). Each take draws its own rate around these: the mean above
+# times a log-normal factor of mean 1 (10th-90th percentile x0.65-x1.4, i.e. 17-37/min speaking), kept within
+# RATE_FACTOR_RANGE (13-42/min; ~4 % of draws reach the top). A take is one short clip more often than a
+# speaker's minute: at 36-42/min a 5 s clip already shows 4 blinks or more in ~1 take in 5, which a viewer reads
+# as nervous blinking (the session-11 review's 4 blinks in 4.8 s); faster blinking is --blink-rate's.
 SPEAKING_BLINKS_PER_MIN = 26.0
 LISTENING_BLINKS_PER_MIN = 17.0
-RATE_LOG_SIGMA = 0.35  # a take's rate: the mean above times a log-normal factor (~ 0.5x .. 2x)
-# Inter-blink intervals are right-skewed (log-normal, coefficient of variation ~0.6-0.7; Ponder & Kennedy 1927).
-INTERVAL_LOG_SIGMA = 0.6
+RATE_LOG_SIGMA = 0.3
+RATE_FACTOR_RANGE = (0.5, 1.6)
+# Inter-blink intervals are right-skewed (log-normal-like, coefficient of variation ~0.4-0.7: Ponder & Kennedy
+# 1927; Doughty 2002, Optom Vis Sci 79:439, 6.4 +- 2.4 s at rest; Cruz et al. 2011, IOVS 52:3419, 5.2 +- 3.1 s
+# over an hour, "highly positively skewed"), and short ones are rare outside blink bursts (double blinks; runs
+# of several blinks within a few seconds, "blink flurries", read as distress or unease, as Darwin 1872 already
+# described): a blink holds off the next one. So after a blink the hazard is held at 0 for REFRACTORY_S[0] from
+# the blink's start and comes back fully by REFRACTORY_S[1] (a smooth ramp): intervals under ~1 s are rare and
+# never under REFRACTORY_S[0], except inside a double blink. The clock runs that much faster beyond the ramp, so
+# the mean rate stays; a take blinking fast (a high draw, an explicit --blink-rate) gets a proportionally
+# shorter hold (its middle at most HOLD_SHARE of the mean interval: 0.6-1.1 s at 42/min, 0.4-0.8 s at 60/min).
+INTERVAL_LOG_SIGMA = 0.7  # of the part of an interval after the hold (overall CV ~0.5-0.6 at 26/min)
+REFRACTORY_S = (0.7, 1.3)
+HOLD_SHARE = 0.6
 MIN_GAP_S = 0.25  # at least this much open eye between two separate blinks
 # Blinks gather at pauses and phrase boundaries (Cummins 2012, "Gaze and blinking in dyadic conversation";
-# Nakano & Kitazawa 2010: listeners' blinks synchronise with the speaker's pauses): the hazard rises this many
-# times in the half second after a phrase ends. The base is lowered so the mean rate stays.
-PHRASE_END_BOOST = 3.0
-PHRASE_END_WINDOW_S = 0.5
-BASE_SHARE = 0.7
-# Large gaze shifts are often accompanied by a blink (Evinger et al. 1994, Exp Brain Res 100:337).
+# Nakano & Kitazawa 2010: listeners' blinks synchronise with the speaker's pauses), and large gaze shifts are
+# often accompanied by a blink (Evinger et al. 1994, Exp Brain Res 100:337). Both move the next blink, they do
+# not add one: in the ~half second after a phrase ends, or with a gaze shift of GAZE_SHIFT_BLINK_DEG or more
+# (with GAZE_SHIFT_BLINK_PROBABILITY), a blink due within PULL of a mean interval comes now, and the schedule
+# goes on from where it was (the next interval is that much longer). So the rate is the take's however many
+# pauses and looks a clip has. (Before, a hazard raised 2.8x after phrase ends and an extra blink with 35 % of
+# large gaze shifts gave say-length clips 31-34 blinks/min, a median interval of 0.8 s and 4 blinks in 4.8 s,
+# read as nervous blinking.) No blink is pulled into the hold after the last one.
+PHRASE_END_WINDOW_S = 0.35  # the pull's window, from a random delay of up to PHRASE_END_DELAY_S after the end
+PHRASE_END_DELAY_S = 0.25  # (so the takes of a clip do not all blink on the same frame of each pause)
+PHRASE_END_PULL = 0.9
 GAZE_SHIFT_BLINK_PROBABILITY = 0.35
 GAZE_SHIFT_BLINK_DEG = 6.0
+GAZE_SHIFT_PULL = 0.8
 # A spontaneous blink lasts ~100-400 ms; the lid comes down about twice as fast as it goes up (VanderWerf et
 # al. 2003, J Neurophysiol 89:2784; Trutoiu et al. 2011 found the asymmetric profile looks more natural). The
 # lid takes ~70-100 ms from the start of its movement to full closure (Stern, Walrath & Goldstein 1984,
@@ -64,7 +85,7 @@ CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1
 GAZE_START_HOLD_S = 0.12
 CAMERA_JITTER_DEG = 0.5  # fixations "at the camera" are not all on the same point
 # Event kinds of the eyes' draws (schedule.Draws).
-_BLINK, _GAZE_SHIFT_BLINK, _PHRASE_START, _SACCADE = range(4)
+_BLINK, _GAZE_SHIFT_BLINK, _PHRASE_START, _SACCADE, _PHRASE_END = range(5)
 
 
 def blink_profile(t_s: np.ndarray, *, close_s: float, open_s: float) -> np.ndarray:
@@ -78,8 +99,9 @@ def blink_profile(t_s: np.ndarray, *, close_s: float, open_s: float) -> np.ndarr
 
 
 class Blinker:
-    """Blinks as a renewal process with log-normal intervals on the clock of a hazard that rises after phrase
-    ends; extra blinks with large gaze shifts. Causal: a blink is decided at the frame its lid starts down."""
+    """Blinks as a renewal process with log-normal intervals on a clock held off for a moment after each blink;
+    a phrase end or a large gaze shift may bring the next blink forward.
+    Causal: a blink is decided at the frame its lid starts down."""
 
     def __init__(
         self, fps: float, *, seed: np.random.SeedSequence, rate_per_min: float | None, lookahead: int
@@ -89,16 +111,25 @@ class Blinker:
         rng = self.draws.take
         self.rate_per_min = rate_per_min
         self.lookahead = lookahead
-        self.factor = float(rng.lognormal(0.0, RATE_LOG_SIGMA)) if rate_per_min is None else 1.0
+        self.factor = 1.0
+        if rate_per_min is None:
+            drawn = float(rng.lognormal(-0.5 * RATE_LOG_SIGMA**2, RATE_LOG_SIGMA))
+            self.factor = min(max(drawn, RATE_FACTOR_RANGE[0]), RATE_FACTOR_RANGE[1])
         self.left, self.right = Ahead(), Ahead()
         self.clock = 0.0
         self._mu = -0.5 * INTERVAL_LOG_SIGMA**2  # log-normal of mean 1 (one expected blink)
+        # The hold after a blink (REFRACTORY_S, in frames), shorter for a take whose mean interval is short.
+        fastest = SPEAKING_BLINKS_PER_MIN * self.factor if rate_per_min is None else float(rate_per_min)
+        middle_s = 0.5 * (REFRACTORY_S[0] + REFRACTORY_S[1])
+        scale = min(1.0, HOLD_SHARE * 60.0 / max(fastest, 1e-9) / middle_s)
+        self.hold = (REFRACTORY_S[0] * scale * self.fps, REFRACTORY_S[1] * scale * self.fps)
+        self.last_start = -(10**9)  # the frame the last blink (or double blink) started
         # Start somewhere inside the first interval, so a clip does not always open with the same wait.
         self.threshold = float(rng.uniform(0.0, 1.0) * rng.lognormal(self._mu, INTERVAL_LOG_SIGMA))
         # First frame a new blink may start: not in the first fifth of a second (a clip opening mid-blink reads
         # as a glitch, as one ending mid-blink does).
         self.free_from = int(round(0.2 * fps))
-        self.boost_until = -1
+        self.boost_from, self.boost_until = 10**12, -1  # the window after a phrase end
         self.apexes = FrameHistory()  # every blink apex (records: a stream drops old ones)
         self._wanted = False
 
@@ -108,8 +139,9 @@ class Blinker:
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         if phrase.end is not None:
-            self.boost_until = phrase.end + int(round(PHRASE_END_WINDOW_S * self.fps))
-            self.boost_from = phrase.end
+            delay = float(self.draws.event(_PHRASE_END, phrase.end).uniform(0.0, PHRASE_END_DELAY_S))
+            self.boost_from = phrase.end + int(round(delay * self.fps))
+            self.boost_until = self.boost_from + int(round(PHRASE_END_WINDOW_S * self.fps))
 
     def on_gaze_shift(self, size_deg: float, frame: int) -> None:
         if (
@@ -117,6 +149,12 @@ class Blinker:
             and self.draws.event(_GAZE_SHIFT_BLINK, frame).random() < GAZE_SHIFT_BLINK_PROBABILITY
         ):
             self._wanted = True
+
+    def _readiness(self, frame: int) -> float:
+        """0 within the hold after the last blink's start, rising smoothly to 1 at its end."""
+        low, high = self.hold
+        x = min(max((frame - self.last_start - low) / max(high - low, 1e-9), 0.0), 1.0)
+        return x * x * (3.0 - 2.0 * x)
 
     def step(self, frame: int, cues: CueTracker, *, end: int | None) -> tuple[float, float]:
         """(left, right) closure at `frame`; `end` is the clip's frame count once it is within reach."""
@@ -129,14 +167,23 @@ class Blinker:
                 per_min *= self.factor
             else:
                 per_min = float(self.rate_per_min)
-            boosted = getattr(self, "boost_from", 10**12) <= frame < self.boost_until
-            gain = BASE_SHARE * (1.0 + PHRASE_END_BOOST * boosted)
-            self.clock += gain * per_min / (60.0 * self.fps * (1.0 + DOUBLE_BLINK_PROBABILITY))
-            due = self.clock >= self.threshold or self._wanted
-            if due and frame >= self.free_from:
+            # The clock stands still through the hold and runs that much faster after it, so the mean interval
+            # stays 60 / per_min: the hold takes about its middle out of every interval.
+            held_s = 0.5 * (self.hold[0] + self.hold[1]) / self.fps
+            speed = 1.0 / max(1.0 - held_s * per_min / 60.0, 0.25)
+            ready = self._readiness(frame)
+            self.clock += ready * speed * per_min / (60.0 * self.fps * (1.0 + DOUBLE_BLINK_PROBABILITY))
+            pull = 0.0
+            if ready >= 1.0:
+                if self.boost_from <= frame < self.boost_until:
+                    pull = PHRASE_END_PULL
+                if self._wanted:
+                    pull = max(pull, GAZE_SHIFT_PULL)
+            if self.clock >= self.threshold - pull and frame >= self.free_from:
                 rng = self.draws.event(_BLINK, frame)
                 self._start(frame, end, rng)
                 self._wanted = False
+                # A blink brought forward leaves the schedule where it was: the next interval is longer.
                 self.threshold = max(self.threshold, self.clock) + float(
                     rng.lognormal(self._mu, INTERVAL_LOG_SIGMA)
                 )
@@ -162,6 +209,7 @@ class Blinker:
             return
         open_until = self._draw(apex, close_s, open_s, rng)
         self.apexes.append(apex)
+        self.last_start = frame
         if double:
             open_until = self._draw(second, second_close_s, open_s, rng)
             self.apexes.append(second)
