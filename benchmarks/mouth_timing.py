@@ -12,7 +12,8 @@ best correlation, sub-frame (a parabola through the peak), + = the mouth leads t
 
 --baseline REV: also the coarticulation of git revision REV (speech/coarticulation.py read with `git show`,
 loaded beside the working tree's), in the same run, on the same clips and portraits: before and after side by
-side. --tracks-only: the tracks alone (no rendering) over 12 takes, and the jaw while the lips are shut.
+side. --tracks-only: the tracks alone (no rendering) over 12 takes, the jaw while the lips are shut, and how
+fast the mouth falls into pauses.
 --sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
 waveform under them and each frame's time marked. Measures only, never fails.
 """
@@ -81,6 +82,24 @@ def away_from_closures(timeline: object, n_frames: int, margin: int = 3) -> np.n
         if phone in ("P", "B", "M"):
             away[max(0, int(start * FPS) - margin) : int(end * FPS) + margin + 1] = False
     return away
+
+
+def pause_falls(aperture: np.ndarray, speech: np.ndarray) -> list[float]:
+    """Per phrase end (speech followed by >= 3 frames without it, or the clip's end) opened past 0.2: the
+    largest one-frame fall of the aperture from the widest of its last 3 frames of sound until 2 frames
+    before the next sound, as a share of that opening (0.2 = rest over 5 frames, 200 ms at 25 fps)."""
+    n, out = aperture.shape[0], []
+    for e in np.nonzero(speech[:-1] & ~speech[1:])[0]:
+        after = e + 1
+        while after < n and not speech[after]:
+            after += 1
+        if after < n and after - e - 1 < 3:
+            continue
+        p = max(e - 2, 0) + int(np.argmax(aperture[max(e - 2, 0) : e + 1]))
+        tail = aperture[p : after - 2 if after < n else n]
+        if aperture[p] > 0.2 and tail.size > 1:
+            out.append(float(-np.diff(tail).min() / aperture[p]))
+    return out
 
 
 def video_aperture(landmarks: np.ndarray) -> float:
@@ -294,7 +313,7 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
             row += [f"{r0:.2f}", f"{lead:+.0f}"]
             pooled[name][0].append(aperture)
             pooled[name][1].append(loud)
-            pooled[name][2].append((r0, lead, jaw[close >= 0.95]))
+            pooled[name][2].append((r0, lead, jaw[close >= 0.95], pause_falls(aperture, voiced)))
         per_take.append(row)
         print(" | ".join(row), flush=True)
     header = ["take", "mode"] + [f"{name} {what}" for name in variants for what in ("r lag 0", "lead ms")]
@@ -309,6 +328,7 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
         r_both, lead_both, _ = lagged_r(*series, where=inside_all & away_all)
         leads = [s[1] for s in stats if np.isfinite(s[1])]
         shut = np.concatenate([s[2] for s in stats])
+        falls = np.array([f for s in stats for f in s[3]])
         summary.append(
             [
                 name,
@@ -318,6 +338,7 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
                 f"{r_away:.2f}, {lead_away:+.0f}",
                 f"{r_both:.2f}, {lead_both:+.0f}",
                 f"{shut.mean():.3f} / {np.percentile(shut, 90):.3f}" if shut.size else "-",
+                f"{np.median(falls):.2f}, {int((falls > 0.3).sum())} of {falls.size}" if falls.size else "-",
             ]
         )
     summary_header = [
@@ -328,6 +349,7 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
         "away from p/b/m: r, lead",
         "both: r, lead",
         "jawOpen while the lips are shut: mean / 90th pct",
+        "into pauses: fastest fall a frame (share, median), ends losing > 0.3",
     ]
     return results_md.table(header, per_take), results_md.table(summary_header, summary)
 
@@ -366,7 +388,9 @@ def main() -> None:
                 "(sub-frame, + = mouth leads; +-inf: no peak within +-200 ms), per take, then the median over the "
                 "takes and pooled (all takes' frames in one series); pooled again over pairs of frames both "
                 "within speech (3+ frames from a pause), both 3+ frames from any p/b/m of the take's phones, and "
-                "both. Jaw while shut: jawOpen on frames with mouthClose >= 0.95. Real speakers (issue 13): r "
+                "both. Jaw while shut: jawOpen on frames with mouthClose >= 0.95. Into pauses: per phrase end "
+                "opened past 0.2, the largest one-frame fall of the aperture over that opening (pause_falls). "
+                "Real speakers (issue 13): r "
                 f"0.16-0.28, lead ~80 ms. Total {elapsed:.0f} s."
             )
             results_md.append(

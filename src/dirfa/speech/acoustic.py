@@ -11,7 +11,7 @@ import numpy as np
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, maximum_filter1d, median_filter
 
 from dirfa.speech import language
-from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, no_single_frames
+from dirfa.speech.coarticulation import LEAD_S, MOUTH_TRACKS, no_single_frames, relax_into_pauses
 from dirfa.speech.phonemes import PhoneTimeline
 from dirfa.speech.prosody import Prosody, frame_signal
 from dirfa.speech.words import Words, recognize_words
@@ -228,6 +228,8 @@ def acoustic_curves(
     jaw = _limit_speed(out["jawOpen"], JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
+    # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
+    out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
     return no_single_frames(out)
 
 

@@ -20,8 +20,11 @@ __all__ = [
     "MOUTH_TRACKS",
     "ONSET_LEAD_S",
     "OPEN_LEAD_S",
+    "RELAX_S",
     "SHAPE_LEAD_S",
     "mouth_curves",
+    "no_single_frames",
+    "relax_into_pauses",
 ]
 
 # The mouth is shown this much ahead of the sound it makes. Articulators move before their acoustic effect:
@@ -89,6 +92,15 @@ JAW_MAX_SPEED_PER_S = 8.0
 # Lips close on a p from a vowel's opening in ~50-80 ms (lip speeds up to ~200 mm/s): at 25-30 fps the frame
 # before a closure shows them on their way, and so does the frame after the release.
 LIPS_MAX_SPEED_PER_S = 15.0
+# Into a pause the mouth relaxes to rest more slowly than it shuts for a consonant: a stop's closure is a
+# targeted movement of ~50-80 ms (LIPS_MAX_SPEED_PER_S), while at the end of an utterance the jaw and lips
+# drift back to rest as the voice stops, over ~150-250 ms: no sound follows that the movement must reach in
+# time, and the mouth often stays parted a moment after the voice has stopped. At 25 fps a wide "a" shut over two
+# frames at a phrase end reads as a snap (review item 7, happy + fayu.wav frames 154-156). RELAX_S: from
+# the widest of a phrase's last frames the mouth takes at least this long to reach rest (its openness falls
+# by at most 1 / (RELAX_S * fps) of that a frame), whatever the tracks would do faster; a p/b/m or f/v on
+# the way keeps its closure.
+RELAX_S = 0.2
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
@@ -233,6 +245,8 @@ def _gestures(segments: list[tuple[str, float, float]]) -> list[_Gesture]:
         if phone == SILENCE:
             # Short pauses are bridged; from _BRIDGE_PAUSE_S to _REST_PAUSE_S the pull to rest grows to full.
             x = np.clip((duration - _BRIDGE_PAUSE_S) / (_REST_PAUSE_S - _BRIDGE_PAUSE_S), 0.0, 1.0)
+            if k + 1 == len(segments):
+                x = 1.0  # the speech's end: nothing to bridge to, however short the silence left after it
             strength = 0.01 + 2.0 * x * x * (3 - 2 * x)
             rest = _Dominance(jaw=strength, round=strength, spread=strength, upper=strength)
             # The rest pose holds from a quarter into the pause (carry-over of the last sound) until
@@ -325,6 +339,14 @@ def _hold_envelope(
         ramp_in = float(np.clip(0.3 * prev_s, 0.015, 0.07))
         # The lips part fast at a burst (the air pressed behind them pushes them apart).
         ramp_out = float(np.clip(0.5 * next_s, 0.015, 0.03))
+        last = k + 1 == len(segments) or (segments[k + 1][0] == SILENCE and k + 2 == len(segments))
+        if last or (segments[k + 1][0] == SILENCE and next_s >= _REST_PAUSE_S):
+            # Before a pause ("... am.") nothing follows to part them for: they stay together while the jaw
+            # settles (the pause's rest holds from a quarter into it), then let go slowly, by the pause's
+            # middle; they had parted onto the last vowel's carry-over, a mouth opening again after its closure
+            # (to 0.39 after the last p of a fast "bamboo mop").
+            hold_hi = end + 0.25 * next_s
+            ramp_out = min(0.25 * next_s, 0.1)
         lo, hi = np.searchsorted(t, [hold_lo - ramp_in, hold_hi + ramp_out])
         tt = t[lo:hi]
         e = np.ones(tt.shape[0])
@@ -486,7 +508,8 @@ def mouth_curves(
     Frame i shows the mouth of time i / fps + lead_s (its jaw and lip shapes up to SHAPE_LEAD_S further on,
     its opening OPEN_LEAD_S further still). Each frame is the mean of _SUBSAMPLES points across its 1 / fps window
     (no aliasing), except lip closure and tuck, which take the window's maximum so that a closure shorter than
-    a frame still shows fully in the frame nearest to it.
+    a frame still shows fully in the frame nearest to it. Into a pause the mouth eases to rest over at least
+    RELAX_S (relax_into_pauses).
     """
     n_tracks = len(MOUTH_TRACKS)
     if n_frames <= 0:
@@ -518,7 +541,67 @@ def mouth_curves(
     frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
     frames[:, _IDX["mouthClose"]] = _lips_in_time(frames[:, _IDX["mouthClose"]], LIPS_MAX_SPEED_PER_S / fps)
     curves = {name: frames[:, i].astype(np.float32) for i, name in enumerate(MOUTH_TRACKS)}
+    curves = relax_into_pauses(curves, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
     return no_single_frames(curves)
+
+
+def relax_into_pauses(
+    curves: dict[str, np.ndarray], speech: np.ndarray, *, fps: float, relax_s: float = RELAX_S
+) -> dict[str, np.ndarray]:
+    """Mouth curves that fall to rest no faster than from their widest to rest in `relax_s` where the sound
+    stops for a pause.
+
+    speech: (n_frames,) voice activity per frame (prosody.speech). A pause is _BRIDGE_PAUSE_S or more without
+    speech, or the end of the frames. From the most open of the last three frames of sound before it, the
+    openness (jawOpen less lip closure and tuck) loses at most that frame's openness / (relax_s * fps) a
+    frame: where the tracks fall faster, a frame keeps that share of the open frame's shape (every track at
+    least that share of its value there), mouthClose (the acoustic path's brief lip contact in gaps) eases in
+    by it, and the jaw makes up the rest. Nothing is eased where a p/b/m closure or f/v tuck comes within
+    `relax_s` of the open frame, and the easing stops where the sound starts again."""
+    out = {name: np.asarray(curve, np.float32).copy() for name, curve in curves.items()}
+    if "jawOpen" not in out or "mouthClose" not in out:
+        return out
+    n = out["jawOpen"].shape[0]
+    sound = np.zeros(n, bool)
+    sound[: min(n, len(speech))] = np.asarray(speech, bool)[:n]
+    held = out["mouthClose"] >= 0.95
+    if "mouthRollLower" in out:
+        held = held | (out["mouthRollLower"] >= 0.85)
+    openness = _openness(out)
+    min_pause = max(int(np.ceil(_BRIDGE_PAUSE_S * fps - 1e-9)), 1)
+    for e in np.nonzero(sound[:-1] & ~sound[1:])[0] if n > 1 else []:
+        quiet = e + 1
+        while quiet < n and not sound[quiet]:
+            quiet += 1
+        if quiet < n and quiet - (e + 1) < min_pause:
+            continue  # a short gap (a stop, a word join): the tracks' own timing
+        lo = max(int(e) - 2, 0)
+        p = lo + int(np.argmax(openness[lo : e + 1]))
+        peak = float(openness[p])
+        if held[p : min(n, p + int(np.ceil(relax_s * fps)) + 2)].any() or peak <= 0.0:
+            # The phrase ends on a closure, or a p/b/m or f/v follows before the mouth would be at rest: the
+            # lips shut for it as they would within speech (a targeted movement, not a relaxation).
+            continue
+        shape = {name: float(curve[p]) for name, curve in out.items()}
+        step = peak / max(relax_s * fps, 1.0)
+        before = peak
+        for i in range(p + 1, n):
+            need = before - step
+            if held[i] or need <= 0.0 or (i > e and sound[i]):
+                break  # a closure, rest, or the next sound: its own movement from here
+            if openness[i] < need:
+                share = min(need / peak, 1.0)
+                for name, curve in out.items():
+                    if name == "mouthClose":
+                        curve[i] = (1.0 - share) * curve[i]
+                    elif name != "jawOpen":
+                        curve[i] = max(curve[i], share * shape[name])
+                roll = float(out["mouthRollLower"][i]) if "mouthRollLower" in out else 0.0
+                lips = (1.0 - float(out["mouthClose"][i])) * (1.0 - 0.85 * roll)  # as _openness
+                out["jawOpen"][i] = min(max(float(out["jawOpen"][i]), need / max(lips, 1e-6)), 1.0)
+                openness[i] = _openness({k: v[i : i + 1] for k, v in out.items()})[0]
+            before = float(openness[i])
+    return out
 
 
 # Openness jawOpen * (1 - mouthClose) at which the rendered lips read as closed / open, and teeth as hidden /
@@ -551,8 +634,9 @@ def no_single_frames(
 
     A short syllable between two closures, or a closure between two vowels, can fall on one 40 ms frame:
     on screen it is a flash. The neighbouring frame nearer to that state takes 60 % of its shape (more if
-    that leaves it short of the state), so the state lasts two frames; a lip closure's own frames
-    (mouthClose ~1) are never opened.
+    that leaves it short of the state), so the state lasts two frames, the other neighbour first where that
+    one would leave the frame beyond it alone; a lip closure's own frames (mouthClose ~1) are never opened,
+    so an opening between two of them closes instead (two frames or none).
 
     openness(curves, frame): how open that frame's mouth is, on the scale of `states` ((closed, open) bounds,
     a frame keeps its state between them). Default: the tracks' own openness (jawOpen less closure and tuck),
@@ -579,12 +663,20 @@ def no_single_frames(
             if single.size == 0:
                 break
             for i in single:
+                state = _states(measure, low, high)  # as the fixes before this one left it
+                if not (state[i] != 0 and state[i - 1] == state[i + 1] == -state[i]):
+                    continue
                 opening = state[i] > 0
                 order = (i - 1, i + 1) if (measure[i - 1] > measure[i + 1]) == opening else (i + 1, i - 1)
                 held = out["mouthClose"] >= 0.95
                 if "mouthRollLower" in out:
                     held |= out["mouthRollLower"] >= 0.85
                 free = [j for j in order if not (opening and held[j])]  # a p/b/m or f/v stays shut
+                # A neighbour that is the last frame of its own state's run would leave the frame beyond it
+                # alone in that state: "p ah m" with a one-frame m after a two-frame vowel, where closing the
+                # vowel's second frame to give the m two frames leaves its first open for one. The other
+                # neighbour first when it has frames to spare.
+                free.sort(key=lambda j: _leaves_single(state, j, j + (j - i)))
                 if free:
                     # 60 % of the shape, or more until the neighbour is in that state: the lips' gap is not
                     # linear in the tracks (a partly pressed lip), and a neighbour left just short of the
@@ -597,13 +689,24 @@ def no_single_frames(
                         measure[j] = at(j)
                         if (measure[j] >= high) if opening else (measure[j] <= low):
                             break
-                elif max(out["mouthClose"][i - 1], out["mouthClose"][i + 1]) < 0.95:
-                    # An opening squeezed between two f/v tucks closes with them. (One between two p/b/m
-                    # stays: "mama" at 300 words a minute has a frame per syllable, and the lips must show it.)
+                else:
+                    # An opening squeezed between two closures or tucks (a vowel shown on one frame between
+                    # a p and an m) closes with them: open over two frames or none (issue 14). Its closures'
+                    # frames stay shut; "mama" at 300 words a minute reads as one closure, not as flashes.
                     for name in names:
                         out[name][i] = 0.5 * (out[name][i - 1] + out[name][i + 1])
                     measure[i] = at(i)
     return out
+
+
+def _leaves_single(state: np.ndarray, j: int, beyond: int) -> bool:
+    """Whether giving frame j another state would leave frame `beyond` (j's other neighbour) the only frame
+    of j's present state between two of another."""
+    n = state.shape[0]
+    if not 0 <= beyond < n or state[j] == 0 or state[beyond] != state[j]:
+        return False
+    after = beyond + (beyond - j)
+    return 0 <= after < n and state[after] == -state[j]
 
 
 def _no_one_frame_peaks(out: dict[str, np.ndarray], names: list[str]) -> None:
