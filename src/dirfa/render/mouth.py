@@ -54,6 +54,19 @@ CAVITY_OF_SKIN = 0.3
 SLIT_DEEP = 0.2
 DEEP_OF_SKIN = 0.11
 TONGUE_OF_SKIN = 0.5
+# The mouth's inside (cavity, tongue, gums) takes its colour from the lips' (the same blood-red mucosa), but
+# painted lips are not its colour: it is taken from the lips as they would be unpainted, with their saturation
+# (Lab chroma over lightness, which a brighter or dimmer light leaves about as it is) at most
+# NATURAL_LIP_SAT_OVER_SKIN above the lit skin's and their Lab hue NATURAL_LIP_HUE_UNDER_SKIN degrees below the
+# skin's. Bare lips measure 0.09-0.37 above the skin on the shared photos (astronaut, sad1, happy, full3, art_3),
+# at 11-34 degrees below its hue; painted ones 0.5-1.0 above it (art_5, art_17, full_body_2, art_10), which gave
+# art_5 and art_17 a lipstick-red tongue and a lipstick-saturated rim round it.
+NATURAL_LIP_SAT_OVER_SKIN = 0.4
+NATURAL_LIP_HUE_UNDER_SKIN = (5.0, 45.0)
+# The tongue itself, a muted pink-red, is at most this much more saturated than the lit skin: the bare-lipped
+# photos' tongues come out 0.61-0.67 above it (astronaut, portrait.jpg, sad1, happy, full3), art_3's darker
+# bare lips gave a coral one 0.93 above.
+TONGUE_SAT_OVER_SKIN = 0.7
 BOUNCE_NEUTRAL = 0.25  # share of that lift that is neutral (unsaturated bounce light)
 MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
 FULL_OPENING_PX = 2.0  # the interior fades in between the two
@@ -351,10 +364,12 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
         teeth = np.full(3, level, np.float32)
     teeth = np.clip(teeth, 0, 255)
     if colourful:
-        cavity = np.clip(lip * np.array([0.46, 0.26, 0.26]), 0, 255)
-        deep = np.clip(lip * np.array([0.16, 0.08, 0.085]), 0, 255)
-        tongue = np.clip(lip * np.array([0.85, 0.55, 0.55]), 0, 255)
-        gums = np.clip(lip * np.array([0.9, 0.62, 0.62]), 0, 255)
+        # (the inside of the mouth from the lips as they would be unpainted: lipstick colours no mucosa)
+        bare_lip = _bounded(lip, local_lit, NATURAL_LIP_SAT_OVER_SKIN, NATURAL_LIP_HUE_UNDER_SKIN)
+        cavity = np.clip(bare_lip * np.array([0.46, 0.26, 0.26]), 0, 255)
+        deep = np.clip(bare_lip * np.array([0.16, 0.08, 0.085]), 0, 255)
+        tongue = np.clip(bare_lip * np.array([0.85, 0.55, 0.55]), 0, 255)
+        gums = np.clip(bare_lip * np.array([0.9, 0.62, 0.62]), 0, 255)
     else:  # a grayscale photo keeps a grayscale mouth
         grey = float(np.mean(lip))
         cavity, deep = np.full(3, grey * 0.27), np.full(3, grey * 0.11)
@@ -368,6 +383,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     cavity = _lifted(cavity, CAVITY_OF_SKIN * lit_level)
     deep = _lifted(deep, DEEP_OF_SKIN * lit_level)
     tongue = _lifted(tongue, TONGUE_OF_SKIN * lit_level)
+    if colourful:
+        tongue = _bounded(tongue, local_lit, TONGUE_SAT_OVER_SKIN)
     return MouthColours(
         teeth=teeth.astype(np.float32),
         cavity=cavity.astype(np.float32),
@@ -386,6 +403,37 @@ def _ivory(colour: np.ndarray) -> np.ndarray:
     out[1] = min(out[1], out[0] - TEETH_MIN_WARMTH * 0.5 * level)
     out[2] = min(out[2], out[1] - TEETH_MIN_WARMTH * level)
     return np.clip(out + (level - float(np.mean(out))), 0, 255).astype(np.float32)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.asarray(rgb, np.float32).reshape(1, 1, 3) / 255.0, cv2.COLOR_RGB2Lab)[0, 0]
+
+
+def _bounded(
+    colour: np.ndarray,
+    skin: np.ndarray,
+    sat_over: float,
+    hue_under: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """`colour` (RGB) at its own Lab lightness with its saturation (Lab chroma / L*) at most the lit `skin`'s plus
+    `sat_over` and, given `hue_under`, its Lab hue within that many degrees below the skin's (see
+    NATURAL_LIP_SAT_OVER_SKIN): a lipstick's colour taken back to a bare lip's, a tongue kept a tongue's."""
+    lightness, a, b = (float(x) for x in _lab(colour))
+    skin_l, skin_a, skin_b = (float(x) for x in _lab(skin))
+    chroma = float(np.hypot(a, b))
+    most = (float(np.hypot(skin_a, skin_b)) / max(skin_l, 1.0) + sat_over) * lightness
+    hue = float(np.arctan2(b, a))
+    turned = False
+    if hue_under is not None:
+        skin_hue = float(np.degrees(np.arctan2(skin_b, skin_a)))
+        under = (skin_hue - float(np.degrees(hue)) + 180.0) % 360.0 - 180.0
+        turned = not hue_under[0] <= under <= hue_under[1]
+        hue = float(np.radians(skin_hue - float(np.clip(under, *hue_under))))
+    if chroma <= most and not turned:
+        return np.asarray(colour, np.float32)  # (no round trip through Lab: bare lips' tongues as they were)
+    chroma = min(chroma, most)
+    lab = np.array([[[lightness, chroma * np.cos(hue), chroma * np.sin(hue)]]], np.float32)
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)[0, 0] * 255.0, 0, 255).astype(np.float32)
 
 
 def _lifted(colour: np.ndarray, level: float) -> np.ndarray:
