@@ -54,6 +54,15 @@ PERSON_WISP_REACH_PER_FACE = 0.25
 # Anthropometry: the lower face is ~65 mm and a wide speech "ah" opens the incisors ~10-15 mm, so the lower
 # face grows 15-20 %; more reads as a rubber chin. The jaw rotates rigidly, so the lower lip drops as much.
 JAW_MAX_DROP_PER_LOWER_FACE = 0.2
+# The jaw's travel at the sides of the face grows from nothing at the hinge's height (the ramus, beside the
+# temporomandibular joint, barely moves down) to full at the chin's height, over the outer part of the face
+# (JAW_SIDE_RAMP_FROM to JAW_SIDE_RAMP_TO of the half-face out from the outline's middle; not on the lips).
+# Before, the outline took half the chin's drop just under the ear, where the cheek's outline (on the skull)
+# meets it: one outline segment stretched by 30-53 % and the cheek met a straight, dropped jaw at a kink
+# (art_5.png, "fish face"); the outline's sharpest bend at a full jawOpen was 0.33-0.65 of the chin's drop
+# over the shared portraits, now 0.11-0.25 (tests/face/test_jaw_outline.py).
+JAW_SIDE_RAMP_FROM = 0.45
+JAW_SIDE_RAMP_TO = 0.8
 SUBNASALE = 2  # mediapipe landmark under the nose, where the columella meets the upper lip
 # The lips part further than the teeth (the upper lip lifts off the upper incisors, the lower lip off the
 # lower ones): a full jawOpen (a shout) parts the inner lips by this share of the mouth width at the centre,
@@ -1459,7 +1468,15 @@ def build_rig(portrait: Portrait) -> Rig:
     hinge_xyz = np.array([*hinge_xy, lip_z + 1.1 * face_depth], np.float32)
     lever = float(hinge_xyz[2] - lip_z)
     half_face = float(np.ptp(uv[list(topo.face_oval()), 0])) / 2
-    jaw_falloff = np.clip(1 - 0.6 * (uv[:, 0] / max(half_face, 1.0)) ** 2, 0.25, 1.0).astype(np.float32)
+    jaw_falloff = np.clip(1 - 0.6 * (uv[:, 0] / max(half_face, 1.0)) ** 2, 0.25, 1.0)
+    # ... and at the sides it grows in from the hinge's height to the chin's (see JAW_SIDE_RAMP_FROM): the
+    # sides from the outline's own middle (a face turned in the photo has its mouth off it), not the lips.
+    oval_u = uv[list(topo.face_oval()), 0]
+    across = np.abs(uv[:, 0] - 0.5 * float(oval_u.min() + oval_u.max())) / max(half_face, 1.0)
+    away_from_lips = 1 - _gauss(lip_distance, 0.25 * mouth)
+    side = _smoothstep(JAW_SIDE_RAMP_FROM, JAW_SIDE_RAMP_TO, across) * away_from_lips
+    below_hinge = _smoothstep(float(hinge_uv[1]), float(uv[topo.CHIN, 1]), uv[:, 1])
+    jaw_falloff = (jaw_falloff * (1 - side * (1 - below_hinge))).astype(np.float32)
     # The vertical travel of the lower lip per radian is its depth distance from the hinge.
     lower_face = float(uv[topo.CHIN, 1] - uv[SUBNASALE, 1])
     lower_face = float(np.clip(lower_face, 0.8 * mouth, 2.0 * mouth))  # guards against odd detections
