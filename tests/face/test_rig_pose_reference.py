@@ -136,12 +136,9 @@ def reference_pose(rig: Rig, params: dict[str, float]) -> dict[str, np.ndarray]:
         side = rig.eyeball_contour_side.astype(np.float32)
         du, dv = linear[lid, :2] @ rig.frame.ex, linear[lid, :2] @ rig.frame.ey
         dv = np.where(side > 0, np.minimum(dv, 0), np.where(side < 0, np.maximum(dv, 0), dv))
+        # (the eyeball's row under the upper lid's photo edge stays)
+        du, dv = np.where(side == 2, 0, du), np.where(side == 2, 0, dv)
         points[ball, :2] += du[:, None] * rig.frame.ex + dv[:, None] * rig.frame.ey
-        for eye in (0, 1):
-            lift = dv[(side > 0) & (rig.eye_index[ball] == eye)]
-            inner = (rig.eye_index == eye) & (rig.iris_move > 0)
-            if len(lift):
-                points[inner, :2] += rig_module.IRIS_LIFT_SHARE * float(lift.mean()) * rig.frame.ey
     theta = rig.jaw_rest_rad + rig.jaw_max_rad * jaw_open
     rest_points = _jaw(rig, points.copy(), rig.jaw_rest_rad) if rig.jaw_rest_rad else points.copy()
     points = _jaw(rig, points, theta) if theta else points

@@ -82,7 +82,12 @@ CLOSED_GAP_PER_MOUTH = 0.035  # an inner-lip gap below this share of the mouth w
 # lower lip (at 0.1 the lip hid them at every opening; at 0.06 until jawOpen ~0.9, where speech rarely goes).
 LOWER_TEETH_DROP = 0.035
 DEPTH_SMOOTHING_STEPS = 4
-IRIS_LIFT_SHARE = 0.4  # share of a widened upper lid's lift the iris takes (the rest stretches the white)
+# A widened upper lid (eyeWide) uncovers the eyeball the photo's lid hid: the eyeball stays where it is and only a
+# strip this thin (px, source), the photo's lid line, is stretched over what it uncovers, which
+# render.eyelids.draw_uncovered redraws (the photo's dark under the lid edge rides up with it, the eye below opens to
+# the lower lid). Stretching the eyeball itself from the lid line down, as before, grew the photo's dark lash shadow
+# with the lift into an oversized dark eye (happy.png).
+LID_LINE_ON_EYEBALL_PX = 0.5
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
 ROUNDING_GIVE_WAY = 0.6  # share of pucker/funnel given up at full mouthClose (lips compressed)
@@ -116,7 +121,12 @@ ROTATION_DEPTH_SCALE = 1.02
 # about half as far as the warp moves it on full_body_2.png: a real lifted chin also shows nostrils and
 # under-jaw, which a warp has no pixels for), so a lift turns at PITCH_UP_GAIN more depth; more than 1.07
 # over-reads lifts on the frontal portraits (astronaut, sad1, the example). The motion is continuous through
-# 0, only its rate differs.
+# 0, only its rate differs. What is left per portrait (single readings 0.89 art_13.png .. 1.09 art_1.png) is
+# mostly the tracker's: the same frames shifted 3 px, mirrored or scaled 15 % read 0.83-1.01 on art_13.png (mean
+# 0.92), and against each photo's own mediapipe shape the rig nods every frontal portrait alike (1.16-1.22 of the
+# angle); against mediapipe's canonical head that is 1.15-1.36, which the tracker partly follows. Neck or hair
+# carrying, a perspective nod, the depth's relief and a per-face scale were tried (RESULTS.md, "Pitch by the 3D
+# fit: whose shortfall is art_13's 0.89?").
 PITCH_DEPTH_SCALE = 1.15
 PITCH_UP_GAIN = 1.07
 # A face turned in the photo has its far side foreshortened: turning it back towards the camera stretches
@@ -272,6 +282,10 @@ class Pose:
     upper_lids_xy: np.ndarray
     upper_lids_open_xy: np.ndarray
     photo_mouth_xy: np.ndarray  # (22, 2) the photo's inner-lip outline, carried by the skull
+    # (2, 9, 2) where the photo's upper lid edges lie on the posed eyeballs (corner to corner, as upper_lids_xy):
+    # a lid posed above its line there uncovers eyeball the photo hid (see render.eyelids.draw_uncovered). None: not
+    # known (the lids uncover nothing).
+    eyeball_lids_xy: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,8 @@ class Rig:
     eyeball_radius_px: tuple[float, float]
     iris_radius_px: tuple[float, float]
     eyeball_contour: np.ndarray  # (K, 2) int: eyeball copy of a lid-edge point, and that lid landmark
-    eyeball_contour_side: np.ndarray  # (K,) int8: +1 upper lid, -1 lower lid, 0 eye corner
+    # (K,) int8: +1 upper lid, -1 lower lid, 0 eye corner; 2 the eyeball's row under the upper lid edge (stays)
+    eyeball_contour_side: np.ndarray
     teeth_upper: np.ndarray  # (11,) vertex indices of the upper teeth line
     teeth_lower: np.ndarray  # (11,) vertex indices of the lower teeth line
     photo_mouth: np.ndarray  # (22,) skull-fixed copies of the photo's upper and lower inner lip lines
@@ -388,13 +403,9 @@ class Rig:
             moved = bool(linear.any())
         if moved:
             d_lid = linear[c.ball_lid, :2]
-            du, dv = d_lid @ self.frame.ex, d_lid @ self.frame.ey
+            du, dv = (d_lid @ self.frame.ex) * c.ball_du, d_lid @ self.frame.ey
             dv = np.clip(dv, c.ball_dv_min, c.ball_dv_max)
             points[c.ball, :2] += du[:, None] * self.frame.ex + dv[:, None] * self.frame.ey
-            # The iris rises a little with a widened lid, sharing the stretch instead of tearing the pupil.
-            for lift_at, inner in c.iris_lift:
-                if len(lift_at):
-                    points[inner, :2] += IRIS_LIFT_SHARE * float(dv[lift_at].mean()) * self.frame.ey
 
         # Jaw: rotation about the hinge (temporomandibular joint), weighted per vertex.
         theta = self.jaw_rest_rad + self.jaw_max_rad * jaw_open
@@ -466,6 +477,7 @@ class Rig:
             upper_teeth_xy=points[self.teeth_upper, :2].astype(np.float32),
             lower_teeth_xy=points[self.teeth_lower, :2].astype(np.float32),
             photo_mouth_xy=points[self.photo_mouth, :2].astype(np.float32),
+            eyeball_lids_xy=np.stack([xy[ids] for ids in c.ball_lid_line]),
             mouth_open_px=mouth_open_px,
             blink=blink,
         )
@@ -942,13 +954,19 @@ class _Posing:
         ball, lid = rig.eyeball_contour[:, 0], rig.eyeball_contour[:, 1]
         side = rig.eyeball_contour_side
         self.ball, self.ball_lid = ball, lid
-        # (an upper lid's eyeball edge follows it up, never down; a lower lid's down, never up)
-        self.ball_dv_min = np.where(side < 0, 0.0, -np.inf).astype(np.float32)
+        # (an upper lid's eyeball edge follows it up, never down; a lower lid's down, never up; the eyeball's
+        # own row under the upper lid's photo edge stays)
+        self.ball_dv_min = np.where((side < 0) | (side == 2), 0.0, -np.inf).astype(np.float32)
         self.ball_dv_max = np.where(side > 0, 0.0, np.inf).astype(np.float32)
-        self.iris_lift = [
-            (
-                np.nonzero((side > 0) & (rig.eye_index[ball] == eye))[0],
-                np.nonzero((rig.eye_index == eye) & (rig.iris_move > 0))[0],
+        self.ball_du = (side != 2).astype(np.float32)
+        # The eyeball's photo upper-lid line (corners, the row under the edge), per eye.
+        self.ball_lid_line = [
+            np.concatenate(
+                [
+                    ball[(side == 0) & (rig.eye_index[ball] == eye)][:1],
+                    ball[(side == 2) & (rig.eye_index[ball] == eye)],
+                    ball[(side == 0) & (rig.eye_index[ball] == eye)][1:],
+                ]
             )
             for eye in (0, 1)
         ]
@@ -984,7 +1002,6 @@ class _Posing:
         # relaxation leaves inner-lip vertices alone): otherwise it poses the whole rig.
         rows = self.lip_rows
         others = [self.ball, *(spread.rows for spread in self.eyes), *(g[0] for g in self.gaze)]
-        others += [inner for _, inner in self.iris_lift]
         movable_lips = (rig.head_weight[rows] > 0) & ~rig.pinned[rows]
         self.lip_only = not movable_lips.any() and not np.isin(rows, np.concatenate(others)).any()
         self.lip_shapes = np.ascontiguousarray(
@@ -1350,7 +1367,13 @@ def build_rig(portrait: Portrait) -> Rig:
         iris_r = float(np.linalg.norm(iris_xyz[1:, :2] - iris_xyz[0, :2], axis=1).mean())
         angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
         ring = iris_xyz[0] + np.column_stack([np.cos(angles), np.sin(angles), np.zeros(8)]) * iris_r * 1.45
-        local = np.concatenate([landmarks[contour], iris_xyz, ring]).astype(np.float32)
+        # The eyeball's own row just under the upper lid's photo edge (LID_LINE_ON_EYEBALL_PX, at most a quarter
+        # of the opening there): it stays on the eyeball when the lid rises.
+        opening = landmarks[list(lower[1:-1]), :2] - landmarks[list(upper[1:-1]), :2]
+        down = np.minimum(LID_LINE_ON_EYEBALL_PX, 0.25 * np.linalg.norm(opening, axis=1))
+        lid_line = landmarks[list(upper[1:-1])].copy()
+        lid_line[:, :2] += down[:, None] * frame.ey
+        local = np.concatenate([landmarks[contour], iris_xyz, ring, lid_line]).astype(np.float32)
         # Only points well inside the opening are meshed: the iris's top and bottom, and the ring around
         # it, are often under the lids, where moving them would fold the eyeball over the lid line.
         outline = landmarks[contour, :2].reshape(-1, 1, 2).astype(np.float32)
@@ -1359,6 +1382,7 @@ def build_rig(portrait: Portrait) -> Rig:
         )
         use = np.arange(len(local)) < len(contour)
         use |= depth_in >= max(1.0, 0.3 * iris_r)
+        use[-len(lid_line) :] = True
         used = np.nonzero(use)[0]
         from scipy.spatial import Delaunay  # imported here: only rig building needs it, not render workers
 
@@ -1370,12 +1394,25 @@ def build_rig(portrait: Portrait) -> Rig:
         eyeball_xyz.append(local)
         eye_index_extra.append(np.full(len(local), side))
         # The eyeball's own copies of the lid contour, paired with the lid landmarks (+1 upper lid, -1
-        # lower lid, 0 the corners): they follow the lids outwards (eyeWide) so the opening stays covered.
-        ball_pairs.append(np.column_stack([base + np.arange(len(contour)), contour]))
-        ball_sides.append(
-            np.concatenate([[0], np.ones(len(upper) - 2), [0], -np.ones(len(lower) - 2)]).astype(np.int8)
+        # lower lid, 0 the corners): they follow the lids outwards (eyeWide) so the opening stays covered;
+        # and its row under the upper lid's edge (2), paired with the upper lid too, which stays.
+        line_ids = base + len(local) - len(lid_line) + np.arange(len(lid_line))
+        ball_pairs.append(
+            np.concatenate(
+                [
+                    np.column_stack([base + np.arange(len(contour)), contour]),
+                    np.column_stack([line_ids, list(upper[1:-1])]),
+                ]
+            )
         )
-        iris_move_extra.append(np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5)]))
+        ball_sides.append(
+            np.concatenate(
+                [[0], np.ones(len(upper) - 2), [0], -np.ones(len(lower) - 2), np.full(len(lid_line), 2)]
+            ).astype(np.int8)
+        )
+        iris_move_extra.append(
+            np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5), np.zeros(len(lid_line))])
+        )
         width = float(np.linalg.norm(landmarks[upper[0], :2] - landmarks[upper[-1], :2]))
         radii.append(EYEBALL_RADIUS_PER_EYE_WIDTH * width)
         iris_radii.append(iris_r)
@@ -1556,7 +1593,7 @@ def build_rig(portrait: Portrait) -> Rig:
         eyes.append(_columns(uv, upper, lower, w, above.copy()))
         eyes[-1].follow_upper[list(upper)] = True
         eyes[-1].follow_upper[list(lower)] = False
-        count = len(upper) + len(lower) - 2 + 5 + 8
+        count = len(upper) + len(lower) - 2 + 5 + 8 + len(upper) - 2
         eye_index[eye_base : eye_base + count] = side
         eye_base += count
     iris_move = np.zeros(n, np.float32)
@@ -1928,8 +1965,11 @@ def _linear_basis(
         ("Right", topo.BROW_RIGHT_INNER, topo.BROW_RIGHT_OUTER, topo.EYE_RIGHT_UPPER),
         ("Left", topo.BROW_LEFT_INNER, topo.BROW_LEFT_OUTER, topo.EYE_LEFT_UPPER),
     ):
-        # The eye opening itself stays put: brows stretch the lid skin, not the eyeball.
-        lid_v = float(uv[list(eye_upper), 1].mean())
+        # The eye opening itself stays put: brows stretch the lid skin, not the eyeball. (Measured from the lid
+        # edge's own height in each column: from its mean height, the arched middle of the edge rose with the
+        # brows, 2 px of a 8 px opening at browInnerUp 0.85 on happy.png, a peaked, oversized eye.)
+        order = np.argsort(uv[list(eye_upper), 0])
+        lid_v = np.interp(u, uv[list(eye_upper), 0][order], uv[list(eye_upper), 1][order])
         keep_eye = _smoothstep(lid_v + 0.02 * eyes_px, lid_v - 0.12 * eyes_px, v)
 
         def field(ids: tuple[int, ...], radius: float, keep_eye: np.ndarray = keep_eye) -> np.ndarray:
@@ -1959,6 +1999,13 @@ def _linear_basis(
             inner_ids = list(ids[1:-1])
             d = np.min(np.linalg.norm(points[:, None, :2] - points[None, inner_ids, :2], axis=2), axis=1)
             w = _gauss(d, radius) * face
+            if name.startswith("eyeWide"):
+                # Only the lid and the skin above it rise: the lower lid and the cheek below stay. (Within the
+                # Gaussian's reach, they rose with it: the lower lid by 0.8 of the upper's on happy.png, 0.72-0.74 on
+                # art_17.png and full3.png, so the eye moved up rather than opened.)
+                order = np.argsort(u[list(ids)])
+                lid_v = np.interp(u, u[list(ids)][order], v[list(ids)][order])
+                w *= 1.0 - _smoothstep(0.0, 0.6 * height, v - lid_v)
             w[inner_ids] = 1.0
             w[[ids[0], ids[-1]]] = 0.3
             basis[name] = frame.vec(0 * u, amount * w)

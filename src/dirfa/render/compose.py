@@ -313,6 +313,7 @@ class FrameRenderer:
                 self.colours,
                 photo=self._photo_mouth(pose),
             )
+        eyelids.draw_uncovered(patch, (region.x0, region.y0), pose, self.lid_colours)
         if pose.blink.max() >= eyelids.MIN_BLINK:
             eyelids.draw_lids(
                 patch,

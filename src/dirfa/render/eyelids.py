@@ -6,12 +6,16 @@ Render stage: drawn over the warped photo by render.compose, from the posed and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from dirfa.face import topology as topo
 from dirfa.render.warp import bounding_region
+
+if TYPE_CHECKING:
+    from dirfa.face.rig import Pose
 
 MIN_BLINK = 0.04  # below this the lid has not visibly moved
 # The lid skin is sampled from a band above the lashes, in shares of the eye width (corner to corner): the
@@ -79,6 +83,12 @@ LASH_REMOVE_BELOW_BLINK = (0.6, 0.9)
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
+# A dark line thinner than this up the face (eye widths) and longer along the lid is a crease, no lash.
+LASH_LINE_PER_EYE = 0.1
+# The photo's lashes reach up to the highest row of their grid this covered; what of them is left above that once
+# the lid moves is filled whole over this many px.
+LASH_TIP_COVERAGE = 0.2
+LASH_TIP_SOFT_PX = 2.0
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 # Past the lid's corners, lashes with too little skin near them for the fill are filled from this many times as far
 # (see _remove_lashes).
@@ -262,6 +272,18 @@ PHOTO_LASH_ROOT_KEEP = 0.92
 # the eyeball): drawn this share of their open length below the edge, at most PHOTO_LASH_OPACITY.
 PHOTO_LASH_DROP = 0.7
 PHOTO_LASH_OPACITY = 0.85
+# A widened upper lid (eyeWide) uncovers eyeball the photo's lid hid; the rig keeps the eyeball where it is and
+# stretches only a hair-thin strip of the photo's lid line over the gap (face.rig.LID_LINE_ON_EYEBALL_PX), which
+# draw_uncovered redraws down each column: the photo's dark under its lid edge (the lashes' shadow, liner) rides
+# up with the lid as thick as it was, and the photo's eye below it (white, iris) opens up to the lower lid. (The
+# eyeball stretched from the lid line down, before, grew that dark into an oversized dark eye: happy.png.)
+UNCOVER_MIN_PX = 0.15  # a lift smaller than this uncovers nothing worth drawing
+UNDER_LID_PER_EYE = (0.02, 0.12)  # the dark under the photo's lid edge is this thick at least / at most
+UNDER_LID_DEFAULT_PER_EYE = 0.06  # ... and this where the photo shows no white to measure it against
+# It ends where the luminance is this share of the way from its darkest to the white.
+UNDER_LID_SCLERA_SHARE = 0.5
+UNDER_LID_COLUMNS = 21  # measured at this many places along the lid, corner to corner
+SCLERA_LIGHT_PERCENTILE = 60  # the white: the median of the opening's pixels (beside the iris) above this
 
 
 @dataclass(frozen=True)
@@ -300,6 +322,9 @@ class LidColours:
     photo_lashes: tuple[np.ndarray, ...]
     photo_lash_px: np.ndarray
     inner_pale: np.ndarray
+    # (2, UNDER_LID_COLUMNS) how far the dark under the open upper lid edge reaches down over the eye, in eye
+    # widths, corner to corner (see _under_lid and draw_uncovered); None: not sampled (nothing uncovered is drawn)
+    under_lid_per_eye: np.ndarray | None = None
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -634,6 +659,55 @@ def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tupl
     return coverage.astype(np.float32), px
 
 
+def _under_lid(image: np.ndarray, lid: np.ndarray, lower_lid: np.ndarray, iris_xy: np.ndarray) -> np.ndarray:
+    """(UNDER_LID_COLUMNS,) how far (eye widths) the dark under an open upper lid's edge (the lashes' shadow, liner)
+    reaches down over the white, along the lid corner to corner: down each column beside the iris, from the edge
+    to where the luminance is UNDER_LID_SCLERA_SHARE of the way from its darkest there to the white; over the
+    iris, and where no column shows white, interpolated (or UNDER_LID_DEFAULT_PER_EYE)."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    centre = iris_xy[0]
+    radius = max(float(np.linalg.norm(iris_xy[1:] - centre, axis=1).mean()), 0.5)
+    # The white: the light part of the opening beside the iris.
+    x0, y0 = np.floor(np.minimum(lid.min(axis=0), lower_lid.min(axis=0))).astype(int) - 1
+    x1, y1 = np.ceil(np.maximum(lid.max(axis=0), lower_lid.max(axis=0))).astype(int) + 2
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, image.shape[1]), min(y1, image.shape[0])
+    lum = _mean3(image[y0:y1, x0:x1].astype(np.float32))
+    opening = np.zeros(lum.shape, np.uint8)
+    outline = np.concatenate([lid, lower_lid[::-1]]) - np.array([x0, y0], np.float32)
+    cv2.fillPoly(opening, [np.round(outline * 4).astype(np.int32)], 1, shift=2)
+    opening = cv2.erode(opening, np.ones((3, 3), np.uint8)).astype(bool)
+    ys, xs = np.indices(opening.shape, dtype=np.float32)
+    beside = opening & (np.hypot(xs + x0 - centre[0], ys + y0 - centre[1]) > 1.15 * radius)
+    at_s = np.linspace(0.0, 1.0, UNDER_LID_COLUMNS)
+    if beside.sum() < 6:
+        return np.full(UNDER_LID_COLUMNS, UNDER_LID_DEFAULT_PER_EYE, np.float32)
+    white = float(np.percentile(lum[beside], SCLERA_LIGHT_PERCENTILE))
+    up = _normal_up(lid)
+    along = (lid[-1] - lid[0]) / eye_w
+    lid_s, lower_s = ((lid - lid[0]) @ along) / eye_w, ((lower_lid - lid[0]) @ along) / eye_w
+    lid_h = np.interp(at_s, np.sort(lid_s), ((lid - lid[0]) @ up)[np.argsort(lid_s)])
+    lower_h = np.interp(at_s, np.sort(lower_s), ((lower_lid - lid[0]) @ up)[np.argsort(lower_s)])
+    reaches = np.full(UNDER_LID_COLUMNS, np.nan)
+    for k, t in enumerate(at_s):
+        point = lid[0] + (t * eye_w) * along + float(lid_h[k]) * up
+        steps = np.arange(0.0, 0.8 * float(lid_h[k] - lower_h[k]), 0.25, dtype=np.float32)
+        if len(steps) < 3 or abs(float((point - centre) @ along)) < 1.1 * radius:
+            continue
+        profile = _mean3(_sample(image, (point[None, :] - steps[:, None] * up[None, :])[None])[0])
+        darkest = int(np.argmin(profile[: max(2, len(steps) // 2)]))
+        if white - profile[darkest] < 20.0:  # (no white in this column: a dark corner)
+            continue
+        level = profile[darkest] + UNDER_LID_SCLERA_SHARE * (white - profile[darkest])
+        past = np.nonzero(profile[darkest:] >= level)[0]
+        reaches[k] = float(steps[darkest + past[0]]) if len(past) else float(steps[-1])
+    known = ~np.isnan(reaches)
+    if not known.any():
+        return np.full(UNDER_LID_COLUMNS, UNDER_LID_DEFAULT_PER_EYE, np.float32)
+    reaches = np.interp(at_s, at_s[known], reaches[known]) / eye_w
+    return np.clip(reaches, *UNDER_LID_PER_EYE).astype(np.float32)
+
+
 def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     """The photo's lid skin (texture, grain and median colour, from the band between the lashes and the
     brow) and its lash colour, for both eyes."""
@@ -643,9 +717,20 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
     hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px, pales = ([] for _ in range(8))
-    for upper, lower, brow in (
-        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER, topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER),
-        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER, topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER),
+    unders = []
+    for upper, lower, brow, iris in (
+        (
+            topo.EYE_RIGHT_UPPER,
+            topo.EYE_RIGHT_LOWER,
+            topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER,
+            topo.IRIS_RIGHT,
+        ),
+        (
+            topo.EYE_LEFT_UPPER,
+            topo.EYE_LEFT_LOWER,
+            topo.BROW_LEFT_INNER + topo.BROW_LEFT_OUTER,
+            topo.IRIS_LEFT,
+        ),
     ):
         lid = landmarks_xy[list(upper)].astype(np.float32)
         eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
@@ -701,6 +786,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         photo_lashes.append(grid)
         lash_px.append(px)
         pales.append(_inner_pale(image, lid, inner_first=upper is not topo.EYE_RIGHT_UPPER, light=light))
+        if len(landmarks_xy) > max(iris):
+            unders.append(_under_lid(image, lid, lower_lid, landmarks_xy[list(iris)].astype(np.float32)))
     return LidColours(
         skin=np.array(skins, np.float32),
         lash=np.array(lashes, np.float32),
@@ -717,6 +804,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         photo_lashes=tuple(photo_lashes),
         photo_lash_px=np.array(lash_px, np.float32),
         inner_pale=np.array(pales, np.float32),
+        under_lid_per_eye=np.array(unders, np.float32) if len(unders) == 2 else None,
     )
 
 
@@ -820,14 +908,17 @@ def _remove_lashes(
     inner_s: float = 0.5,
     hair: np.ndarray | None = None,
     below_outer_px: float = 0.0,
-) -> np.ndarray:
+    lash_px: float | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Fill thin dark features (the photo's lashes and liner, pulled down by the warp) above the moving lid
     edge with the skin around them, in place: a grey-level closing (dilate, then erode) removes dark
     features narrower than its kernel and keeps broad shading (a socket shadow) as it is. `inner_s`: where the inner corner is (0 or 1; 0.5:
     neither corner); `hair`: how far each pixel is a light, neutral lock of hair (_hair_like), not filled
     from; `below_outer_px`: how much further below the lid edge to fill by the outer corner (see
-    LASH_REMOVE_BELOW_OUTER_PER_EYE). Returns how far each pixel is a glint speck (0..1, narrower than
-    GLINT_SPECK_PER_EYE)."""
+    LASH_REMOVE_BELOW_OUTER_PER_EYE); `lash_px`: how far the photo's lashes reach above its open lid edge (px):
+    further above the moving edge than they reach above where the open edge was, what is left of them is a
+    stretched tip, filled at full strength at any closure. Returns how far each pixel is a glint speck (0..1,
+    narrower than GLINT_SPECK_PER_EYE), and how far it is a lash (softened mask, 0..1; None: no lashes)."""
     size = max(5, int(round(LASH_REMOVE_PER_EYE * eye_w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))  # separable: fast at any size
     lum = _mean3(patch)
@@ -885,7 +976,7 @@ def _remove_lashes(
         # stayed on the closing lid as a pale speck, art_5's glitter)
         speck = np.maximum(speck, _blur(speck, soft_px))
     if not lash.any():
-        return speck
+        return speck, None
     # Where: above the lid edge (its own new lash line is drawn afterwards), along the lid and a little past
     # its corners (lash clumps and liner tails), up to a crescent above the open edge.
     along_s = _smoothstep(-past_s, -0.5 * past_s, s) * _smoothstep(1.0 + past_s, 1.0 + 0.5 * past_s, s)
@@ -908,14 +999,33 @@ def _remove_lashes(
         # (past the inner corner there are no lashes, only the corner's own shadow: kept)
         past_inner = -s if inner_s == 0.0 else s - 1.0
         zone = zone * (1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner))
-    # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline)
-    lash = _blur(lash.astype(np.float32), soft_px)
-    w = lash * zone
+    # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline; but
+    # whole at a lash itself: blurred alone, a lone lash a pixel or two wide kept only ~20-40 % of its mask and its
+    # tip stayed above the closed lid as a dark speck, happy.png, full_body_2.png)
+    # (a line along the lid, a crease or a fold, keeps the blurred mask: it is the lid's shading, no lash; it is
+    # thin up the face and long along it, which a lash is not)
+    lash = lash.astype(np.float32)
+    thin = max(3, int(round(LASH_LINE_PER_EYE * eye_w)) | 1)
+    up_fill = cv2.morphologyEx(
+        lum, cv2.MORPH_CLOSE, np.ones((thin, 1), np.uint8), borderType=cv2.BORDER_REPLICATE
+    )
+    along_fill = cv2.morphologyEx(
+        lum, cv2.MORPH_CLOSE, np.ones((1, thin), np.uint8), borderType=cv2.BORDER_REPLICATE
+    )
+    along = _smoothstep(LASH_DARKER_BY[0], LASH_DARKER_BY[1], up_fill - along_fill)
+    softened = _blur(lash, soft_px)
+    # (whole only above where the open edge was, where the lashes' tips end up: below it the cover hides the fill,
+    # and a painting's dark strokes filled whole there left its closed lid smoother than its skin)
+    w = np.maximum(softened, lash * (1.0 - along) * np.clip(d - travel, 0.0, 1.0)) * zone
     if glint.max() > 0.05:
         w = np.maximum(w, np.maximum(glint, _blur(glint.astype(np.float32), soft_px)) * zone_glint)
-    w = _rgb(strength * w)
-    patch += w * (closed - patch)
-    return speck
+    if lash_px is not None:
+        # (a lash rides the closing edge whole, as long as it was; the warp leaves its tip behind, higher: at half
+        # closure, filled at half strength, the tips stood above the lid as a row of dark specks, full_body_2)
+        strength = strength + (1.0 - strength) * np.clip((d - travel - lash_px) / LASH_TIP_SOFT_PX, 0.0, 1.0)
+    patch += _rgb(strength * w) * (closed - patch)
+    # (the grain is kept from all but the softened mask's lashes: a painting's fine dark strokes are its texture)
+    return speck, softened * zone
 
 
 def _canvas_edge_fade(shape: tuple[int, ...], window, fade_px: float) -> np.ndarray | None:
@@ -1081,7 +1191,7 @@ def draw_lids(
         raw = patch.copy()
         # (and any light, neutral lock of hair there, found by its colour: see _hair_like and its uses below)
         pale = _hair_like(raw, colours.lid_light[side], eye_w)
-        speck = _remove_lashes(
+        speck, lashes = _remove_lashes(
             patch,
             s,
             d,
@@ -1093,6 +1203,10 @@ def draw_lids(
             inner_s,
             pale,
             LASH_REMOVE_BELOW_OUTER_PER_EYE * eye_w * _ramp(*LASH_REMOVE_BELOW_BLINK, b),
+            # (the photo's lashes' own length: see _remove_lashes)
+            float(np.nonzero(photo_lashes.max(axis=1) > LASH_TIP_COVERAGE)[0].max(initial=0))
+            / lash_grid_px
+            * eye_w,
         )
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
@@ -1162,6 +1276,10 @@ def draw_lids(
         # specks, art_5)
         if speck.any():
             fine *= _rgb(1.0 - speck)
+        # (nor the photo's lashes and the hair strands among them above the cover: copied down as grain they came
+        # back on the closed lid as dark specks, full_body_2)
+        if lashes is not None:
+            fine *= _rgb(1.0 - lashes)
         if strands is not None:  # (hair in front is no skin grain: the lid does not wear its pattern)
             fine *= _rgb(1.0 - strands[..., 3])
             strands = strands[rows]
@@ -1304,4 +1422,69 @@ def draw_lids(
                 under_hair += hair_a * (colour - under_hair)
         if at_edge is not None:
             patch = raw + _rgb(at_edge) * (patch - raw)
+        canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def draw_uncovered(canvas: np.ndarray, origin_xy: tuple[int, int], pose: Pose, colours: LidColours) -> None:
+    """Redraw the eye under an upper lid that rose above the photo's (eyeWide).
+
+    canvas: uint8 RGB, changed in place; origin_xy: image position of its pixel (0, 0); pose: the posed rig, whose
+    eyeball_lids_xy are where the photo's lid edges lie on the eyeballs (the warp stretches a hair-thin strip of
+    the photo from there up to the posed lid edge). Down each column under the risen edge: the photo's dark
+    under its lid edge, carried up by the lift and as thick as it was; then the photo's eye below that, opened
+    up to the lower lid over the uncovered height (the white stays white, more of the iris shows)."""
+    if colours.under_lid_per_eye is None or pose.eyeball_lids_xy is None:
+        return
+    offset = np.array(origin_xy, np.float32)
+    for side, lower_ids in ((0, topo.EYE_RIGHT_LOWER), (1, topo.EYE_LEFT_LOWER)):
+        lid = pose.upper_lids_xy[side] - offset
+        line = pose.eyeball_lids_xy[side] - offset
+        lower = pose.points_xy[list(lower_ids)] - offset
+        eye_w = float(np.linalg.norm(line[-1] - line[0]))
+        if eye_w < 4:
+            continue
+        up = _normal_up(line)
+        along = (line[-1] - line[0]) / eye_w
+        if float(((lid - line) @ up).max()) < UNCOVER_MIN_PX:
+            continue
+        window = bounding_region(
+            np.concatenate([lid, line, lower]), canvas.shape[1], canvas.shape[0], margin_px=2
+        )
+        x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        # Lid coordinates of every window pixel: s along the lid (0..1 corner to corner), h up the face.
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+        rel_x, rel_y = xs - line[0, 0], ys - line[0, 1]
+        s = (rel_x * along[0] + rel_y * along[1]) / eye_w
+        h = rel_x * up[0] + rel_y * up[1]
+
+        heights = []  # the posed lid edge, the photo's edge on the eyeball and the lower lid, at each pixel's s
+        for points in (lid, line, lower):
+            at = ((points - line[0]) @ along) / eye_w
+            order = np.argsort(at)
+            heights.append(np.interp(s, at[order], ((points - line[0]) @ up)[order]).astype(np.float32))
+        edge_h, line_h, lower_h = heights
+        lift = np.maximum(edge_h - line_h, 0.0)
+        columns = np.linspace(0.0, 1.0, UNDER_LID_COLUMNS)
+        under = np.interp(s, columns, colours.under_lid_per_eye[side]).astype(np.float32) * eye_w
+        # (never more than the opening below the photo's edge leaves: at the corners it closes)
+        under = np.minimum(under, np.maximum(line_h - lower_h - 1.0, 0.0))
+        # Where each pixel is read from, down its column: the dark under the edge carried up by the lift, the
+        # eye below it opened (stretched) from there to the lower lid.
+        carried = h - lift
+        below = line_h - under  # (where the photo's dark ends)
+        span = np.maximum(below - lower_h, 0.5)
+        opened = lower_h + (h - lower_h) * span / np.maximum(span + lift, 0.5)
+        from_h = np.where(edge_h - h < under, carried, opened)
+        weight = np.clip((lift - UNCOVER_MIN_PX) / UNCOVER_MIN_PX, 0.0, 1.0) * ((s > 0.0) & (s < 1.0))
+        # (under the edge and above the lower lid only; the edge's own anti-aliasing stays)
+        weight *= np.clip(edge_h - h + 0.5, 0.0, 1.0) * np.clip(h - lower_h + 0.5, 0.0, 1.0)
+        if not weight.any():
+            continue
+        shift = from_h - h
+        patch = canvas[y0:y1, x0:x1].astype(np.float32)
+        moved = _sample_at(patch, xs - x0 + shift * up[0], ys - y0 + shift * up[1])
+        patch += _rgb(weight) * (moved - patch)
         canvas[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
