@@ -8,12 +8,13 @@ best correlation, sub-frame (a parabola through the peak), + = the mouth leads t
 0.16-0.28, the mouth ~2 frames (~80 ms) ahead (issue 13).
 
     .venv/bin/python benchmarks/mouth_timing.py [--baseline REV] [--size 384] [--seconds 7] [--no-append]
-        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only]
+        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only] [--acoustic]
 
 --baseline REV: also the coarticulation of git revision REV (speech/coarticulation.py read with `git show`,
 loaded beside the working tree's), in the same run, on the same clips and portraits: before and after side by
 side. --tracks-only: the tracks alone (no rendering) over 12 takes, the jaw while the lips are shut, and how
-fast the mouth falls into pauses.
+fast the mouth falls into pauses. --acoustic: the acoustic path's tracks alone (non-English clips; with
+--baseline, that revision's speech/acoustic.py beside the working tree's).
 --sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
 waveform under them and each frame's time marked. Measures only, never fails.
 """
@@ -354,6 +355,148 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
     return results_md.table(header, per_take), results_md.table(summary_header, summary)
 
 
+# Speech the acoustic path (speech.acoustic) animates: the shared non-English clips, and espeak-ng reading
+# other languages (made here; skipped if espeak-ng is missing).
+ACOUSTIC_CLIPS = ("japanese", "bus_chinese", "chinese_poem1", "eluosi", "fayu", "itosinger1")
+ESPEAK_FOREIGN = {
+    "de": "Guten Morgen, wie geht es Ihnen heute? Ich habe ein neues Buch gelesen.",
+    "cmn": "今天天气很好，我们一起去公园散步吧。",
+    "ru": "Здравствуйте, как у вас дела сегодня? Я люблю читать книги.",
+    "ja": "こんにちは、今日はいい天気ですね。私は学生です。",
+    "fr": "Bonjour, je voudrais un café s'il vous plaît. Il fait beau aujourd'hui.",
+    "es": "Buenos días, ¿cómo estás? Mañana vamos a la playa con mis amigos.",
+}
+
+
+def half_rise(curve: np.ndarray) -> float:
+    """Where (fractional frame, linear between frames) `curve` first reaches half its highest value."""
+    half = curve.max() / 2
+    i = int(np.argmax(curve >= half))
+    if i == 0:
+        return 0.0
+    return i - 1 + (half - curve[i - 1]) / max(curve[i] - curve[i - 1], 1e-9)
+
+
+def onset_leads(aperture: np.ndarray, loud: np.ndarray, speech: np.ndarray, pause: int = 8) -> list[float]:
+    """Per phrase onset (speech after >= `pause` frames without it), ms by which the aperture's half-rise
+    precedes the loudness's (half of each one's highest value in the 0.4 s after the onset; + = mouth first)."""
+    out = []
+    n = aperture.shape[0]
+    for s in np.nonzero(~speech[:-1] & speech[1:])[0] + 1:
+        if s < pause or speech[s - pause : s].any() or s + 10 > n:
+            continue
+        lo, hi = s - 8, min(n, s + 10)
+        a, b = aperture[lo:hi], loud[lo:hi]
+        if a.max() < 0.1 or b.max() <= 0:
+            continue
+        out.append((half_rise(b) - half_rise(a)) * 1000.0 / FPS)
+    return out
+
+
+def acoustic_takes(tmp: Path) -> list[tuple[str, Path]]:
+    """(name, wav) of the shared non-English clips that exist and espeak-ng's foreign sentences."""
+    import shutil
+    import subprocess
+
+    takes = [(name, SHARED / "speech" / f"{name}.wav") for name in ACOUSTIC_CLIPS]
+    takes = [(name, path) for name, path in takes if path.exists()]
+    exe = shutil.which("espeak-ng")
+    for voice, text in ESPEAK_FOREIGN.items() if exe else ():
+        out = tmp / f"espeak_{voice}.wav"
+        subprocess.run([exe, "-v", voice, "-w", str(out), text], check=True, capture_output=True)
+        takes.append((f"espeak {voice}", out))
+    return takes
+
+
+def acoustic_path(revision: str | None) -> tuple[str, str]:
+    """The acoustic path's mouth (speech.acoustic.acoustic_curves, as `dirfa animate --language other`) on
+    every take of acoustic_takes, the working tree's beside `revision`'s acoustic.py: r and lead against
+    loudness, the onsets' lead, and how often the mouth is shut while the voice sounds. Returns (per-take
+    table, summary table)."""
+    import dirfa
+    from dirfa.speech import acoustic
+    from dirfa.speech import prosody as speech_prosody
+
+    variants: dict[str, object] = {}
+    if revision:
+        folder = tempfile.mkdtemp(prefix="dirfa_acoustic_")
+        variants[revision] = results_md.module_at(
+            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline", folder
+        )
+    variants["now"] = acoustic
+    per_take = []
+    pooled: dict[str, list] = {name: [] for name in variants}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in acoustic_takes(Path(tmp)):
+            audio = dirfa.load_audio(path)
+            x = np.asarray(audio.samples, np.float64)
+            n = int(np.ceil(x.size / audio.sample_rate_hz * FPS))
+            prosody = speech_prosody.analyze(x, sample_rate_hz=audio.sample_rate_hz, fps=FPS, n_frames=n)
+            loud = np.asarray(prosody.loudness, np.float64)[:n]
+            speech = np.asarray(prosody.speech, bool)[:n]
+            voiced = np.asarray(prosody.voiced, bool)[:n] & speech
+            inside = speech.copy()
+            for d in range(1, 4):
+                inside[d:] &= speech[:-d]
+                inside[:-d] &= speech[d:]
+            row = [name]
+            for label, module in variants.items():
+                c = module.acoustic_curves(
+                    x, sample_rate_hz=audio.sample_rate_hz, fps=FPS, n_frames=n, prosody=prosody
+                )
+                jaw = np.asarray(c["jawOpen"], np.float64)
+                close = np.asarray(c["mouthClose"], np.float64)
+                aperture = jaw * (1 - close)
+                shut = (jaw < 0.2) | (close > 0.3)
+                r0, lead, _ = lagged_r(aperture, loud)
+                r_in, lead_in, _ = lagged_r(aperture, loud, where=inside)
+                row += [f"{r0:.2f}, {lead:+.0f}", f"{r_in:.2f}, {lead_in:+.0f}", f"{shut[voiced].mean():.2f}"]
+                pooled[label].append(
+                    (
+                        aperture,
+                        loud,
+                        inside,
+                        shut[voiced],
+                        onset_leads(aperture, loud, speech),
+                        pause_falls(aperture, speech),
+                    )
+                )
+            per_take.append(row)
+            print(" | ".join(row), flush=True)
+    header = ["take"] + [
+        f"{label} {what}" for label in variants for what in ("r, lead", "in speech: r, lead", "shut voiced")
+    ]
+    summary = []
+    for label, takes in pooled.items():
+        a, b, w = (np.concatenate([t[k] for t in takes]) for k in range(3))
+        r0, lead, _ = lagged_r(a, b)
+        r_in, lead_in, _ = lagged_r(a, b, where=w)
+        shut = np.concatenate([t[3] for t in takes])
+        onsets = np.array([v for t in takes for v in t[4]])
+        falls = np.array([v for t in takes for v in t[5]])
+        summary.append(
+            [
+                label,
+                f"{r0:.2f}, {lead:+.0f}",
+                f"{r_in:.2f}, {lead_in:+.0f}",
+                f"{np.median(onsets):+.0f} ({np.percentile(onsets, 25):+.0f} to {np.percentile(onsets, 75):+.0f}), n {onsets.size}"
+                if onsets.size
+                else "-",
+                f"{shut.mean():.3f}",
+                f"{np.median(falls):.2f}, {int((falls > 0.3).sum())} of {falls.size}" if falls.size else "-",
+            ]
+        )
+    summary_header = [
+        "acoustic.py",
+        "pooled: r lag 0, lead ms",
+        "within speech: r, lead ms",
+        "phrase onsets: half-rise lead ms, median (quartiles)",
+        "voiced frames shut (jaw < 0.2 or lips > 0.3)",
+        "into pauses: fastest fall, ends losing > 0.3",
+    ]
+    return results_md.table(header, per_take), results_md.table(summary_header, summary)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -369,8 +512,30 @@ def main() -> None:
         action="store_true",
         help="only the tracks, over every LibriVox clip (audio only and --text) and both radio clips (no video)",
     )
+    parser.add_argument(
+        "--acoustic",
+        action="store_true",
+        help="only the acoustic path's tracks (non-English shared clips, espeak-ng foreign speech)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.acoustic:
+        per_take, summary = acoustic_path(args.baseline)
+        elapsed = time.perf_counter() - started
+        print(f"\n{per_take}\n\n{summary}\n\n({elapsed:.0f} s)")
+        if not args.no_append:
+            results_md.append(
+                "Acoustic path mouth timing (benchmarks/mouth_timing.py --acoustic)",
+                "speech.acoustic.acoustic_curves on the shared non-English clips and espeak-ng foreign speech; "
+                "aperture jawOpen * (1 - mouthClose) against speech.prosody loudness (see --tracks-only). "
+                f"Real speakers (issue 13): r 0.16-0.28, lead ~80 ms. Total {elapsed:.0f} s."
+                + "\n\n"
+                + summary
+                + "\n\n"
+                + per_take,
+                command=" ".join(["benchmarks/mouth_timing.py", *sys.argv[1:]]),
+            )
+        return
     portraits = args.portrait or list(PORTRAITS)
     variants: dict[str, object | None] = {}
     if args.baseline:

@@ -19,7 +19,8 @@ from dirfa.speech.words import Words, recognize_words
 # The jaw here follows the sound's openness, not phones: slower than the phone path's JAW_MAX_SPEED_PER_S
 # (sung notes and vowels read from the spectrum move it in broad strokes, and a snap shows most there).
 JAW_MAX_SPEED_PER_S = 6.0
-LIPS_MAX_SPEED_PER_S = 8.0  # lip contact (mouthClose 0 to 0.6) forms over ~2 frames at 25 fps
+_CONTACT = 0.7  # mouthClose of a lip contact in a gap
+LIPS_MAX_SPEED_PER_S = 8.0  # lip contact (mouthClose 0 to 0.7) forms over ~2 frames at 25 fps
 
 HOP_S = 0.01
 _LPC_RATE_HZ = 8000  # formants F1, F2 lie below 3 kHz; 8 kHz sampling keeps LPC order small
@@ -29,7 +30,6 @@ _LPC_ORDER = 10  # 2 + sampling rate in kHz, the usual rule for LPC formant anal
 # (u, o) to ~2300-2800 Hz for front spread ones (i, e).
 _F1_CLOSE_HZ, _F1_OPEN_HZ = 300.0, 750.0
 _HELD_SMOOTH_HOPS = 10.0  # 10 ms hops: voicing averaged over ~0.2 s tells a held vowel from a syllable
-_HELD_JAW = 0.3  # extra jaw opening on a held vowel
 _F2_ROUND_HZ, _F2_CENTRAL_HZ = 1150.0, 1650.0
 _F2_SPREAD_LOW_HZ, _F2_SPREAD_HIGH_HZ = 1750.0, 2400.0
 _DIP_START_DB = 10.0  # vowels within a phrase vary by ~10 dB; deeper dips under the local peak are consonants
@@ -47,7 +47,24 @@ _VOICED_LOW, _VOICED_HIGH = 0.35, 0.6  # periodicity from "surely unvoiced" to "
 # estimate says (the F1 of a Mandarin or Russian vowel, or of a high voice, is often missed by LPC, and a
 # mouth shut through voice reads as dubbing). Mid vowels open the jaw ~8-12 mm of ~25 mm at most
 # (Lindblom & Sundberg 1971), ~0.3 of jawOpen; close vowels less, open ones more (F1 adds on top).
-_VOICED_JAW = 0.3
+_VOICED_JAW = 0.3  # a floor under the syllables' openings: from GESTURE_LEAD_S before the voice to its end
+# Syllables (issue 13): the jaw opens for each vowel-like nucleus, ahead of its sound, as speakers do. Within
+# connected speech the mouth leads the sound by ~60-90 ms, and from rest it opens ~100-250 ms before the voice
+# (Chandrasekaran et al. 2009; Schwartz & Savariaux 2014, PLoS Comput Biol 10:e1003743).
+GESTURE_LEAD_S = 0.1  # jaw openings and lip shapes shown this far ahead of their sound
+_RISE_S = 0.15  # the jaw moves towards a nucleus over this long before it sounds (its half-way ~75 ms before)
+_FALL_S = 0.10  # and leaves it over this long
+_ONSET_VOICE_HOPS = 8  # a phrase's voice this close before its first nucleus (80 ms) opens as the nucleus
+_ONSET_RISE_S = 0.18  # from rest (in a pause) the opening starts earlier: the pre-phonatory opening
+_NUCLEUS_DB = 6.0  # a nucleus lies within this of the loudest sound within _NUCLEUS_REACH_HOPS
+_NUCLEUS_REACH_HOPS = 12, 6  # back, ahead: 120 / 60 ms, about half a syllable
+_NUCLEUS_JAW = 0.25  # every vowel's opening, before F1, stress and holding add to it
+_HELD_JAW = 0.22  # and a held one's extra (openings in speech average 0.3-0.5 of jawOpen)
+# Level references: the loudest of the last 3 s and the next 0.2 s (a running maximum: bounded look-ahead).
+_REFERENCE_BACK_HOPS, _REFERENCE_AHEAD_HOPS = 300, 20
+# The furthest any mouth frame looks ahead into the audio (the live session needs a bound): the gesture's
+# lead + rise + the nucleus's reach + smoothing, the running references, the formant fill. Tested.
+LOOKAHEAD_S = 0.5
 
 
 def _formants(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,12 +88,15 @@ def _formants(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         if n
         else np.zeros(0)
     )
-    threshold = max(float(np.percentile(energy, 95)) * 1e-4, 1e-10) if n else 0.0
+    # Frames 40 dB under the loudest of the last few seconds (and the look-ahead) are silence: no formants.
+    # A running maximum, not the clip's, so a frame's formants never depend on audio far after it.
+    reference = _running_max(energy, back=_REFERENCE_BACK_HOPS, ahead=_REFERENCE_AHEAD_HOPS)
+    threshold = np.maximum(reference * 1e-4, 1e-10)
     for start in range(0, n, _BLOCK_FRAMES):
         count = min(_BLOCK_FRAMES, n - start)
         spectrum = np.fft.rfft(block(start, count), 2 * length, axis=1)
         autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, : _LPC_ORDER + 1]
-        for j in np.nonzero(energy[start : start + count] > threshold)[0]:
+        for j in np.nonzero(energy[start : start + count] > threshold[start : start + count])[0]:
             f1[start + j], f2[start + j] = _lpc_formants(autocorr[j])
     return f1, f2
 
@@ -121,13 +141,29 @@ def _periodicity(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _fill(values: np.ndarray) -> np.ndarray:
-    """NaNs replaced by linear interpolation between found values (the median value if none is found)."""
+def _fill(values: np.ndarray, default: float, reach: int = 15) -> np.ndarray:
+    """NaNs replaced by linear interpolation between found values where the next one is within `reach`
+    hops, else by the last found value (`default` before the first): nothing looks further ahead than that."""
     ok = np.isfinite(values)
     if not ok.any():
-        return np.zeros_like(values)
+        return np.full_like(values, default)
     idx = np.arange(values.shape[0])
-    return np.interp(idx, idx[ok], values[ok])
+    found = idx[ok]
+    last = np.maximum.accumulate(np.where(ok, idx, -1))
+    nxt = np.searchsorted(found, idx)
+    near = (nxt < found.size) & (found[np.minimum(nxt, found.size - 1)] - idx <= reach)
+    held = np.where(last >= 0, values[np.maximum(last, 0)], default)
+    bridged = np.interp(idx, found, values[ok])
+    return np.where(ok, values, np.where(near, bridged, held))
+
+
+def _running_max(values: np.ndarray, *, back: int, ahead: int) -> np.ndarray:
+    """The largest of `values` from `back` before to `ahead` after each index (a bounded look-ahead)."""
+    size = back + ahead + 1
+    # maximum_filter1d's window spans [i - size // 2 - origin, ...]: origin shifts it forward by ahead - back.
+    return maximum_filter1d(
+        values, size=size, origin=(back - ahead) // 2 if size % 2 else (back - ahead - 1) // 2, mode="nearest"
+    )
 
 
 def acoustic_curves(
@@ -141,9 +177,12 @@ def acoustic_curves(
 ) -> dict[str, np.ndarray]:
     """Mouth curves {name in MOUTH_TRACKS: (n_frames,) float32 0..1} from formants and level, any language.
 
-    Openness follows F1 and the level (open vowels have a high F1 and are loud), rounding a low F2, spreading
-    a high F2; dips under the surrounding speech level close the mouth, and outside speech it rests. Lip
-    closures are not told apart from other consonants, so p/b/m close less surely than on the phone path.
+    The jaw opens once per syllable nucleus (voiced, near the loudest sound around it), by how open its vowel
+    is (F1) and a little by stress, GESTURE_LEAD_S ahead of its sound and from rest ~0.2 s before a phrase;
+    voiced sound keeps it at least a little open; rounding follows a low F2, spreading a high F2; clear gaps
+    bring the lips together, and outside speech it rests. Lip closures are not told apart from other
+    consonants, so p/b/m close less surely than on the phone path. No frame depends on audio more than
+    LOOKAHEAD_S after it (prosody.loudness, normalised to the whole clip, is not used).
     """
     out = {name: np.zeros(max(n_frames, 0), dtype=np.float32) for name in MOUTH_TRACKS}
     x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
@@ -156,8 +195,8 @@ def acoustic_curves(
     duration_s = max(n_frames / fps, x.shape[0] / sample_rate_hz)
     n = int(np.ceil(duration_s / HOP_S)) + 1
     f1, f2 = _formants(x8, n)
-    f1 = median_filter(_fill(f1), size=5)
-    f2 = median_filter(_fill(f2), size=5)
+    f1 = median_filter(_fill(f1, 500.0), size=5)
+    f2 = median_filter(_fill(f2, 1500.0), size=5)
 
     # Level per 10 ms, and where it sits under the surrounding (±150 ms) speech peak.
     hop = int(HOP_S * _LPC_RATE_HZ)
@@ -166,8 +205,8 @@ def acoustic_curves(
     t = np.arange(n) * HOP_S
     frame_t = np.arange(len(prosody.speech)) / prosody.fps
     speech = np.interp(t, frame_t, np.asarray(prosody.speech, dtype=float)) > 0.5
-    loudness = np.interp(t, frame_t, np.asarray(prosody.loudness, dtype=float))
-    peak_db = maximum_filter1d(np.where(speech, level_db, -120.0), size=31)
+    speech_db = np.where(speech, level_db, -120.0)
+    peak_db = maximum_filter1d(speech_db, size=31)
     dip = np.clip((peak_db - level_db - _DIP_START_DB) / (_GAP_DB - _DIP_START_DB), 0.0, 1.0)
     # How surely each 10 ms is voiced: the sound's own periodicity, or the prosody's pitch track.
     periodic = np.clip((_periodicity(x8, n) - _VOICED_LOW) / (_VOICED_HIGH - _VOICED_LOW), 0.0, 1.0)
@@ -188,18 +227,59 @@ def acoustic_curves(
     )
     spread = np.clip((f2 - _F2_SPREAD_LOW_HZ) / (_F2_SPREAD_HIGH_HZ - _F2_SPREAD_LOW_HZ), 0.0, 1.0)
     sounding = speech * (1.0 - dip)
-    gain = 0.8 + 0.45 * gaussian_filter1d(loudness, 6.0)
     # Held vowels (sung notes, drawn-out syllables) are sung or said with the jaw well down, and there the
     # formant estimate is least trusted (a high voice's harmonics mislead LPC): voicing that lasts ~0.2 s
-    # or more opens the jaw by itself, with the loudness, and tempers the rounding.
+    # or more opens the jaw by itself and tempers the rounding.
     voiced = np.interp(t, frame_t, np.asarray(prosody.voiced, dtype=float))
-    held = np.clip((gaussian_filter1d(voiced, _HELD_SMOOTH_HOPS) - 0.5) / 0.4, 0.0, 1.0)
-    # (Loudness is relative to the clip, ~0 all through a clip sung at one level: it only adds.)
-    jaw = (0.12 + 0.45 * open_ + _HELD_JAW * held * (0.6 + 0.4 * loudness)) * sounding * gain
-    jaw = np.maximum(jaw, (_VOICED_JAW + 0.25 * open_) * voicing * (1.0 - 0.5 * dip))
+    held = np.clip((gaussian_filter1d(voiced, _HELD_SMOOTH_HOPS, truncate=2.5) - 0.5) / 0.4, 0.0, 1.0)
+
+    # The jaw opens once per syllable, for its vowel-like nucleus, not with the loudness (issue 13: real
+    # speakers' mouths track loudness weakly, r 0.16-0.28). A nucleus: voiced speech within NUCLEUS_DB of the
+    # loudest sound around it (a consonant between two vowels dips under them) and not far under the phrase.
+    local_db = _running_max(speech_db, back=_NUCLEUS_REACH_HOPS[0], ahead=_NUCLEUS_REACH_HOPS[1])
+    reference_db = _running_max(speech_db, back=_REFERENCE_BACK_HOPS, ahead=_REFERENCE_AHEAD_HOPS)
+    nucleus = (
+        speech & (voicing > 0.5) & (level_db > local_db - _NUCLEUS_DB) & (level_db > reference_db - 30.0)
+    )
+    nucleus = binary_opening(nucleus, structure=np.ones(3, dtype=bool))  # 30 ms at least
+    # Its opening: a mid opening for any vowel, more for an open one (F1) and a stressed, loud one, and for a
+    # held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
+    stress = np.clip((level_db - reference_db + 12.0) / 12.0, 0.0, 1.0)
+    target = _NUCLEUS_JAW + 0.27 * open_ + 0.08 * stress + _HELD_JAW * held
+    weight = gaussian_filter1d(nucleus.astype(float), 3.0, truncate=2.0)
+    target = np.where(
+        nucleus, gaussian_filter1d(target * nucleus, 3.0, truncate=2.0) / np.maximum(weight, 1e-6), 0.0
+    )
+    # A phrase's first syllable opens from its voice's onset, not from its loudest part. (After a pause = no
+    # nucleus in the last 0.3 s: prosody's speech spans lead-ins and breaths, so it is no guide.)
+    after_nucleus = _running_max(nucleus.astype(float), back=30, ahead=0) > 0
+    coming = _running_max(target, back=0, ahead=_ONSET_VOICE_HOPS)
+    target = np.where((voicing > 0.5) & speech & ~after_nucleus & ~nucleus, coming, target)
+    # Between nuclei and before a phrase the jaw moves towards the next one over RISE_S (from rest after a
+    # pause: the pre-phonatory opening) and leaves the last over FALL_S, deeper where the sound dips deeper.
+    gesture = target.copy()
+    rise, fall = int(round(_RISE_S / HOP_S)), int(round(_FALL_S / HOP_S))
+    onset_rise = int(round(_ONSET_RISE_S / HOP_S))
+    for k in range(1, max(onset_rise, fall) + 1):
+        ahead = np.concatenate([target[k:], np.zeros(k)])  # the nucleus k hops ahead
+        # (within speech over `rise`, from a pause over `onset_rise`)
+        ramp = np.where(
+            after_nucleus,
+            0.5 * (1 + math.cos(math.pi * min(k / (rise + 1), 1.0))),
+            # from rest: from 0 without a step, half open ~2/3 of the way ahead
+            0.5 * (1 - math.cos(math.pi * max(1 - k / (onset_rise + 1), 0.0) ** 0.6)),
+        )
+        gesture = np.maximum(gesture, ramp * ahead)
+        if k <= fall:  # the nucleus k hops back
+            back = np.concatenate([np.zeros(k), target[:-k]])
+            gesture = np.maximum(gesture, 0.5 * (1 + math.cos(math.pi * k / (fall + 1))) * back)
+    gesture = np.where(nucleus, gesture, gesture * (1.0 - 0.5 * dip) * (1.0 - 0.5 * gap))
+    # While the voice sounds the jaw is at least this open: a vowel or sonorant is never shut.
+    floor = (_VOICED_JAW + 0.1 * open_) * np.minimum(1.5 * voicing, 1.0) * (1.0 - 0.25 * dip)
     values = {
-        "jawOpen": jaw,
-        "mouthClose": 0.6 * phrase * gap,  # brief lip contact in clear gaps inside speech
+        # Brief lip contact in clear gaps inside speech, pressed firmly: inside it the jaw is already
+        # lowering for the next vowel (shown GESTURE_LEAD_S ahead).
+        "mouthClose": _CONTACT * phrase * gap,
         "mouthFunnel": (0.2 + 0.4 * open_) * rounded * sounding,
         "mouthPucker": 0.8 * rounded * (1.0 - open_) * (1.0 - 0.5 * held) * sounding,
         "mouthStretchLeft": 0.5 * spread * sounding,
@@ -210,22 +290,31 @@ def acoustic_curves(
         "mouthLowerDownLeft": 0.3 * open_ * sounding,
         "mouthLowerDownRight": 0.3 * open_ * sounding,
     }
-    # Articulators cannot move faster than ~15 Hz: smooth over ~30 ms, then show lead_s early like the
-    # phone path, and average each video frame's window.
-    video_t = np.arange(n_frames) / fps + lead_s
+    # Articulators cannot move faster than ~15 Hz: smooth over ~30 ms, then show each movement ahead of its
+    # sound — the jaw's syllable openings and the lip shapes by GESTURE_LEAD_S, the lip contact by lead_s like
+    # the phone path — and average each video frame's window.
     half = 0.5 / fps
     offsets = np.linspace(-half, half, 9)
+
+    def sampled(curve: np.ndarray, lead: float, smooth: bool = True) -> np.ndarray:
+        curve = gaussian_filter1d(curve, 3.0, truncate=2.0) if smooth else curve
+        return np.interp((np.arange(n_frames) / fps + lead)[:, None] + offsets[None, :], t, curve)
+
     for name, curve in values.items():
-        smooth = gaussian_filter1d(curve, 3.0) if name != "mouthClose" else curve
-        sampled = np.interp(video_t[:, None] + offsets[None, :], t, smooth)
-        # A gap filling half a frame's window closes that frame; one that grazes it does not (else a
-        # stop's closure would spread over the voiced frames either side).
-        frame_value = np.minimum(2.0 * sampled.mean(axis=1), sampled.max(axis=1))
-        frame_value = frame_value if name == "mouthClose" else sampled.mean(axis=1)
+        if name == "mouthClose":
+            window = sampled(curve, lead_s, smooth=False)
+            # A gap filling half a frame's window closes that frame; one that grazes it does not (else a
+            # stop's closure would spread over the voiced frames either side).
+            frame_value = np.minimum(2.0 * window.mean(axis=1), window.max(axis=1))
+        else:
+            frame_value = sampled(curve, GESTURE_LEAD_S).mean(axis=1)
         out[name] = np.clip(frame_value, 0.0, 1.0).astype(np.float32)
+    # (the floor from the voice's start, led, to its end, not led: never shut on a voiced frame)
+    floor_frames = np.maximum(sampled(floor, lead_s), sampled(floor, GESTURE_LEAD_S)).mean(axis=1)
+    jaw = np.maximum(sampled(gesture, GESTURE_LEAD_S, smooth=False).mean(axis=1), floor_frames)
     # Lips meet and part over a few frames, and the jaw moves no faster than it can: no frame snaps.
     closure = _limit_speed(out["mouthClose"], LIPS_MAX_SPEED_PER_S / fps)
-    jaw = _limit_speed(out["jawOpen"], JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
+    jaw = _limit_speed(np.clip(jaw, 0.0, 1.0), JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
     # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
