@@ -52,6 +52,9 @@ _VOICED_JAW = 0.3  # a floor under the syllables' openings: from GESTURE_LEAD_S 
 # connected speech the mouth leads the sound by ~60-90 ms, and from rest it opens ~100-250 ms before the voice
 # (Chandrasekaran et al. 2009; Schwartz & Savariaux 2014, PLoS Comput Biol 10:e1003743).
 GESTURE_LEAD_S = 0.1  # jaw openings and lip shapes shown this far ahead of their sound
+# A jaw frame stays within this of its neighbours' range: one above or below both by more is a single-frame
+# peak or dip, seen as teeth flashing on and off (happy.png with fayu.wav: 5 such frames, frames 87-91).
+ONE_FRAME_SWING = 0.06
 _RISE_S = 0.15  # the jaw moves towards a nucleus over this long before it sounds (its half-way ~75 ms before)
 _FALL_S = 0.10  # and leaves it over this long
 _ONSET_VOICE_HOPS = 8  # a phrase's voice this close before its first nucleus (80 ms) opens as the nucleus
@@ -319,7 +322,20 @@ def acoustic_curves(
     out["jawOpen"] = jaw.astype(np.float32)
     # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
     out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
-    return no_single_frames(out)
+    out = no_single_frames(out)
+    out["jawOpen"] = _no_one_frame_swings(out["jawOpen"], ONE_FRAME_SWING).astype(np.float32)
+    return out
+
+
+def _no_one_frame_swings(curve: np.ndarray, most: float) -> np.ndarray:
+    """`curve` with no frame more than `most` above both its neighbours or below both: a jaw that dips or
+    peaks for a single frame flashes the teeth on and off (a chatter at normal speed); such a frame is taken
+    back to `most` beyond the nearer neighbour. Each frame looks one frame ahead."""
+    out = np.asarray(curve, dtype=np.float64).copy()
+    for i in range(1, len(out) - 1):
+        low, high = min(out[i - 1], out[i + 1]), max(out[i - 1], out[i + 1])
+        out[i] = min(max(out[i], low - most), high + most)
+    return out
 
 
 def _limit_speed(curve: np.ndarray, max_step: float) -> np.ndarray:
