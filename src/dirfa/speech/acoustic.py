@@ -47,7 +47,13 @@ _VOICED_LOW, _VOICED_HIGH = 0.35, 0.6  # periodicity from "surely unvoiced" to "
 # estimate says (the F1 of a Mandarin or Russian vowel, or of a high voice, is often missed by LPC, and a
 # mouth shut through voice reads as dubbing). Mid vowels open the jaw ~8-12 mm of ~25 mm at most
 # (Lindblom & Sundberg 1971), ~0.3 of jawOpen; close vowels less, open ones more (F1 adds on top).
-_VOICED_JAW = 0.3  # a floor under the syllables' openings: from GESTURE_LEAD_S before the voice to its end
+_VOICED_JAW = 0.3  # a floor under the syllables' openings, shown GESTURE_LEAD_S ahead like them
+# and on every frame the voice sounds in, the jaw at least this open (the lips' contact in a gap aside): above
+# the 0.2 at which a jaw reads as shut, a little under the floor, so it holds the voice's last frames open
+# without pinning the mouth to the sound (0.23 left 9 % of voiced frames shut over the benchmark's takes).
+_VOICE_HOLD_JAW = 0.26
+# In the last 150 ms of voice before a pause the floor stays on time: nothing comes next to move for.
+_PHRASE_END_HOPS = 15
 # Syllables (issue 13): the jaw opens for each vowel-like nucleus, ahead of its sound, as speakers do. Within
 # connected speech the mouth leads the sound by ~60-90 ms, and from rest it opens ~100-250 ms before the voice
 # (Chandrasekaran et al. 2009; Schwartz & Savariaux 2014, PLoS Comput Biol 10:e1003743).
@@ -312,8 +318,25 @@ def acoustic_curves(
         else:
             frame_value = sampled(curve, GESTURE_LEAD_S).mean(axis=1)
         out[name] = np.clip(frame_value, 0.0, 1.0).astype(np.float32)
-    # (the floor from the voice's start, led, to its end, not led: never shut on a voiced frame)
-    floor_frames = np.maximum(sampled(floor, lead_s), sampled(floor, GESTURE_LEAD_S)).mean(axis=1)
+    # The floor is shown ahead with the openings, from before the voice to before its end: at the end of a
+    # voiced stretch the jaw already rises for what comes next (a floor held to the voice's end pinned the
+    # lead near 50 ms). Every frame the voice sounds in still stays a little open (_VOICE_HOLD_JAW): the
+    # frames' own voicing (prosody.voiced), not the led 10 ms curves, so the last voiced frame too.
+    known = min(n_frames, len(prosody.voiced), len(prosody.speech))
+    voiced_frames = np.zeros(n_frames)
+    voiced_frames[:known] = np.asarray(prosody.voiced[:known], bool) & np.asarray(
+        prosody.speech[:known], bool
+    )
+    # Into a pause nothing comes next to move for: there the floor lasts as long as the voice, and the mouth
+    # eases to rest after it (relax_into_pauses).
+    phrase_end = speech & (_running_max((~speech).astype(float), back=0, ahead=_PHRASE_END_HOPS) > 0)
+    floor_frames = np.maximum.reduce(
+        [
+            sampled(floor, GESTURE_LEAD_S).mean(axis=1),
+            sampled(floor * phrase_end, lead_s).mean(axis=1),
+            _VOICE_HOLD_JAW * voiced_frames,
+        ]
+    )
     jaw = np.maximum(sampled(gesture, GESTURE_LEAD_S, smooth=False).mean(axis=1), floor_frames)
     # Lips meet and part over a few frames, and the jaw moves no faster than it can: no frame snaps.
     closure = _limit_speed(out["mouthClose"], LIPS_MAX_SPEED_PER_S / fps)
@@ -321,6 +344,10 @@ def acoustic_curves(
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
     # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
+    out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
+    # (the lips' contact eases in there too, so the last voiced frame's hold is set again, and eased from)
+    hold = _VOICE_HOLD_JAW * voiced_frames * (1.0 - 0.8 * out["mouthClose"])
+    out["jawOpen"] = np.maximum(out["jawOpen"], hold).astype(np.float32)
     out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
     out = no_single_frames(out)
     out["jawOpen"] = _no_one_frame_swings(out["jawOpen"], ONE_FRAME_SWING).astype(np.float32)
