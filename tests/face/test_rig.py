@@ -496,3 +496,49 @@ def test_neighbour_mean_products_are_scipys_bit_for_bit(rig):
             expected, got = reference @ x, m @ x
             assert got.dtype == expected.dtype and got.shape == expected.shape
             assert got.tobytes() == expected.tobytes()
+
+
+def test_a_bright_object_beside_the_hair_stays_in_the_background(portrait, monkeypatch):
+    """A snowy branch just beside white hair (the segmentation's soft edge and the layer's widening reach
+    over it) stays out of the person layer, so it does not move with the turning head (nor leave the
+    background fill showing where it was); the hair itself stays in the layer."""
+    from dataclasses import replace
+
+    from dirfa.render.compose import FrameRenderer, plan_output
+
+    image = np.full_like(portrait.image, 50)
+    face = np.zeros(image.shape[:2], np.uint8)
+    oval = np.round(portrait.landmarks_xyz[list(topo.face_oval()), :2]).astype(np.int32)
+    cv2.fillPoly(face, [oval], 255)
+    face_px = float(np.ptp(portrait.landmarks_xyz[:, 1]))
+    grow = int(round(0.12 * face_px))
+    head = cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    image[head > 0] = 235  # white hair round the face
+    image[face > 0] = portrait.image[face > 0]
+    ys, xs = np.nonzero(head)
+    mid = int(ys.mean())
+    edge = int(xs[ys == mid].max())  # the hair's right edge at mid height
+    branch = np.zeros_like(head)
+    cv2.rectangle(branch, (edge + 2, mid - 6), (edge + 60, mid + 6), 255, -1)
+    image[branch > 0] = 215
+    probability = cv2.GaussianBlur(head.astype(np.float32) / 255, (0, 0), 2.0)
+    monkeypatch.setattr(
+        "dirfa.face.rig.person_mask", lambda img, box: probability[box[1] : box[3], box[0] : box[2]]
+    )
+    synthetic = replace(portrait, image=image)
+    rig = build_rig(synthetic)
+    assert rig.person is not None
+    assert (rig.person[head > 0] == 255).mean() > 0.97  # the hair moves with the head
+    # Its inside (its top and bottom rows share the layer's soft edge with the plain background beside it).
+    beyond = cv2.erode(branch, np.ones((5, 5), np.uint8)) > 0
+    beyond &= np.arange(image.shape[1])[None, :] >= edge + 6
+    assert rig.person[beyond].max() < 128
+    # Turned away from it, the branch beside the hair stays as it was.
+    renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
+    for yaw in (-20.0, 20.0):
+        pose = rig.pose({"headYaw": yaw})
+        moved = pose.points_xy[:, 0] - rig.points_xyz[:, 0]
+        if np.median(moved[: len(portrait.landmarks_xyz)]) < 0:
+            frame = renderer.render_pose(pose)
+            change = np.abs(frame.astype(np.int16) - image.astype(np.int16)).max(axis=2)
+            assert change[beyond & (np.arange(image.shape[1])[None, :] >= edge + 10)].max() <= 8

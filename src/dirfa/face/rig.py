@@ -49,6 +49,13 @@ PERSON_EDGE_SOFTNESS_PX = 1.5
 PERSON_WISP_PX = 7
 PERSON_WISP_LEVELS = 20
 PERSON_WISP_REACH_PER_FACE = 0.25
+# Background objects beside the hair (a snowy branch, a lamp): where the layer's widening reaches over
+# something wider than a wisp, PERSON_OBJECT_LEVELS or more off the background round it (a blur of the
+# photo outside the layer, sigma = twice the widening) the way the hair is, that goes on past the layer's
+# edge, that part (outside PERSON_OBJECT_CORE) is background and stays out of the layer: else it moved
+# with the head, torn off the rest, and the fill showed behind it.
+PERSON_OBJECT_LEVELS = 32
+PERSON_OBJECT_CORE = 0.5  # the person itself: the segmentation's probability from here on (and the wisps)
 
 # Jaw: a full jawOpen (a wide "ah") drops the chin by this share of the lower face (subnasale to chin).
 # Anthropometry: the lower face is ~65 mm and a wide speech "ah" opens the incisors ~10-15 mm, so the lower
@@ -89,6 +96,21 @@ DEPTH_SMOOTHING_STEPS = 4
 # with the lift into an oversized dark eye (happy.png).
 LID_LINE_ON_EYEBALL_PX = 0.5
 GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
+# Raised brows pull the lid skin up from the brow: the skin under the brow unfolds, the band just above the lash line
+# (lash shadow, liner, eye shadow) keeps its thickness. Per column, from the upper lid edge up to the brow's lower
+# edge, each stretch of the photo takes a share of the brow's rise in proportion to how light it is: its luminance
+# (blurred over BROW_LIFT_BLUR_PER_EYES; a pixel within BROW_LIFT_DARK_REACH of a darker one counts as that dark, as
+# a strip of the mesh stretches evenly, the dark in it too) above the column's darkest, plus BROW_LIFT_FLOOR levels.
+# Before, a fixed ramp over the 0.14 eye distances above the lid edge took the stretch: mediapipe's first ring above
+# the lid (~0.45 of the way to the brow on every shared portrait) rose with 0.7-0.9 of the brow, and happy.png's dark
+# eye shadow under it thickened into a dark, oversized eye. A fixed band (nothing below half way to the brow) was
+# tried: on art_1.png, whose heavy brows hang below mediapipe's brow line over a light lid, it stretched the brow hair.
+BROW_LIFT_FLOOR = 4.0
+BROW_LIFT_BLUR_PER_EYES = 0.02
+BROW_LIFT_SAMPLES = 24
+BROW_LIFT_DARK_REACH = 0.2  # of the way to the brow
+BROW_LOWER_RIGHT = (46, 53, 52, 65, 55)  # mediapipe's lower brow edge, outer to inner
+BROW_LOWER_LEFT = (276, 283, 282, 295, 285)
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
 ROUNDING_GIVE_WAY = 0.6  # share of pucker/funnel given up at full mouthClose (lips compressed)
 # Upper-lid closure from a squint and from the cheeks raised in a smile (shares of a blink), at most
@@ -1201,6 +1223,32 @@ def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
     return cv2.dilate(joined.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
 
 
+def _objects_beside(image: np.ndarray, core: np.ndarray, grown: np.ndarray, grow: int) -> np.ndarray:
+    """The background objects the person layer's widening reaches over (bool mask, see PERSON_OBJECT_LEVELS):
+    `core` the segmented person and its wisps, `grown` the widened layer."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    sigma = 2.0 * grow
+
+    def mean_of(where: np.ndarray) -> np.ndarray:  # the local mean of `gray` over `where`
+        weight = cv2.GaussianBlur(where.astype(np.float32), (0, 0), sigma)
+        return cv2.GaussianBlur(gray * where, (0, 0), sigma) / np.maximum(weight, 1e-3)
+
+    around = mean_of(~grown)
+    # Only what stands out the way the hair does (light beside light hair): the background between a
+    # crown's loops of hair, off the other way, moves with them, and is no object.
+    hairward = np.sign(mean_of(core) - around)
+    band = grown & ~core
+    rim = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~grown
+    standing_out = ((gray - around) * hairward >= PERSON_OBJECT_LEVELS) & ~core
+    # Wider than a wisp (thin strands and the hair's own fringe stay with the person).
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PERSON_WISP_PX, PERSON_WISP_PX))
+    wide = cv2.morphologyEx(standing_out.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    standing_out &= cv2.dilate(wide, kernel) > 0  # with the corners the opening rounded off
+    _, labels = cv2.connectedComponents(standing_out.astype(np.uint8), connectivity=8)
+    beyond = np.unique(labels[standing_out & rim])
+    return band & np.isin(labels, beyond[beyond > 0])
+
+
 def _over_strip(
     xy: np.ndarray, ids: np.ndarray, strip: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1773,7 +1821,7 @@ def build_rig(portrait: Portrait) -> Rig:
     depth = points[:, 2] + depth_offset
     skin_by_depth = skin_all[np.argsort(-depth[skin_all].mean(axis=1), kind="stable")]
 
-    basis = _linear_basis(points, uv, frame, is_lm, in_lips, lip_distance, v_sep, landmarks)
+    basis = _linear_basis(points, uv, frame, is_lm, in_lips, lip_distance, v_sep, landmarks, portrait.image)
 
     return Rig(
         points_xyz=points,
@@ -1873,11 +1921,57 @@ def _person_layer(image: np.ndarray, landmarks: np.ndarray, outer_ring_xy: np.nd
         return None
     person = np.zeros((height, width), np.uint8)
     person[y0:y1, x0:x1] = np.round(_smoothstep(*PERSON_EDGE, probability) * 255)
-    person[y0:y1, x0:x1] |= _wisps(image[y0:y1, x0:x1], person[y0:y1, x0:x1], face_px)
+    wisps = _wisps(image[y0:y1, x0:x1], person[y0:y1, x0:x1], face_px)
+    person[y0:y1, x0:x1] |= wisps
     grow = max(1, int(round(PERSON_GROW_PER_FACE * face_px)))
+    core = (probability >= PERSON_OBJECT_CORE) | (wisps > 0)
     person = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    # (Within the segmented crop: the person goes on past its edge.)
+    crop = person[y0:y1, x0:x1]
+    crop[_objects_beside(image[y0:y1, x0:x1], core, crop > 0, grow)] = 0
     person = cv2.GaussianBlur(np.maximum(person, face), (0, 0), PERSON_EDGE_SOFTNESS_PX)
     return np.maximum(person, face)
+
+
+def _brow_lift_share(
+    image: np.ndarray,
+    frame: FaceFrame,
+    u: np.ndarray,
+    v: np.ndarray,
+    lid_v: np.ndarray,
+    brow_v: np.ndarray,
+    use: np.ndarray,
+) -> np.ndarray:
+    """(N,) share of a brow's rise each point takes: 0 at and below the upper lid edge, 1 at and above the brow's
+    lower edge, between them the share of its column's light skin that lies below it (see BROW_LIFT_FLOOR)."""
+    span = np.maximum(lid_v - brow_v, 0.05 * frame.eyes_px)
+    share = np.clip((lid_v - v) / span, 0.0, 1.0)
+    between = np.nonzero(use & (share > 0) & (share < 1))[0]
+    if not len(between):
+        return share
+    steps = (np.arange(BROW_LIFT_SAMPLES) + 0.5) / BROW_LIFT_SAMPLES
+    col_v = lid_v[between, None] - steps[None] * span[between, None]
+    xy = frame.origin + u[between, None, None] * frame.ex + col_v[..., None] * frame.ey
+    # Only the part of the picture sampled is blurred (a whole 1024 px photo took ~40 ms).
+    sigma = max(BROW_LIFT_BLUR_PER_EYES * frame.eyes_px, 0.5)
+    size = np.array(image.shape[1::-1])
+    flat = xy.reshape(-1, 2)
+    x0, y0 = np.clip(np.floor(flat.min(axis=0) - 4 * sigma), 0, size - 1).astype(int)
+    x1, y1 = np.clip(np.ceil(flat.max(axis=0) + 4 * sigma) + 1, 1, size).astype(int)
+    lum = cv2.GaussianBlur(image[y0:y1, x0:x1].astype(np.float32).mean(axis=2), (0, 0), sigma)
+    maps = (xy - np.array([x0, y0])).astype(np.float32)
+    samples = cv2.remap(lum, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # A strip of the mesh stretches evenly, the dark band in it too: skin near a dark band counts as dark.
+    reach = int(round(BROW_LIFT_DARK_REACH * BROW_LIFT_SAMPLES))
+    samples = cv2.erode(samples, np.ones((1, 2 * reach + 1), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    density = samples - samples.min(axis=1, keepdims=True) + BROW_LIFT_FLOOR
+    below = np.cumsum(density, axis=1) - 0.5 * density  # at each sample's middle
+    below /= np.sum(density, axis=1, keepdims=True)
+    ends = np.ones((len(between), 1))
+    below = np.concatenate([0 * ends, below, ends], axis=1)
+    at = np.concatenate([[0.0], steps, [1.0]])
+    share[between] = [np.interp(t, at, row) for t, row in zip(share[between], below)]
+    return share
 
 
 def _linear_basis(
@@ -1889,6 +1983,7 @@ def _linear_basis(
     lip_distance: np.ndarray,
     v_sep: np.ndarray,
     landmarks: np.ndarray,
+    image: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Displacement fields (N, 3) of the tracks that act linearly, in pixels at weight 1.
 
@@ -1961,16 +2056,19 @@ def _linear_basis(
     basis["mouthRollLower"] = frame.vec(0 * u, roll_dv)
 
     # Brows: inner and outer halves, with the forehead and upper lid skin following.
-    for side, inner, outer, eye_upper in (
-        ("Right", topo.BROW_RIGHT_INNER, topo.BROW_RIGHT_OUTER, topo.EYE_RIGHT_UPPER),
-        ("Left", topo.BROW_LEFT_INNER, topo.BROW_LEFT_OUTER, topo.EYE_LEFT_UPPER),
+    for side, inner, outer, eye_upper, brow_lower in (
+        ("Right", topo.BROW_RIGHT_INNER, topo.BROW_RIGHT_OUTER, topo.EYE_RIGHT_UPPER, BROW_LOWER_RIGHT),
+        ("Left", topo.BROW_LEFT_INNER, topo.BROW_LEFT_OUTER, topo.EYE_LEFT_UPPER, BROW_LOWER_LEFT),
     ):
         # The eye opening itself stays put: brows stretch the lid skin, not the eyeball. (Measured from the lid
         # edge's own height in each column: from its mean height, the arched middle of the edge rose with the
-        # brows, 2 px of a 8 px opening at browInnerUp 0.85 on happy.png, a peaked, oversized eye.)
+        # brows, 2 px of a 8 px opening at browInnerUp 0.85 on happy.png, a peaked, oversized eye.) The band above
+        # the lash line stays with the edge too; the lighter skin nearer the brow takes the stretch (BROW_LIFT_FLOOR).
         order = np.argsort(uv[list(eye_upper), 0])
         lid_v = np.interp(u, uv[list(eye_upper), 0][order], uv[list(eye_upper), 1][order])
-        keep_eye = _smoothstep(lid_v + 0.02 * eyes_px, lid_v - 0.12 * eyes_px, v)
+        order = np.argsort(uv[list(brow_lower), 0])
+        brow_v = np.interp(u, uv[list(brow_lower), 0][order], uv[list(brow_lower), 1][order])
+        keep_eye = _brow_lift_share(image, frame, u, v, lid_v, brow_v, face > 0)
 
         def field(ids: tuple[int, ...], radius: float, keep_eye: np.ndarray = keep_eye) -> np.ndarray:
             d = np.min(np.linalg.norm(points[:, None, :2] - points[None, list(ids), :2], axis=2), axis=1)
