@@ -34,8 +34,10 @@ EDGE_HOLD_PX = 10
 # the lid edge: no staircase to smooth.
 LID_SLIDE_PX = 0.1
 # The background behind the person is filled in (where a turned head uncovers it) at this resolution: the
-# strips uncovered are a few pixels wide, and a coarse fill there reads as out-of-focus background.
-BACKGROUND_FILL_PX = 256
+# strips uncovered are a few pixels wide, and a soft fill there reads as out-of-focus background. At 256 px
+# the branches and edges of a busy background ran into a grey smear (RESULTS.md, 2026-12-03 "plate");
+# 512 px keeps them, for 1.3-2.3 times the one-off build time (0.1-0.5 s -> 0.1-0.85 s on the shared machine).
+BACKGROUND_FILL_PX = 512
 BACKGROUND_FILL_BLUR_PX = 2.5  # Gaussian sigma of the fill, at BACKGROUND_FILL_PX
 # Under the person layer's soft edge the photo shows mostly background: differences from the fill smaller
 # than this (8-bit levels) are the background's own grain (paper, noise, JPEG) and stay on the plate, so
