@@ -982,16 +982,12 @@ class _Posing:
         self.ball_dv_max = np.where(side > 0, 0.0, np.inf).astype(np.float32)
         self.ball_du = (side != 2).astype(np.float32)
         # The eyeball's photo upper-lid line (corners, the row under the edge), per eye.
-        self.ball_lid_line = [
-            np.concatenate(
-                [
-                    ball[(side == 0) & (rig.eye_index[ball] == eye)][:1],
-                    ball[(side == 2) & (rig.eye_index[ball] == eye)],
-                    ball[(side == 0) & (rig.eye_index[ball] == eye)][1:],
-                ]
+        self.ball_lid_line = []
+        for eye in (0, 1):
+            corners = ball[(side == 0) & (rig.eye_index[ball] == eye)]
+            self.ball_lid_line.append(
+                np.concatenate([corners[:1], ball[(side == 2) & (rig.eye_index[ball] == eye)], corners[1:]])
             )
-            for eye in (0, 1)
-        ]
         self.gaze = []
         for eye in (0, 1):
             rows = np.nonzero((rig.eye_index == eye) & (rig.iris_move != 0))[0]
@@ -1156,6 +1152,12 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
 
 def _gauss(distance: np.ndarray, radius: float) -> np.ndarray:
     return np.exp(-((distance / radius) ** 2))
+
+
+def _curve_at(x: np.ndarray, curve_x: np.ndarray, curve_y: np.ndarray) -> np.ndarray:
+    """A curve's y at each `x` (linear between its points, held past its ends), its points in any order."""
+    order = np.argsort(curve_x)
+    return np.interp(x, curve_x[order], curve_y[order])
 
 
 def _face_frame(landmarks: np.ndarray) -> FaceFrame:
@@ -1497,8 +1499,7 @@ def build_rig(portrait: Portrait) -> Rig:
     ear_r, ear_l = uv[93], uv[323]
     sep_u = np.concatenate([[ear_r[0]], mid[:, 0], [ear_l[0]]])
     sep_v = np.concatenate([[ear_r[1]], mid[:, 1], [ear_l[1]]])
-    order = np.argsort(sep_u)
-    v_sep = np.interp(uv[:, 0], sep_u[order], sep_v[order])
+    v_sep = _curve_at(uv[:, 0], sep_u, sep_v)
     # Below the mouth the jaw carries the skin from just under the lip line; beside the mouth corners the
     # skin (and a moustache's hanging ends, whose hair grows from the upper lip) stays with the skull longer.
     lateral = _smoothstep(0.35 * mouth, 0.75 * mouth, np.abs(uv[:, 0]))
@@ -1621,10 +1622,9 @@ def build_rig(portrait: Portrait) -> Rig:
 
     # --- eyes: columns and the lid skin that follows ------------------------------------------------
     eyes = []
-    eye_index = np.full(n, -1, np.int32)
-    eye_base = N_LANDMARKS + len(ring_xyz)
-    for side, (upper, lower) in enumerate(
-        ((topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER), (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER))
+    for upper, lower in (
+        (topo.EYE_RIGHT_UPPER, topo.EYE_RIGHT_LOWER),
+        (topo.EYE_LEFT_UPPER, topo.EYE_LEFT_LOWER),
     ):
         contour = np.concatenate([points[list(upper), :2], points[list(lower[::-1]), :2]])
         width = float(np.linalg.norm(points[upper[0], :2] - points[upper[-1], :2]))
@@ -1641,9 +1641,9 @@ def build_rig(portrait: Portrait) -> Rig:
         eyes.append(_columns(uv, upper, lower, w, above.copy()))
         eyes[-1].follow_upper[list(upper)] = True
         eyes[-1].follow_upper[list(lower)] = False
-        count = len(upper) + len(lower) - 2 + 5 + 8 + len(upper) - 2
-        eye_index[eye_base : eye_base + count] = side
-        eye_base += count
+    # (each eyeball's own points: which eye, and how far each follows the gaze)
+    eye_index = np.full(n, -1, np.int32)
+    eye_index[N_LANDMARKS + len(ring_xyz) : teeth_upper_ids[0]] = np.concatenate(eye_index_extra)
     iris_move = np.zeros(n, np.float32)
     iris_move[N_LANDMARKS + len(ring_xyz) : teeth_upper_ids[0]] = np.concatenate(iris_move_extra)
 
@@ -1728,10 +1728,8 @@ def build_rig(portrait: Portrait) -> Rig:
         # own deepest point against that (see FAR_SIDE_MIRRORED_OUTLINE); the rings beyond it with it (their
         # depth is halfway to the back of the face).
         far_oval = (-towards_far[oval_ids] if photo_turn_deg < 0 else towards_far[oval_ids]) > 0
-        v_near = uv[oval_ids[~far_oval], 1]
-        order = np.argsort(v_near)
         oval_z = landmarks[oval_ids, 2].astype(np.float64)
-        near_z = np.interp(uv[oval_ids, 1], v_near[order], oval_z[~far_oval][order])
+        near_z = _curve_at(uv[oval_ids, 1], uv[oval_ids[~far_oval], 1], oval_z[~far_oval])
         down = (uv[oval_ids, 1] - uv[oval_ids, 1].min()) / max(float(np.ptp(uv[oval_ids, 1])), 1.0)
         sides = far_oval & (far[oval_ids] > 0.5 * far.max()) & (down > 0.2) & (down < 0.9)  # temple to jaw
         if sides.any():
@@ -2064,10 +2062,8 @@ def _linear_basis(
         # edge's own height in each column: from its mean height, the arched middle of the edge rose with the
         # brows, 2 px of a 8 px opening at browInnerUp 0.85 on happy.png, a peaked, oversized eye.) The band above
         # the lash line stays with the edge too; the lighter skin nearer the brow takes the stretch (BROW_LIFT_FLOOR).
-        order = np.argsort(uv[list(eye_upper), 0])
-        lid_v = np.interp(u, uv[list(eye_upper), 0][order], uv[list(eye_upper), 1][order])
-        order = np.argsort(uv[list(brow_lower), 0])
-        brow_v = np.interp(u, uv[list(brow_lower), 0][order], uv[list(brow_lower), 1][order])
+        lid_v = _curve_at(u, uv[list(eye_upper), 0], uv[list(eye_upper), 1])
+        brow_v = _curve_at(u, uv[list(brow_lower), 0], uv[list(brow_lower), 1])
         keep_eye = _brow_lift_share(image, frame, u, v, lid_v, brow_v, face > 0)
 
         def field(ids: tuple[int, ...], radius: float, keep_eye: np.ndarray = keep_eye) -> np.ndarray:
@@ -2101,9 +2097,7 @@ def _linear_basis(
                 # Only the lid and the skin above it rise: the lower lid and the cheek below stay. (Within the
                 # Gaussian's reach, they rose with it: the lower lid by 0.8 of the upper's on happy.png, 0.72-0.74 on
                 # art_17.png and full3.png, so the eye moved up rather than opened.)
-                order = np.argsort(u[list(ids)])
-                lid_v = np.interp(u, u[list(ids)][order], v[list(ids)][order])
-                w *= 1.0 - _smoothstep(0.0, 0.6 * height, v - lid_v)
+                w *= 1.0 - _smoothstep(0.0, 0.6 * height, v - _curve_at(u, u[list(ids)], v[list(ids)]))
             w[inner_ids] = 1.0
             w[[ids[0], ids[-1]]] = 0.3
             basis[name] = frame.vec(0 * u, amount * w)
