@@ -343,6 +343,16 @@ def _normal_up(polyline: np.ndarray) -> np.ndarray:
     return n if n[1] <= 0 else -n
 
 
+def _height_at(
+    points: np.ndarray, origin: np.ndarray, along: np.ndarray, up: np.ndarray, scale: float, s: np.ndarray
+) -> np.ndarray:
+    """The polyline `points`' height (px along `up`, from `origin`) at each `s`, a place along the lid (origin +
+    s * scale * along), linear between its points (given in any order)."""
+    at = ((points - origin) @ along) / scale
+    order = np.argsort(at)
+    return np.interp(s, at[order], ((points - origin) @ up)[order])
+
+
 def _resample(polyline: np.ndarray, count: int) -> np.ndarray:
     """`count` points evenly spaced along a polyline (by arc length)."""
     steps = np.linalg.norm(np.diff(polyline, axis=0), axis=1)
@@ -616,9 +626,7 @@ def _inner_pale(image: np.ndarray, lid: np.ndarray, inner_first: bool, light: np
     along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
     from_inner = np.linspace(INNER_PALE_S[0], INNER_PALE_S[1], 12, dtype=np.float32)
     s = from_inner if inner_first else 1.0 - from_inner
-    lid_s = (lid - lid[0]) @ along / eye_w
-    order = np.argsort(lid_s)
-    edge_h = np.interp(s, lid_s[order], ((lid - lid[0]) @ up)[order]).astype(np.float32)
+    edge_h = _height_at(lid, lid[0], along, up, eye_w, s).astype(np.float32)
     h = edge_h[None, :] + np.linspace(*INNER_PALE_H, 8, dtype=np.float32)[:, None] * eye_w
     xy = lid[0] + (s[None, :, None] * eye_w) * along + h[..., None] * up
     lum = _mean3(_sample(image, xy))
@@ -637,9 +645,7 @@ def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tupl
     reach = max(min(PHOTO_LASH_H_PER_EYE * eye_w, PHOTO_LASH_PER_BROW * brow_up_px), 2.0)
     rows = max(2, int(np.ceil(reach / eye_w * px)) + 1)
     s = np.arange(px + 1, dtype=np.float32) / px
-    lid_s = (lid - lid[0]) @ along / eye_w
-    order = np.argsort(lid_s)
-    edge_h = np.interp(s, lid_s[order], ((lid - lid[0]) @ up)[order]).astype(np.float32)
+    edge_h = _height_at(lid, lid[0], along, up, eye_w, s).astype(np.float32)
     h = edge_h[None, :] + (np.arange(rows, dtype=np.float32) * (eye_w / px))[:, None]
     xy = lid[0] + (s[None, :, None] * eye_w) * along + h[..., None] * up
     lum = _mean3(_sample(image, xy))
@@ -693,9 +699,8 @@ def _under_lid(image: np.ndarray, lid: np.ndarray, lower_lid: np.ndarray, iris_x
     white = float(np.percentile(lum[beside], SCLERA_LIGHT_PERCENTILE))
     up = _normal_up(lid)
     along = (lid[-1] - lid[0]) / eye_w
-    lid_s, lower_s = ((lid - lid[0]) @ along) / eye_w, ((lower_lid - lid[0]) @ along) / eye_w
-    lid_h = np.interp(at_s, np.sort(lid_s), ((lid - lid[0]) @ up)[np.argsort(lid_s)])
-    lower_h = np.interp(at_s, np.sort(lower_s), ((lower_lid - lid[0]) @ up)[np.argsort(lower_s)])
+    lid_h = _height_at(lid, lid[0], along, up, eye_w, at_s)
+    lower_h = _height_at(lower_lid, lid[0], along, up, eye_w, at_s)
     reaches = np.full(UNDER_LID_COLUMNS, np.nan)
     for k, t in enumerate(at_s):
         point = lid[0] + (t * eye_w) * along + float(lid_h[k]) * up
@@ -1154,11 +1159,8 @@ def draw_lids(
         rel_y = np.arange(y0, y1, dtype=np.float32)[:, None] - lid_open[0, 1]
         s = rel_x * (along[0] / span_w) + rel_y * (along[1] / span_w)
         h = rel_x * up[0] + rel_y * up[1]
-        lid_s = ((lid - lid_open[0]) @ along) / span_w
-        open_s = ((lid_open - lid_open[0]) @ along) / span_w
-        order, order_open = np.argsort(lid_s), np.argsort(open_s)
-        edge_h = np.interp(s, lid_s[order], ((lid - lid_open[0]) @ up)[order]).astype(np.float32)
-        open_h = np.interp(s, open_s[order_open], ((lid_open - lid_open[0]) @ up)[order_open])
+        edge_h = _height_at(lid, lid_open[0], along, up, span_w, s).astype(np.float32)
+        open_h = _height_at(lid_open, lid_open[0], along, up, span_w, s)
         d = h - edge_h  # height above the moving lid edge
         travel = np.maximum(open_h.astype(np.float32) - edge_h, 0.0)
         # The distance the lid travels to close fully: its row scale, so the texture rides the lid.
@@ -1480,12 +1482,11 @@ def draw_uncovered(canvas: np.ndarray, origin_xy: tuple[int, int], pose: Pose, c
         s = (rel_x * along[0] + rel_y * along[1]) / eye_w
         h = rel_x * up[0] + rel_y * up[1]
 
-        heights = []  # the posed lid edge, the photo's edge on the eyeball and the lower lid, at each pixel's s
-        for points in (lid, line, lower):
-            at = ((points - line[0]) @ along) / eye_w
-            order = np.argsort(at)
-            heights.append(np.interp(s, at[order], ((points - line[0]) @ up)[order]).astype(np.float32))
-        edge_h, line_h, lower_h = heights
+        # the posed lid edge, the photo's edge on the eyeball and the lower lid, at each pixel's s
+        edge_h, line_h, lower_h = (
+            _height_at(points, line[0], along, up, eye_w, s).astype(np.float32)
+            for points in (lid, line, lower)
+        )
         lift = np.maximum(edge_h - line_h, 0.0)
         columns = np.linspace(0.0, 1.0, UNDER_LID_COLUMNS)
         under = np.interp(s, columns, colours.under_lid_per_eye[side]).astype(np.float32) * eye_w
