@@ -344,11 +344,12 @@ def acoustic_curves(
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
     # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
-    out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
+    speech_frames = np.asarray(prosody.speech, bool)[:n_frames]
+    out = relax_into_pauses(out, speech_frames, fps=fps)
     # (the lips' contact eases in there too, so the last voiced frame's hold is set again, and eased from)
     hold = _VOICE_HOLD_JAW * voiced_frames * (1.0 - 0.8 * out["mouthClose"])
     out["jawOpen"] = np.maximum(out["jawOpen"], hold).astype(np.float32)
-    out = relax_into_pauses(out, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
+    out = relax_into_pauses(out, speech_frames, fps=fps)
     out = no_single_frames(out)
     out["jawOpen"] = _no_one_frame_swings(out["jawOpen"], ONE_FRAME_SWING).astype(np.float32)
     return out
