@@ -1262,8 +1262,9 @@ def _mend_corner_tails(
     """Lighten the photo's dark gap past its inner corners where the warp has carried it (in place): lines darker
     than their surroundings and narrower than TAIL_CLOSE of the mouth width (a grey closing: only lightens), within
     the gap's reach (_photo_corner_reach) plus TAIL_MARGIN of the mouth width of each posed inner corner, fading
-    out to twice that, `strength` (0..1) of the way (less for a gap reaching less than TAIL_CLOSE past the corner). The warp turns that strip down with the lower lip as the jaw
-    opens: a dark tail ran on past the lips' corner (full3). corners_xy: the posed inner corners, image px."""
+    out to twice that, `strength` (0..1) of the way (less for a gap reaching less than TAIL_CLOSE past the
+    corner). The warp turns that strip down with the lower lip as the jaw opens: a dark tail ran on past the
+    lips' corner (full3). corners_xy: the posed inner corners, image px."""
     size = max(3, int(round(TAIL_CLOSE * mouth_px)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     for corner, reach in zip(corners_xy, _photo_corner_reach(photo, mouth_px), strict=True):
