@@ -97,10 +97,17 @@ LASH_LINE_PER_EYE = 0.1
 # the lid moves is filled whole over this many px.
 LASH_TIP_COVERAGE = 0.2
 LASH_TIP_SOFT_PX = 2.0
+# By the outer corner the lash removal is whole up to its top, fading out above it (see _remove_lashes): from this share
+# of the lid from the outer corner on (none past the second).
+LASH_TOP_OUTER_S = (0.15, 0.35)
 LASH_MASK_SOFT_PER_EYE = 0.03  # the lashes found are filled with a soft-edged mask (Gaussian sigma)
 # Past the lid's corners, lashes with too little skin near them for the fill are filled from this many times as far
 # (see _remove_lashes).
 FILL_WIDE = 3.0
+# Nothing under the first share of the skin's light (the upper quartile of the window's non-lash pixels) is filled from,
+# all from the second share up (from 0.3..0.5 the deep shade of a socket's outer corner was left out too, and the fill
+# lit a pale spot at the end of happy.png's closed line).
+FILL_DARK_OF_SKIN = (0.15, 0.3)
 LASH_DARKER_BY = (6.0, 25.0)  # luminance (0..255) under the closing's at which a pixel starts/ends being lash
 GLINT_LIGHTER_BY = (12.0, 35.0)  # ... and over the opening's at which it starts/ends being a glint
 # ... where this much lighter than the skin around it (starts..full): the mean luminance of the pixels around that
@@ -969,6 +976,12 @@ def _remove_lashes(
     # smudge, a haze over the closed lid under the lock, full3)
     if hair is not None:
         keep *= 1.0 - hair
+    # (nor from dark hair beside them, far darker than the skin: a lash clump past the outer corner of an eye under
+    # dark bangs, filled from the hair beside it and the skin together, was a grey smudge, full_body_2.png)
+    skin_like = keep > 0.5
+    if skin_like.sum() > 16:
+        skin_lum = float(np.percentile(lum[skin_like], 75))
+        keep *= _smoothstep(FILL_DARK_OF_SKIN[0] * skin_lum, FILL_DARK_OF_SKIN[1] * skin_lum, lum)
     weight = cv2.GaussianBlur(keep, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.GaussianBlur(patch * _rgb(keep), (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
     closed = closed / _rgb(np.maximum(weight, 1e-3))
@@ -1012,7 +1025,14 @@ def _remove_lashes(
         below_inner = 1.0 - _smoothstep(0.0, LASH_REMOVE_BELOW_OUTER_S, 1.0 - from_outer)
         below_inner = below_inner * _smoothstep(0.0, soft, d + inner_px) * np.clip(-d, 0.0, 1.0) * along_s
     low = _smoothstep(0.0, soft, d + soft * past_corner + below)
-    zone = low * _smoothstep(0.0, 0.3 * reach_px + 1.0, top - d) * along_s
+    fade_top = 0.3 * reach_px + 1.0
+    if inner_s in (0.0, 1.0):
+        # (by the outer corner whole up to the top, fading out above it: the lashes flare up there, and faded out below
+        # the top, a clump of their tips was filled half-way and floated above the closed lid as brown specks,
+        # happy.png's right eye)
+        from_outer = s if inner_s == 1.0 else 1.0 - s
+        top = top + fade_top * _smoothstep(LASH_TOP_OUTER_S[1], LASH_TOP_OUTER_S[0], from_outer)
+    zone = low * _smoothstep(0.0, fade_top, top - d) * along_s
     zone_glint = zone  # (glints go past the inner corner too: glitter liner starts right at it)
     if inner_s in (0.0, 1.0):
         # (past the inner corner there are no lashes, only the corner's own shadow: kept)
