@@ -8,13 +8,15 @@ best correlation, sub-frame (a parabola through the peak), + = the mouth leads t
 0.16-0.28, the mouth ~2 frames (~80 ms) ahead (issue 13).
 
     .venv/bin/python benchmarks/mouth_timing.py [--baseline REV] [--size 384] [--seconds 7] [--no-append]
-        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only] [--acoustic]
+        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only] [--acoustic] [--acoustic-places]
 
 --baseline REV: also the coarticulation of git revision REV (speech/coarticulation.py read with `git show`,
 loaded beside the working tree's), in the same run, on the same clips and portraits: before and after side by
 side. --tracks-only: the tracks alone (no rendering) over 12 takes, the jaw while the lips are shut, and how
 fast the mouth falls into pauses. --acoustic: the acoustic path's tracks alone (non-English clips; with
---baseline, that revision's speech/acoustic.py beside the working tree's).
+--baseline, that revision's speech/acoustic.py beside the working tree's). --acoustic-places: the acoustic path's
+lip closures at force-aligned p/b/m against t/d/k/g/s/z/n of testdata English, and on the non-English takes the
+voiced frames shut and the jaw's steps (with --baseline, as --acoustic).
 --sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
 waveform under them and each frame's time marked. Measures only, never fails.
 """
@@ -497,6 +499,167 @@ def acoustic_path(revision: str | None) -> tuple[str, str]:
     return results_md.table(header, per_take), results_md.table(summary_header, summary)
 
 
+# --- the acoustic path's lip closures against force-aligned phones (--acoustic-places) ---------------------
+
+PLACE_BILABIAL = frozenset({"P", "B", "M"})
+PLACE_OTHER = frozenset({"T", "D", "K", "G", "S", "Z", "N"})  # made with the tongue: the lips stay apart
+
+
+def place_takes() -> list[tuple[str, Path, str]]:
+    """(name, wav, transcript) of pocketsphinx-testdata's read English: the LibriVox and the cards clips."""
+    import re
+
+    takes = []
+    for folder, listing in (("librivox", "transcription"), ("cards", "cards.transcription")):
+        path = TESTDATA / folder / listing
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            match = re.match(r"<s> (.*?)\s*</s> \((.*)\)", line.strip())
+            if match:
+                takes.append(
+                    (
+                        f"{folder} {match.group(2)}",
+                        TESTDATA / folder / f"{match.group(2)}.wav",
+                        match.group(1),
+                    )
+                )
+    return takes
+
+
+def place_scores(closed: np.ndarray, timeline: object) -> dict[str, int]:
+    """Counts for one take: p/b/m phones and those with a frame of lips shut (mouthClose > 0.3) among the frames
+    showing them (a frame shows the sound LEAD_S after its time), the same for t/d/k/g/s/z/n not sharing a frame
+    with a p/b/m, and the runs of shut frames, with those touching (within a frame) a p/b/m's frames."""
+    from dirfa.speech.coarticulation import LEAD_S
+
+    n = closed.shape[0]
+    first = np.floor((np.asarray(timeline.start_s) - LEAD_S) * FPS).astype(int).clip(0, n - 1)
+    last = np.ceil((np.asarray(timeline.end_s) - LEAD_S) * FPS).astype(int).clip(1, n)
+    near = np.zeros(n, dtype=bool)
+    for phone, a, b in zip(timeline.phones, first, last):
+        if phone in PLACE_BILABIAL:
+            near[a : b + 1] = True
+    counts = dict.fromkeys(("pbm", "pbm_shut", "other", "other_shut", "runs", "runs_pbm"), 0)
+    for phone, a, b in zip(timeline.phones, first, last):
+        b = max(b, a + 1)
+        if phone in PLACE_BILABIAL:
+            counts["pbm"] += 1
+            counts["pbm_shut"] += int(closed[a:b].any())
+        elif phone in PLACE_OTHER and not near[a:b].any():
+            counts["other"] += 1
+            counts["other_shut"] += int(closed[a:b].any())
+    edges = np.diff(np.concatenate([[0], closed.astype(np.int8), [0]]))
+    for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
+        counts["runs"] += 1
+        counts["runs_pbm"] += int(near[max(a - 1, 0) : b + 1].any())
+    return counts
+
+
+def acoustic_places(revision: str | None) -> tuple[str, str]:
+    """The acoustic path's lip closures where real English puts p/b/m and t/d/k/g/s/z/n (testdata force-aligned
+    by speech.phonemes.align, then put through speech.acoustic.acoustic_curves as a language the project does not
+    know), and on acoustic_takes (non-English) the voiced frames shut, jaw steps > 0.15 a frame, one-frame jaw
+    swings > 0.1 and lip closures; the working tree's acoustic.py beside `revision`'s. Returns (labelled table,
+    non-English table)."""
+    import dirfa
+    from dirfa.speech import acoustic
+    from dirfa.speech import prosody as speech_prosody
+    from dirfa.speech.phonemes import align
+
+    variants: dict[str, object] = {}
+    if revision:
+        folder = tempfile.mkdtemp(prefix="dirfa_acoustic_")
+        variants[revision] = results_md.module_at(
+            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline", folder
+        )
+    variants["now"] = acoustic
+
+    def curves(module: object, x: np.ndarray, rate: int) -> tuple[dict, object, int]:
+        n = int(np.ceil(x.size / rate * FPS))
+        prosody = speech_prosody.analyze(x, sample_rate_hz=rate, fps=FPS, n_frames=n)
+        return (
+            module.acoustic_curves(x, sample_rate_hz=rate, fps=FPS, n_frames=n, prosody=prosody),
+            prosody,
+            n,
+        )
+
+    labelled = {
+        label: dict.fromkeys(("pbm", "pbm_shut", "other", "other_shut", "runs", "runs_pbm"), 0)
+        for label in variants
+    }
+    for _name, path, text in place_takes():
+        audio = dirfa.load_audio(path)
+        x = np.asarray(audio.samples, np.float64)
+        timeline = align(x, sample_rate_hz=audio.sample_rate_hz, text=text)
+        for label, module in variants.items():
+            c, _, _ = curves(module, x, audio.sample_rate_hz)
+            for key, value in place_scores(np.asarray(c["mouthClose"]) > 0.3, timeline).items():
+                labelled[label][key] += value
+    rows = []
+    for label, t in labelled.items():
+        rows.append(
+            [
+                label,
+                f"{t['pbm_shut']}/{t['pbm']} ({t['pbm_shut'] / max(t['pbm'], 1):.2f})",
+                f"{t['other_shut']}/{t['other']} ({t['other_shut'] / max(t['other'], 1):.2f})",
+                f"{t['runs_pbm']}/{t['runs']} ({t['runs_pbm'] / max(t['runs'], 1):.2f})",
+            ]
+        )
+        print(" | ".join(rows[-1]), flush=True)
+    place_table = results_md.table(
+        [
+            "acoustic.py",
+            "p/b/m with lips shut (recall)",
+            "t/d/k/g/s/z/n with lips shut",
+            "closures at a p/b/m (precision)",
+        ],
+        rows,
+    )
+    foreign = {
+        label: dict.fromkeys(("voiced", "shut", "lips", "steps", "swings", "closures"), 0)
+        for label in variants
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for _, path in acoustic_takes(Path(tmp)):
+            audio = dirfa.load_audio(path)
+            x = np.asarray(audio.samples, np.float64)
+            for label, module in variants.items():
+                c, prosody, n = curves(module, x, audio.sample_rate_hz)
+                voiced = np.asarray(prosody.voiced, bool)[:n] & np.asarray(prosody.speech, bool)[:n]
+                jaw = np.asarray(c["jawOpen"], np.float64)
+                lips = np.asarray(c["mouthClose"], np.float64) > 0.3
+                f = foreign[label]
+                f["voiced"] += int(voiced.sum())
+                f["shut"] += int(((jaw < 0.2) | lips)[voiced].sum())
+                f["lips"] += int(lips[voiced].sum())
+                f["steps"] += int((np.abs(np.diff(jaw)) > 0.15).sum())
+                low, high = np.minimum(jaw[:-2], jaw[2:]), np.maximum(jaw[:-2], jaw[2:])
+                f["swings"] += int(((jaw[1:-1] > high + 0.1) | (jaw[1:-1] < low - 0.1)).sum())
+                f["closures"] += int((np.diff(np.concatenate([[0], lips.astype(np.int8)])) == 1).sum())
+    rows = [
+        [
+            label,
+            f"{f['shut'] / max(f['voiced'], 1):.3f} ({f['lips'] / max(f['voiced'], 1):.3f})",
+            f["steps"],
+            f["swings"],
+            f["closures"],
+        ]
+        for label, f in foreign.items()
+    ]
+    foreign_table = results_md.table(
+        [
+            "acoustic.py",
+            "voiced frames shut: jaw < 0.2 or lips > 0.3 (lips alone)",
+            "jaw steps > 0.15 a frame",
+            "one-frame jaw swings > 0.1",
+            "lip closures",
+        ],
+        rows,
+    )
+    return place_table, foreign_table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -517,8 +680,30 @@ def main() -> None:
         action="store_true",
         help="only the acoustic path's tracks (non-English shared clips, espeak-ng foreign speech)",
     )
+    parser.add_argument(
+        "--acoustic-places",
+        action="store_true",
+        help="only the acoustic path's lip closures at force-aligned p/b/m vs t/d/k/g/s/z/n (testdata English)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.acoustic_places:
+        place_table, foreign_table = acoustic_places(args.baseline)
+        elapsed = time.perf_counter() - started
+        print(f"\n{place_table}\n\n{foreign_table}\n\n({elapsed:.0f} s)")
+        if not args.no_append:
+            results_md.append(
+                "Acoustic path lip closures by place (benchmarks/mouth_timing.py --acoustic-places)",
+                "pocketsphinx-testdata read English (5 LibriVox + 5 cards clips) force-aligned to its transcripts "
+                "by speech.phonemes.align, then put through speech.acoustic.acoustic_curves (as `--language other`): "
+                "a phone counts as shut if a frame showing it has mouthClose > 0.3. Then the shared non-English "
+                f"clips and espeak-ng foreign speech (as --acoustic). Total {elapsed:.0f} s.\n\n"
+                + place_table
+                + "\n\n"
+                + foreign_table,
+                command=" ".join(["benchmarks/mouth_timing.py", *sys.argv[1:]]),
+            )
+        return
     if args.acoustic:
         per_take, summary = acoustic_path(args.baseline)
         elapsed = time.perf_counter() - started

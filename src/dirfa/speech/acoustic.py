@@ -19,7 +19,7 @@ from dirfa.speech.words import Words, recognize_words
 # The jaw here follows the sound's openness, not phones: slower than the phone path's JAW_MAX_SPEED_PER_S
 # (sung notes and vowels read from the spectrum move it in broad strokes, and a snap shows most there).
 JAW_MAX_SPEED_PER_S = 6.0
-_CONTACT = 0.7  # mouthClose of a lip contact in a gap
+_CONTACT = 0.7  # mouthClose of a lip contact at a consonant that sounds bilabial
 LIPS_MAX_SPEED_PER_S = 8.0  # lip contact (mouthClose 0 to 0.7) forms over ~2 frames at 25 fps
 
 HOP_S = 0.01
@@ -71,8 +71,37 @@ _NUCLEUS_JAW = 0.25  # every vowel's opening, before F1, stress and holding add 
 _HELD_JAW = 0.22  # and a held one's extra (openings in speech average 0.3-0.5 of jawOpen)
 # Level references: the loudest of the last 3 s and the next 0.2 s (a running maximum: bounded look-ahead).
 _REFERENCE_BACK_HOPS, _REFERENCE_AHEAD_HOPS = 300, 20
+# Place of articulation of a consonant (issues 13/14): the lips shut only where the sound says they do. At a
+# bilabial the spectrum of the closure's murmur or voice bar and of the release burst is grave and diffuse
+# (flat or falling: little energy above ~4 kHz), where an alveolar's burst or frication rises to its strongest
+# above 4 kHz and a velar's burst is a compact peak at 1.5-3 kHz (Stevens & Blumstein 1978, JASA 64:1358;
+# Blumstein & Stevens 1979, JASA 66:1001); a nasal's murmur is low (F1 ~250 Hz) and /m/'s antiresonance lies
+# lowest (~1 kHz, Fujimura 1962); and F2 falls into a bilabial and rises out of it from a low locus
+# (~700-1000 Hz; Delattre, Liberman & Cooper 1955). Measured on pocketsphinx-testdata read English force-aligned
+# by the phone path: the share above 4 kHz over a consonant and its first 10 ms after, median p/b/m -34 dB,
+# t/d/k/s/z/n -20 dB (benchmarks/RESULTS.md, "Acoustic path: lips shut where the sound is bilabial").
+_PLACE_RATE_HZ = 16000
+_PLACE_HIGH_HZ = 4000.0  # the "high" band: an alveolar's burst and frication, hardly any bilabial's
+_PLACE_LOW_HZ = 80.0  # energy below this (hum, rumble) is no part of the spectrum's balance
+_VALLEY_DB = 6.0  # a consonant: this far under the loudest sound in the last and in the next 100 ms
+_VALLEY_REACH_HOPS = 10
+_VALLEY_HOPS = (3, 20)  # 30-200 ms: a closure or a nasal; longer is a pause (eased into by relax_into_pauses)
+# The share above _PLACE_HIGH_HZ, in dB over the voice's own (its vowels'), at which the lips' evidence is 0 and 1
+_LABIAL_HIGH_DB = (-2.0, -10.0)
+_LABIAL_F2_HZ = (50.0, -150.0)  # F2 at the consonant's edges under the vowels' 40-70 ms away: 0 and 1
+_LABIAL_F2_WEIGHT = 0.25  # the transitions' share of the evidence (F2 by LPC is the less sure measure)
+_LABIAL_MIN = 0.6  # a consonant this surely bilabial shuts the lips
+_VOICE_AHEAD_HOPS = 20  # the voice's own share is measured up to 200 ms after the consonant
+_CLOSURE_HOPS = 8  # for its last 80 ms at most: a bilabial stop's closure or an m lasts ~50-100 ms in speech
+# At any other consonant or short break the lips stay apart and the jaw rises part way, on time as the lips'
+# contact is: a t, s or k is made with the jaw half raised (its opening ~0.4-0.6 of the vowels' beside it).
+_NARROWING = 0.56
+_APART_JAW = 0.22  # but the mouth stays open this far (jawOpen 0.2 parts the lips on every portrait)
+_APART_FRAMES = 3  # a narrowing this short (120 ms at 25 fps) between openings is a consonant, not a pause
+_VALLEY_NARROWING = 0.25  # at a voiced consonant (n, l, a voiced fricative) a quarter as much
 # The furthest any mouth frame looks ahead into the audio (the live session needs a bound): the gesture's
-# lead + rise + the nucleus's reach + smoothing, the running references, the formant fill. Tested.
+# lead + rise + the nucleus's reach + smoothing, the running references, the formant fill; a consonant's place
+# (up to 0.2 s of valley and 0.2 s of the voice after it, ~0.45 s with the frame's window). Tested.
 LOOKAHEAD_S = 0.5
 
 
@@ -150,6 +179,100 @@ def _periodicity(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _place_bands(x: np.ndarray, sample_rate_hz: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(high, total) spectral energy per 10 ms frame (25 ms Hann window centred on it) at _PLACE_RATE_HZ:
+    above _PLACE_HIGH_HZ and above _PLACE_LOW_HZ. None for input sampled too low to have that band."""
+    from scipy.signal import resample_poly
+
+    if sample_rate_hz < 2.2 * _PLACE_HIGH_HZ:  # (telephone audio at 8 kHz)
+        return None
+    g = math.gcd(int(sample_rate_hz), _PLACE_RATE_HZ)
+    x16 = (
+        resample_poly(x, _PLACE_RATE_HZ // g, int(sample_rate_hz) // g)
+        if sample_rate_hz != _PLACE_RATE_HZ
+        else x
+    )
+    hop = int(HOP_S * _PLACE_RATE_HZ)
+    length = int(0.025 * _PLACE_RATE_HZ)
+    freq = np.fft.rfftfreq(length, 1.0 / _PLACE_RATE_HZ)
+    high_bins = freq >= _PLACE_HIGH_HZ
+    all_bins = freq >= _PLACE_LOW_HZ
+    window = np.hanning(length)
+    high, total = np.zeros(n), np.zeros(n)
+    for start in range(0, n, _BLOCK_FRAMES):
+        count = min(_BLOCK_FRAMES, n - start)
+        power = (
+            np.abs(np.fft.rfft(frame_signal(x16, length=length, hop=hop, n=count, start=start) * window)) ** 2
+        )
+        high[start : start + count] = power[:, high_bins].sum(axis=1)
+        total[start : start + count] = power[:, all_bins].sum(axis=1)
+    return high, total
+
+
+def _labial_closures(
+    level_db: np.ndarray,
+    speech_db: np.ndarray,
+    phrase: np.ndarray,
+    bands: tuple[np.ndarray, np.ndarray] | None,
+    f2: np.ndarray,
+    vowel: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(labial, other): (n,) 0/1 per 10 ms, 1 through each consonant inside a phrase whose sound says the lips
+    shut for it, and through each of the others.
+
+    A consonant is a valley of the level (_VALLEY_DB under the loudest sound both in the last and in the next
+    _VALLEY_REACH_HOPS, lasting _VALLEY_HOPS); it is bilabial by how little of its energy (with the first 10 ms
+    after it: the burst) lies above _PLACE_HIGH_HZ against the voice's vowels (`vowel`: (n,) bool) — from F2
+    alone, and only where it is clear, when `bands` (_place_bands) is None — and by F2 at the vowels' edges
+    next to it lying under F2 further into them. Looks at most _VALLEY_HOPS[1] + _VOICE_AHEAD_HOPS ahead."""
+    n = level_db.shape[0]
+    reach = _VALLEY_REACH_HOPS
+    before = _running_max(speech_db, back=reach, ahead=0)
+    after = _running_max(speech_db, back=0, ahead=reach)
+    valley = phrase & (level_db < np.minimum(before, after) - _VALLEY_DB)
+    # The share against the voice's own (energy-weighted over its last 3 s, mostly vowels): a recording's band
+    # and a voice's brightness shift every share alike (espeak-ng's speech has little above 4 kHz at all).
+    high, total = bands if bands is not None else (np.zeros(n), np.zeros(n))
+    high_sum = np.concatenate([[0.0], np.cumsum(np.where(vowel, high, 0.0))])
+    total_sum = np.concatenate([[0.0], np.cumsum(np.where(vowel, total, 0.0))])
+    # (over the last 3 s to _VOICE_AHEAD_HOPS after the consonant: at a phrase's start, its next vowel too)
+    start = np.maximum(np.arange(n) - _REFERENCE_BACK_HOPS, 0)
+    voice_db = 10 * np.log10(
+        np.maximum(high_sum[1:] - high_sum[start], 1e-20)
+        / np.maximum(total_sum[1:] - total_sum[start], 1e-20)
+    )
+    out = np.zeros(n)
+    other = np.zeros(n)
+    edges = np.diff(np.concatenate([[0], valley.astype(np.int8), [0]]))
+    for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
+        if not _VALLEY_HOPS[0] <= b - a <= _VALLEY_HOPS[1]:
+            continue
+        span = slice(a, min(b + 1, n))
+        voice = voice_db[min(b + _VOICE_AHEAD_HOPS, n - 1)]
+        high_db = 10 * np.log10(max(high[span].sum(), 1e-20) / max(total[span].sum(), 1e-20)) - voice
+        spectral = (
+            np.clip((high_db - _LABIAL_HIGH_DB[0]) / (_LABIAL_HIGH_DB[1] - _LABIAL_HIGH_DB[0]), 0, 1)
+            if bands is not None
+            else 0.5
+        )
+        # F2 falls into the closure and rises out of it: its edge values against the vowels' further in.
+        moves = []
+        if a >= 7:
+            moves.append(np.median(f2[a - 3 : a]) - np.median(f2[a - 7 : a - 4]))
+        if b + 7 <= n:
+            moves.append(np.median(f2[b : b + 3]) - np.median(f2[b + 4 : b + 7]))
+        transition = (
+            np.clip((np.mean(moves) - _LABIAL_F2_HZ[0]) / (_LABIAL_F2_HZ[1] - _LABIAL_F2_HZ[0]), 0, 1)
+            if moves
+            else 0.5
+        )
+        if (1.0 - _LABIAL_F2_WEIGHT) * spectral + _LABIAL_F2_WEIGHT * transition >= _LABIAL_MIN:
+            out[max(a, b - _CLOSURE_HOPS) : b] = 1.0  # (up to the release)
+        else:
+            other[a:b] = 1.0
+    return out, other
+
+
 def _fill(values: np.ndarray, default: float, reach: int = 15) -> np.ndarray:
     """NaNs replaced by linear interpolation between found values where the next one is within `reach`
     hops, else by the last found value (`default` before the first): nothing looks further ahead than that."""
@@ -188,9 +311,10 @@ def acoustic_curves(
 
     The jaw opens once per syllable nucleus (voiced, near the loudest sound around it), by how open its vowel
     is (F1) and a little by stress, GESTURE_LEAD_S ahead of its sound and from rest ~0.2 s before a phrase;
-    voiced sound keeps it at least a little open; rounding follows a low F2, spreading a high F2; clear gaps
-    bring the lips together, and outside speech it rests. Lip closures are not told apart from other
-    consonants, so p/b/m close less surely than on the phone path. No frame depends on audio more than
+    voiced sound keeps it at least a little open; rounding follows a low F2, spreading a high F2; the lips
+    meet only at consonants whose spectrum and F2 transitions sound bilabial (_labial_closures: about a third
+    of read English p/b/m, so less surely than on the phone path), while at the others the jaw rises part way
+    with the lips apart; outside speech it rests. No frame depends on audio more than
     LOOKAHEAD_S after it (prosody.loudness, normalised to the whole clip, is not used).
     """
     out = {name: np.zeros(max(n_frames, 0), dtype=np.float32) for name in MOUTH_TRACKS}
@@ -251,6 +375,10 @@ def acoustic_curves(
         speech & (voicing > 0.5) & (level_db > local_db - _NUCLEUS_DB) & (level_db > reference_db - 30.0)
     )
     nucleus = binary_opening(nucleus, structure=np.ones(3, dtype=bool))  # 30 ms at least
+    # The lips shut only for consonants that sound bilabial (judged against the voice's own vowels); at the
+    # others (t, k, s, n, a short break) the jaw rises part way with the lips apart.
+    bands = _place_bands(x, int(sample_rate_hz), n)
+    labial, narrow = _labial_closures(level_db, speech_db, phrase, bands, f2, nucleus)
     # Its opening: a mid opening for any vowel, more for an open one (F1) and a stressed, loud one, and for a
     # held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
     stress = np.clip((level_db - reference_db + 12.0) / 12.0, 0.0, 1.0)
@@ -286,9 +414,9 @@ def acoustic_curves(
     # While the voice sounds the jaw is at least this open: a vowel or sonorant is never shut.
     floor = (_VOICED_JAW + 0.1 * open_) * np.minimum(1.5 * voicing, 1.0) * (1.0 - 0.25 * dip)
     values = {
-        # Brief lip contact in clear gaps inside speech, pressed firmly: inside it the jaw is already
-        # lowering for the next vowel (shown GESTURE_LEAD_S ahead).
-        "mouthClose": _CONTACT * phrase * gap,
+        # Brief lip contact at a bilabial, pressed firmly: inside it the jaw is already lowering for the
+        # next vowel (shown GESTURE_LEAD_S ahead).
+        "mouthClose": _CONTACT * labial,
         "mouthFunnel": (0.2 + 0.4 * open_) * rounded * sounding,
         "mouthPucker": 0.8 * rounded * (1.0 - open_) * (1.0 - 0.5 * held) * sounding,
         "mouthStretchLeft": 0.5 * spread * sounding,
@@ -340,7 +468,14 @@ def acoustic_curves(
     jaw = np.maximum(sampled(gesture, GESTURE_LEAD_S, smooth=False).mean(axis=1), floor_frames)
     # Lips meet and part over a few frames, and the jaw moves no faster than it can: no frame snaps.
     closure = _limit_speed(out["mouthClose"], LIPS_MAX_SPEED_PER_S / fps)
-    jaw = _limit_speed(np.clip(jaw, 0.0, 1.0), JAW_MAX_SPEED_PER_S / fps) * (1.0 - 0.8 * closure)
+    # At the other consonants and short breaks the jaw rises part way, on time as the lips' contact is.
+    consonant = np.maximum(_VALLEY_NARROWING * narrow, phrase * gap) * (1.0 - labial)
+    window = sampled(consonant, lead_s)
+    narrowing = _limit_speed(np.minimum(2.0 * window.mean(axis=1), 1.0), LIPS_MAX_SPEED_PER_S / fps)
+    jaw = _limit_speed(np.clip(jaw, 0.0, 1.0), JAW_MAX_SPEED_PER_S / fps)
+    # (the jaw rises there, but not so far that the mouth reads shut: a t, s or k keeps the lips parted)
+    narrowed = np.maximum(jaw * (1.0 - _NARROWING * narrowing), np.minimum(jaw, _APART_JAW) * narrowing)
+    jaw = narrowed * (1.0 - 0.8 * closure)
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
     # Into a pause the mouth eases to rest over ~0.2 s, not the two frames a gap closes in (as the phone path).
@@ -350,8 +485,24 @@ def acoustic_curves(
     hold = _VOICE_HOLD_JAW * voiced_frames * (1.0 - 0.8 * out["mouthClose"])
     out["jawOpen"] = np.maximum(out["jawOpen"], hold).astype(np.float32)
     out = relax_into_pauses(out, speech_frames, fps=fps)
+    # A consonant with the lips apart never reads shut: a run of up to _APART_FRAMES frames under _APART_JAW
+    # between open ones inside speech (a t or k the jaw rose for) is held at it, else no_single_frames would
+    # shut a voiced neighbour with a one-frame dip.
+    out["jawOpen"] = _hold_apart(out["jawOpen"], out["mouthClose"] < 0.3, speech_frames).astype(np.float32)
     out = no_single_frames(out)
     out["jawOpen"] = _no_one_frame_swings(out["jawOpen"], ONE_FRAME_SWING).astype(np.float32)
+    return out
+
+
+def _hold_apart(jaw: np.ndarray, apart: np.ndarray, speech: np.ndarray) -> np.ndarray:
+    """`jaw` with each run of at most _APART_FRAMES frames under _APART_JAW, lips apart and inside speech,
+    between frames at or over it, raised to _APART_JAW."""
+    out = np.asarray(jaw, dtype=np.float64).copy()
+    low = (out < _APART_JAW) & np.asarray(apart, bool) & np.asarray(speech, bool)[: out.shape[0]]
+    edges = np.diff(np.concatenate([[0], low.astype(np.int8), [0]]))
+    for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
+        if 0 < a and b < out.shape[0] and b - a <= _APART_FRAMES and min(out[a - 1], out[b]) >= _APART_JAW:
+            out[a:b] = _APART_JAW
     return out
 
 
