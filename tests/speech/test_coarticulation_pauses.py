@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dirfa.speech import acoustic
-from dirfa.speech.coarticulation import mouth_curves, no_single_frames
+from dirfa.speech.coarticulation import BREATH_JAW, mouth_curves, no_single_frames
 from dirfa.speech.phonemes import SILENCE, PhoneTimeline
 from dirfa.speech.prosody import Prosody, analyze
 
@@ -76,7 +76,8 @@ def test_a_wide_mouth_eases_to_rest_into_a_pause(vowel, pause_s):
     pause_at = int(_pause_starts(prosody.speech)[0])
     _check_eases(openness, prosody.speech, pause_at)
     if pause_s >= 0.5:  # (a shorter pause is left for the next phrase's opening by then)
-        assert openness[pause_at + int(RELAX_S * FPS) + 1] < 0.03, openness.round(2)
+        # At rest, or the lips parted for a breath (breathe_in_pauses): no more than a breath's opening.
+        assert openness[pause_at + int(RELAX_S * FPS) + 1] <= BREATH_JAW[1] + 1e-6, openness.round(2)
 
 
 def test_a_bilabial_before_a_pause_still_shuts_on_time():

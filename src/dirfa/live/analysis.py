@@ -430,7 +430,10 @@ class StreamAnalyzer:
         # reference is the loudest band level within closures.CONTEXT_S of it in the audio heard so far.
         start = int(round(start_s * SAMPLE_RATE_HZ)) - audio_from
         timeline = closures.closures_in_quiet(timeline, audio[start:], sample_rate_hz=SAMPLE_RATE_HZ)
-        mouth = coarticulation.mouth_curves(timeline, voice, fps=self.fps, n_frames=n_all - offset)
+        # No breaths in pauses: they look 0.5 s ahead (coarticulation.BREATH_LOOKAHEAD_S), past LOOKAHEAD_S.
+        mouth = coarticulation.mouth_curves(
+            timeline, voice, fps=self.fps, n_frames=n_all - offset, breaths=False
+        )
         out = frame_speech(mouth, voice, self.emitted - first, final - first)
         self.emitted = final
         self._trim()

@@ -59,8 +59,11 @@ SETTLE_S = 0.48
 # lip sync's own lead (speech.coarticulation ONSET_LEAD_S + OPEN_LEAD_S) is 100-140 ms.
 ANTICIPATION_S = 0.2
 # After the last voice the lip-sync curves relax to rest by the last frame; when the clip ends in speech (cut
-# mid-word) they still do so over at least this long.
-MOUTH_SETTLE_MIN_S = 0.12
+# mid-word) they still do so over at least this long: speech.coarticulation.RELAX_S, the least time a mouth
+# takes from open to rest into a pause. 0.12 s (three frames) left a wide mouth open on the last frame but one
+# and at rest on the last, alone in its state: 17 of 66 cuts of two LibriVox clips on the astronaut's rig, open
+# or closed at rest, none at 0.2 s (tests/speech/test_single_frames.py cuts them so).
+MOUTH_SETTLE_MIN_S = 0.2
 # Rounded speech sounds (oo, w, o) pull the lip corners in through a smile: a speaker smiling while saying
 # "you" rounds the lips and the smile gives way at the corners (AU18 lip pucker against AU12's pull). The
 # smile (the emotion's and a gesture's) is lowered by this share of the lip sync's rounding, so a happy face
@@ -163,6 +166,7 @@ class MotionStream:
         self._settle_frames = max(min(int(round(SETTLE_S * self.fps)), self.lookahead), 1)
         self._anticipation_frames = max(int(round(ANTICIPATION_S * self.fps)), 1)
         self._mouth_min_frames = max(int(round(MOUTH_SETTLE_MIN_S * self.fps)), 1)
+        self._mouth_before: dict[str, float] = {}  # the lip-sync tracks of the frame emitted last
         self._first_voice: int | None = None  # the first and last frames with voice activity received
         self._last_voice: int | None = None
 
@@ -358,13 +362,7 @@ class MotionStream:
         gain = self._motion_gain(i, end)
         yaw, pitch, roll = gain * yaw, gain * pitch, gain * roll
         blink_left, blink_right = self.blinker.step(i, cues, end=end)
-        lead, tail = self._mouth_gains(i, end, available)
-        # A lip closure before the first voice is no parted mouth (a p or m is shut before its sound): only
-        # the opening tracks wait for the anticipation window.
-        values: dict[str, float] = {
-            name: (tail if name == "mouthClose" else lead * tail) * curve[i]
-            for name, curve in self.mouth.items()
-        }
+        values = self._mouth_frame(i, end, available)
         # The lip sync's rounding (not a pursing gesture's in a pause: a happy face may purse and keep its smile).
         rounding = max(
             (float(self.mouth[name][i]) for name in ROUNDING_TRACKS if name in self.mouth), default=0.0
@@ -400,6 +398,45 @@ class MotionStream:
             gain *= _smoothstep((end - 1 - i) / self._settle_frames)
         return gain
 
+    def _mouth_frame(self, i: int, end: int | None, available: int) -> dict[str, float]:
+        """The lip-sync tracks at frame i, weighted by _mouth_gains. Where they relax to rest at the end of a
+        clip that ends in speech (cut mid-word), every track only moves towards rest: no nearer to it than at
+        any frame since the relaxing began. The curves weighted by a falling tail still move on their own (a
+        "p" shut, its release, an "m" after it), and their product went open-shut-open within the last frames:
+        the jaw up for one frame and down (review, RD_Radio40 on the example portrait, frames 196-198, jawOpen
+        0.085 -> 0.147 -> 0.023)."""
+        values = self._mouth_weighted(i, end, available)
+        start = self._settle_start(end)
+        before = self._mouth_before
+        # Only where the clip ends in speech: after the last voice the curves are the lip sync's own way to
+        # rest (relax_into_pauses), and a phrase-final m or v keeps its closure into the pause. Frame i - 1 was
+        # the frame emitted before this one (each frame is made once, in order; the per-frame history may be
+        # forgotten already).
+        if start is not None and i > start and self._last_voice is not None and self._last_voice >= start:
+            for name, value in values.items():
+                was = before.get(name, 0.0)
+                values[name] = min(max(value, min(was, 0.0)), max(was, 0.0))
+        self._mouth_before = dict(values)
+        return values
+
+    def _mouth_weighted(self, i: int, end: int | None, available: int) -> dict[str, float]:
+        lead, tail = self._mouth_gains(i, end, available)
+        # A lip closure before the first voice is no parted mouth (a p or m is shut before its sound): only
+        # the opening tracks wait for the anticipation window.
+        return {
+            name: (tail if name == "mouthClose" else lead * tail) * curve[i]
+            for name, curve in self.mouth.items()
+        }
+
+    def _settle_start(self, end: int | None) -> int | None:
+        """The last frame before the lip-sync tracks relax to rest at the clip's end (None: end not known)."""
+        if end is None:
+            return None
+        last = end - 1
+        voice = self._last_voice if self._last_voice is not None else -1
+        start = min(max(voice + 1, last - self.lookahead), last - self._mouth_min_frames)
+        return max(start, last - self.lookahead)
+
     def _mouth_gains(self, i: int, end: int | None, available: int) -> tuple[float, float]:
         """The lip-sync curves' weights at frame i, (lead, tail): lead is 0 before the clip's first voice until
         ANTICIPATION_S ahead of it, tail relaxes from 1 to 0 after the last voice by the last frame.
@@ -412,13 +449,9 @@ class MotionStream:
         if first is not None and i < first <= min(i + self.lookahead, available - 1):
             a = self._anticipation_frames
             lead = _smoothstep((i - (first - a)) / a)
-        if end is not None:
-            last = end - 1
-            voice = self._last_voice if self._last_voice is not None else -1
-            start = min(max(voice + 1, last - self.lookahead), last - self._mouth_min_frames)
-            start = max(start, last - self.lookahead)
-            if i > start:
-                tail = _smoothstep((last - i) / (last - start))
+        start = self._settle_start(end)
+        if start is not None and i > start:
+            tail = _smoothstep((end - 1 - i) / (end - 1 - start))
         return lead, tail
 
     def _overlay_expression(self, values: dict[str, float], i: int, intensity: float) -> None:

@@ -21,6 +21,10 @@ __all__ = [
     "ONSET_LEAD_S",
     "OPEN_LEAD_S",
     "RELAX_S",
+    "BREATH_JAW",
+    "BREATH_LOOKAHEAD_S",
+    "BREATH_PAUSE_S",
+    "breathe_in_pauses",
     "SHAPE_LEAD_S",
     "mouth_curves",
     "no_single_frames",
@@ -101,6 +105,37 @@ LIPS_MAX_SPEED_PER_S = 15.0
 # by at most 1 / (RELAX_S * fps) of that a frame), whatever the tracks would do faster; a p/b/m or f/v on
 # the way keeps its closure.
 RELAX_S = 0.2
+# A breath in a pause (breathe_in_pauses). Speakers inhale in the pauses between phrases, mostly at clause
+# boundaries (Winkworth et al. 1995, JSHR 38:124; 1994, JSHR 37:535, reading), and most phrases are begun just
+# after an inhalation (Rochet-Capellan & Fuchs 2014, Phil Trans R Soc B 369:20130399); an inhalation takes less
+# than a second (Autesserre et al. 1989, Eurospeech: "breathing in takes less than one second") and begins
+# briefly after the sound before it stops; short phrases go on residual air without one (Torreira, Bogels &
+# Levinson 2015, Front Psychol 6:284: answers after an inbreath start a modal 576 ms after the question, 100 ms
+# without one). Through the mouth the lips part a few millimetres and the jaw drops a little while the air goes
+# in, from ~0.3-0.5 s before the voice, and sometimes stay parted from the phrase before. A pause shorter than
+# BREATH_PAUSE_S takes none; from there the chance grows to BREATH_CHANCE[1] at BREATH_SURE_S and more. Each
+# breath's timing and size are drawn per pause (_breath_draws), from the inputs alone.
+BREATH_PAUSE_S = 0.45
+BREATH_SURE_S = 0.9
+BREATH_CHANCE = (0.35, 0.85)
+# The inhale starts this long before the voice (drawn per pause) and never earlier: the furthest the breath
+# looks ahead (issue 13: every motion generator causal with at most 0.5 s of look-ahead, as the live mode).
+BREATH_LEAD_S = (0.3, 0.5)
+BREATH_LOOKAHEAD_S = 0.5
+# jawOpen of the breath (drawn per pause): the rig parts the lips by ~0.39-0.5 mouth widths per unit of jaw,
+# so 0.07-0.13 is a gap of ~0.03-0.06 mouth widths, 1.5-3 mm on a 50 mm mouth: parted, not speaking (the lips
+# read as open from ~0.07 mouth widths, _SHOWN_RANGE).
+BREATH_JAW = (0.07, 0.13)
+BREATH_RISE_S = (0.15, 0.25)  # the jaw drops to it over this long (drawn per pause)
+BREATH_FALL_S = 0.08  # ... and lets go of it over this long where the lips close or tuck for the next sound
+BREATH_INTO_VOICE_S = 0.16  # ... and over this long into the voice, where the phrase starts with lips apart
+_BREATH_MIN_S = 0.2  # less than this of breath before the voice or a closure: none (not a twitch)
+# After a phrase the lips sometimes stay a little apart for a while before they close (drawn per pause): a
+# smaller opening than an inhale's, held for PARTED_HOLD_S and let go over PARTED_FALL_S.
+PARTED_CHANCE = 0.4
+PARTED_JAW = (0.05, 0.09)
+PARTED_HOLD_S = (0.2, 0.6)
+PARTED_FALL_S = 0.3
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
@@ -501,7 +536,13 @@ def _stress_gains(segments: list[tuple[str, float, float]]) -> list[float]:
 
 
 def mouth_curves(
-    timeline: PhoneTimeline, prosody: Prosody, *, fps: float, n_frames: int, lead_s: float = LEAD_S
+    timeline: PhoneTimeline,
+    prosody: Prosody,
+    *,
+    fps: float,
+    n_frames: int,
+    lead_s: float = LEAD_S,
+    breaths: bool = True,
 ) -> dict[str, np.ndarray]:
     """Mouth-track curves {name in MOUTH_TRACKS: (n_frames,) float32 in 0..1} for a phone timeline.
 
@@ -509,7 +550,9 @@ def mouth_curves(
     its opening OPEN_LEAD_S further still). Each frame is the mean of _SUBSAMPLES points across its 1 / fps window
     (no aliasing), except lip closure and tuck, which take the window's maximum so that a closure shorter than
     a frame still shows fully in the frame nearest to it. Into a pause the mouth eases to rest over at least
-    RELAX_S (relax_into_pauses).
+    RELAX_S (relax_into_pauses), and in pauses the lips part for breaths (breathe_in_pauses; breaths=False
+    leaves them out: a caller that makes frames final with less than BREATH_LOOKAHEAD_S of input after them,
+    or from windows that start inside a pause, would show them cut short).
     """
     n_tracks = len(MOUTH_TRACKS)
     if n_frames <= 0:
@@ -535,13 +578,17 @@ def mouth_curves(
     frames = fine.mean(axis=1)
     closure_f = _frame_holds(segments, frozenset({"P", "B", "M"}), closure, fps=fps, lead_s=lead_s)
     tuck_f = _frame_holds(segments, frozenset({"F", "V"}), tuck, fps=fps, lead_s=lead_s)
+    tuck_f = _untuck_in_time(tuck_f, LIPS_MAX_SPEED_PER_S / fps)
     release_f = release.reshape(n_frames, _SUBSAMPLES).mean(axis=1)
     frames = _apply_holds(frames, closure_f, tuck_f, release_f)
     frames = np.clip(np.nan_to_num(frames), 0.0, 1.0)
     frames[:, _IDX["jawOpen"]] = _jaw_in_time(frames[:, _IDX["jawOpen"]], JAW_MAX_SPEED_PER_S / fps)
     frames[:, _IDX["mouthClose"]] = _lips_in_time(frames[:, _IDX["mouthClose"]], LIPS_MAX_SPEED_PER_S / fps)
     curves = {name: frames[:, i].astype(np.float32) for i, name in enumerate(MOUTH_TRACKS)}
-    curves = relax_into_pauses(curves, np.asarray(prosody.speech, bool)[:n_frames], fps=fps)
+    speech = np.asarray(prosody.speech, bool)[:n_frames]
+    curves = relax_into_pauses(curves, speech, fps=fps)
+    if breaths:
+        curves = breathe_in_pauses(curves, speech, fps=fps)
     return no_single_frames(curves)
 
 
@@ -602,6 +649,117 @@ def relax_into_pauses(
                 openness[i] = _openness({k: v[i : i + 1] for k, v in out.items()})[0]
             before = float(openness[i])
     return out
+
+
+def breathe_in_pauses(
+    curves: dict[str, np.ndarray], speech: np.ndarray, *, fps: float
+) -> dict[str, np.ndarray]:
+    """Mouth curves in which the lips stay parted after some phrases and part for a breath before some.
+
+    speech: (n_frames,) voice activity per frame (prosody.speech). A pause is a run of frames without speech
+    after speech (the clip's leading silence is none) of at least BREATH_PAUSE_S, unless the clip ends
+    within BREATH_LOOKAHEAD_S of its start (it ends at rest); what it takes is drawn per
+    pause (_breath_draws). After the phrase (PARTED_CHANCE), the mouth relaxes to a small opening
+    (PARTED_JAW) instead of shut, holds it for PARTED_HOLD_S and lets go over PARTED_FALL_S. Before the next
+    phrase (the chance growing with the pause, BREATH_CHANCE), the jaw drops to the breath's opening
+    (BREATH_JAW) over BREATH_RISE_S from BREATH_LEAD_S before the voice (from as early as it may, at most
+    BREATH_LOOKAHEAD_S before the voice, when that would leave under _BREATH_MIN_S of rest after the phrase's
+    RELAX_S: the lips stay parted), holds it and lets go into the phrase's own opening; where its first sound
+    closes or tucks the lips (mouthClose or mouthRollLower rising), the breath ends BREATH_FALL_S before that,
+    and one shorter than _BREATH_MIN_S is left out. Only jawOpen is raised, never on a frame whose lips are
+    closing or tucking, and never after a phrase that ends shut (a p/b/m or f/v into the pause). Frame i
+    depends on the voice activity up to BREATH_LOOKAHEAD_S after it and the jaw before its pause: the
+    look-ahead the live mode allows."""
+    out = {name: np.asarray(curve, np.float32).copy() for name, curve in curves.items()}
+    if "jawOpen" not in out or "mouthClose" not in out:
+        return out
+    jaw = out["jawOpen"]
+    n = jaw.shape[0]
+    sound = np.zeros(n, bool)
+    sound[: min(n, len(speech))] = np.asarray(speech, bool)[:n]
+    busy = out["mouthClose"] > 0.05
+    if "mouthRollLower" in out:
+        busy = busy | (out["mouthRollLower"] > 0.05)
+    fall = max(BREATH_FALL_S * fps, 2.0)
+    reach = int(np.floor(BREATH_LOOKAHEAD_S * fps + 1e-9))  # frames the breath may look ahead
+    for a in np.nonzero(sound[:-1] & ~sound[1:])[0] + 1 if n > 1 else []:
+        a = int(a)
+        b = a
+        while b < n and not sound[b]:
+            b += 1
+        # What frame a can know of its pause: its length up to the look-ahead.
+        seen = min(b - a, reach + 1)
+        if seen < BREATH_PAUSE_S * fps - 1e-9 or (b == n and n - a <= reach):
+            continue  # a short pause, or the clip ends within the look-ahead: it ends at rest
+        draws = _breath_draws(jaw, a, seen, b - a, fps)
+        profile = np.zeros(b - a + int(np.ceil(max(fall, BREATH_INTO_VOICE_S * fps))) + 1)
+        parted_end = a + (draws["hold_s"] + PARTED_FALL_S) * fps
+        if draws["parted"] < PARTED_CHANCE and not busy[max(a - 2, 0) : min(n, a + reach + 1)].any():
+            k = np.arange(profile.shape[0], dtype=np.float64)
+            down = np.clip((parted_end - a - k) / (PARTED_FALL_S * fps), 0.0, 1.0)
+            profile = np.maximum(profile, draws["parted_jaw"] * down * down * (3 - 2 * down))
+        chance = float(np.interp((b - a) / fps, (BREATH_PAUSE_S, BREATH_SURE_S), BREATH_CHANCE))
+        if b < n and draws["chance"] < chance:
+            earliest = max(float(b - reach), float(a))
+            start = b - draws["lead_s"] * fps  # in frames (fractional)
+            if start < a + (RELAX_S + _BREATH_MIN_S) * fps:
+                start = earliest  # too soon after the phrase to come to rest and part again: stay parted
+            # Where the lips close or tuck for the next phrase's first sound (from ~0.2 s before its voice),
+            # the breath is over before it: it starts as early as it may, and the lips close from it.
+            lo = int(np.ceil(earliest - 1e-9))
+            # (after a closure or tuck held into the pause: a phrase-final m, noise heard as f)
+            while lo < b and busy[lo]:
+                lo += 1
+            if lo > earliest:
+                earliest = max(float(lo) + fall, earliest)
+                start = max(start, earliest)
+            ahead = np.nonzero(busy[lo:b])[0]
+            if ahead.size:
+                start = earliest
+            end = float(b) if ahead.size == 0 else float(lo + int(ahead[0])) - fall
+            # Into the voice it gives way to the phrase's first sound over a little longer (a consonant that
+            # barely opens the mouth takes over from the breath, not a snap shut).
+            let_go = fall if ahead.size else max(fall, BREATH_INTO_VOICE_S * fps)
+            if (end - start) / fps >= _BREATH_MIN_S - 1e-9:
+                i = np.arange(int(np.ceil(start - 1e-9)), min(n, int(np.ceil(end + let_go))))
+                up = np.clip((i - start) / (draws["rise_s"] * fps), 0.0, 1.0)
+                down = np.clip((end + let_go - i) / let_go, 0.0, 1.0)
+                value = draws["jaw"] * up * up * (3 - 2 * up) * down * down * (3 - 2 * down)
+                profile[i - a] = np.maximum(profile[i - a], value)
+        frames = np.arange(a, min(n, a + profile.shape[0]))
+        # Zero on a frame whose lips close or tuck, easing off over BREATH_FALL_S before it.
+        to_busy = np.full(frames.shape[0], np.inf)
+        nxt = np.inf
+        for k in range(frames.shape[0] - 1, -1, -1):
+            nxt = 0.0 if busy[frames[k]] else nxt + 1.0
+            to_busy[k] = nxt
+        x = np.clip(to_busy / fall, 0.0, 1.0)
+        lift = profile[: frames.shape[0]] * x * x * (3 - 2 * x)
+        jaw[frames] = np.maximum(jaw[frames], lift.astype(np.float32))
+    return out
+
+
+def _breath_draws(jaw: np.ndarray, a: int, seen: int, pause: int, fps: float) -> dict[str, float]:
+    """What the pause from frame a takes: numbers to compare with the chances of parted lips after the phrase
+    and of a breath before the next, and their sizes and times. Two generators seeded by the jaw over the
+    phrase's last frames: the one for after the phrase also by the pause's length as frame a knows it
+    (`seen`, up to the look-ahead), the breath's by its whole length (`pause`), known when the breath
+    starts (there is none where the clip ends in the pause). The same inputs give the same breaths (a clip
+    and the same clip streamed, a live phrase and the file), the pauses of one clip differ, and nothing
+    after the voice is read."""
+    tail = np.asarray(jaw[max(0, a - 6) : a], np.float64)
+    key = int(round(float(tail.sum()) * 1000.0)) if tail.size else 0
+    after = np.random.default_rng([0xB2EA7, 1, int(seen), key, int(round(fps * 1000))])
+    before = np.random.default_rng([0xB2EA7, 2, int(pause), key, int(round(fps * 1000))])
+    return {
+        "parted": float(after.random()),
+        "parted_jaw": float(after.uniform(*PARTED_JAW)),
+        "hold_s": float(after.uniform(*PARTED_HOLD_S)),
+        "chance": float(before.random()),
+        "lead_s": float(before.uniform(*BREATH_LEAD_S)),
+        "jaw": float(before.uniform(*BREATH_JAW)),
+        "rise_s": float(before.uniform(*BREATH_RISE_S)),
+    }
 
 
 # Openness jawOpen * (1 - mouthClose) at which the rendered lips read as closed / open, and teeth as hidden /
@@ -751,6 +909,22 @@ def _lips_in_time(close: np.ndarray, max_step: float) -> np.ndarray:
     """Lips that approach a closure in the frame before it and part over the frame after: mouthClose is
     only ever raised, so every closure keeps its frames shut and open vowels lose at most an edge frame."""
     return -_jaw_in_time(-close, max_step)
+
+
+def _untuck_in_time(tuck: np.ndarray, max_step: float) -> np.ndarray:
+    """The lower lip leaving the upper teeth after an f or v no faster than the lips part at a p/b/m's release
+    (`max_step` a frame): the tuck is only ever raised, on the frames after it. Let go in one frame, the jaw
+    held under it (_JAW_AT_TUCK) jumped to the vowel's opening at once: "f eh" went from shut to its widest
+    in one frame (review, RD_Radio40 frame 150, jawOpen 0.12 -> 0.35 and the tuck 0.9 -> 0). A single frame
+    between two held tucks ("v ah v" fast) stays tucked: the lip has no time to leave the teeth and come back
+    (half let go, it flashed half open between them)."""
+    out = tuck.astype(np.float64)
+    held = out >= 0.95
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] - max_step)
+        if held[i - 1] and i + 1 < len(out) and held[i + 1]:
+            out[i] = max(out[i], float(tuck[i - 1]))
+    return out
 
 
 def _jaw_in_time(jaw: np.ndarray, max_step: float) -> np.ndarray:
