@@ -542,3 +542,27 @@ def test_a_bright_object_beside_the_hair_stays_in_the_background(portrait, monke
             frame = renderer.render_pose(pose)
             change = np.abs(frame.astype(np.int16) - image.astype(np.int16)).max(axis=2)
             assert change[beyond & (np.arange(image.shape[1])[None, :] >= edge + 10)].max() <= 8
+
+
+def test_a_broad_bright_objects_dim_root_beside_the_hair_is_background_too():
+    """A broad snowy branch whose dimmer root meets white hair (full3's): the root is judged against the dark
+    ground round the branch, not against a mean the bright branch itself lifts, so the layer's widening gives
+    it up with the rest of the branch instead of moving it with the head (and showing the fill behind it)."""
+    height, width, hair, grow = 160, 200, 80, 7
+    gray = np.full((height, width), 50, np.uint8)
+    gray[:, :hair] = 235  # white hair on the left
+    core = np.zeros((height, width), bool)
+    core[:, :hair] = True
+    grown = np.zeros((height, width), bool)
+    grown[:, : hair + grow] = True  # the layer's widening
+    mid = height // 2
+    # The root, in shadow, over the widening and past it.
+    gray[mid - 8 : mid + 9, hair : hair + grow + 4] = 140
+    gray[mid - 8 : mid + 9, hair + grow + 4 : 190] = 240  # the branch, 17 px thick
+    objects = rig_module._objects_beside(np.dstack([gray] * 3), core, grown, grow)
+    root = np.zeros_like(core)
+    root[mid - 6 : mid + 7, hair + 1 : hair + grow] = True
+    assert objects[root].all()
+    assert not objects[core].any()
+    # The plain ground beside the hair stays in the widening.
+    assert not objects[mid - 40 : mid - 20, hair : hair + grow].any()

@@ -329,3 +329,28 @@ def test_background_plate_keeps_thin_branches_beside_the_head():
     fill, under = plate[..., 1][strip].astype(float), truth[..., 1][strip].astype(float)
     assert np.corrcoef(fill, under)[0, 1] > 0.4
     assert fill.std() > 0.35 * under.std(), f"contrast {fill.std():.1f} of {under.std():.1f} levels"
+
+
+def test_background_plate_does_not_spread_a_broad_object_into_a_wedge():
+    """A broad light branch meeting the head's side at a slant (full3's snowy branch root beside the hair): the
+    plate carries it only a little way in behind the outline, then the dark ground it stands on goes on, instead
+    of a band of grey as wide as its whole slanted contact with the outline running straight in, which a turning
+    head uncovered beside the hair."""
+    height = width = 640
+    ground = np.full((height, width), 45, np.uint8)
+    # 24 px wide, from the right edge up-left into the ellipse's right side, 35 degrees off the horizontal.
+    cv2.line(ground, (639, 560), (430, 414), 230, 24)
+    truth = np.dstack([cv2.GaussianBlur(ground, (0, 0), 2.0)] * 3)
+    person = np.zeros((height, width), np.uint8)
+    cv2.ellipse(person, (320, 380), (170, 230), 0, 0, 360, 255, -1)
+    person = cv2.GaussianBlur(person, (0, 0), 1.5)
+    share = person[..., None].astype(np.float32) / 255
+    image = np.round(truth * (1 - share) + np.array((200, 160, 140)) * share).astype(np.uint8)
+    assert (image[..., 1][(person == 0) & (np.abs(np.arange(width) - 500)[None, :] < 10)] > 200).any()
+    plate = background_plate(image, person)
+    depth = cv2.distanceTransform((person == 255).astype(np.uint8), cv2.DIST_L2, 5)
+    rows, cols = np.mgrid[:height, :width]
+    # Behind the right side, 12-40 px in, round where the branch meets it.
+    behind = (person == 255) & (depth >= 12) & (depth <= 40) & (cols > 320) & (np.abs(rows - 400) < 60)
+    light = plate[..., 1][behind] > 45 + 60
+    assert light.mean() < 0.1, f"{light.mean():.0%} of the strip behind the outline is the branch's grey"

@@ -91,3 +91,43 @@ def test_a_painted_mouths_tongue_stays_lit(astronaut, portrait):
     bare = float(mouth.sample_colours(astronaut, xy).tongue @ weights)
     painted = float(mouth.sample_colours(_painted(astronaut, xy, LIPSTICKS[0]), xy).tongue @ weights)
     assert painted >= 0.8 * bare, (painted, bare)
+
+
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.asarray(rgb, np.float32).reshape(-1, 1, 3) / 255.0, cv2.COLOR_RGB2Lab)[:, 0, 0]
+
+
+def _skin_lightness(image: np.ndarray, xy: np.ndarray) -> float:
+    """Lab L* of the median skin in a ring 0.7-1 mouth widths from the lips' centre."""
+    lips = _lips(image, xy)
+    centre = xy[list(topo.LIP_UPPER_OUTER) + list(topo.LIP_LOWER_OUTER)].mean(axis=0)
+    width = float(np.linalg.norm(xy[topo.LIP_UPPER_OUTER[0]] - xy[topo.LIP_UPPER_OUTER[-1]]))
+    ys, xs = np.indices(image.shape[:2])
+    r = np.hypot(xs - centre[0], ys - centre[1]) / width
+    return float(_lightness(np.median(image[(r > 0.7) & (r < 1.0) & ~lips], axis=0))[0])
+
+
+# The astronaut as she is, in a dim warm light (a dark, warm painting such as art_17), darker still, and in an orange
+# varnish with a deep red lipstick (as art_13 and art_17 together).
+LIGHTS = [((1.0, 1.0, 1.0), None), ((0.8, 0.55, 0.45), None), ((0.6, 0.45, 0.4), None), ((1.0, 0.7, 0.4), 1)]
+
+
+@pytest.mark.parametrize("light, lipstick", LIGHTS)
+def test_a_wide_open_mouths_tongue_is_a_lit_pink(astronaut, portrait, closed_rig, light, lipstick):
+    """At jawOpen 1 the tongue between the teeth (median over the mouth's middle, as drawn) is 0.55-0.8 of the
+    skin's Lab lightness around the mouth (lit like the lips' mucosa: not a hole, not a glow) and at most 1.0
+    saturated (Lab chroma over L*): a pink, not a maroon. In the warm lights it was a maroon 1.33-1.43 saturated,
+    and 0.49 of the skin's lightness under the lipstick; now 0.85-0.90 and 0.62-0.66 (0.62, 0.85 as she is)."""
+    xy = portrait.landmarks_xyz[:, :2]
+    image = np.clip(astronaut.astype(np.float32) * np.array(light), 0, 255).astype(np.uint8)
+    if lipstick is not None:
+        image = _painted(image, xy, LIPSTICKS[lipstick])
+    colours = mouth.sample_colours(image, xy)
+    canvas, g = _scaled_draw(image, closed_rig, colours, {"jawOpen": 1.0})
+    w = g["w"]
+    middle = g["inside"] & (g["au"] < 0.12) & (g["dv_lower"] < -0.02 * w) & (g["dv_upper"] > 0.02 * w)
+    assert middle.sum() >= 100, int(middle.sum())
+    drawn = np.median(canvas[middle], axis=0)
+    ratio = float(_lightness(drawn)[0]) / _skin_lightness(image, xy)
+    assert 0.55 <= ratio <= 0.8, ratio
+    assert float(_saturation(drawn)[0]) <= 1.0, _saturation(drawn)

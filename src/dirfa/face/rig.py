@@ -109,6 +109,11 @@ BROW_LIFT_FLOOR = 4.0
 BROW_LIFT_BLUR_PER_EYES = 0.02
 BROW_LIFT_SAMPLES = 24
 BROW_LIFT_DARK_REACH = 0.2  # of the way to the brow
+BROW_HAIR_CONTRAST = 24.0  # levels of the lid skin over the brow's tone, for brow hair to be told from skin
+BROW_HAIR_SAMPLES = 4  # over the brow above its lower edge, at the lid-to-brow samples' spacing
+BROW_HAIR_COLUMNS = 24  # along the brow, for the depth of its hair below mediapipe's lower brow edge
+BROW_HAIR_SMOOTH = 5  # columns (median)
+BROW_EDGE_FOLLOW = 4.0  # under the lower brow edge a point takes its share, to this power, of its rise
 BROW_LOWER_RIGHT = (46, 53, 52, 65, 55)  # mediapipe's lower brow edge, outer to inner
 BROW_LOWER_LEFT = (276, 283, 282, 295, 285)
 # Shapes that part the lips on purpose; the others (smile, frown, stretch...) move closed lips together.
@@ -1239,6 +1244,12 @@ def _objects_beside(image: np.ndarray, core: np.ndarray, grown: np.ndarray, grow
     # Only what stands out the way the hair does (light beside light hair): the background between a
     # crown's loops of hair, off the other way, moves with them, and is no object.
     hairward = np.sign(mean_of(core) - around)
+    # The background round an object is the ground it stands on, not the object itself: a big one lifted the
+    # mean so far that its own dimmer root, where it meets the hair, stood out by only a few levels and
+    # stayed in the layer (full3's snowy branch).
+    ground = ~grown & ((gray - around) * hairward < PERSON_OBJECT_LEVELS)
+    enough = cv2.GaussianBlur(ground.astype(np.float32), (0, 0), sigma) > 0.05
+    around = np.where(enough, mean_of(ground), around)
     band = grown & ~core
     rim = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~grown
     standing_out = ((gray - around) * hairward >= PERSON_OBJECT_LEVELS) & ~core
@@ -1936,20 +1947,28 @@ def _brow_lift_share(
     frame: FaceFrame,
     u: np.ndarray,
     v: np.ndarray,
-    lid_v: np.ndarray,
-    brow_v: np.ndarray,
+    lid_uv: np.ndarray,
+    brow_uv: np.ndarray,
     use: np.ndarray,
 ) -> np.ndarray:
-    """(N,) share of a brow's rise each point takes: 0 at and below the upper lid edge, 1 at and above the brow's
-    lower edge, between them the share of its column's light skin that lies below it (see BROW_LIFT_FLOOR)."""
+    """(N,) share of a brow's rise each point takes: 0 at and below the upper lid edge (`lid_uv`, its points), 1 at
+    and above the brow's lower edge (`brow_uv`) and in the brow's hair below it (see BROW_HAIR_CONTRAST), between
+    them the share of its column's light skin that lies below it (see BROW_LIFT_FLOOR)."""
+    lid_v, brow_v = _curve_at(u, *lid_uv.T), _curve_at(u, *brow_uv.T)
     span = np.maximum(lid_v - brow_v, 0.05 * frame.eyes_px)
     share = np.clip((lid_v - v) / span, 0.0, 1.0)
     between = np.nonzero(use & (share > 0) & (share < 1))[0]
     if not len(between):
         return share
-    steps = (np.arange(BROW_LIFT_SAMPLES) + 0.5) / BROW_LIFT_SAMPLES
-    col_v = lid_v[between, None] - steps[None] * span[between, None]
-    xy = frame.origin + u[between, None, None] * frame.ex + col_v[..., None] * frame.ey
+    # The columns sampled: the points' own, then BROW_HAIR_COLUMNS evenly along the brow (for its hair's depth).
+    hair_u = np.linspace(brow_uv[:, 0].min(), brow_uv[:, 0].max(), BROW_HAIR_COLUMNS)
+    col_u = np.concatenate([u[between], hair_u])
+    col_lid = np.concatenate([lid_v[between], _curve_at(hair_u, *lid_uv.T)])
+    col_span = np.maximum(col_lid - _curve_at(col_u, *brow_uv.T), 0.05 * frame.eyes_px)
+    # (past 1: over the brow, for its hair's tone)
+    steps = (np.arange(BROW_LIFT_SAMPLES + BROW_HAIR_SAMPLES) + 0.5) / BROW_LIFT_SAMPLES
+    col_v = col_lid[:, None] - steps[None] * col_span[:, None]
+    xy = frame.origin + col_u[:, None, None] * frame.ex + col_v[..., None] * frame.ey
     # Only the part of the picture sampled is blurred (a whole 1024 px photo took ~40 ms).
     sigma = max(BROW_LIFT_BLUR_PER_EYES * frame.eyes_px, 0.5)
     size = np.array(image.shape[1::-1])
@@ -1959,16 +1978,36 @@ def _brow_lift_share(
     lum = cv2.GaussianBlur(image[y0:y1, x0:x1].astype(np.float32).mean(axis=2), (0, 0), sigma)
     maps = (xy - np.array([x0, y0])).astype(np.float32)
     samples = cv2.remap(lum, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # The brow's hair below mediapipe's lower brow edge (art_1's heavy painted brows hang a third of the way to the
+    # lid): from the edge down, the run of samples darker than half way from the brow's tone to the column's
+    # lightest skin, where that skin is BROW_HAIR_CONTRAST levels lighter. Its depth is taken along the brow
+    # (median of BROW_HAIR_SMOOTH columns: one column's stray dark or light does not tear the strip), and the hair
+    # rises whole: the strip's light skin below it takes the stretch. Stretched with the skin, it streaked.
+    brow_tone = samples[:, BROW_LIFT_SAMPLES : BROW_LIFT_SAMPLES + BROW_HAIR_SAMPLES].min(axis=1)
+    samples, steps = samples[:, :BROW_LIFT_SAMPLES], steps[:BROW_LIFT_SAMPLES]
+    light = samples.max(axis=1)
+    contrast = light - brow_tone >= BROW_HAIR_CONTRAST
+    in_hair = (samples <= 0.5 * (brow_tone + light)[:, None]) & contrast[:, None]
+    depth = np.cumprod(in_hair[:, ::-1], axis=1).sum(axis=1) / BROW_LIFT_SAMPLES  # the run down from the edge
+    along = depth[len(between) :]
+    half = BROW_HAIR_SMOOTH // 2
+    padded = np.pad(along, half, mode="edge")
+    along = np.median(np.lib.stride_tricks.sliding_window_view(padded, BROW_HAIR_SMOOTH), axis=1)
+    hair_from = 1.0 - np.interp(u[between], hair_u, along, left=0.0, right=0.0)
+    samples = samples[: len(between)]
     # A strip of the mesh stretches evenly, the dark band in it too: skin near a dark band counts as dark.
     reach = int(round(BROW_LIFT_DARK_REACH * BROW_LIFT_SAMPLES))
     samples = cv2.erode(samples, np.ones((1, 2 * reach + 1), np.uint8), borderType=cv2.BORDER_REPLICATE)
     density = samples - samples.min(axis=1, keepdims=True) + BROW_LIFT_FLOOR
+    density *= steps[None] < hair_from[:, None]  # (the lowest sample always counts: depth stops short of it)
     below = np.cumsum(density, axis=1) - 0.5 * density  # at each sample's middle
     below /= np.sum(density, axis=1, keepdims=True)
     ends = np.ones((len(between), 1))
     below = np.concatenate([0 * ends, below, ends], axis=1)
     at = np.concatenate([[0.0], steps, [1.0]])
-    share[between] = [np.interp(t, at, row) for t, row in zip(share[between], below)]
+    share[between] = [
+        1.0 if t >= top else np.interp(t, at, row) for t, top, row in zip(share[between], hair_from, below)
+    ]
     return share
 
 
@@ -2062,13 +2101,29 @@ def _linear_basis(
         # edge's own height in each column: from its mean height, the arched middle of the edge rose with the
         # brows, 2 px of a 8 px opening at browInnerUp 0.85 on happy.png, a peaked, oversized eye.) The band above
         # the lash line stays with the edge too; the lighter skin nearer the brow takes the stretch (BROW_LIFT_FLOOR).
-        lid_v = _curve_at(u, uv[list(eye_upper), 0], uv[list(eye_upper), 1])
-        brow_v = _curve_at(u, uv[list(brow_lower), 0], uv[list(brow_lower), 1])
-        keep_eye = _brow_lift_share(image, frame, u, v, lid_v, brow_v, face > 0)
+        edge = list(brow_lower)
+        keep_eye = _brow_lift_share(image, frame, u, v, uv[list(eye_upper)], uv[edge], face > 0)
+        # Under the brow's lower edge a point nearly all the way to the brow rises as that edge does in its column
+        # (fading past the brow's ends), the brow's hair there whole: from the field falling off with the distance
+        # from the brow landmarks, as above them, to that over its share to the power BROW_EDGE_FOLLOW (the lid
+        # skin lower down as before). With the falloff alone, that hair rose less than the edge: it was stretched.
+        under = v > _curve_at(u, *uv[edge].T)
+        past = np.maximum(np.maximum(uv[edge, 0].min() - u, u - uv[edge, 0].max()), 0.0)
 
-        def field(ids: tuple[int, ...], radius: float, keep_eye: np.ndarray = keep_eye) -> np.ndarray:
+        def field(
+            ids: tuple[int, ...],
+            radius: float,
+            edge: list[int] = edge,
+            under: np.ndarray = under,
+            past: np.ndarray = past,
+            keep_eye: np.ndarray = keep_eye,
+        ) -> np.ndarray:
             d = np.min(np.linalg.norm(points[:, None, :2] - points[None, list(ids), :2], axis=2), axis=1)
-            return _gauss(d, radius) * face * keep_eye
+            w = _gauss(d, radius)
+            follow = keep_eye[under] ** BROW_EDGE_FOLLOW
+            edge_w = _curve_at(u[under], u[edge], w[edge]) * _gauss(past[under], radius)
+            w[under] += (edge_w - w[under]) * follow
+            return w * face * keep_eye
 
         w_in = field(inner, 0.22 * eyes_px)
         w_out = field(outer, 0.22 * eyes_px)

@@ -43,6 +43,17 @@ BACKGROUND_FILL_BLUR_PX = 2.5  # Gaussian sigma of the fill, at BACKGROUND_FILL_
 # than this (8-bit levels) are the background's own grain (paper, noise, JPEG) and stay on the plate, so
 # the edge of a moving head drags none of it; larger ones are wisps of hair, which move with the person.
 BACKGROUND_GRAIN = 16
+# A background object wider than a stray hair (BACKGROUND_OBJECT_PX) that stands BACKGROUND_OBJECT_LEVELS off
+# the ground round it (the mean, over BACKGROUND_GROUND_PX, of what does not stand out) where it meets the
+# person's outline is carried into the fill only ~BACKGROUND_OBJECT_TAPER_PX past the layer's half-covered
+# line, fading into the ground's colour: inpainted on, a broad object meeting the outline at a slant (full3's
+# snowy branch root) spread into a wedge of grey as wide as its whole contact with the outline, which a turned
+# head uncovered beside the hair (RESULTS.md, 2026-12-03 "branch root"). Thinner branches run on as before.
+# (Full-resolution pixels.)
+BACKGROUND_OBJECT_PX = 9
+BACKGROUND_OBJECT_LEVELS = 32
+BACKGROUND_GROUND_PX = 14
+BACKGROUND_OBJECT_TAPER_PX = 5
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,8 @@ def background_plate(image: np.ndarray, person: np.ndarray) -> np.ndarray:
     if hole.all():
         return plate
     filled = cv2.inpaint(small, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    opaque = cv2.resize(person[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA) >= 128
+    filled = _objects_carried_briefly(filled, small, hole, opaque, scale)
     # Inpainting carries every stray hair at the outline inwards as a streak: blurred, the fill reads as
     # out-of-focus background.
     filled = cv2.GaussianBlur(filled, (0, 0), BACKGROUND_FILL_BLUR_PX)
@@ -182,6 +195,86 @@ def background_plate(image: np.ndarray, person: np.ndarray) -> np.ndarray:
     most = np.where((clear > 0)[:, None], window[under] * (255 / np.maximum(clear, 1))[:, None], 255.0)
     window[under] = np.minimum(np.round(fill + own), np.floor(most)).astype(np.uint8)
     return plate
+
+
+def _objects_carried_briefly(
+    filled: np.ndarray, image: np.ndarray, hole: np.ndarray, opaque: np.ndarray, scale: float
+) -> np.ndarray:
+    """`filled` (the inpainted `image`) with the background objects that meet the hole's outline carried in
+    only BACKGROUND_OBJECT_TAPER_PX past the layer's middle (`opaque`), the ground beyond (see
+    BACKGROUND_OBJECT_LEVELS); at `scale` of the full resolution."""
+    objects = _objects_at_outline(image, hole, scale)
+    if not objects.any():
+        return filled
+    # The ground: the local mean colour of the rest of the background, carried in from the nearest of it
+    # (inpainted from the objects' own outline, a thin light branch beside them spread into their place as
+    # a hard-edged wedge of its own).
+    rest = ~hole & ~objects
+    sigma = 2 * BACKGROUND_GROUND_PX * scale
+    weight = _wide_blur(rest.astype(np.float32), sigma)
+    source = rest & (weight > 0.05)
+    if not source.any():
+        return filled
+    mean = _wide_blur(image * rest[..., None].astype(np.float32), sigma) / np.maximum(weight, 1e-3)[..., None]
+    ground = _wide_blur(mean[_nearest(source)], sigma)
+    # Where the fill came from the objects (their share, inpainted as the colours are), past the taper (from
+    # the layer's middle: under its soft edge the photo shows mostly background, the object too).
+    share = cv2.inpaint(objects.astype(np.uint8) * 255, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA) / 255
+    depth = cv2.distanceTransform(opaque.astype(np.uint8), cv2.DIST_L2, 3)
+    carried = np.exp(-depth / (BACKGROUND_OBJECT_TAPER_PX * scale))
+    share = ((1 - carried) * share)[..., None]
+    return np.round((1 - share) * filled + share * ground).clip(0, 255).astype(np.uint8)
+
+
+def _wide_blur(values: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of float32 `values` with a wide `sigma`, computed at a fraction of the resolution."""
+    step = max(1, int(sigma // 3))
+    if step == 1:
+        return cv2.GaussianBlur(values, (0, 0), sigma)
+    height, width = values.shape[:2]
+    small = cv2.resize(values, (max(1, width // step), max(1, height // step)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        cv2.GaussianBlur(small, (0, 0), sigma / step), (width, height), interpolation=cv2.INTER_LINEAR
+    )
+
+
+def _nearest(where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every pixel, the (rows, columns) of the nearest pixel of `where` (bool, not empty)."""
+    _, labels = cv2.distanceTransformWithLabels(
+        (~where).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    rows, cols = np.nonzero(where)
+    lut_rows = np.zeros(labels.max() + 1, np.intp)
+    lut_cols = np.zeros(labels.max() + 1, np.intp)
+    lut_rows[labels[rows, cols]], lut_cols[labels[rows, cols]] = rows, cols
+    return lut_rows[labels], lut_cols[labels]
+
+
+def _objects_at_outline(image: np.ndarray, hole: np.ndarray, scale: float) -> np.ndarray:
+    """The background objects that meet the hole's outline (bool mask, see BACKGROUND_OBJECT_LEVELS), at
+    `scale` of the full resolution."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    sigma = max(BACKGROUND_GROUND_PX * scale, 1.0)
+    known = ~hole
+
+    # The local mean of `gray` over `where`, and the weight it has there.
+    def mean_of(where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        weight = _wide_blur(where.astype(np.float32), sigma)
+        return _wide_blur(gray * where, sigma) / np.maximum(weight, 1e-3), weight
+
+    around, _ = mean_of(known)
+    ground, weight = mean_of(known & (np.abs(gray - around) < BACKGROUND_OBJECT_LEVELS))
+    around = np.where(weight > 0.05, ground, around)
+    off = known & (np.abs(gray - around) >= BACKGROUND_OBJECT_LEVELS)
+    side = max(3, int(round(BACKGROUND_OBJECT_PX * scale)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    wide = cv2.morphologyEx(off.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    off &= cv2.dilate(wide, kernel) > 0  # with the corners the opening rounded off
+    _, labels = cv2.connectedComponents(off.astype(np.uint8), connectivity=8)
+    outline = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & known
+    meeting = np.unique(labels[off & outline])
+    # With its soft edge (an out-of-focus branch's grey halo, inpainted on, was a grey smear of its own).
+    return cv2.dilate(np.isin(labels, meeting[meeting > 0]).astype(np.uint8), kernel) > 0
 
 
 def _share(image: np.ndarray, weight: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import weakref
 from dataclasses import dataclass
 
@@ -37,12 +38,20 @@ SCLERA_CAP_MIN_OF_SKIN = 0.95
 # MOUSTACHE_SHADE: in a dark painting with a heavy moustache they are dim, never a pale strip.
 UPPER_LIP_SKIN = 0.85
 MOUSTACHE_SHADE = 0.72
+# ... and the upper lip's shadow on the teeth (LIP_SHADOW, LIP_SHADOW_DEPTH) reaches up to MOUSTACHE_REACH times as
+# far and up to MOUSTACHE_DEPTH deep under such an overhang (MouthColours.overhang: 0 for a clean-shaven lip, 1 at
+# MOUSTACHE_SHADE): lit right up to a moustache's edge, art_13's teeth read as a strip stuck under it.
+MOUSTACHE_REACH = 1.3
+MOUSTACHE_DEPTH = 0.65
 SKIN_TO_WHITE = 0.4  # near white, at most this share of the way from the lit skin to white
 # The teeth keep these shares of the lit skin's chroma: of its yellowness ((R + G) / 2 - B: a varnish, warm
 # light) and, less, of its redness (R - G: mostly the blood in skin, which enamel does not have).
 TEETH_CHROMA = 0.55
 TEETH_RED_CHROMA = 0.3
-TEETH_MAX_CHROMA = 0.24  # per channel, as a share of the level: a warm painting keeps warm teeth
+# Per channel, as a share of the level: a warm painting keeps warm teeth. At 0.24 this cap bound on art_13 alone
+# (its lit skin (R - B) / level 1.24, its eye whites' 0.68): its teeth kept 0.39 of the skin's warmth where every
+# other shared portrait's keep 0.45-0.5, a cool grey bar in a warm orange face (review of 2026-12-03).
+TEETH_MAX_CHROMA = 0.36
 TEETH_MIN_WARMTH = 0.03  # blue at least this share of the level below green: ivory, not grey or blue
 # Near the lips the cavity keeps at least this share of its warm, lit tone into the corners: the wet inner
 # lips catch light there, and a black rim round the teeth reads as a mouthguard's outline.
@@ -67,10 +76,41 @@ NATURAL_LIP_HUE_UNDER_SKIN = (5.0, 45.0)
 # photos' tongues come out 0.61-0.67 above it (astronaut, portrait.jpg, sad1, happy, full3), art_3's darker
 # bare lips gave a coral one 0.93 above.
 TONGUE_SAT_OVER_SKIN = 0.7
+# A tongue's albedo is the lips' mucosa's, whatever the skin's: its lit front is at least this share of the lit
+# skin's Lab lightness (bare lips on the shared photos are 0.65-0.87 of it; the tongue, inside the mouth, a little
+# less), and at most TONGUE_MAX_SAT saturated (Lab chroma over L*; the bare-lipped photos' tongues are 0.73-0.87).
+# At half the lit skin's level (TONGUE_OF_SKIN), a dark, warm painting's tongue was a maroon-brown (art_17: L* 26,
+# 0.49 of the skin's, saturation 1.09; art_13's an orange 1.37).
+TONGUE_LIGHTNESS_OF_SKIN = 0.6
+TONGUE_MAX_SAT = 0.9
 BOUNCE_NEUTRAL = 0.25  # share of that lift that is neutral (unsaturated bounce light)
 MIN_OPENING_PX = 0.6  # a lip gap narrower than this is the photo's lip line, not an open mouth
 FULL_OPENING_PX = 2.0  # the interior fades in between the two
 AA_PX = 1.0  # anti-aliasing ramp of every drawn edge
+# ... and the opening's outline and the teeth's edges are as soft as the photo itself around the mouth (a soft
+# painting, an upscaled small photo): its edges' width across (contrast over EDGE_REACH_PX either side, over the
+# gradient at the edge), their EDGE_PERCENTILE over edges of at least EDGE_MIN_CONTRAST levels, at least
+# EDGE_MIN_COUNT of them (the sharper ones: a smooth painting's soft shading is not blur; at the median art_5, a
+# smooth render whose lips' outline is crisp, had its teeth smudged at sigma 1.6 px).
+# A pixel step measures 2 px (central differences); a Gaussian blur of sigma s widens it to about sqrt(4 + W^2),
+# W = sqrt(2 pi) s erf(EDGE_REACH_PX / (s sqrt 2)) (the blurred step's contrast within the reach over its steepest
+# gradient), which is inverted from a table.
+# Drawn with only AA_PX, art_13's teeth (a soft painting, edges 3.1 px wide) were a sticker with razor edges.
+EDGE_REACH_PX = 3.0
+EDGE_MIN_CONTRAST = 25.0
+EDGE_MIN_COUNT = 20
+EDGE_PERCENTILE = 40.0
+# The drawn edges' own blur (AA_PX), as a Gaussian's sigma: the photo's, less this, is added.
+DRAWN_BLUR_PX = 0.4
+# The teeth's inner detail (their separations, the step between two teeth's faces, the notches between their
+# rounded corners) takes this share of that blur: with all of it a smooth painting's row (art_5, happy.png) lost its
+# separations, a soft white band.
+DETAIL_BLUR = 0.5
+MAX_BLUR_OF_MOUTH = 0.03  # at most this share of the mouth width (a blurry tiny face keeps a readable mouth)
+_EDGE_SIGMAS = np.linspace(0.0, 6.0, 121)  # (see _edge_widths)
+# A photo measured blurrier than EDGE_REACH_PX / EDGE_REACH_SIGMAS is measured again over this many of its sigmas
+# (within 3 px a blur of sigma 2.5 px shows only 0.77 of its edges' contrast: measured as 1.8).
+EDGE_REACH_SIGMAS = 2.5
 
 # Teeth, in shares of the rest mouth width (corner to corner, ~50 mm in adults). Crown widths after Wheeler's
 # Dental Anatomy (maxillary central 8.5 mm, lateral 6.5, canine 7.5, premolars 7; mandibular central 5.0,
@@ -253,13 +293,17 @@ CROWN_UNDER_OWN_PX = 1.0
 class MouthColours:
     """RGB colours (float32, 0..255) taken from the photo: teeth balanced to the sclera (their brightest,
     lit front), the cavity near the lips (warm, from darkened lip tones) and at the back (cavity_deep),
-    tongue and gums from the lips."""
+    tongue and gums from the lips; blur, (1,): the photo's own blur around the mouth, a Gaussian sigma in px
+    (see EDGE_REACH_PX), which the drawn interior takes; overhang, (1,): how far a moustache or a deep shade
+    over the upper lip shades the teeth under it (0..1, see MOUSTACHE_REACH)."""
 
     teeth: np.ndarray
     cavity: np.ndarray
     tongue: np.ndarray
     cavity_deep: np.ndarray
     gums: np.ndarray
+    blur: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(1, np.float32))
+    overhang: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(1, np.float32))
 
 
 def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
@@ -385,12 +429,65 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> MouthColours:
     tongue = _lifted(tongue, TONGUE_OF_SKIN * lit_level)
     if colourful:
         tongue = _bounded(tongue, local_lit, TONGUE_SAT_OVER_SKIN)
+        tongue = _tongue_lit(tongue, local_lit)
     return MouthColours(
         teeth=teeth.astype(np.float32),
         cavity=cavity.astype(np.float32),
         tongue=tongue.astype(np.float32),
         cavity_deep=deep.astype(np.float32),
         gums=gums.astype(np.float32),
+        blur=np.array([_photo_blur(image, lips.mean(axis=0), mouth_w)], np.float32),
+        overhang=np.array([(1.0 - mouth_shade) / (1.0 - MOUSTACHE_SHADE)], np.float32),
+    )
+
+
+def _photo_blur(image: np.ndarray, centre: np.ndarray, mouth_w: float) -> float:
+    """The photo's own blur around the mouth (within a mouth width of its centre, lips included), as the sigma
+    (px) of a Gaussian: from the width of its sharper edges (see EDGE_REACH_PX); 0 for a sharp photo or one
+    with too few edges there."""
+    height, width = image.shape[:2]
+    x0, y0 = max(int(centre[0] - mouth_w) - 1, 0), max(int(centre[1] - 0.75 * mouth_w) - 1, 0)
+    x1, y1 = min(int(centre[0] + mouth_w) + 2, width), min(int(centre[1] + 0.75 * mouth_w) + 2, height)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return 0.0
+    grey = image[y0:y1, x0:x1].astype(np.float32).mean(axis=2)
+    gy, gx = np.gradient(grey)
+    magnitude = np.hypot(gx, gy)
+    ys, xs = np.indices(grey.shape)
+    near = np.hypot((xs + x0 - centre[0]) / mouth_w, (ys + y0 - centre[1]) / (0.75 * mouth_w)) < 1.0
+    peak = (magnitude >= cv2.dilate(magnitude, np.ones((3, 3), np.uint8))) & (magnitude > 1.0) & near
+    ys, xs = np.nonzero(peak)
+    dx, dy = gx[ys, xs] / magnitude[ys, xs], gy[ys, xs] / magnitude[ys, xs]
+
+    def at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return cv2.remap(
+            grey,
+            x.astype(np.float32)[None],
+            y.astype(np.float32)[None],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )[0]
+
+    sigma, reach = 0.0, EDGE_REACH_PX
+    for _ in range(2):  # (a blurrier photo measured again over a reach of EDGE_REACH_SIGMAS of its blur)
+        contrast = at(xs + reach * dx, ys + reach * dy) - at(xs - reach * dx, ys - reach * dy)
+        strong = contrast > EDGE_MIN_CONTRAST
+        if strong.sum() < EDGE_MIN_COUNT:
+            return 0.0
+        edge_px = float(np.percentile(contrast[strong] / magnitude[ys[strong], xs[strong]], EDGE_PERCENTILE))
+        sigma = float(
+            np.interp(np.sqrt(max(edge_px * edge_px - 4.0, 0.0)), _edge_widths(reach), _EDGE_SIGMAS)
+        )
+        if EDGE_REACH_SIGMAS * sigma <= reach:
+            break
+        reach = EDGE_REACH_SIGMAS * sigma
+    return min(sigma, MAX_BLUR_OF_MOUTH * mouth_w)
+
+
+def _edge_widths(reach: float) -> np.ndarray:
+    """The width (px, beyond a pixel step's) an edge blurred by each of _EDGE_SIGMAS measures over `reach`."""
+    return np.array(
+        [np.sqrt(2.0 * np.pi) * s * math.erf(reach / max(s * np.sqrt(2.0), 1e-6)) for s in _EDGE_SIGMAS]
     )
 
 
@@ -433,6 +530,20 @@ def _bounded(
         return np.asarray(colour, np.float32)  # (no round trip through Lab: bare lips' tongues as they were)
     chroma = min(chroma, most)
     lab = np.array([[[lightness, chroma * np.cos(hue), chroma * np.sin(hue)]]], np.float32)
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)[0, 0] * 255.0, 0, 255).astype(np.float32)
+
+
+def _tongue_lit(colour: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """`colour` (RGB) at least TONGUE_LIGHTNESS_OF_SKIN of the lit `skin`'s Lab lightness (its saturation, Lab chroma
+    over L*, kept) and at most TONGUE_MAX_SAT saturated: a tongue's pink, not a maroon (see TONGUE_MAX_SAT)."""
+    lightness, a, b = (float(x) for x in _lab(colour))
+    lit = max(lightness, TONGUE_LIGHTNESS_OF_SKIN * float(_lab(skin)[0]))
+    chroma = float(np.hypot(a, b))
+    new_chroma = min(chroma * lit / max(lightness, 1.0), TONGUE_MAX_SAT * lit)
+    if lit == lightness and new_chroma >= chroma:
+        return np.asarray(colour, np.float32)  # (no round trip through Lab)
+    scale = new_chroma / max(chroma, 1e-6)
+    lab = np.array([[[lit, a * scale, b * scale]]], np.float32)
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)[0, 0] * 255.0, 0, 255).astype(np.float32)
 
 
@@ -892,12 +1003,14 @@ def _teeth_row(
     rounding: float,
     offsets: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
     au: np.ndarray | None = None,
+    blur: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel of a row of teeth, by position along the mouth from the midline `u` (px; `au` its absolute
     value when known): tooth coordinate s (tooth k spans k..k+1), crown length (px) with rounded incisal
     corners (and, with `offsets`, each tooth a little longer or shorter on each side), and the surface
     shading across each tooth (0..1: the separations between teeth and each crown's convex face turning away
-    at its sides). ends: the row's tooth ends in mouth widths (UPPER_TOOTH_ENDS...)."""
+    at its sides). ends: the row's tooth ends in mouth widths (UPPER_TOOTH_ENDS...); blur: the photo's blur
+    (a Gaussian's sigma, px), which the separations take."""
     ends_px, index, knots, crown_values, widths_at, widths = _row_plan(
         ends, crowns, mouth_px, detail, offsets
     )
@@ -917,7 +1030,8 @@ def _teeth_row(
     # Each corner is a quarter circle of radius `radius` px (as far along the edge as up the tooth). Rounded
     # off within the last few per cent of the tooth's width (as c ** 6), art_10's central lost 1.8 px of its
     # distal corner within half a pixel of the separation: a notch in the row's edge, under the lateral's.
-    share = (rounding * detail) * resolved
+    # (less in a soft photo: a notch narrower than its blur is blurred away)
+    share = (rounding * detail) * resolved * (1.0 / (1.0 + blur))
     radius = crown * (share * (1.0 + DISTAL_ROUNDING * c))
     # ... and the notch between two teeth goes no higher than the neighbour's own rounded corner: the longer
     # tooth's corner rounds off at most down to it (a V deeper than both edges reads as a chip, art_10's).
@@ -934,9 +1048,15 @@ def _teeth_row(
     # mouth at 1024 px) the centrals and laterals were a flat white block with the mouth-wide detail.
     seen = np.maximum(detail, _smooth01((widths - TOOTH_RESOLVED_PX[0]) * _RESOLVED_SPAN))
     depth = TOOTH_GAP_DEPTH * np.maximum(seen, 0.4)
+    # A separation is a Gaussian line of variance 1 / 2.8 px^2, blurred as the photo is (wider, as much less deep):
+    # sharp 1 px lines in a soft photo's row read as drawn on (the astronaut's face scaled up 4x).
+    spread = 1.0 + 2.8 * blur * blur
+    depth = depth * (1.0 / np.sqrt(spread))
     # Each labial face is convex: it turns away from the light towards its distal side more than its mesial.
     turn = (0.1 + 0.08 * c) * seen
-    surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * 1.4)) * (1.0 - turn * c2)
+    if blur > 0.0:  # (and the step from one tooth's turned-away side to the next one's front, as soft)
+        c2 = c2 * (1.0 - np.exp(-(gap_px * gap_px) * (0.5 / (blur * blur))))
+    surface = (1.0 - depth * np.exp(-(gap_px * gap_px) * (1.4 / spread))) * (1.0 - turn * c2)
     return s, crown, surface
 
 
@@ -979,7 +1099,12 @@ def draw_mouth(
     if own_tone is not None:  # (as _with_photo_teeth)
         upper_tone = (colours.teeth + shown * (own_tone - colours.teeth)).astype(np.float32)
     poly = inner_polygon_xy - np.array(origin_xy, np.float32)
-    window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=2)
+    # (room round the opening for the photo's blur, below; the teeth's edges as soft: a ramp over teeth_edge_px)
+    photo_blur = float(colours.blur[0]) if len(colours.blur) else 0.0
+    blur_sigma = float(np.sqrt(max(photo_blur * photo_blur - DRAWN_BLUR_PX * DRAWN_BLUR_PX, 0.0)))
+    teeth_edge_px = float(np.sqrt(AA_PX * AA_PX + 2.0 * np.pi * blur_sigma * blur_sigma))
+    margin = 2 + int(np.ceil(3.0 * photo_blur))
+    window = bounding_region(poly, canvas.shape[1], canvas.shape[0], margin_px=margin)
     x0, y0, x1, y1 = window.x0, window.y0, window.x1, window.y1
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
@@ -1078,7 +1203,15 @@ def draw_mouth(
     # Upper teeth: central incisors longest, lit; the row darkens and ends before the corners.
     ends = _row(UPPER_TOOTH_ENDS, w)
     s, crown, gaps = _teeth_row(
-        u, UPPER_TOOTH_ENDS, UPPER_CROWN, w, detail, UPPER_TOOTH_ROUNDING, UPPER_CROWN_OFFSETS, au=au
+        u,
+        UPPER_TOOTH_ENDS,
+        UPPER_CROWN,
+        w,
+        detail,
+        UPPER_TOOTH_ROUNDING,
+        UPPER_CROWN_OFFSETS,
+        au=au,
+        blur=DETAIL_BLUR * blur_sigma,
     )
     crown = crown * crown_scale
     # Behind the lips: the crowns show down to at most TEETH_REVEAL of the lips' gap. A narrow gap hides
@@ -1089,8 +1222,8 @@ def draw_mouth(
     )
     soft = TEETH_REVEAL_SOFT * w + 0.5
     edge = v_up + crown - 0.5 * (excess + np.sqrt(excess * excess + soft * soft))
-    row = _soft(ends[-1] - au, 2 * AA_PX + 0.03 * w)
-    a_up = _soft(edge - v, AA_PX) * row
+    row = _soft(ends[-1] - au, 2 * teeth_edge_px + 0.03 * w)
+    a_up = _soft(edge - v, teeth_edge_px) * row
     # (the mouth behind them shows below their edges, or below the upper lip past the row's ends)
     slit_top = lip_top + np.maximum(edge - lip_top, 0.0) * row
     # Through barely parted lips little light comes in (see TEETH_SLIT_LIGHT): on the teeth, and the tongue.
@@ -1121,6 +1254,7 @@ def draw_mouth(
             edge0,
             lip0,
             slit_light,
+            teeth_edge_px,
         )
 
     per_tooth = _per_tooth(s, UPPER_TOOTH_LIGHT, 0.25)
@@ -1128,6 +1262,10 @@ def draw_mouth(
     # On a small mouth the shadow is narrower and lighter: the teeth are only a few pixels tall there.
     reach = LIP_SHADOW * w * (0.6 + 0.4 * detail) + 1.0
     depth = LIP_SHADOW_DEPTH * (SMALL_LIP_SHADOW + (1.0 - SMALL_LIP_SHADOW) * detail)
+    # (under a moustache: deeper, longer)
+    overhang = float(colours.overhang[0]) if len(colours.overhang) else 0.0
+    reach *= 1.0 + (MOUSTACHE_REACH - 1.0) * overhang
+    depth += max(MOUSTACHE_DEPTH - depth, 0.0) * overhang
     below_lip = v - lip_top
     lip_shade = 1.0 - depth * (1.0 - _smooth01(below_lip * (1.0 / reach)))
     contact = 1.0 - _smooth01(below_lip * (1.0 / (AA_PX + CONTACT_SHADOW * w)))
@@ -1230,7 +1368,19 @@ def draw_mouth(
             _smooth01(opening_px / max(SLIT_OF_PHOTO_GAP * photo_gap, 1e-3))
         )
         colour = _in_lips_shade(colour, light, first)
-    out = target + (colour - target) * alpha
+    # The opening's outline as soft as the photo (see EDGE_REACH_PX; the teeth's own edges are, above): its
+    # coverage blurred, and outside it the drawn colour spread from inside (premultiplied, so nothing drawn past
+    # the outline shows); inside it, the drawing as it is (blurred whole, a soft photo's teeth lost their
+    # separations: a smeared white band, happy.png). Not the photo's own mouth, soft already (`keep`).
+    sigma = blur_sigma * (1.0 - keep)
+    if sigma >= 0.25:
+        layer = np.concatenate([colour * alpha, alpha[None]]).transpose(1, 2, 0)
+        layer = cv2.GaussianBlur(layer, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE).transpose(2, 0, 1)
+        spread = layer[:3] * (1.0 / np.maximum(layer[3], 1e-3))
+        colour = spread + (colour - spread) * alpha
+        out = target + (colour - target) * layer[3]
+    else:
+        out = target + (colour - target) * alpha
     canvas[y0:y1, x0:x1] = _clamp(out + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
 
 
@@ -1350,6 +1500,7 @@ def _cavity(
     edge_px: float,
     lip_px: float,
     light_in: float,
+    teeth_edge_px: float = AA_PX,
 ) -> np.ndarray:
     """(3, H, W) float32 colour of the mouth behind the upper teeth: the cavity, the tongue and the lower teeth
     (draw_mouth's face coordinates u, v, au = |u| and teeth lines v_up, v_low of each pixel; the lower lip
@@ -1357,8 +1508,8 @@ def _cavity(
     lips' shadow `inside`; mouth width w px; tooth detail 0..1; the teeth lines' knots up, low; how far the
     lower lip has dropped below the lower teeth's edges, lower_shows px; the lower teeth's lit colour
     lower_tone, (3, 1, 1); where the upper central crowns' edge is drawn and the lower lip is at the midline,
-    edge_px and lip_px, on v; the light let in by the lips' opening, light_in, 0..1). `colours` are channel
-    first (_colours_first)."""
+    edge_px and lip_px, on v; the light let in by the lips' opening, light_in, 0..1; the lower teeth's edges'
+    ramp, teeth_edge_px, as soft as the photo). `colours` are channel first (_colours_first)."""
     # Cavity: dark red-brown near the lips and the lower lip (bounce light), darkest at the back and top
     # (under the palate) and in the corners (the cheeks).
     height = np.maximum(v_low - v_up, 1.0)
@@ -1408,9 +1559,12 @@ def _cavity(
     low_fade = _smooth01((lower_shows + 0.01 * w) / (LOWER_TEETH_FADE_PX + LOWER_TEETH_FADE * w))
     if low_fade > 0.0:
         ends = _row(LOWER_TOOTH_ENDS, w)
-        s, crown, gaps = _teeth_row(u, LOWER_TOOTH_ENDS, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING, au=au)
+        blur = DETAIL_BLUR * float(np.sqrt(max(teeth_edge_px**2 - AA_PX * AA_PX, 0.0) / (2.0 * np.pi)))
+        s, crown, gaps = _teeth_row(
+            u, LOWER_TOOTH_ENDS, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING, au=au, blur=blur
+        )
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
-        a_low = _soft(v - edge, AA_PX) * _soft(ends[-1] - au, 2 * AA_PX + 0.02 * w) * low_fade
+        a_low = _soft(v - edge, teeth_edge_px) * _soft(ends[-1] - au, 2 * teeth_edge_px + 0.02 * w) * low_fade
         per_tooth = _per_tooth(s, LOWER_TOOTH_LIGHT, 0.25)
         # Lit as a surface facing forwards, a little less towards the roots, and in the lower lip's shade
         # just above it (a darkening from the edges down made a wide opening's lower teeth a grey slab).
