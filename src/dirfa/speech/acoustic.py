@@ -83,14 +83,33 @@ _REFERENCE_BACK_HOPS, _REFERENCE_AHEAD_HOPS = 300, 20
 _PLACE_RATE_HZ = 16000
 _PLACE_HIGH_HZ = 4000.0  # the "high" band: an alveolar's burst and frication, hardly any bilabial's
 _PLACE_LOW_HZ = 80.0  # energy below this (hum, rumble) is no part of the spectrum's balance
+# A nasal or voice-bar murmur's balance: /m/'s energy lies under ~1.5 kHz (its antiresonance ~1 kHz, its
+# resonances above it weak), /n/'s and a /d/ bar's reach up to 1.5-3 kHz (n's antiresonance lies higher, ~1.5-2
+# kHz; Fujimura 1962, JASA 34:1865). A release burst's balance: a bilabial's is diffuse-falling (less above 4 kHz
+# than at 1.5-4 kHz), an alveolar's diffuse-rising (Stevens & Blumstein 1978), whatever aspiration follows.
+_GRAVE_HZ = (500.0, 1500.0)
+_ACUTE_HZ = (1500.0, 3000.0)
+_UPPER_HZ = 1500.0  # the burst's "mid" band, from here to _PLACE_HIGH_HZ
 _VALLEY_DB = 6.0  # a consonant: this far under the loudest sound in the last and in the next 100 ms
 _VALLEY_REACH_HOPS = 10
 _VALLEY_HOPS = (3, 20)  # 30-200 ms: a closure or a nasal; longer is a pause (eased into by relax_into_pauses)
-# The share above _PLACE_HIGH_HZ, in dB over the voice's own (its vowels'), at which the lips' evidence is 0 and 1
-_LABIAL_HIGH_DB = (-2.0, -10.0)
-_LABIAL_F2_HZ = (50.0, -150.0)  # F2 at the consonant's edges under the vowels' 40-70 ms away: 0 and 1
-_LABIAL_F2_WEIGHT = 0.25  # the transitions' share of the evidence (F2 by LPC is the less sure measure)
-_LABIAL_MIN = 0.6  # a consonant this surely bilabial shuts the lips
+# The lips' evidence, each cue from 0 to 1 between the two values given, then weighted (_LABIAL_*_WEIGHTS):
+_LABIAL_HIGH_DB = (-2.0, -10.0)  # the share above _PLACE_HIGH_HZ, in dB over the voice's own (its vowels')
+_LABIAL_F2_HZ = (50.0, -150.0)  # F2 at the consonant's edges under the vowels' 40-70 ms away
+_LABIAL_GRAVE_DB = (0.0, 10.0)  # the valley's energy at _GRAVE_HZ over that at _ACUTE_HZ (the murmur)
+# the release's first 20 ms above _PLACE_HIGH_HZ over _UPPER_HZ-_PLACE_HIGH_HZ:
+_LABIAL_BURST_DB = (-5.0, -15.0)
+# Weights of high share, F2, murmur, burst; chosen on 3 of the 5 testdata LibriVox clips (0870, 0920, 0930) and
+# checked on the others, the cards clips and espeak-ng English (benchmarks/RESULTS.md, "acoustic2" 2026-12-03).
+# A valley this deep (its quietest 10 ms under the loudest sound on both sides) is a stop's closure: its place
+# is told by the release burst's shape and F2, not by the share above 4 kHz (an aspirated p's is as high as a
+# t's). A shallower one is a murmur (a nasal, a voice bar, an approximant): its "release" is the vowel's onset,
+# whose shape says nothing of place, so there the murmur's own spectrum and F2 tell.
+_CLOSURE_DEPTH_DB = 20.0
+_LABIAL_STOP_WEIGHTS = (0.0, 1.0, 0.0, 1.0)
+_LABIAL_MURMUR_WEIGHTS = (3.0, 2.0, 1.0, 0.0)
+_LABIAL_F2_ONLY_MIN = 0.9  # without the spectrum (audio sampled too low) F2 alone, and only where it is clear
+_LABIAL_MIN = 0.55  # a consonant this surely bilabial shuts the lips
 _VOICE_AHEAD_HOPS = 20  # the voice's own share is measured up to 200 ms after the consonant
 _CLOSURE_HOPS = 8  # for its last 80 ms at most: a bilabial stop's closure or an m lasts ~50-100 ms in speech
 # At any other consonant or short break the lips stay apart and the jaw rises part way, on time as the lips'
@@ -179,9 +198,10 @@ def _periodicity(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _place_bands(x: np.ndarray, sample_rate_hz: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(high, total) spectral energy per 10 ms frame (25 ms Hann window centred on it) at _PLACE_RATE_HZ:
-    above _PLACE_HIGH_HZ and above _PLACE_LOW_HZ. None for input sampled too low to have that band."""
+def _place_bands(x: np.ndarray, sample_rate_hz: int, n: int) -> tuple[np.ndarray, ...] | None:
+    """(high, total, grave, acute, upper) spectral energy per 10 ms frame (25 ms Hann window centred on it) at
+    _PLACE_RATE_HZ: above _PLACE_HIGH_HZ, above _PLACE_LOW_HZ, in _GRAVE_HZ, in _ACUTE_HZ and from _UPPER_HZ to
+    _PLACE_HIGH_HZ. None for input sampled too low to have the high band."""
     from scipy.signal import resample_poly
 
     if sample_rate_hz < 2.2 * _PLACE_HIGH_HZ:  # (telephone audio at 8 kHz)
@@ -195,25 +215,30 @@ def _place_bands(x: np.ndarray, sample_rate_hz: int, n: int) -> tuple[np.ndarray
     hop = int(HOP_S * _PLACE_RATE_HZ)
     length = int(0.025 * _PLACE_RATE_HZ)
     freq = np.fft.rfftfreq(length, 1.0 / _PLACE_RATE_HZ)
-    high_bins = freq >= _PLACE_HIGH_HZ
-    all_bins = freq >= _PLACE_LOW_HZ
+    masks = (
+        freq >= _PLACE_HIGH_HZ,
+        freq >= _PLACE_LOW_HZ,
+        (freq >= _GRAVE_HZ[0]) & (freq < _GRAVE_HZ[1]),
+        (freq >= _ACUTE_HZ[0]) & (freq < _ACUTE_HZ[1]),
+        (freq >= _UPPER_HZ) & (freq < _PLACE_HIGH_HZ),
+    )
     window = np.hanning(length)
-    high, total = np.zeros(n), np.zeros(n)
+    out = tuple(np.zeros(n) for _ in masks)
     for start in range(0, n, _BLOCK_FRAMES):
         count = min(_BLOCK_FRAMES, n - start)
         power = (
             np.abs(np.fft.rfft(frame_signal(x16, length=length, hop=hop, n=count, start=start) * window)) ** 2
         )
-        high[start : start + count] = power[:, high_bins].sum(axis=1)
-        total[start : start + count] = power[:, all_bins].sum(axis=1)
-    return high, total
+        for band, mask in zip(out, masks):
+            band[start : start + count] = power[:, mask].sum(axis=1)
+    return out
 
 
 def _labial_closures(
     level_db: np.ndarray,
     speech_db: np.ndarray,
     phrase: np.ndarray,
-    bands: tuple[np.ndarray, np.ndarray] | None,
+    bands: tuple[np.ndarray, ...] | None,
     f2: np.ndarray,
     vowel: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -222,9 +247,11 @@ def _labial_closures(
 
     A consonant is a valley of the level (_VALLEY_DB under the loudest sound both in the last and in the next
     _VALLEY_REACH_HOPS, lasting _VALLEY_HOPS); it is bilabial by how little of its energy (with the first 10 ms
-    after it: the burst) lies above _PLACE_HIGH_HZ against the voice's vowels (`vowel`: (n,) bool) — from F2
-    alone, and only where it is clear, when `bands` (_place_bands) is None — and by F2 at the vowels' edges
-    next to it lying under F2 further into them. Looks at most _VALLEY_HOPS[1] + _VOICE_AHEAD_HOPS ahead."""
+    after it: the burst) lies above _PLACE_HIGH_HZ against the voice's vowels (`vowel`: (n,) bool), by F2 at
+    the vowels' edges next to it lying under F2 further into them, by a grave murmur (more energy at _GRAVE_HZ
+    than at _ACUTE_HZ) and by a falling burst (its release's first 20 ms, the valley's steepest rise in level,
+    weaker above _PLACE_HIGH_HZ than under it) — from F2 alone, and only where it is clear, when `bands`
+    (_place_bands) is None. Looks at most _VALLEY_HOPS[1] + _VOICE_AHEAD_HOPS ahead."""
     n = level_db.shape[0]
     reach = _VALLEY_REACH_HOPS
     before = _running_max(speech_db, back=reach, ahead=0)
@@ -232,7 +259,7 @@ def _labial_closures(
     valley = phrase & (level_db < np.minimum(before, after) - _VALLEY_DB)
     # The share against the voice's own (energy-weighted over its last 3 s, mostly vowels): a recording's band
     # and a voice's brightness shift every share alike (espeak-ng's speech has little above 4 kHz at all).
-    high, total = bands if bands is not None else (np.zeros(n), np.zeros(n))
+    high, total, grave, acute, upper = bands if bands is not None else (np.zeros(n),) * 5
     high_sum = np.concatenate([[0.0], np.cumsum(np.where(vowel, high, 0.0))])
     total_sum = np.concatenate([[0.0], np.cumsum(np.where(vowel, total, 0.0))])
     # (over the last 3 s to _VOICE_AHEAD_HOPS after the consonant: at a phrase's start, its next vowel too)
@@ -249,11 +276,13 @@ def _labial_closures(
             continue
         span = slice(a, min(b + 1, n))
         voice = voice_db[min(b + _VOICE_AHEAD_HOPS, n - 1)]
-        high_db = 10 * np.log10(max(high[span].sum(), 1e-20) / max(total[span].sum(), 1e-20)) - voice
-        spectral = (
-            np.clip((high_db - _LABIAL_HIGH_DB[0]) / (_LABIAL_HIGH_DB[1] - _LABIAL_HIGH_DB[0]), 0, 1)
-            if bands is not None
-            else 0.5
+        # (the release: the steepest rise in level from the valley's start to 10 ms after its end)
+        release = a + 1 + int(np.argmax(np.diff(level_db[a : min(b + 2, n)])))
+        burst = slice(release, min(release + 2, n))
+        cues = (
+            _ratio_db(high[span], total[span]) - voice,
+            _ratio_db(grave[a:b], acute[a:b]),
+            _ratio_db(high[burst], upper[burst]),
         )
         # F2 falls into the closure and rises out of it: its edge values against the vowels' further in.
         moves = []
@@ -266,11 +295,31 @@ def _labial_closures(
             if moves
             else 0.5
         )
-        if (1.0 - _LABIAL_F2_WEIGHT) * spectral + _LABIAL_F2_WEIGHT * transition >= _LABIAL_MIN:
+        if bands is None:
+            labial = transition >= _LABIAL_F2_ONLY_MIN
+        else:
+            high_cue, grave_cue, burst_cue = (
+                np.clip((value - lo) / (hi - lo), 0, 1)
+                for value, (lo, hi) in zip(cues, (_LABIAL_HIGH_DB, _LABIAL_GRAVE_DB, _LABIAL_BURST_DB))
+            )
+            weights = (
+                _LABIAL_STOP_WEIGHTS
+                if min(before[a:b].min(), after[a:b].min()) - level_db[a:b].min() >= _CLOSURE_DEPTH_DB
+                else _LABIAL_MURMUR_WEIGHTS
+            )
+            labial = (
+                np.dot(weights, (high_cue, transition, grave_cue, burst_cue)) / sum(weights) >= _LABIAL_MIN
+            )
+        if labial:
             out[max(a, b - _CLOSURE_HOPS) : b] = 1.0  # (up to the release)
         else:
             other[a:b] = 1.0
     return out, other
+
+
+def _ratio_db(numerator: np.ndarray, denominator: np.ndarray) -> float:
+    """10 log10 of the ratio of two bands' summed energies (each at least 1e-20)."""
+    return float(10 * np.log10(max(numerator.sum(), 1e-20) / max(denominator.sum(), 1e-20)))
 
 
 def _fill(values: np.ndarray, default: float, reach: int = 15) -> np.ndarray:
@@ -312,7 +361,7 @@ def acoustic_curves(
     The jaw opens once per syllable nucleus (voiced, near the loudest sound around it), by how open its vowel
     is (F1) and a little by stress, GESTURE_LEAD_S ahead of its sound and from rest ~0.2 s before a phrase;
     voiced sound keeps it at least a little open; rounding follows a low F2, spreading a high F2; the lips
-    meet only at consonants whose spectrum and F2 transitions sound bilabial (_labial_closures: about a third
+    meet only at consonants whose spectrum and F2 transitions sound bilabial (_labial_closures: about half
     of read English p/b/m, so less surely than on the phone path), while at the others the jaw rises part way
     with the lips apart; outside speech it rests. No frame depends on audio more than
     LOOKAHEAD_S after it (prosody.loudness, normalised to the whole clip, is not used).
