@@ -192,3 +192,29 @@ def test_a_lower_lip_let_go_after_f_or_v_parts_over_two_frames(rig, clips):
                     fast.setdefault(name, []).append(i)
     assert releases >= 2  # "of her", "for" in the LibriVox clips
     assert not fast, fast
+
+
+def test_lips_close_into_a_p_b_m_or_f_v_over_two_frames(rig, clips):
+    # "uh f", "ay p": the lips close for a p/b/m or tuck for an f/v over ~60-100 ms, ending at the phone (its
+    # frames stay shut), so the frame before it shows them on their way: from the opening's widest frame in
+    # the four before the closure, no single frame does more than 3/4 of the closing (it went from wide open
+    # to tucked in one frame: RD_Radio40 frames 146 -> 147, jawOpen 0.23 -> 0.12 and the tuck 0 -> 0.9).
+    # Where the mouth opened for fewer than four frames since the last closure or tuck, there is no room for
+    # it: a vowel of one or two frames between two closures is open over two frames or none, and one of three
+    # keeps its widest frame beside its release.
+    rig = rig.closed_at_rest()
+    closings, fast = 0, {}
+    for name, curves in clips.items():
+        held = (curves["mouthClose"] >= 0.95) | (curves["mouthRollLower"] >= 0.85)
+        gaps = _gaps(rig, curves)
+        for i in range(5, len(gaps)):
+            if not held[i] or held[i - 4 : i].any():
+                continue
+            peak = i - 4 + int(np.argmax(gaps[i - 4 : i]))
+            drop = gaps[peak] - gaps[i]
+            if drop > STATES["mouth"][1]:
+                closings += 1
+                if np.max(gaps[peak:i] - gaps[peak + 1 : i + 1]) > 0.75 * drop:
+                    fast.setdefault(name, []).append(i)
+    assert closings >= 10
+    assert not fast, fast

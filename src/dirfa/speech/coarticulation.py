@@ -136,6 +136,20 @@ PARTED_CHANCE = 0.4
 PARTED_JAW = (0.05, 0.09)
 PARTED_HOLD_S = (0.2, 0.6)
 PARTED_FALL_S = 0.3
+# Lips close for a p/b/m or tuck for an f/v over ~60-100 ms (Löfqvist & Gracco 1997, JSLHR 40:877: closing
+# movements of the lips and jaw), and the closure is complete at the phone's acoustic start: at 25 fps the frame
+# before it shows them on their way. _hold_envelope's closing ramp takes under a third of the sound before (so
+# a short vowel keeps its open middle), mostly less than a frame: the frame before a closure showed the vowel
+# wide open and the next one shut or tucked (review: RD_Radio40 frames 146 -> 147, "uh f" open -> tucked). The
+# frame before a closure or tuck is held at least this much (_close_in_time), unless it is the only frame of
+# its vowel; the closure's own frames stay as they were. (p/b/m, f/v): the share that leaves that frame about
+# half the lips' gap on the rig (the astronaut closed at rest, jawOpen 0.3: the gap 0.114 mouth widths falls to
+# 0.054 at a closure of 0.3 with mouthClose raised to 0.4 by _lips_in_time, to 0.049 at a tuck of 0.5; 0.5 of
+# closure left 0.036, mostly shut a frame early). Where the closing ramp already holds that frame at least half
+# of _CLOSING_STEP over the share and does most of the closing there, the frame before it is held _CLOSING_STEP
+# less than it (a long vowel's 70 ms ramp: "ay p" wide open, then 0.6-0.75 held, then shut).
+CLOSING_SHARE = (0.3, 0.5)
+_CLOSING_STEP = 0.4
 _JAW_AT_TUCK = 0.12  # jaw while the lower lip is tucked under the upper teeth (f, v)
 _TUCK = 0.9  # mouthRollLower for f, v
 _QUIET_DB = 25.0  # breaths are typically 20-30 dB under the speech around them
@@ -578,6 +592,8 @@ def mouth_curves(
     frames = fine.mean(axis=1)
     closure_f = _frame_holds(segments, frozenset({"P", "B", "M"}), closure, fps=fps, lead_s=lead_s)
     tuck_f = _frame_holds(segments, frozenset({"F", "V"}), tuck, fps=fps, lead_s=lead_s)
+    before = _openness({name: frames[:, i] for i, name in enumerate(MOUTH_TRACKS)})
+    closure_f, tuck_f = _close_in_time(segments, closure_f, tuck_f, before, fps=fps, lead_s=lead_s)
     tuck_f = _untuck_in_time(tuck_f, LIPS_MAX_SPEED_PER_S / fps)
     release_f = release.reshape(n_frames, _SUBSAMPLES).mean(axis=1)
     frames = _apply_holds(frames, closure_f, tuck_f, release_f)
@@ -834,7 +850,9 @@ def no_single_frames(
                 # alone in that state: "p ah m" with a one-frame m after a two-frame vowel, where closing the
                 # vowel's second frame to give the m two frames leaves its first open for one. The other
                 # neighbour first when it has frames to spare.
-                free.sort(key=lambda j: _leaves_single(state, j, j + (j - i)))
+                # Then the one that is not on the lips' way into a p/b/m or f/v or out of an f/v: opened like
+                # the vowel, they would close or part in one frame (_on_the_way).
+                free.sort(key=lambda j: (_leaves_single(state, j, j + (j - i)), _on_the_way(out, held, i, j)))
                 if free:
                     # 60 % of the shape, or more until the neighbour is in that state: the lips' gap is not
                     # linear in the tracks (a partly pressed lip), and a neighbour left just short of the
@@ -867,6 +885,18 @@ def _leaves_single(state: np.ndarray, j: int, beyond: int) -> bool:
     return 0 <= after < n and state[after] == -state[j]
 
 
+def _on_the_way(out: dict[str, np.ndarray], held: np.ndarray, i: int, j: int) -> bool:
+    """Whether frame j, beside frame i, shows the lips on their way into or out of a lower-lip tuck or into a
+    closure: one of the two frames before a held closure or tuck (_close_in_time), or the frame after a tuck
+    (_untuck_in_time). Given the shape of an opening at i, they would close or part in one frame. (A p/b/m's
+    release may part them fast: the burst.)"""
+    if held[j]:
+        return False
+    if j > i:
+        return bool(held[j + 1 : j + 3].any())
+    return j >= 1 and "mouthRollLower" in out and float(out["mouthRollLower"][j - 1]) >= 0.85
+
+
 def _no_one_frame_peaks(out: dict[str, np.ndarray], names: list[str]) -> None:
     """In place: the larger neighbour of every one-frame peak of openness reaches the peak or the top of
     _SHOWN_RANGE, taking as much of the peak frame's shape as that needs.
@@ -888,7 +918,9 @@ def _no_one_frame_peaks(out: dict[str, np.ndarray], names: list[str]) -> None:
         free = [j for j in (i - 1, i + 1) if not held[j]]
         if not free or max(measure[j] for j in free) >= target:
             continue
-        j = max(free, key=lambda k: measure[k])
+        # Not a frame on the lips' way into a p/b/m or f/v or out of an f/v where the other one can take it
+        # (_close_in_time, _untuck_in_time: lips that close and leave the teeth over two frames).
+        j = max(free, key=lambda k: (not _on_the_way(out, held, i, k), measure[k]))
         own = {name: float(out[name][j]) for name in names}
         for share in (0.25, 0.5, 0.75, 1.0):
             for name in names:
@@ -909,6 +941,67 @@ def _lips_in_time(close: np.ndarray, max_step: float) -> np.ndarray:
     """Lips that approach a closure in the frame before it and part over the frame after: mouthClose is
     only ever raised, so every closure keeps its frames shut and open vowels lose at most an edge frame."""
     return -_jaw_in_time(-close, max_step)
+
+
+def _close_in_time(
+    segments: list[tuple[str, float, float]],
+    closure: np.ndarray,
+    tuck: np.ndarray,
+    openness: np.ndarray,
+    *,
+    fps: float,
+    lead_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame closure and tuck holds (_frame_holds) in which the frame before a p/b/m's or f/v's first held
+    frame is on its way there: held at least CLOSING_SHARE (_apply_holds then brings the jaw and lips that far
+    towards the closure), so the lips close over two frames, not from wide open in one; where the closing ramp
+    already holds that frame well past the share, the frame before it starts on the way too. Only raised, and
+    only where the mouth was open for more than that frame: not where the frame before it is held too (a
+    vowel of one frame between closures: open over two frames or none, no_single_frames), nor in a pause, nor
+    where it is the only frame showing its vowel and the frame before it is less open (a fast "t ah m": that
+    frame is its opening; a vowel on one frame after a consonant as open as it, "z uh f", closes from the
+    consonant's frame), nor where it is already under half as open as the wider of the two frames before it.
+    openness: per frame, before these holds (_openness)."""
+    closure, tuck = closure.astype(np.float64), tuck.astype(np.float64)
+    n = closure.shape[0]
+    if n < 3 or not segments:
+        return closure, tuck
+    held = (closure >= 0.95) | (tuck >= 0.95)
+    starts = np.array([start for _, start, _ in segments])
+    shown = np.arange(n) / fps + lead_s
+    k = np.clip(np.searchsorted(starts, shown, side="right") - 1, 0, len(segments) - 1)
+
+    def may_close(j: int) -> bool:
+        if j < 1 or held[j] or held[j - 1]:
+            return False
+        phone = segments[k[j]][0]
+        alone = phone in VOWELS and k[j - 1] != k[j] and openness[j - 1] < 0.8 * openness[j]
+        return phone != SILENCE and not alone
+
+    for i in range(2, n):
+        if not held[i] or held[i - 1] or not may_close(i - 1):
+            continue
+        into, share = (closure, CLOSING_SHARE[0]) if closure[i] >= 0.95 else (tuck, CLOSING_SHARE[1])
+        if openness[i - 1] > 0.5 * openness[max(i - 3, 0) : i - 1].max():
+            into[i - 1] = max(into[i - 1], share)  # (else already on its way: the jaw rising for it)
+        # The closing ramp itself mostly shut that frame (a long vowel's ramp reaches back ~70 ms): the frame
+        # before it starts on the way, unless an f/v lets go within the three frames before that: its lip leaves
+        # the teeth over two frames (_untuck_in_time), and a vowel of three frames between two tucks ("f ow v")
+        # keeps its middle frame's opening beside it. (A p/b/m's release may part the lips in one: the burst.)
+        # Only where the ramp held the frame after it past CLOSING_SHARE + _CLOSING_STEP / 2, where that frame
+        # does most of the closing (over 0.6 of it from the widest of the frames before), and not on a vowel's
+        # widest frame: a vowel seen on it keeps the frame before it too.
+        vowel = segments[k[i - 2]][0] in VOWELS and i >= 3 and k[i - 3] != k[i - 2]
+        if (
+            into[i - 1] >= share + 0.5 * _CLOSING_STEP
+            and may_close(i - 2)
+            and not vowel
+            and not (tuck[max(i - 5, 0) : i - 2] >= 0.95).any()
+            and openness[i - 2] - openness[i - 1]
+            > 0.6 * (openness[max(i - 4, 0) : i - 1].max() - openness[i])
+        ):
+            into[i - 2] = max(into[i - 2], into[i - 1] - _CLOSING_STEP)
+    return closure, tuck
 
 
 def _untuck_in_time(tuck: np.ndarray, max_step: float) -> np.ndarray:
