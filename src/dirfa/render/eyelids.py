@@ -226,6 +226,25 @@ LID_PULL_MAX = 0.85
 LID_CAP_OVER = 0.08
 LID_CAP_GAP = 0.1
 LID_HUE_OF_LIGHT = 0.7  # ... and takes this share of its hue (chroma at the lid's own level)
+# ... that hue as the photo's own upper-lid skin has it at the lid's lightness: the skin between the lashes and the
+# brow (SHADE_FROM_PER_EYE above the lid edge up to BROW_BONE_TO of the way to the brow, skin-coloured pixels within
+# SHADE_CHROMA_TOLERANCE of the face's chromaticity and SHADE_LUM_RANGE of its luminance), its chromaticity fitted
+# as a straight line in its luminance, read between the SHADE_PERCENTILES of it. A painting shades warm skin into
+# saturated shadow: at the under-eye skin's chromaticity at a shadowed lid's lightness the lid was a grey-mauve
+# ellipse on orange skin (art_13, the under-eye skin a peach-mauve eye bag); a photo's shading keeps its hue, and
+# the line is flat.
+SHADE_FROM_PER_EYE = 0.1
+SHADE_CHROMA_TOLERANCE = 0.1
+SHADE_LUM_RANGE = (0.3, 1.5)
+SHADE_PERCENTILES = (10, 90)
+SHADE_MIN_PIXELS = 24
+# ... and its lightness: the point it is pulled towards (and capped at) is no lighter than SHADE_LIGHT_OF_SKIN of that
+# skin's SHADE_LIGHT_PERCENTILE luminance, unless the skin above the cover it carries down is lighter. A socket in a
+# brow's shadow, its lit under-eye skin well out of it, pulled the closed lid up out of the shadow nearly as light as
+# the lit cheek: a pale grey-mauve ellipse in a dark orange socket (art_13's right eye, lid ~132 on upper-lid skin of
+# median 69, 75th percentile 96).
+SHADE_LIGHT_PERCENTILE = 75
+SHADE_LIGHT_OF_SKIN = 1.0
 # The photo's lid line past the outer corner landmark (a painted liner, a made-up eye): read in a band this far
 # (eye widths) either side of the corner-to-corner line, as a line darker than this share of the skin on both
 # sides of it, up to this far (eye widths; LASH_REMOVE_PAST_CORNER clears its tail beyond that), in one run
@@ -270,6 +289,20 @@ LASH_FRINGE_SHARE = 0.8
 LASH_FRINGE_OPACITY = 0.6
 LASH_STRANDS = 97
 LASH_LIGHTER_THAN_SKIN = 0.5  # the lash colour is never lighter than this share of the lid skin
+# The closed lash line's top is as soft as the photo's own lid line: across the photo's upper lid edge (at EDGE_COLUMNS
+# places over EDGE_S of the lid, from EDGE_H eye widths about it), the steepest one-pixel rise from the lash line's
+# darkest up to the skin above (its EDGE_SKIN_PERCENTILE), as a share of that whole rise, the median over the places
+# with EDGE_MIN_CONTRAST or more. The line's top ramps in over 1 / that share px (a ramp's steepest one-pixel step is
+# that share of it), at most EDGE_RAMP_MAX_PX and EDGE_RAMP_MAX_PER_EYE eye widths, down from the lid edge (no darker
+# skin above it), the line carried that much lower so it keeps its weight. A one-pixel hard top on a soft photo read
+# as a pen stroke (sad1: one-pixel-step share 0.77 on the line, ~0.5 on the photo's lid edges).
+EDGE_COLUMNS = 13
+EDGE_S = (0.25, 0.75)
+EDGE_H = (-0.08, 0.15)
+EDGE_SKIN_PERCENTILE = 90
+EDGE_MIN_CONTRAST = 15.0
+EDGE_RAMP_MAX_PX = 3.0
+EDGE_RAMP_MAX_PER_EYE = 0.15
 # The photo's own upper lashes, which stand up from the open lid edge, hang down from the closed one: read once
 # in the photo, on a grid in lid coordinates (s along the landmarks' lid 0..1, height above its edge up to
 # PHOTO_LASH_H_PER_EYE eye widths, but no more than PHOTO_LASH_PER_BROW of the way to the brow, whose hairs are
@@ -337,6 +370,14 @@ class LidColours:
     photo_lashes: tuple[np.ndarray, ...]
     photo_lash_px: np.ndarray
     inner_pale: np.ndarray
+    # (2, 2, 4) the photo's upper-lid skin as it is shaded, per eye: at its dark and its light end (see SHADE_*) its
+    # luminance (0..255) and chromaticity (RGB over their sum); None: not sampled (the lid keeps the light's hue)
+    lid_shade: np.ndarray | None = None
+    # (2,) the luminance (0..255) the closed lid is pulled up to at most (see SHADE_LIGHT_*); None: not sampled
+    lid_light_max: np.ndarray | None = None
+    # (2,) how sharp the photo's upper lid line is: its steepest one-pixel step's share of its depth (see EDGE_*); None:
+    # not sampled (the closed line's top is a one-pixel ramp)
+    lid_edge_share: np.ndarray | None = None
     # (2, UNDER_LID_COLUMNS) how far the dark under the open upper lid edge reaches down over the eye, in eye
     # widths, corner to corner (see _under_lid and draw_uncovered); None: not sampled (nothing uncovered is drawn)
     under_lid_per_eye: np.ndarray | None = None
@@ -451,6 +492,68 @@ def _skin_tone(
     cols = np.nonzero(columns)[0].astype(np.float32)
     tone = np.stack([np.interp(at, cols, tone[:, k]) for k in range(3)], axis=1).astype(np.float32)
     return cv2.GaussianBlur(tone[None], (0, 0), 1.5, borderType=cv2.BORDER_REPLICATE)[0]
+
+
+def _upper_lid_shade(
+    image: np.ndarray, lid: np.ndarray, up: np.ndarray, brow_up_px: float, face_skin: np.ndarray | None
+) -> tuple[np.ndarray, float] | None:
+    """(2, 4) the photo's upper-lid skin over a lid edge (9, 2) as it is shaded: at the SHADE_PERCENTILES of its
+    luminance, that luminance and the chromaticity (RGB over their sum) a straight line fitted to the skin's
+    chromaticity against its luminance gives there; and the luminance a closed lid is pulled up to at most (see
+    SHADE_LIGHT_*); None where too little of it is skin."""
+    if face_skin is None:
+        return None
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    start = SHADE_FROM_PER_EYE * eye_w
+    heights = np.linspace(
+        start, max(BROW_BONE_TO * brow_up_px, start + 2.0), BROW_BONE_ROWS, dtype=np.float32
+    )
+    along = _resample(lid, TEXTURE_COLUMNS)[2:-2]
+    band = _sample(image, along[None, :, :] + heights[:, None, None] * up[None, None, :]).reshape(-1, 3)
+    lum = band.mean(axis=1)
+    face_lum = max(float(face_skin.mean()), 1.0)
+    chroma = band / np.maximum(band.sum(axis=1, keepdims=True), 1.0)
+    face_chroma = face_skin / max(float(face_skin.sum()), 1.0)
+    keep = (np.abs(chroma - face_chroma).max(axis=1) < SHADE_CHROMA_TOLERANCE) & (
+        (lum > SHADE_LUM_RANGE[0] * face_lum) & (lum < SHADE_LUM_RANGE[1] * face_lum)
+    )
+    if keep.sum() < SHADE_MIN_PIXELS:
+        return None
+    lum, chroma = lum[keep], chroma[keep]
+    ends = np.percentile(lum, SHADE_PERCENTILES).astype(np.float64)
+    light_max = SHADE_LIGHT_OF_SKIN * float(np.percentile(lum, SHADE_LIGHT_PERCENTILE))
+    if ends[1] - ends[0] < 2.0:  # (no shading to read a slope from: its hue throughout)
+        flat = np.median(chroma, axis=0)
+        return np.array([[ends[0], *flat], [ends[1], *flat]], np.float32), light_max
+    centred = lum - lum.mean()
+    slope = (centred @ (chroma - chroma.mean(axis=0))) / max(float(centred @ centred), 1e-6)
+    at = chroma.mean(axis=0)[None, :] + (ends - lum.mean())[:, None] * slope[None, :]
+    return np.concatenate([ends[:, None], at], axis=1).astype(np.float32), light_max
+
+
+def _edge_share(image: np.ndarray, lid: np.ndarray) -> float:
+    """How sharp the photo's upper lid line (9, 2) is: the steepest one-pixel rise across it as a share of the whole
+    rise from the lash line to the skin above (see EDGE_*); 1 (sharp) where no place shows it."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
+    s = np.linspace(EDGE_S[0], EDGE_S[1], EDGE_COLUMNS, dtype=np.float32)
+    edge_h = _height_at(lid, lid[0], along, up, eye_w, s).astype(np.float32)
+    quarter = 4  # samples per pixel
+    h = np.arange(EDGE_H[0] * eye_w, EDGE_H[1] * eye_w, 1.0 / quarter, dtype=np.float32)
+    xy = lid[0] + (s[:, None, None] * eye_w) * along + (edge_h[:, None] + h[None, :])[..., None] * up
+    profiles = _mean3(_sample(image, xy))
+    darkest_to = max(int(np.searchsorted(h, 0.5 * EDGE_H[1] * eye_w)), 1)
+    shares = []
+    for profile in profiles:
+        low = int(np.argmin(profile[:darkest_to]))
+        rise = profile[low:]
+        if len(rise) <= quarter:
+            continue
+        contrast = float(np.percentile(rise, EDGE_SKIN_PERCENTILE)) - float(rise[0])
+        if contrast < EDGE_MIN_CONTRAST:
+            continue
+        shares.append(min(float(np.max(rise[quarter:] - rise[:-quarter])) / contrast, 1.0))
+    return float(np.median(shares)) if shares else 1.0
 
 
 def _hair_in_front(
@@ -737,7 +840,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
     hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px, pales = ([] for _ in range(8))
-    unders = []
+    unders, shade, edges = [], [], []
     for upper, lower, brow, iris in (
         (
             topo.EYE_RIGHT_UPPER,
@@ -801,6 +904,8 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         lights.append(light)
         shares.append(share)
         brows.append(brow_up / eye_w)
+        shade.append(_upper_lid_shade(image, lid, up, brow_up, face_skin))
+        edges.append(_edge_share(image, lid))
         reaches.append(_outer_reach(image, lid, outer_first=upper is topo.EYE_RIGHT_UPPER))
         grid, px = _photo_lashes(image, lid, brow_up)
         photo_lashes.append(grid)
@@ -825,6 +930,9 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         photo_lash_px=np.array(lash_px, np.float32),
         inner_pale=np.array(pales, np.float32),
         under_lid_per_eye=np.array(unders, np.float32) if len(unders) == 2 else None,
+        lid_edge_share=np.array(edges, np.float32),
+        lid_shade=None if any(x is None for x in shade) else np.array([x[0] for x in shade], np.float32),
+        lid_light_max=None if any(x is None for x in shade) else np.array([x[1] for x in shade], np.float32),
     )
 
 
@@ -1146,7 +1254,9 @@ def draw_lids(
         reach = min(reach, COVER_MAX_PER_BROW * float(colours.brow_up_per_eye[side]) * eye_w)
         reach = max(reach, 2.0)
         lash_px = max(LASH_MIN_PX, LASH_PER_EYE * eye_w) * (0.6 + 0.4 * b)  # at its thickest
-        hang = int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px)) + 2  # the lashes reach below the edge
+        hang = (
+            int(np.ceil((1 + LASH_FRINGE_SHARE) * lash_px + EDGE_RAMP_MAX_PX)) + 2
+        )  # the lashes reach below the edge
         # ... and the photo's own, hanging down from it
         photo_lashes, lash_grid_px = colours.photo_lashes[side], float(colours.photo_lash_px[side])
         hang = max(hang, int(np.ceil(PHOTO_LASH_DROP * len(photo_lashes) / lash_grid_px * eye_w)) + 2)
@@ -1213,7 +1323,16 @@ def draw_lids(
             whole = _smoothstep(-COVER_PAST_INNER_S[1], -COVER_PAST_INNER_S[0], from_inner)
             ends_inner += inner_pale * (np.maximum(whole, ends_inner) - ends_inner)
         ends = _smoothstep(-past_s, COVER_TAPER_S, from_outer) * ends_inner
-        cover = np.clip(d + 0.5, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (ends * fade_in)
+        # (the line's top ramps in over `ramp` px as softly as the photo's lid line, see EDGE_*: the cover reaches that
+        # much further below the edge, under it, or the photo's eye showed through the ramp)
+        ramp = 1.0
+        if colours.lid_edge_share is not None:
+            ramp = 1.0 / max(float(colours.lid_edge_share[side]), 1e-3)
+            ramp = max(min(ramp, EDGE_RAMP_MAX_PX, EDGE_RAMP_MAX_PER_EYE * eye_w), 1.0)
+        lower = ramp - 1.0
+        cover = (
+            np.clip(d + 0.5 + lower, 0.0, 1.0) * _smoothstep(0.0, 1.0, (top - d) / feather) * (ends * fade_in)
+        )
         # The canvas (the warped region) may end inside the window, short of where the lash removal past the
         # corners fades out: there the lid's changes fade out too, or they stopped at its edge in a straight
         # line, a pale tab beside a painted liner wing (art_1's left eye, art_3's right).
@@ -1307,6 +1426,7 @@ def draw_lids(
         tone = _sample_at(smooth, xs + to_top * up[0], ys + to_top * up[1])
         # (evened out along the lid: a dark spot above one column must not run down the lid as a streak)
         tone = _blur(tone, max(1.0, TONE_ALONG_PER_EYE * eye_w), 0.0)
+        carried = _mean3(tone)  # (its luminance before it is lifted or pulled)
         # Grain: the skin's fine detail above the cover, mirrored back and forth over a band (so it never
         # reaches the brow), riding with the lid.
         grain_sigma = min(max(GRAIN_SIGMA_PX, GRAIN_SIGMA_PER_EYE * eye_w), GRAIN_SIGMA_MAX_PX)
@@ -1374,6 +1494,12 @@ def draw_lids(
         tone = tone * _rgb(1.0 + lift)
         # ... and no darker than between the brow bone and the skin under the eye, in its body.
         light = _along(colours.lid_light[side], at)
+        ceiling = 1.0 + LID_CAP_OVER  # (the cap below, as a share of the light's luminance)
+        if colours.lid_light_max is not None:
+            # (no lighter than the photo's upper-lid skin, see SHADE_LIGHT_*, or the skin it carries down)
+            light_max = np.maximum(float(colours.lid_light_max[side]), carried)
+            light = light * _rgb(np.minimum(light_max / np.maximum(_mean3(light), 1.0), 1.0))
+            ceiling = np.minimum(ceiling, light_max / np.maximum(_mean3(light), 1.0))
         light_lum = np.maximum(_mean3(light), 1.0)
         gap = 1.0 - _mean3(tone) / light_lum
         pull = (
@@ -1385,14 +1511,23 @@ def draw_lids(
         tone += _rgb(pull) * (light - tone)
         # ... nor lighter than it by more than LID_CAP_OVER: a lid lighter than all the skin round the eye is
         # a pale patch (hair, a lit fold or glitter carried down from above the crease): pulled down to it.
-        over = _mean3(tone) / light_lum - (1.0 + LID_CAP_OVER)
+        # (and where the light was capped at the photo's upper-lid skin, see SHADE_LIGHT_*, no lighter than that at all)
+        over = _mean3(tone) / light_lum - ceiling
         cap = _smoothstep(0.0, LID_CAP_GAP, over) * (1.0 - _smoothstep(0.3, 1.0, v)) * body
-        tone += _rgb(cap) * (light * (1.0 + LID_CAP_OVER) - tone)
+        tone += _rgb(cap) * (light * _rgb(np.broadcast_to(ceiling, cap.shape)) - tone)
         # ... and of the skin's hue round the eye, in its body: carried down from a crease under a lock of
         # white hair, or under eye shadow, the lid otherwise wears that cast (a grey-white smudge).
         hue = LID_HUE_OF_LIGHT * (1.0 - _smoothstep(0.3, 1.0, v)) * body
-        level = _rgb(_mean3(tone) / light_lum)
-        tone += _rgb(hue) * (light * level - tone)
+        level = _mean3(tone)
+        if colours.lid_shade is None:
+            tone += _rgb(hue) * (light * _rgb(level / light_lum) - tone)
+        else:
+            # (the hue the photo's upper-lid skin has at this lightness: see SHADE_*)
+            (dark, *dark_c), (lit, *lit_c) = colours.lid_shade[side]
+            t = _rgb(np.clip((level - dark) / max(lit - dark, 1e-3), 0.0, 1.0))
+            chroma = _plane(np.array(dark_c, np.float32), level.shape)
+            chroma += t * (_plane(np.array(lit_c, np.float32) - np.array(dark_c, np.float32), level.shape))
+            tone += _rgb(hue) * (chroma * _rgb(3.0 * level) - tone)
         across = np.clip(1 - (2 * s - 1) ** 2, 0.0, 1.0)
         # Convex: a touch lighter over the eyeball's middle, darker where the lid turns under to the lash
         # line and towards the corners; a faint crease where the skin above folded over the open lid.
@@ -1407,9 +1542,10 @@ def draw_lids(
         drawn += a * (skin - drawn)
         # The eyeball in the lid's shade under its edge (the slit still open: the full travel's remaining share).
         slit = np.minimum((LID_SHADOW_OF_SLIT * (1.0 - b)) * full, LID_SHADOW_PER_EYE * eye_w)
-        under = np.clip(-d / np.maximum(slit, 0.5), 0.0, 1.0)
+        # (from under the cover's edge, `lower` below the lid edge)
+        under = np.clip(-(d + lower) / np.maximum(slit, 0.5), 0.0, 1.0)
         shadow = (LID_SHADOW * _ramp(*LID_SHADOW_BLINK, b)) * (1.0 - under)
-        shadow *= np.clip(0.5 - d, 0.0, 1.0) * inside_s
+        shadow *= np.clip(0.5 - d - lower, 0.0, 1.0) * inside_s
         drawn *= _rgb(1.0 - shadow)
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
         # thickest over the middle and outer third, in the photo's lash colour.
@@ -1417,11 +1553,12 @@ def draw_lids(
         profile = LASH_INNER_SHARE + (1 - LASH_INNER_SHARE) * _smoothstep(0.0, 0.5, from_inner)
         profile = profile - (1 - LASH_OUTER_SHARE) * _smoothstep(0.8, 1.0, from_inner)
         width_px = lash_px * profile
-        below = np.clip(0.7 - d, 0.0, 1.0)  # anti-aliased top, at the lid edge
-        core = _smoothstep(-width_px - 0.7, -0.35 * width_px, d)
+        # (its top ramping in as softly as the photo's own lid line, the line carried lower by that: see EDGE_*)
+        below = np.clip((0.7 - d) * (1.0 / ramp), 0.0, 1.0)  # anti-aliased top, at the lid edge
+        core = _smoothstep(-width_px - 0.7 - lower, -0.35 * width_px - lower, d)
         strand_at = np.mod(s * span_w / LASH_STRAND_PX, LASH_STRANDS - 1)
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
-        fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7, -width_px, d) * strand
+        fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7 - lower, -width_px - lower, d) * strand
         lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
         lash_a = lash_a * fade_in
         # The photo's own lashes hang down from the edge below it (flipped: what stood PHOTO_LASH_DROP * k px
