@@ -128,8 +128,7 @@ def cut_clip(path: Path, seconds: float, tmp: Path) -> Path:
 
 def load_revision(rev: str) -> object:
     """speech/coarticulation.py as of git revision `rev`, as a module beside the working tree's."""
-    folder = tempfile.mkdtemp(prefix="dirfa_coart_")
-    return results_md.module_at(rev, "src/dirfa/speech/coarticulation.py", "coarticulation_baseline", folder)
+    return results_md.module_at(rev, "src/dirfa/speech/coarticulation.py", "coarticulation_baseline")
 
 
 @contextlib.contextmanager
@@ -421,9 +420,8 @@ def acoustic_path(revision: str | None) -> tuple[str, str]:
 
     variants: dict[str, object] = {}
     if revision:
-        folder = tempfile.mkdtemp(prefix="dirfa_acoustic_")
         variants[revision] = results_md.module_at(
-            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline", folder
+            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline"
         )
     variants["now"] = acoustic
     per_take = []
@@ -569,9 +567,8 @@ def acoustic_places(revision: str | None) -> tuple[str, str]:
 
     variants: dict[str, object] = {}
     if revision:
-        folder = tempfile.mkdtemp(prefix="dirfa_acoustic_")
         variants[revision] = results_md.module_at(
-            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline", folder
+            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline"
         )
     variants["now"] = acoustic
 

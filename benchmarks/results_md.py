@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -97,9 +98,13 @@ def append(title: str, body: str, *, command: str) -> None:
     print(f"\nappended to {RESULTS}")
 
 
-def module_at(rev: str, path: str, name: str, folder: Path) -> ModuleType:
-    """The repository file `path` as of git revision `rev` (git show: read-only), written into `folder` and
-    imported as module `name`, beside the working tree's (old code against new in one process)."""
+def module_at(rev: str, path: str, name: str, folder: Path | None = None) -> ModuleType:
+    """The repository file `path` as of git revision `rev` (git show: read-only), written into `folder` (default:
+    a temporary folder, removed once the module is imported) and imported as module `name`, beside the working
+    tree's (old code against new in one process)."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="dirfa-baseline-") as temporary:
+            return module_at(rev, path, name, Path(temporary))
     source = subprocess.run(
         ["git", "show", f"{rev}:{path}"], cwd=REPO, check=True, capture_output=True
     ).stdout

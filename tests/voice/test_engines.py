@@ -181,3 +181,15 @@ def test_festival_hts_pitch_moves_the_voice_and_keeps_its_timing() -> None:
     assert abs(higher.duration_s - normal.duration_s) < 0.1
     assert [p for p, _, _ in higher.phones] == [p for p, _, _ in normal.phones]
     assert higher.phones[-1][2] == pytest.approx(higher.duration_s, abs=0.02)
+
+
+def test_festival_leaves_no_files_behind_while_it_runs(tmp_path, monkeypatch) -> None:
+    # A server or batch worker is often stopped with SIGKILL, which runs no clean-up: while festival keeps
+    # running between phrases, nothing of ours may sit in the temporary folder.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    festival.close_all()
+    slt = _voice(festival, "slt")
+    assert [p for p, _, _ in festival.speak("Bob met Pam.", slt).phones] == BOB
+    assert festival._server(slt.name).alive
+    assert list(tmp_path.iterdir()) == []
+    festival.close_all()

@@ -93,7 +93,6 @@ class _Server:
         self.name = name
         self.heap_cells = heap_cells
         self.lock = threading.Lock()
-        self.folder = Path(tempfile.mkdtemp(prefix="dirfa-festival-"))
         # festival writes through C stdio, fully buffered into a pipe: stdbuf makes it line-buffered so
         # each answer arrives as soon as it is printed.
         command = ["festival", "--heap", str(self.heap_cells), "--pipe"]
@@ -159,7 +158,12 @@ class _Server:
         return out
 
     def speak(self, text: str, *, rate: float, pitch: float) -> Spoken:
-        wav = self.folder / "phrase.wav"
+        # A folder per phrase, gone when the phrase is read: a process killed between phrases (a server or
+        # worker stopped with SIGKILL) leaves nothing behind in the temporary folder.
+        with tempfile.TemporaryDirectory(prefix="dirfa-festival-") as folder:
+            return self._speak(text, Path(folder) / "phrase.wav", rate=rate, pitch=pitch)
+
+    def _speak(self, text: str, wav: Path, *, rate: float, pitch: float) -> Spoken:
         quoted = text.replace("\\", "\\\\").replace('"', '\\"')
         # Debian's festival passes no pitch option to its HTS engine (it reads -r, not -fm): an HTS voice
         # speaks `pitch` times slower and is played `pitch` times faster — f0 (and formants) scale by `pitch`,
@@ -193,7 +197,6 @@ class _Server:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _settings(name: str, *, rate: float, pitch: float) -> str:
