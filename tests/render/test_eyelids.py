@@ -65,19 +65,13 @@ def test_half_blink_leaves_the_lower_eye_open(portrait, renderer, rest_frame):
 # --- how a closing lid looks: lid coordinates of the right eye (image left), from the rig's open lid ---
 
 
-def _lid_frame(rig, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _lid_frame(
+    rig, shape: tuple[int, ...], lid_coordinates
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Per pixel: s along the open upper lid (0..1 corner to corner, outer corner first) and height above
     it in eye widths; the unit vector up the face; the eye width in pixels."""
-    lid = rig.pose({}).upper_lids_open_xy[0].astype(np.float64)
-    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
-    along = (lid[-1] - lid[0]) / eye_w
-    up = np.array([along[1], -along[0]])
-    up = up if up[1] < 0 else -up
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
-    rel = np.stack([xs - lid[0, 0], ys - lid[0, 1]], axis=-1)
-    s, h = rel @ along / eye_w, rel @ up
-    open_h = np.interp(s, (lid - lid[0]) @ along / eye_w, (lid - lid[0]) @ up)
-    return s, (h - open_h) / eye_w, up, eye_w
+    s, height, up, eye_w = lid_coordinates(rig.pose({}).upper_lids_open_xy[0], shape)
+    return s, height / eye_w, up, eye_w
 
 
 def _shadowed_socket(image: np.ndarray, rig) -> np.ndarray:
@@ -101,10 +95,10 @@ def _gradient_up(frame: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("shadow", [False, True])
-def test_closed_lid_joins_the_skin_above_without_a_seam(astronaut, portrait, rig, shadow):
+def test_closed_lid_joins_the_skin_above_without_a_seam(astronaut, portrait, rig, shadow, lid_coordinates):
     image = _shadowed_socket(astronaut, rig) if shadow else astronaut
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
-    s, height, up, _ = _lid_frame(rig, image.shape)
+    s, height, up, _ = _lid_frame(rig, image.shape, lid_coordinates)
     # Where the synthesised lid's top blends into the warped skin above the eye.
     zone = (s > 0.15) & (s < 0.85) & (height > 0.1) & (height < 0.25)
     rest = _gradient_up(renderer.render({}), up)[zone]
@@ -113,11 +107,13 @@ def test_closed_lid_joins_the_skin_above_without_a_seam(astronaut, portrait, rig
     assert np.percentile(closed, 99) <= np.percentile(rest, 99)
 
 
-def _closed_lash_line(renderer, rig, shape) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _closed_lash_line(
+    renderer, rig, shape, lid_coordinates
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Along the closed right eye, per image column: the lash line's height above the open lid's chord (px,
     darkness-weighted), how much darker than the lid skin the column gets (summed), and its s."""
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
-    s, height, up, eye_w = _lid_frame(rig, shape)
+    s, height, up, eye_w = _lid_frame(rig, shape, lid_coordinates)
     lid = rig.pose({}).upper_lids_open_xy[0]
     chord_h = ((np.stack(np.mgrid[0 : shape[0], 0 : shape[1]][::-1], axis=-1) - lid[0]) @ up).astype(
         np.float64
@@ -135,8 +131,10 @@ def _closed_lash_line(renderer, rig, shape) -> tuple[np.ndarray, np.ndarray, np.
     return np.array(ys, np.float64), np.array(darkness), np.array(cols), float(skin)
 
 
-def test_closed_lash_line_is_a_dark_arc_tapering_to_the_inner_corner(portrait, rig, renderer):
-    heights, darkness, s, skin = _closed_lash_line(renderer, rig, portrait.image.shape)
+def test_closed_lash_line_is_a_dark_arc_tapering_to_the_inner_corner(
+    portrait, rig, renderer, lid_coordinates
+):
+    heights, darkness, s, skin = _closed_lash_line(renderer, rig, portrait.image.shape, lid_coordinates)
     middle = (s > 0.3) & (s < 0.7)
     # Darker than the lid skin, and running along the closed lid's edge (which sags with the lower lid it
     # meets), not along a straight chord.
@@ -216,9 +214,9 @@ def test_closed_eye_is_seen_closed_by_the_landmark_detector(astronaut, renderer)
 # --- the reviewer's defects: dark lid patches, old lashes floating above the lid, hair painted over -------
 
 
-def _brow_bone_luminance(image: np.ndarray, rig) -> float:
+def _brow_bone_luminance(image: np.ndarray, rig, lid_coordinates) -> float:
     """The photo's skin between the right eye's crease and brow (0.35..0.8 of the way up), luminance."""
-    s, height, _, eye_w = _lid_frame(rig, image.shape)
+    s, height, _, eye_w = _lid_frame(rig, image.shape, lid_coordinates)
     brow = rig.points_xyz[list(topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER), :2]
     lid = rig.points_xyz[list(topo.EYE_RIGHT_UPPER), :2]
     brow_up = float(np.median(lid[:, 1].mean() - brow[:, 1])) / eye_w
@@ -226,11 +224,11 @@ def _brow_bone_luminance(image: np.ndarray, rig) -> float:
     return float(np.median(image.astype(np.float32).mean(axis=2)[band]))
 
 
-def _eye_shadow(image: np.ndarray, rig) -> np.ndarray:
+def _eye_shadow(image: np.ndarray, rig, lid_coordinates) -> np.ndarray:
     """The photo with dark eye shadow and a thick liner tail on the right eye: a dark band over the lashes
     and the skin just above them, and a wing past the outer corner (where the old lid sampled its colour
     and left the liner floating)."""
-    s, height, _, eye_w = _lid_frame(rig, image.shape)
+    s, height, _, eye_w = _lid_frame(rig, image.shape, lid_coordinates)
     band = _smooth_box(s, 0.0, 1.0, 0.05) * _smooth_box(height * eye_w, -1.0, 0.2 * eye_w, 1.5)
     wing = _smooth_box(s, -0.15, 0.05, 0.02) * _smooth_box(height * eye_w, 0.0, 0.1 * eye_w, 0.8)
     dark = np.maximum(0.55 * band, 0.8 * wing)
@@ -242,26 +240,30 @@ def _smooth_box(x: np.ndarray, lo: float, hi: float, soft: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("made_up", [False, True])
-def test_closed_lid_is_as_light_as_the_brow_bone_not_a_dark_patch(astronaut, portrait, rig, made_up):
-    image = _eye_shadow(astronaut, rig) if made_up else astronaut
+def test_closed_lid_is_as_light_as_the_brow_bone_not_a_dark_patch(
+    astronaut, portrait, rig, made_up, lid_coordinates
+):
+    image = _eye_shadow(astronaut, rig, lid_coordinates) if made_up else astronaut
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
-    s, height, _, eye_w = _lid_frame(rig, image.shape)
+    s, height, _, eye_w = _lid_frame(rig, image.shape, lid_coordinates)
     edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0]
     lid = rig.pose({}).upper_lids_open_xy[0]
     travel = float(np.median(edge[2:-2, 1] - lid[2:-2, 1])) / eye_w
     # The lid's middle band: above the lash line, below the open edge.
     body = (s > 0.3) & (s < 0.7) & (height < -0.25 * travel) & (height > -0.75 * travel)
     assert body.sum() >= 4
-    assert np.median(closed[body]) > _brow_bone_luminance(image, rig) - 25
+    assert np.median(closed[body]) > _brow_bone_luminance(image, rig, lid_coordinates) - 25
 
 
 @pytest.mark.parametrize("made_up", [False, True])
-def test_photos_lashes_and_liner_do_not_float_above_the_closed_lid(astronaut, portrait, rig, made_up):
-    image = _eye_shadow(astronaut, rig) if made_up else astronaut
+def test_photos_lashes_and_liner_do_not_float_above_the_closed_lid(
+    astronaut, portrait, rig, made_up, lid_coordinates
+):
+    image = _eye_shadow(astronaut, rig, lid_coordinates) if made_up else astronaut
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
-    s, height, _, _ = _lid_frame(rig, image.shape)
-    skin = _brow_bone_luminance(image, rig)
+    s, height, _, _ = _lid_frame(rig, image.shape, lid_coordinates)
+    skin = _brow_bone_luminance(image, rig, lid_coordinates)
     rest = renderer.render({}).astype(np.float32).mean(axis=2)
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
     # Just above the open lid edge, and past the outer corner (a liner wing, a lash clump).
@@ -291,7 +293,7 @@ def _strand_across_the_eye(image: np.ndarray, rig) -> tuple[np.ndarray, np.ndarr
     return np.clip(image + alpha * (pale - image), 0, 255).astype(np.uint8), core > 0
 
 
-def test_light_hair_strand_in_front_of_the_eye_stays_in_front_of_the_closed_lid(astronaut):
+def test_light_hair_strand_in_front_of_the_eye_stays_in_front_of_the_closed_lid(astronaut, lid_coordinates):
     # A close-up (the astronaut's face 4x: eyes ~74 px wide), so the closed lid is many pixels tall.
     close_up = cv2.resize(astronaut[20:230, 130:320], None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
     portrait = load_portrait(close_up)
@@ -299,7 +301,7 @@ def test_light_hair_strand_in_front_of_the_eye_stays_in_front_of_the_closed_lid(
     image, strand = _strand_across_the_eye(close_up, rig)
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
-    s, height, _, eye_w = _lid_frame(rig, image.shape)
+    s, height, _, eye_w = _lid_frame(rig, image.shape, lid_coordinates)
     edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0]
     lid = rig.pose({}).upper_lids_open_xy[0]
     travel = float(np.median(edge[2:-2, 1] - lid[2:-2, 1])) / eye_w
@@ -326,8 +328,10 @@ def test_light_folds_along_the_lid_are_not_taken_for_hair(astronaut, portrait):
     assert folded.hair[0][..., 3].max() <= colours.hair[0][..., 3].max() + 0.05
 
 
-def test_closed_lid_has_no_edge_sharper_than_the_skin_at_its_corners(astronaut, rig, renderer, rest_frame):
-    s, height, up, _ = _lid_frame(rig, astronaut.shape)
+def test_closed_lid_has_no_edge_sharper_than_the_skin_at_its_corners(
+    astronaut, rig, renderer, rest_frame, lid_coordinates
+):
+    s, height, up, _ = _lid_frame(rig, astronaut.shape, lid_coordinates)
     closed = renderer.render({"eyeBlinkRight": 1.0})
     for corner in ((s > -0.15) & (s < 0.08), (s > 0.92) & (s < 1.15)):
         zone = corner & (height > -0.1) & (height < 0.25)
@@ -338,9 +342,9 @@ def test_closed_lid_has_no_edge_sharper_than_the_skin_at_its_corners(astronaut, 
         assert np.percentile(gx[1], 95) <= np.percentile(gx[0], 95) + 4
 
 
-def test_closed_lid_carries_on_the_tone_of_the_skin_above_it(astronaut, rig, renderer):
+def test_closed_lid_carries_on_the_tone_of_the_skin_above_it(astronaut, rig, renderer, lid_coordinates):
     # A real closed lid is the skin above it carried on down to the lashes: no lighter or darker patch.
-    s, height, _, eye_w = _lid_frame(rig, astronaut.shape)
+    s, height, _, eye_w = _lid_frame(rig, astronaut.shape, lid_coordinates)
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
     edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0]
     lid = rig.pose({}).upper_lids_open_xy[0]
@@ -352,13 +356,15 @@ def test_closed_lid_carries_on_the_tone_of_the_skin_above_it(astronaut, rig, ren
     assert abs(float(closed[body].mean() - closed[above].mean())) < 12
 
 
-def test_closed_lid_under_a_shadowed_socket_is_in_the_sockets_own_light(astronaut, portrait, rig):
+def test_closed_lid_under_a_shadowed_socket_is_in_the_sockets_own_light(
+    astronaut, portrait, rig, lid_coordinates
+):
     # Only the socket above the eye is in shadow (the skin under the eye is lit): the closed lid, the skin between its
     # lashes and brow unfolded, is as light as that skin is, neither darker than most of it (a bruise) nor pulled up out
     # of it towards the lit skin under the eye (a pale lens in the shadow: art_13.png, session 13 review).
     image = _shadowed_socket(astronaut, rig)
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
-    s, height, _, eye_w = _lid_frame(rig, image.shape)
+    s, height, _, eye_w = _lid_frame(rig, image.shape, lid_coordinates)
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
     body = (s > 0.3) & (s < 0.7) & (height > -0.2) & (height < -0.05)
     brow = rig.points_xyz[list(topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER), :2]
@@ -377,14 +383,14 @@ def _brush_strokes(image: np.ndarray) -> np.ndarray:
     return np.clip(image + noise[..., None], 0, 255).astype(np.uint8)
 
 
-def test_closed_lid_is_as_textured_as_a_brush_stroked_face(astronaut):
+def test_closed_lid_is_as_textured_as_a_brush_stroked_face(astronaut, lid_coordinates):
     # A painted face is strongly textured all over: a closed lid with a photo's faint grain reads as a
     # smooth pasted patch. (At twice the size, so the lid spans enough pixels to measure its grain.)
     image = _brush_strokes(cv2.resize(astronaut, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
     portrait = load_portrait(image)
     rig = build_rig(portrait)
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
-    s, height, _, _ = _lid_frame(rig, image.shape)
+    s, height, _, _ = _lid_frame(rig, image.shape, lid_coordinates)
 
     def grain(frame: np.ndarray) -> np.ndarray:
         luminance = frame.astype(np.float32).mean(axis=2)

@@ -14,15 +14,6 @@ from dirfa.render.compose import FrameRenderer, plan_output
 CLOSED = {"eyeBlinkRight": 1.0, "eyeBlinkLeft": 1.0}
 
 
-def _lid(rig, ids) -> tuple[np.ndarray, float, np.ndarray]:
-    """An eye's open upper lid edge (9, 2), its width and the unit vector up the face."""
-    lid = rig.points_xyz[list(ids), :2].astype(np.float64)
-    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
-    d = (lid[-1] - lid[0]) / eye_w
-    up = np.array([d[1], -d[0]])
-    return lid, eye_w, up if up[1] < 0 else -up
-
-
 def _on_edge(lid: np.ndarray, t: float) -> np.ndarray:
     """The point of the lid edge at share t of the way from its first corner to its last (along x)."""
     point = lid[0] + t * (lid[-1] - lid[0])
@@ -38,7 +29,7 @@ def _light_specks(frame: np.ndarray, mask: np.ndarray) -> int:
     return int(((lum - median > 10.0) & mask).sum())
 
 
-def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up):
+def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up, lid_edge):
     """Pale specks of glitter, a pixel or two wide, along and just above the open lid edge of both eyes: closed,
     the lid shows none of them (before: its glint mask, blurred, reached ~60 % at a speck's centre, and its
     grain, copied down from the skin above, carried the glitter there back onto the lid)."""
@@ -46,7 +37,7 @@ def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up):
     glittery = image.copy()
     rng = np.random.default_rng(3)
     for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
-        lid, eye_w, up = _lid(rig, ids)
+        lid, eye_w, up = lid_edge(rig, ids)
         for t in np.linspace(0.15, 0.85, 16):
             h = rng.uniform(0.03, 0.15) * eye_w
             x, y = np.round(_on_edge(lid, t) + up * h).astype(int)
@@ -99,12 +90,12 @@ def test_the_eye_under_a_closing_lid_is_in_its_shade(close_up):
     assert max(_slit_over_open(painted, rig, 0.7)) < 0.72
 
 
-def test_the_lids_changes_fade_out_at_the_edge_of_the_warped_region(close_up):
+def test_the_lids_changes_fade_out_at_the_edge_of_the_warped_region(close_up, lid_edge):
     """The lids are drawn on the warped region only, which may end past the outer corner inside the reach of the
     lash removal: a painted liner wing running out of it was filled up to that edge and left beyond it, a straight
     pale edge beside the closed lid (art_1's left eye). At the region's edge the lid changes nothing."""
     image, portrait, rig = close_up
-    lid, eye_w, up = _lid(rig, topo.EYE_RIGHT_UPPER)  # (outer corner first, on the image's left)
+    lid, eye_w, up = lid_edge(rig, topo.EYE_RIGHT_UPPER)  # (outer corner first, on the image's left)
     out = (lid[0] - lid[-1]) / eye_w
     winged = image.copy()
     end = lid[0] + out * 0.4 * eye_w
@@ -127,7 +118,7 @@ def test_the_lids_changes_fade_out_at_the_edge_of_the_warped_region(close_up):
     assert change[rows, 0].max() < 2 and change[rows, 1].max() < 10
 
 
-def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up):
+def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up, lid_edge):
     """Review (issue 14, art_5.png): a band of glitter along the lash line, light and neutral like a lock of white
     hair, was put back in front of the closed lid as a pale cluster (the lid keeps a lock that hangs over it). Dense
     2 px glitter 0.01-0.1 eye widths above both open lid edges: closed, the lid shows no more light specks than
@@ -136,7 +127,7 @@ def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up)
     glittery = image.copy()
     rng = np.random.default_rng(7)
     for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
-        lid, eye_w, up = _lid(rig, ids)
+        lid, eye_w, up = lid_edge(rig, ids)
         for t in np.linspace(0.05, 0.95, 400):
             x, y = np.round(_on_edge(lid, t) + up * rng.uniform(0.01, 0.1) * eye_w).astype(int)
             glittery[y : y + 2, x : x + 2] = rng.uniform(200, 250) * np.array([1.0, 0.98, 0.95])
@@ -186,7 +177,7 @@ def _dark_specks_above(frame: np.ndarray, pose, lo: float = 0.08, hi: float = 0.
     return count
 
 
-def test_lone_long_lashes_leave_no_specks_above_the_closed_lid(close_up):
+def test_lone_long_lashes_leave_no_specks_above_the_closed_lid(close_up, lid_edge, draw_lash):
     """Review (happy.png, full_body_2.png): long lashes standing apart, pulled down with the closing lid, left their
     tips above it as dark specks (a lash a pixel wide kept only ~20-40 % of its blurred fill mask, and the lashes
     above the cover were copied down onto it as grain). The astronaut close-up with ten lone dark lashes 0.2-0.32
@@ -196,21 +187,13 @@ def test_lone_long_lashes_leave_no_specks_above_the_closed_lid(close_up):
     lashed = image.copy()
     rng = np.random.default_rng(7)
     for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
-        lid, eye_w, up = _lid(rig, ids)
+        lid, eye_w, up = lid_edge(rig, ids)
         for t in np.linspace(0.12, 0.88, 10):
             root = _on_edge(lid, t)
             tip = (
                 root + up * rng.uniform(0.2, 0.32) * eye_w + np.array([rng.uniform(-0.08, 0.08) * eye_w, 0.0])
             )
-            cv2.line(
-                lashed,
-                tuple(np.round(root * 16).astype(int)),
-                tuple(np.round(tip * 16).astype(int)),
-                (45, 36, 38),
-                1,
-                cv2.LINE_AA,
-                4,
-            )
+            draw_lash(lashed, root, tip, (45, 36, 38))
     renderer = FrameRenderer(lashed, rig, plan_output(lashed.shape, portrait.face_box))
     opened, closed = rig.pose({}), rig.pose(CLOSED)
     lashes_open = _dark_specks_above(renderer.render_pose(opened), opened)

@@ -14,28 +14,11 @@ from dirfa.face.rig import build_rig
 from dirfa.render.compose import FrameRenderer, plan_output
 
 
-def _lid_coordinates(
-    lid: np.ndarray, shape: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Per pixel: s along the lid edge `lid` (9, 2) (0..1 corner to corner), height above it (px); the unit vector up
-    the face; the eye width (px)."""
-    lid = lid.astype(np.float64)
-    eye_w = float(np.linalg.norm(lid[-1] - lid[0]))
-    along = (lid[-1] - lid[0]) / eye_w
-    up = np.array([along[1], -along[0]])
-    up = up if up[1] < 0 else -up
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
-    rel = np.stack([xs - lid[0, 0], ys - lid[0, 1]], axis=-1)
-    s, h = rel @ along / eye_w, rel @ up
-    edge_h = np.interp(s, (lid - lid[0]) @ along / eye_w, (lid - lid[0]) @ up)
-    return s, h - edge_h, up, eye_w
-
-
-def _socket_in_the_brows_shadow(image: np.ndarray, rig) -> np.ndarray:
+def _socket_in_the_brows_shadow(image: np.ndarray, rig, lid_coordinates) -> np.ndarray:
     """The photo with the right eye's whole upper lid, lash line to brow, in a deep warm shadow (the brow's), the skin
     under the eye left lit: art_13's right eye."""
     lid = rig.points_xyz[list(topo.EYE_RIGHT_UPPER), :2]
-    s, height, _, eye_w = _lid_coordinates(lid, image.shape)
+    s, height, _, eye_w = lid_coordinates(lid, image.shape)
     brow = rig.points_xyz[list(topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER), :2]
     brow_up = float(np.median(lid[:, 1].mean() - brow[:, 1]))
     shadow = np.clip((s + 0.2) / 0.1, 0, 1) * np.clip((1.2 - s) / 0.1, 0, 1)
@@ -45,19 +28,21 @@ def _socket_in_the_brows_shadow(image: np.ndarray, rig) -> np.ndarray:
     return np.clip(image * dark, 0, 255).astype(np.uint8)
 
 
-def test_closed_lid_in_a_shadowed_socket_is_no_lighter_than_its_own_upper_lid_skin(astronaut, portrait, rig):
-    image = _socket_in_the_brows_shadow(astronaut, rig)
+def test_closed_lid_in_a_shadowed_socket_is_no_lighter_than_its_own_upper_lid_skin(
+    astronaut, portrait, rig, lid_coordinates
+):
+    image = _socket_in_the_brows_shadow(astronaut, rig, lid_coordinates)
     renderer = FrameRenderer(image, rig, plan_output(image.shape, portrait.face_box))
     closed = renderer.render({"eyeBlinkRight": 1.0}).astype(np.float32).mean(axis=2)
     lum = image.astype(np.float32).mean(axis=2)
     lid = rig.points_xyz[list(topo.EYE_RIGHT_UPPER), :2]
-    s, height, _, eye_w = _lid_coordinates(lid, image.shape)
+    s, height, _, eye_w = lid_coordinates(lid, image.shape)
     brow = rig.points_xyz[list(topo.BROW_RIGHT_INNER + topo.BROW_RIGHT_OUTER), :2]
     brow_up = float(np.median(lid[:, 1].mean() - brow[:, 1]))
     # The photo's own upper-lid skin: above the lashes, below the brow.
     upper = (s > 0.2) & (s < 0.8) & (height > 0.1 * eye_w) & (height < 0.8 * brow_up)
     edge = rig.pose({"eyeBlinkRight": 1.0}).upper_lids_xy[0]
-    s_closed, above_closed, _, _ = _lid_coordinates(edge, image.shape)
+    s_closed, above_closed, _, _ = lid_coordinates(edge, image.shape)
     body = (s_closed > 0.3) & (s_closed < 0.7) & (above_closed > 0.05 * eye_w) & (height < -0.1 * eye_w)
     assert upper.sum() >= 20 and body.sum() >= 4
     # In the light of the skin it unfolds from: within the range of the photo's upper-lid skin (to its lightest few

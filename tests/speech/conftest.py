@@ -1,4 +1,5 @@
-"""Shared real inputs for the speech tests: pocketsphinx-testdata read English, and espeak-ng speech."""
+"""Shared inputs for the speech tests: pocketsphinx-testdata read English, espeak-ng speech, and made-up phone
+timelines with their prosody."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 from scipy.signal import resample_poly
+
+from dirfa.speech.phonemes import SILENCE, PhoneTimeline
+from dirfa.speech.prosody import Prosody
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 RATE_HZ = 16000
@@ -61,3 +65,32 @@ def espeak(tmp_path_factory):
         return cache[key]
 
     return speak
+
+
+def _synthetic_speech(
+    phones: list[tuple[str, float]], *, fps: float, offset_s: float = 0.0
+) -> tuple[PhoneTimeline, Prosody]:
+    names = [p for p, _ in phones]
+    ends = np.cumsum([d for _, d in phones]) + offset_s
+    starts = np.concatenate([[0.0], ends[:-1]])
+    timeline = PhoneTimeline(tuple(names), starts, ends, "alignment")
+    n = int(np.ceil(ends[-1] * fps))
+    k = np.clip(np.searchsorted(ends, np.arange(n) / fps, side="right"), 0, len(names) - 1)
+    speech = np.array([names[i] != SILENCE for i in k])
+    prosody = Prosody(
+        fps=fps,
+        energy_db=np.where(speech, -20.0, -60.0).astype(np.float32),
+        loudness=np.where(speech, 0.8, 0.0).astype(np.float32),
+        f0_hz=np.where(speech, 120.0, 0.0).astype(np.float32),
+        voiced=speech,
+        speech=speech,
+    )
+    return timeline, prosody
+
+
+@pytest.fixture(scope="session")
+def synthetic_speech():
+    """make(phones, *, fps, offset_s=0.0) -> (PhoneTimeline, Prosody): phones [(name, seconds), ...] back to back
+    (their ends shifted by offset_s), and a prosody per frame that is speech (level -20 dB, loudness 0.8, 120 Hz,
+    voiced) wherever the phone is not SILENCE, and silent (-60 dB) where it is."""
+    return _synthetic_speech

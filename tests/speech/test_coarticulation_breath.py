@@ -30,27 +30,8 @@ SYLLABLES = (
 )
 
 
-def _synthetic(phones: list[tuple[str, float]]) -> tuple[PhoneTimeline, Prosody]:
-    names = [p for p, _ in phones]
-    ends = np.cumsum([d for _, d in phones])
-    starts = np.concatenate([[0.0], ends[:-1]])
-    timeline = PhoneTimeline(tuple(names), starts, ends, "alignment")
-    n = int(np.ceil(ends[-1] * FPS))
-    k = np.clip(np.searchsorted(ends, np.arange(n) / FPS, side="right"), 0, len(names) - 1)
-    speech = np.array([names[i] != SILENCE for i in k])
-    prosody = Prosody(
-        fps=FPS,
-        energy_db=np.where(speech, -20.0, -60.0).astype(np.float32),
-        loudness=np.where(speech, 0.7, 0.0).astype(np.float32),
-        f0_hz=np.where(speech, 120.0, 0.0).astype(np.float32),
-        voiced=speech,
-        speech=speech,
-    )
-    return timeline, prosody
-
-
 def _reading(
-    pauses: list[float], first: list[tuple[str, float]] | None = None
+    synthetic_speech, pauses: list[float], first: list[tuple[str, float]] | None = None
 ) -> tuple[PhoneTimeline, Prosody]:
     """Phrases of two or three syllables with the given pauses between them; `first`: the phones each phrase
     after a pause starts with (None: its first syllable's)."""
@@ -61,7 +42,7 @@ def _reading(
         for j in range(2 + k % 2):
             phones += SYLLABLES[(k + 2 * j) % len(SYLLABLES)]
         phones.append((SILENCE, pauses[k] if k < len(pauses) else 0.6))
-    return _synthetic(phones)
+    return synthetic_speech(phones, fps=FPS)
 
 
 def _curves(
@@ -89,14 +70,14 @@ def _aperture(curves: dict[str, np.ndarray]) -> np.ndarray:
     return curves["jawOpen"].astype(float) * (1.0 - curves["mouthClose"].astype(float))
 
 
-def test_the_lips_part_for_a_breath_in_most_long_pauses():
+def test_the_lips_part_for_a_breath_in_most_long_pauses(synthetic_speech):
     """Real speakers inhale through parted lips in pauses of ~0.4 s and more, mostly shortly before the next
     phrase (Winkworth et al. 1995; Rochet-Capellan & Fuchs 2014); the mouth was shut from the phrase's end to
     ~0.15 s before the voice. In most of eight pauses of 0.7-1.2 s the lips are now apart (aperture >= 0.04)
     for at least 0.2 s within the half second before the voice, and no further than a breath's opening: not
     a gape, not speech. The breaths differ from pause to pause."""
     pauses = [0.7, 1.0, 0.8, 1.2, 0.9, 0.75, 1.1, 0.85]
-    timeline, prosody = _reading(pauses)
+    timeline, prosody = _reading(synthetic_speech, pauses)
     aperture = _aperture(_curves(timeline, prosody))
     breaths = []
     for a, b in _onsets(prosody.speech):
@@ -113,9 +94,9 @@ def test_the_lips_part_for_a_breath_in_most_long_pauses():
     assert len(set(breaths)) == len(breaths)  # no two alike
 
 
-def test_a_short_pause_takes_no_breath(monkeypatch):
+def test_a_short_pause_takes_no_breath(synthetic_speech, monkeypatch):
     """Pauses under BREATH_PAUSE_S (word joins, short phrase breaks) are left as they were."""
-    timeline, prosody = _reading([0.15, 0.3, 0.4, 0.25, 0.35])
+    timeline, prosody = _reading(synthetic_speech, [0.15, 0.3, 0.4, 0.25, 0.35])
     gaps = [(b - a) / FPS for a, b in _onsets(prosody.speech)]
     assert len(gaps) >= 4 and max(gaps) < BREATH_PAUSE_S
     with_breath = _curves(timeline, prosody)
@@ -125,11 +106,11 @@ def test_a_short_pause_takes_no_breath(monkeypatch):
 
 
 @pytest.mark.parametrize("onset", [[("M", 0.1)], [("B", 0.08)], [("P", 0.09)], [("F", 0.1)]])
-def test_a_breath_never_parts_the_lips_of_a_closure(onset, monkeypatch):
+def test_a_breath_never_parts_the_lips_of_a_closure(synthetic_speech, onset, monkeypatch):
     """Phrases that start with a p/b/m (or an f's tuck) after a pause: every frame whose lips close or tuck is
     as it was without the breath, the closure's frames are shut, and the breath eases off before it (no
     one-frame drop of the jaw)."""
-    timeline, prosody = _reading([0.7, 1.0, 0.9, 1.2, 0.8], first=onset)
+    timeline, prosody = _reading(synthetic_speech, [0.7, 1.0, 0.9, 1.2, 0.8], first=onset)
     curves = _curves(timeline, prosody)
     plain = _curves(timeline, prosody, monkeypatch, breathe=False)
     busy = (plain["mouthClose"] > 0.05) | (plain["mouthRollLower"] > 0.05)
@@ -140,7 +121,7 @@ def test_a_breath_never_parts_the_lips_of_a_closure(onset, monkeypatch):
     assert np.abs(np.diff(lift)).max() <= BREATH_JAW[1] / 2 + 1e-6, np.diff(lift).round(3)
 
 
-def test_no_breath_is_a_one_frame_event(monkeypatch):
+def test_no_breath_is_a_one_frame_event(synthetic_speech, monkeypatch):
     """Wherever the breath lifts the jaw it does so over several frames: every run of lifted frames lasts at
     least 0.2 s, and around them the jaw moves from frame to frame by no more than half a breath's opening
     or than it did without the breath (where it merges into the next phrase's own opening)."""
@@ -149,7 +130,7 @@ def test_no_breath_is_a_one_frame_event(monkeypatch):
     for trial in range(6):
         pauses = list(rng.uniform(0.3, 1.4, size=6))
         first = [("M", 0.1)] if trial % 2 else None
-        timeline, prosody = _reading(pauses, first=first)
+        timeline, prosody = _reading(synthetic_speech, pauses, first=first)
         jaw = _curves(timeline, prosody)["jawOpen"].astype(float)
         plain = _curves(timeline, prosody, monkeypatch, breathe=False)["jawOpen"].astype(float)
         monkeypatch.undo()
@@ -164,11 +145,11 @@ def test_no_breath_is_a_one_frame_event(monkeypatch):
     assert runs_seen >= 10
 
 
-def test_the_breath_looks_ahead_no_more_than_the_live_mode_allows(monkeypatch):
+def test_the_breath_looks_ahead_no_more_than_the_live_mode_allows(synthetic_speech, monkeypatch):
     """Cut the input anywhere: the frames more than BREATH_LOOKAHEAD_S before the cut come out as from the
     whole input (what a stream that has heard up to the cut can already show), parted lips and breaths
     included."""
-    timeline, prosody = _reading([0.7, 1.0, 0.5, 1.3, 0.9, 0.6], first=None)
+    timeline, prosody = _reading(synthetic_speech, [0.7, 1.0, 0.5, 1.3, 0.9, 0.6], first=None)
     n = prosody.speech.shape[0]
     # The breath's input: the curves before it (made once, whole) and the voice activity.
     base = _curves(timeline, prosody, monkeypatch, breathe=False)

@@ -12,31 +12,12 @@ import pytest
 
 from dirfa.speech import acoustic
 from dirfa.speech.coarticulation import BREATH_JAW, mouth_curves, no_single_frames
-from dirfa.speech.phonemes import SILENCE, PhoneTimeline
-from dirfa.speech.prosody import Prosody, analyze
+from dirfa.speech.phonemes import SILENCE
+from dirfa.speech.prosody import analyze
 
 FPS = 25.0
 RATE_HZ = 16000
 RELAX_S = 0.2  # a wide mouth reaches rest this long after its last open frame (~150-250 ms)
-
-
-def _synthetic(phones: list[tuple[str, float]], offset_s: float = 0.0) -> tuple[PhoneTimeline, Prosody]:
-    names = [p for p, _ in phones]
-    ends = np.cumsum([d for _, d in phones]) + offset_s
-    starts = np.concatenate([[0.0], ends[:-1]])
-    timeline = PhoneTimeline(tuple(names), starts, ends, "alignment")
-    n = int(np.ceil(ends[-1] * FPS))
-    k = np.clip(np.searchsorted(ends, np.arange(n) / FPS, side="right"), 0, len(names) - 1)
-    speech = np.array([names[i] != SILENCE for i in k])
-    prosody = Prosody(
-        fps=FPS,
-        energy_db=np.where(speech, -20.0, -60.0).astype(np.float32),
-        loudness=np.where(speech, 0.8, 0.0).astype(np.float32),
-        f0_hz=np.where(speech, 120.0, 0.0).astype(np.float32),
-        voiced=speech,
-        speech=speech,
-    )
-    return timeline, prosody
 
 
 def _openness(curves: dict[str, np.ndarray]) -> np.ndarray:
@@ -65,12 +46,12 @@ def _pause_starts(speech: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("pause_s", [0.3, 0.5, 0.8])
 @pytest.mark.parametrize("vowel", ["AA", "AE", "AO"])
-def test_a_wide_mouth_eases_to_rest_into_a_pause(vowel, pause_s):
+def test_a_wide_mouth_eases_to_rest_into_a_pause(synthetic_speech, vowel, pause_s):
     """An open vowel before a pause: the mouth falls to rest no faster than over RELAX_S from its widest
     (a fifth of that opening a frame at 25 fps); it lost up to a third in one frame before. At rest in the
     pause all the same."""
     phones = [(SILENCE, 0.5), ("D", 0.06), (vowel, 0.3), (SILENCE, pause_s), ("AA", 0.3), (SILENCE, 0.6)]
-    timeline, prosody = _synthetic(phones)
+    timeline, prosody = synthetic_speech(phones, fps=FPS)
     n = prosody.speech.shape[0]
     openness = _openness(mouth_curves(timeline, prosody, fps=FPS, n_frames=n))
     pause_at = int(_pause_starts(prosody.speech)[0])
@@ -80,10 +61,10 @@ def test_a_wide_mouth_eases_to_rest_into_a_pause(vowel, pause_s):
         assert openness[pause_at + int(RELAX_S * FPS) + 1] <= BREATH_JAW[1] + 1e-6, openness.round(2)
 
 
-def test_a_bilabial_before_a_pause_still_shuts_on_time():
+def test_a_bilabial_before_a_pause_still_shuts_on_time(synthetic_speech):
     """ "... am." : the m's frames are shut as before, and the lips do not part again after it (they parted
     onto the vowel's carry-over, an opening of ~0.1 after the closure)."""
-    timeline, prosody = _synthetic([(SILENCE, 0.5), ("AA", 0.25), ("M", 0.1), (SILENCE, 0.8)])
+    timeline, prosody = synthetic_speech([(SILENCE, 0.5), ("AA", 0.25), ("M", 0.1), (SILENCE, 0.8)], fps=FPS)
     n = prosody.speech.shape[0]
     curves = mouth_curves(timeline, prosody, fps=FPS, n_frames=n)
     shown = np.arange(n) / FPS + 0.02
@@ -173,13 +154,13 @@ def test_a_short_vowel_between_closures_opens_two_frames_or_none_on_any_face():
 
 
 @pytest.mark.parametrize("vowel_s", [0.04, 0.05, 0.06, 0.07, 0.08])
-def test_p_vowel_m_opens_over_two_frames_or_none(vowel_s):
+def test_p_vowel_m_opens_over_two_frames_or_none(synthetic_speech, vowel_s):
     """Short vowels between two closures at every phase against the frames, on faces whose open bound lies
     anywhere in the tracks' range: no frame is open alone."""
     found = {}
     for offset in np.linspace(0.0, 0.036, 7):
         for m_s in (0.01, 0.04, 0.08):
-            timeline, prosody = _synthetic(
+            timeline, prosody = synthetic_speech(
                 [
                     (SILENCE, 0.3),
                     ("P", 0.1),
@@ -189,7 +170,8 @@ def test_p_vowel_m_opens_over_two_frames_or_none(vowel_s):
                     ("AA", 0.2),
                     (SILENCE, 0.5),
                 ],
-                offset,
+                fps=FPS,
+                offset_s=offset,
             )
             n = prosody.speech.shape[0]
             curves = mouth_curves(timeline, prosody, fps=FPS, n_frames=n)
