@@ -180,8 +180,9 @@ def _analyze(
             timeline = phonemes.align(samples, sample_rate_hz=rate, text=text)
         except phonemes.AlignmentError as exc:
             log.warning("could not align the transcript (%s); recognising phones from the audio instead", exc)
+    heard_phones = None  # what the phone recogniser heard, a cue for the acoustic path's lip closures
     if timeline is None and language in ("auto", "en", "english"):
-        timeline = phonemes.recognize(samples, sample_rate_hz=rate)
+        timeline = heard_phones = phonemes.recognize(samples, sample_rate_hz=rate)
         if word_job is None:  # the transcript could not be aligned
             word_job = _start_words(samples, sample_rate_hz=rate, language=language, workers=workers)
         heard = word_job.result()
@@ -197,8 +198,12 @@ def _analyze(
             # Recognised p/b/m kept to where the sound lets the lips shut (not on loud vowels).
             timeline = closures.closures_in_quiet(timeline, samples, sample_rate_hz=rate)
     if timeline is None:
+        if heard_phones is None and voice.speech.any():
+            # Another language: a bilabial's closure and release sound alike in most languages, so the
+            # English recogniser's p/b/m tell the acoustic path where the lips meet (~0.1 s per second of audio).
+            heard_phones = phonemes.recognize(samples, sample_rate_hz=rate)
         mouth = acoustic.acoustic_curves(
-            samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames, prosody=voice
+            samples, sample_rate_hz=rate, fps=fps, n_frames=n_frames, prosody=voice, phones=heard_phones
         )
         method = "acoustic"
     else:

@@ -110,6 +110,12 @@ _LABIAL_STOP_WEIGHTS = (0.0, 1.0, 0.0, 1.0)
 _LABIAL_MURMUR_WEIGHTS = (3.0, 2.0, 1.0, 0.0)
 _LABIAL_F2_ONLY_MIN = 0.9  # without the spectrum (audio sampled too low) F2 alone, and only where it is clear
 _LABIAL_MIN = 0.55  # a consonant this surely bilabial shuts the lips
+# A valley the phone recogniser (speech.phonemes.recognize, English models) hears a P, B or M in gains this much
+# evidence: a bilabial's closure and release sound alike in most languages, and the recogniser hears ~30 % of
+# espeak-ng's foreign p/b/m, ~80 % of its P/B/M at one. Chosen (0.3-0.45, or the phone alone) on espeak-ng de/es/fr
+# and LibriVox 0870/0920/0930; held out it/pt/pl/ru/cmn/ja, en and the other testdata clips (benchmarks/RESULTS.md,
+# "Acoustic path: the phone recogniser's P/B/M as a cue", 2026-12-03).
+_HEARD_BILABIAL = 0.4
 _VOICE_AHEAD_HOPS = 20  # the voice's own share is measured up to 200 ms after the consonant
 _CLOSURE_HOPS = 8  # for its last 80 ms at most: a bilabial stop's closure or an m lasts ~50-100 ms in speech
 # At any other consonant or short break the lips stay apart and the jaw rises part way, on time as the lips'
@@ -241,6 +247,7 @@ def _labial_closures(
     bands: tuple[np.ndarray, ...] | None,
     f2: np.ndarray,
     vowel: np.ndarray,
+    heard: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(labial, other): (n,) 0/1 per 10 ms, 1 through each consonant inside a phrase whose sound says the lips
     shut for it, and through each of the others.
@@ -251,7 +258,9 @@ def _labial_closures(
     the vowels' edges next to it lying under F2 further into them, by a grave murmur (more energy at _GRAVE_HZ
     than at _ACUTE_HZ) and by a falling burst (its release's first 20 ms, the valley's steepest rise in level,
     weaker above _PLACE_HIGH_HZ than under it) — from F2 alone, and only where it is clear, when `bands`
-    (_place_bands) is None. Looks at most _VALLEY_HOPS[1] + _VOICE_AHEAD_HOPS ahead."""
+    (_place_bands) is None. `heard`: (n,) bool, where a phone recogniser heard a P, B or M; a valley overlapping
+    one gains _HEARD_BILABIAL of evidence (not on the F2-only rule). Looks at most _VALLEY_HOPS[1] +
+    _VOICE_AHEAD_HOPS ahead (and as far as `heard` did)."""
     n = level_db.shape[0]
     reach = _VALLEY_REACH_HOPS
     before = _running_max(speech_db, back=reach, ahead=0)
@@ -307,9 +316,10 @@ def _labial_closures(
                 if min(before[a:b].min(), after[a:b].min()) - level_db[a:b].min() >= _CLOSURE_DEPTH_DB
                 else _LABIAL_MURMUR_WEIGHTS
             )
-            labial = (
-                np.dot(weights, (high_cue, transition, grave_cue, burst_cue)) / sum(weights) >= _LABIAL_MIN
-            )
+            evidence = np.dot(weights, (high_cue, transition, grave_cue, burst_cue)) / sum(weights)
+            if heard is not None and heard[a:b].any():
+                evidence += _HEARD_BILABIAL
+            labial = evidence >= _LABIAL_MIN
         if labial:
             out[max(a, b - _CLOSURE_HOPS) : b] = 1.0  # (up to the release)
         else:
@@ -355,6 +365,7 @@ def acoustic_curves(
     n_frames: int,
     prosody: Prosody,
     lead_s: float = LEAD_S,
+    phones: PhoneTimeline | None = None,
 ) -> dict[str, np.ndarray]:
     """Mouth curves {name in MOUTH_TRACKS: (n_frames,) float32 0..1} from formants and level, any language.
 
@@ -365,6 +376,11 @@ def acoustic_curves(
     of read English p/b/m, so less surely than on the phone path), while at the others the jaw rises part way
     with the lips apart; outside speech it rests. No frame depends on audio more than
     LOOKAHEAD_S after it (prosody.loudness, normalised to the whole clip, is not used).
+
+    phones: the phone recogniser's timeline of the same clip (speech.phonemes.recognize; a file's language check
+    has it already), or None. Where it hears a P, B or M in a consonant's valley, that adds to the sound's own
+    evidence that the lips shut (_HEARD_BILABIAL). The recogniser decodes the whole clip, so with phones the
+    LOOKAHEAD_S bound holds only as far as the timeline's own look-ahead does.
     """
     out = {name: np.zeros(max(n_frames, 0), dtype=np.float32) for name in MOUTH_TRACKS}
     x = np.nan_to_num(np.asarray(samples, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
@@ -427,7 +443,13 @@ def acoustic_curves(
     # The lips shut only for consonants that sound bilabial (judged against the voice's own vowels); at the
     # others (t, k, s, n, a short break) the jaw rises part way with the lips apart.
     bands = _place_bands(x, int(sample_rate_hz), n)
-    labial, narrow = _labial_closures(level_db, speech_db, phrase, bands, f2, nucleus)
+    heard = None
+    if phones is not None:
+        heard = np.zeros(n, dtype=bool)
+        for phone, start, end in zip(phones.phones, phones.start_s, phones.end_s):
+            if phone in ("P", "B", "M"):
+                heard[int(round(start / HOP_S)) : int(round(end / HOP_S))] = True
+    labial, narrow = _labial_closures(level_db, speech_db, phrase, bands, f2, nucleus, heard)
     # Its opening: a mid opening for any vowel, more for an open one (F1) and a stressed, loud one, and for a
     # held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
     stress = np.clip((level_db - reference_db + 12.0) / 12.0, 0.0, 1.0)
