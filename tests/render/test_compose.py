@@ -316,12 +316,7 @@ def test_background_plate_keeps_thin_branches_beside_the_head():
     height = width = 640
     rows = np.arange(height)[:, None]
     ground = np.where(np.broadcast_to(rows % 30 < 6, (height, width)), 225, 45).astype(np.uint8)
-    truth = np.dstack([cv2.GaussianBlur(ground, (0, 0), 1.0)] * 3)
-    person = np.zeros((height, width), np.uint8)
-    cv2.ellipse(person, (320, 380), (170, 230), 0, 0, 360, 255, -1)
-    person = cv2.GaussianBlur(person, (0, 0), 1.5)
-    share = person[..., None].astype(np.float32) / 255
-    image = np.round(truth * (1 - share) + np.array((200, 160, 140)) * share).astype(np.uint8)
+    truth, person, image = _head_before(ground, blur=1.0)
     plate = background_plate(image, person)
     depth = cv2.distanceTransform((person == 255).astype(np.uint8), cv2.DIST_L2, 5)
     # The sides, where the branches cross the outline (above and below they run along it: nothing to carry).
@@ -340,12 +335,7 @@ def test_background_plate_does_not_spread_a_broad_object_into_a_wedge():
     ground = np.full((height, width), 45, np.uint8)
     # 24 px wide, from the right edge up-left into the ellipse's right side, 35 degrees off the horizontal.
     cv2.line(ground, (639, 560), (430, 414), 230, 24)
-    truth = np.dstack([cv2.GaussianBlur(ground, (0, 0), 2.0)] * 3)
-    person = np.zeros((height, width), np.uint8)
-    cv2.ellipse(person, (320, 380), (170, 230), 0, 0, 360, 255, -1)
-    person = cv2.GaussianBlur(person, (0, 0), 1.5)
-    share = person[..., None].astype(np.float32) / 255
-    image = np.round(truth * (1 - share) + np.array((200, 160, 140)) * share).astype(np.uint8)
+    truth, person, image = _head_before(ground, blur=2.0)
     assert (image[..., 1][(person == 0) & (np.abs(np.arange(width) - 500)[None, :] < 10)] > 200).any()
     plate = background_plate(image, person)
     depth = cv2.distanceTransform((person == 255).astype(np.uint8), cv2.DIST_L2, 5)
@@ -354,3 +344,15 @@ def test_background_plate_does_not_spread_a_broad_object_into_a_wedge():
     behind = (person == 255) & (depth >= 12) & (depth <= 40) & (cols > 320) & (np.abs(rows - 400) < 60)
     light = plate[..., 1][behind] > 45 + 60
     assert light.mean() < 0.1, f"{light.mean():.0%} of the strip behind the outline is the branch's grey"
+
+
+def _head_before(ground: np.ndarray, *, blur: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(background in RGB, person matte, picture): a skin-coloured elliptic head in front of `ground` (grey
+    levels, 640x640), the ground blurred by `blur` px and the head's edge by 1.5 px."""
+    truth = np.dstack([cv2.GaussianBlur(ground, (0, 0), blur)] * 3)
+    person = np.zeros(ground.shape, np.uint8)
+    cv2.ellipse(person, (320, 380), (170, 230), 0, 0, 360, 255, -1)
+    person = cv2.GaussianBlur(person, (0, 0), 1.5)
+    share = person[..., None].astype(np.float32) / 255
+    image = np.round(truth * (1 - share) + np.array((200, 160, 140)) * share).astype(np.uint8)
+    return truth, person, image

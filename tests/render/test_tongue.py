@@ -39,14 +39,19 @@ def _painted(image: np.ndarray, xy: np.ndarray, lipstick: tuple[int, int, int]) 
     return out
 
 
-def _skin_saturation(image: np.ndarray, xy: np.ndarray) -> float:
-    """Saturation of the median skin in a ring 0.7-1 mouth widths from the lips' centre."""
+def _skin_around(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The median skin colour in a ring 0.7-1 mouth widths from the lips' centre."""
     lips = _lips(image, xy)
     centre = xy[list(topo.LIP_UPPER_OUTER) + list(topo.LIP_LOWER_OUTER)].mean(axis=0)
     width = float(np.linalg.norm(xy[topo.LIP_UPPER_OUTER[0]] - xy[topo.LIP_UPPER_OUTER[-1]]))
     ys, xs = np.indices(image.shape[:2])
     r = np.hypot(xs - centre[0], ys - centre[1]) / width
-    return float(_saturation(np.median(image[(r > 0.7) & (r < 1.0) & ~lips], axis=0))[0])
+    return np.median(image[(r > 0.7) & (r < 1.0) & ~lips], axis=0)
+
+
+def _skin_saturation(image: np.ndarray, xy: np.ndarray) -> float:
+    """Saturation of the median skin in a ring 0.7-1 mouth widths from the lips' centre."""
+    return float(_saturation(_skin_around(image, xy))[0])
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +104,7 @@ def _lightness(rgb: np.ndarray) -> np.ndarray:
 
 def _skin_lightness(image: np.ndarray, xy: np.ndarray) -> float:
     """Lab L* of the median skin in a ring 0.7-1 mouth widths from the lips' centre."""
-    lips = _lips(image, xy)
-    centre = xy[list(topo.LIP_UPPER_OUTER) + list(topo.LIP_LOWER_OUTER)].mean(axis=0)
-    width = float(np.linalg.norm(xy[topo.LIP_UPPER_OUTER[0]] - xy[topo.LIP_UPPER_OUTER[-1]]))
-    ys, xs = np.indices(image.shape[:2])
-    r = np.hypot(xs - centre[0], ys - centre[1]) / width
-    return float(_lightness(np.median(image[(r > 0.7) & (r < 1.0) & ~lips], axis=0))[0])
+    return float(_lightness(_skin_around(image, xy))[0])
 
 
 # The astronaut as she is, in a dim warm light (a dark, warm painting such as art_17), darker still, and in an orange
