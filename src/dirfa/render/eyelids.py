@@ -42,8 +42,11 @@ FEATHER_SHARE = 0.7  # the top of the cover blends into the warped skin over thi
 # over 0.2-0.7, the lid was a blend of its skin and the stretched lash band under it, a grainy grey band with
 # lash specks over the iris for a frame of every blink at 0.3-0.5 closure, art_5, happy; the astronaut's strip
 # between the open and the moving edge was 101 levels at 0.3 against the closed lid's 194 there, now 189. Not
-# from below 0.1: a frame at 0.12 kept the photo's lashes, half faded at 0.05-0.3 it was the grey band again.)
-FADE_IN_FROM_BLINK = 0.1
+# from below 0.1: a frame at 0.12 kept the photo's lashes, half faded at 0.05-0.3 it was the grey band again. From 0.05
+# again since the photo's lashes are drawn back standing on the moving edge, see UPRIGHT_*, and the warp's are filled
+# whole above their tips: without them at 0.1-0.35 the lid's skin over its edge was a grey-beige band with no lashes for
+# one frame of a reopening, happy at 0.16-0.21; from 0.05 the change is spread over as many frames as before, no pop.)
+FADE_IN_FROM_BLINK = 0.05
 FADE_IN_TO_BLINK = 0.35
 # The lid's own tone (the brow bone's, see below) is tabulated at REFERENCE_COLUMNS places along it.
 REFERENCE_COLUMNS = 14
@@ -259,6 +262,21 @@ LID_LIGHT_CORNER_S = 0.25  # lift and pull fade out over this share of the lid t
 # The lid's hue is moved this share of the way to the skin's in a ring this wide (eye widths) around it.
 LID_RING_HUE = 0.5
 LID_RING_PER_EYE = 0.15
+# Where the cover meets the skin shown round it (above the lid edge, and past the outer corner), the lid's skin (tone and
+# shading, no grain) is moved to that skin's own colour: the difference, measured in a ring SEAM_RING_PX wide just
+# outside the cover's inner half (covered less than SEAM_COVER), smoothed over SEAM_SMOOTH_PER_EYE (eye widths, Gaussian
+# sigma) and fading out over SEAM_REACH_PER_EYE into the lid, at most SEAM_MAX_SHARE of the skin's luminance: the lid
+# joins the photo with the photo's own gradients, no outline (a membrane-like blend; where the cover's top meets the skin
+# it carries down, little changes). The lid's tone, carried down from the skin above the cover (the dark socket over the
+# middle, the stretched pale lid fold over the outer third where the crescent's top is low) and lifted, capped and hued
+# in its body only, was a warm ellipse with a hard diagonal edge against a pale wedge of the warped photo over the outer
+# third of art_13's closed left lid (~200,138,84 against ~140,83,33): its blue went 108 -> 57 over 4 px there.
+SEAM_RING_PX = 3
+SEAM_COVER = 0.5
+SEAM_SMOOTH_PER_EYE = 0.12
+SEAM_REACH_PER_EYE = 0.6
+SEAM_MAX_SHARE = 0.75
+SEAM_MIN_PIXELS = 8
 # ... and shaded as skin over the eyeball: a little lighter where it bulges in the middle, darker where it
 # turns under towards the lash line and towards the corners, with a faint crease where the open edge was.
 LID_BULGE = 0.05
@@ -279,9 +297,18 @@ LID_SHADOW_BLINK = (0.4, 0.8)
 # lashes are longest and densest there: Thibaut et al. 2010, "Human eyelash characterization").
 LASH_PER_EYE = 0.045
 LASH_MIN_PX = 1.2  # ... but at least this wide (px) on small faces
-LASH_INNER_SHARE = 0.2  # thickness at the inner corner, share of the thickest
-LASH_OUTER_SHARE = 0.7  # ... and at the outer corner
+LASH_INNER_SHARE = 0.15  # thickness at the inner corner, share of the thickest
+LASH_OUTER_SHARE = 0.45  # ... and at the outer corner
 LASH_OPACITY = 0.9
+# Closed, the line tapers towards both corners (thinnest at the inner one): its whole thickness (soft top, core and
+# fringe) follows the profile above by this share, rising from LASH_INNER_SHARE over LASH_INNER_TAPER_S of the lid from
+# the inner corner and falling to LASH_OUTER_SHARE from LASH_OUTER_TAPER_FROM on.
+LASH_LINE_TAPER = 0.8
+LASH_INNER_TAPER_S = 0.45
+LASH_LINE_MIN_PX = 2.0
+LASH_OUTER_TAPER_FROM = 0.75
+# ... its core's density varies along the lid by up to this share (the strand pattern, smoothed over a strand)
+LASH_BROKEN = 0.35
 # Below a dense dark core, the lash tips hang as separate strands this far apart (px), spread over this
 # share more of the lash width; their density varies along the lid (a fixed pseudo-random pattern).
 LASH_STRAND_PX = 1.7
@@ -320,6 +347,23 @@ PHOTO_LASH_ROOT_KEEP = 0.92
 # the eyeball): drawn this share of their open length below the edge, at most PHOTO_LASH_OPACITY.
 PHOTO_LASH_DROP = 0.7
 PHOTO_LASH_OPACITY = 0.85
+# Reopening (and closing), the photo's own lashes stand up from the moving edge until the lid has turned them down: the
+# lid's skin hides the warp's stretched lash band from FADE_IN_FROM_BLINK on, and without them the edge was a grey-beige
+# band with no lashes for a frame of a blink at 0.16-0.25 (happy.png, whose dense lash band _photo_lashes finds
+# nothing of). The photo's dark band above its open edge (see _lash_band: up to UPRIGHT_H_PER_EYE eye widths, darker
+# than the skin, UPRIGHT_SKIN_PERCENTILE of its column, by UPRIGHT_DARKER_BY, whole at the UPRIGHT_LASH_PERCENTILE of
+# its lowest third) is laid back over the lid at its moving edge, as far as the lid's skin hides the warp's lashes
+# (their share left, after the lash fill and the cover, is (1 - fade)^2: laid at 1 - (1 - fade)^3 they keep >= ~0.8
+# of their darkness), and turned down over UPRIGHT_TURN_BLINK of closure (foreshortened to UPRIGHT_TURNED of their
+# height), where the photo's lashes hanging from the closed edge take over (see PHOTO_LASH_*).
+UPRIGHT_H_PER_EYE = 0.25
+UPRIGHT_SKIN_PERCENTILE = 85
+UPRIGHT_LASH_PERCENTILE = 5
+UPRIGHT_DARKER_BY = (6.0, 18.0)
+UPRIGHT_TURN_BLINK = (0.05, 0.35)
+UPRIGHT_TURNED = 0.1
+UPRIGHT_CORNER_S = 0.15  # the band fades out over this share of the lid towards each corner
+UPRIGHT_GONE_BLINK = (0.25, 0.5)  # ... and fade out over this (faded whole, they were a grey band: happy)
 # A widened upper lid (eyeWide) uncovers eyeball the photo's lid hid; the rig keeps the eyeball where it is and
 # stretches only a hair-thin strip of the photo's lid line over the gap (face.rig.LID_LINE_ON_EYEBALL_PX), which
 # draw_uncovered redraws down each column: the photo's dark under its lid edge (the lashes' shadow, liner) rides
@@ -381,6 +425,10 @@ class LidColours:
     # (2, UNDER_LID_COLUMNS) how far the dark under the open upper lid edge reaches down over the eye, in eye
     # widths, corner to corner (see _under_lid and draw_uncovered); None: not sampled (nothing uncovered is drawn)
     under_lid_per_eye: np.ndarray | None = None
+    # per eye an (H, W) float32 grid of how far the photo's dark lash band above the open upper lid edge covers the skin
+    # (0..1), dense lashes and liner included, row 0 at the edge, column 0 at the landmarks' first corner, on the
+    # photo_lash_px grid (see _lash_band and UPRIGHT_*); None: not sampled (no upright lashes are drawn)
+    lash_band: tuple[np.ndarray, ...] | None = None
 
 
 def _normal_up(polyline: np.ndarray) -> np.ndarray:
@@ -783,6 +831,34 @@ def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tupl
     return coverage.astype(np.float32), px
 
 
+def _lash_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float, px: int) -> np.ndarray:
+    """(H, W) float32: how far the photo's lashes cover the skin (0..1) above an open lid edge (9, 2), on the grid of
+    _photo_lashes (`px` per eye width, row k at k / px eye widths above the edge), up to UPRIGHT_H_PER_EYE: the dark
+    between the edge and the skin above it, each column against the skin's light there (UPRIGHT_SKIN_PERCENTILE of the
+    column, evened out along the lid), from nothing UPRIGHT_DARKER_BY[0] under it to whole at the photo's darkest lash
+    line (its UPRIGHT_LASH_PERCENTILE). Unlike _photo_lashes, which finds single lashes against the skin between them,
+    a dense lash band counts whole."""
+    eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
+    along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
+    reach = max(min(UPRIGHT_H_PER_EYE * eye_w, PHOTO_LASH_PER_BROW * brow_up_px), 2.0)
+    rows = max(2, int(np.ceil(reach / eye_w * px)) + 1)
+    s = np.arange(px + 1, dtype=np.float32) / px
+    edge_h = _height_at(lid, lid[0], along, up, eye_w, s).astype(np.float32)
+    h = edge_h[None, :] + (np.arange(rows, dtype=np.float32) * (eye_w / px))[:, None]
+    lum = _mean3(_sample(image, lid[0] + (s[None, :, None] * eye_w) * along + h[..., None] * up))
+    skin = np.percentile(lum, UPRIGHT_SKIN_PERCENTILE, axis=0).astype(np.float32)
+    skin = cv2.GaussianBlur(skin[None], (0, 0), max(1.0, 0.1 * px), borderType=cv2.BORDER_REPLICATE)[0]
+    darkest = float(np.percentile(lum[: max(2, rows // 3)], UPRIGHT_LASH_PERCENTILE))
+    darker = skin[None, :] - lum
+    band = np.clip(darker / np.maximum(skin - darkest, 1.0)[None, :], 0.0, 1.0)
+    band *= _smoothstep(UPRIGHT_DARKER_BY[0], UPRIGHT_DARKER_BY[1], darker)
+    # (fading out over the top rows and towards the corners: no hard edge where the grid stops, no block of a liner
+    # wing cut off at the outer corner landmark, art_5)
+    band *= _smoothstep(float(rows - 1), 0.5 * (rows - 1), np.arange(rows, dtype=np.float32))[:, None]
+    band *= (_smoothstep(0.0, UPRIGHT_CORNER_S, s) * _smoothstep(1.0, 1.0 - UPRIGHT_CORNER_S, s))[None, :]
+    return band.astype(np.float32)
+
+
 def _under_lid(image: np.ndarray, lid: np.ndarray, lower_lid: np.ndarray, iris_xy: np.ndarray) -> np.ndarray:
     """(UNDER_LID_COLUMNS,) how far (eye widths) the dark under an open upper lid's edge (the lashes' shadow, liner)
     reaches down over the white, along the lid corner to corner: down each column beside the iris, from the edge
@@ -840,7 +916,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
     face_skin = np.median(image[face > 0].astype(np.float32), axis=0) if (face > 0).sum() > 10 else None
     skins, lashes, textures, tones, brows = ([] for _ in range(5))
     hairs, hair_px, lights, shares, reaches, photo_lashes, lash_px, pales = ([] for _ in range(8))
-    unders, shade, edges = [], [], []
+    unders, shade, edges, bands = [], [], [], []
     for upper, lower, brow, iris in (
         (
             topo.EYE_RIGHT_UPPER,
@@ -910,6 +986,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         grid, px = _photo_lashes(image, lid, brow_up)
         photo_lashes.append(grid)
         lash_px.append(px)
+        bands.append(_lash_band(image, lid, brow_up, px))
         pales.append(_inner_pale(image, lid, inner_first=upper is not topo.EYE_RIGHT_UPPER, light=light))
         if len(landmarks_xy) > max(iris):
             unders.append(_under_lid(image, lid, lower_lid, landmarks_xy[list(iris)].astype(np.float32)))
@@ -930,6 +1007,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         photo_lash_px=np.array(lash_px, np.float32),
         inner_pale=np.array(pales, np.float32),
         under_lid_per_eye=np.array(unders, np.float32) if len(unders) == 2 else None,
+        lash_band=tuple(bands),
         lid_edge_share=np.array(edges, np.float32),
         lid_shade=None if any(x is None for x in shade) else np.array([x[0] for x in shade], np.float32),
         lid_light_max=None if any(x is None for x in shade) else np.array([x[1] for x in shade], np.float32),
@@ -1024,6 +1102,31 @@ def _ring_hue(
     return (own + LID_RING_HUE * (_plane(chroma, total.shape) - own)) * _rgb(total)
 
 
+def _seam(
+    lid_skin: np.ndarray, shown: np.ndarray, cover: np.ndarray, ring_ok: np.ndarray, eye_w: float
+) -> np.ndarray | None:
+    """(H, W, 3) float32: what the lid's smooth skin `lid_skin` (H, W, 3) lacks to meet the skin `shown` round the
+    cover (H, W) where `ring_ok` (H, W bool: skin, no eye or hair), fading out into the lid (see SEAM_*); None where
+    too little of the ring is skin."""
+    inside = (cover >= SEAM_COVER).astype(np.uint8)
+    size = 2 * SEAM_RING_PX + 1
+    ring = ring_ok & (inside == 0) & (cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0)
+    if int(ring.sum()) < SEAM_MIN_PIXELS:
+        return None
+    weight = ring.astype(np.float32)
+    residual = shown - lid_skin
+    # (no more than SEAM_MAX_SHARE of the skin's light: a lash left over, a strand, a fold, is no skin to meet)
+    limit = _rgb(SEAM_MAX_SHARE * np.maximum(_mean3(lid_skin), 1.0))
+    residual = np.clip(residual, -limit, limit) * _rgb(weight)
+    sigma = max(1.0, SEAM_SMOOTH_PER_EYE * eye_w)
+    spread = _blur(weight, sigma)
+    along = _blur(residual, sigma) / _rgb(np.maximum(spread, 1e-3))
+    # (fading out with the distance from the ring, and where the smoothing has nothing of it to go on)
+    distance = cv2.distanceTransform((~ring).astype(np.uint8), cv2.DIST_L2, 3)
+    fade = (1.0 - _smoothstep(0.0, max(SEAM_REACH_PER_EYE * eye_w, 2.0), distance)) * (spread > 1e-3)
+    return along * _rgb(fade.astype(np.float32))
+
+
 def _remove_lashes(
     patch: np.ndarray,
     s: np.ndarray,
@@ -1080,6 +1183,12 @@ def _remove_lashes(
     lash = np.maximum(lash, glint)
     # Filled from the skin around them (normalised convolution), keeping its shading; no flat plateaus.
     keep = (1.0 - lash).astype(np.float32)
+    # (and from all that stays as it is past the end of the removal along the lid, see along_s below, a socket's shade
+    # as dark as a lash included (not dark hair, below): the fill joins it there; from the skin over the lid alone, a
+    # painted liner wing filled at the end of the removal was a pale patch with a vertical edge against the socket's
+    # shade it stopped at, art_1's left eye)
+    stays = 1.0 - _smoothstep(-past_s, -0.5 * past_s, s) * _smoothstep(1.0 + past_s, 1.0 + 0.5 * past_s, s)
+    keep = np.maximum(keep, stays.astype(np.float32))
     # (not from a light lock among them: lashes filled from a white lock and the skin together were a pale
     # smudge, a haze over the closed lid under the lock, full3)
     if hair is not None:
@@ -1198,6 +1307,14 @@ def _canvas_edge_fade(shape: tuple[int, ...], window, fade_px: float) -> np.ndar
             np.minimum(near, distance, out=near)
     fade_px = max(fade_px, 2.0)
     return _smoothstep(0.0, fade_px, np.minimum(dy[:, None], dx[None, :])).astype(np.float32)
+
+
+def _along_strands(strands: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The strand pattern (LASH_STRANDS,) read at fractional strand positions `at`, linearly between strands."""
+    low = np.floor(at)
+    share = at - low
+    low = low.astype(np.int32) % len(strands)
+    return strands[low] + share * (strands[(low + 1) % len(strands)] - strands[low])
 
 
 def _along(columns: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -1346,6 +1463,21 @@ def draw_lids(
         v = np.clip(d / np.maximum(top, 1.0), 0.0, 1.0)  # 0 at the lash line, 1 at the cover's top
         patch = canvas[y0:y1, x0:x1].astype(np.float32)
         fade_lashes = _ramp(FADE_IN_FROM_BLINK, FADE_IN_TO_BLINK, b)
+        # The photo's lashes standing up from the moving edge (see UPRIGHT_*), drawn over the lid below: as tall as
+        # they are after the turn so far; above their tips the warp's stretched lashes are filled whole (half filled
+        # there, they were the grey band again).
+        turn = _ramp(*UPRIGHT_GONE_BLINK, b)
+        upright_a = (1.0 - (1.0 - fade_in) ** 3) * (1.0 - turn)
+        upright_band = None if colours.lash_band is None or upright_a <= 0.0 else colours.lash_band[side]
+        upright_scale = 1.0 - (1.0 - UPRIGHT_TURNED) * _ramp(*UPRIGHT_TURN_BLINK, b)
+        upright_px = 0.7
+        if upright_band is not None:
+            upright_px = upright_scale * len(upright_band) / lash_grid_px * eye_w + 1.0
+            tips = np.nonzero(upright_band.max(axis=1) > LASH_TIP_COVERAGE)[0].max(initial=0) + 1
+            tips_px = upright_scale * tips / lash_grid_px * eye_w
+            fade_lashes = np.maximum(fade_lashes, _smoothstep(0.5 * tips_px, tips_px + 1.0, d)).astype(
+                np.float32
+            )
         inner_s = 1.0 if side == 0 else 0.0  # right eye: corners outer..inner
         # (the skin's grain is read before: a painting's dark and light brush marks look like lashes and
         # strands to the filters below, which would leave the lid smooth)
@@ -1409,7 +1541,8 @@ def draw_lids(
         # only read: for the tone, the grain and the lash filter above), every field cut to them; from an
         # even row, so the every-other-pixel measures sample the same pixels as over the whole window.
         # (d > -hang: the lashes' fringe, which reaches (1 + LASH_FRINGE_SHARE) * lash_px + 0.7 below)
-        reached = np.nonzero((cover > 0).any(axis=1) | ((d > -hang) & (d < 0.7)).any(axis=1))[0]
+        # (and d < upright_px: the photo's lashes standing up from the edge, see UPRIGHT_*)
+        reached = np.nonzero((cover > 0).any(axis=1) | ((d > -hang) & (d < upright_px)).any(axis=1))[0]
         r0 = int(reached[0]) & ~1
         rows = slice(r0, int(reached[-1]) + 1)
         cover_all, cover = cover, cover[rows]
@@ -1537,7 +1670,18 @@ def draw_lids(
         crease = (LID_CREASE_SHADE * b) * np.exp(-(((u - 1.0) / 0.25) ** 2)) * across * (1 - v**4)
         shade = 1.0 + bulge - edge_shade - corner_shade - crease
         tone = _ring_hue(tone, patch, cover_all, eye_w, r0)
-        skin = tone * _rgb(shade) + grain
+        skin = tone * _rgb(shade)
+        # (meeting the skin round it in that skin's own colour above the lid edge, see SEAM_*: below it is the eye, the
+        # lashes, the lower lid)
+        ring_ok = d > 0.5
+        if strands is not None:
+            ring_ok &= strands[..., 3] < 0.1
+        if pale is not None:
+            ring_ok &= pale[rows] < 0.5
+        seam = _seam(skin, drawn, cover, ring_ok, eye_w)
+        if seam is not None:
+            skin += seam
+        skin += grain
         a = _rgb(cover)
         drawn += a * (skin - drawn)
         # The eyeball in the lid's shade under its edge (the slit still open: the full travel's remaining share).
@@ -1550,16 +1694,32 @@ def draw_lids(
         # Lashes hanging from the moving edge: a soft dark band below it, thin at the inner corner and
         # thickest over the middle and outer third, in the photo's lash colour.
         from_inner = np.clip(1 - s if side == 0 else s, 0.0, 1.0)  # right eye: corners outer..inner
-        profile = LASH_INNER_SHARE + (1 - LASH_INNER_SHARE) * _smoothstep(0.0, 0.5, from_inner)
-        profile = profile - (1 - LASH_OUTER_SHARE) * _smoothstep(0.8, 1.0, from_inner)
+        profile = LASH_INNER_SHARE + (1 - LASH_INNER_SHARE) * _smoothstep(0.0, LASH_INNER_TAPER_S, from_inner)
+        profile = profile - (1 - LASH_OUTER_SHARE) * _smoothstep(LASH_OUTER_TAPER_FROM, 1.0, from_inner)
         width_px = lash_px * profile
+        # The whole line (its soft top, core and fringe) narrows with the profile about its middle (see
+        # LASH_LINE_TAPER): only the core narrowing, the top's ramp and anti-aliasing kept it as thick at the corners
+        # as in the middle, a marker stroke with blunt ends on a small face (sad1).
+        middle = -0.5 * (lash_px + lower)
+        narrow = LASH_LINE_TAPER * profile + (1.0 - LASH_LINE_TAPER)
+        # (never thinner than LASH_LINE_MIN_PX, lighter instead: a line thinner than a pixel broke up into dots where it
+        # crossed the pixel rows, sad1's inner corners)
+        thick = lash_px + lower + 1.4  # (about its whole thickness at the thickest, px)
+        drawn_narrow = np.maximum(narrow, min(LASH_LINE_MIN_PX / thick, 1.0))
+        d_line = middle + (d - middle) / drawn_narrow
         # (its top ramping in as softly as the photo's own lid line, the line carried lower by that: see EDGE_*)
-        below = np.clip((0.7 - d) * (1.0 / ramp), 0.0, 1.0)  # anti-aliased top, at the lid edge
-        core = _smoothstep(-width_px - 0.7 - lower, -0.35 * width_px - lower, d)
+        below = np.clip((0.7 - d_line) * (1.0 / ramp), 0.0, 1.0)  # anti-aliased top, at the lid edge
+        core = _smoothstep(-width_px - 0.7 - lower, -0.35 * width_px - lower, d_line)
         strand_at = np.mod(s * span_w / LASH_STRAND_PX, LASH_STRANDS - 1)
         strand = colours.strands[side][np.round(strand_at).astype(np.int32)]
-        fringe = _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7 - lower, -width_px - lower, d) * strand
-        lash_a = np.maximum(LASH_OPACITY * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
+        fringe = (
+            _smoothstep(-(1 + LASH_FRINGE_SHARE) * width_px - 0.7 - lower, -width_px - lower, d_line) * strand
+        )
+        # (the core a little broken along the lid, as dense lashes are: evenly dark it read as a pen stroke, sad1)
+        broken = 1.0 - LASH_BROKEN * (1.0 - _along_strands(colours.strands[side], strand_at))
+        lash_a = np.maximum((LASH_OPACITY * broken) * core, LASH_FRINGE_OPACITY * fringe) * below * inside_s
+        # (thinner than a pixel at the very ends: lighter too)
+        lash_a *= narrow / drawn_narrow
         lash_a = lash_a * fade_in
         # The photo's own lashes hang down from the edge below it (flipped: what stood PHOTO_LASH_DROP * k px
         # above the open edge hangs k px below the closed one), over the synthesised line: the closed eye
@@ -1573,7 +1733,20 @@ def draw_lids(
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=0,
         )
-        lash_a = np.maximum(lash_a, (PHOTO_LASH_OPACITY * fade_in) * hanging * below)
+        lash_a = np.maximum(lash_a, (PHOTO_LASH_OPACITY * fade_in * turn) * hanging * below)
+        if upright_band is not None:
+            # The photo's lashes standing up from the moving edge, until the lid turns them down (see UPRIGHT_*).
+            standing = cv2.remap(
+                upright_band,
+                (s_landmarks * lash_grid_px).astype(np.float32),
+                ((np.maximum(d, 0.0) / upright_scale) * (lash_grid_px / eye_w)).astype(np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            # (their roots carried on down to the line under the edge: stopped at the edge, the lid's skin between the
+            # two showed as a pale seam)
+            lash_a = np.maximum(lash_a, upright_a * standing * np.clip(d + 1.0 + lower, 0.0, 1.0) * inside_s)
         drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
         # A light lock over the skin above the open lid (where the photo shows no eye) stays in front of the
         # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3). (Only a patch
