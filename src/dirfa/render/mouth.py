@@ -228,6 +228,42 @@ LOWER_ARCH_SHADE = 0.3
 LOWER_CROWN_FULL = 0.18
 LOWER_TEETH_DOWN = 0.12
 LOWER_LIP_SHADOW = 0.15
+# ... and the lower lip covers all but their tips: in an open mouth the lower incisors show much less than the
+# upper, often only their edges (a relaxed lip shows ~0-1 mm of them, a wide smile or an "ah" 2-3 mm; Vig & Brundo
+# 1978). What the rig's lower lip uncovers of them is held to at most LOWER_SHOW_OF_UPPER of the upper crowns seen
+# at the midline, LOWER_SHOW_OF_GAP of the lips' gap and LOWER_SHOW_MAX of the mouth width (the lip rolled up over
+# the rest, see LOWER_ROLL_SAMPLE_PX; a smooth maximum over LOWER_SHOW_SOFT of the mouth width): with the whole
+# drop of the rig's lip shown, a wide
+# opening's lower row was as tall as the upper (portrait.jpg's smile at jawOpen .66: 1.2 times the upper's, 0.58 of
+# the lips' gap), a second row of teeth rather than their tips.
+LOWER_SHOW_OF_UPPER = 0.6
+LOWER_SHOW_OF_GAP = 0.22
+LOWER_SHOW_MAX = 0.08
+LOWER_SHOW_SOFT = 0.02
+# Crowded behind the lip, the lower incisors overlap a little: their separations uneven, each tooth's sides kept at
+# this share of _teeth_row's surface shading (right side of the picture's teeth, then the left's): drawn alike, a
+# wide opening's lower row was a barcode of evenly spaced stripes (portrait.jpg at 1024 px).
+LOWER_GAP_SHARE = (0.7, 0.9, 0.45, 0.8, 0.6, 0.7, 0.5, 0.95, 0.6, 0.85)
+# Through a lips' gap wider than LOWER_SHOW_LEAST_FROM of the mouth width their tips show over the lower lip
+# however thick the photo's lip: at least LOWER_SHOW_LEAST of the gap past that (art_13's full lower lip hid them
+# at every opening, a flat tongue slab filling the mouth down to the lip).
+# Nor held to less than LOWER_SHOW_EDGES of their edges' ramp (as soft as the photo, AA_PX at least): a band
+# narrower than its own soft edges is no tooth but a grey-pink smear between the tongue and the lip (sad1, art_13).
+LOWER_SHOW_EDGES = 1.6
+LOWER_SHOW_LEAST = 0.35
+LOWER_SHOW_LEAST_FROM = 0.15
+# What the lip would uncover past that is covered by the lower lip itself, rolled up over them (the rig stretches its
+# inner line down with the jaw: at 1.2 times the upper row, portrait.jpg's lip was thinned to a rim): the lip's own
+# pixels from LOWER_ROLL_SAMPLE_PX below the opening's edge plus LOWER_ROLL_SQUEEZE of the height above it, carried up,
+# darkening by up to LOWER_RIM_SHADE towards its inner rim where it turns into the mouth. The teeth, their tongue and
+# cavity stay where they are (the jaw's).
+LOWER_ROLL_SAMPLE_PX = 1.5
+LOWER_ROLL_SQUEEZE = 0.5
+LOWER_RIM_SHADE = 0.2
+LOWER_ROLL_SHADE = 0.04
+# They are shaded (LOWER_TOOTH_LIGHT and below) towards a dark of their own hue by this share, the rest towards the
+# cavity's colour.
+LOWER_SHADE_HUE = 0.6
 # The photo's own teeth are shown in proportion to how far its lips are parted (shares of the mouth width):
 # a photo with barely parted lips hands over smoothly to the synthesised teeth. Below ~2.5 mm the photo
 # shows only a sliver of its incisal edges, and a blend of that sliver with the longer synthesised crowns
@@ -1235,6 +1271,21 @@ def draw_mouth(
         # photo's own in enamel's warm order, see _ivory): in the synthesised tone's neutral hue at their level
         # they read grey-green against the pink lips of a pink-lit photo whose upper teeth are pinkish (full3).
         lower_tone = upper_tone.astype(np.float32)[:, None, None]
+        lip_in, rolled = lip_low, 0.0
+        if len(poly) == 20:  # (the lower lip covers all but their tips: see LOWER_SHOW_OF_UPPER)
+            top0 = float(np.interp(0.0, *_sorted(ipoly[:11])))
+            drop = _lower_drop(lower_shows, edge0 - top0, lip0 - top0, w, teeth_edge_px)
+            if (
+                drop > 0.0
+            ):  # (the lip rolled up over them, see LOWER_ROLL_SAMPLE_PX; the tongue behind them as it was)
+                rolled = drop
+                gap = np.maximum(lip_low - lip_top, 0.0) * (1.0 / max(lip0 - top0, 1.0))
+                lip_in = lip_low - drop * _clamp(gap, 0.0, 1.0)
+                lower_shows -= drop
+            elif drop != 0.0:  # (their tips raised over a lip that covered them)
+                low = low + np.array([0.0, drop], np.float32)
+                v_low = v_low + np.float32(drop)
+                lower_shows -= drop
         colour = _cavity(
             first,
             u,
@@ -1242,7 +1293,7 @@ def draw_mouth(
             au,
             v_up,
             v_low,
-            lip_low,
+            lip_in,
             slit_top,
             inside,
             w,
@@ -1354,6 +1405,8 @@ def draw_mouth(
         # Until the jaw opens the lips past the photo's own gap the warped photo is the mouth, its lower
         # teeth (carried by the jaw's mesh) included: the rest pose is the photo, not a redrawn lower half.
 
+    if drawn and rolled > 0.0:
+        colour = _rolled_lip(colour, canvas, (x0, y0), v, lip_low, lip_in, ey)
     target = canvas[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32, order="C")
     alpha = alpha * fade
     if keep >= 1.0:  # (the photo's skull-carried teeth over the warped photo: at rest, the photo itself)
@@ -1561,7 +1614,18 @@ def _cavity(
         ends = _row(LOWER_TOOTH_ENDS, w)
         blur = DETAIL_BLUR * float(np.sqrt(max(teeth_edge_px**2 - AA_PX * AA_PX, 0.0) / (2.0 * np.pi)))
         s, crown, gaps = _teeth_row(
-            u, LOWER_TOOTH_ENDS, LOWER_CROWN, w, detail, LOWER_TOOTH_ROUNDING, au=au, blur=blur
+            u,
+            LOWER_TOOTH_ENDS,
+            LOWER_CROWN,
+            w,
+            detail,
+            LOWER_TOOTH_ROUNDING,
+            au=au,
+            blur=blur,
+        )
+        # (their separations uneven, LOWER_GAP_SHARE: see there)
+        gaps = 1.0 - (1.0 - gaps) * _per_tooth(
+            s + np.float32(len(LOWER_GAP_SHARE)) * (u < 0), LOWER_GAP_SHARE, 0.5
         )
         edge = v_low + (crown - float(LOWER_CROWN[0]) * w)  # rounding notches the edges downwards
         a_low = _soft(v - edge, teeth_edge_px) * _soft(ends[-1] - au, 2 * teeth_edge_px + 0.02 * w) * low_fade
@@ -1579,13 +1643,76 @@ def _cavity(
         along = _clamp(au * (1.0 / float(ends[-1])), 0.0, 1.0)
         arch = 1.0 - LOWER_ARCH_SHADE * (along * along)  # (a surface turning away: flat in front, cos-like)
         shade = per_tooth * arch * down * gaps * ((0.9 + 0.1 * inside) * sliver)
-        lower = colours.cavity + (lower_tone - colours.cavity) * shade
+        # (shaded towards a dark of the enamel's own hue as much as the cavity's: towards the cavity's crimson
+        # alone, the lower row went a mauve grey under cream upper teeth, portrait.jpg's and sad1's)
+        level = float(colours.cavity.mean()) / max(float(lower_tone.mean()), 1.0)
+        dark = colours.cavity + LOWER_SHADE_HUE * (lower_tone * level - colours.cavity)
+        lower = dark + (lower_tone - dark) * shade
         # Below the crowns (a lower lip pulled well down) the gum.
         gum_low = _soft(v - (edge + LOWER_CROWN_FULL * w), AA_PX + 0.01 * w)
         lower = lower + (colours.gums * (per_tooth * down) - lower) * gum_low
         colour = colour * (1.0 - a_low) + lower * a_low
 
     return colour
+
+
+def _rolled_lip(
+    colour: np.ndarray,
+    canvas: np.ndarray,
+    window_xy: tuple[int, int],
+    v: np.ndarray,
+    lip_low: np.ndarray,
+    lip_in: np.ndarray,
+    ey: np.ndarray,
+) -> np.ndarray:
+    """`colour` (3, H, W) with the lower lip rolled up over the lower teeth from the opening's lower edge
+    `lip_low` to `lip_in` (draw_mouth's v of each pixel): the lip's own pixels from just below that edge in
+    `canvas` (LOWER_ROLL_SAMPLE_PX plus LOWER_ROLL_SQUEEZE of the height above it), darkening towards its inner rim
+    (LOWER_RIM_SHADE) where it turns into the mouth. window_xy: canvas position of colour's pixel (0, 0)."""
+    height = lip_low - v  # (px above the opening's edge)
+    a_lip = _soft(v - lip_in, AA_PX) * (height > -AA_PX)
+    if not a_lip.any():
+        return colour
+    reach = height + LOWER_ROLL_SAMPLE_PX + LOWER_ROLL_SQUEEZE * np.maximum(height, 0.0)
+    rows, cols = v.shape
+    xs = np.arange(cols, dtype=np.float32)[None, :] + np.float32(window_xy[0])
+    ys = np.arange(rows, dtype=np.float32)[:, None] + np.float32(window_xy[1])
+    map_x = (xs + reach * ey[0]).astype(np.float32)
+    map_y = (ys + reach * ey[1]).astype(np.float32)
+    lip = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    lip = lip.astype(np.float32).transpose(2, 0, 1)
+    cover = np.maximum(lip_low - lip_in, 1e-3)
+    rim = (1.0 - LOWER_ROLL_SHADE) * (
+        1.0 - LOWER_RIM_SHADE * (1.0 - _smooth01((v - lip_in) * (1.0 / (0.5 * cover + AA_PX))))
+    )
+    return colour + (lip * rim - colour) * a_lip
+
+
+def _lower_drop(lower_shows: float, upper_seen: float, opening: float, w: float, edge_px: float) -> float:
+    """How far (px, at the midline) the lower lip is rolled up over the lower teeth: what it uncovers of them,
+    `lower_shows` px (largest along the mouth), is held to at most LOWER_SHOW_OF_UPPER of the upper crowns seen at
+    the midline (`upper_seen` px), LOWER_SHOW_OF_GAP of the lips' gap there (`opening` px) and LOWER_SHOW_MAX of the
+    mouth width `w`, but not under LOWER_SHOW_EDGES of the teeth's edges' ramp (edge_px); a smooth maximum, so the
+    lip follows the jaw without a kink. Negative: how far the teeth are raised where the lip covers them through a
+    wide opening (LOWER_SHOW_LEAST)."""
+    allowed = min(
+        LOWER_SHOW_OF_UPPER * max(upper_seen, 0.0), LOWER_SHOW_OF_GAP * max(opening, 0.0), LOWER_SHOW_MAX * w
+    )
+    allowed = max(allowed, LOWER_SHOW_EDGES * edge_px)
+    excess = lower_shows - allowed
+    soft = LOWER_SHOW_SOFT * w + 0.5
+    # (and a lip over them all through a wide opening uncovers their tips: see LOWER_SHOW_LEAST)
+    least = min(LOWER_SHOW_LEAST * max(opening - LOWER_SHOW_LEAST_FROM * w, 0.0), allowed)
+    # (a smooth maximum of 0 and the excess: a quadratic knee over `soft` around 0, exactly 0 below it)
+    half = 0.5 * soft
+    if excess >= half:
+        drop = excess
+    else:
+        drop = max(excess + half, 0.0) ** 2 / (4.0 * half)
+    # (raised as far as that least is grown: no step where it starts, however deep the lip covers them)
+    return drop - max(least - lower_shows, 0.0) * float(
+        _smooth01(least / max(LOWER_SHOW_EDGES * edge_px, 1.0))
+    )
 
 
 def _rounded_ends(
