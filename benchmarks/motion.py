@@ -338,6 +338,7 @@ def track_rows(path: Path, *, head_motion: float) -> list[list[object]]:
             bend = corr[best - 1] - 2 * corr[best] + corr[best + 1]
             frac = 0.5 * (corr[best - 1] - corr[best + 1]) / bend if bend < 0 else 0.0
         apexes = stream.blinker.apexes
+        nod, inside, end_speed = head_gesture_figures(c, stream)
         rows.append(
             [
                 path.name,
@@ -351,6 +352,9 @@ def track_rows(path: Path, *, head_motion: float) -> list[list[object]]:
                 f"{len(apexes) / minutes:.0f}",
                 f"{apexes[0] / FPS:.2f}" if apexes else "-",
                 f"{corr[5]:.2f} / lead {(list(lags)[best] + frac) / FPS * 1000:+.0f} ms",
+                nod,
+                inside,
+                end_speed,
             ]
         )
         yaws.append(c["headYaw"])
@@ -361,8 +365,43 @@ def track_rows(path: Path, *, head_motion: float) -> list[list[object]]:
         [np.corrcoef(apertures[a], apertures[b])[0, 1] if apertures[a].std() > 0 else 1.0 for a, b in pairs]
     )
     for row in rows:
-        row.append(f"{dyaw:.1f} deg / {same:.2f}")
+        row.insert(11, f"{dyaw:.1f} deg / {same:.2f}")
     return rows
+
+
+def head_gesture_figures(curves: dict[str, np.ndarray], stream) -> tuple[str, str, str]:
+    """Issue 13's within-phrase figures of one take: the pitch dip at stressed syllables (accents of strength
+    0.5 or more: the pitch below the straight line from 8 frames before to 8 after, deepest within 3 frames of
+    the accent; median / max deg), the yaw's movement inside phrases (std over each phrase of 2 s or more,
+    its first 0.6 s left out so the phrase-start turn does not count, median over phrases; and the std of yaw
+    less its 0.16 s Gaussian smoothing (above ~1 Hz) over all in-phrase frames), and the head's peak angular
+    speed over the clip's last 0.48 s (deg/s, the fastest axis)."""
+    from dirfa.speech.filters import gaussian_filter1d
+
+    pitch, yaw = curves["headPitch"], curves["headYaw"]
+    n = pitch.shape[0]
+    dips = []
+    for frame, strength in stream.cues.accents:
+        if strength < 0.5 or frame < 8 or frame + 8 >= n:
+            continue
+        line = np.interp(
+            np.arange(frame - 3, frame + 4), [frame - 8, frame + 8], pitch[[frame - 8, frame + 8]]
+        )
+        dips.append(max(float(np.max(line - pitch[frame - 3 : frame + 4])), 0.0))
+    skip = int(round(0.6 * FPS))
+    phrases = [(p.start, p.end) for p in stream.cues.phrases if p.end is not None]
+    within = [np.std(yaw[s + skip : e]) for s, e in phrases if e - s >= 2 * FPS]
+    mask = np.zeros(n, bool)
+    for s, e in phrases:
+        mask[s:e] = True
+    high = yaw - gaussian_filter1d(yaw, sigma=0.16 * FPS, mode="nearest")
+    settle = int(round(0.48 * FPS))
+    speed = max(np.abs(np.diff(curves[k][-settle - 1 :])).max() for k in ("headYaw", "headPitch", "headRoll"))
+    return (
+        f"{np.median(dips):.1f} / {np.max(dips):.1f}" if dips else "-",
+        f"{np.median(within):.2f} / {np.std(high[mask]):.2f}" if within and mask.any() else "-",
+        f"{speed * FPS:.0f}",
+    )
 
 
 SAY_TEXTS = (
@@ -621,6 +660,9 @@ def main() -> None:
             "first blink s",
             "aperture~loudness r (lag 0) / best lag",
             "seed diversity: mean |d yaw| / aperture r",
+            "pitch dip at accents >= 0.5, median / max deg",
+            "yaw std inside phrases: median per phrase / above ~1 Hz",
+            "end settle peak deg/s",
         ]
         table = results_md.table(header, rows)
         print(f"\n{table}")

@@ -5,6 +5,7 @@ photo -> Portrait -> Rig ; audio -> speech analysis -> mouth curves -> motion ->
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -17,10 +18,11 @@ import numpy as np
 from dirfa.avatar import Avatar, at_output_scale
 from dirfa.errors import InputError, OutputError
 from dirfa.face import landmarks as face_landmarks
-from dirfa.face.rig import Rig, build_rig
+from dirfa.face.rig import Rig, build_rig, gaze_limits_deg
 from dirfa.media import video as media_video
 from dirfa.media.audio import Audio, load_audio
 from dirfa.media.files import check_writable
+from dirfa.motion.cues import typed_questions
 from dirfa.motion.expression import ExpressionTimeline, auto_timeline
 from dirfa.motion.generate import MotionOptions, generate, seed_from
 from dirfa.motion.tracks import Tracks
@@ -233,7 +235,8 @@ def animate(
 
     seed: the take; None derives it from the audio, text and `portrait` (animate_seed), so the same inputs give
     the same video and two clips (another sound, or the same sound on another face) never share a schedule.
-    portrait: only used for that default seed (pass the face the clip will be rendered on). expressions: None (neutral), an ExpressionTimeline, or
+    portrait: the face the clip will be rendered on, for that default seed and the eyes' range (the gaze tracks
+    stay inside what its rig shows: face.rig.gaze_limits_deg; None: eyes.GAZE_LIMITS_DEG). expressions: None (neutral), an ExpressionTimeline, or
     "auto" (mild emotion from the voice). Pass a precomputed `speech` to make several takes of one clip without
     analysing it again. workers: processes for the speech analysis (see analyze_speech).
     """
@@ -246,12 +249,14 @@ def animate(
         speech = analyze_speech(audio, fps=fps, text=text, language=language, workers=workers)
     if expressions == "auto":
         expressions = auto_timeline(speech.prosody, fps=fps)
+    face = portrait.portrait if isinstance(portrait, Avatar) else portrait
     options = MotionOptions(
         seed=seed,
         head_motion=head_motion,
         blink_rate_per_min=blink_rate_per_min,
         gaze=gaze,
         expressions=expressions,
+        gaze_limits_deg=None if face is None else gaze_limits_deg(face.landmarks_xyz),
     )
     return generate(speech.mouth, speech.prosody, fps=fps, n_frames=speech.n_frames, options=options)
 
@@ -334,6 +339,10 @@ def say(
     if synthesis is None:
         synthesis = synthesize(text, voice=voice, language=language, rate=rate, pitch=pitch)
     speech = analyze_speech(synthesis.audio, fps=fps, timeline=synthesis.timeline)
+    # The text says which sentences are questions (a synthetic voice often falls at a "?"), and that the rest
+    # are not: the motion's question cues come from it, not from the pitch.
+    typed = typed_questions(speech.prosody, synthesis.questions, n_frames=speech.n_frames)
+    speech = dataclasses.replace(speech, prosody=typed)
     if expressions is None:
         expressions = synthesis.expressions
     if seed is None:
@@ -347,6 +356,7 @@ def say(
         gaze=gaze,
         expressions=expressions,
         speech=speech,
+        portrait=portrait,
     )
     return Said(tracks=tracks, audio=synthesis.audio, speech=speech, synthesis=synthesis)
 

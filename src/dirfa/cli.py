@@ -476,6 +476,7 @@ def _animate_started(args: argparse.Namespace, started) -> int:  # noqa: ANN001 
             gaze=not args.no_gaze,
             expressions=expressions,
             speech=speech,
+            portrait=portrait,
         )
         _write_take(args, take, portrait, tracks, audio, started=started)
     if args.export_visemes is not None:
@@ -877,6 +878,7 @@ def _say_started(args: argparse.Namespace, takes: range, text: str, speaking, st
                 gaze=not args.no_gaze,
                 expressions=expressions if expressions is not None else said.synthesis.expressions,
                 speech=said.speech,
+                portrait=portrait,
             )
         _write_take(args, take, portrait, tracks, said.audio, started=started)
     if args.save_audio is not None:

@@ -14,6 +14,89 @@ from dirfa.face import rig as rig_module
 from dirfa.face.rig import Rig, triangle_heights
 
 
+def _gaze(rig: Rig, points: np.ndarray, yaw_deg: float, pitch_deg: float) -> np.ndarray:
+    """The eyeballs turned: within gaze_limits_deg, the column around each iris slides sideways by r sin(yaw)
+    (the white to the corners in proportion), the contour along the lid outline (pushed out over its bends),
+    and the iris (its surroundings by their iris_move share) down by r sin(pitch)."""
+    if not (yaw_deg or pitch_deg):
+        return points
+    lo_y, hi_y, lo_p, hi_p = rig_module.gaze_limits_deg(rig.points_xyz[:478], rig.frame)
+    yaw = math.radians(min(max(yaw_deg, lo_y), hi_y))
+    pitch = math.radians(min(max(pitch_deg, lo_p), hi_p))
+    ex, ey = rig.frame.ex.astype(np.float64), rig.frame.ey.astype(np.float64)
+    ball, side = rig.eyeball_contour[:, 0], rig.eyeball_contour_side
+    for eye, (upper, iris) in enumerate(
+        (
+            (rig_module.topo.EYE_RIGHT_UPPER, rig_module.topo.IRIS_RIGHT),
+            (rig_module.topo.EYE_LEFT_UPPER, rig_module.topo.IRIS_LEFT),
+        )
+    ):
+        centre = rig.points_xyz[iris[0], :2].astype(np.float64)
+        low, high = sorted(float((rig.points_xyz[k, :2] - centre) @ ex) for k in (upper[0], upper[-1]))
+        band = min(rig_module.GAZE_IRIS_BAND_PER_IRIS * rig.iris_radius_px[eye], 0.9 * min(-low, high))
+        shift = rig.eyeball_radius_px[eye] * math.sin(yaw)
+
+        def along(u, high=high, low=low, band=band, shift=shift):
+            w = min((high - u) / (high - band), (u - low) / (-band - low))
+            return shift * min(max(w, 0.0), 1.0)
+
+        mine = rig.eye_index[ball] == eye
+        ends = list(ball[mine & (side == 0)])
+        on_lines = set(ends)
+        edges = []  # the row under the upper lid and the lower lid, as (u, v) curves before the turn
+        for k in (2, -1):
+            uv = sorted(
+                ((points[i, :2] - centre) @ ex, (points[i, :2] - centre) @ ey)
+                for i in ends + list(ball[mine & (side == k)])
+            )
+            edges.append(([a for a, _ in uv], [b for _, b in uv]))
+        clear = rig_module.GAZE_LID_CLEARANCE_PER_IRIS * rig.iris_radius_px[eye]
+        for k, out in ((1, -1.0), (-1, 1.0), (2, 0.0)):
+            line = ends + list(ball[mine & (side == k)])
+            on_lines |= set(line)
+            uv = [((points[i, :2] - centre) @ ex, (points[i, :2] - centre) @ ey) for i in line]
+            line = [i for _, i in sorted(zip([a for a, _ in uv], line))]
+            uv = sorted(uv)
+            us, vs = [a for a, _ in uv], [b for _, b in uv]
+            moved = [a + along(a) for a in us]
+            new_v = [b + float(np.interp(m, us, vs) - np.interp(a, us, vs)) for a, b, m in zip(us, vs, moved)]
+            push = [0.0] * len(line)
+            if out:
+                for a, b in zip(us, vs):
+                    j = min(max(int(np.searchsorted(moved, a)), 1), len(moved) - 1)
+                    t = (a - moved[j - 1]) / max(moved[j] - moved[j - 1], 1e-9)
+                    chord = new_v[j - 1] + t * (new_v[j] - new_v[j - 1])
+                    gap = max(out * (b - chord), 0.0)
+                    fixed = [abs(moved[i] - us[i]) < 1e-4 for i in (j - 1, j)]
+                    push[j] = max(push[j], gap / max(t, 0.25) if fixed[0] else gap)
+                    push[j - 1] = max(push[j - 1], gap / max(1 - t, 0.25) if fixed[1] else gap)
+            for n, i in enumerate(line):
+                extra = (
+                    0.0
+                    if (not out or abs(moved[n] - us[n]) < 1e-4)
+                    else push[n] + rig_module.GAZE_CONTOUR_MARGIN_PX
+                )
+                points[i, :2] = centre + moved[n] * ex + (new_v[n] + out * extra) * ey
+        down = -rig.eyeball_radius_px[eye] * math.sin(pitch)
+        for i in np.nonzero(rig.eye_index == eye)[0]:
+            if int(i) in on_lines:
+                continue
+            u, v = float((points[i, :2] - centre) @ ex), float((points[i, :2] - centre) @ ey)
+            v += (
+                rig.iris_move[i] * down
+            )  # up or down first, then sideways keeping the clearance from the lids
+            if shift:
+                m = u + along(u)
+                (uu, vu), (ul, vl) = edges
+                above = min(max(v - float(np.interp(u, uu, vu)), 0.0), clear)  # clearances before the turn
+                below = min(max(float(np.interp(u, ul, vl)) - v, 0.0), clear)
+                v = max(v, float(np.interp(m, uu, vu)) + above)
+                v = min(v, float(np.interp(m, ul, vl)) - below)
+                u = m
+            points[i, :2] = centre + u * ex + v * ey
+    return points
+
+
 def _clip01(value: float) -> float:
     return float(np.clip(value, 0, 1))
 
@@ -162,17 +245,7 @@ def reference_pose(rig: Rig, params: dict[str, float]) -> dict[str, np.ndarray]:
         if b > 0:
             meet = points[eye.lower] + rig_module.LID_MEET_SHARE * (points[eye.upper] - points[eye.lower])
             points += eye.spread((meet - points[eye.upper]) * b, (meet - points[eye.lower]) * b)
-    yaw, pitch = math.radians(p("gazeYaw", 0.0)), math.radians(p("gazePitch", 0.0))
-    if yaw or pitch:
-        for side_index in (0, 1):
-            r = rig.eyeball_radius_px[side_index]
-            shift = rig.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))
-            limit = rig_module.GAZE_MAX_SHIFT_PER_IRIS * rig.iris_radius_px[side_index]
-            length = float(np.linalg.norm(shift))
-            if length > limit:
-                shift = shift * (limit / length)
-            mask = rig.eye_index == side_index
-            points[mask] += rig.iris_move[mask, None] * shift
+    points = _gaze(rig, points, p("gazeYaw", 0.0), p("gazePitch", 0.0))
     angles = (rig.realised_yaw_deg(p("headYaw", 0.0)), p("headPitch", 0.0), p("headRoll", 0.0))
     points = _head(rig, points, *angles)
     lids_open = _head(rig, lids_open, *angles, ids=rig_module.UPPER_LIDS)

@@ -45,7 +45,10 @@ PERSON_MARGIN_PER_FACE = 0.1  # the segmented crop reaches this much past the ou
 PERSON_EDGE_SOFTNESS_PX = 1.5
 # Stray hairs the segmentation misses: thin (under PERSON_WISP_PX wide) light or dark lines, PERSON_WISP_LEVELS
 # or more off their surroundings, joined to the person and within PERSON_WISP_REACH_PER_FACE of them, join
-# the person (else a tuft's tip would stay behind as its root turns with the head).
+# the person (else a tuft's tip would stay behind as its root turns with the head). A thin line that goes on
+# past that reach, wider than a single hair (3 px), is no stray hair but a thin background object touching the
+# person (full3's snowy twig over the white hair: taken as a wisp it bent and stretched with every turn of the
+# head, review revM), and stays out.
 PERSON_WISP_PX = 7
 PERSON_WISP_LEVELS = 20
 PERSON_WISP_REACH_PER_FACE = 0.25
@@ -56,6 +59,11 @@ PERSON_WISP_REACH_PER_FACE = 0.25
 # with the head, torn off the rest, and the fill showed behind it.
 PERSON_OBJECT_LEVELS = 32
 PERSON_OBJECT_CORE = 0.5  # the person itself: the segmentation's probability from here on (and the wisps)
+# Where the segmentation doubts (below PERSON_OBJECT_CORE) more than PERSON_DOUBT_REACH_GROWS widenings away
+# from the person and its wisps, what looks like the ground round the person (nearer its tone than the person's)
+# is background: full3's segmentation reached ~20 px up from the white hair to a snowy twig over a wedge of dark
+# ground, which moved with the head and dragged the twig's edge along (review revM).
+PERSON_DOUBT_REACH_GROWS = 2.0
 
 # Jaw: a full jawOpen (a wide "ah") drops the chin by this share of the lower face (subnasale to chin).
 # Anthropometry: the lower face is ~65 mm and a wide speech "ah" opens the incisors ~10-15 mm, so the lower
@@ -95,7 +103,29 @@ DEPTH_SMOOTHING_STEPS = 4
 # the lower lid). Stretching the eyeball itself from the lid line down, as before, grew the photo's dark lash shadow
 # with the lift into an oversized dark eye (happy.png).
 LID_LINE_ON_EYEBALL_PX = 0.5
-GAZE_MAX_SHIFT_PER_IRIS = 0.4  # ~9 deg of gaze for a typical eye; saccades in speech stay well inside
+# Gaze turns the eyeball about its centre, EYEBALL_RADIUS_PER_EYE_WIDTH behind the iris (an adult eyeball is ~24 mm
+# across, the opening ~29 mm wide): the iris moves r sin(angle), 0.08 eye widths at 11 deg, 0.11 at 15. Sideways the
+# column of the eyeball around the iris (GAZE_IRIS_BAND_PER_IRIS iris radii either side of its centre, lid to lid)
+# moves as one piece, so the iris keeps its round shape and its catchlight, sliding along the lid edges; the white
+# between it and each eye corner is squeezed or stretched (the eyeball's contour slides along the opening's outline,
+# the corners stay). Before, only the iris centre and side points moved (a ring around them half as far, the lid
+# contour not at all): the iris sheared between them and the visible iris moved about half as far as it should
+# (0.04 eye widths for 11 deg on the astronaut; review revM). The sideways cap (gaze_limits_deg) keeps
+# GAZE_SCLERA_KEEP of the white between the iris column and the corner it turns towards, stretches the white behind
+# it at most GAZE_SCLERA_STRETCH times (an iris touching a corner in the photo has no white there to stretch: the
+# corner's shadow and lashes smeared into a dark claw, full3.png), and is at most GAZE_MAX_YAW_DEG (the eye's
+# comfortable range; ~25-30 deg before the head takes over): a photo with little white shows less turn.
+# Up and down the lid edges stay, so the iris moves inside them, at most GAZE_MAX_SHIFT_PER_IRIS of its radius (the
+# lids would follow a larger vertical turn, which the rig does not model): ~11 deg for a typical eye.
+GAZE_MAX_SHIFT_PER_IRIS = 0.4
+GAZE_IRIS_BAND_PER_IRIS = 1.1
+GAZE_SCLERA_KEEP = 0.35
+GAZE_SCLERA_STRETCH = 3.0
+GAZE_MAX_YAW_DEG = 28.0
+# Inside points keep this much of their clearance from the lids (iris radii); a sliding eyeball contour reaches
+# this far under the lid (px; a head turn bends it).
+GAZE_LID_CLEARANCE_PER_IRIS = 0.35
+GAZE_CONTOUR_MARGIN_PX = 0.35
 # Raised brows pull the lid skin up from the brow: the skin under the brow unfolds, the band just above the lash line
 # (lash shadow, liner, eye shadow) keeps its thickness. Per column, from the upper lid edge up to the brow's lower
 # edge, each stretch of the photo takes a share of the brow's rise in proportion to how light it is: its luminance
@@ -475,18 +505,14 @@ class Rig:
             meet = points[eye.lower] + LID_MEET_SHARE * opening_xyz
             c.eyes[side].add_spread(points, (meet - points[eye.upper]) * b, (meet - points[eye.lower]) * b)
 
-        # Gaze: irises slide over the eyeball (angles relative to the head, as in ARKit).
-        yaw, pitch = math.radians(p("gazeYaw", 0.0)), math.radians(p("gazePitch", 0.0))
-        if yaw or pitch:
-            for side, (rows, share) in enumerate(c.gaze):
-                r = self.eyeball_radius_px[side]
-                shift = self.frame.vec(r * math.sin(yaw), -r * math.sin(pitch))
-                # Past about half its radius the iris would slide under the lids' corners: hold it there.
-                limit = GAZE_MAX_SHIFT_PER_IRIS * self.iris_radius_px[side]
-                length = float(np.linalg.norm(shift))
-                if length > limit:
-                    shift = shift * (limit / length)
-                points[rows] += share * shift
+        # Gaze: the eyeballs turn (angles relative to the head, as in ARKit), within gaze_limits_deg.
+        yaw_deg, pitch_deg = p("gazeYaw", 0.0), p("gazePitch", 0.0)
+        if yaw_deg or pitch_deg:
+            low_yaw, high_yaw, low_pitch, high_pitch = c.gaze_limits
+            yaw = math.radians(min(max(yaw_deg, low_yaw), high_yaw))
+            pitch = math.radians(min(max(pitch_deg, low_pitch), high_pitch))
+            for eyeball in c.gaze:
+                eyeball.turn(points, yaw, pitch)
 
         angles = (self.realised_yaw_deg(p("headYaw", 0.0)), p("headPitch", 0.0), p("headRoll", 0.0))
         # The open lids turn with the head too: one rotation for both (rows after the rig's vertices).
@@ -963,6 +989,125 @@ class _Spread:
         points[self.rows] += self.matrix @ np.concatenate([upper_delta, lower_delta])
 
 
+_EYES = (
+    (topo.EYE_RIGHT_UPPER, topo.IRIS_RIGHT),
+    (topo.EYE_LEFT_UPPER, topo.IRIS_LEFT),
+)
+
+
+def gaze_limits_deg(
+    landmarks: np.ndarray, frame: FaceFrame | None = None
+) -> tuple[float, float, float, float]:
+    """(lowest, highest gazeYaw, lowest, highest gazePitch) in degrees that a rig built on these landmarks (478, 2+;
+    a Portrait's landmarks_xyz) shows; Rig.pose holds larger angles at these. Sideways: the turn that leaves
+    GAZE_SCLERA_KEEP of the white between the iris column and the eye corner it turns towards and stretches the
+    white behind it at most GAZE_SCLERA_STRETCH times, in the eye with less room, at most GAZE_MAX_YAW_DEG; up and
+    down: GAZE_MAX_SHIFT_PER_IRIS of the iris radius."""
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    frame = _face_frame(xy) if frame is None else frame
+    low_yaw, high_yaw, pitch = -GAZE_MAX_YAW_DEG, GAZE_MAX_YAW_DEG, 90.0
+    top = math.sin(math.radians(GAZE_MAX_YAW_DEG))
+    for upper, iris in _EYES:
+        centre = xy[iris[0]]
+        iris_r = float(np.linalg.norm(xy[list(iris[1:])] - centre, axis=1).mean())
+        width = float(np.linalg.norm(xy[upper[0]] - xy[upper[-1]]))
+        radius = max(EYEBALL_RADIUS_PER_EYE_WIDTH * width, 1e-6)
+        corners = sorted(float((xy[k] - centre) @ frame.ex) for k in (upper[0], upper[-1]))
+        band = GAZE_IRIS_BAND_PER_IRIS * iris_r
+        low_room, high_room = -band - corners[0], corners[1] - band
+        for room, behind, sign in ((low_room, high_room, -1.0), (high_room, low_room, 1.0)):
+            shift = min((1.0 - GAZE_SCLERA_KEEP) * room, (GAZE_SCLERA_STRETCH - 1.0) * behind)
+            reach = min(max(shift / radius, 0.0), top)
+            if sign > 0:
+                high_yaw = min(high_yaw, math.degrees(math.asin(reach)))
+            else:
+                low_yaw = max(low_yaw, -math.degrees(math.asin(reach)))
+        pitch = min(pitch, math.degrees(math.asin(min(GAZE_MAX_SHIFT_PER_IRIS * iris_r / radius, 1.0))))
+    return low_yaw, high_yaw, -pitch, pitch
+
+
+class _Eyeball:
+    """One eye's gaze step (Rig.pose): the column around the iris moves sideways as one piece, the white beside
+    it squeezes or stretches to the corners, the eyeball's contour slides along the opening's outline; up and
+    down, the iris (and half as far the points around it) moves inside still lid edges."""
+
+    def __init__(self, rig: Rig, eye: int) -> None:
+        upper, iris = _EYES[eye]
+        src = rig.points_xyz[:, :2].astype(np.float64)
+        self.ex, self.ey = rig.frame.ex.astype(np.float64), rig.frame.ey.astype(np.float64)
+        self.centre = src[iris[0]]
+        self.rows = np.nonzero(rig.eye_index == eye)[0]
+        corners = sorted(float((src[k] - self.centre) @ self.ex) for k in (upper[0], upper[-1]))
+        self.low, self.high = corners
+        self.band = min(GAZE_IRIS_BAND_PER_IRIS * rig.iris_radius_px[eye], 0.9 * min(-self.low, self.high))
+        self.radius = rig.eyeball_radius_px[eye]
+        self.clear = GAZE_LID_CLEARANCE_PER_IRIS * rig.iris_radius_px[eye]
+        ball, side = rig.eyeball_contour[:, 0], rig.eyeball_contour_side
+        mine = rig.eye_index[ball] == eye
+        ends = ball[mine & (side == 0)]
+        # the outlines the contour slides along: upper lid, lower lid, the row under the upper lid's edge
+        self.lines = [np.concatenate([ends, ball[mine & (side == k)]]) for k in (1, -1, 2)]
+        self.inside = self.rows[~np.isin(self.rows, np.concatenate(self.lines))]
+        self.share_down = rig.iris_move[self.inside].astype(np.float64)
+
+    def _along(self, u: np.ndarray, shift: float) -> np.ndarray:
+        """The sideways move of eyeball points at `u` (px along the eye line from the photo's iris centre)."""
+        ramp = np.minimum((self.high - u) / (self.high - self.band), (u - self.low) / (-self.band - self.low))
+        return shift * np.clip(ramp, 0.0, 1.0)
+
+    def turn(self, points: np.ndarray, yaw_rad: float, pitch_rad: float) -> None:
+        # Up or down first: the sideways turn then keeps each point's clearance from the lids.
+        down = -self.radius * math.sin(pitch_rad)
+        if down:
+            points[self.inside, :2] += (self.share_down * down)[:, None] * self.ey
+        shift = self.radius * math.sin(yaw_rad)
+        if shift:
+            # the opening's edges the inside keeps clear of: the eyeball's row under the upper lid, the lower lid
+            edges = []
+            for line in (self.lines[2], self.lines[1]):
+                rel = points[line, :2] - self.centre
+                u, v = rel @ self.ex, rel @ self.ey
+                order = np.argsort(u)
+                edges.append((u[order], v[order]))
+            for line, out in zip(self.lines, (-1.0, 1.0, 0.0)):
+                rel = points[line, :2] - self.centre
+                u, v = rel @ self.ex, rel @ self.ey
+                order = np.argsort(u)
+                u_line, v_line = u[order], v[order]
+                moved = u_line + self._along(u_line, shift)
+                # (as a change of the outline's height: a point off it, a corner shared by two, keeps its offset)
+                v_new = v_line + np.interp(moved, u_line, v_line) - np.interp(u_line, u_line, v_line)
+                if out:
+                    # The chords between slid points cut across the outline's bends: push them out (under the
+                    # lid, which covers the eyeball) until they reach past every photo point again.
+                    chord = np.interp(u_line, moved, v_new)
+                    gap = np.maximum(out * (v_line - chord), 0.0)
+                    after = np.clip(np.searchsorted(moved, u_line), 1, len(moved) - 1)
+                    before = after - 1
+                    t = (u_line - moved[before]) / np.maximum(moved[after] - moved[before], 1e-9)
+                    # the corners stay (a chord from one pushes its other end)
+                    fixed = np.abs(moved - u_line) < 1e-4
+                    push = np.zeros(len(moved))
+                    np.maximum.at(push, after, np.where(fixed[before], gap / np.maximum(t, 0.25), gap))
+                    np.maximum.at(push, before, np.where(fixed[after], gap / np.maximum(1.0 - t, 0.25), gap))
+                    v_new = v_new + out * np.where(fixed, 0.0, push + GAZE_CONTOUR_MARGIN_PX)
+                xy = self.centre + moved[:, None] * self.ex + v_new[:, None] * self.ey
+                points[line[order], :2] = xy
+            rel = points[self.inside, :2] - self.centre
+            u, v = rel @ self.ex, rel @ self.ey
+            moved = u + self._along(u, shift)
+            # Where the opening narrows towards a corner, points near a lid keep their clearance from it (up to
+            # self.clear) rather than slide out under it, which folded the thin triangles along the lid line.
+            (up_u, up_v), (low_u, low_v) = edges
+            v_new = np.maximum(
+                v, np.interp(moved, up_u, up_v) + np.clip(v - np.interp(u, up_u, up_v), 0, self.clear)
+            )
+            v_new = np.minimum(
+                v_new, np.interp(moved, low_u, low_v) - np.clip(np.interp(u, low_u, low_v) - v, 0, self.clear)
+            )
+            points[self.inside, :2] = self.centre + moved[:, None] * self.ex + v_new[:, None] * self.ey
+
+
 class _Posing:
     """What Rig.pose needs that depends on the rig alone, made once per rig (Rig._posing): the linear shapes
     as one matrix, the index sets of the eyeball, lip, lid and gaze steps, the head's weights and depth
@@ -993,10 +1138,8 @@ class _Posing:
             self.ball_lid_line.append(
                 np.concatenate([corners[:1], ball[(side == 2) & (rig.eye_index[ball] == eye)], corners[1:]])
             )
-        self.gaze = []
-        for eye in (0, 1):
-            rows = np.nonzero((rig.eye_index == eye) & (rig.iris_move != 0))[0]
-            self.gaze.append((rows, rig.iris_move[rows, None]))
+        self.gaze = [_Eyeball(rig, eye) for eye in (0, 1)]
+        self.gaze_limits = gaze_limits_deg(rig.points_xyz[:N_LANDMARKS], rig.frame)
         self.lip_rows = np.concatenate([lips.upper, lips.lower])
         self.lips = _Spread(lips)
         self.eyes = (_Spread(rig.eyes[0]), _Spread(rig.eyes[1]))
@@ -1024,7 +1167,7 @@ class _Posing:
         # and offsets. Exact only where nothing else in pose() moves them (eyeball edges, lids, gaze; the
         # relaxation leaves inner-lip vertices alone): otherwise it poses the whole rig.
         rows = self.lip_rows
-        others = [self.ball, *(spread.rows for spread in self.eyes), *(g[0] for g in self.gaze)]
+        others = [self.ball, *(spread.rows for spread in self.eyes), *(g.rows for g in self.gaze)]
         movable_lips = (rig.head_weight[rows] > 0) & ~rig.pinned[rows]
         self.lip_only = not movable_lips.any() and not np.isin(rows, np.concatenate(others)).any()
         self.lip_shapes = np.ascontiguousarray(
@@ -1213,9 +1356,9 @@ def _rings(landmarks: np.ndarray, frame: FaceFrame) -> tuple[np.ndarray, np.ndar
     )
 
 
-def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
-    """Stray hairs around the person (uint8 mask, 255 = wisp): thin lines off the background's tone,
-    connected to the person (see PERSON_WISP_PX)."""
+def _thin_lines(image: np.ndarray, person: np.ndarray, face_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Thin lines off the background's tone outside the person (see PERSON_WISP_PX): those within the wisps'
+    reach and those that go on past it (a twig, a picture's frame: background), bool masks."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PERSON_WISP_PX, PERSON_WISP_PX))
     thin = np.maximum(
@@ -1223,9 +1366,23 @@ def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
     )
     core = (person >= 128).astype(np.uint8)
     near = cv2.distanceTransform(1 - core, cv2.DIST_L2, 3) < PERSON_WISP_REACH_PER_FACE * face_px
-    lines = (thin >= PERSON_WISP_LEVELS) & near & (core == 0)
-    _, labels = cv2.connectedComponents((lines | (core > 0)).astype(np.uint8), connectivity=8)
-    joined = np.isin(labels, np.unique(labels[core > 0])) & lines
+    anywhere = (thin >= PERSON_WISP_LEVELS) & (core == 0)
+    # A gap of a few pixels in a line (a knot, a bend wider than a wisp) does not end it.
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    _, whole = cv2.connectedComponents(cv2.dilate(anywhere.astype(np.uint8), bridge))
+    going_on = np.unique(whole[anywhere & ~near])
+    # Wider than a strand where it meets the person: a long single hair (1-2 px) still joins up to the reach.
+    wide = cv2.morphologyEx(anywhere.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    going_on = np.intersect1d(going_on, np.unique(whole[wide & near]))
+    return anywhere & near, anywhere & np.isin(whole, going_on[going_on > 0])
+
+
+def _wisps(image: np.ndarray, person: np.ndarray, face_px: float) -> np.ndarray:
+    """Stray hairs around the person (uint8 mask, 255 = wisp): thin lines off the background's tone,
+    connected to the person and ending within the wisps' reach (see PERSON_WISP_PX)."""
+    lines, through = _thin_lines(image, person, face_px)
+    _, labels = cv2.connectedComponents((lines | (person >= 128)).astype(np.uint8), connectivity=8)
+    joined = np.isin(labels, np.unique(labels[person >= 128])) & lines & ~through
     # Their anti-aliased sides too.
     return cv2.dilate(joined.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
 
@@ -1260,6 +1417,31 @@ def _objects_beside(image: np.ndarray, core: np.ndarray, grown: np.ndarray, grow
     _, labels = cv2.connectedComponents(standing_out.astype(np.uint8), connectivity=8)
     beyond = np.unique(labels[standing_out & rim])
     return band & np.isin(labels, beyond[beyond > 0])
+
+
+def _doubtful_ground(
+    image: np.ndarray, core: np.ndarray, doubt: np.ndarray, grow: int, background: np.ndarray
+) -> np.ndarray:
+    """The part of the segmentation's doubtful edge (`doubt`, bool) that is the ground behind the person (bool
+    mask, see PERSON_DOUBT_REACH_GROWS): `core` the segmented person and its wisps, `background` what is known
+    to be background (thin lines going on past the wisps' reach)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    sigma = 2.0 * grow
+
+    def mean_of(where: np.ndarray) -> np.ndarray:  # the local mean of `gray` over `where`
+        weight = cv2.GaussianBlur(where.astype(np.float32), (0, 0), sigma)
+        return cv2.GaussianBlur(gray * where, (0, 0), sigma) / np.maximum(weight, 1e-3)
+
+    around, person = mean_of(~core & ~doubt), mean_of(core)
+    far = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, 3) > PERSON_DOUBT_REACH_GROWS * grow
+    far &= doubt
+    # Nearer the ground's tone than the person's, judged by the piece: a twig's soft edge along the ground goes
+    # with it (else the layer's widening took the ground round it back), a doubtful lock of hair stays whole.
+    groundlike = ((gray - (around + person) / 2) * np.sign(person - around) < 0) | background
+    count, pieces = cv2.connectedComponents(far.astype(np.uint8), connectivity=8)
+    size = np.bincount(pieces[far], minlength=count)
+    share = np.bincount(pieces[far], weights=groundlike[far], minlength=count) / np.maximum(size, 1)
+    return (far & (share[pieces] >= 0.5)) | (doubt & background)
 
 
 def _over_strip(
@@ -1428,6 +1610,13 @@ def build_rig(portrait: Portrait) -> Rig:
         iris_r = float(np.linalg.norm(iris_xyz[1:, :2] - iris_xyz[0, :2], axis=1).mean())
         angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
         ring = iris_xyz[0] + np.column_stack([np.cos(angles), np.sin(angles), np.zeros(8)]) * iris_r * 1.45
+        # Points on the edges of the column that turns with the iris (Rig.pose's gaze), so the iris inside it
+        # moves as one piece and the white outside it takes the squeeze.
+        band_u = np.repeat([-1.0, 1.0], 3) * GAZE_IRIS_BAND_PER_IRIS * iris_r
+        band_v = np.tile([-0.7, 0.0, 0.7], 2) * iris_r
+        band = np.repeat(iris_xyz[:1], 6, axis=0)
+        band += frame.vec(band_u, band_v)
+        ring = np.concatenate([ring, band])
         # The eyeball's own row just under the upper lid's photo edge (LID_LINE_ON_EYEBALL_PX, at most a quarter
         # of the opening there): it stays on the eyeball when the lid rises.
         opening = landmarks[list(lower[1:-1]), :2] - landmarks[list(upper[1:-1]), :2]
@@ -1472,7 +1661,15 @@ def build_rig(portrait: Portrait) -> Rig:
             ).astype(np.int8)
         )
         iris_move_extra.append(
-            np.concatenate([np.zeros(len(contour)), np.ones(5), np.full(8, 0.5), np.zeros(len(lid_line))])
+            np.concatenate(
+                [
+                    np.zeros(len(contour)),
+                    np.ones(5),
+                    np.full(8, 0.5),
+                    np.tile([0.5, 1.0, 0.5], 2),  # the column's edges (the middle ones as the iris)
+                    np.zeros(len(lid_line)),
+                ]
+            )
         )
         width = float(np.linalg.norm(landmarks[upper[0], :2] - landmarks[upper[-1], :2]))
         radii.append(EYEBALL_RADIUS_PER_EYE_WIDTH * width)
@@ -1931,13 +2128,18 @@ def _person_layer(image: np.ndarray, landmarks: np.ndarray, outer_ring_xy: np.nd
     person = np.zeros((height, width), np.uint8)
     person[y0:y1, x0:x1] = np.round(_smoothstep(*PERSON_EDGE, probability) * 255)
     wisps = _wisps(image[y0:y1, x0:x1], person[y0:y1, x0:x1], face_px)
+    # Thin background objects touching the person (with their anti-aliased sides).
+    _, through = _thin_lines(image[y0:y1, x0:x1], person[y0:y1, x0:x1], face_px)
+    through = cv2.dilate(through.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     person[y0:y1, x0:x1] |= wisps
     grow = max(1, int(round(PERSON_GROW_PER_FACE * face_px)))
     core = (probability >= PERSON_OBJECT_CORE) | (wisps > 0)
+    doubt = (person[y0:y1, x0:x1] > 0) & ~core
+    person[y0:y1, x0:x1][_doubtful_ground(image[y0:y1, x0:x1], core, doubt, grow, through)] = 0
     person = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     # (Within the segmented crop: the person goes on past its edge.)
     crop = person[y0:y1, x0:x1]
-    crop[_objects_beside(image[y0:y1, x0:x1], core, crop > 0, grow)] = 0
+    crop[_objects_beside(image[y0:y1, x0:x1], core, crop > 0, grow) | (through & ~core)] = 0
     person = cv2.GaussianBlur(np.maximum(person, face), (0, 0), PERSON_EDGE_SOFTNESS_PX)
     return np.maximum(person, face)
 

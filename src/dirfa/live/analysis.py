@@ -81,7 +81,9 @@ LEVEL_RANGE_DB = (speech_prosody.SILENCE_DB - 1.0, 20.0)
 class FrameSpeech:
     """What the speech stage found for some consecutive frames: mouth (n, len(MOUTH_TRACKS)) float32 in
     MOUTH_TRACKS order; loudness (n,) 0..1; f0_hz (n,) 0 unvoiced; speech (n,) bool voice activity;
-    energy_db (n,) and voiced (n,) bool, the rest of the prosody the motion stream reads (None: unknown)."""
+    energy_db (n,) and voiced (n,) bool, the rest of the prosody the motion stream reads (None: unknown);
+    typed_question (n,) float, typed text's question marks (motion.cues.ProsodyLike; None: the words are not
+    known, as for pushed audio)."""
 
     mouth: np.ndarray
     loudness: np.ndarray
@@ -89,6 +91,7 @@ class FrameSpeech:
     speech: np.ndarray
     energy_db: np.ndarray | None = None
     voiced: np.ndarray | None = None
+    typed_question: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -98,12 +101,14 @@ class FrameSpeech:
 def frame_speech(
     mouth: dict[str, np.ndarray], prosody: speech_prosody.Prosody, lo: int, hi: int
 ) -> FrameSpeech:
-    """Frames lo..hi-1 of whole-clip mouth curves and prosody."""
+    """Frames lo..hi-1 of whole-clip mouth curves and prosody (with its typed_question marks when it has them:
+    motion.cues.typed_questions)."""
     n = hi - lo
     matrix = np.zeros((n, len(MOUTH_TRACKS)), np.float32)
     for j, name in enumerate(MOUTH_TRACKS):
         if name in mouth:
             matrix[:, j] = mouth[name][lo:hi]
+    typed = getattr(prosody, "typed_question", None)
     return FrameSpeech(
         mouth=matrix,
         loudness=np.asarray(prosody.loudness[lo:hi], np.float32),
@@ -111,6 +116,7 @@ def frame_speech(
         speech=np.asarray(prosody.speech[lo:hi], bool),
         energy_db=np.asarray(prosody.energy_db[lo:hi], np.float32),
         voiced=np.asarray(prosody.voiced[lo:hi], bool),
+        typed_question=None if typed is None else np.asarray(typed[lo:hi], np.float64),
     )
 
 

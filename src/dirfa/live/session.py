@@ -27,6 +27,7 @@ import numpy as np
 from dirfa.avatar import Avatar, open_avatar, prepare
 from dirfa.errors import InputError
 from dirfa.face.landmarks import Portrait
+from dirfa.face.rig import gaze_limits_deg
 from dirfa.live import phrase_process
 from dirfa.live.analysis import (
     ChunkResampler,
@@ -38,6 +39,7 @@ from dirfa.live.analysis import (
 )
 from dirfa.live.steady import SteadyMouth
 from dirfa.media.audio import SAMPLE_RATE_HZ
+from dirfa.motion.cues import typed_questions
 from dirfa.motion.expression import ExpressionTimeline, parse_emotion
 from dirfa.motion.generate import MotionOptions
 from dirfa.motion.stream import ROUNDING_TRACKS, MotionStream, smile_under_rounding
@@ -130,6 +132,9 @@ class _SpeechFrame:
     emotion: tuple[str, float, float] | None = None
     energy_db: float = SILENCE_DB
     voiced: bool = False
+    # Typed text's question mark (motion.cues.ProsodyLike): 1 where a sentence typed as a question ends, 0
+    # elsewhere in said text, NaN where the words are not known (pushed audio).
+    typed_question: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,11 @@ class Session:
         )
         # The file mode's motion generator, fed frame by frame (see _motion): seed, head_motion and emotions
         # as in `dirfa animate`, so a session speaking a clip moves as the clip's video does.
-        self._stream = MotionStream(fps, MotionOptions(seed=seed, head_motion=head_motion))
+        # The eyes' range is this face's (face.rig.gaze_limits_deg), as in file mode: the gaze drawn is the gaze asked.
+        limits = gaze_limits_deg(avatar.portrait.landmarks_xyz)
+        self._stream = MotionStream(
+            fps, MotionOptions(seed=seed, head_motion=head_motion, gaze_limits_deg=limits)
+        )
         self._committed = 0  # queued speech frames (from the front of _frames) already in the stream
         # The motion stream's final rows, from the frame _state.index on.
         self._rows: collections.deque[dict[str, float]] = collections.deque()
@@ -575,6 +584,7 @@ class Session:
             f0_hz=np.array([0.0 if f is None else f.f0_hz for f in items]),
             voiced=np.array([f is not None and f.voiced for f in items]),
             speech=np.array([f is not None and f.speech for f in items]),
+            typed_question=np.array([math.nan if f is None else f.typed_question for f in items]),
         )
         self._keep(stream.push({}, prosody, listening=self._listening))
 
@@ -752,7 +762,10 @@ class Session:
         analyse = phrase_process.analyse if PHRASES_APART else phrase_process.analyse_here
         done = analyse(synthesis, fps=self.fps, out_rate_hz=self.audio_rate_hz)
         n_frames = phrase_process.n_frames_of(synthesis, self.fps)
-        voice, mouth, sound = done.voice, done.mouth, done.sound
+        mouth, sound = done.mouth, done.sound
+        # The text says which phrases are questions and that the rest are not, as in dirfa.say: the motion's
+        # question cues come from it, not from the voice's pitch (a synthetic voice often falls at a "?").
+        voice = typed_questions(done.voice, synthesis.questions, n_frames=n_frames)
         emotions = {}
         if synthesis.expressions is not None:
             for time_s, name, intensity in synthesis.expressions.keys:
@@ -793,6 +806,7 @@ class Session:
                 emotion=emotions.get(i),
                 energy_db=SILENCE_DB if speech.energy_db is None else float(speech.energy_db[i]),
                 voiced=bool(speech.speech[i]) if speech.voiced is None else bool(speech.voiced[i]),
+                typed_question=math.nan if speech.typed_question is None else float(speech.typed_question[i]),
             )
             for i in range(speech.n_frames)
         ]
@@ -893,6 +907,7 @@ class _FrameProsody:
     f0_hz: np.ndarray
     voiced: np.ndarray
     speech: np.ndarray
+    typed_question: np.ndarray  # NaN for idle frames and pushed audio (words not known)
 
 
 _CLOSE = MOUTH_TRACKS.index("mouthClose")

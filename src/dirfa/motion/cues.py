@@ -5,13 +5,16 @@ Motion stage, first step: turns the speech stage's per-frame prosody into events
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from dirfa.speech.filters import binary_closing, binary_opening, gaussian_filter1d, median_filter
+from dirfa.speech.prosody import Prosody
 
 # Pauses shorter than this do not end a phrase. Goldman-Eisler (1968) and most pause studies since treat
 # silences of about 250 ms and more as real pauses; shorter gaps are stop closures and hesitations.
@@ -22,8 +25,22 @@ SPEECH_GAP_S = 0.12
 ACCENT_SPACING_S = 0.3
 # Length of the phrase-final stretch whose pitch movement decides "question" (a final rise, as in yes/no questions).
 FINAL_RISE_WINDOW_S = 0.5
-# A phrase ending in a rise of at least this many semitones over the final window counts as a question.
+# A phrase counts as a question when its pitch rises from its lowest voiced frame in the final window to its
+# end by at least FINAL_RISE_ST semitones and by at least FINAL_RISE_RANGE_SHARE of the speaker's own range
+# (the 10th-90th percentile spread of their voiced pitch so far): a lively reader's continuation rises at
+# commas (LibriVox: 6-6.5 st against a 7.6 st range) are their ordinary pitch movement, a synthetic voice's
+# question rise (espeak-ng: 3-4.5 st against 2-4 st) is not. The rise must be consistent, not one jump (a
+# pitch tracker's octave or fifth error, a new syllable starting higher): at least FINAL_RISE_RISING_SHARE of
+# its frame-to-frame steps go up and no step is more than FINAL_RISE_MAX_STEP of the whole rise.
 FINAL_RISE_ST = 3.0
+FINAL_RISE_RANGE_SHARE = 1.0
+FINAL_RISE_RISING_SHARE = 0.7
+FINAL_RISE_MAX_STEP = 0.7
+FINAL_RISE_MIN_FRAMES = 3  # voiced frames the rise spans (3 steps of 40 ms at 25 fps: ~0.1 s)
+# Until RANGE_MIN_FRAMES voiced frames (~2 s of voice) are known the range is taken as DEFAULT_RANGE_ST, so a
+# short clip's first phrase needs FINAL_RISE_ST alone (one espeak-ng question: ~1.5 s of voice).
+DEFAULT_RANGE_ST = 3.0
+RANGE_MIN_FRAMES = 50
 
 
 class ProsodyLike(Protocol):
@@ -31,6 +48,11 @@ class ProsodyLike(Protocol):
 
     energy_db: frame energy in dB (any reference); loudness: 0..1; f0_hz: fundamental frequency, 0 where
     unvoiced; voiced: bool; speech: bool voice activity.
+
+    Optionally typed_question (n_frames,) float, for speech made from typed text (dirfa.say): 1 at the frame
+    where a sentence typed as a question ends, 0 elsewhere in it, NaN where the words are not known. A phrase
+    with typed frames is a question when a typed question ends in it, whatever the voice's pitch does (a
+    synthetic voice often falls at a "?"), and never otherwise; see typed_questions().
     """
 
     @property
@@ -54,10 +76,10 @@ class Cues:
     """Events and smoothed curves derived from prosody, all at the video frame rate.
 
     speech: (n,) bool voice activity with tiny gaps closed. phrases: (m, 2) int [start, end) frame ranges of
-    phrases (speech separated by pauses >= PHRASE_PAUSE_S). questions: (m,) bool, phrase ends with a final f0
-    rise. accents: (k,) int frames of prominent syllables; accent_strength: (k,) 0..1. pitch_st: (n,) f0 in
-    semitones relative to the speaker's median, interpolated over unvoiced frames inside phrases, 0 outside.
-    loudness: (n,) 0..1 smoothed over 0.3 s.
+    phrases (speech separated by pauses >= PHRASE_PAUSE_S). questions: (m,) bool, phrase is a typed question or
+    (words unknown) ends with a final f0 rise. accents: (k,) int frames of prominent syllables; accent_strength:
+    (k,) 0..1. pitch_st: (n,) f0 in semitones relative to the speaker's median, interpolated over unvoiced
+    frames inside phrases, 0 outside. loudness: (n,) 0..1 smoothed over 0.3 s.
     """
 
     fps: float
@@ -124,6 +146,7 @@ def find_cues(prosody: ProsodyLike | None, *, fps: float, n_frames: int) -> Cues
         loudness = np.clip(conform(prosody.loudness, n), 0.0, 1.0)
         f0_hz = conform(prosody.f0_hz, n)
         voiced = (conform(prosody.voiced, n) > 0.5) & (f0_hz > 0)
+    typed = typed_marks(prosody, n)
 
     speech = speech_raw.copy()
     if n:
@@ -139,6 +162,8 @@ def find_cues(prosody: ProsodyLike | None, *, fps: float, n_frames: int) -> Cues
 
     # Pitch in semitones about the speaker's median, so that thresholds hold for low and high voices alike.
     pitch_st = np.zeros(n)
+    raw_st = np.full(n, np.nan)  # voiced frames' semitones, octave errors dropped, NaN elsewhere
+    range_st = DEFAULT_RANGE_ST
     if voiced.any():
         median_hz = float(np.median(f0_hz[voiced]))
         raw = np.full(n, np.nan)
@@ -155,12 +180,21 @@ def find_cues(prosody: ProsodyLike | None, *, fps: float, n_frames: int) -> Cues
             keep = np.abs(values - np.median(values)) <= 7.0
             known, values = known[keep], median_filter(values[keep], size=3, mode="nearest")
             pitch_st[start:end] = np.interp(np.arange(end - start), known, values)
+            raw_st[start + known] = segment[known]
             voiced[start:end] &= np.isin(np.arange(end - start), known)
+        if voiced.sum() >= RANGE_MIN_FRAMES:
+            low, high = np.percentile(f0_hz[voiced], [10, 90])
+            range_st = float(12.0 * np.log2(high / low))
     pitch_smooth = _smooth(pitch_st, sigma_s=0.06, fps=fps)
 
     accents, strength = _find_accents(energy_db, pitch_smooth, speech, voiced, fps=fps)
+    window = max(int(round(FINAL_RISE_WINDOW_S * fps)), 3)
+    pause = max(int(round(PHRASE_PAUSE_S * fps)), 1)
     questions = np.array(
-        [_final_rise_st(pitch_st, voiced, start, end, fps=fps) >= FINAL_RISE_ST for start, end in phrases],
+        [
+            _typed_or_heard(typed[start : end + pause], raw_st[max(start, end - window) : end], range_st)
+            for start, end in phrases
+        ],
         dtype=bool,
     )
     return Cues(
@@ -238,15 +272,70 @@ def _peaks(x: np.ndarray, *, height: float, distance: int) -> np.ndarray:
     return peaks[keep]
 
 
-def _final_rise_st(pitch_st: np.ndarray, voiced: np.ndarray, start: int, end: int, *, fps: float) -> float:
-    """Rise in semitones of a line fitted to the voiced pitch over the phrase's final FINAL_RISE_WINDOW_S."""
-    window = max(int(round(FINAL_RISE_WINDOW_S * fps)), 3)
-    frames = np.arange(max(start, end - window), end)
-    frames = frames[voiced[frames]]
-    if frames.size < 3:
+def typed_marks(prosody: ProsodyLike | None, n_frames: int) -> np.ndarray:
+    """The prosody's typed_question marks as (n_frames,) float (see ProsodyLike): NaN where absent, cut or
+    padded with NaN (a missing frame is one whose words are not known, never a repeated question end)."""
+    marks = np.full(int(n_frames), np.nan)
+    given = getattr(prosody, "typed_question", None)
+    if given is not None:
+        given = np.asarray(given, dtype=np.float64).reshape(-1)[: marks.shape[0]]
+        marks[: given.shape[0]] = given
+    return marks
+
+
+def typed_questions(prosody: Prosody, question_ends_s: Sequence[float], *, n_frames: int) -> TypedProsody:
+    """`prosody` of speech made from typed text, carrying the text's questions: typed_question is 1 at the
+    frames where a sentence typed as a question ends (its last sound, question_ends_s in seconds), 0 elsewhere.
+    The cues then flag a phrase as a question from the text (see ProsodyLike), not from the voice's pitch."""
+    marks = np.zeros(int(n_frames))
+    for end_s in question_ends_s:
+        if marks.shape[0]:
+            # The frame holding the sound's last moment (an end exactly on a frame edge is the frame before).
+            frame = int(math.ceil(end_s * prosody.fps - 1e-6)) - 1
+            marks[min(max(frame, 0), marks.shape[0] - 1)] = 1.0
+    values = {field.name: getattr(prosody, field.name) for field in dataclasses.fields(Prosody)}
+    return TypedProsody(**values, typed_question=marks)
+
+
+@dataclass(frozen=True)
+class TypedProsody(Prosody):
+    """Prosody of speech made from typed text, with its typed_question marks (see ProsodyLike)."""
+
+    typed_question: np.ndarray | None = None
+
+
+def _typed_or_heard(marks: np.ndarray, final_st: np.ndarray, range_st: float) -> bool:
+    """Whether a phrase is a question: from its typed marks (its frames and the pause after it) when its words
+    are known, else from the final rise of its voiced pitch (final_st: semitones of the final window's frames,
+    NaN where unvoiced) against the speaker's range."""
+    known = marks[np.isfinite(marks)]
+    if known.size:
+        return bool((known > 0.5).any())
+    return _is_final_rise(final_st[np.isfinite(final_st)], range_st)
+
+
+def _is_final_rise(semitones: np.ndarray, range_st: float) -> bool:
+    """Whether voiced pitch (semitones, in time order) ends in a question rise (see FINAL_RISE_ST)."""
+    return _consistent_rise_st(semitones) >= max(FINAL_RISE_ST, FINAL_RISE_RANGE_SHARE * range_st)
+
+
+def _consistent_rise_st(semitones: np.ndarray) -> float:
+    """Rise in semitones from the lowest frame to the end (the mean of the last two frames), 0 when it is not a
+    consistent rise: fewer than FINAL_RISE_MIN_FRAMES, too few rising steps or one step carrying the most."""
+    if semitones.shape[0] < FINAL_RISE_MIN_FRAMES:
         return 0.0
-    slope = np.polyfit(frames / fps, pitch_st[frames], 1)[0]
-    return float(slope * (frames[-1] - frames[0]) / fps)
+    stretch = semitones[int(np.argmin(semitones)) :]
+    if stretch.shape[0] < FINAL_RISE_MIN_FRAMES:
+        return 0.0
+    rise = float(np.mean(stretch[-2:]) - stretch[0])
+    steps = np.diff(stretch)
+    if (
+        rise <= 0.0
+        or np.mean(steps > 0.0) < FINAL_RISE_RISING_SHARE
+        or steps.max() > FINAL_RISE_MAX_STEP * rise
+    ):
+        return 0.0
+    return rise
 
 
 # --- causal cues -------------------------------------------------------------------------------------------
@@ -414,6 +503,11 @@ class CueTracker:
         self.speech = FrameHistory()
         self.in_phrase = FrameHistory()
         self.pitch_st = FrameHistory()
+        self.pitch_raw = FrameHistory()  # voiced frames' semitones about the running median (NaN: none)
+        self.pitch_range = (
+            FrameHistory()
+        )  # the speaker's range in semitones at each frame (FINAL_RISE_RANGE_SHARE)
+        self.typed = FrameHistory()  # typed_question marks (NaN: words not known)
         self.activity = FrameHistory()
         self.loudness = FrameHistory()
         self.score = FrameHistory()
@@ -421,6 +515,9 @@ class CueTracker:
         self.phrases = FrameHistory()  # Phrase
         self._voiced_f0 = FrameHistory()
         self._median_hz = 0.0
+        self._range_st = DEFAULT_RANGE_ST
+        self._typed_known = False  # the open phrase has frames with typed marks
+        self._typed_asked = False  # and a typed question ends in it
         self._pitch_state = 0.0
         self._activity_state = 0.0
         self._loud_state = 0.0
@@ -445,6 +542,7 @@ class CueTracker:
             self.loud_in += [0.0] * n_frames
             self.f0_hz += [0.0] * n_frames
             self.voiced_in += [False] * n_frames
+            self.typed += [math.nan] * n_frames
             return
         f0 = conform(prosody.f0_hz, n_frames)
         self.raw_speech += (conform(prosody.speech, n_frames) > 0.5).tolist()
@@ -452,6 +550,7 @@ class CueTracker:
         self.loud_in += np.clip(conform(prosody.loudness, n_frames), 0.0, 1.0).tolist()
         self.f0_hz += f0.tolist()
         self.voiced_in += ((conform(prosody.voiced, n_frames) > 0.5) & (f0 > 0)).tolist()
+        self.typed += typed_marks(prosody, n_frames).tolist()
 
     def _raw(self, j: int) -> bool:
         return self.raw_speech.true_at(j)
@@ -498,18 +597,26 @@ class CueTracker:
         # Pitch in semitones about the running median of the voice so far (octave errors over 7 st dropped).
         f0 = self.f0_hz[j]
         voiced = self.voiced_in[j] and f0 > 0 and speaking
+        raw = math.nan
         if voiced:
             if not self._voiced_f0 or len(self._voiced_f0) % 10 == 0:
-                self._median_hz = float(np.median(self._voiced_f0.tail(self.pitch_reference) + [f0]))
+                recent = self._voiced_f0.tail(self.pitch_reference) + [f0]
+                self._median_hz = float(np.median(recent))
+                if len(recent) >= RANGE_MIN_FRAMES:
+                    low, high = np.percentile(recent, [10, 90])
+                    self._range_st = float(12.0 * math.log2(high / low))
             semitones = 12.0 * math.log2(f0 / self._median_hz)
             if abs(semitones) <= 7.0:
                 self._voiced_f0.append(f0)
                 self._pitch_state = self._a_pitch * self._pitch_state + (1 - self._a_pitch) * semitones
+                raw = semitones
             else:
                 voiced = False
         elif not speaking:
             self._pitch_state *= self._a_pitch
         self.pitch_st.append(self._pitch_state)
+        self.pitch_raw.append(raw)
+        self.pitch_range.append(self._range_st)
         # Prominence: energy above its running mean (per 6 dB) plus pitch above its running mean (per 3 st).
         energy = max(self.energy_db[j], -90.0)
         if self._local_energy is None:
@@ -543,26 +650,38 @@ class CueTracker:
         if inside and not before:
             pause = (j - self._last_end) / self.fps if self.phrases else j / self.fps + 1.0
             self.phrases.append(Phrase(j, None, pause))
+            self._typed_known = self._typed_asked = False
         elif before and not inside:
             self._close_phrase(j)
+        if inside:
+            self._take_mark(j)
+
+    def _take_mark(self, j: int) -> None:
+        mark = self.typed[j] if j < len(self.typed) else math.nan
+        if mark == mark:  # not NaN
+            self._typed_known = True
+            self._typed_asked = self._typed_asked or mark > 0.5
 
     def _close_phrase(self, end: int) -> None:
         last = self.phrases[-1]
-        rise = self._final_rise_st(last.start, end)
-        self.phrases[-1] = Phrase(last.start, end, last.pause_before_s, rise >= FINAL_RISE_ST)
+        # Typed marks in the pause after the phrase count too (the voice's last sound may outlast its activity);
+        # they are received when the phrase closes (PHRASE_PAUSE_S after it, the phrase delay).
+        for k in range(end, min(end + self.pause, len(self.typed))):
+            self._take_mark(k)
+        if self._typed_known:
+            question = self._typed_asked
+        else:
+            question = self._final_rise(last.start, end)
+        self.phrases[-1] = Phrase(last.start, end, last.pause_before_s, question)
         self._last_end = end
 
-    def _final_rise_st(self, start: int, end: int) -> float:
-        frames = [
-            k
-            for k in range(max(start, end - self.rise_window), min(end, len(self.pitch_st)))
-            if self.voiced_in[k]
-        ]
-        if len(frames) < 3:
-            return 0.0
-        t = np.array(frames) / self.fps
-        slope = np.polyfit(t, np.array([self.pitch_st[k] for k in frames]), 1)[0]
-        return float(slope * (t[-1] - t[0]))
+    def _final_rise(self, start: int, end: int) -> bool:
+        """Whether the phrase's voiced pitch ends in a question rise against the speaker's range at its end."""
+        stop = min(end, len(self.pitch_raw))
+        values = np.array([self.pitch_raw[k] for k in range(max(start, end - self.rise_window), stop)])
+        if not values.size:
+            return False
+        return _is_final_rise(values[np.isfinite(values)], self.pitch_range[stop - 1])
 
     def forget(self, before: int, *, events_done: tuple[int, int]) -> None:
         """Drop what no later decision reads: per-frame history before `before` (the first frame its reader
@@ -576,6 +695,9 @@ class CueTracker:
         self.speech.forget(min(before, phrase_next - self.pause))
         self.in_phrase.forget(min(before, phrase_next - 1))
         self.pitch_st.forget(min(before, phrase_next - self.rise_window))
+        self.pitch_raw.forget(phrase_next - self.rise_window)
+        self.pitch_range.forget(phrase_next - self.rise_window)
+        self.typed.forget(phrase_next)
         self.activity.forget(before)
         self.loudness.forget(before)
         self.score.forget(self._accent_checked - self.half_spacing)

@@ -84,6 +84,16 @@ CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1
 # start waits this long. Short: the eyes lead speech planning by a saccade, and the first word is ~0.2 s in.
 GAZE_START_HOLD_S = 0.12
 CAMERA_JITTER_DEG = 0.5  # fixations "at the camera" are not all on the same point
+# The eyes' range in the head, (lowest, highest gazeYaw, lowest, highest gazePitch) in degrees: what the renderer's
+# rig shows (face.rig.gaze_limits_deg: the eye's comfortable ~28 deg sideways, less where a photo shows little white;
+# up and down ~11 deg, as far as the iris moves inside still lids). These are the limits for an unknown face; a
+# take made for a known face uses that face's (MotionOptions.gaze_limits_deg). The eye-in-head angle the head's
+# turn asks for (the eyes held on the camera while the head turns, or a look away on top of a turn) saturates
+# smoothly into them over the last GAZE_SOFT_DEG, so the exported tracks are what the render shows and an eye
+# reaches its limit without a kink. (Before, the tracks asked beyond the rig's ~11.5 deg cap in 19 % of frames
+# at --head-motion 1, 62 % at 2, and the rig held the iris there: the saved animation was not what was seen.)
+GAZE_LIMITS_DEG = (-28.0, 28.0, -11.0, 11.0)
+GAZE_SOFT_DEG = 4.0
 # Event kinds of the eyes' draws (schedule.Draws).
 _BLINK, _GAZE_SHIFT_BLINK, _PHRASE_START, _SACCADE, _PHRASE_END = range(5)
 
@@ -226,6 +236,34 @@ class Blinker:
         self.left.maximum(first, blink_profile(t, close_s=close_s, open_s=open_left))
         self.right.maximum(first, blink_profile(t, close_s=close_s, open_s=open_right))
         return last + 1
+
+
+def soft_limit(
+    angle_deg: float, low_deg: float, high_deg: float, *, soft_deg: float = GAZE_SOFT_DEG
+) -> float:
+    """`angle_deg` inside [low_deg, high_deg]: unchanged up to soft_deg short of a limit, then saturating (tanh)
+    into it, never reaching past it; smooth (continuous slope) everywhere."""
+    for limit, sign in ((high_deg, 1.0), (-low_deg, -1.0)):
+        x = sign * angle_deg
+        knee = limit - min(soft_deg, 0.5 * limit)
+        if x > knee:
+            span = limit - knee
+            return sign * (knee + span * math.tanh((x - knee) / span)) if span > 0 else sign * limit
+    return angle_deg
+
+
+def eye_in_head(
+    world_deg: tuple[float, float],
+    head_deg: tuple[float, float],
+    limits_deg: tuple[float, float, float, float],
+) -> tuple[float, float]:
+    """(gazeYaw, gazePitch): a world gaze direction against the head's (yaw, pitch), as the vestibulo-ocular
+    reflex holds a target while the head moves, soft-limited to the eyes' range (low/high yaw, low/high pitch)."""
+    low_yaw, high_yaw, low_pitch, high_pitch = limits_deg
+    return (
+        soft_limit(world_deg[0] - head_deg[0], low_yaw, high_yaw),
+        soft_limit(world_deg[1] - head_deg[1], low_pitch, high_pitch),
+    )
 
 
 class Gazer:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dirfa.errors import InputError
-from dirfa.motion.cues import ProsodyLike, conform
+from dirfa.motion.cues import ProsodyLike, conform, typed_marks
 from dirfa.motion.expression import ExpressionTimeline
 from dirfa.motion.tracks import TRACK_SPECS, Tracks
 
@@ -32,7 +32,9 @@ class MotionOptions:
     seed: takes with different seeds differ in head motion, blinks, gaze and brows; lip sync never changes.
     head_motion: 0 = still, 1 = natural, 2 = lively (up to 3). blink_rate_per_min: None = natural (about 26/min
     while talking, 17/min in pauses; Bentivoglio et al. 1997), 0 = never. gaze: False keeps the eyes fixed in the
-    head. expressions: an emotion timeline laid over the whole face, None = neutral.
+    head. expressions: an emotion timeline laid over the whole face, None = neutral. gaze_limits_deg: the eyes'
+    range in the head (lowest, highest gazeYaw, lowest, highest gazePitch; degrees) of the face the take is for
+    (face.rig.gaze_limits_deg), None = eyes.GAZE_LIMITS_DEG: gaze tracks stay inside it, as the render does.
     """
 
     seed: int = 0
@@ -40,8 +42,19 @@ class MotionOptions:
     blink_rate_per_min: float | None = None
     gaze: bool = True
     expressions: ExpressionTimeline | None = None
+    gaze_limits_deg: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
+        limits = self.gaze_limits_deg
+        if limits is not None and not (
+            len(limits) == 4
+            and all(math.isfinite(x) for x in limits)
+            and limits[0] <= 0.0 <= limits[1]
+            and limits[2] <= 0.0 <= limits[3]
+        ):
+            raise InputError(
+                f"gaze limits {limits!r} are not usable — use (low yaw <= 0, high yaw >= 0, low pitch <= 0, high pitch >= 0) degrees"
+            )
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
             raise InputError(f"seed {self.seed!r} is not usable — use a whole number >= 0")
         if not (math.isfinite(self.head_motion) and 0.0 <= self.head_motion <= MAX_HEAD_MOTION):
@@ -106,6 +119,7 @@ class _Prosody:
     f0_hz: np.ndarray
     voiced: np.ndarray
     speech: np.ndarray
+    typed_question: np.ndarray  # NaN where the words are not known (cues.ProsodyLike)
 
 
 def _conformed(prosody: ProsodyLike | None, n: int) -> _Prosody | None:
@@ -118,6 +132,7 @@ def _conformed(prosody: ProsodyLike | None, n: int) -> _Prosody | None:
         f0_hz=conform(prosody.f0_hz, n),
         voiced=conform(prosody.voiced, n),
         speech=conform(prosody.speech, n),
+        typed_question=typed_marks(prosody, n),
     )
 
 

@@ -8,10 +8,14 @@ The motion is a few known regularities of speakers' heads, summed (see docs/moti
     Hadar, Steiner, Grant & Rose (1983, Human Movement Science 2:35) found head movements cluster at phrase
     junctures and pauses, and large "postural" shifts at the starts of new utterances;
   * nods on stressed syllables: Graf, Cosatto, Strom & Huang (2002, "Visual prosody") measured head nods
-    aligned with pitch accents, a few degrees; the head rises with f0 (Yehia, Kuratate & Vatikiotis-Bateson
-    2002, r ~ 0.7 between head motion and f0);
+    aligned with pitch accents, a few degrees (here 1.6-4.8 deg by accent strength, a dip and return over
+    ~0.4 s); the head rises with f0, followed slowly (Yehia, Kuratate & Vatikiotis-Bateson 2002, r ~ 0.7
+    between head motion and f0);
+  * within a phrase the held posture drifts a little with each accent (Hadar et al. 1983; Munhall et al.
+    2004, Psychological Science 15:133: head motion tracks prosody), smoothed into a slow drift;
   * the head is reached by a critically damped spring (no overshoot ringing, no constant-frequency wobble)
-    plus slow drift; it settles towards a resting posture in pauses;
+    plus slow drift; it settles towards a resting posture in pauses and, at the clip's end, eases to the
+    photo's pose from its own speed within the look-ahead, the last word's nod kept;
   * amplitudes of real speakers: Busso, Deng, Grimm, Lee & Narayanan (2007, IEEE TASLP 15:1075) report head
     angle standard deviations of roughly 3-9 deg (yaw), 2-6 deg (pitch), 1-3 deg (roll) across emotions.
 """
@@ -39,8 +43,10 @@ class HeadStyle:
 
     posture_deg: std of a new phrase posture per axis; topic_gain: extra size after a pause of over
     TOPIC_PAUSE_S; shift_per_accent: chance that a strong accent brings a new posture mid-phrase;
-    nod_deg: chin-down nod on an accent of strength 1; side_deg: the turn/tilt that goes with it;
-    drift_deg: std of the slow drift; spring_hz: how fast the head reaches a new posture.
+    nod_deg: chin-down nod on an accent of strength 1; nod_probability: an accent of strength s nods with
+    chance nod_probability * (0.3 + s) (capped at 1); side_deg: the turn/tilt that goes with it;
+    drift_deg: std of the slow drift; spring_hz: how fast the head reaches a new posture; sway_deg: std of
+    the small shift of the held posture that each accent brings (within-phrase motion), per axis.
     """
 
     posture_deg: tuple[float, float, float]
@@ -53,42 +59,60 @@ class HeadStyle:
     spring_hz: float
     end_nod_probability: float
     gaze_follow: float
+    sway_deg: tuple[float, float, float]
 
 
 TOPIC_PAUSE_S = 0.7
 NATURAL = HeadStyle(
-    posture_deg=(4.8, 3.4, 2.0),
+    posture_deg=(4.4, 3.2, 1.8),
     topic_gain=1.4,
     shift_per_accent=0.12,
-    nod_deg=3.5,
-    nod_probability=0.75,
+    nod_deg=4.0,
+    nod_probability=0.85,
     side_deg=1.2,
     drift_deg=(1.6, 1.0, 0.7),
     spring_hz=0.9,
     end_nod_probability=0.5,
     gaze_follow=0.3,
+    sway_deg=(4.0, 1.4, 1.8),
 )
 # Lively speakers make more gestures and bigger ones, and move faster: not the natural path scaled up.
 LIVELY = HeadStyle(
     posture_deg=(7.5, 3.6, 3.0),
     topic_gain=1.5,
     shift_per_accent=0.4,
-    nod_deg=4.5,
-    nod_probability=0.95,
+    nod_deg=5.0,
+    nod_probability=1.4,
     side_deg=2.5,
     drift_deg=(2.2, 1.4, 1.0),
     spring_hz=1.3,
     end_nod_probability=0.8,
     gaze_follow=0.45,
+    sway_deg=(5.0, 1.8, 2.5),
 )
 PITCH_PER_ST_DEG = 0.35  # chin up per semitone of f0 above the speaker's running median (Yehia et al. 2002)
+# ... followed slowly (a running mean over this long): the head rises with a phrase's high stretches, while an
+# accent's quick f0 peak does not lift the chin against its own nod (Graf et al. 2002: nods on accents).
+PITCH_FOLLOW_S = 0.5
+# A nod on an accent: depth nod_deg * (NOD_FLOOR + (1 - NOD_FLOOR) * strength), a dip and return over
+# ~0.4 s (2 * NOD_HALF_S; bigger nods a little longer). Graf et al. 2002 measured nods of a few degrees on
+# pitch accents; a nod within NOD_GAP_S of the last one is 0.6 as deep (no accumulating chin-down drift).
+NOD_FLOOR = 0.4
+NOD_HALF_S = 0.2
+NOD_GAP_S = 0.35
+SWAY_KEEP = 0.7  # share of the last accents' posture shift an accent keeps (the rest drawn anew)
+SWAY_SMOOTH_S = 0.35  # ... and followed through this running mean: a slow drift (< ~0.5 Hz), not a wobble
 LONG_HOLD_S = 2.5  # a posture held this long while talking ...
 LONG_HOLD_SHIFT = 0.35  # ... shifts at the next strong accent with this extra chance
-PAUSE_SETTLE_S = 2.0  # in a pause the posture relaxes towards rest with this time constant
+PAUSE_SETTLE_S = 1.2  # in a pause the posture relaxes towards rest with this time constant
 LISTEN_NOD_DEG = 2.0  # a listener's small backchannel nod
 LISTEN_NODS_PER_MIN = 10.0  # listeners nod every few seconds (Maynard 1987 counted ~ one per 5-10 s)
 MAX_SPEED_DEG_S = 45.0  # a posture change's peak speed (a nod, a bump, may add to it)
 BREATH_DEG = 0.25  # the head rises a little with each breath at rest (~15 breaths/min)
+# The clip's end: the head's posture eases from where it is, at the speed it has, to the photo's pose by the
+# last frame (a cubic, zero speed at the end), while a nod under way (the last word's emphasis) plays on and
+# fades only over the last END_NOD_FADE_S.
+END_NOD_FADE_S = 0.16
 
 
 def style_for(amount: float) -> HeadStyle:
@@ -107,6 +131,7 @@ def style_for(amount: float) -> HeadStyle:
             spring_hz=NATURAL.spring_hz,
             end_nod_probability=NATURAL.end_nod_probability,
             gaze_follow=NATURAL.gaze_follow,
+            sway_deg=tuple(k * v for v in NATURAL.sway_deg),  # type: ignore[arg-type]
         )
     w = amount - 1.0  # 0 natural .. 1 lively .. 2 livelier
 
@@ -118,12 +143,13 @@ def style_for(amount: float) -> HeadStyle:
         topic_gain=mix(NATURAL.topic_gain, LIVELY.topic_gain),
         shift_per_accent=min(mix(NATURAL.shift_per_accent, LIVELY.shift_per_accent), 0.8),
         nod_deg=mix(NATURAL.nod_deg, LIVELY.nod_deg),
-        nod_probability=min(mix(NATURAL.nod_probability, LIVELY.nod_probability), 1.0),
+        nod_probability=min(mix(NATURAL.nod_probability, LIVELY.nod_probability), 2.0),
         side_deg=mix(NATURAL.side_deg, LIVELY.side_deg),
         drift_deg=tuple(mix(a, b) for a, b in zip(NATURAL.drift_deg, LIVELY.drift_deg)),  # type: ignore[arg-type]
         spring_hz=min(mix(NATURAL.spring_hz, LIVELY.spring_hz), 2.0),
         end_nod_probability=min(mix(NATURAL.end_nod_probability, LIVELY.end_nod_probability), 1.0),
         gaze_follow=min(mix(NATURAL.gaze_follow, LIVELY.gaze_follow), 0.7),
+        sway_deg=tuple(mix(a, b) for a, b in zip(NATURAL.sway_deg, LIVELY.sway_deg)),  # type: ignore[arg-type]
     )
 
 
@@ -149,6 +175,15 @@ class HeadMotion:
         self.gaze_offset_yaw = 0.0
         self.gaze_offset_pitch = 0.0
         self.last_shift = 0
+        self.sway = dict.fromkeys(AXES, 0.0)  # the accents' small shifts of the held posture
+        self._sway_smooth = dict.fromkeys(AXES, 0.0)
+        self._last_nod = -(10**9)
+        self._pitch_follow = 0.0  # f0 in semitones, followed slowly (PITCH_FOLLOW_S)
+        self._slow = [
+            dict.fromkeys(AXES, 0.0),
+            dict.fromkeys(AXES, 0.0),
+        ]  # the posture part of the last 2 frames
+        self._settle: tuple[int, int, dict[str, float], dict[str, float]] | None = None
         self._breath_phase = float(rng.uniform(0.0, 2 * math.pi))
         self._listen_clock = float(rng.gamma(3.0, 1.0 / 3.0))
 
@@ -165,6 +200,7 @@ class HeadMotion:
             across = rng.random() < 0.65
             side = -np.sign(self.position[axis] - self.rest[axis]) if across else rng.choice([-1.0, 1.0])
             self.posture[axis] = 0.5 * self.rest[axis] + float(side or 1.0) * size
+            self.sway[axis] *= SWAY_KEEP
         self.last_shift = phrase.start
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
@@ -178,11 +214,20 @@ class HeadMotion:
         if self.still:
             return
         rng = self.draws.event(_ACCENT, frame)
-        if rng.random() < self.style.nod_probability * (0.4 + 0.6 * strength):
-            self._nod(frame, strength * rng.uniform(0.6, 1.2) * self.style.nod_deg, 0.16, now)
+        if rng.random() < self.style.nod_probability * (0.3 + strength):
+            depth = (NOD_FLOOR + (1.0 - NOD_FLOOR) * strength) * rng.uniform(0.8, 1.2) * self.style.nod_deg
+            if frame - self._last_nod < NOD_GAP_S * self.fps:
+                depth *= 0.6
+            self._nod(frame, depth, NOD_HALF_S, now)
+            self._last_nod = frame
             for axis in ("yaw", "roll"):
                 side = self.style.side_deg * strength * rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 1.0)
                 self._bump(axis, frame, side, 0.24, now)
+        # The held posture moves a little with each accent (a slow shift through the spring, not a bump back):
+        # real speakers keep moving within a phrase (Hadar et al. 1983; Munhall et al. 2004).
+        for axis, sigma in zip(AXES, self.style.sway_deg):
+            step = float(rng.normal(0.0, sigma * (0.7 + 0.3 * strength)))
+            self.sway[axis] = SWAY_KEEP * self.sway[axis] + math.sqrt(1.0 - SWAY_KEEP**2) * step
         # Mid-phrase posture shifts on strong accents, likelier the longer the head has held its posture (a
         # long phrase is not one frozen pose: Hadar et al. 1983 found postural shifts every few seconds).
         held_s = (frame - self.last_shift) / self.fps
@@ -209,8 +254,11 @@ class HeadMotion:
         self.bumps[axis].add(frame - half, size_deg * raised_cosine(half))
 
     # --- one frame -----------------------------------------------------------------------------------
-    def step(self, frame: int, cues: CueTracker, *, listening: bool) -> tuple[float, float, float]:
-        """Angles (yaw, pitch, roll) in degrees at `frame`."""
+    def step(
+        self, frame: int, cues: CueTracker, *, listening: bool, end: int | None = None
+    ) -> tuple[float, float, float]:
+        """Angles (yaw, pitch, roll) in degrees at `frame`. end: the clip's frame count once it is known (the
+        stream knows it for its last look-ahead frames); the head is then back at 0 on frame end - 1."""
         if self.still:
             for axis in AXES:
                 self.bumps[axis].take(frame)
@@ -229,16 +277,21 @@ class HeadMotion:
             relax = dt / PAUSE_SETTLE_S
             for axis in AXES:
                 self.posture[axis] += (self.rest[axis] - self.posture[axis]) * relax
+                self.sway[axis] -= self.sway[axis] * relax
         # Critically damped spring towards posture (+ where the eyes lead the head).
         omega = 2 * math.pi * self.style.spring_hz * (0.7 + 0.3 * activity)
+        follow = 1.0 - math.exp(-dt / PITCH_FOLLOW_S)
+        sway_follow = 1.0 - math.exp(-dt / SWAY_SMOOTH_S)
+        self._pitch_follow += (cues.pitch_st[frame] * activity - self._pitch_follow) * follow
         angles = []
         for axis, drift_sigma in zip(AXES, self.style.drift_deg):
-            target = self.posture[axis]
+            self._sway_smooth[axis] += (self.sway[axis] - self._sway_smooth[axis]) * sway_follow
+            target = self.posture[axis] + self._sway_smooth[axis]
             if axis == "yaw":
                 target += self.style.gaze_follow * self.gaze_offset_yaw
             elif axis == "pitch":
                 target += self.style.gaze_follow * self.gaze_offset_pitch
-                target += PITCH_PER_ST_DEG * cues.pitch_st[frame] * activity * min(self.amount, 2.0)
+                target += PITCH_PER_ST_DEG * self._pitch_follow * min(self.amount, 2.0)
             accel = omega * omega * (target - self.position[axis]) - 2.0 * omega * self.velocity[axis]
             # Head turns peak at ~40-60 deg/s in conversation: large posture changes saturate smoothly there.
             self.velocity[axis] = MAX_SPEED_DEG_S * math.tanh(
@@ -249,12 +302,37 @@ class HeadMotion:
         self._breath_phase += 2 * math.pi * dt * float(self.draws.frame.uniform(0.2, 0.3))
         breath = BREATH_DEG * min(self.amount, 1.0) * (1.0 - activity) * math.sin(self._breath_phase)
         angles[1] += breath
+        slow = dict(zip(AXES, angles))
+        fade = 1.0
+        if end is not None:
+            slow, fade = self._settled(frame, end)
+        self._slow = [self._slow[1], dict(slow)]
         out = []
-        for axis, value in zip(AXES, angles):
-            value += self.bumps[axis].take(frame)
+        for axis in AXES:
+            value = slow[axis] + fade * self.bumps[axis].take(frame)
             limit = LIMIT_DEG[axis]
             out.append(limit * math.tanh(value / limit))
         return out[0], out[1], out[2]
+
+    def _settled(self, frame: int, end: int) -> tuple[dict[str, float], float]:
+        """The posture part at `frame` on the way to rest by frame end - 1, and the weight of the bumps (nods).
+
+        From the frame before the first that knows the end, the posture follows a cubic from where it was, at
+        the speed it had, to 0 at zero speed: the least peak speed a smooth ease reaches in the frames left
+        (the look-ahead: the stream knows the end no earlier). Nods play on (the last word keeps its emphasis)
+        and fade over the last END_NOD_FADE_S, reaching 0 on the last frame."""
+        if self._settle is None or self._settle[1] != end:
+            before, earlier = self._slow[1], self._slow[0]
+            self._settle = (frame - 1, end, before, {axis: before[axis] - earlier[axis] for axis in AXES})
+        start, _, origin, speed = self._settle
+        span = max(end - 1 - start, 1)
+        s = min(max((frame - start) / span, 0.0), 1.0)
+        h00 = 2 * s**3 - 3 * s**2 + 1  # cubic Hermite basis: value at the start, slope at the start
+        h10 = s**3 - 2 * s**2 + s
+        settled = {axis: h00 * origin[axis] + h10 * speed[axis] * span for axis in AXES}
+        fade_frames = max(int(round(END_NOD_FADE_S * self.fps)), 1)
+        fade = min(max((end - 1 - frame) / fade_frames, 0.0), 1.0)
+        return settled, fade * fade * (3.0 - 2.0 * fade)
 
     def _drift(self, axis: str, sigma: float) -> float:
         """Slow wandering: white noise through two first-order low-passes (1.5 s, then 0.4 s): smooth, with

@@ -22,7 +22,7 @@ from dirfa.motion.expression import (
     MouthGestures,
     expression_curves,
 )
-from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, Blinker, Gazer
+from dirfa.motion.eyes import BLINK_GAZE_DIP_DEG, GAZE_LIMITS_DEG, Blinker, Gazer, eye_in_head
 from dirfa.motion.head import HeadMotion
 from dirfa.motion.tracks import TRACK_SPECS
 
@@ -357,10 +357,12 @@ class MotionStream:
         # The head follows a look away part of the way (gaze leads, the head follows: Freedman & Sparks 1997).
         self.head.gaze_offset_yaw = self.gazer.target[0] if self.gazer.averted else 0.0
         self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
-        yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i])
         end = available if ended and i + self.lookahead >= available else None
+        # The head settles to rest at the end itself (HeadMotion._settled: an ease that keeps the last nod).
+        yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i], end=end)
+        start_gain = self._motion_gain(i, None)
+        yaw, pitch, roll = start_gain * yaw, start_gain * pitch, start_gain * roll
         gain = self._motion_gain(i, end)
-        yaw, pitch, roll = gain * yaw, gain * pitch, gain * roll
         blink_left, blink_right = self.blinker.step(i, cues, end=end)
         values = self._mouth_frame(i, end, available)
         # The lip sync's rounding (not a pursing gesture's in a pause: a happy face may purse and keep its smile).
@@ -372,8 +374,11 @@ class MotionStream:
         )
         if self.options.gaze:
             dip = BLINK_GAZE_DIP_DEG * max(blink_left, blink_right)
-            # Eye-in-head: the world target against the head, as the vestibulo-ocular reflex holds it.
-            values.update(gazeYaw=gaze_yaw - yaw, gazePitch=gaze_pitch - pitch - dip)
+            # Eye-in-head: the world target against the head, as the vestibulo-ocular reflex holds it, within
+            # the eyes' range (the rendered face's, else the default: eyes.GAZE_LIMITS_DEG).
+            limits = self.options.gaze_limits_deg or GAZE_LIMITS_DEG
+            eye_yaw, eye_pitch = eye_in_head((gaze_yaw, gaze_pitch - dip), (yaw, pitch), limits)
+            values.update(gazeYaw=eye_yaw, gazePitch=eye_pitch)
         else:
             values.update(gazeYaw=0.0, gazePitch=0.0)
         values.update({name: gain * weight for name, weight in self.brows.step(i, cues).items()})

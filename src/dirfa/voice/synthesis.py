@@ -58,6 +58,8 @@ class Synthesis:
     timeline: ARPAbet phones + "SIL", method "synthesis", contiguous from 0 to audio.duration_s.
     expressions: emotion keys from inline [happy]... tags (None without tags); times in seconds.
     text: what was spoken (tags removed); voice: the voice's name; language: its language code.
+    questions: when each sentence typed as a question (ending in "?") ends, in seconds (its last sound's end):
+    the motion's question cue comes from the text, not from the voice's pitch (motion.cues.typed_questions).
     """
 
     audio: Audio
@@ -66,6 +68,7 @@ class Synthesis:
     text: str
     voice: str
     language: str
+    questions: tuple[float, ...] = ()
 
 
 def list_voices() -> list[Voice]:
@@ -314,7 +317,24 @@ def _assemble(
         original=np.clip(original, -1.0, 1.0),
         original_rate_hz=spoken.rate_hz,
     )
-    return Synthesis(audio, timeline, expressions, text, voice.name, voice.language)
+    last_s = max((b for p, _, b in spoken.phones if p != SILENCE), default=None)
+    questions = (min(last_s, duration_s),) if last_s is not None and asks(text) else ()
+    return Synthesis(audio, timeline, expressions, text, voice.name, voice.language, questions)
+
+
+# Question marks (Latin, full-width, Arabic, Armenian, Ethiopic, Greek's is ";" and not read as one) and what may
+# close a sentence after its mark (quotes, brackets).
+_QUESTION_MARKS = frozenset("?\uff1f\u061f\u055e\u1367\u2047\u2048\u2049")
+_CLOSERS = "\"')]}»”’」』 "
+
+
+def asks(text: str) -> bool:
+    """Whether a phrase's text ends as a question: a question mark in its final punctuation ("Really?!" too)."""
+    tail = text.rstrip().rstrip(_CLOSERS)
+    end = len(tail)
+    while end and not tail[end - 1].isalnum() and not tail[end - 1].isspace():
+        end -= 1
+    return any(ch in _QUESTION_MARKS for ch in tail[end:])
 
 
 def _to_analysis_rate(samples: np.ndarray, rate_hz: int) -> np.ndarray:
@@ -458,7 +478,9 @@ def join(parts: list[Synthesis]) -> Synthesis:
     offsets = np.cumsum([0.0] + [p.audio.duration_s for p in parts])
     phones: list[tuple[str, float, float]] = []
     keys: list[tuple[float, str, float]] = []
+    questions: list[float] = []
     for part, offset in zip(parts, offsets):
+        questions.extend(t + offset for t in part.questions)
         tl = part.timeline
         phones.extend((p, a + offset, b + offset) for p, a, b in zip(tl.phones, tl.start_s, tl.end_s))
         for t, emotion, intensity in part.expressions.keys if part.expressions else ():
@@ -478,4 +500,5 @@ def join(parts: list[Synthesis]) -> Synthesis:
         text=" ".join(p.text for p in parts if p.text),
         voice=first.voice,
         language=first.language,
+        questions=tuple(questions),
     )
