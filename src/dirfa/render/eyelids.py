@@ -91,6 +91,20 @@ LASH_REMOVE_BELOW_BLINK = (0.6, 0.9)
 # photo's lid line drops steeply into a low inner corner, its dark margin below the shut edge stayed under the end of
 # the closed line as a dark downward tick (full_body_2's eye under the bangs).
 LASH_REMOVE_BELOW_INNER_PER_EYE = 0.16
+# ... and past the inner corner, where the removal above stops (the corner's own broad shade is kept), a thin stroke of
+# liner or lash line dropping into the corner (full3's red inner-corner liner, R-G +30 over the skin, ~3 px wide at a 48 px
+# eye, stayed at the closed line's inner end as a check-mark tick): darker than a grey-level closing INNER_STROKE_PER_EYE
+# wide (eye widths; a shade broader than that is left as it is) by INNER_STROKE_DARKER_BY (luminance, starts..full),
+# between INNER_STROKE_S of the lid from the inner corner (past it .. inside it, each end fading over INNER_STROKE_SOFT_S),
+# from INNER_STROKE_BELOW_PX under the moving edge up to INNER_STROKE_ABOVE_PER_EYE above it, growing in over
+# INNER_STROKE_BLINK of closure; filled from the skin right beside it, the shade round it included.
+INNER_STROKE_PER_EYE = 0.1
+INNER_STROKE_DARKER_BY = (8.0, 25.0)
+INNER_STROKE_S = (-0.2, 0.06)
+INNER_STROKE_SOFT_S = 0.05
+INNER_STROKE_BELOW_PX = 2.0
+INNER_STROKE_ABOVE_PER_EYE = 0.25
+INNER_STROKE_BLINK = (0.5, 0.85)
 LASH_REMOVE_ABOVE_PER_EYE = 0.35  # ... and up to this far above the open lid edge
 LASH_REMOVE_PER_BROW = 0.6  # ... but no further than this share of the way to the brow (its hairs are dark)
 LASH_CORNER_SOFT_PER_EYE = 0.12  # past the corners the removal fades out below the lid's height over this
@@ -205,6 +219,10 @@ GRAIN_SIGMA_PER_EYE = 0.05  # ... or this share of the eye width (a painting's s
 GRAIN_SIGMA_MAX_PX = 3.0  # ... but no coarser: coarser is the skin's shading (creases, folds), not grain
 GRAIN_LINES_PER_EYE = 0.1  # grain is what varies along the lid within this Gaussian sigma (eye widths)
 GRAIN_BAND_PER_EYE = 0.08
+# ... but at least this many grain sigmas high: on a small eye (full_body_2's far eye, 27 px: a 2 px band) every pass
+# repeated the same two rows, hopped a little along the lid, a cross-hatched mottle over the lid (the high-passed lid
+# correlated +0.75 with itself 6 px further down, three passes on)
+GRAIN_BAND_MIN_SIGMAS = 1.5
 GRAIN_HOP_PER_EYE = 0.3  # ... each pass over it read from up to +-half this far along the lid (eye widths)
 # ... clipped to this many of the grain's robust deviations in the skin around the lid (as textured as its
 # setting: a photo's faint pores, a painting's brush strokes; a smooth drawing keeps a smooth lid) ...
@@ -347,6 +365,10 @@ PHOTO_LASH_ROOT_KEEP = 0.92
 # the eyeball): drawn this share of their open length below the edge, at most PHOTO_LASH_OPACITY.
 PHOTO_LASH_DROP = 0.7
 PHOTO_LASH_OPACITY = 0.85
+# ... fading out over this share of the lid towards the outer corner landmark: there the photo's lid line drops into the
+# visible corner (steeply on a turned face's far eye), thin along the grid's rows as a lash is, and flipped it hung from
+# the closed line's end as a dark leg, a hook (full_body_2's far eye)
+PHOTO_LASH_OUTER_S = 0.1
 # Reopening (and closing), the photo's own lashes stand up from the moving edge until the lid has turned them down: the
 # lid's skin hides the warp's stretched lash band from FADE_IN_FROM_BLINK on, and without them the edge was a grey-beige
 # band with no lashes for a frame of a blink at 0.16-0.25 (happy.png, whose dense lash band _photo_lashes finds
@@ -364,6 +386,24 @@ UPRIGHT_TURN_BLINK = (0.05, 0.35)
 UPRIGHT_TURNED = 0.1
 UPRIGHT_CORNER_S = 0.15  # the band fades out over this share of the lid towards each corner
 UPRIGHT_GONE_BLINK = (0.25, 0.5)  # ... and fade out over this (faded whole, they were a grey band: happy)
+# The band is read UPRIGHT_SUPERSAMPLE times as finely as the _photo_lashes grid, and drawn as its mean over each
+# pixel's height (squashed, several of its rows fall in one pixel): read at the grid's own ~1 px and point-sampled,
+# a squashed band's top stair-stepped along a slanted edge with dark dashes above it (art_1 at 0.29, art_5 at 0.34).
+UPRIGHT_SUPERSAMPLE = 2
+# Where _photo_lashes finds the photo's single lashes, no band is drawn, and the warp's own lashes stay in front of the
+# lid's skin (not filled, not covered) until the lid has come UPRIGHT_WARP_BLINK of the way: the band drawn over such
+# lashes, with the shade of the lid's fold it holds, turned full_body_2's spiky lashes into a smooth fuzzy crescent for
+# a frame (blink 0.15). (See _lashes_found.)
+UPRIGHT_FOUND = (
+    0.15,
+    0.4,
+)  # a column's single lashes found (_photo_lashes' coverage) from .. to (see _lash_band)
+UPRIGHT_FOUND_ALONG = 0.08  # ... within this (eye widths) along the lid
+UPRIGHT_FOUND_SHARE = (
+    0.1,
+    0.3,
+)  # ... on a lid where they were found over this share of its middle 70 %, from .. to
+UPRIGHT_WARP_BLINK = (0.2, 0.4)  # ... there the warp's own lashes stay in front of the lid, whole .. gone
 # A widened upper lid (eyeWide) uncovers eyeball the photo's lid hid; the rig keeps the eyeball where it is and
 # stretches only a hair-thin strip of the photo's lid line over the gap (face.rig.LID_LINE_ON_EYEBALL_PX), which
 # draw_uncovered redraws down each column: the photo's dark under its lid edge (the lashes' shadow, liner) rides
@@ -831,9 +871,28 @@ def _photo_lashes(image: np.ndarray, lid: np.ndarray, brow_up_px: float) -> tupl
     return coverage.astype(np.float32), px
 
 
-def _lash_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float, px: int) -> np.ndarray:
-    """(H, W) float32: how far the photo's lashes cover the skin (0..1) above an open lid edge (9, 2), on the grid of
-    _photo_lashes (`px` per eye width, row k at k / px eye widths above the edge), up to UPRIGHT_H_PER_EYE: the dark
+def _lashes_found(distinct: np.ndarray) -> np.ndarray:
+    """(W,) float32 0..1 per column of a _photo_lashes grid (H, W): how far the photo's single lashes were found
+    there (UPRIGHT_FOUND of their coverage, within UPRIGHT_FOUND_ALONG eye widths along the lid)."""
+    px = distinct.shape[1] - 1
+    reach = max(1, int(round(UPRIGHT_FOUND_ALONG * px)))
+    found = cv2.dilate(distinct.max(axis=0)[None].astype(np.float32), np.ones((1, 2 * reach + 1), np.uint8))
+    found = _blur(found, max(1.0, 0.5 * reach), 0.0)[0]
+    # (and only on a lid where they were found over UPRIGHT_FOUND_SHARE of its middle: a clump found at happy.png's
+    # outer corner, the warp's kept there, was a dark tuft on the reopening edge)
+    middle = distinct[:, int(0.15 * px) : int(0.85 * px) + 1].max(axis=0)
+    share = _smoothstep(
+        UPRIGHT_FOUND_SHARE[0], UPRIGHT_FOUND_SHARE[1], float(np.mean(middle > LASH_TIP_COVERAGE))
+    )
+    return (share * _smoothstep(UPRIGHT_FOUND[0], UPRIGHT_FOUND[1], found)).astype(np.float32)
+
+
+def _lash_band(
+    image: np.ndarray, lid: np.ndarray, brow_up_px: float, px: int, distinct: np.ndarray | None = None
+) -> np.ndarray:
+    """(H, W) float32: how far the photo's lashes cover the skin (0..1) above an open lid edge (9, 2), on a grid
+    UPRIGHT_SUPERSAMPLE times as fine as _photo_lashes' `px` per eye width (W - 1 columns per eye width, row k at
+    k / (W - 1) eye widths above the edge), up to UPRIGHT_H_PER_EYE: the dark
     between the edge and the skin above it, each column against the skin's light there (UPRIGHT_SKIN_PERCENTILE of the
     column, evened out along the lid), from nothing UPRIGHT_DARKER_BY[0] under it to whole at the photo's darkest lash
     line (its UPRIGHT_LASH_PERCENTILE). Unlike _photo_lashes, which finds single lashes against the skin between them,
@@ -841,6 +900,7 @@ def _lash_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float, px: int) -
     eye_w = max(float(np.linalg.norm(lid[-1] - lid[0])), 1e-3)
     along, up = (lid[-1] - lid[0]) / eye_w, _normal_up(lid)
     reach = max(min(UPRIGHT_H_PER_EYE * eye_w, PHOTO_LASH_PER_BROW * brow_up_px), 2.0)
+    px = UPRIGHT_SUPERSAMPLE * px
     rows = max(2, int(np.ceil(reach / eye_w * px)) + 1)
     s = np.arange(px + 1, dtype=np.float32) / px
     edge_h = _height_at(lid, lid[0], along, up, eye_w, s).astype(np.float32)
@@ -856,6 +916,12 @@ def _lash_band(image: np.ndarray, lid: np.ndarray, brow_up_px: float, px: int) -
     # wing cut off at the outer corner landmark, art_5)
     band *= _smoothstep(float(rows - 1), 0.5 * (rows - 1), np.arange(rows, dtype=np.float32))[:, None]
     band *= (_smoothstep(0.0, UPRIGHT_CORNER_S, s) * _smoothstep(1.0, 1.0 - UPRIGHT_CORNER_S, s))[None, :]
+    if distinct is not None:
+        # Not where _photo_lashes found the photo's single lashes (their grid `distinct`, see _lashes_found): the
+        # warp carries those on the edge (not filled there, see draw_lids), and the band drawn over them, squashed,
+        # with the shade of the lid's fold it holds, turned them into a smooth fuzzy crescent (full_body_2 at 0.15).
+        found = _lashes_found(distinct)
+        band *= 1.0 - np.interp(s, np.linspace(0.0, 1.0, len(found)), found).astype(np.float32)[None, :]
     return band.astype(np.float32)
 
 
@@ -986,7 +1052,7 @@ def sample_colours(image: np.ndarray, landmarks_xy: np.ndarray) -> LidColours:
         grid, px = _photo_lashes(image, lid, brow_up)
         photo_lashes.append(grid)
         lash_px.append(px)
-        bands.append(_lash_band(image, lid, brow_up, px))
+        bands.append(_lash_band(image, lid, brow_up, px, grid))
         pales.append(_inner_pale(image, lid, inner_first=upper is not topo.EYE_RIGHT_UPPER, light=light))
         if len(landmarks_xy) > max(iris):
             unders.append(_under_lid(image, lid, lower_lid, landmarks_xy[list(iris)].astype(np.float32)))
@@ -1290,6 +1356,29 @@ def _remove_lashes(
     return speck, softened * zone
 
 
+def _fill_thin_strokes(patch: np.ndarray, where: np.ndarray, eye_w: float) -> np.ndarray | None:
+    """Fill, in place, thin dark strokes (narrower than INNER_STROKE_PER_EYE eye widths, darker than the skin round them
+    by INNER_STROKE_DARKER_BY) in `patch` where `where` (H, W, 0..1) with the skin right beside them: a closing that narrow
+    lifts the stroke only, a broader soft shade round it stays as it is, and is filled from (normalised convolution over
+    what is no stroke). Returns how far each pixel was filled, None where nothing was."""
+    size = max(3, int(round(INNER_STROKE_PER_EYE * eye_w)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    lum = _mean3(patch)
+    darker = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE) - lum
+    found = _smoothstep(INNER_STROKE_DARKER_BY[0], INNER_STROKE_DARKER_BY[1], darker).astype(np.float32)
+    stroke = found * where
+    if stroke.max() <= 0.05:
+        return None
+    keep = (1.0 - _smoothstep(0.0, 0.5, found)).astype(np.float32)
+    sigma = max(1.0, 0.5 * size)
+    weight = _blur(keep, sigma)
+    fill = _blur(patch * _rgb(keep), sigma) / _rgb(np.maximum(weight, 1e-3))
+    # (whole at the stroke and over its anti-aliased rim; left where there is no skin beside it to fill from)
+    w = np.maximum(stroke, _blur(stroke, 0.7)) * np.clip(weight / 0.2, 0.0, 1.0)
+    patch += _rgb(w) * (fill - patch)
+    return w
+
+
 def _canvas_edge_fade(shape: tuple[int, ...], window, fade_px: float) -> np.ndarray | None:
     """(H, W) float32 over `window` (a warp.Region): 0 at the sides of a canvas of `shape` that the window reaches,
     rising to 1 over fade_px; None where it reaches none."""
@@ -1307,6 +1396,37 @@ def _canvas_edge_fade(shape: tuple[int, ...], window, fade_px: float) -> np.ndar
             np.minimum(near, distance, out=near)
     fade_px = max(fade_px, 2.0)
     return _smoothstep(0.0, fade_px, np.minimum(dy[:, None], dx[None, :])).astype(np.float32)
+
+
+def _standing(
+    band: np.ndarray, s_landmarks: np.ndarray, d: np.ndarray, scale: float, eye_w: float
+) -> np.ndarray:
+    """The photo's lash band `band` (see _lash_band) standing on the moving edge, foreshortened to `scale` of its
+    height, at each pixel (s_landmarks: along the landmarks' lid in their eye widths, d: px above the edge, eye_w: their
+    eye width): its mean over the pixel's height (a box filter, from its running sum: squashed, several rows of the
+    band fall in one pixel, and sampled at the pixel's centre its top stair-stepped along a slanted edge). Its row 0
+    carries on below the edge."""
+    grid = (band.shape[1] - 1) / eye_w  # (band rows and columns per px of the landmarks' eye)
+    per_px = grid / max(scale, 1e-3)  # (band rows per px of height)
+    pad = int(np.ceil(per_px)) + 2
+    padded = np.concatenate([np.repeat(band[:1], pad, axis=0), band], axis=0)
+    running = np.zeros((len(padded) + 1, band.shape[1]), np.float32)
+    np.cumsum(padded, axis=0, out=running[1:])
+    cols = (s_landmarks * (band.shape[1] - 1)).astype(np.float32)
+    # (the running sum at row boundaries: boundary j lies at band row j - pad - 0.5)
+    ends = [
+        cv2.remap(
+            running,
+            cols,
+            ((d + half) * per_px + (pad + 0.5)).astype(np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        for half in (-0.5, 0.5)
+    ]
+    # (past the band's ends along the lid, nothing)
+    inside = (cols >= 0) & (cols <= band.shape[1] - 1)
+    return np.clip((ends[1] - ends[0]) / per_px, 0.0, 1.0) * inside
 
 
 def _along_strands(strands: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -1472,12 +1592,17 @@ def draw_lids(
         upright_scale = 1.0 - (1.0 - UPRIGHT_TURNED) * _ramp(*UPRIGHT_TURN_BLINK, b)
         upright_px = 0.7
         if upright_band is not None:
-            upright_px = upright_scale * len(upright_band) / lash_grid_px * eye_w + 1.0
+            band_px = float(upright_band.shape[1] - 1)  # (its rows and columns per eye width, see _lash_band)
+            upright_px = upright_scale * len(upright_band) / band_px * eye_w + 1.0
             tips = np.nonzero(upright_band.max(axis=1) > LASH_TIP_COVERAGE)[0].max(initial=0) + 1
-            tips_px = upright_scale * tips / lash_grid_px * eye_w
-            fade_lashes = np.maximum(fade_lashes, _smoothstep(0.5 * tips_px, tips_px + 1.0, d)).astype(
-                np.float32
-            )
+            tips_px = upright_scale * tips / band_px * eye_w
+            # (not where the photo's single lashes were found: the warp's stay, see _lash_band)
+            s_grid = (s * span_w + float((lid_open[0] - open_first) @ along)) * (lash_grid_px / eye_w)
+            found = _lashes_found(photo_lashes)
+            unfound = 1.0 - np.interp(s_grid, np.arange(len(found)), found).astype(np.float32)
+            fade_lashes = np.maximum(
+                fade_lashes, unfound * _smoothstep(0.5 * tips_px, tips_px + 1.0, d)
+            ).astype(np.float32)
         inner_s = 1.0 if side == 0 else 0.0  # right eye: corners outer..inner
         # (the skin's grain is read before: a painting's dark and light brush marks look like lashes and
         # strands to the filters below, which would leave the lid smooth)
@@ -1501,6 +1626,17 @@ def draw_lids(
             / lash_grid_px
             * eye_w,
         )
+        # Past the inner corner, a thin liner stroke dropping into it is filled too (see INNER_STROKE_*).
+        inner_grow = _ramp(*INNER_STROKE_BLINK, b)
+        if inner_grow > 0:
+            stroke_s = 1.0 - s if side == 0 else s  # (right eye: corners outer..inner)
+            lo, hi = INNER_STROKE_S
+            where = _smoothstep(lo - INNER_STROKE_SOFT_S, lo, stroke_s) * _smoothstep(
+                hi, hi - INNER_STROKE_SOFT_S, stroke_s
+            )
+            where *= _smoothstep(-INNER_STROKE_BELOW_PX - 1.0, -INNER_STROKE_BELOW_PX, d)
+            where *= 1.0 - _smoothstep(0.8, 1.0, d / max(INNER_STROKE_ABOVE_PER_EYE * eye_w, 1.0))
+            _fill_thin_strokes(patch, (inner_grow * where).astype(np.float32), eye_w)
         # Light hair strands (drawn back in front at the end) are not the lid's skin: the skin between them.
         size = max(3, int(round(HAIR_WIDTH_PER_EYE * eye_w)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
@@ -1588,7 +1724,7 @@ def draw_lids(
         skin_like = (lum_bare > SKIN_LUM_RANGE[0] * typical) & (lum_bare < SKIN_LUM_RANGE[1] * typical)
         around = _mean3(fine[::2, ::2])[(cover2 < 0.05) & skin_like]
         texture = 1.4826 * float(np.median(np.abs(around))) if around.size > 16 else 0.0
-        band = max(GRAIN_BAND_PER_EYE * eye_w, 2.0)
+        band = max(GRAIN_BAND_PER_EYE * eye_w, GRAIN_BAND_MIN_SIGMAS * grain_sigma)
         # Each pass reads the band above the top in its own orientation (shifted down, not mirrored: a
         # painting's diagonal hatching mirrored back and forth turned into chevrons, a glittery lid).
         phase = np.mod(full + above - d, band)
@@ -1733,20 +1869,24 @@ def draw_lids(
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=0,
         )
+        # (fading out towards the outer corner: see PHOTO_LASH_OUTER_S)
+        hanging *= _smoothstep(0.0, PHOTO_LASH_OUTER_S, s if side == 0 else 1.0 - s)
         lash_a = np.maximum(lash_a, (PHOTO_LASH_OPACITY * fade_in * turn) * hanging * below)
         if upright_band is not None:
             # The photo's lashes standing up from the moving edge, until the lid turns them down (see UPRIGHT_*).
-            standing = cv2.remap(
-                upright_band,
-                (s_landmarks * lash_grid_px).astype(np.float32),
-                ((np.maximum(d, 0.0) / upright_scale) * (lash_grid_px / eye_w)).astype(np.float32),
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=0,
-            )
+            standing = _standing(upright_band, s_landmarks, d, upright_scale, eye_w)
             # (their roots carried on down to the line under the edge: stopped at the edge, the lid's skin between the
             # two showed as a pale seam)
             lash_a = np.maximum(lash_a, upright_a * standing * np.clip(d + 1.0 + lower, 0.0, 1.0) * inside_s)
+        if upright_band is not None and lashes is not None:
+            # Where the photo's single lashes were found (see _lash_band), the warp's own stay in front of the lid's
+            # skin, whole until the lid has come UPRIGHT_WARP_BLINK[0] of the way, gone at [1] (behind the cover they
+            # were grey ghosts of themselves at 0.2-0.25, the astronaut's drawn lashes).
+            warp_a = (1.0 - _ramp(*UPRIGHT_WARP_BLINK, b)) * (1.0 - unfound[rows]) * lashes[rows]
+            # (only what is darker than the lid: the fill's mask holds the glints too, and a pale highlight among the
+            # lashes came back as a light block on the lid, full_body_2)
+            warp_a *= _smoothstep(LASH_DARKER_BY[0], LASH_DARKER_BY[1], _mean3(drawn) - _mean3(raw[rows]))
+            drawn += _rgb(warp_a) * (raw[rows] - drawn)
         drawn += _rgb(lash_a) * (_plane(colours.lash[side], lash_a.shape) - drawn)
         # A light lock over the skin above the open lid (where the photo shows no eye) stays in front of the
         # lid's cover too: faded into the cover's top it was a haze between lock and lid (full3). (Only a patch
