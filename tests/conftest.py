@@ -234,3 +234,49 @@ def portrait(astronaut: np.ndarray) -> Portrait:
 @pytest.fixture(scope="session")
 def rig(portrait: Portrait) -> Rig:
     return build_rig(portrait)
+
+
+@pytest.fixture(scope="session")
+def warp_gaps():
+    """warp_gaps(rig, params) -> (holes, folds): the pixels (y, x) inside the face's still outline (eroded by
+    2 px) that no triangle of the posed mesh covers, and the eye triangles the pose folds over."""
+    import cv2
+
+    from dirfa.render.warp import Region, folded_triangles, rasterize_ids
+
+    def gaps(rig, params) -> tuple[np.ndarray, np.ndarray]:
+        src = rig.points_xyz[:, :2]
+        pose = rig.pose(params)
+        height, width = (int(np.ceil(src[:, 1].max())) + 2, int(np.ceil(src[:, 0].max())) + 2)
+        layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
+        ids = rasterize_ids(pose.points_xy, layers, Region(0, 0, width, height))
+        inside = np.zeros((height, width), np.uint8)
+        cv2.fillPoly(inside, [np.round(pose.points_xy[rig.still_outline]).astype(np.int32)], 1)
+        inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
+        folds = folded_triangles(src, pose.points_xy, rig.eye_triangles)
+        return np.argwhere((ids < 0) & inside), np.asarray(folds)
+
+    return gaps
+
+
+@pytest.fixture(scope="session")
+def in_white_hair():
+    """in_white_hair(portrait, image, tone) -> head mask: see _in_white_hair."""
+    return _in_white_hair
+
+
+def _in_white_hair(portrait, image: np.ndarray, tone: int) -> np.ndarray:
+    """Paint `image` (the portrait's size) with the portrait's face inside its oval and hair of grey level `tone`
+    round it (0.12 of the face's height wide); return the head's mask (face and hair, 255)."""
+    import cv2
+
+    from dirfa.face import topology as topo
+
+    face = np.zeros(image.shape[:2], np.uint8)
+    oval = np.round(portrait.landmarks_xyz[list(topo.face_oval()), :2]).astype(np.int32)
+    cv2.fillPoly(face, [oval], 255)
+    grow = int(round(0.12 * float(np.ptp(portrait.landmarks_xyz[:, 1]))))
+    head = cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    image[head > 0] = tone
+    image[face > 0] = portrait.image[face > 0]
+    return head

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from dirfa.face import rig as rig_module
 from dirfa.face import topology as topo
 from dirfa.face.rig import _wisps, build_rig
-from dirfa.render.warp import Region, folded_triangles, rasterize_ids
+from dirfa.render.warp import folded_triangles
 
 UPPER_INNER = list(topo.LIP_UPPER_INNER[1:-1])  # paired inner-lip columns, corners excluded
 LOWER_INNER = list(topo.LIP_LOWER_INNER[1:-1])
@@ -419,19 +419,11 @@ def test_skin_above_the_mouth_corners_stays_with_the_skull(rig):
     ],
     ids=["wide", "surprised", "yaw-wide", "pitch-gaze"],
 )
-def test_no_pixel_inside_the_mesh_is_left_unwarped(rig, params):
+def test_no_pixel_inside_the_mesh_is_left_unwarped(rig, params, warp_gaps):
     """Issue 5: a widened lid used to uncover photo pixels no triangle mapped (the lid showed twice)."""
-    src = rig.points_xyz[:, :2]
-    pose = rig.pose(params)
-    height, width = (int(np.ceil(src[:, 1].max())) + 2, int(np.ceil(src[:, 0].max())) + 2)
-    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
-    ids = rasterize_ids(pose.points_xy, layers, Region(0, 0, width, height))
-    inside = np.zeros((height, width), np.uint8)
-    cv2.fillPoly(inside, [np.round(pose.points_xy[rig.still_outline]).astype(np.int32)], 1)
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
-    holes = np.argwhere((ids < 0) & inside)
+    holes, folds = warp_gaps(rig, params)
     assert len(holes) == 0, f"{len(holes)} unwarped pixels, e.g. (y, x) {holes[:4].tolist()}"
-    assert len(folded_triangles(src, pose.points_xy, rig.eye_triangles)) == 0
+    assert len(folds) == 0
 
 
 # --- the person layer (what moves, and the still background behind it) ----------------------------------
@@ -498,7 +490,7 @@ def test_neighbour_mean_products_are_scipys_bit_for_bit(rig):
             assert got.tobytes() == expected.tobytes()
 
 
-def test_a_bright_object_beside_the_hair_stays_in_the_background(portrait, monkeypatch):
+def test_a_bright_object_beside_the_hair_stays_in_the_background(portrait, monkeypatch, in_white_hair):
     """A snowy branch just beside white hair (the segmentation's soft edge and the layer's widening reach
     over it) stays out of the person layer, so it does not move with the turning head (nor leave the
     background fill showing where it was); the hair itself stays in the layer."""
@@ -507,14 +499,7 @@ def test_a_bright_object_beside_the_hair_stays_in_the_background(portrait, monke
     from dirfa.render.compose import FrameRenderer, plan_output
 
     image = np.full_like(portrait.image, 50)
-    face = np.zeros(image.shape[:2], np.uint8)
-    oval = np.round(portrait.landmarks_xyz[list(topo.face_oval()), :2]).astype(np.int32)
-    cv2.fillPoly(face, [oval], 255)
-    face_px = float(np.ptp(portrait.landmarks_xyz[:, 1]))
-    grow = int(round(0.12 * face_px))
-    head = cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    image[head > 0] = 235  # white hair round the face
-    image[face > 0] = portrait.image[face > 0]
+    head = in_white_hair(portrait, image, 235)
     ys, xs = np.nonzero(head)
     mid = int(ys.mean())
     edge = int(xs[ys == mid].max())  # the hair's right edge at mid height

@@ -3,8 +3,6 @@ session speaking a sentence gives `dirfa say`'s head, eye and brow tracks, and a
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 import dirfa
@@ -34,33 +32,14 @@ MOTION = (
 )
 
 
-def _spoken(avatar, text: str) -> dict[str, np.ndarray]:
-    """A tracks-only session says `text`; its frames from the first one of the utterance (the first phrase is
-    queued before frame 0 is taken, so the session's frame k is the clip's frame k) until it has spoken."""
-    with Session(avatar, render=False, fps=FPS, seed=SEED) as session:
-        assert session.wait_ready(60.0)
-        session.say(text)
-        for _ in range(3000):
-            if session.queued_s > 0:
-                break
-            time.sleep(0.01)
-        frames = []
-        while session.speaking or not frames:
-            frames.append(session.next_frame())
-            assert len(frames) < 60 * FPS, session.errors
-        frames += [session.next_frame() for _ in range(FPS)]
-    assert frames[0].speaking
-    return {name: np.array([f.curves.get(name, 0.0) for f in frames]) for name in MOTION}
-
-
-def test_say_moves_as_the_file_mode_does(avatar):
+def test_say_moves_as_the_file_mode_does(avatar, spoken):
     # A sentence said live and the same sentence through dirfa.say with the same seed: the same motion frame for
     # frame while the synthesised speech runs a look-ahead ahead of the clock (the live session then finalises
     # frames exactly as the file mode does); only the last LOOKAHEAD_S differ (the clip ends there, the session
     # goes on idle). A tag opening the text sets the emotion from frame 0 in both.
     text = "[happy:0.6] Good morning, and welcome to a show about small computers."
     file = dirfa.say(None, text, fps=FPS, seed=SEED).tracks
-    live = _spoken(avatar, text)
+    live = spoken(avatar, text, MOTION, fps=FPS, seed=SEED)
     same = file.n_frames - int(LOOKAHEAD_S * FPS) - 1
     assert same > 2 * FPS
     for name in MOTION:

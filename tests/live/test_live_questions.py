@@ -3,12 +3,9 @@ question raises the brows though the voice falls at its "?" (festival's does), a
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 import dirfa
-from dirfa.live import Session
 from dirfa.motion.stream import LOOKAHEAD_S
 from dirfa.voice import synthesize_phrases
 
@@ -18,27 +15,7 @@ BROWS = ("browInnerUp", "browOuterUpLeft", "browOuterUpRight", "eyeWideLeft", "e
 MOTION = BROWS + ("headYaw", "headPitch", "headRoll", "eyeBlinkLeft", "gazeYaw", "gazePitch")
 
 
-def _spoken(avatar, text: str, queued_s: float = 0.0) -> dict[str, np.ndarray]:
-    """A tracks-only session says `text`; its frames from the utterance's first (session frame k is the
-    text's frame k) until it has spoken, and a second more. Frames are taken once more than queued_s of speech
-    is queued (taken faster than real time, a phrase not yet synthesised would leave idle frames before it)."""
-    with Session(avatar, render=False, fps=FPS, seed=SEED) as session:
-        assert session.wait_ready(60.0)
-        session.say(text)
-        for _ in range(3000):
-            if session.queued_s > queued_s:
-                break
-            time.sleep(0.01)
-        frames = []
-        while session.speaking or not frames:
-            frames.append(session.next_frame())
-            assert len(frames) < 60 * FPS, session.errors
-        frames += [session.next_frame() for _ in range(FPS)]
-    assert frames[0].speaking and not session.errors, session.errors
-    return {name: np.array([f.curves.get(name, 0.0) for f in frames]) for name in MOTION}
-
-
-def test_a_typed_question_raises_the_brows_live_as_in_say(avatar):
+def test_a_typed_question_raises_the_brows_live_as_in_say(avatar, spoken):
     # One phrase (the pause is part of it), so the session's frames are say()'s frames: the same question
     # cue, the same motion frame for frame up to the clip's last look-ahead, and the brows up after the "?"
     # though festival's voice falls there (203 -> 152 Hz).
@@ -47,7 +24,7 @@ def test_a_typed_question_raises_the_brows_live_as_in_say(avatar):
     (end_s,) = said.synthesis.questions
     end = int(end_s * FPS)
     file = said.tracks
-    live = _spoken(avatar, text)
+    live = spoken(avatar, text, MOTION, fps=FPS, seed=SEED)
     same = file.n_frames - int(LOOKAHEAD_S * FPS) - 1
     assert same > end + 20
     for name in MOTION:
@@ -56,7 +33,7 @@ def test_a_typed_question_raises_the_brows_live_as_in_say(avatar):
     assert live["eyeWideLeft"][end : end + 20].max() > 0.2
 
 
-def test_only_the_typed_question_of_several_phrases_raises_the_brows(avatar):
+def test_only_the_typed_question_of_several_phrases_raises_the_brows(avatar, spoken):
     # Phrase by phrase, as the session synthesises them: the question's end lies in the first phrase's frames;
     # the statement after it is asked nothing. The eyes widen over the frames say()'s do (its phrases are not
     # padded to whole frames: the second starts up to a frame earlier there).
@@ -65,7 +42,9 @@ def test_only_the_typed_question_of_several_phrases_raises_the_brows(avatar):
     assert rest and len(first.questions) == 1 and not any(p.questions for p in rest)
     end = int(first.questions[0] * FPS)
     second = int(np.ceil(first.audio.duration_s * FPS - 1e-6))  # the second phrase's first frame
-    live = _spoken(avatar, text, queued_s=second / FPS + rest[0].audio.duration_s - 0.1)
+    live = spoken(
+        avatar, text, MOTION, fps=FPS, seed=SEED, queued_s=second / FPS + rest[0].audio.duration_s - 0.1
+    )
     assert live["browInnerUp"][end : end + 20].max() > 0.35
     assert live["eyeWideLeft"][end : end + 20].max() > 0.2
     assert live["eyeWideLeft"][second + 25 :].max() < 0.05

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from dirfa.face import topology as topo
 from dirfa.face.landmarks import Portrait, load_portrait
 from dirfa.face.rig import Rig, build_rig
 from dirfa.render.compose import FrameRenderer, plan_output
@@ -92,3 +93,41 @@ def draw_lash():
     """draw(image, root, tip, colour): a lash a pixel wide from `root` to `tip` (x, y, to 1/16 px), anti-aliased,
     into `image`."""
     return _draw_lash
+
+
+def _on_edge(lid: np.ndarray, t: float) -> np.ndarray:
+    """The point of the lid edge at share t of the way from its first corner to its last (along x)."""
+    point = lid[0] + t * (lid[-1] - lid[0])
+    order = np.argsort(lid[:, 0])
+    point[1] = np.interp(point[0], lid[order, 0], lid[order, 1])
+    return point
+
+
+@pytest.fixture(scope="session")
+def on_edge():
+    """on_edge(lid, t): see _on_edge."""
+    return _on_edge
+
+
+@pytest.fixture(scope="session")
+def lone_lashes():
+    """lone_lashes(image, rig, *, count, span, length, sway) -> a copy of `image` with `count` lone dark lashes
+    standing on each upper lid, their roots evenly over `span` (shares of the lid, corner to corner), each
+    `length` (low, high: eye widths, drawn) long, its tip swayed sideways by up to `sway` eye widths."""
+
+    def draw(image: np.ndarray, rig: Rig, *, count: int, span, length, sway: float) -> np.ndarray:
+        out = image.copy()
+        rng = np.random.default_rng(7)
+        for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
+            lid, eye_w, up = _lid_edge(rig, ids)
+            for t in np.linspace(span[0], span[1], count):
+                root = _on_edge(lid, t)
+                tip = (
+                    root
+                    + up * rng.uniform(*length) * eye_w
+                    + np.array([rng.uniform(-sway, sway) * eye_w, 0.0])
+                )
+                _draw_lash(out, root, tip, (45, 36, 38))
+        return out
+
+    return draw

@@ -14,14 +14,6 @@ from dirfa.render.compose import FrameRenderer, plan_output
 CLOSED = {"eyeBlinkRight": 1.0, "eyeBlinkLeft": 1.0}
 
 
-def _on_edge(lid: np.ndarray, t: float) -> np.ndarray:
-    """The point of the lid edge at share t of the way from its first corner to its last (along x)."""
-    point = lid[0] + t * (lid[-1] - lid[0])
-    order = np.argsort(lid[:, 0])
-    point[1] = np.interp(point[0], lid[order, 0], lid[order, 1])
-    return point
-
-
 def _light_specks(frame: np.ndarray, mask: np.ndarray) -> int:
     """Pixels in `mask` lighter than the median of the 5 x 5 around them by more than 10 levels."""
     lum = frame.astype(np.float32).mean(axis=2)
@@ -29,7 +21,7 @@ def _light_specks(frame: np.ndarray, mask: np.ndarray) -> int:
     return int(((lum - median > 10.0) & mask).sum())
 
 
-def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up, lid_edge):
+def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up, lid_edge, on_edge):
     """Pale specks of glitter, a pixel or two wide, along and just above the open lid edge of both eyes: closed,
     the lid shows none of them (before: its glint mask, blurred, reached ~60 % at a speck's centre, and its
     grain, copied down from the skin above, carried the glitter there back onto the lid)."""
@@ -40,7 +32,7 @@ def test_glitter_on_the_lash_line_leaves_no_specks_on_the_closed_lid(close_up, l
         lid, eye_w, up = lid_edge(rig, ids)
         for t in np.linspace(0.15, 0.85, 16):
             h = rng.uniform(0.03, 0.15) * eye_w
-            x, y = np.round(_on_edge(lid, t) + up * h).astype(int)
+            x, y = np.round(on_edge(lid, t) + up * h).astype(int)
             glittery[y : y + 2, x : x + 2] = (255, 255, 250)
     renderer = FrameRenderer(glittery, rig, plan_output(glittery.shape, portrait.face_box))
     pose = rig.pose(CLOSED)
@@ -118,7 +110,7 @@ def test_the_lids_changes_fade_out_at_the_edge_of_the_warped_region(close_up, li
     assert change[rows, 0].max() < 2 and change[rows, 1].max() < 10
 
 
-def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up, lid_edge):
+def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up, lid_edge, on_edge):
     """Review (issue 14, art_5.png): a band of glitter along the lash line, light and neutral like a lock of white
     hair, was put back in front of the closed lid as a pale cluster (the lid keeps a lock that hangs over it). Dense
     2 px glitter 0.01-0.1 eye widths above both open lid edges: closed, the lid shows no more light specks than
@@ -129,7 +121,7 @@ def test_a_band_of_glitter_along_the_lash_line_is_not_put_back_as_hair(close_up,
     for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
         lid, eye_w, up = lid_edge(rig, ids)
         for t in np.linspace(0.05, 0.95, 400):
-            x, y = np.round(_on_edge(lid, t) + up * rng.uniform(0.01, 0.1) * eye_w).astype(int)
+            x, y = np.round(on_edge(lid, t) + up * rng.uniform(0.01, 0.1) * eye_w).astype(int)
             glittery[y : y + 2, x : x + 2] = rng.uniform(200, 250) * np.array([1.0, 0.98, 0.95])
     pose = rig.pose(CLOSED)
     frame = FrameRenderer(glittery, rig, plan_output(glittery.shape, portrait.face_box)).render_pose(pose)
@@ -177,23 +169,14 @@ def _dark_specks_above(frame: np.ndarray, pose, lo: float = 0.08, hi: float = 0.
     return count
 
 
-def test_lone_long_lashes_leave_no_specks_above_the_closed_lid(close_up, lid_edge, draw_lash):
+def test_lone_long_lashes_leave_no_specks_above_the_closed_lid(close_up, lone_lashes):
     """Review (happy.png, full_body_2.png): long lashes standing apart, pulled down with the closing lid, left their
     tips above it as dark specks (a lash a pixel wide kept only ~20-40 % of its blurred fill mask, and the lashes
     above the cover were copied down onto it as grain). The astronaut close-up with ten lone dark lashes 0.2-0.32
     eye widths long on each upper lid: closed, the dark specks above the lid are under a tenth of those the lashes
     make above the open lid (before: 0.21, now 0.04)."""
     image, portrait, rig = close_up
-    lashed = image.copy()
-    rng = np.random.default_rng(7)
-    for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
-        lid, eye_w, up = lid_edge(rig, ids)
-        for t in np.linspace(0.12, 0.88, 10):
-            root = _on_edge(lid, t)
-            tip = (
-                root + up * rng.uniform(0.2, 0.32) * eye_w + np.array([rng.uniform(-0.08, 0.08) * eye_w, 0.0])
-            )
-            draw_lash(lashed, root, tip, (45, 36, 38))
+    lashed = lone_lashes(image, rig, count=10, span=(0.12, 0.88), length=(0.2, 0.32), sway=0.08)
     renderer = FrameRenderer(lashed, rig, plan_output(lashed.shape, portrait.face_box))
     opened, closed = rig.pose({}), rig.pose(CLOSED)
     lashes_open = _dark_specks_above(renderer.render_pose(opened), opened)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dirfa.face import topology as topo
 from dirfa.render.compose import FrameRenderer, plan_output
 
 
@@ -79,29 +78,12 @@ def test_the_closed_lash_line_tapers_towards_the_inner_corner(close_up, close_re
         assert inner <= 0.5 * middle, (side, inner, middle)
 
 
-def _on_edge(lid: np.ndarray, t: float) -> np.ndarray:
-    """The point of the lid edge at share t of the way from its first corner to its last (along x)."""
-    point = lid[0] + t * (lid[-1] - lid[0])
-    order = np.argsort(lid[:, 0])
-    point[1] = np.interp(point[0], lid[order, 0], lid[order, 1])
-    return point
-
-
 @pytest.fixture(scope="module")
-def lashed(close_up, lid_edge, draw_lash):
+def lashed(close_up, lone_lashes):
     """The astronaut close-up with fifteen lone dark lashes 0.2-0.3 eye widths long standing on each upper lid, its
     rig and a renderer of it."""
     image, portrait, rig = close_up
-    out = image.copy()
-    rng = np.random.default_rng(7)
-    for ids in (topo.EYE_RIGHT_UPPER, topo.EYE_LEFT_UPPER):
-        lid, eye_w, up = lid_edge(rig, ids)
-        for t in np.linspace(0.1, 0.9, 15):
-            root = _on_edge(lid, t)
-            tip = (
-                root + up * rng.uniform(0.2, 0.3) * eye_w + np.array([rng.uniform(-0.05, 0.05) * eye_w, 0.0])
-            )
-            draw_lash(out, root, tip, (45, 36, 38))
+    out = lone_lashes(image, rig, count=15, span=(0.1, 0.9), length=(0.2, 0.3), sway=0.05)
     return rig, FrameRenderer(out, rig, plan_output(out.shape, portrait.face_box))
 
 

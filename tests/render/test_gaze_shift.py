@@ -16,7 +16,6 @@ from dirfa.face import topology as topo
 from dirfa.face.landmarks import find_faces
 from dirfa.face.rig import EYEBALL_RADIUS_PER_EYE_WIDTH
 from dirfa.render.compose import FrameRenderer, plan_output
-from dirfa.render.warp import Region, folded_triangles, rasterize_ids
 
 EYES = ((33, 133, topo.IRIS_RIGHT[0]), (362, 263, topo.IRIS_LEFT[0]))
 
@@ -107,17 +106,9 @@ def test_the_iris_moves_as_one_piece_to_the_limits(close_renderer):
     ],
     ids=["right", "left-up", "turned", "pitched", "lids"],
 )
-def test_the_eyeballs_cover_the_opening_at_the_extremes(rig, params):
+def test_the_eyeballs_cover_the_opening_at_the_extremes(rig, params, warp_gaps):
     """The eyeball's contour slides along the lid outline: no pixel inside the face is left unwarped and no
     eyeball triangle folds."""
-    src = rig.points_xyz[:, :2]
-    pose = rig.pose(params)
-    height, width = (int(np.ceil(src[:, 1].max())) + 2, int(np.ceil(src[:, 0].max())) + 2)
-    layers = [np.concatenate([rig.mouth_triangles, rig.eye_triangles]), rig.skin_triangles]
-    ids = rasterize_ids(pose.points_xy, layers, Region(0, 0, width, height))
-    inside = np.zeros((height, width), np.uint8)
-    cv2.fillPoly(inside, [np.round(pose.points_xy[rig.still_outline]).astype(np.int32)], 1)
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
-    holes = np.argwhere((ids < 0) & inside)
+    holes, folds = warp_gaps(rig, params)
     assert len(holes) == 0, f"{len(holes)} unwarped pixels, e.g. (y, x) {holes[:4].tolist()}"
-    assert len(folded_triangles(src, pose.points_xy, rig.eye_triangles)) == 0
+    assert len(folds) == 0

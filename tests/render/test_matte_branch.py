@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-from dirfa.face import topology as topo
 from dirfa.face.rig import build_rig
 from dirfa.render.compose import FrameRenderer, plan_output
 
@@ -19,19 +18,13 @@ POSES = ({"headYaw": -20.0}, {"headYaw": 20.0}, {"headPitch": -15.0}, {"headPitc
 
 
 @pytest.fixture(scope="module")
-def scene(portrait, tmp_path_factory):
+def scene(portrait, tmp_path_factory, in_white_hair):
     """A synthetic portrait: the photo's face in white hair (an ellipse round it) on dark ground, a 4 px light
     twig from just above the hair's top up to the picture's edge, 1 px strands of hair ending free beside
     the crown; the segmentation: the hair, soft at its edge, and 0.3 over a wedge of ground up to the twig."""
     image = np.full_like(portrait.image, GROUND)
-    face = np.zeros(image.shape[:2], np.uint8)
-    oval = np.round(portrait.landmarks_xyz[list(topo.face_oval()), :2]).astype(np.int32)
-    cv2.fillPoly(face, [oval], 255)
+    head = in_white_hair(portrait, image, HAIR)
     face_px = float(np.ptp(portrait.landmarks_xyz[:, 1]))
-    grow = int(round(0.12 * face_px))
-    head = cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    image[head > 0] = HAIR
-    image[face > 0] = portrait.image[face > 0]
     ys, xs = np.nonzero(head)
     top_y = int(ys.min())
     top_x = int(np.round(xs[ys == top_y].mean()))
