@@ -50,7 +50,13 @@ class VideoOptions(BaseModel):
     )
     expressions: Optional[str] = Field(None, max_length=2000, description="'0:neutral,2.5:happy:0.8,4:sad'")
     head_motion: float = Field(1.0, ge=0.0, le=2.0, description="0 still, 1 natural, 2 lively")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: Optional[int] = Field(
+        None,
+        ge=0,
+        le=2**31 - 1,
+        description="take number: the same seed, the same video; default: derived from the photo and the "
+        "speech (or text), so every clip gets its own take and the same inputs the same video",
+    )
     size: int = Field(512, ge=64, le=1920, description="output width in pixels")
     crop: bool = Field(True, description="a face-centred square instead of the whole picture")
     close_mouth: bool = Field(

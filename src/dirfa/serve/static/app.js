@@ -171,7 +171,9 @@ function videoForm() {
   else if ($("emotion").value === "auto") form.append("emotion", "auto");
   else if ($("emotion").value) form.append("emotion", `${$("emotion").value}:${$("intensity").value}`);
   form.append("head_motion", $("motion").value);
-  form.append("seed", String(Math.max(0, parseInt($("seed").value, 10) || 0)));
+  // No take given: the server derives one from the photo and the speech (each clip its own).
+  const seed = parseInt($("seed").value, 10);
+  if (Number.isFinite(seed) && seed >= 0) form.append("seed", String(seed));
   form.append("size", $("size").value);
   return form;
 }
@@ -259,7 +261,7 @@ function describe(job) {
   const speech = o.text && !o.voice ? `“${o.text.slice(0, 40)}”` : o.voice ? `voice ${o.voice}` : "recording";
   const mood = o.expressions || o.emotion || "neutral";
   const when = new Date(job.created_s * 1000).toLocaleString();
-  return `${when} · ${speech} · ${mood} · motion ${o.head_motion} · seed ${o.seed} · ${o.size} px`;
+  return `${when} · ${speech} · ${mood} · motion ${o.head_motion} · ${o.seed == null ? "own take" : `seed ${o.seed}`} · ${o.size} px`;
 }
 
 async function loadPast() {
