@@ -310,7 +310,10 @@ def track_rows(path: Path, *, head_motion: float) -> list[list[object]]:
     default = animate_seed(audio)
     rows, yaws, apertures = [], [], []
     for seed in (default, 1, 2):
-        stream = MotionStream(FPS, MotionOptions(seed=seed, head_motion=head_motion))
+        # told the clip's length, as generate() is (the head's end settle starts early enough)
+        stream = MotionStream(
+            FPS, MotionOptions(seed=seed, head_motion=head_motion), n_frames=speech.n_frames
+        )
         first = stream.push(speech.mouth, speech.prosody)
         rest = stream.finish()
         c = {name: np.concatenate([first.get(name, np.zeros(0)), rest[name]]) for name in rest}

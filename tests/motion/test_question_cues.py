@@ -85,7 +85,7 @@ def test_typed_questions_stream_as_offline_and_raise_the_brows():
     prosody = typed_questions(_phrases([(0.5, 2.0, -5.0), (2.6, 4.5, -5.0)], 6.0), [1.98], n_frames=150)
     whole = generate({}, prosody, fps=FPS, n_frames=150, options=MotionOptions(seed=3)).curves
     for chunk in (1, 7, 40):
-        stream = MotionStream(FPS, MotionOptions(seed=3))
+        stream = MotionStream(FPS, MotionOptions(seed=3), n_frames=150)  # a file's length is known
         parts = [stream.push({}, _cut(prosody, a, min(a + chunk, 150))) for a in range(0, 150, chunk)]
         parts.append(stream.finish())
         for name, curve in whole.items():

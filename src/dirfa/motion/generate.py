@@ -83,7 +83,8 @@ def generate(
 
     mouth: lip-sync weight curves by ARKit name, each (n_frames,). prosody: per-frame prosody at `fps` (arrays of
     about n_frames; a frame or two of rounding difference is padded or cut), or None for silence.
-    The clip runs through stream.MotionStream in one chunk, so a streamed take is this one, frame for frame.
+    The clip runs through stream.MotionStream in one chunk, so a streamed take is this one, frame for frame
+    (streamed with its n_frames; without, the last ~2 s differ: the head's end settle has only the look-ahead).
     jawOpen and mouthClose pass through unchanged unless an expression (surprise) opens the jaw, except at
     the clip's ends: the clip starts and ends at the rest pose (stream.START_S, SETTLE_S, ANTICIPATION_S).
     """
@@ -95,7 +96,7 @@ def generate(
             raise ValueError(f"lip sync produced unknown track {name!r}")
         if np.shape(values) != (n,):
             raise ValueError(f"lip-sync track {name!r} has shape {np.shape(values)}, expected ({n},)")
-    stream = MotionStream(fps, options)
+    stream = MotionStream(fps, options, n_frames=n)
     first = stream.push(dict(mouth), _conformed(prosody, n), n_frames=n)
     rest = stream.finish()
     curves = {name: np.concatenate([first.get(name, np.zeros(0)), rest[name]]) for name in rest}

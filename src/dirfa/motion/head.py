@@ -112,7 +112,17 @@ BREATH_DEG = 0.25  # the head rises a little with each breath at rest (~15 breat
 # The clip's end: the head's posture eases from where it is, at the speed it has, to the photo's pose by the
 # last frame (a cubic, zero speed at the end), while a nod under way (the last word's emphasis) plays on and
 # fades only over the last END_NOD_FADE_S.
-END_NOD_FADE_S = 0.16
+END_NOD_FADE_S = 0.2
+# When the clip's length is known from the start (a file), the ease starts as late as keeps its peak speed
+# at END_SETTLE_DEG_S, a speaker's unhurried return to the listener (posture shifts between phrases peak at
+# ~10-20 deg/s; MAX_SPEED_DEG_S is a quick turn), or at the last pause before that where the ease would be
+# at least END_PAUSE_SHARE as fast (a speaker relaxes after the last sentence, not in the middle of one).
+# It starts END_SETTLE_MAX_S before the end at the earliest (the head at its 22 deg limit returns at ~16 deg/s):
+# a stream told the length equals the offline take, one not told (a live session's pushed audio, where the
+# ease has only the look-ahead: 14 deg come back at ~47 deg/s) differs from it over that last stretch only.
+END_SETTLE_DEG_S = 12.0
+END_PAUSE_SHARE = 0.5
+END_SETTLE_MAX_S = 2.0
 
 
 def style_for(amount: float) -> HeadStyle:
@@ -184,6 +194,9 @@ class HeadMotion:
             dict.fromkeys(AXES, 0.0),
         ]  # the posture part of the last 2 frames
         self._settle: tuple[int, int, dict[str, float], dict[str, float]] | None = None
+        # The first frames of pauses decided ahead (phrase ends), not yet reached: where a known end's settle
+        # may start (_settle_due).
+        self._pauses: list[int] = []
         self._breath_phase = float(rng.uniform(0.0, 2 * math.pi))
         self._listen_clock = float(rng.gamma(3.0, 1.0 / 3.0))
 
@@ -206,6 +219,7 @@ class HeadMotion:
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         if self.still or phrase.end is None:
             return
+        self._pauses.append(phrase.end)
         rng = self.draws.event(_PHRASE_END, phrase.end)
         if rng.random() < self.style.end_nod_probability:
             self._nod(phrase.end - 1, rng.uniform(0.4, 0.8) * self.style.nod_deg, 0.22, now)
@@ -255,10 +269,18 @@ class HeadMotion:
 
     # --- one frame -----------------------------------------------------------------------------------
     def step(
-        self, frame: int, cues: CueTracker, *, listening: bool, end: int | None = None
+        self,
+        frame: int,
+        cues: CueTracker,
+        *,
+        listening: bool,
+        end: int | None = None,
+        known_end: int | None = None,
     ) -> tuple[float, float, float]:
-        """Angles (yaw, pitch, roll) in degrees at `frame`. end: the clip's frame count once it is known (the
-        stream knows it for its last look-ahead frames); the head is then back at 0 on frame end - 1."""
+        """Angles (yaw, pitch, roll) in degrees at `frame`. end: the clip's frame count once the input has ended
+        (the stream knows it for its last look-ahead frames); the head is then back at 0 on frame end - 1.
+        known_end: the frame count known ahead (a file's): the ease to rest starts when it must to stay at
+        END_SETTLE_DEG_S (_settle_due), not only once `end` comes."""
         if self.still:
             for axis in AXES:
                 self.bumps[axis].take(frame)
@@ -304,6 +326,10 @@ class HeadMotion:
         angles[1] += breath
         slow = dict(zip(AXES, angles))
         fade = 1.0
+        while self._pauses and self._pauses[0] < frame:
+            self._pauses.pop(0)
+        if end is None and known_end is not None and frame >= 2 and self._settle_due(frame, known_end):
+            end = known_end
         if end is not None:
             slow, fade = self._settled(frame, end)
         self._slow = [self._slow[1], dict(slow)]
@@ -333,6 +359,31 @@ class HeadMotion:
         fade_frames = max(int(round(END_NOD_FADE_S * self.fps)), 1)
         fade = min(max((end - 1 - frame) / fade_frames, 0.0), 1.0)
         return settled, fade * fade * (3.0 - 2.0 * fade)
+
+    def _settle_due(self, frame: int, end: int) -> bool:
+        """Whether the ease to rest by frame end - 1 starts at `frame` (or has started; from frame 2 on, when
+        the last two frames are the head's): once the ease from the last frame's posture and speed (_settled's
+        cubic) would return at END_SETTLE_DEG_S or faster, or at a
+        pause (the first frame after a phrase) where it would return at END_PAUSE_SHARE of that or faster."""
+        if self._settle is not None and self._settle[1] == end:
+            return True
+        span_s = (end - frame) / self.fps  # from the frame before this one to the last
+        if span_s > END_SETTLE_MAX_S:
+            return False
+        if span_s <= 1.0 / self.fps:
+            return True
+        need = 0.0
+        before, earlier = self._slow[1], self._slow[0]
+        for axis in AXES:
+            # The cubic's speed along s in 0..1 is a s^2 + b s + c (deg per span): its peak on the way back,
+            # at the vertex (where the starting speed carries it away first), or 1.5 x at rest.
+            x, v = before[axis], (before[axis] - earlier[axis]) * self.fps * span_s
+            a, b = 6.0 * x + 3.0 * v, -6.0 * x - 4.0 * v
+            back = abs(v - b * b / (4.0 * a)) if a != 0.0 and 0.0 < -b / (2.0 * a) < 1.0 else 0.0
+            need = max(need, max(back, 1.5 * abs(x)) / span_s)
+        if need >= END_SETTLE_DEG_S:
+            return True
+        return bool(self._pauses) and self._pauses[0] == frame and need >= END_PAUSE_SHARE * END_SETTLE_DEG_S
 
     def _drift(self, axis: str, sigma: float) -> float:
         """Slow wandering: white noise through two first-order low-passes (1.5 s, then 0.4 s): smooth, with

@@ -1,7 +1,8 @@
 """Motion as a stream: lip-sync and prosody chunks in, final frames of every track out, with a fixed look-ahead.
 
-Motion stage, causal core: generate.generate() runs a whole clip through it; a live session pushes audio
-analysis as it arrives. Both give the same tracks, frame for frame.
+Motion stage, causal core: generate.generate() runs a whole clip through it, told its length; a live session
+pushes audio analysis as it arrives. Both give the same tracks, frame for frame, but for the head's (and so the
+gaze's) ease back to rest over a file's last END_SETTLE_MAX_S (head.py), which only a known length allows.
 """
 
 from __future__ import annotations
@@ -123,11 +124,28 @@ class MotionStream:
 
     history_s: per-frame history kept behind the frame being emitted (see HISTORY_S); 0 keeps only what later
     frames read, None keeps everything. It never changes a frame.
+
+    n_frames: the clip's frame count when it is known before its input (a file, streamed or not): the head
+    then starts its ease back to rest early enough to return at a speaker's pace (head.END_SETTLE_DEG_S)
+    instead of within the look-ahead, and the take equals generate()'s exactly. Without it (a live session's
+    pushed audio) the take differs from the file's only over the last ~2 s, where the head settles later and
+    faster. The input must then be exactly n_frames long (more is refused; finish() on fewer settles as if
+    the length were not known, from the look-ahead).
     """
 
-    def __init__(self, fps: float, options=None, *, history_s: float | None = HISTORY_S) -> None:
+    def __init__(
+        self,
+        fps: float,
+        options=None,
+        *,
+        history_s: float | None = HISTORY_S,
+        n_frames: int | None = None,
+    ) -> None:
         from dirfa.motion.generate import DEFAULT_OPTIONS
 
+        if n_frames is not None and (isinstance(n_frames, bool) or int(n_frames) != n_frames or n_frames < 0):
+            raise ValueError(f"n_frames must be a whole number >= 0, not {n_frames!r}")
+        self.n_frames = None if n_frames is None else int(n_frames)
         self.fps = float(fps)
         self.options = DEFAULT_OPTIONS if options is None else options
         self.cues = CueTracker(self.fps)
@@ -189,6 +207,8 @@ class MotionStream:
             raise RuntimeError("MotionStream.push after finish()")
         n = self._chunk_length(mouth_chunk, prosody_chunk, n_frames)
         before = self.n_received
+        if self.n_frames is not None and before + n > self.n_frames:
+            raise ValueError(f"the clip has {self.n_frames} frames; this chunk would make {before + n}")
         for name, values in mouth_chunk.items():
             if name not in TRACK_SPECS:
                 raise ValueError(f"lip sync produced unknown track {name!r}")
@@ -358,8 +378,12 @@ class MotionStream:
         self.head.gaze_offset_yaw = self.gazer.target[0] if self.gazer.averted else 0.0
         self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
         end = available if ended and i + self.lookahead >= available else None
-        # The head settles to rest at the end itself (HeadMotion._settled: an ease that keeps the last nod).
-        yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i], end=end)
+        # The head settles to rest at the end itself (HeadMotion._settled: an ease that keeps the last nod),
+        # starting early when the clip's length is known ahead (n_frames; unless the input ends short of it).
+        known_end = (
+            self.n_frames if self.n_frames is not None and not (ended and available < self.n_frames) else None
+        )
+        yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i], end=end, known_end=known_end)
         start_gain = self._motion_gain(i, None)
         yaw, pitch, roll = start_gain * yaw, start_gain * pitch, start_gain * roll
         gain = self._motion_gain(i, end)
