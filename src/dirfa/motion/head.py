@@ -63,6 +63,19 @@ class HeadStyle:
 
 
 TOPIC_PAUSE_S = 0.7
+# The first phrase of an utterance (the take's first, or one after a pause of UTTERANCE_PAUSE_S or more: a
+# new reply) brings a clear postural shift (Hadar et al. 1983: the largest shifts come at the starts of new
+# utterances): its turn and tilt are drawn at (UTTERANCE_MIN + |N(0, UTTERANCE_SPREAD)|) x the topic size,
+# never a near-zero draw, so a 3-5 s reply of one phrase still turns and tilts by several degrees.
+UTTERANCE_PAUSE_S = 2.0
+UTTERANCE_MIN = 0.75
+UTTERANCE_SPREAD = 0.4
+# ... held UTTERANCE_HOLD_S (no accent shifts it), then turned back across the rest (to 0.3-0.9 of the opening
+# turn, on the other side) by the first accent of UTTERANCE_TURN_STRENGTH or more, with
+# UTTERANCE_TURN_PROBABILITY: a short reply turns to one side, then the other, rather than holding one pose.
+UTTERANCE_HOLD_S = 0.8
+UTTERANCE_TURN_STRENGTH = 0.3
+UTTERANCE_TURN_PROBABILITY = 0.85
 NATURAL = HeadStyle(
     posture_deg=(4.4, 3.2, 1.8),
     topic_gain=1.4,
@@ -123,6 +136,9 @@ END_NOD_FADE_S = 0.2
 END_SETTLE_DEG_S = 12.0
 END_PAUSE_SHARE = 0.5
 END_SETTLE_MAX_S = 2.0
+# ... and from a pause only within END_PAUSE_MAX_S of the end: a pause earlier than that comes before the last
+# sentence (a two-sentence reply's), and the head keeps talking through it rather than easing home.
+END_PAUSE_MAX_S = 1.2
 
 
 def style_for(amount: float) -> HeadStyle:
@@ -185,6 +201,8 @@ class HeadMotion:
         self.gaze_offset_yaw = 0.0
         self.gaze_offset_pitch = 0.0
         self.last_shift = 0
+        self._first_phrase = True
+        self._utterance_turn = False
         self.sway = dict.fromkeys(AXES, 0.0)  # the accents' small shifts of the held posture
         self._sway_smooth = dict.fromkeys(AXES, 0.0)
         self._last_nod = -(10**9)
@@ -205,11 +223,16 @@ class HeadMotion:
         if self.still:
             return
         gain = self.style.topic_gain if phrase.pause_before_s >= TOPIC_PAUSE_S else 1.0
+        utterance = self._first_phrase or phrase.pause_before_s >= UTTERANCE_PAUSE_S
+        self._first_phrase = False
+        self._utterance_turn = utterance
         rng = self.draws.event(_PHRASE_START, phrase.start)
         for axis, sigma in zip(AXES, self.style.posture_deg):
             # A new posture, partly anchored to the resting one so the head wanders but comes back; a turn
             # more often goes back across than further out (speakers address the listener from both sides).
             size = abs(float(rng.normal(0.0, gain * sigma)))
+            if utterance and axis != "pitch":  # pitch: the accents' nods and f0 move it from the start
+                size = gain * sigma * (UTTERANCE_MIN + UTTERANCE_SPREAD * size / (gain * sigma))
             across = rng.random() < 0.65
             side = -np.sign(self.position[axis] - self.rest[axis]) if across else rng.choice([-1.0, 1.0])
             self.posture[axis] = 0.5 * self.rest[axis] + float(side or 1.0) * size
@@ -246,6 +269,19 @@ class HeadMotion:
         # long phrase is not one frozen pose: Hadar et al. 1983 found postural shifts every few seconds).
         held_s = (frame - self.last_shift) / self.fps
         chance = self.style.shift_per_accent * strength + (LONG_HOLD_SHIFT if held_s > LONG_HOLD_S else 0.0)
+        if self._utterance_turn and held_s <= UTTERANCE_HOLD_S:
+            return  # the opening posture holds a moment before anything shifts it
+        if self._utterance_turn and strength > UTTERANCE_TURN_STRENGTH:
+            # The utterance's opening posture, held a while, gives way on an accent to a turn back across the
+            # rest (a short reply is not one held pose: the head turns to one side, then the other).
+            self._utterance_turn = False
+            if rng.random() < UTTERANCE_TURN_PROBABILITY:
+                for axis in ("yaw", "roll"):
+                    offset = self.posture[axis] - self.rest[axis]
+                    self.posture[axis] = self.rest[axis] - offset * float(rng.uniform(0.3, 0.9))
+                self.posture["pitch"] += float(rng.normal(0.0, 0.6 * self.style.posture_deg[1]))
+                self.last_shift = frame
+                return
         if strength > 0.4 and rng.random() < chance:
             for axis, sigma in zip(AXES, self.style.posture_deg):
                 self.posture[axis] += float(rng.normal(0.0, 0.6 * sigma))
@@ -383,7 +419,12 @@ class HeadMotion:
             need = max(need, max(back, 1.5 * abs(x)) / span_s)
         if need >= END_SETTLE_DEG_S:
             return True
-        return bool(self._pauses) and self._pauses[0] == frame and need >= END_PAUSE_SHARE * END_SETTLE_DEG_S
+        return (
+            span_s <= END_PAUSE_MAX_S
+            and bool(self._pauses)
+            and self._pauses[0] == frame
+            and need >= END_PAUSE_SHARE * END_SETTLE_DEG_S
+        )
 
     def _drift(self, axis: str, sigma: float) -> float:
         """Slow wandering: white noise through two first-order low-passes (1.5 s, then 0.4 s): smooth, with
