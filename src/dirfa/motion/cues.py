@@ -518,9 +518,8 @@ class CueTracker:
         self.in_phrase = FrameHistory()
         self.pitch_st = FrameHistory()
         self.pitch_raw = FrameHistory()  # voiced frames' semitones about the running median (NaN: none)
-        self.pitch_range = (
-            FrameHistory()
-        )  # the speaker's range in semitones at each frame (FINAL_RISE_RANGE_SHARE)
+        # the speaker's range in semitones at each frame (FINAL_RISE_RANGE_SHARE)
+        self.pitch_range = FrameHistory()
         self.typed = FrameHistory()  # typed_question marks (NaN: words not known)
         self.activity = FrameHistory()
         self.loudness = FrameHistory()

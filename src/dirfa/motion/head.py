@@ -207,10 +207,8 @@ class HeadMotion:
         self._sway_smooth = dict.fromkeys(AXES, 0.0)
         self._last_nod = -(10**9)
         self._pitch_follow = 0.0  # f0 in semitones, followed slowly (PITCH_FOLLOW_S)
-        self._slow = [
-            dict.fromkeys(AXES, 0.0),
-            dict.fromkeys(AXES, 0.0),
-        ]  # the posture part of the last 2 frames
+        # the posture part of the last 2 frames
+        self._slow = [dict.fromkeys(AXES, 0.0), dict.fromkeys(AXES, 0.0)]
         self._settle: tuple[int, int, dict[str, float], dict[str, float]] | None = None
         # The first frames of pauses decided ahead (phrase ends), not yet reached: where a known end's settle
         # may start (_settle_due).

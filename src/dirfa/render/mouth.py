@@ -1275,9 +1275,8 @@ def draw_mouth(
         if len(poly) == 20:  # (the lower lip covers all but their tips: see LOWER_SHOW_OF_UPPER)
             top0 = float(np.interp(0.0, *_sorted(ipoly[:11])))
             drop = _lower_drop(lower_shows, edge0 - top0, lip0 - top0, w, teeth_edge_px)
-            if (
-                drop > 0.0
-            ):  # (the lip rolled up over them, see LOWER_ROLL_SAMPLE_PX; the tongue behind them as it was)
+            # (drop > 0: the lip rolled up over them, see LOWER_ROLL_SAMPLE_PX; the tongue behind them as it was)
+            if drop > 0.0:
                 rolled = drop
                 gap = np.maximum(lip_low - lip_top, 0.0) * (1.0 / max(lip0 - top0, 1.0))
                 lip_in = lip_low - drop * _clamp(gap, 0.0, 1.0)
