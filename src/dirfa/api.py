@@ -308,6 +308,12 @@ def say_seed(text: str, portrait: Portrait | Avatar | None = None) -> int:
     return seed_from(text, *_face_key(portrait)) % 1_000_000
 
 
+def live_seed(portrait: Portrait | Avatar) -> int:
+    """The take a live session makes when no seed is given: its speech is not known when it starts, so
+    derived from the photo alone (two avatars, two schedules; the same avatar, the same take)."""
+    return seed_from("live", portrait_key(portrait)) % 1_000_000
+
+
 def say(
     portrait: Portrait | Avatar | str | Path | None,
     text: str,

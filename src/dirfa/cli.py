@@ -306,7 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--fps", type=_positive_int, default=25, help="frames per second (default 25)")
     live.add_argument("--voice", help="the voice to speak with (see `dirfa voices`)")
     live.add_argument("--emotion", metavar="NAME[:INTENSITY]", help="the starting emotion, e.g. happy:0.6")
-    live.add_argument("--seed", type=_positive_int, default=0, help="the take of the idle motion")
+    live.add_argument(
+        "--seed",
+        type=_positive_int,
+        help="the take of the motion (default: derived from the photo, so each avatar gets its own)",
+    )
     live.add_argument(
         "--face", type=_positive_int, default=0, metavar="K", help="which face: 0 = the largest"
     )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dirfa.api import live_seed
 from dirfa.avatar import Avatar, open_avatar, prepare
 from dirfa.errors import InputError
 from dirfa.face.landmarks import Portrait
@@ -183,7 +184,9 @@ class Session:
     close_mouth: rest with the lips shut when the photo's mouth is open (default: the photo's own mouth).
     words: decode words in pushed audio as well as phones, for the p/b/m closures the phones miss (~97 % of a
     file's closures instead of ~83 %); it costs ~2 ms of CPU a frame (benchmarks/RESULTS.md, live capacity),
-    which two rendered 512 px sessions on a 2-core machine may need: words=False saves it."""
+    which two rendered 512 px sessions on a 2-core machine may need: words=False saves it.
+    seed: the take of the session's motion (blinks, gaze, head); None derives it from the photo (api.live_seed),
+    so two avatars never share a schedule and the same avatar fed the same speech moves the same way."""
 
     def __init__(
         self,
@@ -192,7 +195,7 @@ class Session:
         size: int | None = 512,
         fps: int = 25,
         emotion: str | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         voice: str | None = None,
         render: bool = True,
         audio_rate_hz: int = 48000,
@@ -216,7 +219,7 @@ class Session:
                 f"audio rate {audio_rate_hz!r} Hz is not usable at {fps} fps — use a rate from "
                 f"{MIN_AUDIO_RATE_HZ} to {MAX_AUDIO_RATE_HZ} Hz that is a whole multiple of fps (48000 is usual)"
             )
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise InputError(f"seed {seed!r} is not usable — use a whole number >= 0")
         if isinstance(avatar, Portrait):
             avatar = prepare(avatar)
@@ -248,6 +251,7 @@ class Session:
         # as in `dirfa animate`, so a session speaking a clip moves as the clip's video does.
         # The eyes' range is this face's (face.rig.gaze_limits_deg), as in file mode: the gaze drawn is the gaze asked.
         limits = gaze_limits_deg(avatar.portrait.landmarks_xyz)
+        seed = live_seed(avatar) if seed is None else seed
         self._stream = MotionStream(
             fps, MotionOptions(seed=seed, head_motion=head_motion, gaze_limits_deg=limits)
         )
