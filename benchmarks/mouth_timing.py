@@ -8,7 +8,7 @@ best correlation, sub-frame (a parabola through the peak), + = the mouth leads t
 0.16-0.28, the mouth ~2 frames (~80 ms) ahead (issue 13).
 
     .venv/bin/python benchmarks/mouth_timing.py [--baseline REV] [--size 384] [--seconds 7] [--no-append]
-        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only] [--acoustic] [--acoustic-places]
+        [--portrait FACE ...] [--sheet OUT_DIR] [--tracks-only] [--acoustic] [--acoustic-places] [--drivers]
 
 --baseline REV: also the coarticulation of git revision REV (speech/coarticulation.py read with `git show`,
 loaded beside the working tree's), in the same run, on the same clips and portraits: before and after side by
@@ -16,7 +16,10 @@ side. --tracks-only: the tracks alone (no rendering) over 12 takes, the jaw whil
 fast the mouth falls into pauses. --acoustic: the acoustic path's tracks alone (non-English clips; with
 --baseline, that revision's speech/acoustic.py beside the working tree's). --acoustic-places: the acoustic path's
 lip closures at force-aligned p/b/m against t/d/k/g/s/z/n of testdata English, and on the non-English takes the
-voiced frames shut and the jaw's steps (with --baseline, as --acoustic).
+voiced frames shut and the jaw's steps (with --baseline, as --acoustic). --drivers: whether the opening follows
+the phones more than the loudness: on the same force-aligned testdata English, the partial correlations of the
+acoustic path's and the phone path's aperture with the aligned phones' openness and with loudness, each with the
+other held fixed (with --baseline, as --acoustic).
 --sheet: PNG contact sheets of 24 consecutive frames around a word onset per clip and portrait, with the
 waveform under them and each frame's time marked. Measures only, never fails.
 """
@@ -657,6 +660,154 @@ def acoustic_places(revision: str | None) -> tuple[str, str]:
     return place_table, foreign_table
 
 
+# --- what drives the opening: the phones or the loudness (--drivers) -----------------------------------------
+
+
+def phone_openness(timeline: object, n_frames: int) -> np.ndarray:
+    """(n_frames,) the opening the aligned phones ask for at each frame's time (no lead): the phone path's viseme
+    table (speech.visemes: jawOpen * (1 - mouthClose) of the phone's class, e.g. AA 0.62, EH 0.35, IY 0.15, t/d/s
+    0.1, p/b/m 0), a diphthong gliding between its two visemes, silence 0. English ground truth for scoring only."""
+    from dirfa.speech.visemes import DIPHTHONGS, PHONE_TO_VISEME, VISEME_TARGETS
+
+    def opening(viseme: str) -> float:
+        target = VISEME_TARGETS[viseme]
+        return target["jawOpen"] * (1.0 - target["mouthClose"])
+
+    out = np.zeros(n_frames)
+    t = np.arange(n_frames) / FPS
+    for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
+        inside = (t >= start) & (t < end)
+        if not inside.any() or phone not in PHONE_TO_VISEME:
+            continue
+        if phone in DIPHTHONGS:
+            a, b = (opening(v) for v in DIPHTHONGS[phone])
+            out[inside] = a + (b - a) * (t[inside] - start) / max(end - start, 1e-6)
+        else:
+            out[inside] = opening(PHONE_TO_VISEME[phone])
+    return out
+
+
+def partial_r(a: np.ndarray, x: np.ndarray, z: np.ndarray) -> float:
+    """The correlation of a and x with z held fixed (each one's linear dependence on z removed)."""
+    r_ax, r_az, r_xz = (float(np.corrcoef(p, q)[0, 1]) for p, q in ((a, x), (a, z), (x, z)))
+    return (r_ax - r_az * r_xz) / max(np.sqrt((1 - r_az**2) * (1 - r_xz**2)), 1e-9)
+
+
+def driver_stats(
+    aperture: np.ndarray, phones: np.ndarray, loud: np.ndarray, where: np.ndarray, lag: int
+) -> dict:
+    """r and partial r of the aperture at frame i with the phones' openness and the loudness at frame i + lag
+    (+ = the mouth leads), over the pairs of frames both in `where`."""
+    n = aperture.shape[0]
+    a = aperture[: n - lag] if lag else aperture
+    p, q = phones[lag:], loud[lag:]
+    both = where[: n - lag] & where[lag:]
+    a, p, q = a[both], p[both], q[both]
+    return {
+        "phones": float(np.corrcoef(a, p)[0, 1]),
+        "loud": float(np.corrcoef(a, q)[0, 1]),
+        "phones|loud": partial_r(a, p, q),
+        "loud|phones": partial_r(a, q, p),
+        "phones~loud": float(np.corrcoef(p, q)[0, 1]),
+    }
+
+
+def drivers(revision: str | None) -> tuple[str, str]:
+    """Whether the opening is driven by the phones more than by the loudness (issue 13), on pocketsphinx-testdata's
+    read English force-aligned to its transcripts (as --acoustic-places): per frame the aperture jawOpen * (1 -
+    mouthClose) of the acoustic path (acoustic_curves, as a language the project does not know; the working
+    tree's beside `revision`'s) and of the phone path (coarticulation.mouth_curves on the aligned phones), the
+    loudness (speech.prosody) and the phones' openness (phone_openness). Within speech (3+ frames from a
+    pause), pooled over the takes: r with each, and each partial r with the other held fixed, at lag 0 and with
+    the mouth 2 frames (80 ms, a real speaker's anticipation) ahead. Returns (pooled table, per-take table)."""
+    import dirfa
+    from dirfa.speech import acoustic, coarticulation
+    from dirfa.speech import prosody as speech_prosody
+    from dirfa.speech.phonemes import align
+
+    variants: dict[str, object] = {}
+    if revision:
+        variants[f"acoustic {revision}"] = results_md.module_at(
+            revision, "src/dirfa/speech/acoustic.py", "acoustic_baseline"
+        )
+    variants["acoustic now"] = acoustic
+    variants["phone path now"] = coarticulation
+    series: dict[str, list[np.ndarray]] = {label: [] for label in variants}
+    drivers_, per_take = [], []
+    takes = place_takes()
+    if not takes:
+        raise SystemExit(
+            f"mouth_timing.py: --drivers needs pocketsphinx-testdata's transcribed clips ({TESTDATA})"
+        )
+    for name, path, text in takes:
+        audio = dirfa.load_audio(path)
+        x = np.asarray(audio.samples, np.float64)
+        rate = audio.sample_rate_hz
+        n = int(np.ceil(x.size / rate * FPS))
+        prosody = speech_prosody.analyze(x, sample_rate_hz=rate, fps=FPS, n_frames=n)
+        timeline = align(x, sample_rate_hz=rate, text=text)
+        loud = np.asarray(prosody.loudness, np.float64)[:n]
+        speech = np.asarray(prosody.speech, bool)[:n]
+        inside = speech.copy()
+        for d in range(1, 4):
+            inside[d:] &= speech[:-d]
+            inside[:-d] &= speech[d:]
+        phones = phone_openness(timeline, n)
+        drivers_.append((phones, loud, inside))
+        row = [name.replace("sense_and_sensibility_01_austen_64kb-", ""), f"{int(inside.sum())}"]
+        for label, module in variants.items():
+            if module is coarticulation:
+                c = module.mouth_curves(timeline, prosody, fps=FPS, n_frames=n)
+            else:
+                c = module.acoustic_curves(x, sample_rate_hz=rate, fps=FPS, n_frames=n, prosody=prosody)
+            aperture = np.asarray(c["jawOpen"], np.float64) * (1 - np.asarray(c["mouthClose"], np.float64))
+            series[label].append(aperture)
+            s = driver_stats(aperture, phones, loud, inside, 0)
+            row.append(f"{s['phones|loud']:.2f} / {s['loud|phones']:.2f}")
+        per_take.append(row)
+        print(" | ".join(row), flush=True)
+    phones, loud, inside = (np.concatenate([d[k] for d in drivers_]) for k in range(3))
+    rows = []
+    for label, apertures in series.items():
+        aperture = np.concatenate(apertures)
+        whole = float(np.corrcoef(aperture, loud)[0, 1])
+        for lag in (0, 2):
+            s = driver_stats(aperture, phones, loud, inside, lag)
+            rows.append(
+                [
+                    label,
+                    f"{lag * 1000 // FPS:+d}",
+                    f"{whole:.2f}" if lag == 0 else "",
+                    f"{s['phones']:.2f}",
+                    f"{s['loud']:.2f}",
+                    f"{s['phones|loud']:.2f}",
+                    f"{s['loud|phones']:.2f}",
+                    "phones" if s["phones|loud"] > s["loud|phones"] else "loudness",
+                ]
+            )
+            print(" | ".join(rows[-1]), flush=True)
+    s = driver_stats(phones, phones, loud, inside, 0)
+    pooled = results_md.table(
+        [
+            "mouth",
+            "mouth ahead ms",
+            "whole clip: r with loudness",
+            "in speech: r with phones",
+            "r with loudness",
+            "partial r phones (loudness fixed)",
+            "partial r loudness (phones fixed)",
+            "driven more by",
+        ],
+        rows,
+    )
+    pooled += f"\n\n(In speech the phones' openness and the loudness themselves correlate r {s['phones~loud']:.2f}.)"
+    per_take_table = results_md.table(
+        ["take", "frames in speech", *(f"{label}: partial r phones / loudness" for label in variants)],
+        per_take,
+    )
+    return pooled, per_take_table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -682,8 +833,32 @@ def main() -> None:
         action="store_true",
         help="only the acoustic path's lip closures at force-aligned p/b/m vs t/d/k/g/s/z/n (testdata English)",
     )
+    parser.add_argument(
+        "--drivers",
+        action="store_true",
+        help="only whether the opening follows the phones more than the loudness (testdata English, both paths)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.drivers:
+        pooled, per_take = drivers(args.baseline)
+        elapsed = time.perf_counter() - started
+        print(f"\n{pooled}\n\n{per_take}\n\n({elapsed:.0f} s)")
+        if not args.no_append:
+            results_md.append(
+                "What drives the opening: phones or loudness (benchmarks/mouth_timing.py --drivers)",
+                "pocketsphinx-testdata read English (5 LibriVox + 5 cards clips) force-aligned to its transcripts by "
+                "speech.phonemes.align. Per frame: the aperture jawOpen * (1 - mouthClose) of the acoustic path "
+                "(acoustic_curves, as `--language` other, no recognised phones) and of the phone path "
+                "(coarticulation.mouth_curves on the aligned phones); speech.prosody loudness; and the phones' "
+                "openness at the frame's time (the viseme table's jawOpen * (1 - mouthClose) of the aligned phone; "
+                "scoring only, never fed to either path). Within speech (3+ frames from a pause), pooled over the "
+                "takes: r with each, and partial r of each with the other held fixed; the mouth at lag 0 and 2 "
+                "frames ahead of both. Driven by the phones more than by loudness = partial r phones > partial r "
+                f"loudness. Total {elapsed:.0f} s.\n\n" + pooled + "\n\n" + per_take,
+                command=" ".join(["benchmarks/mouth_timing.py", *sys.argv[1:]]),
+            )
+        return
     if args.acoustic_places:
         place_table, foreign_table = acoustic_places(args.baseline)
         elapsed = time.perf_counter() - started

@@ -65,10 +65,21 @@ _RISE_S = 0.15  # the jaw moves towards a nucleus over this long before it sound
 _FALL_S = 0.10  # and leaves it over this long
 _ONSET_VOICE_HOPS = 8  # a phrase's voice this close before its first nucleus (80 ms) opens as the nucleus
 _ONSET_RISE_S = 0.18  # from rest (in a pause) the opening starts earlier: the pre-phonatory opening
-_NUCLEUS_DB = 6.0  # a nucleus lies within this of the loudest sound within _NUCLEUS_REACH_HOPS
+# A nucleus lies within this of the loudest sound within _NUCLEUS_REACH_HOPS: vowels within a phrase vary by ~10 dB
+# (_DIP_START_DB), so an unstressed one still opens, by its own F1 (issue 13: phones, not loudness, drive it).
+_NUCLEUS_DB = 9.0
 _NUCLEUS_REACH_HOPS = 12, 6  # back, ahead: 120 / 60 ms, about half a syllable
-_NUCLEUS_JAW = 0.25  # every vowel's opening, before F1, stress and holding add to it
-_HELD_JAW = 0.22  # and a held one's extra (openings in speech average 0.3-0.5 of jawOpen)
+# A nucleus opens by its vowel's quality, not by its level (issue 13: real speakers' openings track loudness r
+# 0.16-0.28). The jaw follows vowel height, which F1 measures (Lindblom & Sundberg 1971): jawOpen ~0.2 at a close
+# vowel (F1 300 Hz) to ~0.85 at an open one (750 Hz), as the phone path's visemes (ee 0.15, eh 0.35, aa 0.62) with
+# the jaw a little further down where nothing but the sound says which vowel it is. Stress (level against the
+# last 3 s) and holding add a little. Chosen on pocketsphinx-testdata English force-aligned to its transcript
+# (benchmarks/mouth_timing.py --drivers: the opening's partial r with the phones' openness over that with
+# loudness) and the shared non-English clips (--acoustic, --acoustic-places); RESULTS.md, "phonedrive".
+_NUCLEUS_JAW = 0.2  # every vowel's opening, before F1, stress and holding add to it
+_OPEN_JAW = 0.65  # an open vowel's extra (F1 at _F1_OPEN_HZ)
+_STRESS_JAW = 0.04  # a stressed (loud) one's: level is loudness, so only a little
+_HELD_JAW = 0.1  # and a held one's (openings in speech average 0.3-0.5 of jawOpen; sung notes read by F1 too)
 # Level references: the loudest of the last 3 s and the next 0.2 s (a running maximum: bounded look-ahead).
 _REFERENCE_BACK_HOPS, _REFERENCE_AHEAD_HOPS = 300, 20
 # Place of articulation of a consonant (issues 13/14): the lips shut only where the sound says they do. At a
@@ -450,10 +461,10 @@ def acoustic_curves(
             if phone in ("P", "B", "M"):
                 heard[int(round(start / HOP_S)) : int(round(end / HOP_S))] = True
     labial, narrow = _labial_closures(level_db, speech_db, phrase, bands, f2, nucleus, heard)
-    # Its opening: a mid opening for any vowel, more for an open one (F1) and a stressed, loud one, and for a
-    # held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
+    # Its opening: a little for any vowel, most by how open it is (F1), a little more for a stressed, loud one
+    # and for a held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
     stress = np.clip((level_db - reference_db + 12.0) / 12.0, 0.0, 1.0)
-    target = _NUCLEUS_JAW + 0.27 * open_ + 0.08 * stress + _HELD_JAW * held
+    target = _NUCLEUS_JAW + _OPEN_JAW * open_ + _STRESS_JAW * stress + _HELD_JAW * held
     weight = gaussian_filter1d(nucleus.astype(float), 3.0, truncate=2.0)
     target = np.where(
         nucleus, gaussian_filter1d(target * nucleus, 3.0, truncate=2.0) / np.maximum(weight, 1e-6), 0.0
