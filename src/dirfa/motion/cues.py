@@ -21,6 +21,8 @@ from dirfa.speech.prosody import Prosody
 PHRASE_PAUSE_S = 0.25
 # Voice-activity gaps shorter than this are closed, islands shorter than this are dropped (clicks, breaths).
 SPEECH_GAP_S = 0.12
+# The time constant of the running mean of speech that is `activity` (how much of the last moments was speech).
+ACTIVITY_S = 0.4
 # Accents are at least this far apart: stressed syllables come at about 2-3 per second in English read speech.
 ACCENT_SPACING_S = 0.3
 # Length of the phrase-final stretch whose pitch movement decides "question" (a final rise, as in yes/no questions).
@@ -504,7 +506,7 @@ class CueTracker:
         # Running-mean weights per frame: exp(-1 / (tau * fps)).
         self._a_local = math.exp(-1.0 / (LOCAL_MEAN_S * fps))
         self._a_pitch = math.exp(-1.0 / (PITCH_SMOOTH_S * fps))
-        self._a_activity = math.exp(-1.0 / (0.4 * fps))
+        self._a_activity = math.exp(-1.0 / (ACTIVITY_S * fps))
         self._a_loud = math.exp(-1.0 / (0.3 * fps))
         self.rise_window = max(int(round(FINAL_RISE_WINDOW_S * fps)), 3)
         self.pitch_reference = max(int(round(PITCH_REFERENCE_S * fps)), 1)
@@ -719,7 +721,7 @@ class CueTracker:
         self.pitch_st.forget(min(before, phrase_next - self.rise_window))
         self.pitch_raw.forget(phrase_next - self.rise_window)
         self.pitch_range.forget(phrase_next - self.rise_window)
-        self.typed.forget(phrase_next)
+        self.typed.forget(min(phrase_next, before))  # (the brows read typed question ends ahead of `before`)
         self.activity.forget(before)
         self.loudness.forget(before)
         self.score.forget(self._accent_checked - self.half_spacing)

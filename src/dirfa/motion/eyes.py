@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from dirfa.motion.cues import CueTracker, FrameHistory, Phrase
+from dirfa.motion.cues import ACTIVITY_S, CueTracker, FrameHistory, Phrase
 from dirfa.motion.schedule import Ahead, Draws
 
 # Spontaneous blink rates: Bentivoglio et al. (1997, Movement Disorders 12:1028) measured 17 blinks/min at
@@ -122,6 +122,7 @@ class Blinker:
         self.rate_per_min = rate_per_min
         self.lookahead = lookahead
         self.factor = 1.0
+        self._warm = math.exp(-1.0 / (ACTIVITY_S * self.fps))
         if rate_per_min is None:
             drawn = float(rng.lognormal(-0.5 * RATE_LOG_SIGMA**2, RATE_LOG_SIGMA))
             self.factor = min(max(drawn, RATE_FACTOR_RANGE[0]), RATE_FACTOR_RANGE[1])
@@ -134,14 +135,47 @@ class Blinker:
         scale = min(1.0, HOLD_SHARE * 60.0 / max(fastest, 1e-9) / middle_s)
         self.hold = (REFRACTORY_S[0] * scale * self.fps, REFRACTORY_S[1] * scale * self.fps)
         self.last_start = -(10**9)  # the frame the last blink (or double blink) started
-        # Start somewhere inside the first interval, so a clip does not always open with the same wait.
-        self.threshold = float(rng.uniform(0.0, 1.0) * rng.lognormal(self._mu, INTERVAL_LOG_SIGMA))
+        self.threshold = 0.0
+        self._start_mid_interval(rng)
         # First frame a new blink may start: not in the first fifth of a second (a clip opening mid-blink reads
         # as a glitch, as one ending mid-blink does).
         self.free_from = int(round(0.2 * fps))
         self.boost_from, self.boost_until = 10**12, -1  # the window after a phrase end
         self.apexes = FrameHistory()  # every blink apex (records: a stream drops old ones)
         self._wanted = False
+
+    def _per_second(self, per_min: float) -> float:
+        """The clock's speed, in expected blinks per second, beyond the hold at `per_min` blinks a minute."""
+        held_s = 0.5 * (self.hold[0] + self.hold[1]) / self.fps
+        speed = 1.0 / max(1.0 - held_s * per_min / 60.0, 0.25)
+        return speed * per_min / (60.0 * (1.0 + DOUBLE_BLINK_PROBABILITY))
+
+    def _start_mid_interval(self, rng: np.random.Generator) -> None:
+        """Begin as if the take had been blinking all along, at its speaking rate: the clip's first frame is a
+        random moment in a random interval. Such a moment falls in a long interval more often than in a short one
+        (an interval's chance is proportional to its length), and at a random place in it, so the last blink was
+        some time ago (perhaps within the hold) and the wait for the next is the rest of that interval.
+
+        An interval is the hold (its middle, held_s) plus the clock's log-normal threshold L over its speed c:
+        X = held_s + L / c. Length-biased, that is L as drawn with chance held_s / mean (X's first term) and L
+        from the length-biased log-normal (mu + sigma^2) otherwise; the clip starts U * X into it. Before (the
+        threshold a uniform share of one plain draw, no hold), short waits were favoured: by 0.75 s in 50-54 % of
+        say and recorded takes against the 29 % of a blinker that has been going on (benchmarks/RESULTS.md, first
+        blink; a look away at the first phrase start may still bring it forward, as any gaze shift does)."""
+        if self.off:
+            return
+        per_min = (
+            SPEAKING_BLINKS_PER_MIN * self.factor if self.rate_per_min is None else float(self.rate_per_min)
+        )
+        c = self._per_second(per_min)
+        held_s = 0.5 * (self.hold[0] + self.hold[1]) / self.fps
+        mean_s = held_s + 1.0 / c
+        mu = self._mu if rng.random() < held_s / mean_s else self._mu + INTERVAL_LOG_SIGMA**2
+        self.threshold = float(rng.lognormal(mu, INTERVAL_LOG_SIGMA))
+        age = int(round(float(rng.uniform(0.0, 1.0)) * (held_s + self.threshold / c) * self.fps))
+        # The last blink started `age` frames before the first; the clock has run since, as step() runs it.
+        self.last_start = -age
+        self.clock = sum(self._readiness(frame) for frame in range(-age, 0)) * c / self.fps
 
     @property
     def off(self) -> bool:
@@ -170,19 +204,22 @@ class Blinker:
         """(left, right) closure at `frame`; `end` is the clip's frame count once it is within reach."""
         if not self.off:
             if self.rate_per_min is None:
+                # The cues' activity is a running mean from silence before the first frame; the blinker starts
+                # as a speaker's (_start_mid_interval), so its rate reads the mean as if it had started from
+                # speech: the same decay, from 1 (else the first blink waits at the listening rate for the first
+                # second: by 0.75 s in 22 % of say takes against the stationary 29 %).
+                warm = self._warm ** (frame + 1) if frame >= 0 else 1.0
+                activity = min(cues.activity[frame] + warm, 1.0)
                 per_min = (
-                    LISTENING_BLINKS_PER_MIN
-                    + (SPEAKING_BLINKS_PER_MIN - LISTENING_BLINKS_PER_MIN) * cues.activity[frame]
+                    LISTENING_BLINKS_PER_MIN + (SPEAKING_BLINKS_PER_MIN - LISTENING_BLINKS_PER_MIN) * activity
                 )
                 per_min *= self.factor
             else:
                 per_min = float(self.rate_per_min)
             # The clock stands still through the hold and runs that much faster after it, so the mean interval
             # stays 60 / per_min: the hold takes about its middle out of every interval.
-            held_s = 0.5 * (self.hold[0] + self.hold[1]) / self.fps
-            speed = 1.0 / max(1.0 - held_s * per_min / 60.0, 0.25)
             ready = self._readiness(frame)
-            self.clock += ready * speed * per_min / (60.0 * self.fps * (1.0 + DOUBLE_BLINK_PROBABILITY))
+            self.clock += ready * self._per_second(per_min) / self.fps
             pull = 0.0
             if ready >= 1.0:
                 if self.boost_from <= frame < self.boost_until:
