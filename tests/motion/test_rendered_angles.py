@@ -35,17 +35,22 @@ def test_rigid_fit_recovers_a_known_rotation():
 
 
 def test_a_rendered_yaw_sweep_is_the_sweep_asked_for(renderer):
-    rest = find_faces(renderer.render({}))[0]
+    rest_image = renderer.render({})
+    rest, rest_mirrored = find_faces(rest_image)[0], find_faces(rest_image[:, ::-1])[0]
     asked = np.array([-15.0, -7.5, 7.5, 15.0])
-    seen = [find_faces(renderer.render({"headYaw": yaw}))[0] for yaw in asked]
+    images = [renderer.render({"headYaw": yaw}) for yaw in asked]
+    seen = [find_faces(image)[0] for image in images]
     measured = np.array([relative_angles(rest, landmarks).yaw_deg for landmarks in seen])
     # Requested vs measured slope over the +-15 deg sweep within 10 % (the issue measured 0.35 before);
     # each angle within 20 % (a face already turned a little in the photo turns a little more one way).
     assert float(asked @ measured / (asked @ asked)) == pytest.approx(1.0, abs=0.1)
     np.testing.assert_allclose(measured, asked, rtol=0.2)
-    for landmarks in seen:
+    for image, landmarks in zip(images, seen):
         other = relative_angles(rest, landmarks)
-        assert abs(other.pitch_deg) < 3.0 and abs(other.roll_deg) < 3.0
+        # No nod with the turn. mediapipe's pitch reading of a turned face differs between the frame and the
+        # same frame mirrored by up to ~1.5 deg (a render cannot nod the two differently): read as their mean.
+        mirrored = relative_angles(rest_mirrored, find_faces(image[:, ::-1])[0])
+        assert abs(0.5 * (other.pitch_deg + mirrored.pitch_deg)) < 3.0 and abs(other.roll_deg) < 3.0
     # The same from the 2D landmarks alone, against the rest frame's 3D shape (a looser, independent check).
     projected = np.array([projected_angles(rest, landmarks).yaw_deg for landmarks in seen])
     assert float(asked @ projected / (asked @ asked)) == pytest.approx(1.0, abs=0.25)

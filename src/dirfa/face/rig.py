@@ -163,13 +163,15 @@ LIP_PARTING_SHAPES = frozenset(
         "mouthLowerDownRight",
     }
 )
-# Head rotation uses mediapipe's depth at full scale (a little over: 1.02), so a headYaw of N degrees looks
+# Head rotation uses mediapipe's depth at full scale (a little over: 1.03), so a headYaw of N degrees looks
 # like N degrees. Measured by benchmarks/motion.py (the rendered face re-detected by mediapipe, rigid fit
 # against the rest frame): at 0.4 the video showed 0.35-0.4 of the angle asked for; a pure rigid rotation
 # of the landmarks reads back at ~0.8 (a warp shows no new shading or occlusion), the outline-eased depth
-# below brings it to ~0.96, and 1.02 centres yaw near 1.0 over the shared portraits (1.04 would
-# centre them exactly but folds a 2 px triangle at a closed eye's inner corner in tests/face/test_rig.py).
-ROTATION_DEPTH_SCALE = 1.02
+# below brings it to ~0.96. Yaw slopes over the 11 shared portraits (one reading / frame and mirror averaged):
+# 1.02 0.896-1.051 (art_1 outside 10 %), 1.03 0.918-1.041 / 0.923-1.052, 1.04 much the same but a turned
+# photo's far eye turned back over-widens (1.217 of the near eye in tests/motion/test_rendered_angles.py),
+# 1.05 folds happy.png's far cheek at +20 (RESULTS.md, "yaw readings centred", session 15).
+ROTATION_DEPTH_SCALE = 1.03
 # Nodding (headPitch) turns about its own depth field (Rig.pitch_depth_offset: mediapipe's depth, not eased at
 # the outline) at this scale. Measured by benchmarks/motion.py over the 10 shared portraits and the example:
 # at 1.0 the re-detected pitch reads ~0.87 of the angle (a warp shows no nostrils or under-chin as the chin
