@@ -135,6 +135,11 @@ _NARROWING = 0.56
 _APART_JAW = 0.22  # but the mouth stays open this far (jawOpen 0.2 parts the lips on every portrait)
 _APART_FRAMES = 3  # a narrowing this short (120 ms at 25 fps) between openings is a consonant, not a pause
 _VALLEY_NARROWING = 0.25  # at a voiced consonant (n, l, a voiced fricative) a quarter as much
+# At an unvoiced one (a t, k, s, a stop's closure: no voice to keep the mouth open through) the jaw rises
+# nearly shut, teeth close and the lips just apart, as the phone path's t/d/s (jawOpen 0.1): the open/close
+# rhythm of syllables, not a mouth held half open between them.
+_UNVOICED_JAW = 0.08
+_DIP_LEAD_S = GESTURE_LEAD_S  # shown ahead as the openings are (on time, the mouth would follow the loudness)
 # The furthest any mouth frame looks ahead into the audio (the live session needs a bound): the gesture's
 # lead + rise + the nucleus's reach + smoothing, the running references, the formant fill; a consonant's place
 # (up to 0.2 s of valley and 0.2 s of the voice after it, ~0.45 s with the frame's window). Tested.
@@ -461,6 +466,18 @@ def acoustic_curves(
             if phone in ("P", "B", "M"):
                 heard[int(round(start / HOP_S)) : int(round(end / HOP_S))] = True
     labial, narrow = _labial_closures(level_db, speech_db, phrase, bands, f2, nucleus, heard)
+    # An unvoiced consonant: a valley of the level (as _labial_closures finds them, but not waiting for its end
+    # and place: it is shown ahead) or a gap, without periodicity, 30 ms at least, within speech (a silent break
+    # the voice detection calls a pause is eased into by relax_into_pauses).
+    reach = _VALLEY_REACH_HOPS
+    valley = (
+        level_db
+        < np.minimum(
+            _running_max(speech_db, back=reach, ahead=0), _running_max(speech_db, back=0, ahead=reach)
+        )
+        - _VALLEY_DB
+    )
+    unvoiced = binary_opening(speech & (valley | gap) & (periodic < 0.5), structure=np.ones(3, dtype=bool))
     # Its opening: a little for any vowel, most by how open it is (F1), a little more for a stressed, loud one
     # and for a held one; averaged over ~50 ms of the nucleus, so it is one opening, not a loudness meter.
     stress = np.clip((level_db - reference_db + 12.0) / 12.0, 0.0, 1.0)
@@ -540,11 +557,16 @@ def acoustic_curves(
     # Into a pause nothing comes next to move for: there the floor lasts as long as the voice, and the mouth
     # eases to rest after it (relax_into_pauses).
     phrase_end = speech & (_running_max((~speech).astype(float), back=0, ahead=_PHRASE_END_HOPS) > 0)
+    # An unvoiced consonant's dip, shown ahead with the openings (the jaw rises for it while the vowel before
+    # still sounds: there it holds the voice open only as far as _APART_JAW).
+    window = sampled(unvoiced.astype(float), _DIP_LEAD_S)
+    tightness = np.minimum(2.0 * window.mean(axis=1), 1.0)
+    hold_jaw = _VOICE_HOLD_JAW - (_VOICE_HOLD_JAW - _APART_JAW) * tightness
     floor_frames = np.maximum.reduce(
         [
             sampled(floor, GESTURE_LEAD_S).mean(axis=1),
             sampled(floor * phrase_end, lead_s).mean(axis=1),
-            _VOICE_HOLD_JAW * voiced_frames,
+            hold_jaw * voiced_frames,
         ]
     )
     jaw = np.maximum(sampled(gesture, GESTURE_LEAD_S, smooth=False).mean(axis=1), floor_frames)
@@ -557,6 +579,9 @@ def acoustic_curves(
     jaw = _limit_speed(np.clip(jaw, 0.0, 1.0), JAW_MAX_SPEED_PER_S / fps)
     # (the jaw rises there, but not so far that the mouth reads shut: a t, s or k keeps the lips parted)
     narrowed = np.maximum(jaw * (1.0 - _NARROWING * narrowing), np.minimum(jaw, _APART_JAW) * narrowing)
+    # At an unvoiced consonant further, nearly shut, and no faster than the jaw moves.
+    depth = (narrowed - np.minimum(narrowed, _UNVOICED_JAW)) * tightness
+    narrowed = _limit_speed(narrowed - depth, JAW_MAX_SPEED_PER_S / fps)
     jaw = narrowed * (1.0 - 0.8 * closure)
     out["mouthClose"] = closure.astype(np.float32)
     out["jawOpen"] = jaw.astype(np.float32)
@@ -564,27 +589,39 @@ def acoustic_curves(
     speech_frames = np.asarray(prosody.speech, bool)[:n_frames]
     out = relax_into_pauses(out, speech_frames, fps=fps)
     # (the lips' contact eases in there too, so the last voiced frame's hold is set again, and eased from)
-    hold = _VOICE_HOLD_JAW * voiced_frames * (1.0 - 0.8 * out["mouthClose"])
+    hold = np.where(out["mouthClose"] > 0.05, _VOICE_HOLD_JAW, hold_jaw) * voiced_frames
+    hold = hold * (1.0 - 0.8 * out["mouthClose"])  # (the lower hold only with the lips apart)
     out["jawOpen"] = np.maximum(out["jawOpen"], hold).astype(np.float32)
     out = relax_into_pauses(out, speech_frames, fps=fps)
     # A consonant with the lips apart never reads shut: a run of up to _APART_FRAMES frames under _APART_JAW
     # between open ones inside speech (a t or k the jaw rose for) is held at it, else no_single_frames would
     # shut a voiced neighbour with a one-frame dip.
-    out["jawOpen"] = _hold_apart(out["jawOpen"], out["mouthClose"] < 0.3, speech_frames).astype(np.float32)
+    out["jawOpen"] = _hold_apart(
+        out["jawOpen"], out["mouthClose"] < 0.3, speech_frames, voiced_frames > 0
+    ).astype(np.float32)
     out = no_single_frames(out)
+    # (an unvoiced consonant's dip beside a voiced frame held open: no faster than the jaw moves there either,
+    # and the voice's frames still held)
+    jaw = _limit_speed(out["jawOpen"], JAW_MAX_SPEED_PER_S / fps)
+    hold = np.where(out["mouthClose"] > 0.05, _VOICE_HOLD_JAW, hold_jaw) * voiced_frames
+    out["jawOpen"] = np.maximum(jaw, hold * (1.0 - 0.8 * out["mouthClose"])).astype(np.float32)
     out["jawOpen"] = _no_one_frame_swings(out["jawOpen"], ONE_FRAME_SWING).astype(np.float32)
     return out
 
 
-def _hold_apart(jaw: np.ndarray, apart: np.ndarray, speech: np.ndarray) -> np.ndarray:
+def _hold_apart(jaw: np.ndarray, apart: np.ndarray, speech: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     """`jaw` with each run of at most _APART_FRAMES frames under _APART_JAW, lips apart and inside speech,
-    between frames at or over it, raised to _APART_JAW."""
+    between frames at or over it, raised to _APART_JAW; one of two frames or more without voice (`voiced`) only
+    to _UNVOICED_JAW (an unvoiced consonant, lasting long enough not to flash)."""
     out = np.asarray(jaw, dtype=np.float64).copy()
     low = (out < _APART_JAW) & np.asarray(apart, bool) & np.asarray(speech, bool)[: out.shape[0]]
     edges = np.diff(np.concatenate([[0], low.astype(np.int8), [0]]))
     for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
         if 0 < a and b < out.shape[0] and b - a <= _APART_FRAMES and min(out[a - 1], out[b]) >= _APART_JAW:
-            out[a:b] = _APART_JAW
+            if b - a >= 2 and not voiced[a:b].any():
+                out[a:b] = np.maximum(out[a:b], _UNVOICED_JAW)
+            else:
+                out[a:b] = _APART_JAW
     return out
 
 
