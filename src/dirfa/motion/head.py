@@ -14,8 +14,9 @@ The motion is a few known regularities of speakers' heads, summed (see docs/moti
   * within a phrase the held posture drifts a little with each accent (Hadar et al. 1983; Munhall et al.
     2004, Psychological Science 15:133: head motion tracks prosody), smoothed into a slow drift;
   * the head is reached by a critically damped spring (no overshoot ringing, no constant-frequency wobble)
-    plus slow drift; it settles towards a resting posture in pauses and, at the clip's end, eases to the
-    photo's pose from its own speed within the look-ahead, the last word's nod kept;
+    plus slow drift; it settles towards a resting posture in pauses and, at the clip's end, winds down to the
+    photo's pose over the last 2 s when the length is known (a file; the last word's nod at part depth), else
+    eases there from its own speed within the look-ahead, the last word's nod kept;
   * amplitudes of real speakers: Busso, Deng, Grimm, Lee & Narayanan (2007, IEEE TASLP 15:1075) report head
     angle standard deviations of roughly 3-9 deg (yaw), 2-6 deg (pitch), 1-3 deg (roll) across emotions.
 """
@@ -122,23 +123,26 @@ LISTEN_NOD_DEG = 2.0  # a listener's small backchannel nod
 LISTEN_NODS_PER_MIN = 10.0  # listeners nod every few seconds (Maynard 1987 counted ~ one per 5-10 s)
 MAX_SPEED_DEG_S = 45.0  # a posture change's peak speed (a nod, a bump, may add to it)
 BREATH_DEG = 0.25  # the head rises a little with each breath at rest (~15 breaths/min)
-# The clip's end: the head's posture eases from where it is, at the speed it has, to the photo's pose by the
-# last frame (a cubic, zero speed at the end), while a nod under way (the last word's emphasis) plays on and
-# fades only over the last END_NOD_FADE_S.
+# The clip's end when only the look-ahead knows it (a live session's pushed audio): the head's posture eases from
+# where it is, at the speed it has, to the photo's pose by the last frame (a cubic, zero speed at the end), while
+# a nod under way (the last word's emphasis) plays on and fades only over the last END_NOD_FADE_S.
 END_NOD_FADE_S = 0.2
-# When the clip's length is known from the start (a file), the ease starts as late as keeps its peak speed
-# at END_SETTLE_DEG_S, a speaker's unhurried return to the listener (posture shifts between phrases peak at
-# ~10-20 deg/s; MAX_SPEED_DEG_S is a quick turn), or at the last pause before that where the ease would be
-# at least END_PAUSE_SHARE as fast (a speaker relaxes after the last sentence, not in the middle of one).
-# It starts END_SETTLE_MAX_S before the end at the earliest (the head at its 22 deg limit returns at ~16 deg/s):
-# a stream told the length equals the offline take, one not told (a live session's pushed audio, where the
-# ease has only the look-ahead: 14 deg come back at ~47 deg/s) differs from it over that last stretch only.
-END_SETTLE_DEG_S = 12.0
-END_PAUSE_SHARE = 0.5
+# When the clip's length is known from the start (a file, offline or streamed with n_frames), the head winds down
+# instead: over the last END_SETTLE_MAX_S (END_SETTLE_SHARE of a clip under 6.7 s, END_SETTLE_MIN_S at least: a
+# short reply keeps its turns) its posture part (posture, sway, drift, breath) is weighted by a smoothstep from 1
+# to 0 on the last frame. It keeps moving as it talks, ever less, and comes home at most 1.5 x its angle / that
+# span faster (10 deg off: 7.5 deg/s over 2 s), however it moved just before: an ease begun late, from a head
+# moving away, came back at 30 deg/s with the mouth still talking. The nods get the same weight over the last
+# END_NOD_FADE_KNOWN_S (a chin-down nod of 2.4 deg faded over 0.2 s flicked up at 32 deg/s; the last word's nod,
+# ~0.5 s before the end, keeps half its depth). A stream told the length equals the offline take; one not told
+# differs from it over the last END_SETTLE_MAX_S only.
 END_SETTLE_MAX_S = 2.0
-# ... and from a pause only within END_PAUSE_MAX_S of the end: a pause earlier than that comes before the last
-# sentence (a two-sentence reply's), and the head keeps talking through it rather than easing home.
-END_PAUSE_MAX_S = 1.2
+END_SETTLE_SHARE = 0.3
+END_SETTLE_MIN_S = 0.75
+# ... and a new posture taken up in that stretch (a phrase's turn, up to MAX_SPEED_DEG_S) turns at no more than
+# END_SETTLE_DEG_S (a soft limit), a speaker's unhurried pace (posture shifts between phrases peak at ~10-20 deg/s).
+END_SETTLE_DEG_S = 12.0
+END_NOD_FADE_KNOWN_S = 1.0
 
 
 def style_for(amount: float) -> HeadStyle:
@@ -210,9 +214,7 @@ class HeadMotion:
         # the posture part of the last 2 frames
         self._slow = [dict.fromkeys(AXES, 0.0), dict.fromkeys(AXES, 0.0)]
         self._settle: tuple[int, int, dict[str, float], dict[str, float]] | None = None
-        # The first frames of pauses decided ahead (phrase ends), not yet reached: where a known end's settle
-        # may start (_settle_due).
-        self._pauses: list[int] = []
+        self._held = dict.fromkeys(AXES, 0.0)  # the posture part before a known end's weight (_wound_down)
         self._breath_phase = float(rng.uniform(0.0, 2 * math.pi))
         self._listen_clock = float(rng.gamma(3.0, 1.0 / 3.0))
 
@@ -240,7 +242,6 @@ class HeadMotion:
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
         if self.still or phrase.end is None:
             return
-        self._pauses.append(phrase.end)
         rng = self.draws.event(_PHRASE_END, phrase.end)
         if rng.random() < self.style.end_nod_probability:
             self._nod(phrase.end - 1, rng.uniform(0.4, 0.8) * self.style.nod_deg, 0.22, now)
@@ -313,8 +314,8 @@ class HeadMotion:
     ) -> tuple[float, float, float]:
         """Angles (yaw, pitch, roll) in degrees at `frame`. end: the clip's frame count once the input has ended
         (the stream knows it for its last look-ahead frames); the head is then back at 0 on frame end - 1.
-        known_end: the frame count known ahead (a file's): the ease to rest starts when it must to stay at
-        END_SETTLE_DEG_S (_settle_due), not only once `end` comes."""
+        known_end: the frame count known ahead (a file's): the head winds down to rest over the clip's last
+        END_SETTLE_MAX_S (_wound_down) instead of easing back within the look-ahead once `end` comes."""
         if self.still:
             for axis in AXES:
                 self.bumps[axis].take(frame)
@@ -360,11 +361,15 @@ class HeadMotion:
         angles[1] += breath
         slow = dict(zip(AXES, angles))
         fade = 1.0
-        while self._pauses and self._pauses[0] < frame:
-            self._pauses.pop(0)
-        if end is None and known_end is not None and frame >= 2 and self._settle_due(frame, known_end):
-            end = known_end
-        if end is not None:
+        if known_end is not None:
+            scale, fade = self._wound_down(frame, known_end)
+            if scale < 1.0:  # winding down: the posture part moves at END_SETTLE_DEG_S at most (a soft limit)
+                cap = END_SETTLE_DEG_S / self.fps
+                for axis in AXES:
+                    slow[axis] = self._held[axis] + cap * math.tanh((slow[axis] - self._held[axis]) / cap)
+            self._held = dict(slow)
+            slow = {axis: scale * slow[axis] for axis in AXES}
+        elif end is not None:
             slow, fade = self._settled(frame, end)
         self._slow = [self._slow[1], dict(slow)]
         out = []
@@ -394,35 +399,18 @@ class HeadMotion:
         fade = min(max((end - 1 - frame) / fade_frames, 0.0), 1.0)
         return settled, fade * fade * (3.0 - 2.0 * fade)
 
-    def _settle_due(self, frame: int, end: int) -> bool:
-        """Whether the ease to rest by frame end - 1 starts at `frame` (or has started; from frame 2 on, when
-        the last two frames are the head's): once the ease from the last frame's posture and speed (_settled's
-        cubic) would return at END_SETTLE_DEG_S or faster, or at a
-        pause (the first frame after a phrase) where it would return at END_PAUSE_SHARE of that or faster."""
-        if self._settle is not None and self._settle[1] == end:
-            return True
-        span_s = (end - frame) / self.fps  # from the frame before this one to the last
-        if span_s > END_SETTLE_MAX_S:
-            return False
-        if span_s <= 1.0 / self.fps:
-            return True
-        need = 0.0
-        before, earlier = self._slow[1], self._slow[0]
-        for axis in AXES:
-            # The cubic's speed along s in 0..1 is a s^2 + b s + c (deg per span): its peak on the way back,
-            # at the vertex (where the starting speed carries it away first), or 1.5 x at rest.
-            x, v = before[axis], (before[axis] - earlier[axis]) * self.fps * span_s
-            a, b = 6.0 * x + 3.0 * v, -6.0 * x - 4.0 * v
-            back = abs(v - b * b / (4.0 * a)) if a != 0.0 and 0.0 < -b / (2.0 * a) < 1.0 else 0.0
-            need = max(need, max(back, 1.5 * abs(x)) / span_s)
-        if need >= END_SETTLE_DEG_S:
-            return True
-        return (
-            span_s <= END_PAUSE_MAX_S
-            and bool(self._pauses)
-            and self._pauses[0] == frame
-            and need >= END_PAUSE_SHARE * END_SETTLE_DEG_S
-        )
+    def _wound_down(self, frame: int, end: int) -> tuple[float, float]:
+        """The weights of the posture part and of the bumps (nods) at `frame` of a clip whose last frame, end - 1,
+        is known ahead: smoothsteps from 1, END_SETTLE_MAX_S (END_SETTLE_SHARE of a shorter clip) and
+        END_NOD_FADE_KNOWN_S before the last frame, to 0 on it. A function of the frame and the length alone, so
+        a stream told the length equals the offline take."""
+        left = end - 1 - frame
+        span = min(END_SETTLE_MAX_S, max(END_SETTLE_SHARE * end / self.fps, END_SETTLE_MIN_S)) * self.fps
+        weights = []
+        for frames in (span, min(END_NOD_FADE_KNOWN_S * self.fps, span)):
+            x = min(max(left / max(frames, 1.0), 0.0), 1.0)
+            weights.append(x * x * (3.0 - 2.0 * x))
+        return weights[0], weights[1]
 
     def _drift(self, axis: str, sigma: float) -> float:
         """Slow wandering: white noise through two first-order low-passes (1.5 s, then 0.4 s): smooth, with

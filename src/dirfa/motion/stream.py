@@ -126,8 +126,9 @@ class MotionStream:
     frames read, None keeps everything. It never changes a frame.
 
     n_frames: the clip's frame count when it is known before its input (a file, streamed or not): the head
-    then starts its ease back to rest early enough to return at a speaker's pace (head.END_SETTLE_DEG_S)
-    instead of within the look-ahead, and the take equals generate()'s exactly. Without it (a live session's
+    then winds down to rest over the clip's last seconds (head.END_SETTLE_MAX_S; new postures there at
+    head.END_SETTLE_DEG_S at most) instead of easing back within the look-ahead, and the take equals
+    generate()'s exactly. Without it (a live session's
     pushed audio) the take differs from the file's only over the last ~2 s, where the head settles later and
     faster. The input must then be exactly n_frames long (more is refused; finish() on fewer settles as if
     the length were not known, from the look-ahead).
