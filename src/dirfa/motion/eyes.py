@@ -70,16 +70,42 @@ BLINK_GAZE_DIP_DEG = (
 END_OPEN_FRAMES = 3  # the clip's last frames show open eyes: no blink may end closer to the end than this
 
 # Gaze: a speaker looks away from the listener to plan speech, mostly at the start of an utterance, and back
-# at its end (Kendon 1967, Acta Psychologica 26:22; Ho, Foulsham & Kingstone 2015, PLoS ONE 10:e0136905).
-# Argyle & Cook (1976) measured ~40 % looking while speaking; a presenter addressing a camera looks at it
-# far more, so aversions here are short and few: ~6-12 per minute of speech.
-AVERT_AT_PHRASE_START = 0.55
-AVERT_PER_S_SPEAKING = 0.08  # further aversions per second of fixation while speaking
+# at its end (Kendon 1967, Acta Psychologica 26:22; Ho, Foulsham & Kingstone 2015, PLoS ONE 10:e0136905), and
+# looks at the listener only ~40 % of the time while speaking against ~75 % while listening (Argyle & Cook 1976).
+# So a phrase often opens with a look away (a reply's first phrase, after a pause of TURN_PAUSE_S or more, most
+# often), and within a phrase a look at the lens lasts SPEAKING_LOOK_S and then usually gives way to another
+# look away, a stare never much over STARE_MAX_S; the eyes come back to the lens as a phrase ends. (Before,
+# aversions came at 0.55 of phrase starts and 0.08 per second of fixation, the eyes within 3 deg of the lens for
+# 58-100 % of speech, one unbroken stare of 6.8 s, and a 4 s reply often with no look away at all.)
+AVERT_AT_PHRASE_START = 0.6
+AVERT_AT_TURN_START = 0.85
+TURN_PAUSE_S = 1.0  # a phrase after this long a pause starts a turn (the clip's first phrase always does)
+SPEAKING_LOOK_S = (1.8, 0.4, 0.6, 3.5)  # a look at the lens while speaking: log-normal median, sigma, clip
+SPEAKING_AVERT_S = (1.6, 0.4, 0.6, 2.6)  # a look away within a phrase: log-normal median, sigma, clip
+# ... and one at a phrase's start, shorter: the phrase's length is not known yet, and a short reply that looks
+# away for most of its 2 s reads as evasive.
+PHRASE_START_AVERT_S = (0.9, 0.4, 0.45, 1.8)
+LOOK_AWAY_AFTER_LOOK = 0.65  # the chance a look at the lens while speaking ends in a look away
+STARE_SOFT_S = 2.8  # ... always, once the eyes have been on the lens this long
+STARE_MAX_S = 4.2  # a further look at the lens while speaking ends by then
+PHRASE_END_QUIET_S = 0.5  # no new look away this close before a phrase's known end
+# ... and none while the voice stops within this much of the look-ahead (cues.speech, decided that far ahead on
+# every path): a phrase's end is handed on only ~0.12 s ahead, and a look away begun in its last moments misses the
+# return (on the 60 s reading 3 of 10 phrase ends of a take ended looking away).
+PAUSE_AHEAD_S = 0.24
+PHRASE_END_RETURN_S = 0.15  # back on the lens this long before a phrase's end (when known that early)
+AVERT_MIN_S = 0.36  # a look away lasts at least this long (a shorter one reads as a twitch)
+SACCADE_GAP_S = 0.12  # a look away decided at a phrase start waits this long after the last saccade began
+# ... and one just begun when the clip's end settle starts still holds up to this long into it (the settle
+# has ~0.48 s; the return saccade takes one or two frames).
+SETTLE_HOLD_S = 0.24
+# Outside phrases (pauses, listening, idle) the eyes stay on the lens longer:
+AVERT_PER_S_SPEAKING = 0.08  # aversions per second of fixation, by the speech activity's running mean
 AVERT_PER_S_QUIET = 0.04
-AVERT_YAW_DEG = (5.0, 13.0)  # sideways size of an aversion (uniform, random side)
+AVERT_YAW_DEG = (6.0, 14.0)  # sideways size of an aversion in the world (uniform, random side)
 AVERT_PITCH_DEG = (-3.0, 4.0)  # mean and std: people look down more than up when thinking
-AVERT_S = (0.4, 1.6)  # how long an aversion lasts
-CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera (log-normal, median ~1.5 s, clipped)
+AVERT_S = (0.4, 1.6)  # how long an aversion outside phrases lasts
+CAMERA_FIXATION_S = (0.6, 4.0)  # fixations on the camera outside phrases (log-normal, median ~1.5 s, clipped)
 # The first frames look at the camera (the rest pose a clip starts from); a look away at the first phrase
 # start waits this long. Short: the eyes lead speech planning by a saccade, and the first word is ~0.2 s in.
 GAZE_START_HOLD_S = 0.12
@@ -317,9 +343,12 @@ class Gazer:
         self.saccade_from = 0
         self.until = int(self._camera_s(rng) * fps * rng.uniform(0.2, 1.0))
         self.averted = False
+        self.stare_from = 0  # the frame the eyes came to the lens (a look at it, and small shifts on it)
+        self.phrase_end: int | None = None  # the last phrase end handed (a phrase's known end, ahead of it)
         # A clip opens, and ends (settle), looking exactly at the camera: the rest pose, so clips join.
         self.hold_until = int(round(GAZE_START_HOLD_S * fps))
         self.settled = False
+        self._settle_from: int | None = None  # the frame the end settle was first asked for
         # records, by event number (a stream drops old ones: MotionStream._forget)
         self.shifts = FrameHistory()  # every saccade's frame
         self.aversions = FrameHistory()  # the frames where a look away starts
@@ -330,23 +359,41 @@ class Gazer:
     def _camera_s(rng: np.random.Generator) -> float:
         return float(np.clip(rng.lognormal(math.log(1.5), 0.6), *CAMERA_FIXATION_S))
 
+    @staticmethod
+    def _speaking_s(rng: np.random.Generator, spec: tuple[float, float, float, float]) -> float:
+        median, sigma, low, high = spec
+        return float(np.clip(rng.lognormal(math.log(median), sigma), low, high))
+
     def on_phrase_start(self, phrase: Phrase, now: int, head_turn_sign: float) -> None:
-        # Look away as speech is planned at the start of an utterance, often where the head turns.
+        # Look away as speech is planned at the start of an utterance, often where the head turns; most often at
+        # the start of a turn (a reply's first phrase).
         rng = self.draws.event(_PHRASE_START, phrase.start)
-        if rng.random() < AVERT_AT_PHRASE_START:
+        chance = AVERT_AT_TURN_START if phrase.pause_before_s >= TURN_PAUSE_S else AVERT_AT_PHRASE_START
+        if rng.random() < chance:
             side = head_turn_sign if head_turn_sign and rng.random() < 0.7 else rng.choice([-1.0, 1.0])
             self._pending_avert = (float(side), rng)
+        elif not self.averted and not self.settled:
+            # Speaking on from a look at the lens held through the pause: it lasts as a look while speaking does.
+            look = self._frames(self._speaking_s(rng, SPEAKING_LOOK_S))
+            self.until = min(self.until, max(now, phrase.start, self.stare_from + look))
 
     def on_phrase_end(self, phrase: Phrase, now: int) -> None:
-        # ... and back to the listener as the utterance ends.
+        # ... and back to the listener as the utterance ends (just before its last sound when known that early),
+        # a look away having lasted at least AVERT_MIN_S.
+        if phrase.end is None:
+            return
+        self.phrase_end = phrase.end
         if self.averted:
-            self.until = min(self.until, now + int(0.1 * self.fps))
+            back = max(now, phrase.end - int(round(PHRASE_END_RETURN_S * self.fps)))
+            back = max(back, self.saccade_from + int(round(AVERT_MIN_S * self.fps)))
+            self.until = min(self.until, back)
 
     def step(self, frame: int, cues: CueTracker) -> tuple[float, float, float]:
         """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0)."""
         shift = 0.0
-        if frame < self.hold_until or self.settled:
-            # Held on the camera at the start (a look away decided now waits), or settled at the end.
+        if frame < self.hold_until or self.settled or self._settle_from is not None:
+            # Held on the camera at the start (a look away decided now waits), or at the end: settling back to it
+            # (a look away just begun holding a moment first), or settled.
             if self.settled:
                 self._pending_avert = None
             progress = self._progress(frame)
@@ -355,14 +402,44 @@ class Gazer:
                 self.start[1] + (self.target[1] - self.start[1]) * progress,
                 0.0,
             )
-        if self._pending_avert is not None and not self.averted:
+        speaking = bool(cues.in_phrase[frame])
+        waiting = self._pending_avert is not None and frame < self.saccade_from + self._frames(SACCADE_GAP_S)
+        if waiting:
+            pass  # the eyes land before they move again (saccades are ~0.15 s or more apart)
+        elif self._pending_avert is not None:
             side, rng = self._pending_avert
-            self._set(frame, self._avert_target(side, rng), averted=True, rng=rng)
-            shift = self._size()
+            if not self.averted:
+                target = self._avert_target(side, rng)
+                self._set(frame, target, averted=True, rng=rng, speaking=True, avert_s=PHRASE_START_AVERT_S)
+                shift = self._size()
+            else:
+                # Already looking away as the next phrase starts: the look goes on while it is planned.
+                self.until = max(
+                    self.until, frame + self._frames(self._speaking_s(rng, PHRASE_START_AVERT_S))
+                )
         elif frame >= self.until:
             rng = self.draws.event(_SACCADE, frame)
             if self.averted:
-                self._set(frame, self._camera_target(rng), averted=False, rng=rng)
+                self._set(frame, self._camera_target(rng), averted=False, rng=rng, speaking=speaking)
+            elif speaking:
+                # Within a phrase a look at the lens usually gives way to a look away, always once it has lasted
+                # STARE_SOFT_S, but not just before the phrase's end (known a little ahead): there the eyes stay.
+                stare_s = (frame - self.stare_from) / self.fps
+                ending = self.phrase_end is not None and 0 <= self.phrase_end - frame < self._frames(
+                    PHRASE_END_QUIET_S
+                )
+                ahead = range(frame + 1, min(frame + 1 + self._frames(PAUSE_AHEAD_S), len(cues.speech)))
+                pausing = not all(cues.speech[k] for k in ahead)
+                chance = 1.0 if stare_s >= STARE_SOFT_S else LOOK_AWAY_AFTER_LOOK
+                if pausing and not ending:
+                    # Decided again once the voice goes on (or the phrase's end is known).
+                    self.until = frame + 2
+                    return self._at(frame, shift)
+                if not ending and rng.random() < chance:
+                    side = rng.choice([-1.0, 1.0])
+                    self._set(frame, self._avert_target(side, rng), averted=True, rng=rng, speaking=True)
+                else:
+                    self._set(frame, self._camera_target(rng), averted=False, rng=rng, speaking=True)
             else:
                 p = AVERT_PER_S_SPEAKING * cues.activity[frame] + AVERT_PER_S_QUIET * (
                     1 - cues.activity[frame]
@@ -372,7 +449,12 @@ class Gazer:
                 else:
                     self._set(frame, self._camera_target(rng), averted=False, rng=rng)
             shift = self._size()
-        self._pending_avert = None
+        if not waiting:
+            self._pending_avert = None
+        return self._at(frame, shift)
+
+    def _at(self, frame: int, shift: float) -> tuple[float, float, float]:
+        """The world gaze at `frame` along the current saccade, and `shift` (step's result)."""
         progress = self._progress(frame)
         yaw = self.start[0] + (self.target[0] - self.start[0]) * progress
         pitch = self.start[1] + (self.target[1] - self.start[1]) * progress
@@ -383,6 +465,15 @@ class Gazer:
         speaker looks back at the listener (Kendon 1967)."""
         if self.settled:
             return
+        if self._settle_from is None:
+            self._settle_from = frame
+        # A look away just begun is not cut to a twitch: it holds a moment (SETTLE_HOLD_S at most) first.
+        hold = min(
+            self.saccade_from + self._frames(AVERT_MIN_S), self._settle_from + self._frames(SETTLE_HOLD_S)
+        )
+        if self.averted and frame < hold:
+            self._pending_avert = None
+            return
         progress = self._progress(frame)
         self.start = (
             self.start[0] + (self.target[0] - self.start[0]) * progress,
@@ -390,6 +481,9 @@ class Gazer:
         )
         self.target, self.saccade_from, self.averted, self.settled = (0.0, 0.0), frame, False, True
         self._pending_avert = None
+
+    def _frames(self, seconds: float) -> int:
+        return max(int(round(seconds * self.fps)), 1)
 
     def _size(self) -> float:
         return math.hypot(self.target[0] - self.start[0], self.target[1] - self.start[1])
@@ -405,16 +499,34 @@ class Gazer:
         return float(rng.normal(0.0, CAMERA_JITTER_DEG)), float(rng.normal(0.0, CAMERA_JITTER_DEG))
 
     def _set(
-        self, frame: int, target: tuple[float, float], *, averted: bool, rng: np.random.Generator
+        self,
+        frame: int,
+        target: tuple[float, float],
+        *,
+        averted: bool,
+        rng: np.random.Generator,
+        speaking: bool = False,
+        avert_s: tuple[float, float, float, float] = SPEAKING_AVERT_S,
     ) -> None:
+        """Start a saccade to `target` at `frame` and draw how long it is held: outside phrases as listening
+        (AVERT_S, CAMERA_FIXATION_S), while `speaking` a look away of `avert_s` or a look at the lens."""
         progress = self._progress(frame)
         current = (
             self.start[0] + (self.target[0] - self.start[0]) * progress,
             self.start[1] + (self.target[1] - self.start[1]) * progress,
         )
+        if not averted and self.averted:
+            self.stare_from = frame
         self.start, self.target, self.saccade_from, self.averted = current, target, frame, averted
-        length_s = float(rng.uniform(*AVERT_S)) if averted else self._camera_s(rng)
-        self.until = frame + max(int(round(length_s * self.fps)), 1)
+        if not speaking:
+            length_s = float(rng.uniform(*AVERT_S)) if averted else self._camera_s(rng)
+        elif averted:
+            length_s = self._speaking_s(rng, avert_s)
+        else:
+            # A further look at the lens while speaking ends by STARE_MAX_S after the eyes came to it.
+            room_s = STARE_MAX_S - (frame - self.stare_from) / self.fps
+            length_s = max(min(self._speaking_s(rng, SPEAKING_LOOK_S), room_s), SPEAKING_LOOK_S[2])
+        self.until = frame + self._frames(length_s)
         self.shifts.append(frame)
         if averted:
             self.aversions.append(frame)
