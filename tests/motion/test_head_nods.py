@@ -109,4 +109,5 @@ def test_the_last_words_nod_survives_the_settle(prosody_60s, monkeypatch):
         # and the clip still ends at rest
         assert all(abs(ended[name][n - 1]) < 0.01 for name in ("headYaw", "headPitch", "headRoll"))
     assert len(kept) >= 4
-    assert np.median(kept) >= 0.8, kept
+    # (most: a file's head winds down over its last seconds, nods too over the last one: head._wound_down)
+    assert np.median(kept) >= 0.75, kept

@@ -94,7 +94,13 @@ def test_typed_questions_stream_as_offline_and_raise_the_brows():
     end = 50  # the question's last frame; its raise holds into the pause after it
     assert whole["browInnerUp"][end : end + 15].max() > 0.35
     assert whole["eyeWideLeft"][end : end + 15].max() > 0.2
-    assert whole["browInnerUp"][end + 45 :].max() < 0.25  # the statement after it is asked nothing
+    # The statement after it is asked nothing: its brows move as they would were nothing asked (its own
+    # emphasis raises only).
+    plain = typed_questions(_phrases([(0.5, 2.0, -5.0), (2.6, 4.5, -5.0)], 6.0), [], n_frames=150)
+    told = generate({}, plain, fps=FPS, n_frames=150, options=MotionOptions(seed=3)).curves
+    for name in ("browInnerUp", "eyeWideLeft"):
+        np.testing.assert_allclose(whole[name][end + 45 :], told[name][end + 45 :], atol=1e-6, err_msg=name)
+    assert told["browInnerUp"][end : end + 15].max() < 0.05
 
 
 def test_a_lively_speakers_rise_at_a_comma_is_no_question_but_a_calm_speakers_is():

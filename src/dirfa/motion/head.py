@@ -69,7 +69,7 @@ TOPIC_PAUSE_S = 0.7
 # utterances): its turn and tilt are drawn at (UTTERANCE_MIN + |N(0, UTTERANCE_SPREAD)|) x the topic size,
 # never a near-zero draw, so a 3-5 s reply of one phrase still turns and tilts by several degrees.
 UTTERANCE_PAUSE_S = 2.0
-UTTERANCE_MIN = 0.75
+UTTERANCE_MIN = 0.85  # (0.75 while a clip's first accent always scored 1.0: the same turns, session 15)
 UTTERANCE_SPREAD = 0.4
 # ... held UTTERANCE_HOLD_S (no accent shifts it), then turned back across the rest (to 0.3-0.9 of the opening
 # turn, on the other side) by the first accent of UTTERANCE_TURN_STRENGTH or more, with
