@@ -99,6 +99,11 @@ SACCADE_GAP_S = 0.12  # a look away decided at a phrase start waits this long af
 # ... and one just begun when the clip's end settle starts still holds up to this long into it (the settle
 # has ~0.48 s; the return saccade takes one or two frames).
 SETTLE_HOLD_S = 0.24
+# No new look away starts this close before a clip's end known ahead (a file's length): the eyes come back to
+# the lens for the end, as a speaker hands the turn over (Kendon 1967). A live session's end is not known ahead.
+# (0.7 s: a `say` reply's voice runs to ~0.16 s before its end; at 0.6 s 2 of 200 replies still looked away in
+# their speech's last 0.5 s, at 0.7 s none.)
+END_QUIET_S = 0.7
 # Outside phrases (pauses, listening, idle) the eyes stay on the lens longer:
 AVERT_PER_S_SPEAKING = 0.08  # aversions per second of fixation, by the speech activity's running mean
 AVERT_PER_S_QUIET = 0.04
@@ -388,9 +393,15 @@ class Gazer:
             back = max(back, self.saccade_from + int(round(AVERT_MIN_S * self.fps)))
             self.until = min(self.until, back)
 
-    def step(self, frame: int, cues: CueTracker) -> tuple[float, float, float]:
-        """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0)."""
+    def step(
+        self, frame: int, cues: CueTracker, *, known_end: int | None = None
+    ) -> tuple[float, float, float]:
+        """World gaze (yaw, pitch) at `frame`, and the size in degrees of a shift starting here (else 0).
+
+        known_end: the clip's frame count known ahead (a file's): no look away starts within END_QUIET_S of it."""
         shift = 0.0
+        if known_end is not None and known_end - frame <= self._frames(END_QUIET_S):
+            self._pending_avert = None
         if frame < self.hold_until or self.settled or self._settle_from is not None:
             # Held on the camera at the start (a look away decided now waits), or at the end: settling back to it
             # (a look away just begun holding a moment first), or settled.
@@ -425,9 +436,10 @@ class Gazer:
                 # Within a phrase a look at the lens usually gives way to a look away, always once it has lasted
                 # STARE_SOFT_S, but not just before the phrase's end (known a little ahead): there the eyes stay.
                 stare_s = (frame - self.stare_from) / self.fps
-                ending = self.phrase_end is not None and 0 <= self.phrase_end - frame < self._frames(
-                    PHRASE_END_QUIET_S
-                )
+                ending = (
+                    self.phrase_end is not None
+                    and 0 <= self.phrase_end - frame < self._frames(PHRASE_END_QUIET_S)
+                ) or (known_end is not None and known_end - frame <= self._frames(END_QUIET_S))
                 ahead = range(frame + 1, min(frame + 1 + self._frames(PAUSE_AHEAD_S), len(cues.speech)))
                 pausing = not all(cues.speech[k] for k in ahead)
                 chance = 1.0 if stare_s >= STARE_SOFT_S else LOOK_AWAY_AFTER_LOOK
@@ -444,7 +456,8 @@ class Gazer:
                 p = AVERT_PER_S_SPEAKING * cues.activity[frame] + AVERT_PER_S_QUIET * (
                     1 - cues.activity[frame]
                 )
-                if rng.random() < min(p * (self.until - self.saccade_from) / self.fps, 0.8):
+                near_end = known_end is not None and known_end - frame <= self._frames(END_QUIET_S)
+                if not near_end and rng.random() < min(p * (self.until - self.saccade_from) / self.fps, 0.8):
                     self._set(frame, self._avert_target(rng.choice([-1.0, 1.0]), rng), averted=True, rng=rng)
                 else:
                     self._set(frame, self._camera_target(rng), averted=False, rng=rng)

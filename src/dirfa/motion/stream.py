@@ -127,7 +127,8 @@ class MotionStream:
 
     n_frames: the clip's frame count when it is known before its input (a file, streamed or not): the head
     then winds down to rest over the clip's last seconds (head.END_SETTLE_MAX_S; new postures there at
-    head.END_SETTLE_DEG_S at most) instead of easing back within the look-ahead, and the take equals
+    head.END_SETTLE_DEG_S at most) instead of easing back within the look-ahead, the eyes start no look away
+    in its last eyes.END_QUIET_S, and the take equals
     generate()'s exactly. Without it (a live session's
     pushed audio) the take differs from the file's only over the last ~2 s, where the head settles later and
     faster. The input must then be exactly n_frames long (more is refused; finish() on fewer settles as if
@@ -372,18 +373,18 @@ class MotionStream:
         end_known = ended and i + self.lookahead >= available
         if end_known and i >= available - self._settle_frames:
             self.gazer.settle(i)
-        gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues)
+        # The clip's length when known ahead (n_frames; unless the input ends short of it): the head winds down
+        # to rest (HeadMotion._settled: an ease that keeps the last nod) and the eyes stay on the lens for it.
+        known_end = (
+            self.n_frames if self.n_frames is not None and not (ended and available < self.n_frames) else None
+        )
+        gaze_yaw, gaze_pitch, shift = self.gazer.step(i, cues, known_end=known_end)
         if shift:
             self.blinker.on_gaze_shift(shift, i)
         # The head follows a look away part of the way (gaze leads, the head follows: Freedman & Sparks 1997).
         self.head.gaze_offset_yaw = self.gazer.target[0] if self.gazer.averted else 0.0
         self.head.gaze_offset_pitch = self.gazer.target[1] if self.gazer.averted else 0.0
         end = available if ended and i + self.lookahead >= available else None
-        # The head settles to rest at the end itself (HeadMotion._settled: an ease that keeps the last nod),
-        # starting early when the clip's length is known ahead (n_frames; unless the input ends short of it).
-        known_end = (
-            self.n_frames if self.n_frames is not None and not (ended and available < self.n_frames) else None
-        )
         yaw, pitch, roll = self.head.step(i, cues, listening=self.listening[i], end=end, known_end=known_end)
         start_gain = self._motion_gain(i, None)
         yaw, pitch, roll = start_gain * yaw, start_gain * pitch, start_gain * roll
