@@ -81,6 +81,16 @@ def lagged_r(
     return corr[MAX_LAG], (best - MAX_LAG + frac) / FPS * 1000.0, corr[best]
 
 
+def within_speech(speech: np.ndarray, margin: int = 3) -> np.ndarray:
+    """(n,) bool: frames of speech at least `margin` frames from a pause (the clip's edges count as speech)."""
+    speech = np.asarray(speech, bool)
+    inside = speech.copy()
+    for d in range(1, margin + 1):
+        inside[d:] &= speech[:-d]
+        inside[:-d] &= speech[d:]
+    return inside
+
+
 def away_from_closures(timeline: object, n_frames: int, margin: int = 3) -> np.ndarray:
     """(n_frames,) True for frames at least `margin` frames from every p/b/m of the phone timeline."""
     away = np.ones(n_frames, bool)
@@ -292,10 +302,7 @@ def tracks_only(variants: dict[str, object | None]) -> tuple[str, str]:
         # Speech at least 3 frames from a pause; frames at least 3 from a p/b/m (lip closures are acoustic
         # landmarks: the sound drops as the lips meet and returns as they part, so they cannot lead it).
         voiced = np.asarray(speech.prosody.speech, bool)[: speech.n_frames]
-        inside = voiced.copy()
-        for d in range(1, 4):
-            inside[d:] &= voiced[:-d]
-            inside[:-d] &= voiced[d:]
+        inside = within_speech(voiced)
         away = (
             away_from_closures(speech.timeline, speech.n_frames)
             if speech.timeline is not None
@@ -438,10 +445,7 @@ def acoustic_path(revision: str | None) -> tuple[str, str]:
             loud = np.asarray(prosody.loudness, np.float64)[:n]
             speech = np.asarray(prosody.speech, bool)[:n]
             voiced = np.asarray(prosody.voiced, bool)[:n] & speech
-            inside = speech.copy()
-            for d in range(1, 4):
-                inside[d:] &= speech[:-d]
-                inside[:-d] &= speech[d:]
+            inside = within_speech(speech)
             row = [name]
             for label, module in variants.items():
                 c = module.acoustic_curves(
@@ -748,10 +752,7 @@ def drivers(revision: str | None) -> tuple[str, str]:
         timeline = align(x, sample_rate_hz=rate, text=text)
         loud = np.asarray(prosody.loudness, np.float64)[:n]
         speech = np.asarray(prosody.speech, bool)[:n]
-        inside = speech.copy()
-        for d in range(1, 4):
-            inside[d:] &= speech[:-d]
-            inside[:-d] &= speech[d:]
+        inside = within_speech(speech)
         phones = phone_openness(timeline, n)
         drivers_.append((phones, loud, inside))
         row = [name.replace("sense_and_sensibility_01_austen_64kb-", ""), f"{int(inside.sum())}"]

@@ -141,3 +141,47 @@ def synthetic_prosody(
 def synthetic():
     """The synthetic_prosody() builder."""
     return synthetic_prosody
+
+
+@pytest.fixture(scope="session")
+def say_like():
+    """say_like(index, *, seed_base=1000) -> a 5 s `dirfa say`-like clip at 25 fps: two to four short sentences
+    (0.8-1.8 s, each ending level, 3 st down or 4 st up) with 0.25-0.6 s pauses, the first from 0.1-0.3 s; the
+    draw is seed_base + index."""
+
+    def clip(index: int, *, seed_base: int = 1000) -> Prosody:
+        rng = np.random.default_rng(seed_base + index)
+        phrases, t = [], float(rng.uniform(0.1, 0.3))
+        while True:
+            end = t + float(rng.uniform(0.8, 1.8))
+            if end > 4.7:
+                break
+            phrases.append((t, end, float(rng.choice([-3.0, 0.0, 4.0]))))
+            t = end + float(rng.uniform(0.25, 0.6))
+        return synthetic_prosody(fps=25.0, phrases=phrases, seconds=5.0)
+
+    return clip
+
+
+def world_gaze_distance(curves: dict[str, np.ndarray]) -> np.ndarray:
+    """Degrees between the eyes' direction in the world (eye-in-head + head) and the lens, per frame."""
+    return np.hypot(curves["gazeYaw"] + curves["headYaw"], curves["gazePitch"] + curves["headPitch"])
+
+
+def look_aways(distance: np.ndarray) -> list[int]:
+    """Frames where the eyes go visibly away (beyond 5 deg) from the lens, having been within 3 deg of it (or at
+    the start)."""
+    starts, near = [], True
+    for frame, value in enumerate(distance):
+        if near and value > 5.0:
+            starts.append(frame)
+            near = False
+        elif not near and value < 3.0:
+            near = True
+    return starts
+
+
+@pytest.fixture(scope="session")
+def gaze_looks():
+    """(world_gaze_distance, look_aways): the eyes' distance from the lens per frame, and where they look away."""
+    return world_gaze_distance, look_aways

@@ -35,26 +35,12 @@ def _cut(prosody, start: int, end: int):
     )
 
 
-def _sentences(synthetic, index: int):
-    """A 5 s `dirfa say`-like clip: two to four short sentences with 0.25-0.6 s pauses (a phrase end and, often,
-    a look away and back each)."""
-    rng = np.random.default_rng(1000 + index)
-    phrases, t = [], float(rng.uniform(0.1, 0.3))
-    while True:
-        end = t + float(rng.uniform(0.8, 1.8))
-        if end > 4.7:
-            break
-        phrases.append((t, end, float(rng.choice([-3.0, 0.0, 4.0]))))
-        t = end + float(rng.uniform(0.25, 0.6))
-    return synthetic(fps=FPS, phrases=phrases, seconds=5.0)
-
-
 @pytest.fixture(scope="module")
-def sentence_takes(synthetic):
+def sentence_takes(say_like):
     """24 say-like 5 s clips, 12 seeds each: (blink starts, phrase ends) per take."""
     takes = []
     for index in range(24):
-        clip = _sentences(synthetic, index)
+        clip = say_like(index)
         for seed in range(12):
             starts, stream = _blinks(clip, seed)
             takes.append((starts, [phrase.end for phrase in stream.cues.phrases if phrase.end is not None]))

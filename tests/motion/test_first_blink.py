@@ -11,20 +11,7 @@ from dirfa.motion.stream import MotionStream
 FPS = 25.0
 
 
-def _say_like(synthetic, index: int):
-    """A 5 s `dirfa say`-like clip: short sentences with 0.25-0.6 s pauses, the first from 0.1-0.3 s."""
-    rng = np.random.default_rng(2000 + index)
-    phrases, t = [], float(rng.uniform(0.1, 0.3))
-    while True:
-        end = t + float(rng.uniform(0.8, 1.8))
-        if end > 4.7:
-            break
-        phrases.append((t, end, float(rng.choice([-3.0, 0.0, 4.0]))))
-        t = end + float(rng.uniform(0.25, 0.6))
-    return synthetic(fps=FPS, phrases=phrases, seconds=5.0)
-
-
-def test_first_blinks_are_not_piled_up_at_the_start(synthetic):
+def test_first_blinks_are_not_piled_up_at_the_start(say_like):
     """A blinker that has been going on is met at a random moment of a random interval: the wait W for its next
     blink has P(W <= t) = int_0^t (1 - F(s)) ds / mean interval (the forward-recurrence time). With intervals of
     mean ~2.3 s (26/min) and none under 0.7 s, that is ~0.75 / 2.3 = 0.33 by 0.75 s (0.29 over the takes' own
@@ -32,7 +19,7 @@ def test_first_blinks_are_not_piled_up_at_the_start(synthetic):
     shift does. Before: 50-60 % of takes blinked by 0.75 s, a quarter by 0.32 s."""
     firsts = []
     for index in range(3):
-        clip = _say_like(synthetic, index)
+        clip = say_like(index, seed_base=2000)
         for k in range(40):
             stream = MotionStream(FPS, MotionOptions(seed=seed_from("first blink", index, k)))
             stream.push({}, clip)

@@ -23,36 +23,28 @@ REPLIES = (
 )
 
 
-def _look_aways(curves: dict[str, np.ndarray]) -> list[int]:
-    """Frames where the eyes' direction in the world (eye-in-head + head) goes beyond 5 deg from the lens,
-    having been within 3 deg of it (or at the start)."""
-    distance = np.hypot(curves["gazeYaw"] + curves["headYaw"], curves["gazePitch"] + curves["headPitch"])
-    starts, near = [], True
-    for frame, value in enumerate(distance):
-        if near and value > 5.0:
-            starts.append(frame)
-            near = False
-        elif not near and value < 3.0:
-            near = True
-    return starts
-
-
 @pytest.fixture(scope="module")
 def syntheses():
     return {text: dirfa.synthesize(text) for text in REPLIES}
 
 
-def test_no_look_away_starts_in_a_replys_last_moments(syntheses):
+def test_no_look_away_starts_in_a_replys_last_moments(syntheses, gaze_looks):
+    world_distance, look_aways = gaze_looks
     late = []
     for text, synthesis in syntheses.items():
         for seed in SEEDS:
             curves = dirfa.say(None, text, synthesis=synthesis, seed=seed).tracks.curves
             n = len(curves["gazeYaw"])
-            late += [(text[:20], seed, n - f) for f in _look_aways(curves) if n - f <= int(0.6 * FPS)]
+            late += [
+                (text[:20], seed, n - f)
+                for f in look_aways(world_distance(curves))
+                if n - f <= int(0.6 * FPS)
+            ]
     assert not late, late
 
 
-def test_streamed_with_its_length_equals_offline(syntheses):
+def test_streamed_with_its_length_equals_offline(syntheses, gaze_looks):
+    world_distance, look_aways = gaze_looks
     # A take that looked away 14 frames before its end on HEAD, streamed in chunks and told its length.
     speech = dirfa.say(None, REPLIES[1], synthesis=syntheses[REPLIES[1]], seed=2).speech
     n = speech.n_frames
@@ -74,4 +66,4 @@ def test_streamed_with_its_length_equals_offline(syntheses):
     for name, curve in offline.items():
         streamed = np.concatenate([p[name] for p in parts])
         np.testing.assert_allclose(streamed, curve, atol=1e-5, err_msg=name)
-    assert not [f for f in _look_aways(offline) if n - f <= int(0.6 * FPS)]
+    assert not [f for f in look_aways(world_distance(offline)) if n - f <= int(0.6 * FPS)]

@@ -20,23 +20,6 @@ REPLIES = (
 )
 
 
-def _world_distance(curves: dict[str, np.ndarray]) -> np.ndarray:
-    """Degrees between the eyes' direction in the world (eye-in-head + head) and the lens."""
-    return np.hypot(curves["gazeYaw"] + curves["headYaw"], curves["gazePitch"] + curves["headPitch"])
-
-
-def _look_aways(distance: np.ndarray) -> list[int]:
-    """Frames where the eyes go visibly away (beyond 5 deg) from the lens (within 3 deg) or near it."""
-    starts, near = [], True
-    for frame, value in enumerate(distance):
-        if near and value > 5.0:
-            starts.append(frame)
-            near = False
-        elif not near and value < 3.0:
-            near = True
-    return starts
-
-
 def _longest(mask: np.ndarray) -> int:
     best = run = 0
     for value in mask:
@@ -63,18 +46,19 @@ def read_takes(prosody_60s):
     ]
 
 
-def test_eyes_leave_the_lens_about_half_the_speaking_time(read_takes, prosody_60s):
+def test_eyes_leave_the_lens_about_half_the_speaking_time(read_takes, prosody_60s, gaze_looks):
+    world_distance, look_aways = gaze_looks
     speech = np.asarray(prosody_60s.speech) > 0.5
     phrases = _close_gaps(speech, int(0.25 * FPS))  # (pauses under 0.25 s closed: cues.PHRASE_PAUSE_S)
     minutes = speech.sum() / FPS / 60.0
     inside = 0
     for curves in read_takes:
-        distance = _world_distance(curves)
+        distance = world_distance(curves)
         on_lens = distance < 3.0
         # HEAD: 0.77-0.92 of speech within 3 deg of the lens, stares up to 7.0 s, 6-16 looks away a minute.
         assert 0.35 <= on_lens[speech].mean() <= 0.72, on_lens[speech].mean()
         assert _longest(on_lens & _close_gaps(speech, int(0.5 * FPS))) / FPS <= 5.0
-        looks = _look_aways(distance)
+        looks = look_aways(distance)
         assert len(looks) / minutes >= 15.0, len(looks) / minutes
         # Within phrases too, not only at their starts: looks away starting 1 s or more into a phrase.
         inside += sum(phrases[max(f - int(1.0 * FPS), 0) : f + 1].all() for f in looks)
@@ -89,7 +73,8 @@ def test_eyes_leave_the_lens_about_half_the_speaking_time(read_takes, prosody_60
     assert inside / len(read_takes) / minutes >= 8.0, inside / len(read_takes) / minutes
 
 
-def test_a_short_reply_usually_opens_with_a_look_away():
+def test_a_short_reply_usually_opens_with_a_look_away(gaze_looks):
+    world_distance, look_aways = gaze_looks
     opens = []
     for text in REPLIES:
         said = dirfa.say(None, text, seed=0)
@@ -97,10 +82,10 @@ def test_a_short_reply_usually_opens_with_a_look_away():
         first = int(np.flatnonzero(speech)[0])
         for seed in SEEDS:
             tracks = dirfa.animate(said.audio, speech=said.speech, seed=seed) if seed else said.tracks
-            looks = _look_aways(_world_distance(tracks.curves))
+            looks = look_aways(world_distance(tracks.curves))
             # A visible look away (beyond 5 deg in the world) around the first word: from 0.3 s before it to
             # 0.8 s into it; and the reply ends on the lens.
             opens.append(any(first - 0.3 * FPS <= f <= first + 0.8 * FPS for f in looks))
-            assert _world_distance(tracks.curves)[-1] < 1.0
+            assert world_distance(tracks.curves)[-1] < 1.0
     # HEAD: 6 of 18 (a look away at 0.55 of phrase starts, often cut short by a short phrase's end).
     assert np.mean(opens) >= 0.7, opens

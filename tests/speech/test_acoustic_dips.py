@@ -10,11 +10,18 @@ deeper dips between syllables".
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from dirfa.speech.acoustic import JAW_MAX_SPEED_PER_S, acoustic_curves
 from dirfa.speech.prosody import analyze
+
+# scoring shared with benchmarks/mouth_timing.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from mouth_timing import within_speech  # noqa: E402
 
 RATE_HZ = 16000
 FPS = 25.0
@@ -28,12 +35,7 @@ def takes(librivox) -> list[tuple[dict, object, np.ndarray]]:
         n = int(np.ceil(samples.size / RATE_HZ * FPS))
         prosody = analyze(samples, sample_rate_hz=RATE_HZ, fps=FPS, n_frames=n)
         c = acoustic_curves(samples, sample_rate_hz=RATE_HZ, fps=FPS, n_frames=n, prosody=prosody)
-        speech = np.asarray(prosody.speech, bool)[:n]
-        inside = speech.copy()
-        for d in range(1, 4):
-            inside[d:] &= speech[:-d]
-            inside[:-d] &= speech[d:]
-        out.append((c, prosody, inside))
+        out.append((c, prosody, within_speech(np.asarray(prosody.speech, bool)[:n])))
     return out
 
 

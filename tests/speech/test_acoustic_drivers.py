@@ -11,43 +11,23 @@ Figures: benchmarks/mouth_timing.py --drivers.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from dirfa.speech.acoustic import acoustic_curves
 from dirfa.speech.phonemes import align
 from dirfa.speech.prosody import analyze
-from dirfa.speech.visemes import DIPHTHONGS, PHONE_TO_VISEME, VISEME_TARGETS
+
+# scoring shared with benchmarks/mouth_timing.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from mouth_timing import partial_r, phone_openness, within_speech  # noqa: E402
 
 RATE_HZ = 16000
 FPS = 25.0
 LEAD_FRAMES = 2  # the mouth shows each sound ~80 ms ahead (a real speaker's anticipation)
-
-
-def phone_openness(timeline, n: int) -> np.ndarray:
-    """(n,) the viseme table's opening jawOpen * (1 - mouthClose) of the phone at each frame's time."""
-
-    def opening(viseme: str) -> float:
-        return VISEME_TARGETS[viseme]["jawOpen"] * (1.0 - VISEME_TARGETS[viseme]["mouthClose"])
-
-    out = np.zeros(n)
-    t = np.arange(n) / FPS
-    for phone, start, end in zip(timeline.phones, timeline.start_s, timeline.end_s):
-        inside = (t >= start) & (t < end)
-        if not inside.any() or phone not in PHONE_TO_VISEME:
-            continue
-        if phone in DIPHTHONGS:
-            a, b = (opening(v) for v in DIPHTHONGS[phone])
-            out[inside] = a + (b - a) * (t[inside] - start) / max(end - start, 1e-6)
-        else:
-            out[inside] = opening(PHONE_TO_VISEME[phone])
-    return out
-
-
-def partial_r(a: np.ndarray, x: np.ndarray, z: np.ndarray) -> float:
-    """Correlation of a and x with z held fixed."""
-    r_ax, r_az, r_xz = (np.corrcoef(p, q)[0, 1] for p, q in ((a, x), (a, z), (x, z)))
-    return float((r_ax - r_az * r_xz) / np.sqrt((1 - r_az**2) * (1 - r_xz**2)))
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +41,7 @@ def pooled(librivox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         prosody = analyze(samples, sample_rate_hz=RATE_HZ, fps=FPS, n_frames=n)
         c = acoustic_curves(samples, sample_rate_hz=RATE_HZ, fps=FPS, n_frames=n, prosody=prosody)
         opening = np.asarray(c["jawOpen"], np.float64) * (1 - np.asarray(c["mouthClose"], np.float64))
-        speech = np.asarray(prosody.speech, bool)[:n]
-        inside = speech.copy()
-        for d in range(1, 4):
-            inside[d:] &= speech[:-d]
-            inside[:-d] &= speech[d:]
+        inside = within_speech(np.asarray(prosody.speech, bool)[:n])
         both = inside[:-LEAD_FRAMES] & inside[LEAD_FRAMES:]
         aperture.append(opening[:-LEAD_FRAMES][both])
         phones.append(phone_openness(timeline, n)[LEAD_FRAMES:][both])

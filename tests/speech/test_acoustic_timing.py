@@ -7,11 +7,17 @@ Figures on the shared non-English clips and espeak-ng speech: benchmarks/mouth_t
 from __future__ import annotations
 
 import dataclasses
+import sys
+from pathlib import Path
 
 import numpy as np
 
 from dirfa.speech.acoustic import acoustic_curves
 from dirfa.speech.prosody import analyze
+
+# scoring shared with benchmarks/mouth_timing.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from mouth_timing import within_speech  # noqa: E402
 
 RATE_HZ = 16000
 FPS = 25.0
@@ -72,10 +78,7 @@ def test_openings_follow_syllables_ahead_of_the_sound_not_the_loudness(espeak):
     for voice, text in FOREIGN.items():
         prosody, curves = curves_of(espeak(text, voice=voice))
         speech = np.asarray(prosody.speech, bool)
-        within = speech.copy()
-        for d in range(1, 4):  # 3 frames or more from a pause
-            within[d:] &= speech[:-d]
-            within[:-d] &= speech[d:]
+        within = within_speech(speech)  # 3 frames or more from a pause
         aperture = curves["jawOpen"] * (1 - curves["mouthClose"])
         mouth.append(aperture)
         loud.append(np.asarray(prosody.loudness, float))
@@ -149,10 +152,7 @@ def test_the_mouth_leads_speech_by_about_80_ms(espeak):
     for voice, text in FOREIGN.items():
         prosody, curves = curves_of(espeak(text, voice=voice))
         speech = np.asarray(prosody.speech, bool)
-        within = speech.copy()
-        for d in range(1, 4):
-            within[d:] &= speech[:-d]
-            within[:-d] &= speech[d:]
+        within = within_speech(speech)  # 3 frames or more from a pause
         mouth.append(curves["jawOpen"] * (1 - curves["mouthClose"]))
         loud.append(np.asarray(prosody.loudness, float))
         inside.append(within)
